@@ -1,0 +1,44 @@
+//! Value/label pairs for every closed vocabulary, for dropdowns in the UI.
+
+use serde::Serialize;
+
+use crate::{Classification, Direction, DocKind, DocStatus, Element, Urgency};
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Choice<T> {
+    pub value: T,
+    pub label: String,
+}
+
+/// Every label the UI shows for an enum value, from the one place that defines them.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Vocabulary {
+    pub kinds: Vec<Choice<DocKind>>,
+    pub classifications: Vec<Choice<Classification>>,
+    pub urgencies: Vec<Choice<Urgency>>,
+    pub directions: Vec<Choice<Direction>>,
+    pub statuses: Vec<Choice<DocStatus>>,
+    pub elements: Vec<Choice<Element>>,
+}
+
+fn choices<T: Copy>(all: &[T], label: impl Fn(T) -> &'static str) -> Vec<Choice<T>> {
+    all.iter()
+        .map(|&value| Choice {
+            value,
+            label: label(value).to_string(),
+        })
+        .collect()
+}
+
+pub fn vocabulary() -> Vocabulary {
+    Vocabulary {
+        kinds: choices(&DocKind::ALL, DocKind::label),
+        classifications: choices(&Classification::ALL, Classification::label),
+        urgencies: choices(&Urgency::ALL, Urgency::label),
+        directions: choices(&Direction::ALL, Direction::label),
+        statuses: choices(&DocStatus::ALL, DocStatus::label),
+        elements: choices(&Element::ALL, Element::label),
+    }
+}
