@@ -55,7 +55,10 @@ impl Body {
     pub fn from_text(text: &str) -> Body {
         let paragraphs = text
             .lines()
-            .map(|l| l.trim_start_matches([' ', '\t', '\u{3000}', '\u{a0}']).trim_end())
+            .map(|l| {
+                l.trim_start_matches([' ', '\t', '\u{3000}', '\u{a0}'])
+                    .trim_end()
+            })
             .filter(|l| !l.is_empty())
             .map(Paragraph::new)
             .collect();
@@ -173,7 +176,10 @@ mod tests {
         let body = Body::from_text(pasted);
         let levels: Vec<_> = body.paragraphs().iter().map(|p| p.level).collect();
         assert_eq!(levels, vec![Text, Heading1, Heading2]);
-        assert_eq!(body.to_text(), "为做好全市防汛工作，现通知如下。\n一、提高认识\n（一）压实责任。");
+        assert_eq!(
+            body.to_text(),
+            "为做好全市防汛工作，现通知如下。\n一、提高认识\n（一）压实责任。"
+        );
     }
 
     #[test]

@@ -15,7 +15,8 @@ pub struct DocDate {
 
 impl DocDate {
     pub fn new(year: u16, month: u8, day: u8) -> Option<DocDate> {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let leap =
+            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
         let days = match month {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
             4 | 6 | 9 | 11 => 30,
@@ -51,7 +52,8 @@ pub enum DateError {
 }
 
 fn suggest_en(d: &Option<DocDate>) -> String {
-    d.map(|d| format!(" (did you mean {d}?)")).unwrap_or_default()
+    d.map(|d| format!(" (did you mean {d}?)"))
+        .unwrap_or_default()
 }
 
 impl DateError {
@@ -149,7 +151,8 @@ pub fn parse_date(input: &str) -> Result<DocDate, DateError> {
         }
         return Ok(date);
     }
-    let is_chinese = |p: &str| !p.is_empty() && p.chars().all(|c| c == '十' || chinese_digit(c).is_some());
+    let is_chinese =
+        |p: &str| !p.is_empty() && p.chars().all(|c| c == '十' || chinese_digit(c).is_some());
     if is_chinese(y) && is_chinese(m) && is_chinese(d) {
         let suggestion = match (chinese_number(y), chinese_number(m), chinese_number(d)) {
             (Some(yy), Some(mm), Some(dd)) => u16::try_from(yy)
@@ -170,8 +173,18 @@ mod tests {
 
     #[test]
     fn accepts_the_standard_form() {
-        assert_eq!(parse_date("2026年11月25日"), Ok(DocDate { year: 2026, month: 11, day: 25 }));
-        assert_eq!(parse_date("2024年2月29日").unwrap().to_string(), "2024年2月29日");
+        assert_eq!(
+            parse_date("2026年11月25日"),
+            Ok(DocDate {
+                year: 2026,
+                month: 11,
+                day: 25
+            })
+        );
+        assert_eq!(
+            parse_date("2024年2月29日").unwrap().to_string(),
+            "2024年2月29日"
+        );
         assert_eq!(parse_date("2026年1月5日").unwrap().iso(), "2026-01-05");
     }
 
@@ -181,13 +194,27 @@ mod tests {
         assert_eq!(e.suggestion().unwrap().to_string(), "2026年11月25日");
         assert!(e.message_zh().contains("阿拉伯数字"));
         assert!(e.message_zh().contains("2026年11月25日"));
-        assert_eq!(parse_date("二〇二六年一月十日").unwrap_err().suggestion().unwrap().to_string(), "2026年1月10日");
+        assert_eq!(
+            parse_date("二〇二六年一月十日")
+                .unwrap_err()
+                .suggestion()
+                .unwrap()
+                .to_string(),
+            "2026年1月10日"
+        );
     }
 
     #[test]
     fn leading_zeros_and_impossible_dates_are_refused() {
         let e = parse_date("2026年01月05日").unwrap_err();
-        assert_eq!(e, DateError::LeadingZero(DocDate { year: 2026, month: 1, day: 5 }));
+        assert_eq!(
+            e,
+            DateError::LeadingZero(DocDate {
+                year: 2026,
+                month: 1,
+                day: 5
+            })
+        );
         assert!(e.message_zh().contains("2026年1月5日"));
         assert_eq!(parse_date("2026年2月29日"), Err(DateError::NoSuchDate));
         assert_eq!(parse_date("2026年13月1日"), Err(DateError::NoSuchDate));

@@ -21,7 +21,10 @@ impl DocNumber {
         let mut faults = Vec::new();
         if issuer_code.trim().is_empty() {
             faults.push(DocNumberFault::MissingIssuerCode);
-        } else if issuer_code.chars().any(|c| c.is_whitespace() || is_bracket(c)) {
+        } else if issuer_code
+            .chars()
+            .any(|c| c.is_whitespace() || is_bracket(c))
+        {
             faults.push(DocNumberFault::Unrecognised);
         }
         if !(1000..=9999).contains(&year) {
@@ -291,7 +294,10 @@ mod tests {
         let e = "宿发改【2026】第3号".parse::<DocNumber>().unwrap_err();
         assert!(e.faults.contains(&DocNumberFault::WrongBrackets));
         assert!(e.faults.contains(&DocNumberFault::HasOrdinalPrefix));
-        assert_eq!(e.suggestion.as_ref().unwrap().to_string(), "宿发改〔2026〕3号");
+        assert_eq!(
+            e.suggestion.as_ref().unwrap().to_string(),
+            "宿发改〔2026〕3号"
+        );
         assert!(e.to_string().contains("did you mean 宿发改〔2026〕3号"));
 
         let e = "宿政〔２０２６〕５号".parse::<DocNumber>().unwrap_err();
@@ -305,7 +311,14 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_read() {
-        for bad in ["", "宿政2026年12号", "〔2026〕12号", "宿政〔2026〕号", "宿政〔2026〕0号", "宿政〔2026〕12号附"] {
+        for bad in [
+            "",
+            "宿政2026年12号",
+            "〔2026〕12号",
+            "宿政〔2026〕号",
+            "宿政〔2026〕0号",
+            "宿政〔2026〕12号附",
+        ] {
             assert!(bad.parse::<DocNumber>().is_err(), "{bad} should be refused");
         }
         let e = "〔2026〕12号".parse::<DocNumber>().unwrap_err();

@@ -12,6 +12,7 @@ mod body;
 mod date;
 mod doc_number;
 mod document;
+mod file;
 mod kinds;
 mod validate;
 
@@ -19,8 +20,9 @@ pub use body::{Body, Paragraph, ParagraphLevel};
 pub use date::{parse_date, DateError, DocDate};
 pub use doc_number::{DocNumber, DocNumberError};
 pub use document::{Attachment, DocStatus, Document, DocumentId};
+pub use file::{DocumentFile, FileError};
 pub use kinds::{Classification, Direction, DocKind, Urgency};
-pub use validate::{validate, Element, Problem, Severity};
+pub use validate::{order_number, validate, Element, Problem, Severity};
 
 /// Labels for every enum value, so the UI never keeps its own copy of the Chinese names.
 pub mod vocabulary;

@@ -106,7 +106,13 @@ pub struct Problem {
 struct Report(Vec<Problem>);
 
 impl Report {
-    fn push(&mut self, element: Element, severity: Severity, zh: impl Into<String>, en: impl Into<String>) -> &mut Problem {
+    fn push(
+        &mut self,
+        element: Element,
+        severity: Severity,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> &mut Problem {
         self.0.push(Problem {
             element,
             severity,
@@ -120,7 +126,12 @@ impl Report {
     fn error(&mut self, e: Element, zh: impl Into<String>, en: impl Into<String>) -> &mut Problem {
         self.push(e, Severity::Error, zh, en)
     }
-    fn warning(&mut self, e: Element, zh: impl Into<String>, en: impl Into<String>) -> &mut Problem {
+    fn warning(
+        &mut self,
+        e: Element,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> &mut Problem {
         self.push(e, Severity::Warning, zh, en)
     }
 }
@@ -141,11 +152,23 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
     // 份号: 6 digits, on classified documents only (7.2.1).
     let copy = doc.copy_number.trim();
     if classified && copy.is_empty() {
-        r.error(Element::CopyNumber, "涉密公文应标注份号（6位阿拉伯数字）", "a classified document needs a copy number (6 digits)");
+        r.error(
+            Element::CopyNumber,
+            "涉密公文应标注份号（6位阿拉伯数字）",
+            "a classified document needs a copy number (6 digits)",
+        );
     } else if !classified && !copy.is_empty() {
-        r.error(Element::CopyNumber, "非密公文不标注份号", "an unclassified document carries no copy number");
-    } else if !copy.is_empty() && !(copy.len() == 6 && copy.bytes().all(|b| b.is_ascii_digit())) {
-        let p = r.error(Element::CopyNumber, "份号应为6位阿拉伯数字，如“000001”", "the copy number must be 6 Arabic digits, e.g. 000001");
+        r.error(
+            Element::CopyNumber,
+            "非密公文不标注份号",
+            "an unclassified document carries no copy number",
+        );
+    } else if !copy.is_empty() && (copy.len() != 6 || !copy.bytes().all(|b| b.is_ascii_digit())) {
+        let p = r.error(
+            Element::CopyNumber,
+            "份号应为6位阿拉伯数字，如“000001”",
+            "the copy number must be 6 Arabic digits, e.g. 000001",
+        );
         if let Ok(n) = copy.parse::<u32>() {
             if (1..=999_999).contains(&n) {
                 p.suggestion = Some(format!("{n:06}"));
@@ -156,26 +179,58 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
     // 密级和保密期限 (7.2.2).
     let term = doc.secrecy_term.trim();
     if !classified && !term.is_empty() {
-        r.error(Element::Classification, "非密公文不标注保密期限", "an unclassified document has no secrecy term");
+        r.error(
+            Element::Classification,
+            "非密公文不标注保密期限",
+            "an unclassified document has no secrecy term",
+        );
     } else if !term.is_empty() {
         let number = term.strip_suffix('年').unwrap_or("");
-        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) || number.starts_with('0') {
-            r.error(Element::Classification, "保密期限应写作阿拉伯数字加“年”，如“10年”", "the secrecy term must be Arabic digits and 年, e.g. 10年");
+        if number.is_empty()
+            || !number.bytes().all(|b| b.is_ascii_digit())
+            || number.starts_with('0')
+        {
+            r.error(
+                Element::Classification,
+                "保密期限应写作阿拉伯数字加“年”，如“10年”",
+                "the secrecy term must be Arabic digits and 年, e.g. 10年",
+            );
         }
     }
     if doc.classification == Classification::TopSecret {
-        r.warning(Element::Classification, "绝密公文不得通过普通网络传输，只可在本机起草", "top-secret documents must not travel over ordinary networks");
+        r.warning(
+            Element::Classification,
+            "绝密公文不得通过普通网络传输，只可在本机起草",
+            "top-secret documents must not travel over ordinary networks",
+        );
     }
 
     // 发文机关标志 (7.2.3).
     if non_blank(&doc.issuer_mark).next().is_none() {
-        r.error(Element::IssuerMark, "缺少发文机关标志，如“宿州市人民政府文件”", "the issuer mark (red header) is missing");
+        r.error(
+            Element::IssuerMark,
+            "缺少发文机关标志，如“宿州市人民政府文件”",
+            "the issuer mark (red header) is missing",
+        );
     }
 
     // 发文字号 (7.2.4): assigned at 登记, so a draft may lack one; a wrong one is an error.
+    // A 命令（令） carries a 令号 `第3号` in its place (10.2).
     let number = doc.doc_number.trim();
-    if number.is_empty() {
-        r.warning(Element::DocNumber, "尚未编发文字号（登记时编号）", "no document number yet (assigned at registration)");
+    if doc.kind == DocKind::Order {
+        if !number.is_empty() && order_number(number).is_none() {
+            r.error(
+                Element::DocNumber,
+                "令号应写作“第N号”，如“第3号”，序号不编虚位",
+                "an order's number must read 第N号, e.g. 第3号",
+            );
+        }
+    } else if number.is_empty() {
+        r.warning(
+            Element::DocNumber,
+            "尚未编发文字号（登记时编号）",
+            "no document number yet (assigned at registration)",
+        );
     } else {
         match number.parse::<DocNumber>() {
             Ok(n) => {
@@ -184,7 +239,11 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                         r.warning(
                             Element::DocNumber,
                             format!("发文字号年份{}与成文日期年份{}不一致", n.year(), date.year),
-                            format!("number year {} differs from the date of issue's year {}", n.year(), date.year),
+                            format!(
+                                "number year {} differs from the date of issue's year {}",
+                                n.year(),
+                                date.year
+                            ),
                         );
                     }
                 }
@@ -213,17 +272,28 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
         r.warning(
             Element::Title,
             format!("标题通常以文种“{}”结尾", doc.kind.title_endings()[0]),
-            format!("a title usually ends with the kind's name {}", doc.kind.title_endings()[0]),
+            format!(
+                "a title usually ends with the kind's name {}",
+                doc.kind.title_endings()[0]
+            ),
         );
     }
 
     // 主送机关 (7.3.2).
     let main: Vec<&String> = non_blank(&doc.main_recipients).collect();
     if main.is_empty() && doc.kind.needs_main_recipients() {
-        r.error(Element::MainRecipients, format!("{}应标注主送机关", doc.kind.label()), "main recipients are missing");
+        r.error(
+            Element::MainRecipients,
+            format!("{}应标注主送机关", doc.kind.label()),
+            "main recipients are missing",
+        );
     }
     if doc.kind == DocKind::Request && main.len() > 1 {
-        r.error(Element::MainRecipients, "请示应当一文一事，只主送一个上级机关", "a request goes to exactly one superior organ");
+        r.error(
+            Element::MainRecipients,
+            "请示应当一文一事，只主送一个上级机关",
+            "a request goes to exactly one superior organ",
+        );
     }
 
     // 正文 (7.3.3).
@@ -235,20 +305,31 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
     for (i, a) in doc.attachments.iter().enumerate() {
         let name = a.name.trim();
         if name.is_empty() {
-            r.error(Element::AttachmentNote, format!("第{}个附件缺少名称", i + 1), format!("attachment {} has no name", i + 1));
+            r.error(
+                Element::AttachmentNote,
+                format!("第{}个附件缺少名称", i + 1),
+                format!("attachment {} has no name", i + 1),
+            );
         } else if name.ends_with(['。', '，', '；', '：', '.', ',', ';']) {
             let p = r.warning(
                 Element::AttachmentNote,
                 format!("附件名称“{name}”后不加标点符号"),
                 format!("attachment name {name} must not end with punctuation"),
             );
-            p.suggestion = Some(name.trim_end_matches(['。', '，', '；', '：', '.', ',', ';']).to_string());
+            p.suggestion = Some(
+                name.trim_end_matches(['。', '，', '；', '：', '.', ',', ';'])
+                    .to_string(),
+            );
         }
     }
 
     // 发文机关署名 (7.3.5); 纪要 carries none.
     if doc.kind != DocKind::Minutes && non_blank(&doc.issuer_signature).next().is_none() {
-        r.warning(Element::IssuerSignature, "缺少发文机关署名", "the issuer signature is missing");
+        r.warning(
+            Element::IssuerSignature,
+            "缺少发文机关署名",
+            "the issuer signature is missing",
+        );
     }
 
     // 成文日期 (7.3.5.1).
@@ -256,20 +337,40 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
 
     // 印章: 纪要 is not sealed (10.3).
     if doc.kind == DocKind::Minutes && doc.sealed {
-        r.warning(Element::Seal, "纪要一般不加盖印章", "minutes are normally not sealed");
+        r.warning(
+            Element::Seal,
+            "纪要一般不加盖印章",
+            "minutes are normally not sealed",
+        );
     }
 
     // 印发机关和印发日期 (7.4.3).
     if !blank(&doc.printing_date) {
         check_date(&mut r, Element::Printing, "印发日期", &doc.printing_date);
     }
-    if let (Ok(issued), Ok(printed)) = (parse_date(&doc.date_of_issue), parse_date(&doc.printing_date)) {
+    if let (Ok(issued), Ok(printed)) = (
+        parse_date(&doc.date_of_issue),
+        parse_date(&doc.printing_date),
+    ) {
         if printed < issued {
-            r.warning(Element::Printing, "印发日期早于成文日期", "the printing date is before the date of issue");
+            r.warning(
+                Element::Printing,
+                "印发日期早于成文日期",
+                "the printing date is before the date of issue",
+            );
         }
     }
 
     r.0
+}
+
+/// Reads a 令号 `第3号`: Arabic serial from 1, no leading zeros.
+pub fn order_number(s: &str) -> Option<u32> {
+    let digits = s.trim().strip_prefix('第')?.strip_suffix('号')?;
+    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 fn check_date(r: &mut Report, element: Element, name: &str, value: &str) {
@@ -280,7 +381,11 @@ fn check_date(r: &mut Report, element: Element, name: &str, value: &str) {
         return;
     }
     if let Err(e) = parse_date(value) {
-        let p = r.error(element, format!("{name}：{}", e.message_zh()), format!("{element:?}: {e}"));
+        let p = r.error(
+            element,
+            format!("{name}：{}", e.message_zh()),
+            format!("{element:?}: {e}"),
+        );
         p.suggestion = e.suggestion().map(|d| d.to_string());
     }
 }
@@ -296,7 +401,9 @@ mod tests {
             doc_number: "宿政办发〔2026〕12号".into(),
             title: "宿州市人民政府办公室关于做好2026年冬季安全生产工作的通知".into(),
             main_recipients: vec!["各县、区人民政府".into(), "市政府各部门".into()],
-            body: Body::from_text("为切实做好今冬安全生产工作，现将有关事项通知如下。\n一、压实责任"),
+            body: Body::from_text(
+                "为切实做好今冬安全生产工作，现将有关事项通知如下。\n一、压实责任",
+            ),
             issuer_signature: vec!["宿州市人民政府办公室".into()],
             date_of_issue: "2026年11月25日".into(),
             sealed: true,
@@ -306,7 +413,10 @@ mod tests {
     }
 
     fn elements(doc: &Document) -> Vec<(Element, Severity)> {
-        validate(doc).into_iter().map(|p| (p.element, p.severity)).collect()
+        validate(doc)
+            .into_iter()
+            .map(|p| (p.element, p.severity))
+            .collect()
     }
 
     #[test]
@@ -353,7 +463,10 @@ mod tests {
         doc.secrecy_term = "十年".into();
         assert_eq!(
             elements(&doc),
-            vec![(Element::CopyNumber, Severity::Error), (Element::Classification, Severity::Error)]
+            vec![
+                (Element::CopyNumber, Severity::Error),
+                (Element::Classification, Severity::Error)
+            ]
         );
         doc.copy_number = "12".into();
         doc.secrecy_term = "10年".into();
@@ -375,29 +488,74 @@ mod tests {
             ..notice()
         };
         assert_eq!(validate(&doc), vec![]);
-        let doc = Document { kind: DocKind::Bulletin, title: "关于表扬的通报".into(), ..doc };
-        assert_eq!(elements(&doc), vec![(Element::MainRecipients, Severity::Error)]);
+        let doc = Document {
+            kind: DocKind::Bulletin,
+            title: "关于表扬的通报".into(),
+            ..doc
+        };
+        assert_eq!(
+            elements(&doc),
+            vec![(Element::MainRecipients, Severity::Error)]
+        );
     }
 
     #[test]
     fn a_draft_without_number_or_date_only_gets_warnings() {
-        let doc = Document { doc_number: String::new(), date_of_issue: String::new(), ..notice() };
-        assert!(validate(&doc).iter().all(|p| p.severity == Severity::Warning));
+        let doc = Document {
+            doc_number: String::new(),
+            date_of_issue: String::new(),
+            ..notice()
+        };
+        assert!(validate(&doc)
+            .iter()
+            .all(|p| p.severity == Severity::Warning));
         assert_eq!(validate(&doc).len(), 2);
     }
 
     #[test]
     fn attachment_names_without_final_punctuation() {
         let mut doc = notice();
-        doc.attachments = vec![crate::Attachment { name: "安全生产检查表。".into(), ..Default::default() }];
+        doc.attachments = vec![crate::Attachment {
+            name: "安全生产检查表。".into(),
+            ..Default::default()
+        }];
         let p = validate(&doc);
         assert_eq!(p[0].element, Element::AttachmentNote);
         assert_eq!(p[0].suggestion.as_deref(), Some("安全生产检查表"));
     }
 
     #[test]
+    fn an_order_carries_a_ling_number() {
+        let doc = Document {
+            kind: DocKind::Order,
+            doc_number: "第3号".into(),
+            title: "宿州市人民政府令".into(),
+            main_recipients: vec![],
+            ..notice()
+        };
+        assert_eq!(validate(&doc), vec![]);
+        for bad in ["第03号", "3号", "宿政〔2026〕3号"] {
+            let doc = Document {
+                doc_number: bad.into(),
+                ..doc.clone()
+            };
+            assert_eq!(
+                elements(&doc),
+                vec![(Element::DocNumber, Severity::Error)],
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
     fn number_year_must_match_the_date() {
-        let doc = Document { doc_number: "宿政办发〔2025〕12号".into(), ..notice() };
-        assert_eq!(elements(&doc), vec![(Element::DocNumber, Severity::Warning)]);
+        let doc = Document {
+            doc_number: "宿政办发〔2025〕12号".into(),
+            ..notice()
+        };
+        assert_eq!(
+            elements(&doc),
+            vec![(Element::DocNumber, Severity::Warning)]
+        );
     }
 }
