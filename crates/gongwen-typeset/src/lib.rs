@@ -1,1 +1,125 @@
-//! placeholder
+//! GB/T 9704-2012 typesetting: a [`gongwen_core::Document`] becomes an A4 PDF, and any PDF
+//! can be checked against the standard ([`check`]).
+//!
+//! Layout is computed once into a [`PageModel`] (glyphs on the 22 × 28 grid, rules, seals,
+//! all in millimetres); [`pdf`] only draws that model, so an OFD writer can draw the same
+//! model later. PDF output uses `krilla` (built on `pdf-writer`): it subsets and embeds
+//! CID fonts with a ToUnicode map and takes positioned glyphs, which is exactly what a grid
+//! layout needs, without us hand-writing font subsetting.
+//!
+//! Fonts come from `assets/fonts.toml` (role → family list) via `fontdb`; every
+//! substitution and every character no font has is reported in [`Rendered::warnings`].
+//!
+//! Special formats (GB/T 9704-2012 clause 10) are chosen by [`Format::for_kind`]: a 函
+//! (`DocKind::Letter`) uses 信函格式, a 命令（令） (`DocKind::Order`) the 命令格式, a 纪要
+//! (`DocKind::Minutes`) the 纪要格式, every other kind the 文件格式. A red-header template's
+//! `format` (`assets/templates/*.toml`) or [`RenderOptions::format`] overrides that, e.g. a
+//! 通知 sent as a letter. 纪要 attendee lines are body paragraphs beginning 出席：/请假：/列席：.
+//!
+//! Architecture invariant: no network, no database, no UI. The only I/O is reading
+//! installed fonts, and, in [`check`], running poppler's `pdftotext`/`pdffonts`.
+
+pub mod check;
+pub mod fonts;
+pub mod inspect;
+pub mod layout;
+pub mod linebreak;
+pub mod model;
+pub mod pdf;
+
+pub use fonts::{FontConfig, FontRole, FontSet};
+pub use layout::{layout, Format, HeaderTemplate, LayoutConfig, RenderOptions};
+pub use model::PageModel;
+
+use gongwen_core::Document;
+
+/// Built-in red-header templates (`assets/templates/*.toml`), by file stem.
+pub const TEMPLATES: [(&str, &str); 6] = [
+    (
+        "suzhou-gov",
+        include_str!("../../../assets/templates/suzhou-gov.toml"),
+    ),
+    (
+        "suzhou-gov-office",
+        include_str!("../../../assets/templates/suzhou-gov-office.toml"),
+    ),
+    (
+        "joint-issue",
+        include_str!("../../../assets/templates/joint-issue.toml"),
+    ),
+    (
+        "letter",
+        include_str!("../../../assets/templates/letter.toml"),
+    ),
+    (
+        "order",
+        include_str!("../../../assets/templates/order.toml"),
+    ),
+    (
+        "minutes",
+        include_str!("../../../assets/templates/minutes.toml"),
+    ),
+];
+
+/// A built-in template by name.
+pub fn template(name: &str) -> Result<HeaderTemplate, TypesetError> {
+    let (_, text) = TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .ok_or_else(|| TypesetError::Config(format!("no template named `{name}`")))?;
+    HeaderTemplate::from_toml(text)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TypesetError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("no installed font for {role} (tried: {families})")]
+    FontMissing { role: String, families: String },
+    #[error("PDF writer: {0}")]
+    Pdf(String),
+    #[error("cannot read PDF: {0}")]
+    Inspect(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningKind {
+    /// A role's official font is missing; another family is used.
+    FontSubstituted,
+    /// A character came from a fallback face.
+    FallbackGlyph,
+    /// A character is in no installed font; it was left blank.
+    MissingGlyph,
+    /// A layout rule could not be followed exactly.
+    Layout,
+}
+
+/// Something the reader of the PDF should know; messages are Chinese then English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub kind: WarningKind,
+    pub message: String,
+}
+
+/// A rendered document.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub pages: usize,
+    pub warnings: Vec<Warning>,
+}
+
+/// Typesets a document into PDF bytes.
+pub fn render(
+    doc: &Document,
+    fonts: &FontSet,
+    opts: &RenderOptions,
+) -> Result<Rendered, TypesetError> {
+    let (model, warnings) = layout(doc, fonts, opts);
+    let pdf = pdf::write_pdf(&model, fonts, doc.title.trim())?;
+    Ok(Rendered {
+        pages: model.pages.len(),
+        pdf,
+        warnings,
+    })
+}

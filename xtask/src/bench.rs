@@ -1,0 +1,231 @@
+//! `cargo xtask bench`: runs each crate's benchmark (they write JSON rows), measures the
+//! app's cold start and memory with a 100,000-document store, then prints one table and
+//! writes everything to bench/results.json.
+//!
+//! Benchmarks measure; they assert nothing. Targets are printed beside the figures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use crate::install;
+use crate::util::{cargo, root, run, step, target_dir};
+
+pub fn bench() -> Result<()> {
+    install::all(install::Purpose::Bench)?;
+    let out_dir = root().join("bench");
+    std::fs::create_dir_all(&out_dir)?;
+    let store_dir = target_dir().join("bench/store-100k");
+
+    step("Store benchmark (100,000 documents; search compared with ripgrep)");
+    if store_dir.exists() {
+        std::fs::remove_dir_all(&store_dir)?;
+    }
+    run(cargo()
+        .args(["bench", "-p", "gongwen-store", "--bench", "store"])
+        .env("GONGWEN_BENCH_OUT", out_dir.join("store.json"))
+        .env("GONGWEN_BENCH_KEEP_STORE", &store_dir))?;
+
+    step("Typesetting benchmark (compared with LibreOffice)");
+    run(cargo()
+        .args(["bench", "-p", "gongwen-typeset", "--bench", "typeset"])
+        .env("GONGWEN_BENCH_OUT", out_dir.join("typeset.json")))?;
+
+    let bin = crate::build_app(true)?.join("gongwen-desk");
+    step("App cold start and memory, with the 100,000-document store open (under Xvfb)");
+    let exe = std::env::current_exe().context("locating xtask")?;
+    run(Command::new("dbus-run-session")
+        .args(["--", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"])
+        .arg(exe)
+        .arg("__bench-app")
+        .arg(&bin)
+        .arg(&store_dir)
+        .arg(out_dir.join("app.json")))?;
+
+    let mut rows = Vec::new();
+    for part in ["store", "typeset", "app"] {
+        let path = out_dir.join(format!("{part}.json"));
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let parsed: Vec<Value> =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        rows.extend(parsed);
+    }
+    print_table(&rows);
+    let results = json!({
+        "machine": machine(),
+        "rows": rows,
+    });
+    let path = out_dir.join("results.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
+    println!("\nWrote {}", path.display());
+    Ok(())
+}
+
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    json!({ "cpu": cpu, "cores": cores })
+}
+
+fn print_table(rows: &[Value]) {
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    println!(
+        "\n{:<9} {:<44} {:>12} {:<6} {:<10} note",
+        "group", "metric", "value", "unit", "target"
+    );
+    println!("{}", "-".repeat(110));
+    for r in rows {
+        let value = r
+            .get("value")
+            .and_then(Value::as_f64)
+            .map_or("-".into(), |v| format!("{v:.2}"));
+        println!(
+            "{:<9} {:<44} {:>12} {:<6} {:<10} {}",
+            s(r, "group"),
+            s(r, "metric"),
+            value,
+            s(r, "unit"),
+            s(r, "target"),
+            s(r, "note")
+        );
+    }
+}
+
+/// Inside Xvfb: `__bench-app APP STORE OUT.json`. Starts the app on the store three times
+/// (cold start = process start → first list rendered, reported by the app itself), then
+/// an empty window for the memory floor, and sums PSS over each process tree.
+pub fn app_inner(args: &[String]) -> Result<()> {
+    let [app, store, out] = args else {
+        bail!("usage: __bench-app APP STORE OUT.json");
+    };
+    let (app, store) = (Path::new(app), Path::new(store));
+    let mut rows = Vec::new();
+
+    let mut starts = Vec::new();
+    let mut pss = 0.0;
+    for run_no in 0..3 {
+        let (ms, mem) = launch_and_measure(app, store, false)?;
+        println!(
+            "    run {}: ready after {ms:.0} ms, {mem:.0} MB PSS",
+            run_no + 1
+        );
+        starts.push(ms);
+        pss = mem;
+    }
+    let (_, floor) = launch_and_measure(app, store, true)?;
+    let first = starts[0];
+    starts.sort_by(f64::total_cmp);
+    rows.push(json!({"group":"app","metric":"cold start to usable list (first run)","value":first,"unit":"ms","target":"<= 1500","note":"100,000-document store"}));
+    rows.push(json!({"group":"app","metric":"start to usable list (median of 3)","value":starts[1],"unit":"ms","target":"<= 1500","note":"page cache warm after the first run"}));
+    rows.push(json!({"group":"app","metric":"memory, app + WebKit processes (PSS)","value":pss,"unit":"MB","target":"<= 350","note":format!("empty Tauri window floor: {floor:.0} MB")}));
+    rows.push(json!({"group":"app","metric":"memory floor: empty Tauri window (PSS)","value":floor,"unit":"MB","target":"","note":"same binary, blank page"}));
+    std::fs::write(out, serde_json::to_string_pretty(&rows)?)?;
+    Ok(())
+}
+
+struct Reap(Child);
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let pid = self.0.id();
+        for p in descendants(pid) {
+            let _ = Command::new("kill").arg(p.to_string()).status();
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn launch_and_measure(app: &Path, store: &Path, empty: bool) -> Result<(f64, f64)> {
+    let ready = std::env::temp_dir().join(format!("gongwen-ready-{}", std::process::id()));
+    let _ = std::fs::remove_file(&ready);
+    let mut c = Command::new(app);
+    c.env("GONGWEN_DATA_DIR", store)
+        .env("GONGWEN_BENCH_READY_FILE", &ready);
+    if empty {
+        c.env("GONGWEN_BENCH_EMPTY_WINDOW", "1");
+    }
+    let child = Reap(
+        c.spawn()
+            .with_context(|| format!("starting {}", app.display()))?,
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let ms = loop {
+        if let Ok(text) = std::fs::read_to_string(&ready) {
+            if let Ok(ms) = text.trim().parse::<f64>() {
+                break ms;
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("the app did not report ready within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Let the WebKit processes settle before measuring.
+    std::thread::sleep(Duration::from_secs(3));
+    let pid = child.0.id();
+    let mut total_kb = pss_kb(pid);
+    for p in descendants(pid) {
+        total_kb += pss_kb(p);
+    }
+    drop(child);
+    let _ = std::fs::remove_file(&ready);
+    Ok((ms, total_kb as f64 / 1024.0))
+}
+
+fn pss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Pss:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// All processes below `pid`, from /proc/*/stat parent links.
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            let stat =
+                std::fs::read_to_string(PathBuf::from("/proc").join(p.to_string()).join("stat"))
+                    .unwrap_or_default();
+            // The field after the `(comm)` is the state, then the parent pid.
+            if let Some(ppid) = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u32>().ok())
+            {
+                parent_of.push((p, ppid));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(parent) = frontier.pop() {
+        for &(p, pp) in &parent_of {
+            if pp == parent {
+                out.push(p);
+                frontier.push(p);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,106 @@
+//! Small process helpers shared by the xtask commands.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Where cargo puts build output: `CARGO_TARGET_DIR` if set (CI keeps one outside the
+/// clone), else `target/` in the workspace.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// The cargo that runs this xtask, in the workspace root.
+pub fn cargo() -> Command {
+    let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+pub fn step(what: &str) {
+    println!("\n==> {what}");
+}
+
+/// Runs a command, echoing it first; fails with the command line if it fails.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    let line = format!(
+        "{} {}",
+        cmd.get_program().to_string_lossy(),
+        cmd.get_args()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!("    $ {line}");
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start `{line}`"))?;
+    if !status.success() {
+        bail!("`{line}` failed ({status})");
+    }
+    Ok(())
+}
+
+/// Whether a program is on PATH.
+pub fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// PATH with ~/.cargo/bin appended, where `cargo install` puts tauri-driver.
+pub fn path_with_cargo_bin() -> String {
+    let path = std::env::var("PATH").unwrap_or_default();
+    match std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+    {
+        Some(home) => format!("{path}:{}", home.join("bin").display()),
+        None => path,
+    }
+}
+
+/// Starts `app` inside a private D-Bus session under Xvfb, waits, saves a screenshot of
+/// the whole screen, and stops the app.
+pub fn screenshot_under_xvfb(app: &mut Command, shot: &Path, wait: Duration) -> Result<()> {
+    if let Some(dir) = shot.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let program = app.get_program().to_string_lossy().into_owned();
+    let script = format!(
+        "\"{program}\" & app=$!; sleep {secs}; import -window root \"{shot}\"; kill $app; wait $app 2>/dev/null; true",
+        secs = wait.as_secs(),
+        shot = shot.display()
+    );
+    let mut c = Command::new("dbus-run-session");
+    c.args([
+        "--",
+        "xvfb-run",
+        "-a",
+        "-s",
+        "-screen 0 1280x800x24",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    for (k, v) in app.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    run(&mut c)
+}
