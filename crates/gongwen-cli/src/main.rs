@@ -1,1 +1,68 @@
-fn main() {}
+//! `gongwen`: the command line of Gongwen Desk. Imports, exports, validates, lists and
+//! searches 公文 in a local store (the same folder the desktop app uses).
+//!
+//! Messages are English; exit status 0 = success, 1 = some input was rejected or has
+//! errors, 2 = the command could not run.
+
+mod commands;
+mod files;
+mod typeset;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "gongwen",
+    version,
+    about = "Import, export, validate and search 公文 in a Gongwen Desk store"
+)]
+struct Cli {
+    /// Store folder [default: the platform data folder, e.g. ~/.local/share/gongwen-desk]
+    #[arg(long, global = true, env = "GONGWEN_DATA_DIR", value_name = "DIR")]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Import(commands::ImportArgs),
+    Export(commands::ExportArgs),
+    Validate(commands::ValidateArgs),
+    Search(commands::SearchArgs),
+    List(commands::ListArgs),
+    /// Typeset a 公文 as a GB/T 9704-2012 PDF.
+    Render(typeset::RenderArgs),
+    /// Check a PDF against GB/T 9704-2012 (exit 1 when it does not conform).
+    Check(typeset::CheckArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let data = cli.data;
+    let result = match cli.command {
+        Command::Import(args) => commands::import(data, args),
+        Command::Export(args) => commands::export(data, args),
+        Command::Validate(args) => commands::validate(args),
+        Command::Search(args) => commands::search(data, args),
+        Command::List(args) => commands::list(data, args),
+        Command::Render(args) => typeset::render(data, args),
+        Command::Check(args) => typeset::check(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -3,8 +3,6 @@
 //! clerk would expect: a misspelt key is an error rather than silently dropped, and a
 //! file that does not say `direction` takes the kind's usual one (a 请示 is 上行文).
 
-use serde::Serialize;
-
 use crate::{DocStatus, Document};
 
 /// A document as read from or written to a `.toml` file.
@@ -14,24 +12,67 @@ pub struct DocumentFile {
     pub document: Document,
 }
 
+/// What is wrong with a document file. `Display` gives the message without the place;
+/// [`FileError::line`] and [`FileError::column`] give the place (1-based).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
-    /// Not TOML, or a value of the wrong type; the message names line and column.
-    #[error("{0}")]
-    Syntax(String),
+    /// Not TOML, or a value of the wrong type.
+    #[error("{message}")]
+    Syntax {
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
     #[error("unknown key `{key}`{}", .suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
     UnknownKey {
         key: String,
+        line: Option<usize>,
         suggestion: Option<String>,
     },
 }
 
 impl FileError {
-    pub fn message_zh(&self) -> String {
+    pub fn line(&self) -> Option<usize> {
         match self {
-            FileError::Syntax(m) => format!("文件格式错误：{m}"),
-            FileError::UnknownKey { key, suggestion } => format!(
-                "未知字段“{key}”{}",
+            FileError::Syntax { line, .. } | FileError::UnknownKey { line, .. } => *line,
+        }
+    }
+
+    pub fn column(&self) -> Option<usize> {
+        match self {
+            FileError::Syntax { column, .. } => *column,
+            FileError::UnknownKey { .. } => None,
+        }
+    }
+
+    fn syntax(source: &str, e: &toml::de::Error) -> FileError {
+        let (line, column) = match e.span() {
+            Some(span) => {
+                let before = &source[..span.start.min(source.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                (Some(line), Some(column))
+            }
+            None => (None, None),
+        };
+        FileError::Syntax {
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
+    }
+
+    pub fn message_zh(&self) -> String {
+        let at = self
+            .line()
+            .map(|l| format!("第{l}行："))
+            .unwrap_or_default();
+        match self {
+            FileError::Syntax { message, .. } => format!("{at}文件格式错误：{message}"),
+            FileError::UnknownKey {
+                key, suggestion, ..
+            } => format!(
+                "{at}未知字段“{key}”{}",
                 suggestion
                     .as_ref()
                     .map(|s| format!("，是否应为“{s}”"))
@@ -41,53 +82,76 @@ impl FileError {
     }
 }
 
-#[derive(Serialize)]
-struct Out<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<DocStatus>,
-    #[serde(flatten)]
-    document: &'a Document,
-}
-
 impl DocumentFile {
     pub fn from_toml(text: &str) -> Result<DocumentFile, FileError> {
         let table: toml::Table = text
             .parse()
-            .map_err(|e: toml::de::Error| FileError::Syntax(e.to_string()))?;
+            .map_err(|e: toml::de::Error| FileError::syntax(text, &e))?;
         let known = known_keys();
         for key in table.keys() {
             if key != "status" && !known.iter().any(|k| k == key) {
                 return Err(FileError::UnknownKey {
                     key: key.clone(),
+                    line: line_of_key(text, key),
                     suggestion: closest(key, &known),
                 });
             }
         }
         // Parse the text again, typed, so errors carry line and column.
         let mut document: Document =
-            toml::from_str(text).map_err(|e| FileError::Syntax(e.to_string()))?;
+            toml::from_str(text).map_err(|e| FileError::syntax(text, &e))?;
         if !table.contains_key("direction") {
             document.direction = document.kind.default_direction();
         }
         let status = match table.get("status") {
             None => None,
-            Some(v) => Some(v.clone().try_into().map_err(|_| {
-                FileError::Syntax(format!(
+            Some(v) => Some(v.clone().try_into().map_err(|_| FileError::Syntax {
+                line: line_of_key(text, "status"),
+                column: None,
+                message: format!(
                     "status must be one of draft, signed_off, dispatched, incoming, archived; found {v}"
-                ))
+                ),
             })?),
         };
         Ok(DocumentFile { status, document })
     }
 
+    /// `status` first, then the elements in document order; empty ones are left out, since
+    /// reading fills them with the same defaults.
     pub fn to_toml(&self) -> String {
-        let out = Out {
-            status: self.status,
-            document: &self.document,
-        };
-        // Serialising plain data with string keys cannot fail.
-        toml::to_string(&out).unwrap_or_default()
+        let mut table = toml::Table::new();
+        if let Some(status) = self.status {
+            if let Ok(v) = toml::Value::try_from(status) {
+                table.insert("status".into(), v);
+            }
+        }
+        if let Ok(doc) = toml::Table::try_from(&self.document) {
+            for (key, value) in doc {
+                let empty = match &value {
+                    toml::Value::String(s) => s.is_empty(),
+                    toml::Value::Array(a) => a.is_empty(),
+                    toml::Value::Boolean(b) => !b,
+                    _ => false,
+                };
+                if !empty {
+                    table.insert(key, value);
+                }
+            }
+        }
+        // Serialising a table of plain values cannot fail.
+        toml::to_string(&table).unwrap_or_default()
     }
+}
+
+fn line_of_key(source: &str, key: &str) -> Option<usize> {
+    source
+        .lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 fn known_keys() -> Vec<String> {
@@ -143,17 +207,26 @@ mod tests {
             e,
             FileError::UnknownKey {
                 key: "signer".into(),
+                line: Some(2),
                 suggestion: Some("signers".into())
             }
         );
-        assert!(e.to_string().contains("did you mean `signers`"));
+        assert_eq!(
+            e.to_string(),
+            "unknown key `signer` (did you mean `signers`?)"
+        );
+        assert!(
+            e.message_zh().starts_with("第2行：未知字段“signer”"),
+            "{}",
+            e.message_zh()
+        );
         assert!(e.message_zh().contains("signers"));
     }
 
     #[test]
     fn syntax_errors_name_the_line() {
         let e = DocumentFile::from_toml("kind = \"notice\"\ntitle = \n").unwrap_err();
-        assert!(e.to_string().contains("line 2"), "{e}");
+        assert_eq!((e.line(), e.column()), (Some(2), Some(9)), "{e}");
         let e = DocumentFile::from_toml("kind = \"memo\"").unwrap_err();
         assert!(e.to_string().contains("memo"), "{e}");
         let e = DocumentFile::from_toml("status = \"lost\"").unwrap_err();
@@ -169,6 +242,12 @@ mod tests {
             status: Some(DocStatus::SignedOff),
             document,
         };
-        assert_eq!(DocumentFile::from_toml(&file.to_toml()).unwrap(), file);
+        let text = file.to_toml();
+        assert!(text.starts_with("status = \"signed_off\""), "{text}");
+        assert!(
+            !text.contains("copy_number"),
+            "empty elements are left out: {text}"
+        );
+        assert_eq!(DocumentFile::from_toml(&text).unwrap(), file);
     }
 }

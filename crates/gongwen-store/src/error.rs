@@ -1,0 +1,102 @@
+//! What can go wrong with the store, in terms a user can act on.
+
+use std::path::PathBuf;
+
+use gongwen_core::DocumentId;
+
+/// An error from the store. `Display` is English (logs, CLI); [`StoreError::message_zh`]
+/// is the sentence the UI shows.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database {path} was written by a newer Gongwen Desk (schema {found}, this version understands up to {supported}); update the application. The file was not changed"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("the database {path} is damaged ({reason}); it was moved to {moved_to} and nothing was deleted. Open again to start an empty store, or restore a backup")]
+    Corrupt {
+        path: PathBuf,
+        moved_to: PathBuf,
+        reason: String,
+    },
+    #[error(
+        "the database is damaged ({reason}); restart the application to check and set it aside"
+    )]
+    Damaged { reason: String },
+    #[error("no document with id {0}")]
+    NotFound(DocumentId),
+    #[error("document {id} is archived and can no longer be changed")]
+    Archived { id: DocumentId },
+    #[error("version {version} of document {id} does not exist")]
+    NoSuchVersion { id: DocumentId, version: u32 },
+    #[error("{0:?} is not a SHA-256 hash (64 hexadecimal digits)")]
+    InvalidHash(String),
+    #[error("attachment file {sha256} is missing from {dir}")]
+    AttachmentMissing { sha256: String, dir: PathBuf },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the disk is full; nothing was saved")]
+    DiskFull,
+    #[error("the database is in use by another program; try again")]
+    Busy,
+    #[error("the stored data of a document could not be read: {0}")]
+    BadRecord(String),
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("database upgrade failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+}
+
+impl StoreError {
+    /// The message for the UI, in Chinese.
+    pub fn message_zh(&self) -> String {
+        match self {
+            StoreError::NewerSchema { found, supported, .. } => format!(
+                "本地数据库由更新版本的公文桌创建（结构版本{found}，本版本最高支持{supported}），请升级软件。数据库文件未作任何改动。"
+            ),
+            StoreError::Corrupt { moved_to, .. } => format!(
+                "本地数据库已损坏，已移至“{}”，未删除任何文件。再次打开将新建空数据库，也可从备份恢复。",
+                moved_to.display()
+            ),
+            StoreError::Damaged { .. } => "本地数据库已损坏，请重新启动软件进行检查。".to_string(),
+            StoreError::NotFound(_) => "找不到该公文，可能已被删除。".to_string(),
+            StoreError::Archived { .. } => "该公文已归档，不能再修改。".to_string(),
+            StoreError::NoSuchVersion { version, .. } => format!("该公文没有第{version}版。"),
+            StoreError::InvalidHash(_) => "附件标识无效。".to_string(),
+            StoreError::AttachmentMissing { .. } => "附件文件缺失，请重新添加附件。".to_string(),
+            StoreError::Read { path, .. } => format!("无法读取文件“{}”。", path.display()),
+            StoreError::Write { path, .. } => format!("无法写入“{}”，请检查磁盘和权限。", path.display()),
+            StoreError::DiskFull => "磁盘空间已满，本次内容未保存，请清理磁盘后重试。".to_string(),
+            StoreError::Busy => "数据库正被其他程序使用，请稍后重试。".to_string(),
+            StoreError::BadRecord(_) => "公文数据无法读取，可能已损坏。".to_string(),
+            StoreError::Sqlite(_) | StoreError::Migration(_) => "本地数据库出错，请重试；如仍失败请联系管理员。".to_string(),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => StoreError::DiskFull,
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Damaged {
+                reason: e.to_string(),
+            },
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}

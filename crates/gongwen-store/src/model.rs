@@ -1,0 +1,127 @@
+//! The types the store hands out: what the UI and the CLI see.
+
+use gongwen_core::{Classification, DocKind, DocStatus, Document, DocumentId, Urgency};
+use serde::{Deserialize, Serialize};
+
+/// A document as stored: its latest version and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct StoredDocument {
+    pub id: DocumentId,
+    pub status: DocStatus,
+    /// Latest version number; the first save is version 1.
+    pub version: u32,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// RFC 3339, UTC: when the latest version was saved or the status changed.
+    pub updated_at: String,
+    pub document: Document,
+}
+
+/// One saved version of a document (the document itself via `Store::version`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct VersionInfo {
+    pub version: u32,
+    /// RFC 3339, UTC.
+    pub saved_at: String,
+    /// Characters of the 正文 in this version (line breaks not counted).
+    pub char_count: u32,
+}
+
+/// A line of a document list or a search result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct DocumentSummary {
+    pub id: DocumentId,
+    pub kind: DocKind,
+    pub status: DocStatus,
+    pub urgency: Urgency,
+    pub classification: Classification,
+    pub title: String,
+    pub doc_number: String,
+    /// First 发文机关署名, else first 发文机关标志; empty if neither is written yet.
+    pub issuer: String,
+    pub date_of_issue: String,
+    pub year: Option<u16>,
+    pub updated_at: String,
+}
+
+/// Order of a document list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    /// Newest 成文日期 first; a document without a valid date sorts by the day it was
+    /// last saved.
+    #[default]
+    DateDesc,
+    DateAsc,
+}
+
+/// Which documents a list shows. Every field is optional in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(default)]
+pub struct ListFilter {
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub kind: Option<DocKind>,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub status: Option<DocStatus>,
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub year: Option<u16>,
+    /// Default `date_desc`.
+    #[cfg_attr(feature = "ts", ts(as = "Option<SortOrder>", optional))]
+    pub sort: SortOrder,
+    /// Default 0.
+    #[cfg_attr(feature = "ts", ts(as = "Option<u32>", optional))]
+    pub offset: u32,
+    /// Default 50, at most 1,000 (larger values are capped); 0 gives only the total.
+    #[cfg_attr(feature = "ts", ts(as = "Option<u32>", optional))]
+    pub limit: u32,
+}
+
+impl Default for ListFilter {
+    fn default() -> Self {
+        ListFilter {
+            kind: None,
+            status: None,
+            year: None,
+            sort: SortOrder::DateDesc,
+            offset: 0,
+            limit: 50,
+        }
+    }
+}
+
+/// One page of a longer list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// How many items the whole list has.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total: u64,
+}
+
+/// A search result: the document, where the query matched and the words around it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SearchHit {
+    pub summary: DocumentSummary,
+    /// `title`, `doc_number`, `issuer`, `recipients` or `body`.
+    pub field: String,
+    /// About 60 characters of that field around the first match, matches highlighted.
+    pub snippet: Vec<SnippetPart>,
+    /// Higher is better; ≥ 1 for a match in the title, number, issuer or recipients,
+    /// < 1 for a match in the body only.
+    pub score: f64,
+}
+
+/// A piece of a snippet; the UI renders the parts in order (no HTML involved).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SnippetPart {
+    pub text: String,
+    pub highlighted: bool,
+}

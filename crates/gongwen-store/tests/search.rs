@@ -1,0 +1,196 @@
+//! Full-text search as a clerk uses it: Chinese words of any length, numbers, Latin.
+
+mod common;
+
+use common::{notice, request};
+use gongwen_core::DocStatus;
+use gongwen_store::{SearchHit, Store};
+
+fn rendered(hit: &SearchHit) -> String {
+    hit.snippet
+        .iter()
+        .map(|p| {
+            if p.highlighted {
+                format!("[{}]", p.text)
+            } else {
+                p.text.clone()
+            }
+        })
+        .collect()
+}
+
+fn sample_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let mut flood = notice(
+        "关于做好2026年防汛工作的通知",
+        "2026年5月10日",
+        "为切实做好今年防汛抗旱工作，确保人民群众生命财产安全，现就有关事项通知如下。\n一、提高思想认识\n全市GDP增长6%，各地要压实责任。",
+    );
+    flood.doc_number = "宿政办〔2026〕12号".into();
+    let mut fund = request(
+        "关于申请拨付农村公路建设资金的请示",
+        "2025年8月3日",
+        "我县农村公路建设任务繁重，资金缺口较大。\n特请示拨付专项资金。",
+    );
+    fund.cc_recipients = vec!["市财政局".into()];
+    let mut school = notice(
+        "关于开展校园安全检查的通知",
+        "2026年9月1日",
+        "各学校要开展安全隐患排查，做好防汛准备。",
+    );
+    school.doc_number = "宿政办〔2026〕30号".into();
+    store
+        .import(&[
+            (flood, DocStatus::Draft),
+            (fund, DocStatus::Incoming),
+            (school, DocStatus::Dispatched),
+        ])
+        .unwrap();
+    (dir, store)
+}
+
+#[test]
+fn two_character_words_are_found_and_titles_rank_first() {
+    let (_dir, store) = sample_store();
+    let hits = store.search("防汛", 10).unwrap();
+    assert_eq!(hits.len(), 2);
+    // Title match beats a body-only match, even though the body match is newer.
+    assert_eq!(hits[0].summary.title, "关于做好2026年防汛工作的通知");
+    assert_eq!(hits[0].field, "title");
+    assert_eq!(rendered(&hits[0]), "关于做好2026年[防汛]工作的通知");
+    assert!(hits[0].score >= 1.0);
+    assert_eq!(hits[1].summary.title, "关于开展校园安全检查的通知");
+    assert_eq!(hits[1].field, "body");
+    assert_eq!(
+        rendered(&hits[1]),
+        "各学校要开展安全隐患排查，做好[防汛]准备。"
+    );
+    assert!(hits[1].score < 1.0);
+}
+
+#[test]
+fn one_character_queries_find_matches() {
+    let (_dir, store) = sample_store();
+    let hits = store.search("县", 10).unwrap();
+    // 萧县 is the issuer of the 请示; 各县 appears in the notices' recipients.
+    assert_eq!(hits.len(), 3);
+    let fund = hits
+        .iter()
+        .find(|h| h.summary.title.contains("资金"))
+        .unwrap();
+    assert_eq!(fund.field, "issuer");
+    assert_eq!(rendered(fund), "萧[县]人民政府、萧[县]人民政府文件");
+
+    let hits = store.search("旱", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].field, "body");
+    assert!(
+        rendered(&hits[0]).contains("防汛抗[旱]工作"),
+        "{}",
+        rendered(&hits[0])
+    );
+    assert!(store.search("鑫", 10).unwrap().is_empty());
+}
+
+#[test]
+fn longer_phrases_must_occur_in_order() {
+    let (_dir, store) = sample_store();
+    let hits = store.search("生命财产安全", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert!(rendered(&hits[0]).contains("[生命财产安全]"));
+    // The same characters out of order are not a match.
+    assert!(store.search("安全财产", 10).unwrap().is_empty());
+    // Parts separated by a space must all occur, anywhere in the document.
+    let hits = store.search("萧县 资金缺口", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert!(store.search("萧县 防汛", 10).unwrap().is_empty());
+}
+
+#[test]
+fn numbers_doc_numbers_and_latin_are_found() {
+    let (_dir, store) = sample_store();
+    let hits = store.search("GDP", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert!(rendered(&hits[0]).contains("全市[GDP]增长"));
+    assert_eq!(store.search("gdp", 10).unwrap().len(), 1);
+    assert_eq!(store.search("ＧＤＰ", 10).unwrap().len(), 1);
+
+    let hits = store.search("2026", 10).unwrap();
+    assert_eq!(hits.len(), 2);
+    let hits = store.search("宿政办〔2026〕30号", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].summary.title, "关于开展校园安全检查的通知");
+    assert_eq!(hits[0].field, "doc_number");
+    assert_eq!(rendered(&hits[0]), "[宿政办]〔[2026]〕[30号]");
+    let hits = store.search("2026年防汛", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+}
+
+#[test]
+fn recipients_are_searchable() {
+    let (_dir, store) = sample_store();
+    let hits = store.search("财政局", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].field, "recipients");
+}
+
+#[test]
+fn query_syntax_is_never_an_error() {
+    let (_dir, store) = sample_store();
+    for q in [
+        "\"",
+        "防汛*",
+        "-防汛",
+        "防汛 AND",
+        "NOT OR",
+        "(防汛",
+        "\"防汛\"",
+        "*",
+        "",
+        "   ",
+        "防汛 NEAR(",
+        "'; DROP TABLE documents; --",
+    ] {
+        let r = store.search(q, 10);
+        assert!(r.is_ok(), "{q}: {r:?}");
+    }
+    assert_eq!(store.search("\"防汛\"", 10).unwrap().len(), 2);
+    assert_eq!(store.search("防汛*", 10).unwrap().len(), 2);
+    assert!(store.search("*", 10).unwrap().is_empty());
+}
+
+#[test]
+fn limit_is_respected() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let docs: Vec<_> = (1..=40)
+        .map(|i| {
+            (
+                notice(
+                    &format!("第{i}批防汛物资的通知"),
+                    &format!("2026年{}月{}日", 1 + i % 12, 1 + i % 28),
+                    "正文写了防汛。",
+                ),
+                DocStatus::Draft,
+            )
+        })
+        .collect();
+    store.import(&docs).unwrap();
+    assert_eq!(store.search("防汛", 7).unwrap().len(), 7);
+    assert_eq!(store.search("汛", 100).unwrap().len(), 40);
+    assert!(store.search("防汛", 0).unwrap().is_empty());
+}
+
+#[test]
+fn edits_reindex_and_the_old_text_is_no_longer_found() {
+    let (_dir, mut store) = sample_store();
+    let id = store.search("校园", 1).unwrap()[0].summary.id;
+    let mut doc = store.get(id).unwrap().unwrap().document;
+    doc.title = "关于开展消防安全检查的通知".into();
+    doc.date_of_issue = "2026年10月8日".into();
+    store.save_draft(id, &doc).unwrap();
+    assert!(store.search("校园", 10).unwrap().is_empty());
+    assert_eq!(store.search("消防", 10).unwrap().len(), 1);
+    assert!(store.verify().unwrap().is_empty());
+}
