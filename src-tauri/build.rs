@@ -1,0 +1,22 @@
+fn main() {
+    // Declaring the app's commands makes them permission-checked like plugin commands,
+    // so capabilities/default.json grants exactly the ones the UI uses.
+    let commands = &[
+        "vocabulary",
+        "list_documents",
+        "get_document",
+        "create_document",
+        "save_draft",
+        "validate_document",
+        "search",
+        "document_versions",
+        "app_ready",
+        "startup_error",
+        "reopen_store",
+    ];
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(commands)),
+    )
+    .expect("failed to run the Tauri build script");
+}

@@ -1,0 +1,200 @@
+//! The commands the UI calls. Each one checks its input, calls a crate, and turns
+//! failures into a Chinese message for the window (logging the English one).
+
+use std::sync::MutexGuard;
+
+use gongwen_core::vocabulary::Vocabulary;
+use gongwen_core::{DocKind, DocStatus, Document, DocumentId, Paragraph, Problem};
+use gongwen_store::{
+    DocumentSummary, ListFilter, Page, SearchHit, Store, StoreError, StoredDocument, VersionInfo,
+};
+use serde::Serialize;
+use tauri::State;
+
+use crate::{AppState, BENCH_READY_ENV};
+
+/// A document opened for reading: as stored, its 正文 as structure, and what
+/// validation says about it.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct DocumentView {
+    pub stored: StoredDocument,
+    pub paragraphs: Vec<Paragraph>,
+    pub problems: Vec<Problem>,
+}
+
+/// The answer to a save: the stored version, and the problems of what was saved.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SaveResult {
+    pub stored: StoredDocument,
+    pub problems: Vec<Problem>,
+}
+
+type Answer<T> = Result<T, String>;
+
+/// Search results beyond this are not useful in a drop-down.
+const MAX_SEARCH_LIMIT: u32 = 100;
+
+fn lock<'a>(state: &'a State<'_, AppState>) -> MutexGuard<'a, Result<Store, String>> {
+    // A panic while holding the lock cannot leave the SQLite connection half-written
+    // (transactions roll back), so a poisoned lock is still safe to use.
+    state
+        .store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs `f` on the open store; a failure becomes the Chinese message (and an English
+/// log line naming `what`), and a store that could not be opened gives its reason.
+fn with_store<T>(
+    state: &State<'_, AppState>,
+    what: &str,
+    f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+) -> Answer<T> {
+    let mut guard = lock(state);
+    let store = guard.as_mut().map_err(|reason| reason.clone())?;
+    f(store).map_err(|e| {
+        tracing::warn!(error = %e, "{what} failed");
+        e.message_zh()
+    })
+}
+
+fn parse_id(id: &str) -> Answer<DocumentId> {
+    id.parse().map_err(|e| {
+        tracing::warn!(id, error = %e, "the UI sent a malformed document id");
+        format!("公文编号“{id}”无效。")
+    })
+}
+
+#[tauri::command]
+pub fn vocabulary() -> Vocabulary {
+    gongwen_core::vocabulary::vocabulary()
+}
+
+/// Why the store could not be opened, if it could not; the window shows it.
+#[tauri::command]
+pub fn startup_error(state: State<'_, AppState>) -> Option<String> {
+    lock(&state).as_ref().err().cloned()
+}
+
+/// Tries again to open the store after it failed (a damaged file has been moved
+/// aside by then, so this starts an empty one); returns the new error, if any.
+#[tauri::command]
+pub fn reopen_store(state: State<'_, AppState>) -> Option<String> {
+    let mut guard = lock(&state);
+    if guard.is_err() {
+        *guard = crate::open_store();
+    }
+    guard.as_ref().err().cloned()
+}
+
+#[tauri::command]
+pub fn list_documents(
+    state: State<'_, AppState>,
+    filter: ListFilter,
+) -> Answer<Page<DocumentSummary>> {
+    with_store(&state, "list documents", |s| s.list(&filter))
+}
+
+#[tauri::command]
+pub fn get_document(state: State<'_, AppState>, id: String) -> Answer<DocumentView> {
+    let id = parse_id(&id)?;
+    let stored = with_store(&state, "get document", |s| s.get(id))?.ok_or_else(|| {
+        tracing::warn!(%id, "document not found");
+        StoreError::NotFound(id).message_zh()
+    })?;
+    Ok(DocumentView {
+        paragraphs: stored.document.body.paragraphs().to_vec(),
+        problems: gongwen_core::validate(&stored.document),
+        stored,
+    })
+}
+
+#[tauri::command]
+pub fn create_document(state: State<'_, AppState>, kind: DocKind) -> Answer<StoredDocument> {
+    let stored = with_store(&state, "create document", |s| {
+        s.create_document(&Document::new(kind), DocStatus::Draft)
+    })?;
+    tracing::info!(id = %stored.id, ?kind, "draft created");
+    Ok(stored)
+}
+
+#[tauri::command]
+pub fn save_draft(
+    state: State<'_, AppState>,
+    id: String,
+    document: Document,
+) -> Answer<SaveResult> {
+    let id = parse_id(&id)?;
+    let stored = with_store(&state, "save draft", |s| s.save_draft(id, &document))?;
+    tracing::info!(%id, version = stored.version, "draft saved");
+    Ok(SaveResult {
+        problems: gongwen_core::validate(&stored.document),
+        stored,
+    })
+}
+
+#[tauri::command]
+pub fn validate_document(document: Document) -> Vec<Problem> {
+    gongwen_core::validate(&document)
+}
+
+#[tauri::command]
+pub fn search(state: State<'_, AppState>, query: String, limit: u32) -> Answer<Vec<SearchHit>> {
+    if query.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let limit = limit.clamp(1, MAX_SEARCH_LIMIT);
+    with_store(&state, "search", |s| s.search(&query, limit as usize))
+}
+
+#[tauri::command]
+pub fn document_versions(state: State<'_, AppState>, id: String) -> Answer<Vec<VersionInfo>> {
+    let id = parse_id(&id)?;
+    with_store(&state, "list versions", |s| s.versions(id))
+}
+
+/// The UI has shown its first document list. For `cargo xtask bench`: writes the
+/// milliseconds since the process started to `GONGWEN_BENCH_READY_FILE`, if set.
+#[tauri::command]
+pub fn app_ready(state: State<'_, AppState>) -> Answer<()> {
+    // Only the first call measures start-up; later ones (a reload) change nothing.
+    if state.ready.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return Ok(());
+    }
+    let ms = crate::ms_since_start(state.started);
+    tracing::info!(ms, "first document list rendered");
+    let Some(path) = std::env::var_os(BENCH_READY_ENV) else {
+        return Ok(());
+    };
+    std::fs::write(&path, ms.to_string()).map_err(|e| {
+        tracing::error!(path = ?path, error = %e, "cannot write the bench ready file");
+        "无法写入启动计时文件。".to_string()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_malformed_id_is_refused_in_chinese() {
+        let err = parse_id("not-a-uuid").unwrap_err();
+        assert_eq!(err, "公文编号“not-a-uuid”无效。");
+        let id = "1a70e30a-32cb-459d-b9b6-0206e820ed9b";
+        assert_eq!(parse_id(id).unwrap().to_string(), id);
+    }
+
+    #[test]
+    fn validation_is_the_core_rules() {
+        let mut doc = Document::new(DocKind::Notice);
+        doc.doc_number = "宿政[2026]012号".into();
+        let problems = validate_document(doc);
+        let number = problems
+            .iter()
+            .find(|p| p.element == gongwen_core::Element::DocNumber)
+            .expect("a 发文字号 problem");
+        assert_eq!(number.suggestion.as_deref(), Some("宿政〔2026〕12号"));
+    }
+}

@@ -1,0 +1,648 @@
+//! The real 公文桌 window, driven the way a clerk uses it: through tauri-driver and
+//! WebKitWebDriver, finding elements by their visible Chinese labels, never by CSS class.
+//!
+//! Needs a display and a D-Bus session; the xtask runs exactly:
+//! `GONGWEN_APP_BIN=$CARGO_TARGET_DIR/debug/gongwen-desk dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p gongwen-e2e -- --test-threads=1`
+//! after `npm ci && npm run build` in ui/ and `cargo build -p gongwen-desk`.
+//! tauri-driver comes from `cargo install --locked tauri-driver`; its output (and the
+//! app's log) goes to `tests/output/tauri-driver-*.log`.
+
+use std::fs;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const DRIVER_URL: &str = "http://127.0.0.1:4444";
+const WAIT: Duration = Duration::from_secs(15);
+
+fn output_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("output");
+    fs::create_dir_all(&dir).expect("create tests/output");
+    dir
+}
+
+/// The app under test; a missing binary fails the test rather than skipping it.
+fn app_binary() -> PathBuf {
+    let Some(path) = std::env::var_os("GONGWEN_APP_BIN").map(PathBuf::from) else {
+        panic!(
+            "GONGWEN_APP_BIN is not set. Point it at the built app, e.g. \
+             GONGWEN_APP_BIN=$CARGO_TARGET_DIR/debug/gongwen-desk (build it with \
+             `npm ci && npm run build` in ui/, then `cargo build -p gongwen-desk`)"
+        );
+    };
+    assert!(
+        path.is_file(),
+        "GONGWEN_APP_BIN={} does not exist; run `cargo build -p gongwen-desk`",
+        path.display()
+    );
+    path
+}
+
+fn tauri_driver_binary() -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let cargo_bin = std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo/bin"));
+    on_path
+        .into_iter()
+        .chain(cargo_bin)
+        .map(|dir| dir.join("tauri-driver"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("tauri-driver is not on PATH nor in ~/.cargo/bin; install it with `cargo install --locked tauri-driver`")
+        })
+}
+
+/// A running tauri-driver (which starts WebKitWebDriver, which starts the app). Dropping
+/// it stops the whole process group and reaps what is left, even when a test fails.
+struct Driver {
+    child: Child,
+}
+
+impl Driver {
+    fn start(data_dir: &Path, log_name: &str) -> Driver {
+        // Orphaned WebKit processes are re-parented to us instead of PID 1 (which does not
+        // reap in a container), so Drop can reap them.
+        // SAFETY: prctl with PR_SET_CHILD_SUBREAPER only sets a flag on this process.
+        unsafe {
+            libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        }
+        let log = fs::File::create(output_dir().join(log_name)).expect("create driver log");
+        let child = Command::new(tauri_driver_binary())
+            // The app inherits this through WebKitWebDriver.
+            .env("GONGWEN_DATA_DIR", data_dir)
+            .env("RUST_LOG", "info")
+            .process_group(0)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone log handle"))
+            .stderr(log)
+            .spawn()
+            .expect("start tauri-driver");
+        Driver { child }
+    }
+
+    /// Opens a WebDriver session, which launches a fresh app window.
+    async fn launch(&self, app: &Path) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), serde_json::json!("wry"));
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app }),
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect(DRIVER_URL)
+                .await
+            {
+                Ok(client) => return client,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(e) => panic!("could not start a session with tauri-driver: {e}"),
+            }
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = -(self.child.id() as i32);
+        // SAFETY: signalling our own process group; no memory is touched.
+        unsafe { libc::kill(group, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        unsafe { libc::kill(group, libc::SIGKILL) };
+        let _ = self.child.wait();
+        // Reap the app and WebKit processes that were re-parented to us.
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            // SAFETY: waitpid on any child with WNOHANG; status pointer may be null.
+            let pid = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
+            match pid {
+                -1 => break, // no children left
+                0 => std::thread::sleep(Duration::from_millis(50)),
+                _ => {}
+            }
+        }
+    }
+}
+
+async fn find(c: &Client, xpath: &str) -> Element {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("nothing on screen matches {xpath}: {e}"))
+}
+
+/// Waits until nothing matches (an error message went away).
+async fn wait_gone(c: &Client, xpath: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let found = c
+            .find_all(Locator::XPath(xpath))
+            .await
+            .expect("query elements");
+        if found.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still on screen after {WAIT:?}: {xpath}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the element's text contains `expected` (validation answers after a
+/// debounce); on timeout, fails showing the text it last had.
+async fn wait_text_containing(c: &Client, xpath: &str, expected: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let text = text_of(c, xpath).await;
+        if text.contains(expected) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{xpath} should mention {expected:?} but shows {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn type_into(c: &Client, xpath: &str, text: &str) {
+    let field = find(c, xpath).await;
+    field
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("cannot type into {xpath}: {e}"));
+}
+
+async fn value_of(c: &Client, xpath: &str) -> String {
+    find(c, xpath)
+        .await
+        .prop("value")
+        .await
+        .expect("read value")
+        .unwrap_or_default()
+}
+
+async fn text_of(c: &Client, xpath: &str) -> String {
+    find(c, xpath).await.text().await.expect("read text")
+}
+
+async fn click(c: &Client, xpath: &str) {
+    find(c, xpath)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {xpath}: {e}"));
+}
+
+/// Asks every window titled `title` to close the way a window manager does when the
+/// user clicks its × (a WM_DELETE_WINDOW client message), so the app's own close
+/// handling runs. Ending the WebDriver session instead kills the app outright (SIGKILL
+/// from WebKitWebDriver), which no application code can observe. Returns how many
+/// windows are still open.
+fn close_windows_titled(title: &str, send: bool) -> usize {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt as _, EventMask, MapState};
+
+    let (conn, screen) =
+        x11rb::connect(None).expect("cannot reach the X display; run the test under xvfb-run");
+    let atom = |name: &str| {
+        conn.intern_atom(false, name.as_bytes())
+            .expect("intern atom")
+            .reply()
+            .expect("intern atom reply")
+            .atom
+    };
+    let (protocols, delete, net_wm_name, utf8) = (
+        atom("WM_PROTOCOLS"),
+        atom("WM_DELETE_WINDOW"),
+        atom("_NET_WM_NAME"),
+        atom("UTF8_STRING"),
+    );
+    let root = conn.setup().roots[screen].root;
+    let children = conn
+        .query_tree(root)
+        .expect("query windows")
+        .reply()
+        .expect("query windows reply")
+        .children;
+    let mut open = 0;
+    for window in children {
+        let Ok(Ok(name)) = conn
+            .get_property(false, window, net_wm_name, utf8, 0, 256)
+            .map(|c| c.reply())
+        else {
+            continue; // the window went away meanwhile
+        };
+        let viewable = conn
+            .get_window_attributes(window)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .is_some_and(|a| a.map_state == MapState::VIEWABLE);
+        if name.value != title.as_bytes() || !viewable {
+            continue;
+        }
+        open += 1;
+        if send {
+            let message = ClientMessageEvent::new(
+                32,
+                window,
+                protocols,
+                [delete, x11rb::CURRENT_TIME, 0, 0, 0],
+            );
+            conn.send_event(false, window, EventMask::NO_EVENT, message)
+                .expect("send WM_DELETE_WINDOW");
+        }
+    }
+    conn.flush().expect("flush X requests");
+    open
+}
+
+/// Closes the app window like a user and waits until the app has taken it down.
+async fn close_app_window(c: Client) {
+    assert_eq!(
+        close_windows_titled("公文桌", true),
+        1,
+        "expected exactly one 公文桌 window to close"
+    );
+    let deadline = Instant::now() + WAIT;
+    while close_windows_titled("公文桌", false) > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the window did not close within {WAIT:?} (is a save stuck?)"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The app is gone; ending the session only tidies up the driver.
+    let _ = c.close().await;
+}
+
+/// Saves a screenshot to tests/output/NAME for a person to look at.
+async fn save_screenshot(c: &Client, name: &str) {
+    // WebKit's screenshot can lag the DOM; let two frames render first.
+    c.execute_async(
+        "const done = arguments[arguments.length - 1]; \
+         requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+        vec![],
+    )
+    .await
+    .expect("wait for a rendered frame");
+    let png = c.screenshot().await.expect("take a screenshot");
+    fs::write(output_dir().join(name), png)
+        .unwrap_or_else(|e| panic!("save tests/output/{name}: {e}"));
+}
+
+fn button(label: &str) -> String {
+    format!("//button[normalize-space(.)='{label}' or @aria-label='{label}']")
+}
+
+const TITLE: &str = "宿州市人民政府办公室关于开展冬季森林防火巡查的通知";
+const BODY_LINES: [&str; 3] = [
+    "为切实做好今冬明春森林防火工作，现将有关事项通知如下。",
+    "一、压实巡护责任",
+    "各地要落实护林员进山蹲守制度，做到火情早发现、早处置。",
+];
+const QUERY: &str = "蹲守";
+const DATE_OF_ISSUE: &str = "2026年11月15日";
+const NOTE: &str = "（联系人：张明，电话：0557-3021234）";
+const BAD_NUMBER: &str = "宿政[2026]012号";
+const GOOD_NUMBER: &str = "宿政〔2026〕12号";
+
+#[tokio::test]
+async fn a_draft_written_in_the_editor_survives_closing_and_is_found_by_search() {
+    let app = app_binary();
+    let data = tempfile::tempdir().expect("temp data dir");
+    let driver = Driver::start(data.path(), "tauri-driver-draft.log");
+
+    // --- First run: write a 通知 in the editor. ---
+    let c = driver.launch(&app).await;
+    find(
+        &c,
+        "//*[normalize-space(.)='暂无公文。点击“新建公文”开始起草。']",
+    )
+    .await;
+    click(&c, &button("新建公文")).await;
+    click(
+        &c,
+        "//*[@role='group' and @aria-label='文种']//button[normalize-space(.)='通知']",
+    )
+    .await;
+
+    type_into(
+        &c,
+        "//textarea[@aria-label='发文机关标志']",
+        "宿州市人民政府办公室文件",
+    )
+    .await;
+    type_into(&c, "//input[@aria-label='标题']", TITLE).await;
+    click(&c, &button("添加主送机关")).await;
+    type_into(
+        &c,
+        "//input[@aria-label='主送机关']",
+        &format!("各县、区人民政府{}", char::from(Key::Enter)),
+    )
+    .await;
+    let enter = char::from(Key::Enter).to_string();
+    type_into(
+        &c,
+        "//textarea[@aria-label='正文']",
+        &BODY_LINES.join(&enter),
+    )
+    .await;
+    assert_eq!(
+        value_of(&c, "//textarea[@aria-label='正文']").await,
+        BODY_LINES.join("\n"),
+        "the 正文 field should hold exactly what was typed"
+    );
+    type_into(
+        &c,
+        "//textarea[@aria-label='发文机关署名']",
+        "宿州市人民政府办公室",
+    )
+    .await;
+    // 成文日期: typed, then changed with the calendar, which writes the 公文 form.
+    type_into(&c, "//input[@aria-label='成文日期']", "2026年11月25日").await;
+    click(&c, &button("选择成文日期")).await;
+    click(&c, "//div[normalize-space(text())='15']").await;
+    assert_eq!(
+        value_of(&c, "//input[@aria-label='成文日期']").await,
+        DATE_OF_ISSUE
+    );
+
+    // A 发文字号 with square brackets and a leading zero: the problem shows under the field.
+    type_into(&c, "//input[@aria-label='发文字号']", BAD_NUMBER).await;
+    let problems = "//*[@aria-label='发文字号的问题']";
+    wait_text_containing(&c, problems, "六角括号").await;
+    save_screenshot(&c, "editor-problem.png").await;
+    // "Beside the field": the nearest block holding both the input and the message holds
+    // no other input.
+    let shared =
+        "//input[@aria-label='发文字号']/ancestor::*[.//*[@aria-label='发文字号的问题']][1]";
+    let inputs = find(&c, shared)
+        .await
+        .find_all(Locator::XPath(".//input | .//textarea"))
+        .await
+        .expect("inputs near the message");
+    assert_eq!(
+        inputs.len(),
+        1,
+        "the 发文字号 problem is not next to its field"
+    );
+
+    // The suggested fix is offered and applied with one click.
+    let fix = format!("{problems}//button[starts-with(normalize-space(.), '改为')]");
+    assert_eq!(
+        text_of(&c, &fix).await.trim(),
+        format!("改为 {GOOD_NUMBER}")
+    );
+    click(&c, &fix).await;
+    wait_gone(&c, problems).await;
+    assert_eq!(
+        value_of(&c, "//input[@aria-label='发文字号']").await,
+        GOOD_NUMBER
+    );
+
+    // A last keystroke, then close at once, before the next autosave can run: saving
+    // it is up to the close handler.
+    type_into(&c, "//input[@aria-label='附注']", NOTE).await;
+    let state = text_of(&c, "//*[@role='status' and @aria-label='保存状态']").await;
+    println!("save indicator just before closing: {state}");
+    close_app_window(c).await;
+
+    // --- Second run, same data folder: the draft is there and searchable. ---
+    let c = driver.launch(&app).await;
+    find(&c, &format!("//a[normalize-space(.)='{TITLE}']")).await;
+    type_into(&c, "//input[@aria-label='搜索公文']", QUERY).await;
+    let hit = format!("//*[@aria-label='搜索结果']//button[.//mark[normalize-space(.)='{QUERY}']]");
+    let hit_text = text_of(&c, &hit).await;
+    assert!(
+        hit_text.contains(TITLE),
+        "search hit should show the title: {hit_text:?}"
+    );
+    assert!(
+        hit_text.contains("正文"),
+        "search hit should say it matched in 正文: {hit_text:?}"
+    );
+    save_screenshot(&c, "search.png").await;
+    click(&c, &hit).await;
+
+    let title = text_of(&c, "//article//h1").await;
+    assert_eq!(title, TITLE);
+    assert_eq!(
+        text_of(&c, "//*[@aria-label='发文字号']").await,
+        GOOD_NUMBER
+    );
+    let mut paragraphs = Vec::new();
+    for p in c
+        .find_all(Locator::XPath(
+            "//*[@aria-label='正文' and not(self::textarea)]/p",
+        ))
+        .await
+        .expect("body paragraphs")
+    {
+        paragraphs.push(p.text().await.expect("paragraph text"));
+    }
+    assert_eq!(
+        paragraphs, BODY_LINES,
+        "the read view shows one paragraph per line typed"
+    );
+    assert_eq!(text_of(&c, "//*[@aria-label='附注']").await, NOTE);
+    assert_eq!(
+        text_of(&c, "//*[@aria-label='成文日期']").await,
+        DATE_OF_ISSUE
+    );
+
+    save_screenshot(&c, "window.png").await;
+    c.close().await.expect("end the second session");
+}
+
+#[tokio::test]
+async fn a_damaged_store_is_explained_in_the_window_and_kept() {
+    let app = app_binary();
+    let data = tempfile::tempdir().expect("temp data dir");
+    let garbage = "这不是数据库：一段被截断的文件".repeat(200);
+    fs::write(data.path().join("gongwen.db"), &garbage).expect("write a damaged store");
+    let driver = Driver::start(data.path(), "tauri-driver-damaged.log");
+
+    let c = driver.launch(&app).await;
+    let alert = wait_text_containing(&c, "//*[@role='alert']", "本地数据库已损坏").await;
+    assert!(alert.contains("无法打开本地公文库"), "alert: {alert:?}");
+    // Nothing was deleted: the damaged file was moved aside with its bytes intact.
+    let kept: Vec<_> = fs::read_dir(data.path())
+        .expect("list data dir")
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("gongwen.db.corrupt")
+        })
+        .map(|e| fs::read_to_string(e.path()).expect("read the kept file"))
+        .collect();
+    assert_eq!(
+        kept,
+        vec![garbage],
+        "the damaged store must be kept, unchanged"
+    );
+
+    save_screenshot(&c, "damaged-store.png").await;
+
+    // 重新打开 starts an empty store in its place, and the clerk can work again.
+    click(&c, &button("重新打开")).await;
+    find(
+        &c,
+        "//*[normalize-space(.)='暂无公文。点击“新建公文”开始起草。']",
+    )
+    .await;
+    assert!(data.path().join("gongwen.db").is_file());
+    c.close().await.expect("end the session");
+}
+
+#[tokio::test]
+async fn a_store_from_a_newer_version_is_refused_untouched() {
+    let app = app_binary();
+    let data = tempfile::tempdir().expect("temp data dir");
+    let db = data.path().join("gongwen.db");
+    {
+        let conn = rusqlite::Connection::open(&db).expect("create a database");
+        conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
+            .expect("mark it as schema 99");
+    }
+    let before = fs::read(&db).expect("read the database");
+    let driver = Driver::start(data.path(), "tauri-driver-newer.log");
+
+    let c = driver.launch(&app).await;
+    let alert = wait_text_containing(&c, "//*[@role='alert']", "更新版本的公文桌").await;
+    assert!(alert.contains("请升级软件"), "alert: {alert:?}");
+    c.close().await.expect("end the session");
+    drop(driver);
+    assert_eq!(
+        fs::read(&db).expect("read again"),
+        before,
+        "the database must not change"
+    );
+}
+
+/// Fills a data folder the way an import would: the fixtures in tests/fixtures plus
+/// `extra` plain drafts dated in 2025.
+fn seed_store(dir: &Path, extra: usize) -> usize {
+    use gongwen_core::{Body, DocKind, DocStatus, Document};
+
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut docs = Vec::new();
+    for entry in fs::read_dir(&fixtures).expect("list tests/fixtures") {
+        let path = entry.expect("fixture entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).expect("read fixture");
+        let document: Document =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()));
+        let table: toml::Table = toml::from_str(&text).expect("fixture as a table");
+        let status = table
+            .get("status")
+            .map(|s| s.clone().try_into::<DocStatus>().expect("fixture status"))
+            .unwrap_or_default();
+        docs.push((document, status));
+    }
+    for n in 1..=extra {
+        let mut doc = Document::new(DocKind::Notice);
+        doc.title = format!("宿州市测试局关于第{n}项例行工作的通知");
+        doc.issuer_signature = vec!["宿州市测试局".into()];
+        doc.date_of_issue = format!("2025年{}月{}日", n % 12 + 1, n % 28 + 1);
+        doc.body = Body::from_text("按例行安排办理。");
+        docs.push((doc, DocStatus::Draft));
+    }
+    let mut store = gongwen_store::Store::open(dir).expect("open a store to seed");
+    store.import(&docs).expect("seed documents");
+    docs.len()
+}
+
+async fn list_rows(c: &Client) -> usize {
+    c.find_all(Locator::XPath("//*[@aria-label='公文列表']//tbody/tr"))
+        .await
+        .expect("list rows")
+        .len()
+}
+
+/// Waits until the list says how many documents match, e.g. 共 61 件.
+async fn wait_total(c: &Client, total: usize) {
+    find(c, &format!("//*[normalize-space(.)='共 {total} 件']")).await;
+}
+
+async fn choose(c: &Client, select: &str, option: &str) {
+    click(c, &format!("//*[@aria-label='{select}']")).await;
+    click(
+        c,
+        &format!("//*[@role='option' and @aria-label='{option}']"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_list_pages_filters_and_marks_urgent_documents() {
+    let app = app_binary();
+    let data = tempfile::tempdir().expect("temp data dir");
+    let total = seed_store(data.path(), 52);
+    assert!(total > 50, "need more than one page");
+    let driver = Driver::start(data.path(), "tauri-driver-list.log");
+    let c = driver.launch(&app).await;
+
+    // Newest first, 50 to a page.
+    wait_total(&c, total).await;
+    assert_eq!(list_rows(&c).await, 50);
+    let first = text_of(&c, "//*[@aria-label='公文列表']//tbody/tr[1]").await;
+    assert!(
+        first.contains("特急") && first.contains("机密★"),
+        "the newest document is 特急 and 机密, and says so: {first:?}"
+    );
+    save_screenshot(&c, "list.png").await;
+
+    // The rest are on page 2.
+    click(
+        &c,
+        "//*[@aria-label='公文列表']//*[normalize-space(text())='2']",
+    )
+    .await;
+    let deadline = Instant::now() + WAIT;
+    while list_rows(&c).await != total - 50 {
+        assert!(
+            Instant::now() < deadline,
+            "page 2 should hold {} rows",
+            total - 50
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Filter by 文种: only the 函.
+    choose(&c, "按文种筛选", "函").await;
+    wait_total(&c, 1).await;
+    assert_eq!(list_rows(&c).await, 1);
+    let row = text_of(&c, "//*[@aria-label='公文列表']//tbody/tr[1]").await;
+    assert!(
+        row.contains("宿州市信访局关于商请协助化解拖欠农民工工资信访积案的函"),
+        "{row:?}"
+    );
+
+    // Filter by 状态 as well: no 函 is a draft.
+    choose(&c, "按状态筛选", "草稿").await;
+    wait_total(&c, 0).await;
+    c.close().await.expect("end the session");
+}

@@ -1,0 +1,63 @@
+/**
+ * The one place the UI talks to the Rust side. Every Tauri command has a typed
+ * wrapper here; the payload types are generated from the Rust types by ts-rs
+ * (src/bindings; regenerate with
+ * `TS_RS_EXPORT_DIR=$PWD/ui/src/bindings cargo test -p gongwen-core -p gongwen-store -p gongwen-desk
+ *   --features gongwen-core/ts,gongwen-store/ts,gongwen-desk/ts --lib export_bindings`).
+ * Commands reject with a Chinese message meant to be shown as is.
+ */
+import { invoke } from '@tauri-apps/api/core'
+import type { DocKind } from './bindings/DocKind'
+import type { Document } from './bindings/Document'
+import type { DocumentId } from './bindings/DocumentId'
+import type { DocumentSummary } from './bindings/DocumentSummary'
+import type { DocumentView } from './bindings/DocumentView'
+import type { ListFilter } from './bindings/ListFilter'
+import type { Page } from './bindings/Page'
+import type { Problem } from './bindings/Problem'
+import type { SaveResult } from './bindings/SaveResult'
+import type { SearchHit } from './bindings/SearchHit'
+import type { StoredDocument } from './bindings/StoredDocument'
+import type { VersionInfo } from './bindings/VersionInfo'
+import type { Vocabulary } from './bindings/Vocabulary'
+
+export type {
+  DocKind,
+  Document,
+  DocumentId,
+  DocumentSummary,
+  DocumentView,
+  ListFilter,
+  Page,
+  Problem,
+  SaveResult,
+  SearchHit,
+  StoredDocument,
+  VersionInfo,
+  Vocabulary,
+}
+
+export const api = {
+  /** Labels of every closed vocabulary (文种, 密级, …). */
+  vocabulary: () => invoke<Vocabulary>('vocabulary'),
+  /** Set when the local store could not be opened; the window shows it instead of the list. */
+  startupError: () => invoke<string | null>('startup_error'),
+  /** Tries to open the store again; the error that remains, or null. */
+  reopenStore: () => invoke<string | null>('reopen_store'),
+  listDocuments: (filter: ListFilter) => invoke<Page<DocumentSummary>>('list_documents', { filter }),
+  getDocument: (id: DocumentId) => invoke<DocumentView>('get_document', { id }),
+  createDocument: (kind: DocKind) => invoke<StoredDocument>('create_document', { kind }),
+  saveDraft: (id: DocumentId, document: Document) => invoke<SaveResult>('save_draft', { id, document }),
+  validateDocument: (document: Document) => invoke<Problem[]>('validate_document', { document }),
+  search: (query: string, limit: number) => invoke<SearchHit[]>('search', { query, limit }),
+  documentVersions: (id: DocumentId) => invoke<VersionInfo[]>('document_versions', { id }),
+  /** Tells the shell the first list has rendered (cold-start benchmark hook). */
+  appReady: () => invoke<void>('app_ready'),
+}
+
+/** The message to show for a failed call: commands reject with Chinese text already. */
+export function errorText(e: unknown): string {
+  if (typeof e === 'string') return e
+  if (e instanceof Error) return e.message
+  return String(e)
+}

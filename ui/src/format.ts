@@ -1,0 +1,49 @@
+/** 成文日期 as GB/T 9704 writes it: Arabic numerals, no leading zeros (2026年11月5日). */
+export function formatDocDate(d: Date): string {
+  return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日`
+}
+
+/** Reads `2026年11月25日` back into a timestamp for the calendar; null when not in that form. */
+export function parseDocDate(text: string): number | null {
+  const m = /^\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*$/.exec(text)
+  if (!m) return null
+  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]))
+  return Number.isNaN(d.getTime()) ? null : d.getTime()
+}
+
+/** hh:mm:ss for the autosave indicator. */
+export function clockTime(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+}
+
+/** Local date and time of an RFC 3339 timestamp, for version lists. */
+export function localDateTime(iso: string): string {
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return iso
+  return `${formatDocDate(d)} ${clockTime(d)}`
+}
+
+/** Splits a one-per-line textarea into trimmed, non-empty entries. */
+export function lines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+}
+
+export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const debounced = (...args: A) => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = setTimeout(() => {
+      timer = undefined
+      fn(...args)
+    }, ms)
+  }
+  debounced.cancel = () => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+  }
+  return debounced
+}

@@ -1,0 +1,19 @@
+import { createApp } from 'vue'
+import { createRouter, createWebHashHistory } from 'vue-router'
+import App from './App.vue'
+import DocumentList from './views/DocumentList.vue'
+import ReadView from './views/ReadView.vue'
+import EditorView from './views/EditorView.vue'
+import './style.css'
+
+// Hash history: the app is served from tauri://localhost/index.html with no server-side routing.
+const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/', name: 'list', component: DocumentList },
+    { path: '/doc/:id', name: 'read', component: ReadView, props: true },
+    { path: '/doc/:id/edit', name: 'edit', component: EditorView, props: true },
+  ],
+})
+
+createApp(App).use(router).mount('#app')

@@ -1,0 +1,33 @@
+/**
+ * Labels for enum values, loaded once from the `vocabulary` command so the UI never
+ * keeps its own copy of the Chinese names.
+ */
+import { shallowRef } from 'vue'
+import { api, type Vocabulary } from './api'
+
+export const vocabulary = shallowRef<Vocabulary | null>(null)
+
+export async function loadVocabulary(): Promise<void> {
+  vocabulary.value = await api.vocabulary()
+}
+
+type Key = keyof Vocabulary
+
+/** The label of a value in one vocabulary, or the value itself if unknown. */
+export function label<K extends Key>(list: K, value: Vocabulary[K][number]['value']): string {
+  const v = vocabulary.value
+  if (!v) return String(value)
+  const found = (v[list] as Array<{ value: unknown; label: string }>).find((c) => c.value === value)
+  return found ? found.label : String(value)
+}
+
+/** Options for an NSelect. */
+export function options<K extends Key>(list: K): Array<{ value: Vocabulary[K][number]['value']; label: string }> {
+  const v = vocabulary.value
+  return v ? (v[list] as Array<{ value: Vocabulary[K][number]['value']; label: string }>) : []
+}
+
+/** Gives each dropdown option the `option` role and its label, for assistive tools and tests. */
+export function optionProps(option: { label?: unknown }): Record<string, string> {
+  return { role: 'option', 'aria-label': String(option.label ?? '') }
+}
