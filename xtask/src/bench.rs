@@ -34,6 +34,7 @@ pub fn bench() -> Result<()> {
         .args(["bench", "-p", "gongwen-typeset", "--bench", "typeset"])
         .env("GONGWEN_BENCH_OUT", out_dir.join("typeset.json")))?;
 
+    crate::build_ui()?;
     let bin = crate::build_app(true)?.join("gongwen-desk");
     step("App cold start and memory, with the 100,000-document store open (under Xvfb)");
     let exe = std::env::current_exe().context("locating xtask")?;

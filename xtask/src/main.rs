@@ -64,8 +64,8 @@ fn build_ui() -> Result<()> {
         .current_dir(root().join("ui")))
 }
 
+/// Builds the app and the CLI; the UI bundle must be built first (it is embedded).
 fn build_app(release: bool) -> Result<PathBuf> {
-    build_ui()?;
     step("Building the app and the CLI");
     let mut c = cargo();
     c.args(["build", "-p", "gongwen-desk", "-p", "gongwen-cli"]);
@@ -79,6 +79,7 @@ fn build_app(release: bool) -> Result<PathBuf> {
 fn run_app(args: &[String]) -> Result<()> {
     let headless = args.iter().any(|a| a == "--headless");
     install::all(install::Purpose::Run)?;
+    build_ui()?;
     let bin = build_app(false)?;
 
     let data = target_dir().join("demo-data");
@@ -118,17 +119,26 @@ fn bindings() -> Result<()> {
     let dir = root().join("ui/src/bindings");
     run(cargo()
         .env("TS_RS_EXPORT_DIR", &dir)
-        .args(["test", "-p", "gongwen-core", "-p", "gongwen-store"])
+        .args(["test", "--lib", "--quiet"])
+        .args([
+            "-p",
+            "gongwen-core",
+            "-p",
+            "gongwen-store",
+            "-p",
+            "gongwen-desk",
+        ])
         .args([
             "--features",
-            "gongwen-core/ts,gongwen-store/ts",
-            "export_bindings",
-            "--quiet",
-        ]))
+            "gongwen-core/ts,gongwen-store/ts,gongwen-desk/ts",
+        ])
+        .arg("export_bindings"))
 }
 
 fn lint() -> Result<()> {
     install::all(install::Purpose::Test)?;
+    // The app crate embeds ui/dist at compile time, so clippy needs the bundle.
+    build_ui()?;
     step("rustfmt");
     run(cargo().args(["fmt", "--all", "--check"]))?;
     step("clippy (all crates, all targets, warnings are errors)");
