@@ -6,8 +6,16 @@ import type { SortOrder } from "./SortOrder";
 /**
  * Which documents a list shows. Every field is optional in JSON.
  */
-export type ListFilter = { kind: DocKind | null, status: DocStatus | null, year: number | null, sort: SortOrder, offset: number, 
+export type ListFilter = { kind?: DocKind | null, status?: DocStatus | null, year?: number | null, 
 /**
- * At most 1,000 (larger values are capped); 0 gives only the total.
+ * Default `date_desc`.
  */
-limit: number, };
+sort?: SortOrder, 
+/**
+ * Default 0.
+ */
+offset?: number, 
+/**
+ * Default 50, at most 1,000 (larger values are capped); 0 gives only the total.
+ */
+limit?: number, };
