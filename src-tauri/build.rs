@@ -13,6 +13,10 @@ fn main() {
         "app_ready",
         "startup_error",
         "reopen_store",
+        "render_preview",
+        "default_direction",
+        "templates",
+        "export_pdf",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -4,7 +4,7 @@
 use std::sync::MutexGuard;
 
 use gongwen_core::vocabulary::Vocabulary;
-use gongwen_core::{DocKind, DocStatus, Document, DocumentId, Paragraph, Problem};
+use gongwen_core::{Direction, DocKind, DocStatus, Document, DocumentId, Paragraph, Problem};
 use gongwen_store::{
     DocumentSummary, ListFilter, Page, SearchHit, Store, StoreError, StoredDocument, VersionInfo,
 };
@@ -133,6 +133,12 @@ pub fn save_draft(
         problems: gongwen_core::validate(&stored.document),
         stored,
     })
+}
+
+/// The usual 行文方向 of a 文种: the editor follows it when the 文种 changes.
+#[tauri::command]
+pub fn default_direction(kind: DocKind) -> Direction {
+    kind.default_direction()
 }
 
 #[tauri::command]

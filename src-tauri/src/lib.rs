@@ -7,10 +7,11 @@
 //! can panic the app.
 
 mod commands;
+mod preview;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use gongwen_store::Store;
@@ -19,6 +20,9 @@ use gongwen_store::Store;
 pub const DATA_DIR_ENV: &str = "GONGWEN_DATA_DIR";
 /// When set, `app_ready` writes the milliseconds from start to the first list here.
 pub const BENCH_READY_ENV: &str = "GONGWEN_BENCH_READY_FILE";
+/// When set, the app shows only an empty window (no UI, no store): the benchmark's
+/// memory floor of a bare Tauri window.
+pub const BENCH_EMPTY_WINDOW_ENV: &str = "GONGWEN_BENCH_EMPTY_WINDOW";
 
 /// What every command shares: the store, or why it could not be opened.
 pub struct AppState {
@@ -26,6 +30,8 @@ pub struct AppState {
     started: Instant,
     /// Set once the UI has reported its first list (see `commands::app_ready`).
     ready: AtomicBool,
+    /// Fonts for 预览/导出PDF, found on first use; shared with the rendering threads.
+    typesetter: Arc<preview::Typesetter>,
 }
 
 /// `GONGWEN_DATA_DIR` if set, else the platform data folder + `gongwen-desk`
@@ -138,15 +144,26 @@ pub fn run() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 
+    if std::env::var_os(BENCH_EMPTY_WINDOW_ENV).is_some_and(|v| !v.is_empty()) {
+        run_empty_window(started);
+        return;
+    }
+
     let state = AppState {
         store: Mutex::new(open_store()),
         started,
         ready: AtomicBool::new(false),
+        typesetter: Arc::default(),
     };
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .setup(|app| {
+            use tauri::Manager;
             close_on_terminate(app.handle().clone());
+            if let Some(window) = app.get_webview_window("main") {
+                preview::print_true_size(&window);
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -161,11 +178,57 @@ pub fn run() {
             commands::search,
             commands::document_versions,
             commands::app_ready,
+            commands::default_direction,
+            preview::render_preview,
+            preview::templates,
+            preview::export_pdf,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         tracing::error!(error = %e, "the window could not be started");
         eprintln!("公文桌 could not start: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// The benchmark's floor: the same binary with one blank window, no UI bundle and no
+/// store. Writes its ready time to `GONGWEN_BENCH_READY_FILE` once the page has loaded.
+fn run_empty_window(started: Instant) {
+    let mut context: tauri::Context<tauri::Wry> = tauri::generate_context!();
+    // The configured window would load the UI bundle; this one is made by hand instead.
+    context.config_mut().app.windows.clear();
+    let result = tauri::Builder::default()
+        .register_uri_scheme_protocol("bench", |_, _| {
+            tauri::http::Response::builder()
+                .header("Content-Type", "text/html")
+                .body(b"<!doctype html><title></title>".to_vec())
+                .unwrap_or_default()
+        })
+        .setup(move |app| {
+            // A blank page from a protocol of its own: WebKit reports no load of about:blank
+            // to the page-load hook, and the app protocol would serve the UI bundle.
+            let url = "bench://localhost/".parse().map_err(|e| format!("{e}"))?;
+            tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::CustomProtocol(url))
+                .title("公文桌")
+                .inner_size(1280.0, 800.0)
+                .on_page_load(move |_, payload| {
+                    if payload.event() != tauri::webview::PageLoadEvent::Finished {
+                        return;
+                    }
+                    let ms = ms_since_start(started);
+                    tracing::info!(ms, "empty bench window shown");
+                    if let Some(path) = std::env::var_os(BENCH_READY_ENV) {
+                        if let Err(e) = std::fs::write(&path, ms.to_string()) {
+                            tracing::error!(path = ?path, error = %e, "cannot write the bench ready file");
+                        }
+                    }
+                })
+                .build()?;
+            Ok(())
+        })
+        .run(context);
+    if let Err(e) = result {
+        tracing::error!(error = %e, "the empty bench window could not be started");
         std::process::exit(1);
     }
 }

@@ -588,6 +588,14 @@ async fn wait_total(c: &Client, total: usize) {
 }
 
 async fn choose(c: &Client, select: &str, option: &str) {
+    // Mid-page, so the editor's sticky toolbar cannot cover it.
+    let field = find(c, &format!("//*[@aria-label='{select}']")).await;
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'});",
+        vec![serde_json::to_value(&field).expect("element as JSON")],
+    )
+    .await
+    .expect("scroll the field into view");
     click(c, &format!("//*[@aria-label='{select}']")).await;
     click(
         c,
@@ -644,5 +652,150 @@ async fn the_list_pages_filters_and_marks_urgent_documents() {
     // Filter by 状态 as well: no 函 is a draft.
     choose(&c, "按状态筛选", "草稿").await;
     wait_total(&c, 0).await;
+    c.close().await.expect("end the session");
+}
+
+/// The text a select shows (WebKitWebDriver reports Naive UI's select as empty text).
+async fn shown_in(c: &Client, xpath: &str) -> String {
+    let field = find(c, xpath).await;
+    c.execute(
+        "return arguments[0].textContent;",
+        vec![serde_json::to_value(&field).expect("element as JSON")],
+    )
+    .await
+    .expect("read the select")
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+/// A fingerprint of what the first preview page shows (its pixels), to see it change.
+async fn first_page_pixels(c: &Client) -> String {
+    let value = c
+        .execute(
+            "const canvas = document.querySelector('[aria-label=\"第1页\"] canvas'); \
+             return canvas ? canvas.toDataURL('image/png') : '';",
+            vec![],
+        )
+        .await
+        .expect("read the first preview page");
+    value.as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn the_preview_shows_the_typeset_pages_and_follows_typing() {
+    const NOTICE: &str = "宿州市人民政府办公室关于做好2026年冬季安全生产工作的通知";
+    let app = app_binary();
+    let data = tempfile::tempdir().expect("temp data dir");
+    seed_store(data.path(), 0);
+    let driver = Driver::start(data.path(), "tauri-driver-preview.log");
+    let c = driver.launch(&app).await;
+
+    click(&c, &format!("//a[normalize-space(.)='{NOTICE}']")).await;
+    click(&c, &button("编辑")).await;
+    find(&c, "//input[@aria-label='标题']").await;
+    click(&c, &button("预览")).await;
+
+    // The real pages, one labelled sheet each, as many as the status line says.
+    let preview = "//section[@aria-label='预览']";
+    find(
+        &c,
+        &format!("{preview}//*[@role='img' and @aria-label='第1页']//canvas"),
+    )
+    .await;
+    let state = wait_text_containing(
+        &c,
+        &format!("{preview}//*[@role='status' and @aria-label='预览状态']"),
+        "更新于",
+    )
+    .await;
+    let pages: usize = state
+        .strip_prefix("共 ")
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("preview status should start with 共 N 页: {state:?}"));
+    let sheets = c
+        .find_all(Locator::XPath(&format!("{preview}//*[@role='img']")))
+        .await
+        .expect("preview sheets");
+    assert_eq!(sheets.len(), pages, "one sheet per page: {state:?}");
+    assert!(
+        pages >= 2,
+        "this 通知 with its 版记 runs over more than one page"
+    );
+
+    // No official 仿宋_GB2312 on this machine: the substitution is said, in Chinese.
+    let notice = format!("{preview}//details[@aria-label='排版提示']");
+    wait_text_containing(&c, &notice, "字体替换").await;
+    click(&c, &format!("{notice}/summary")).await;
+    let notes = wait_text_containing(&c, &notice, "仿宋_GB2312 未安装，使用").await;
+    assert!(
+        !notes.contains("not installed"),
+        "English in the notice: {notes:?}"
+    );
+
+    // Typing a new title re-renders the page, without a click.
+    let before = first_page_pixels(&c).await;
+    assert!(before.len() > 1000, "the first page is drawn");
+    type_into(&c, "//input[@aria-label='标题']", "（征求意见稿）").await;
+    assert!(
+        value_of(&c, "//input[@aria-label='标题']")
+            .await
+            .ends_with("（征求意见稿）"),
+        "typing is never blocked by the preview"
+    );
+    let deadline = Instant::now() + WAIT;
+    while first_page_pixels(&c).await == before {
+        assert!(
+            Instant::now() < deadline,
+            "the preview did not re-render within {WAIT:?} of typing"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // A long 正文 addition adds a page.
+    let enter = char::from(Key::Enter).to_string();
+    let more = vec![
+        "各地要落实护林员进山蹲守制度，做到火情早发现、早处置。";
+        20
+    ]
+    .join(&enter);
+    click(&c, "//textarea[@aria-label='正文']").await;
+    type_into(
+        &c,
+        "//textarea[@aria-label='正文']",
+        &format!("{enter}{more}"),
+    )
+    .await;
+    let next = pages + 1;
+    find(
+        &c,
+        &format!("{preview}//*[@role='img' and @aria-label='第{next}页']"),
+    )
+    .await;
+
+    save_screenshot(&c, "preview.png").await;
+
+    // 红头模板: choosing one writes its 发文机关标志.
+    choose(&c, "红头模板", "宿州市人民政府").await;
+    assert_eq!(
+        value_of(&c, "//textarea[@aria-label='发文机关标志']").await,
+        "宿州市人民政府文件"
+    );
+    // 行文方向 follows the 文种 … unless the clerk chose it by hand.
+    let direction = "//*[@aria-label='行文方向']";
+    choose(&c, "文种", "请示").await;
+    let deadline = Instant::now() + WAIT;
+    while !shown_in(&c, direction).await.contains("上行文") {
+        assert!(Instant::now() < deadline, "行文方向 did not follow 请示");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    choose(&c, "行文方向", "平行文").await;
+    choose(&c, "文种", "通报").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let kept = shown_in(&c, direction).await;
+    assert!(
+        kept.contains("平行文"),
+        "a hand-set direction was replaced: {kept:?}"
+    );
     c.close().await.expect("end the session");
 }

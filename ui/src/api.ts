@@ -8,16 +8,20 @@
  */
 import { invoke } from '@tauri-apps/api/core'
 import type { DocKind } from './bindings/DocKind'
+import type { Direction } from './bindings/Direction'
 import type { Document } from './bindings/Document'
 import type { DocumentId } from './bindings/DocumentId'
 import type { DocumentSummary } from './bindings/DocumentSummary'
 import type { DocumentView } from './bindings/DocumentView'
 import type { ListFilter } from './bindings/ListFilter'
 import type { Page } from './bindings/Page'
+import type { PreviewMeta } from './bindings/PreviewMeta'
+import type { PreviewWarning } from './bindings/PreviewWarning'
 import type { Problem } from './bindings/Problem'
 import type { SaveResult } from './bindings/SaveResult'
 import type { SearchHit } from './bindings/SearchHit'
 import type { StoredDocument } from './bindings/StoredDocument'
+import type { TemplateChoice } from './bindings/TemplateChoice'
 import type { VersionInfo } from './bindings/VersionInfo'
 import type { Vocabulary } from './bindings/Vocabulary'
 
@@ -29,10 +33,13 @@ export type {
   DocumentView,
   ListFilter,
   Page,
+  PreviewMeta,
+  PreviewWarning,
   Problem,
   SaveResult,
   SearchHit,
   StoredDocument,
+  TemplateChoice,
   VersionInfo,
   Vocabulary,
 }
@@ -53,6 +60,33 @@ export const api = {
   documentVersions: (id: DocumentId) => invoke<VersionInfo[]>('document_versions', { id }),
   /** Tells the shell the first list has rendered (cold-start benchmark hook). */
   appReady: () => invoke<void>('app_ready'),
+  /** The usual 行文方向 of a 文种 (the rule lives in gongwen-core). */
+  defaultDirection: (kind: DocKind) => invoke<Direction>('default_direction', { kind }),
+  /** The built-in 红头模板 for the editor's dropdown. */
+  templates: () => invoke<TemplateChoice[]>('templates'),
+  /** 预览: the draft typeset as GB/T 9704 PDF, unsaved edits included. */
+  renderPreview: async (document: Document): Promise<Preview> =>
+    unframe(await invoke<ArrayBuffer>('render_preview', { document })),
+  /** 导出PDF: the save dialog, then the file; the path written, or null if cancelled. */
+  exportPdf: (document: Document) => invoke<string | null>('export_pdf', { document }),
+}
+
+/** A typeset draft: the PDF and what the typesetter says about it. */
+export interface Preview extends PreviewMeta {
+  pdf: Uint8Array
+}
+
+/**
+ * `render_preview` answers with raw bytes (no JSON array or base64 of the PDF): a u32
+ * little-endian length, that many bytes of PreviewMeta JSON, then the PDF.
+ */
+export function unframe(body: ArrayBuffer): Preview {
+  const bytes = new Uint8Array(body)
+  if (bytes.length < 4) throw new Error('预览数据不完整')
+  const length = new DataView(body).getUint32(0, true)
+  if (4 + length > bytes.length) throw new Error('预览数据不完整')
+  const meta = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length))) as PreviewMeta
+  return { ...meta, pdf: bytes.slice(4 + length) }
 }
 
 /** The message to show for a failed call: commands reject with Chinese text already. */

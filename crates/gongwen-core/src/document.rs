@@ -132,6 +132,10 @@ pub struct Document {
     pub printing_office: String,
     /// 印发日期
     pub printing_date: String,
+    /// 红头模板 chosen in the editor: a built-in template name such as `suzhou-gov`;
+    /// empty when the 发文机关标志 lines are set as written. Not an element of the
+    /// standard, only how this unit's red header is drawn.
+    pub template: String,
 }
 
 impl Default for Document {
@@ -164,6 +168,7 @@ impl Document {
             cc_recipients: Vec::new(),
             printing_office: String::new(),
             printing_date: String::new(),
+            template: String::new(),
         }
     }
 

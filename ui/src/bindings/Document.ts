@@ -94,4 +94,10 @@ printing_office: string,
 /**
  * 印发日期
  */
-printing_date: string, };
+printing_date: string, 
+/**
+ * 红头模板 chosen in the editor: a built-in template name such as `suzhou-gov`;
+ * empty when the 发文机关标志 lines are set as written. Not an element of the
+ * standard, only how this unit's red header is drawn.
+ */
+template: string, };

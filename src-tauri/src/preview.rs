@@ -1,0 +1,444 @@
+//! 预览 / 导出PDF / 打印: the current draft typeset by gongwen-typeset, exactly as the CLI
+//! does it. Fonts are found once, on the first render (not at start-up: the cold start
+//! and idle memory of the app are benchmarked), and kept for the rest of the run.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use gongwen_core::Document;
+use gongwen_typeset::fonts::DEFAULT_FONTS_TOML;
+use gongwen_typeset::{FontConfig, FontSet, RenderOptions, WarningKind};
+use serde::Serialize;
+use tauri::ipc::Response;
+use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::AppState;
+
+type Answer<T> = Result<T, String>;
+
+/// The installed fonts by role, loaded on first use.
+#[derive(Default)]
+pub struct Typesetter {
+    fonts: OnceLock<Result<FontSet, String>>,
+}
+
+impl Typesetter {
+    fn fonts(&self) -> Answer<&FontSet> {
+        self.fonts
+            .get_or_init(|| {
+                let started = std::time::Instant::now();
+                // The role table is compiled in, so the installed app needs no repo.
+                let loaded =
+                    FontConfig::from_toml(DEFAULT_FONTS_TOML).and_then(|c| FontSet::load(&c));
+                match loaded {
+                    Ok(set) => {
+                        tracing::info!(ms = started.elapsed().as_millis() as u64, "fonts loaded");
+                        Ok(set)
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot load the fonts for typesetting");
+                        Err(format!(
+                            "无法排版：找不到所需字体（{e}）。请安装 fonts-noto-cjk。"
+                        ))
+                    }
+                }
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Typesets `doc` with its red-header template (if it names one).
+    pub fn render(&self, doc: &Document) -> Answer<Rendered> {
+        let fonts = self.fonts()?;
+        let template = match doc.template.trim() {
+            "" => None,
+            name => Some(gongwen_typeset::template(name).map_err(|e| {
+                tracing::warn!(template = name, error = %e, "unknown red-header template");
+                format!("红头模板“{name}”不存在，请重新选择。")
+            })?),
+        };
+        let opts = RenderOptions {
+            template,
+            ..Default::default()
+        };
+        let started = std::time::Instant::now();
+        let rendered = gongwen_typeset::render(doc, fonts, &opts).map_err(|e| {
+            tracing::error!(error = %e, "typesetting failed");
+            format!("排版失败：{e}")
+        })?;
+        let ms = started.elapsed().as_millis() as u64;
+        tracing::debug!(ms, pages = rendered.pages, "typeset");
+        Ok(Rendered {
+            meta: PreviewMeta {
+                pages: rendered.pages as u32,
+                warnings: rendered
+                    .warnings
+                    .iter()
+                    .map(|w| PreviewWarning {
+                        kind: warning_kind(w.kind),
+                        message: chinese_part(&w.message).to_string(),
+                    })
+                    .collect(),
+                render_ms: ms as u32,
+            },
+            pdf: rendered.pdf,
+        })
+    }
+}
+
+/// One typeset document: the PDF and what the preview says about it.
+pub struct Rendered {
+    pub meta: PreviewMeta,
+    pub pdf: Vec<u8>,
+}
+
+/// What comes with the PDF bytes of a preview.
+#[derive(Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PreviewMeta {
+    pub pages: u32,
+    /// Font substitutions first, then characters no font has, etc. (Chinese).
+    pub warnings: Vec<PreviewWarning>,
+    /// Time spent typesetting, for the status line.
+    pub render_ms: u32,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PreviewWarning {
+    /// `font_substituted`, `fallback_glyph`, `missing_glyph` or `layout`.
+    pub kind: String,
+    pub message: String,
+}
+
+fn warning_kind(kind: WarningKind) -> String {
+    match kind {
+        WarningKind::FontSubstituted => "font_substituted",
+        WarningKind::FallbackGlyph => "fallback_glyph",
+        WarningKind::MissingGlyph => "missing_glyph",
+        WarningKind::Layout => "layout",
+    }
+    .to_string()
+}
+
+/// Typeset warnings read "中文说明 (English)"; the window shows only the Chinese.
+fn chinese_part(message: &str) -> &str {
+    match message.find(" (") {
+        Some(i) if message.ends_with(')') => &message[..i],
+        _ => message,
+    }
+}
+
+/// The preview's answer as one binary body (no JSON/base64 round trip for the PDF):
+/// the byte length of the metadata JSON (u32, little-endian), that JSON, then the PDF.
+pub fn frame(meta: &PreviewMeta, pdf: &[u8]) -> Vec<u8> {
+    // Serialising plain strings and numbers cannot fail.
+    let json = serde_json::to_vec(meta).unwrap_or_else(|_| b"{}".to_vec());
+    let mut out = Vec::with_capacity(4 + json.len() + pdf.len());
+    out.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(pdf);
+    out
+}
+
+/// A red-header template the editor offers.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TemplateChoice {
+    /// Built-in name, stored in `Document::template`.
+    pub name: String,
+    /// What the dropdown shows, e.g. 宿州市人民政府.
+    pub label: String,
+    /// The 发文机关标志 lines choosing it fills in, e.g. 宿州市人民政府文件.
+    pub issuer_mark: Vec<String>,
+}
+
+pub fn template_choices() -> Vec<TemplateChoice> {
+    gongwen_typeset::TEMPLATES
+        .iter()
+        .filter_map(|(name, _)| match gongwen_typeset::template(name) {
+            Ok(t) => Some(TemplateChoice {
+                name: name.to_string(),
+                issuer_mark: t
+                    .marks
+                    .iter()
+                    .map(|m| format!("{}{}", m.trim(), t.suffix))
+                    .collect(),
+                label: t.name,
+            }),
+            Err(e) => {
+                tracing::error!(template = name, error = %e, "built-in template does not parse");
+                None
+            }
+        })
+        .collect()
+}
+
+/// The file name 导出PDF offers: the title, without characters file systems refuse.
+pub fn pdf_file_name(title: &str) -> String {
+    let clean: String = title
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let clean = clean.trim_matches(|c: char| c == '.' || c.is_whitespace());
+    if clean.is_empty() {
+        "公文.pdf".to_string()
+    } else {
+        format!("{clean}.pdf")
+    }
+}
+
+/// Writes `bytes` to `path` all or nothing: a temporary file beside it, synced, then
+/// renamed over it, so a full disk or a crash never leaves half a PDF.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Answer<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let fail = |e: std::io::Error| {
+        tracing::error!(path = %path.display(), error = %e, "cannot write the PDF");
+        let why = match e.kind() {
+            std::io::ErrorKind::PermissionDenied => "没有写入权限",
+            std::io::ErrorKind::NotFound => "文件夹不存在",
+            std::io::ErrorKind::StorageFull => "磁盘空间不足",
+            std::io::ErrorKind::ReadOnlyFilesystem => "磁盘为只读",
+            _ => "写入出错",
+        };
+        format!("无法保存到“{}”：{why}。", path.display())
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".gongwen-export-")
+        .suffix(".part")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    // A temporary file is private (0600); an exported PDF is an ordinary document.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(fail)?;
+    }
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+async fn render_off_main(state: &State<'_, AppState>, document: Document) -> Answer<Rendered> {
+    let typesetter = Arc::clone(&state.typesetter);
+    tauri::async_runtime::spawn_blocking(move || typesetter.render(&document))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "the typesetting task failed");
+            "排版失败：内部错误。".to_string()
+        })?
+}
+
+/// 预览: the draft as it stands (unsaved edits included), as a framed binary body
+/// (see [`frame`]).
+#[tauri::command]
+pub async fn render_preview(state: State<'_, AppState>, document: Document) -> Answer<Response> {
+    let rendered = render_off_main(&state, document).await?;
+    Ok(Response::new(frame(&rendered.meta, &rendered.pdf)))
+}
+
+/// The red-header templates for the editor's 红头模板 dropdown.
+#[tauri::command]
+pub fn templates() -> Vec<TemplateChoice> {
+    template_choices()
+}
+
+/// 导出PDF: asks where to save (default name: the title), then writes the same PDF the
+/// preview shows. `None` when the clerk cancelled the dialog.
+#[tauri::command]
+pub async fn export_pdf(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    document: Document,
+) -> Answer<Option<String>> {
+    let name = pdf_file_name(&document.title);
+    let rendered = render_off_main(&state, document).await?;
+    let chosen = tauri::async_runtime::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .set_title("导出PDF")
+            .set_file_name(name)
+            .add_filter("PDF 文件", &["pdf"])
+            .blocking_save_file()
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "the save dialog failed");
+        "无法打开保存对话框。".to_string()
+    })?;
+    let Some(chosen) = chosen else {
+        return Ok(None);
+    };
+    let path: PathBuf = chosen.into_path().map_err(|e| {
+        tracing::warn!(error = %e, "the save dialog returned no local path");
+        "只能保存到本机文件夹。".to_string()
+    })?;
+    let bytes = rendered.pdf;
+    let target = path.clone();
+    tauri::async_runtime::spawn_blocking(move || write_atomic(&target, &bytes))
+        .await
+        .map_err(|_| "保存失败：内部错误。".to_string())??;
+    tracing::info!(path = %path.display(), pages = rendered.meta.pages, "PDF exported");
+    Ok(Some(path.display().to_string()))
+}
+
+/// 打印 draws each PDF page as an A4 image (see ui/src/pdf.ts). WebKit would print them
+/// inside the GTK default margins, shrunk to ~94 %; an A4 page setup with no margins
+/// keeps them at true size, so the printed sheet matches the PDF.
+#[cfg(target_os = "linux")]
+pub fn print_true_size(window: &tauri::WebviewWindow) {
+    let hooked = window.with_webview(|webview| {
+        use webkit2gtk::{PrintOperationExt, WebViewExt};
+        webview.inner().connect_print(|_, operation| {
+            let a4 = gtk::PaperSize::new(Some("iso_a4"));
+            // The dialog starts from these settings; without them it lays pages out on
+            // the locale's default paper (Letter here) even when printing A4.
+            let settings = gtk::PrintSettings::new();
+            settings.set_paper_size(&a4);
+            operation.set_print_settings(&settings);
+            let setup = gtk::PageSetup::new();
+            setup.set_paper_size(&a4);
+            setup.set_top_margin(0.0, gtk::Unit::Mm);
+            setup.set_bottom_margin(0.0, gtk::Unit::Mm);
+            setup.set_left_margin(0.0, gtk::Unit::Mm);
+            setup.set_right_margin(0.0, gtk::Unit::Mm);
+            operation.set_page_setup(&setup);
+            false // WebKit goes on to show its print dialog with this page setup
+        });
+    });
+    if let Err(e) = hooked {
+        tracing::warn!(error = %e, "cannot set the print page setup; prints get GTK margins");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn print_true_size(_window: &tauri::WebviewWindow) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gongwen_core::{Body, DocKind};
+
+    #[test]
+    fn the_file_name_is_the_title() {
+        assert_eq!(
+            pdf_file_name(" 宿州市人民政府关于做好冬季森林防火工作的通知 "),
+            "宿州市人民政府关于做好冬季森林防火工作的通知.pdf"
+        );
+        assert_eq!(
+            pdf_file_name("关于A/B两项工作的通知"),
+            "关于A_B两项工作的通知.pdf"
+        );
+        assert_eq!(pdf_file_name("  "), "公文.pdf");
+        assert_eq!(pdf_file_name(".."), "公文.pdf");
+    }
+
+    #[test]
+    fn writing_replaces_the_file_whole_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("通知.pdf");
+        std::fs::write(&path, b"old").unwrap();
+        write_atomic(&path, b"%PDF-1.7 new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"%PDF-1.7 new");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("通知.pdf")]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644, "others may read an exported PDF");
+        }
+    }
+
+    #[test]
+    fn writing_into_a_missing_folder_says_so_in_chinese() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("没有这个文件夹").join("通知.pdf");
+        let err = write_atomic(&path, b"%PDF").unwrap_err();
+        assert!(err.starts_with("无法保存到“"), "{err}");
+        assert!(err.ends_with("文件夹不存在。"), "{err}");
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn warnings_show_their_chinese_half() {
+        assert_eq!(
+            chinese_part("仿宋: 仿宋_GB2312 未安装，使用 Noto Serif CJK SC 代替 (仿宋_GB2312 not installed, using Noto Serif CJK SC)"),
+            "仿宋: 仿宋_GB2312 未安装，使用 Noto Serif CJK SC 代替"
+        );
+        assert_eq!(chinese_part("只有中文"), "只有中文");
+    }
+
+    #[test]
+    fn the_frame_is_length_json_then_pdf() {
+        let meta = PreviewMeta {
+            pages: 2,
+            warnings: vec![],
+            render_ms: 5,
+        };
+        let body = frame(&meta, b"%PDF-x");
+        let len = u32::from_le_bytes(body[..4].try_into().unwrap()) as usize;
+        let json: serde_json::Value = serde_json::from_slice(&body[4..4 + len]).unwrap();
+        assert_eq!(json["pages"], 2);
+        assert_eq!(&body[4 + len..], b"%PDF-x");
+    }
+
+    #[test]
+    fn every_built_in_template_is_offered_with_its_header_lines() {
+        let all = template_choices();
+        assert_eq!(all.len(), gongwen_typeset::TEMPLATES.len());
+        let gov = all.iter().find(|t| t.name == "suzhou-gov").unwrap();
+        assert_eq!(gov.label, "宿州市人民政府");
+        assert_eq!(gov.issuer_mark, vec!["宿州市人民政府文件"]);
+        let joint = all.iter().find(|t| t.name == "joint-issue").unwrap();
+        assert_eq!(joint.issuer_mark.len(), 3);
+        assert!(joint.issuer_mark.iter().all(|m| m.ends_with("文件")));
+    }
+
+    /// Uses the fonts installed on this machine (fonts-noto-cjk), like the app does.
+    #[test]
+    fn a_draft_renders_to_pdf_pages_and_reports_substituted_fonts() {
+        let mut doc = Document::new(DocKind::Notice);
+        doc.title = "宿州市人民政府关于做好冬季森林防火工作的通知".into();
+        doc.body = Body::from_text(&"各地要落实护林员进山蹲守制度。\n".repeat(40));
+        doc.issuer_signature = vec!["宿州市人民政府".into()];
+        doc.date_of_issue = "2026年11月25日".into();
+        doc.template = "suzhou-gov".into();
+        let typesetter = Typesetter::default();
+        let short = typesetter.render(&doc).unwrap();
+        assert!(short.pdf.starts_with(b"%PDF-"));
+        assert!(short.meta.pages >= 2, "40 paragraphs fill more than a page");
+        // No official 仿宋_GB2312 here: the substitution is said, in Chinese only.
+        let sub = short
+            .meta
+            .warnings
+            .iter()
+            .find(|w| w.kind == "font_substituted" && w.message.starts_with("仿宋"))
+            .expect("a 仿宋 substitution notice");
+        assert!(sub.message.contains("未安装"), "{}", sub.message);
+        assert!(!sub.message.contains("not installed"), "{}", sub.message);
+
+        doc.body = Body::from_text("各地要落实护林员进山蹲守制度。");
+        assert_eq!(typesetter.render(&doc).unwrap().meta.pages, 1);
+
+        doc.template = "no-such-template".into();
+        let err = typesetter.render(&doc).err().unwrap();
+        assert_eq!(err, "红头模板“no-such-template”不存在，请重新选择。");
+    }
+}
