@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use gongwen_core::Document;
 use gongwen_typeset::fonts::DEFAULT_FONTS_TOML;
-use gongwen_typeset::{FontConfig, FontSet, RenderOptions, WarningKind};
+use gongwen_typeset::{FontConfig, FontSet, RenderOptions, TypesetError, WarningKind};
 use serde::Serialize;
 use tauri::ipc::Response;
 use tauri::{AppHandle, State};
@@ -52,22 +52,19 @@ impl Typesetter {
     /// Typesets `doc` with its red-header template (if it names one).
     pub fn render(&self, doc: &Document) -> Answer<Rendered> {
         let fonts = self.fonts()?;
-        let template = match doc.template.trim() {
-            "" => None,
-            name => Some(gongwen_typeset::template(name).map_err(|e| {
-                tracing::warn!(template = name, error = %e, "unknown red-header template");
-                format!("红头模板“{name}”不存在，请重新选择。")
-            })?),
-        };
-        let opts = RenderOptions {
-            template,
-            ..Default::default()
-        };
         let started = std::time::Instant::now();
-        let rendered = gongwen_typeset::render(doc, fonts, &opts).map_err(|e| {
-            tracing::error!(error = %e, "typesetting failed");
-            format!("排版失败：{e}")
-        })?;
+        let rendered = gongwen_typeset::render(doc, fonts, &RenderOptions::default()).map_err(
+            |e| match e {
+                TypesetError::UnknownTemplate(name) => {
+                    tracing::warn!(template = name, "unknown red-header template");
+                    format!("红头模板“{name}”不存在，请重新选择。")
+                }
+                e => {
+                    tracing::error!(error = %e, "typesetting failed");
+                    format!("排版失败：{e}")
+                }
+            },
+        )?;
         let ms = started.elapsed().as_millis() as u64;
         tracing::debug!(ms, pages = rendered.pages, "typeset");
         Ok(Rendered {

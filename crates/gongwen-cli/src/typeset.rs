@@ -22,7 +22,8 @@ pub struct RenderArgs {
     #[arg(short, long, value_name = "OUT.pdf")]
     pub output: PathBuf,
     /// Red-header template: a built-in name (suzhou-gov, suzhou-gov-office, joint-issue,
-    /// letter, order, minutes) or a path to a template TOML.
+    /// letter, order, minutes) or a path to a template TOML [default: the document's
+    /// `template`, else its 发文机关标志 as written].
     #[arg(long)]
     pub template: Option<String>,
     /// Force a format: document, letter, order or minutes [default: from the kind].

@@ -66,7 +66,7 @@ pub fn template(name: &str) -> Result<HeaderTemplate, TypesetError> {
     let (_, text) = TEMPLATES
         .iter()
         .find(|(n, _)| *n == name)
-        .ok_or_else(|| TypesetError::Config(format!("no template named `{name}`")))?;
+        .ok_or_else(|| TypesetError::UnknownTemplate(name.to_string()))?;
     HeaderTemplate::from_toml(text)
 }
 
@@ -74,6 +74,8 @@ pub fn template(name: &str) -> Result<HeaderTemplate, TypesetError> {
 pub enum TypesetError {
     #[error("configuration: {0}")]
     Config(String),
+    #[error("no red-header template named `{0}`")]
+    UnknownTemplate(String),
     #[error("no installed font for {role} (tried: {families})")]
     FontMissing { role: String, families: String },
     #[error("PDF writer: {0}")]
@@ -115,6 +117,18 @@ pub fn render(
     fonts: &FontSet,
     opts: &RenderOptions,
 ) -> Result<Rendered, TypesetError> {
+    // The template saved with the document, unless the caller chose one.
+    let saved;
+    let opts = match doc.template.trim() {
+        name if opts.template.is_none() && !name.is_empty() => {
+            saved = RenderOptions {
+                template: Some(template(name)?),
+                ..opts.clone()
+            };
+            &saved
+        }
+        _ => opts,
+    };
     let (model, warnings) = layout(doc, fonts, opts);
     let pdf = pdf::write_pdf(&model, fonts, doc.title.trim())?;
     Ok(Rendered {

@@ -578,3 +578,26 @@ fn unsealed_signature_right_indented_two_and_date_two_characters_further_right()
     let report = check_layout(&out.pdf, TOL);
     assert!(report.is_ok(), "{:#?}", report.findings);
 }
+
+#[test]
+fn the_template_saved_with_a_document_draws_its_red_header() {
+    let mut doc = fixture("notice");
+    doc.template = "suzhou-gov".into();
+    let out = render_with(&doc, &gongwen_typeset::RenderOptions::default());
+    // The mark is drawn wide apart, so compare without spaces.
+    let first: String = out.pdf.pages[0]
+        .lines
+        .iter()
+        .flat_map(|l| l.words.iter().map(|w| w.text.as_str()))
+        .collect();
+    assert!(first.contains("宿州市人民政府文件"), "{first}");
+    assert!(!first.contains("宿州市人民政府办公室文件"), "{first}");
+
+    doc.template = "no-such-template".into();
+    let err = gongwen_typeset::render(&doc, fonts(), &gongwen_typeset::RenderOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(&err, gongwen_typeset::TypesetError::UnknownTemplate(n) if n == "no-such-template"),
+        "{err}"
+    );
+}
