@@ -1,6 +1,7 @@
 //! What can go wrong with the store, in terms a user can act on.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use gongwen_core::DocumentId;
 
@@ -87,15 +88,26 @@ impl StoreError {
     }
 }
 
+/// How many times this process has met a damaged database page. A [`crate::Store`]
+/// that sees this grow while it is open keeps its session marker when dropped, so the
+/// next open runs the full check (see `schema::open_checked`). Counted per process, not
+/// per store: with several stores open, all of them are checked again, which errs on
+/// the safe side.
+pub(crate) static DAMAGE_SEEN: AtomicU64 = AtomicU64::new(0);
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> StoreError {
         use rusqlite::ErrorCode;
         match e.sqlite_error_code() {
             Some(ErrorCode::DiskFull) => StoreError::DiskFull,
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
-            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Damaged {
-                reason: e.to_string(),
-            },
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                DAMAGE_SEEN.fetch_add(1, Ordering::SeqCst);
+                tracing::error!("database damaged: {e}");
+                StoreError::Damaged {
+                    reason: e.to_string(),
+                }
+            }
             _ => StoreError::Sqlite(e),
         }
     }

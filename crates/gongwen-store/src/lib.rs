@@ -5,6 +5,27 @@
 //! Owns: the SQLite schema and its migrations, versioning (a save appends, never
 //! overwrites), content-addressed attachments, and search tokens (see `tokens`).
 //!
+//! Performance notes (100,000 documents of ~1,460 characters, `benches/store.rs`):
+//! * Import writes each batch in one transaction with `synchronous=FULL`. Its cost is
+//!   almost all FTS5 work on the writing thread, so: rows first, then the index in
+//!   rowid order (one segment per batch); tokenising runs on a second thread meanwhile,
+//!   with a one-pass tokenizer (it had become the bottleneck: 170 µs per document,
+//!   now ~50); and FTS5's incremental merging is off while a batch is written, with
+//!   whole levels merged in one go every 16 batches instead (see [`Store::import`]).
+//!   Merging even less (crisis merge at 64) imported a little faster but left ~37
+//!   segments, and a rare phrase of common bigrams (`全市财政`) then took 18.7 ms in
+//!   FTS5 alone instead of 14; so 16.
+//! * Evaluated and not taken: `detail=none` on the body index with each distinct bigram
+//!   and character given once (and the character table dropped) cost as much CPU per
+//!   batch as positions did (the per-token hash work dominates, not the positions),
+//!   and without positions a rare phrase made of common bigrams (`全市财政`) would have
+//!   to be verified in Rust against most documents. Trigrams in that table cost more.
+//!   `columnsize=0` cannot be combined with `contentless_delete=1`, which re-indexing
+//!   an edited document needs. A larger `wal_autocheckpoint` did not help.
+//! * Open runs the full integrity check only when there is reason to doubt the file
+//!   (see `schema::open_checked`): a clean close of a 1 GB store is followed by an
+//!   open of about a millisecond instead of half a second.
+//!
 //! Architecture invariant: this crate never decides workflow (the exchange server does)
 //! and never deletes user data: a damaged database is moved aside, not removed, and a
 //! database from a newer version of the application is refused untouched.

@@ -169,3 +169,107 @@ fn verify_notices_a_document_missing_from_the_index() {
         "{problems:#?}"
     );
 }
+
+/// Markers of open sessions next to the database (`gongwen.db.open-…`).
+fn session_markers(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("gongwen.db.open-")
+        })
+        .count()
+}
+
+/// A store bigger than the size up to which every open runs the full check (64 MiB),
+/// with the root page of the `documents_by_year` index overwritten: damage that only
+/// the full check (or a query using that index) finds.
+fn large_store_with_a_damaged_index() -> tempfile::TempDir {
+    let dir = store_with_documents(50);
+    let db = dir.path().join(DB_FILE);
+    let root: i64 = {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE filler(b BLOB); INSERT INTO filler VALUES (zeroblob(70 * 1024 * 1024));",
+        )
+        .unwrap();
+        conn.query_row(
+            "SELECT rootpage FROM sqlite_schema WHERE name = 'documents_by_year'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }; // closing checkpoints the WAL into the file and removes it
+    assert!(!dir.path().join(format!("{DB_FILE}-wal")).exists());
+    let mut bytes = std::fs::read(&db).unwrap();
+    assert!(bytes.len() > 64 * 1024 * 1024);
+    let page = 16384;
+    let start = (root as usize - 1) * page;
+    for b in &mut bytes[start..start + page] {
+        *b = 0x5A;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    dir
+}
+
+#[test]
+fn a_session_marker_exists_while_open_and_goes_on_a_clean_close() {
+    let dir = store_with_documents(3);
+    assert_eq!(session_markers(dir.path()), 0);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(session_markers(dir.path()), 1);
+    drop(store);
+    assert_eq!(session_markers(dir.path()), 0);
+}
+
+#[test]
+fn damage_met_while_running_is_checked_and_set_aside_on_the_next_open() {
+    let dir = large_store_with_a_damaged_index();
+    // Closed cleanly and large: the open reads only the schema and the tables' first
+    // pages, so it does not notice the damaged index.
+    let store = Store::open(dir.path()).unwrap();
+    let err = store
+        .list(&ListFilter {
+            year: Some(2026),
+            ..ListFilter::default()
+        })
+        .expect_err("the damaged index must be noticed when used");
+    assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
+    assert!(
+        err.message_zh().contains("重新启动"),
+        "{}",
+        err.message_zh()
+    );
+    drop(store);
+    // The marker stays, so the next open runs the full check and sets the file aside.
+    assert_eq!(session_markers(dir.path()), 1);
+    let err = Store::open(dir.path()).err().expect("must refuse");
+    let StoreError::Corrupt { moved_to, .. } = &err else {
+        panic!("wrong error: {err}")
+    };
+    assert!(std::fs::metadata(moved_to).unwrap().len() > 64 * 1024 * 1024);
+    assert_eq!(session_markers(dir.path()), 0);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.list(&ListFilter::default()).unwrap().total, 0);
+}
+
+#[test]
+fn a_session_that_did_not_close_leads_to_the_full_check() {
+    let dir = large_store_with_a_damaged_index();
+    let store = Store::open(dir.path()).unwrap();
+    // As if the process were killed: no Drop, the marker stays.
+    std::mem::forget(store);
+    let err = Store::open(dir.path()).err().expect("must refuse");
+    let StoreError::Corrupt {
+        moved_to, reason, ..
+    } = &err
+    else {
+        panic!("wrong error: {err}")
+    };
+    assert!(reason.contains("integrity check"), "{reason}");
+    assert!(moved_to.exists());
+    assert!(!dir.path().join(DB_FILE).exists());
+}

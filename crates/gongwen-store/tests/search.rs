@@ -194,3 +194,52 @@ fn edits_reindex_and_the_old_text_is_no_longer_found() {
     assert_eq!(store.search("消防", 10).unwrap().len(), 1);
     assert!(store.verify().unwrap().is_empty());
 }
+
+#[test]
+fn an_import_leaves_index_merging_switched_on() {
+    // import() switches FTS5's incremental merging off while it writes; later saves
+    // must merge again, or the index would only ever be merged in crises.
+    let (dir, _store) = sample_store();
+    let conn = rusqlite::Connection::open(dir.path().join(gongwen_store::DB_FILE)).unwrap();
+    for (table, key, expected) in [
+        ("search_head", "automerge", 4),
+        ("search_all", "automerge", 16),
+        ("search_chars", "automerge", 16),
+        ("search_all", "crisismerge", 64),
+        ("search_chars", "crisismerge", 64),
+    ] {
+        let value: i64 = conn
+            .query_row(
+                &format!("SELECT v FROM {table}_config WHERE k = ?1"),
+                [key],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(value, expected, "{table} {key}");
+    }
+}
+
+#[test]
+fn many_imports_find_what_each_batch_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    for batch in 0..12 {
+        let docs: Vec<_> = (0..5)
+            .map(|i| {
+                (
+                    notice(
+                        &format!("第{batch}批第{i}号关于防汛的通知"),
+                        &format!("2026年{}月{}日", 1 + batch % 12, 1 + i),
+                        &format!("批次{batch}编号{i}。请做好防汛准备。"),
+                    ),
+                    DocStatus::Draft,
+                )
+            })
+            .collect();
+        store.import(&docs).unwrap();
+    }
+    assert_eq!(store.search("防汛准备", 100).unwrap().len(), 60);
+    assert_eq!(store.search("第7批第3号", 10).unwrap().len(), 1);
+    assert_eq!(store.search("汛", 100).unwrap().len(), 60);
+    assert!(store.verify().unwrap().is_empty());
+}
