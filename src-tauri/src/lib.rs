@@ -183,12 +183,33 @@ pub fn run() {
             preview::templates,
             preview::export_pdf,
         ])
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        tracing::error!(error = %e, "the window could not be started");
-        eprintln!("公文桌 could not start: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                close_store(app);
+            }
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "the window could not be started");
+            eprintln!("公文桌 could not start: {e}");
+            std::process::exit(1);
+        }
     }
+}
+
+/// The event loop ends with `process::exit`, which runs no destructors: close the store
+/// here, so SQLite checkpoints its WAL and the store records a clean close (otherwise
+/// every start would run the full corruption check).
+fn close_store(app: &tauri::AppHandle) {
+    use tauri::Manager;
+    let state = app.state::<AppState>();
+    let closed = match state.store.lock() {
+        Ok(mut store) => std::mem::replace(&mut *store, Err("公文桌已关闭".into())),
+        Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), Err("公文桌已关闭".into())),
+    };
+    drop(closed);
+    tracing::info!("store closed");
 }
 
 /// The benchmark's floor: the same binary with one blank window, no UI bundle and no

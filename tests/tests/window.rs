@@ -426,6 +426,25 @@ async fn a_draft_written_in_the_editor_survives_closing_and_is_found_by_search()
     let state = text_of(&c, "//*[@role='status' and @aria-label='保存状态']").await;
     println!("save indicator just before closing: {state}");
     close_app_window(c).await;
+    // A clean close closes the store: its session marker goes, so the next start skips
+    // the full corruption check.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let markers: Vec<String> = fs::read_dir(data.path())
+            .expect("read the data folder")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("gongwen.db.open-"))
+            .collect();
+        if markers.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the store was not closed cleanly: {markers:?} left behind"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // --- Second run, same data folder: the draft is there and searchable. ---
     let c = driver.launch(&app).await;

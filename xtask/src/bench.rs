@@ -136,10 +136,22 @@ pub fn app_inner(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Stops the app like a logout does (SIGTERM: it saves and closes its store), so the next
+/// run starts after a clean close; kills whatever is left after 15 s.
 struct Reap(Child);
 impl Drop for Reap {
     fn drop(&mut self) {
         let pid = self.0.id();
+        let _ = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         for p in descendants(pid) {
             let _ = Command::new("kill").arg(p.to_string()).status();
         }

@@ -216,3 +216,24 @@ fn every_font_substitution_is_reported() {
         );
     }
 }
+
+/// A 通知 typed into a word processor (LibreOffice, default page setup) breaks the
+/// standard where a clerk's would: text outside the 版心 and no red separator.
+#[test]
+fn a_pdf_made_elsewhere_is_checked_too() {
+    let pdf = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/pdf/word-processor-notice.pdf");
+    let report = check_pdf(&pdf, TOL).expect("check");
+    assert!(!report.is_ok());
+    let found = rules(&report);
+    assert!(found.contains(&"margin"), "{found:?}");
+    assert!(found.contains(&"first-page"), "{found:?}");
+    let separator = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "first-page")
+        .unwrap();
+    assert!(separator.zh.contains("红色分隔线"), "{}", separator.zh);
+    let margin = report.findings.iter().find(|f| f.rule == "margin").unwrap();
+    assert!(margin.en.contains("outside the type area"), "{}", margin.en);
+}
