@@ -213,6 +213,17 @@ struct Origin<'s> {
     offset: usize,
 }
 
+impl<'s> Origin<'s> {
+    /// An element as a whole (not one of its paragraphs or characters).
+    fn of(element: &'s str) -> Origin<'s> {
+        Origin {
+            element,
+            paragraph: 0,
+            offset: 0,
+        }
+    }
+}
+
 impl<'a> Ctx<'a> {
     fn page(&mut self) -> &mut Page {
         if self.pages.is_empty() {
@@ -583,11 +594,7 @@ pub fn layout(doc: &Document, fonts: &FontSet, opts: &RenderOptions) -> (PageMod
             message: s.clone(),
         });
     }
-    let origin = |element: &'static str| Origin {
-        element,
-        paragraph: 0,
-        offset: 0,
-    };
+    let origin = Origin::of;
 
     // ---- 版头 ----
     match format {
@@ -806,11 +813,7 @@ fn page_number_run(cx: &mut Ctx, n: u32) -> TextRun {
         top,
         cell,
         Ink::Black,
-        Origin {
-            element: "页码",
-            paragraph: 0,
-            offset: 0,
-        },
+        Origin::of("页码"),
     )
 }
 
@@ -826,11 +829,7 @@ fn mark_block(cx: &mut Ctx, t: &HeaderTemplate, top: f64) -> f64 {
     if names.is_empty() {
         return top;
     }
-    let origin = Origin {
-        element: "发文机关标志",
-        paragraph: 0,
-        offset: 0,
-    };
+    let origin = Origin::of("发文机关标志");
     let suffix = t.suffix.trim();
     let longest = names.iter().map(|n| cells_of(n)).fold(0.0, f64::max);
     if names.len() == 1 {
@@ -938,15 +937,7 @@ fn top_stack(doc: &Document) -> Vec<(String, FontRole, &'static str)> {
 fn header_document(cx: &mut Ctx, doc: &Document, t: &HeaderTemplate, format: Format) {
     let cfg = cx.cfg;
     for (text, role, element) in top_stack(doc) {
-        cx.grid_line(
-            &[(&text, role)],
-            0.0,
-            Origin {
-                element,
-                paragraph: 0,
-                offset: 0,
-            },
-        );
+        cx.grid_line(&[(&text, role)], 0.0, Origin::of(element));
     }
     let mark_bottom = mark_block(cx, t, cfg.top_mm + cfg.mark_offset_mm);
     // 发文字号 two lines below the mark (空二行).
@@ -960,11 +951,7 @@ fn header_document(cx: &mut Ctx, doc: &Document, t: &HeaderTemplate, format: For
         .collect();
     let upward =
         doc.direction == Direction::Upward && !signers.is_empty() && format == Format::Document;
-    let origin = Origin {
-        element: "发文字号",
-        paragraph: 0,
-        offset: 0,
-    };
+    let origin = Origin::of("发文字号");
     if upward {
         // 签发人 right with a 1-character right indent, two names per line; the 发文字号
         // left with a 1-character indent on the line of the last signer (7.2.6).
@@ -1080,11 +1067,7 @@ fn header_letter(cx: &mut Ctx, doc: &Document, t: &HeaderTemplate) {
             y,
             cell,
             Ink::Black,
-            Origin {
-                element,
-                paragraph: 0,
-                offset: 0,
-            },
+            Origin::of(element),
         );
         y += cfg.pitch();
     }
@@ -1098,11 +1081,7 @@ fn header_letter(cx: &mut Ctx, doc: &Document, t: &HeaderTemplate) {
             first_top,
             cell,
             Ink::Black,
-            Origin {
-                element: "发文字号",
-                paragraph: 0,
-                offset: 0,
-            },
+            Origin::of("发文字号"),
         );
     }
     let rows = stack.len().max(usize::from(!number.is_empty()));
@@ -1115,15 +1094,7 @@ fn header_letter(cx: &mut Ctx, doc: &Document, t: &HeaderTemplate) {
 fn header_order(cx: &mut Ctx, doc: &Document, t: &HeaderTemplate) {
     let cfg = cx.cfg;
     for (text, role, element) in top_stack(doc) {
-        cx.grid_line(
-            &[(&text, role)],
-            0.0,
-            Origin {
-                element,
-                paragraph: 0,
-                offset: 0,
-            },
-        );
+        cx.grid_line(&[(&text, role)], 0.0, Origin::of(element));
     }
     let bottom = mark_block(cx, t, cfg.top_mm + 20.0);
     cx.line = line_at_or_below(cfg, bottom) + 2;
@@ -1138,11 +1109,7 @@ fn header_order(cx: &mut Ctx, doc: &Document, t: &HeaderTemplate) {
             top,
             cfg.cell(),
             Ink::Black,
-            Origin {
-                element: "令号",
-                paragraph: 0,
-                offset: 0,
-            },
+            Origin::of("令号"),
         );
         cx.line += 1;
     }
@@ -1164,11 +1131,7 @@ fn signature_block(cx: &mut Ctx, doc: &Document, format: Format) {
     }
     let cell = cfg.cell();
     let size = cfg.body_size_pt;
-    let o = |element| Origin {
-        element,
-        paragraph: 0,
-        offset: 0,
-    };
+    let o = |element| Origin::of(element);
     // 纪要 carry no seal (10.3); an order uses the 签名章 (7.3.5.3).
     let sealed = doc.sealed && format != Format::Minutes;
     if doc.sealed && format == Format::Minutes {
@@ -1472,11 +1435,7 @@ fn colophon(cx: &mut Ctx, doc: &Document, format: Format) -> usize {
     if rule {
         cx.rule(cfg.left_mm, row_top, cfg.body_width_mm, 0.35, Ink::Black);
     }
-    let o = |element| Origin {
-        element,
-        paragraph: 0,
-        offset: 0,
-    };
+    let o = |element| Origin::of(element);
     for (i, l) in cc_lines.iter().enumerate() {
         let top = row_top + (pitch - small) / 2.0;
         let x = if i == 0 { x_in } else { x_in + 3.0 * small };
