@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Args;
 use gongwen_core::{validate as check, DocKind, DocStatus, DocumentId, Problem, Severity};
-use gongwen_store::{ListFilter, SearchHit, SortOrder, Store};
+use gongwen_store::{marked_snippet, ListFilter, SortOrder, Store};
 
 use crate::files;
 
@@ -215,19 +215,6 @@ pub struct SearchArgs {
     json: bool,
 }
 
-fn snippet_text(hit: &SearchHit) -> String {
-    hit.snippet
-        .iter()
-        .map(|p| {
-            if p.highlighted {
-                format!("【{}】", p.text)
-            } else {
-                p.text.clone()
-            }
-        })
-        .collect()
-}
-
 pub fn search(data: Option<PathBuf>, args: SearchArgs) -> anyhow::Result<ExitCode> {
     let store = open_store(data)?;
     let hits = store.search(&args.query, args.limit)?;
@@ -243,7 +230,11 @@ pub fn search(data: Option<PathBuf>, args: SearchArgs) -> anyhow::Result<ExitCod
                 or_dash(&s.doc_number),
                 s.title
             );
-            println!("    {}: {}", h.field, snippet_text(h));
+            println!(
+                "    {}: {}",
+                h.field,
+                marked_snippet(&h.snippet, "【", "】")
+            );
         }
         eprintln!("{} result(s)", hits.len());
     }

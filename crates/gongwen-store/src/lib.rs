@@ -39,8 +39,8 @@ mod tokens;
 
 pub use error::StoreError;
 pub use model::{
-    DocumentSummary, ListFilter, Page, SearchHit, SnippetPart, SortOrder, StoredDocument,
-    VersionInfo,
+    marked_snippet, DocumentSummary, ListFilter, Page, SearchHit, SnippetPart, SortOrder,
+    StoredDocument, VersionInfo,
 };
 pub use schema::SCHEMA_VERSION;
 pub use store::{Store, ATTACHMENTS_DIR, DB_FILE};

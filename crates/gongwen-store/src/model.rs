@@ -125,3 +125,18 @@ pub struct SnippetPart {
     pub text: String,
     pub highlighted: bool,
 }
+
+/// A snippet as one line of text, each highlighted part between `open` and `close`
+/// (`【防汛】` for a terminal).
+pub fn marked_snippet(parts: &[SnippetPart], open: &str, close: &str) -> String {
+    parts
+        .iter()
+        .map(|p| {
+            if p.highlighted {
+                format!("{open}{}{close}", p.text)
+            } else {
+                p.text.clone()
+            }
+        })
+        .collect()
+}

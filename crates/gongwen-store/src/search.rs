@@ -291,16 +291,7 @@ mod tests {
     use super::*;
 
     fn render(parts: &[SnippetPart]) -> String {
-        parts
-            .iter()
-            .map(|p| {
-                if p.highlighted {
-                    format!("[{}]", p.text)
-                } else {
-                    p.text.clone()
-                }
-            })
-            .collect()
+        crate::marked_snippet(parts, "[", "]")
     }
 
     #[test]

@@ -4,19 +4,10 @@ mod common;
 
 use common::{notice, request};
 use gongwen_core::DocStatus;
-use gongwen_store::{SearchHit, Store};
+use gongwen_store::{marked_snippet, SearchHit, Store};
 
 fn rendered(hit: &SearchHit) -> String {
-    hit.snippet
-        .iter()
-        .map(|p| {
-            if p.highlighted {
-                format!("[{}]", p.text)
-            } else {
-                p.text.clone()
-            }
-        })
-        .collect()
+    marked_snippet(&hit.snippet, "[", "]")
 }
 
 fn sample_store() -> (tempfile::TempDir, Store) {
