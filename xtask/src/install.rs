@@ -34,6 +34,7 @@ const BUILD: &[&str] = &[
     "fonts-arphic-gkai00mp",
     // A private X server and D-Bus session, also used by `run --headless`.
     "xvfb",
+    "dbus-daemon", // dbus-run-session
     "dbus-x11",
     "imagemagick",
 ];
