@@ -12,9 +12,11 @@ mod body;
 mod date;
 mod doc_number;
 mod document;
+pub mod exchange;
 mod file;
 mod kinds;
 mod validate;
+pub mod workflow;
 
 pub use body::{Body, Paragraph, ParagraphLevel};
 pub use date::{parse_date, DateError, DocDate};

@@ -1,0 +1,411 @@
+//! What travels between a desktop client and the exchange server: units and users,
+//! commands and their outcomes, and the per-unit change log. Plain serde data; the
+//! protocol itself (ordering, idempotency, cursors) is described in
+//! `docs/sync-protocol.md`.
+//!
+//! New workflow steps (核稿, 会签, 签发, 登记, 拟办 …) are new [`CommandBody`] and
+//! [`ChangeEntry`] variants; the envelope types around them do not change.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Classification, Document, DocumentId};
+
+/// A unit's code on the exchange, e.g. `sz-fgw`. Chosen by the administrator; stable.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "string"))]
+#[serde(transparent)]
+pub struct UnitCode(pub String);
+
+impl std::fmt::Display for UnitCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for UnitCode {
+    fn from(s: &str) -> Self {
+        UnitCode(s.to_string())
+    }
+}
+
+/// 单位 / 机关 on the exchange.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Unit {
+    pub code: UnitCode,
+    /// Full name, e.g. `宿州市发展和改革委员会`.
+    pub name: String,
+}
+
+/// What a user does in their unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 文书 / 收发员
+    Clerk,
+    /// 办公室主任
+    OfficeDirector,
+    /// 领导
+    Leader,
+    /// 档案员
+    Archivist,
+    /// 管理员
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Clerk,
+        Role::OfficeDirector,
+        Role::Leader,
+        Role::Archivist,
+        Role::Admin,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Clerk => "文书",
+            Role::OfficeDirector => "办公室主任",
+            Role::Leader => "领导",
+            Role::Archivist => "档案员",
+            Role::Admin => "管理员",
+        }
+    }
+
+    /// Who may send and receive documents over the exchange (分发, 签收, 退回).
+    pub fn handles_documents(self) -> bool {
+        matches!(self, Role::Clerk | Role::OfficeDirector | Role::Leader)
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    /// Accepts the JSON name (`office_director`) or the Chinese label (`办公室主任`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let quoted = format!("\"{s}\"");
+        serde_json::from_str(&quoted)
+            .ok()
+            .or_else(|| Role::ALL.into_iter().find(|r| r.label() == s))
+            .ok_or_else(|| {
+                format!("unknown role `{s}`; expected clerk, office_director, leader, archivist or admin")
+            })
+    }
+}
+
+/// A user as others see them (no secrets).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct UserInfo {
+    /// Login name, unique on the exchange.
+    pub username: String,
+    /// Name shown to others, e.g. `张明`.
+    pub display_name: String,
+    pub unit: UnitCode,
+    pub role: Role,
+    /// Highest 密级 this user may see.
+    pub clearance: Classification,
+}
+
+/// Units and users, cached by clients so a clerk can address a document offline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Directory {
+    pub units: Vec<Unit>,
+    pub users: Vec<UserInfo>,
+}
+
+/// Client-generated id of a command: the key of idempotency. A command re-sent with
+/// the same id gets the original outcome; the same id with another payload is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "string"))]
+#[serde(transparent)]
+pub struct CommandId(pub Uuid);
+
+impl std::fmt::Display for CommandId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A request to change workflow state, decided by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Command {
+    pub id: CommandId,
+    #[serde(flatten)]
+    pub body: CommandBody,
+}
+
+/// 主送 or 抄送.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientRole {
+    Main,
+    Cc,
+}
+
+impl RecipientRole {
+    pub fn label(self) -> &'static str {
+        match self {
+            RecipientRole::Main => "主送",
+            RecipientRole::Cc => "抄送",
+        }
+    }
+}
+
+/// The command types. JSON: `{"id": "…", "type": "dispatch", …fields}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CommandBody {
+    /// 分发: send a signed-off document to units. Attachment files must have been
+    /// uploaded (by SHA-256) first.
+    Dispatch {
+        document_id: DocumentId,
+        document: Box<Document>,
+        main: Vec<UnitCode>,
+        cc: Vec<UnitCode>,
+    },
+    /// 签收: the receiving unit confirms receipt; the sender gets a 回执.
+    Acknowledge { document_id: DocumentId },
+    /// 退回: the receiving unit sends the document back, with a reason.
+    Return {
+        document_id: DocumentId,
+        reason: String,
+    },
+}
+
+impl CommandBody {
+    /// The `type` tag, for logs, audit and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CommandBody::Dispatch { .. } => "dispatch",
+            CommandBody::Acknowledge { .. } => "acknowledge",
+            CommandBody::Return { .. } => "return",
+        }
+    }
+
+    pub fn document_id(&self) -> DocumentId {
+        match self {
+            CommandBody::Dispatch { document_id, .. }
+            | CommandBody::Acknowledge { document_id }
+            | CommandBody::Return { document_id, .. } => *document_id,
+        }
+    }
+}
+
+/// Why the server refused a command. A refusal is final: re-sending the command gets
+/// the same refusal, so a client never retries it forever.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Rejection {
+    pub code: RejectCode,
+    /// For the user, in Chinese.
+    pub message: String,
+    /// For logs and the CLI.
+    pub message_en: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// The user's role may not do this.
+    Forbidden,
+    /// The document is above the user's clearance.
+    AboveClearance,
+    /// No such document, or not one this unit may see.
+    NotFound,
+    /// The document is not in a state that allows this step.
+    InvalidState,
+    /// The command itself is wrong (no recipients, unknown unit, bad attachment name…).
+    Invalid,
+    /// An attachment file has not been uploaded.
+    MissingAttachment,
+    /// This command id was used before with a different payload.
+    IdReused,
+}
+
+/// The server's answer to one command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum CommandResult {
+    Accepted,
+    Rejected { rejection: Rejection },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct CommandOutcome {
+    pub command_id: CommandId,
+    pub result: CommandResult,
+    /// RFC 3339, UTC: when the server decided (the original time for a re-send).
+    pub decided_at: String,
+}
+
+/// `POST /v1/commands`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub commands: Vec<Command>,
+}
+
+/// One outcome per command, in the order sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub outcomes: Vec<CommandOutcome>,
+}
+
+/// Where a document stands at one recipient unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// 已送达: in the recipient's inbox, not yet signed for.
+    Delivered,
+    /// 已签收
+    Acknowledged,
+    /// 已退回
+    Returned,
+}
+
+impl DeliveryStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            DeliveryStatus::Delivered => "已送达",
+            DeliveryStatus::Acknowledged => "已签收",
+            DeliveryStatus::Returned => "已退回",
+        }
+    }
+}
+
+/// One recipient of a dispatched document and where it stands there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Delivery {
+    pub unit: UnitCode,
+    pub role: RecipientRole,
+    pub status: DeliveryStatus,
+    /// The reason given when returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub reason: Option<String>,
+    /// Username of who changed the status last (the dispatcher for `Delivered`).
+    pub by: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+}
+
+/// One entry of a unit's change log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Change {
+    /// Position in this unit's log: 1, 2, 3 … without gaps.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: u64,
+    /// The command that caused it.
+    pub command_id: CommandId,
+    #[serde(flatten)]
+    pub entry: ChangeEntry,
+}
+
+/// What happened, as a client applies it to its local store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChangeEntry {
+    /// In the sender unit's log: this unit dispatched the document.
+    Sent {
+        document_id: DocumentId,
+        document: Box<Document>,
+        content_hash: String,
+        deliveries: Vec<Delivery>,
+    },
+    /// In a recipient unit's log: a document arrived (收文).
+    Received {
+        document_id: DocumentId,
+        document: Box<Document>,
+        content_hash: String,
+        from: UnitCode,
+        role: RecipientRole,
+        /// Username of the dispatcher.
+        by: String,
+        at: String,
+    },
+    /// In the sender's and that recipient's log: a recipient's status changed (回执).
+    Delivery {
+        document_id: DocumentId,
+        delivery: Delivery,
+    },
+}
+
+impl ChangeEntry {
+    pub fn document_id(&self) -> DocumentId {
+        match self {
+            ChangeEntry::Sent { document_id, .. }
+            | ChangeEntry::Received { document_id, .. }
+            | ChangeEntry::Delivery { document_id, .. } => *document_id,
+        }
+    }
+}
+
+/// `GET /v1/changes?after=N&limit=M`: the caller's unit's log after its cursor,
+/// without entries above the caller's clearance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesPage {
+    pub changes: Vec<Change>,
+    /// Store this and send it as `after` next time: the last position read, which may
+    /// be past the last change returned when entries were withheld for clearance.
+    pub next_cursor: u64,
+    /// More entries follow; pull again at once.
+    pub has_more: bool,
+}
+
+/// `POST /v1/login`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Bearer token: `Authorization: Bearer <token>`.
+    pub token: String,
+    /// RFC 3339, UTC.
+    pub expires_at: String,
+    pub user: UserInfo,
+}
+
+impl std::fmt::Debug for LoginResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginResponse")
+            .field("token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .field("user", &self.user)
+            .finish()
+    }
+}
+
+/// The body of every error response of the server (4xx/5xx).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable machine code, e.g. `unauthorized`, `payload_too_large`, `bad_request`.
+    pub code: String,
+    /// English, names what was wrong.
+    pub message: String,
+    /// Chinese, for the UI.
+    pub message_zh: String,
+}

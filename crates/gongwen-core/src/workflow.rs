@@ -1,0 +1,519 @@
+//! The workflow rules the exchange server applies: given where a document stands and
+//! who asks, may this command happen, and what changes for whom. Pure functions; the
+//! server loads the state, calls [`decide`] and stores the [`Decision`] in one
+//! transaction.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::exchange::{
+    ChangeEntry, CommandBody, Delivery, DeliveryStatus, RecipientRole, RejectCode, Rejection, Role,
+    UnitCode,
+};
+use crate::{Classification, Document, DocumentId};
+
+/// Who sends a command, as the server authenticated them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub username: String,
+    pub unit: UnitCode,
+    pub role: Role,
+    pub clearance: Classification,
+}
+
+/// The server's record of one exchanged document: stored as JSON, opaque to storage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentState {
+    pub document_id: DocumentId,
+    /// The sending unit.
+    pub owner: UnitCode,
+    pub classification: Classification,
+    pub content_hash: String,
+    pub dispatched_by: String,
+    pub dispatched_at: String,
+    pub deliveries: Vec<Delivery>,
+}
+
+impl DocumentState {
+    /// Units that may see the document: the sender and every recipient.
+    pub fn units(&self) -> impl Iterator<Item = &UnitCode> {
+        std::iter::once(&self.owner).chain(self.deliveries.iter().map(|d| &d.unit))
+    }
+}
+
+/// What the server must store when a command is accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// The document's new state.
+    pub state: DocumentState,
+    /// The document content, when this command brings it (dispatch).
+    pub document: Option<Document>,
+    /// Entries to append, each to one unit's log.
+    pub log: Vec<(UnitCode, ChangeEntry)>,
+}
+
+/// What the server knows besides the document's state, asked through the caller so
+/// this stays free of I/O.
+pub trait Context {
+    fn unit_exists(&self, unit: &UnitCode) -> bool;
+    /// Whether the attachment file with this SHA-256 has been uploaded completely.
+    fn blob_exists(&self, sha256: &str) -> bool;
+}
+
+/// SHA-256 (lower-case hex) of a document's canonical JSON: the same on every side
+/// that holds the same content.
+pub fn content_hash(document: &Document) -> String {
+    // Struct fields serialize in declaration order, so the JSON is canonical.
+    let json = serde_json::to_vec(document).unwrap_or_default();
+    hex(&Sha256::digest(&json))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn reject(
+    code: RejectCode,
+    message: impl Into<String>,
+    message_en: impl Into<String>,
+) -> Rejection {
+    Rejection {
+        code,
+        message: message.into(),
+        message_en: message_en.into(),
+    }
+}
+
+/// Decides one command. `state` is the document's current state (None if the server
+/// has never seen it); `now` is the server's RFC 3339 time.
+pub fn decide(
+    state: Option<&DocumentState>,
+    actor: &Actor,
+    body: &CommandBody,
+    ctx: &dyn Context,
+    now: &str,
+) -> Result<Decision, Rejection> {
+    if !actor.role.handles_documents() {
+        return Err(reject(
+            RejectCode::Forbidden,
+            format!("{}不能收发公文", actor.role.label()),
+            format!("role {:?} may not send or receive documents", actor.role),
+        ));
+    }
+    match body {
+        CommandBody::Dispatch {
+            document_id,
+            document,
+            main,
+            cc,
+        } => dispatch(state, actor, *document_id, document, main, cc, ctx, now),
+        CommandBody::Acknowledge { document_id } => {
+            let state = visible_to_recipient(state, actor, *document_id)?;
+            change_delivery(state, actor, DeliveryStatus::Acknowledged, None, now)
+        }
+        CommandBody::Return {
+            document_id,
+            reason,
+        } => {
+            let state = visible_to_recipient(state, actor, *document_id)?;
+            let reason = reason.trim();
+            if reason.is_empty() {
+                return Err(reject(
+                    RejectCode::Invalid,
+                    "退回必须写明理由",
+                    "a return needs a reason",
+                ));
+            }
+            change_delivery(
+                state,
+                actor,
+                DeliveryStatus::Returned,
+                Some(reason.to_string()),
+                now,
+            )
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn dispatch(
+    state: Option<&DocumentState>,
+    actor: &Actor,
+    document_id: DocumentId,
+    document: &Document,
+    main: &[UnitCode],
+    cc: &[UnitCode],
+    ctx: &dyn Context,
+    now: &str,
+) -> Result<Decision, Rejection> {
+    if state.is_some() {
+        return Err(reject(
+            RejectCode::InvalidState,
+            "该公文已分发，不能重复分发",
+            format!("document {document_id} was already dispatched"),
+        ));
+    }
+    if document.classification > actor.clearance {
+        return Err(reject(
+            RejectCode::AboveClearance,
+            format!(
+                "公文密级为{}，超出您的知悉范围（{}）",
+                document.classification.label(),
+                actor.clearance.label()
+            ),
+            format!(
+                "document is {:?}, above the user's clearance {:?}",
+                document.classification, actor.clearance
+            ),
+        ));
+    }
+    if main.is_empty() {
+        return Err(reject(
+            RejectCode::Invalid,
+            "至少需要一个主送单位",
+            "at least one main recipient is required",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for unit in main.iter().chain(cc) {
+        if unit == &actor.unit {
+            return Err(reject(
+                RejectCode::Invalid,
+                "不能分发给本单位",
+                format!("unit {unit} cannot send to itself"),
+            ));
+        }
+        if !ctx.unit_exists(unit) {
+            return Err(reject(
+                RejectCode::Invalid,
+                format!("交换平台上没有单位“{unit}”"),
+                format!("unknown unit `{unit}`"),
+            ));
+        }
+        if !seen.insert(unit) {
+            return Err(reject(
+                RejectCode::Invalid,
+                format!("单位“{unit}”重复出现在主送或抄送中"),
+                format!("unit `{unit}` is listed twice"),
+            ));
+        }
+    }
+    for attachment in &document.attachments {
+        if let Some(problem) = attachment_name_problem(&attachment.name).or_else(|| {
+            attachment
+                .file_name
+                .as_deref()
+                .and_then(attachment_name_problem)
+        }) {
+            return Err(reject(
+                RejectCode::Invalid,
+                format!("附件名“{}”不可用：{problem}", attachment.name),
+                format!("attachment name {:?} is not allowed", attachment.name),
+            ));
+        }
+        if let Some(sha) = &attachment.sha256 {
+            let valid = sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit());
+            if !valid {
+                return Err(reject(
+                    RejectCode::Invalid,
+                    format!("附件“{}”的校验值无效", attachment.name),
+                    format!("attachment {:?} has an invalid sha256", attachment.name),
+                ));
+            }
+            if !ctx.blob_exists(sha) {
+                return Err(reject(
+                    RejectCode::MissingAttachment,
+                    format!("附件“{}”尚未上传完成", attachment.name),
+                    format!(
+                        "attachment {:?} ({sha}) has not been uploaded",
+                        attachment.name
+                    ),
+                ));
+            }
+        }
+    }
+
+    let content_hash = content_hash(document);
+    let deliveries: Vec<Delivery> = main
+        .iter()
+        .map(|u| (u, RecipientRole::Main))
+        .chain(cc.iter().map(|u| (u, RecipientRole::Cc)))
+        .map(|(unit, role)| Delivery {
+            unit: unit.clone(),
+            role,
+            status: DeliveryStatus::Delivered,
+            reason: None,
+            by: actor.username.clone(),
+            at: now.to_string(),
+        })
+        .collect();
+    let mut log = vec![(
+        actor.unit.clone(),
+        ChangeEntry::Sent {
+            document_id,
+            document: Box::new(document.clone()),
+            content_hash: content_hash.clone(),
+            deliveries: deliveries.clone(),
+        },
+    )];
+    for d in &deliveries {
+        log.push((
+            d.unit.clone(),
+            ChangeEntry::Received {
+                document_id,
+                document: Box::new(document.clone()),
+                content_hash: content_hash.clone(),
+                from: actor.unit.clone(),
+                role: d.role,
+                by: actor.username.clone(),
+                at: now.to_string(),
+            },
+        ));
+    }
+    Ok(Decision {
+        state: DocumentState {
+            document_id,
+            owner: actor.unit.clone(),
+            classification: document.classification,
+            content_hash,
+            dispatched_by: actor.username.clone(),
+            dispatched_at: now.to_string(),
+            deliveries,
+        },
+        document: Some(document.clone()),
+        log,
+    })
+}
+
+/// Why a file name may not be used, if it may not: it must be a plain name, never a
+/// path (`../x`, `a/b`, `C:\x`).
+pub fn attachment_name_problem(name: &str) -> Option<&'static str> {
+    if name.trim().is_empty() {
+        Some("名称为空")
+    } else if name.contains('/') || name.contains('\\') {
+        Some("不能包含路径分隔符")
+    } else if name.chars().all(|c| c == '.') {
+        Some("不能是 . 或 ..")
+    } else if name.chars().any(|c| c.is_control()) {
+        Some("不能包含控制字符")
+    } else if name.contains(':') {
+        Some("不能包含冒号")
+    } else {
+        None
+    }
+}
+
+/// The state, if the actor's unit is a recipient and the actor is cleared for it.
+/// Anything else looks like "not found", so nobody learns of documents not sent to them.
+fn visible_to_recipient<'a>(
+    state: Option<&'a DocumentState>,
+    actor: &Actor,
+    document_id: DocumentId,
+) -> Result<&'a DocumentState, Rejection> {
+    let not_found = || {
+        reject(
+            RejectCode::NotFound,
+            "本单位没有收到这份公文",
+            format!("document {document_id} was not sent to unit {}", actor.unit),
+        )
+    };
+    let state = state.ok_or_else(not_found)?;
+    if !state.deliveries.iter().any(|d| d.unit == actor.unit) {
+        return Err(not_found());
+    }
+    if state.classification > actor.clearance {
+        return Err(reject(
+            RejectCode::AboveClearance,
+            format!(
+                "公文密级为{}，超出您的知悉范围",
+                state.classification.label()
+            ),
+            format!(
+                "document is {:?}, above the user's clearance {:?}",
+                state.classification, actor.clearance
+            ),
+        ));
+    }
+    Ok(state)
+}
+
+fn change_delivery(
+    state: &DocumentState,
+    actor: &Actor,
+    status: DeliveryStatus,
+    reason: Option<String>,
+    now: &str,
+) -> Result<Decision, Rejection> {
+    let mut state = state.clone();
+    let Some(delivery) = state.deliveries.iter_mut().find(|d| d.unit == actor.unit) else {
+        return Err(reject(
+            RejectCode::NotFound,
+            "本单位没有收到这份公文",
+            "document was not sent to this unit",
+        ));
+    };
+    if delivery.status != DeliveryStatus::Delivered {
+        return Err(reject(
+            RejectCode::InvalidState,
+            format!(
+                "该公文已{}，不能再{}",
+                delivery.status.label().trim_start_matches('已'),
+                verb(status)
+            ),
+            format!("document is already {:?} at this unit", delivery.status),
+        ));
+    }
+    delivery.status = status;
+    delivery.reason = reason;
+    delivery.by = actor.username.clone();
+    delivery.at = now.to_string();
+    let delivery = delivery.clone();
+    let entry = ChangeEntry::Delivery {
+        document_id: state.document_id,
+        delivery,
+    };
+    let log = vec![
+        (state.owner.clone(), entry.clone()),
+        (actor.unit.clone(), entry),
+    ];
+    Ok(Decision {
+        state,
+        document: None,
+        log,
+    })
+}
+
+fn verb(status: DeliveryStatus) -> &'static str {
+    match status {
+        DeliveryStatus::Delivered => "送达",
+        DeliveryStatus::Acknowledged => "签收",
+        DeliveryStatus::Returned => "退回",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::RejectCode;
+
+    struct Units;
+    impl Context for Units {
+        fn unit_exists(&self, unit: &UnitCode) -> bool {
+            ["fgw", "tjj", "yqq"].contains(&unit.0.as_str())
+        }
+        fn blob_exists(&self, sha256: &str) -> bool {
+            sha256.starts_with('a')
+        }
+    }
+
+    fn clerk(unit: &str) -> Actor {
+        Actor {
+            username: format!("{unit}-clerk"),
+            unit: unit.into(),
+            role: Role::Clerk,
+            clearance: Classification::Confidential,
+        }
+    }
+
+    fn dispatch_cmd(doc: Document) -> CommandBody {
+        CommandBody::Dispatch {
+            document_id: DocumentId(uuid::Uuid::nil()),
+            document: Box::new(doc),
+            main: vec!["tjj".into()],
+            cc: vec!["yqq".into()],
+        }
+    }
+
+    const NOW: &str = "2026-11-25T08:00:00Z";
+
+    #[test]
+    fn dispatch_then_acknowledge_and_return() {
+        let d = decide(
+            None,
+            &clerk("fgw"),
+            &dispatch_cmd(Document::default()),
+            &Units,
+            NOW,
+        )
+        .expect("dispatch");
+        assert_eq!(d.log.len(), 3, "sender + two recipients");
+        assert_eq!(d.state.deliveries.len(), 2);
+        let ack = CommandBody::Acknowledge {
+            document_id: d.state.document_id,
+        };
+        let a = decide(Some(&d.state), &clerk("tjj"), &ack, &Units, NOW).expect("ack");
+        assert_eq!(a.state.deliveries[0].status, DeliveryStatus::Acknowledged);
+        let units: Vec<_> = a.log.iter().map(|(u, _)| u.0.as_str()).collect();
+        assert_eq!(units, ["fgw", "tjj"]);
+        // Twice is refused, as is returning after signing.
+        let again = decide(Some(&a.state), &clerk("tjj"), &ack, &Units, NOW).unwrap_err();
+        assert_eq!(again.code, RejectCode::InvalidState);
+        let ret = CommandBody::Return {
+            document_id: d.state.document_id,
+            reason: "  ".into(),
+        };
+        let e = decide(Some(&d.state), &clerk("yqq"), &ret, &Units, NOW).unwrap_err();
+        assert_eq!(e.code, RejectCode::Invalid, "empty reason");
+        // A unit the document was not sent to learns nothing.
+        let e = decide(Some(&d.state), &clerk("fgw"), &ack, &Units, NOW).unwrap_err();
+        assert_eq!(e.code, RejectCode::NotFound);
+    }
+
+    #[test]
+    fn dispatch_refusals_name_the_problem() {
+        let secret = Document {
+            classification: Classification::Secret,
+            ..Document::default()
+        };
+        let e = decide(None, &clerk("fgw"), &dispatch_cmd(secret), &Units, NOW).unwrap_err();
+        assert_eq!(e.code, RejectCode::AboveClearance);
+
+        let mut archivist = clerk("fgw");
+        archivist.role = Role::Archivist;
+        let e = decide(
+            None,
+            &archivist,
+            &dispatch_cmd(Document::default()),
+            &Units,
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, RejectCode::Forbidden);
+
+        let mut doc = Document::default();
+        doc.attachments.push(crate::Attachment {
+            name: "../../etc/passwd".into(),
+            ..Default::default()
+        });
+        let e = decide(None, &clerk("fgw"), &dispatch_cmd(doc), &Units, NOW).unwrap_err();
+        assert_eq!(e.code, RejectCode::Invalid);
+        assert!(e.message.contains("路径"), "{}", e.message);
+
+        let mut doc = Document::default();
+        doc.attachments.push(crate::Attachment {
+            name: "统计表".into(),
+            sha256: Some("b".repeat(64)),
+            ..Default::default()
+        });
+        let e = decide(None, &clerk("fgw"), &dispatch_cmd(doc), &Units, NOW).unwrap_err();
+        assert_eq!(e.code, RejectCode::MissingAttachment);
+
+        let cmd = CommandBody::Dispatch {
+            document_id: DocumentId(uuid::Uuid::nil()),
+            document: Box::default(),
+            main: vec!["nowhere".into()],
+            cc: vec![],
+        };
+        let e = decide(None, &clerk("fgw"), &cmd, &Units, NOW).unwrap_err();
+        assert!(e.message.contains("nowhere"));
+    }
+
+    #[test]
+    fn content_hash_is_stable() {
+        let doc = Document::default();
+        assert_eq!(content_hash(&doc), content_hash(&doc.clone()));
+        let mut other = doc.clone();
+        other.title = "x".into();
+        assert_ne!(content_hash(&doc), content_hash(&other));
+    }
+}

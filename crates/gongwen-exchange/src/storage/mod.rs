@@ -1,0 +1,270 @@
+//! Server storage behind one trait, [`Storage`], with two engines: embedded SQLite
+//! (`sqlite`, the default: one file) and PostgreSQL (`postgres`). One conformance
+//! suite (`tests/conformance.rs`) runs against both.
+//!
+//! Storage knows units, users, tokens, commands, documents, per-unit change logs and
+//! the audit chain. It does not know workflow rules: a document's workflow state is
+//! JSON it stores and compares by version (see [`Commit`]), so new command types need
+//! no change here.
+
+use async_trait::async_trait;
+use gongwen_core::exchange::{Unit, UnitCode, UserInfo};
+use gongwen_core::{Classification, DocumentId};
+
+/// A user as stored: [`UserInfo`] plus what only the server may see.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub info: UserInfo,
+    /// argon2 PHC string.
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("info", &self.info)
+            .field("password_hash", &"<redacted>")
+            .field("disabled", &self.disabled)
+            .finish()
+    }
+}
+
+/// A command as recorded: the key of idempotency. `outcome` is the
+/// [`gongwen_core::exchange::CommandOutcome`] as JSON, returned again on a re-send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandRecord {
+    pub command_id: uuid::Uuid,
+    pub unit: UnitCode,
+    pub username: String,
+    /// Client id the command came from (an install id sent by the app).
+    pub client: String,
+    /// `dispatch`, `acknowledge` …
+    pub kind: String,
+    /// SHA-256 hex of the command's canonical JSON: the same id with another payload
+    /// is refused.
+    pub payload_hash: String,
+    pub outcome: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+}
+
+/// A document's workflow state as stored. `version` starts at 1 and grows by one with
+/// every accepted command on the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowRecord {
+    pub document_id: DocumentId,
+    pub version: i64,
+    pub owner: UnitCode,
+    pub classification: Classification,
+    /// [`gongwen_core::workflow::DocumentState`] as JSON.
+    pub state: String,
+}
+
+/// The content of a document as dispatched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRecord {
+    pub document_id: DocumentId,
+    pub owner: UnitCode,
+    pub classification: Classification,
+    pub content_hash: String,
+    /// The `Document` as JSON.
+    pub content: String,
+}
+
+/// A write of a workflow state, compared-and-set on `expected_version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowWrite {
+    pub document_id: DocumentId,
+    /// `None`: the document must not exist yet. `Some(v)`: its version must still be v.
+    pub expected_version: Option<i64>,
+    pub owner: UnitCode,
+    pub classification: Classification,
+    pub state: String,
+    /// Units that may read the document (owner and recipients); added, never removed.
+    pub access: Vec<UnitCode>,
+}
+
+/// One entry appended to one unit's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogWrite {
+    pub unit: UnitCode,
+    /// Readers below this clearance do not get the entry (their cursor passes it).
+    pub classification: Classification,
+    /// [`gongwen_core::exchange::ChangeEntry`] as JSON.
+    pub entry: String,
+}
+
+/// What one command does to storage, written in one transaction: all or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commit {
+    pub command: CommandRecord,
+    /// None for a rejected command (only the command and its audit entry are written).
+    pub workflow: Option<WorkflowWrite>,
+    pub document: Option<DocumentRecord>,
+    pub log: Vec<LogWrite>,
+    pub audit: AuditDraft,
+}
+
+/// An audit entry before it is chained: storage assigns `seq` and the hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditDraft {
+    pub at: String,
+    pub username: String,
+    pub unit: UnitCode,
+    pub client: String,
+    /// e.g. `command dispatch`, `login`, `login_failed`, `admin user disable`.
+    pub action: String,
+    /// What it was about and how it ended, as JSON (never a password or token).
+    pub detail: String,
+}
+
+/// An audit entry as stored. `hash` = SHA-256 over `prev_hash` and the entry's fields
+/// (see [`audit_hash`]); the first entry's `prev_hash` is 64 zeros.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: String,
+    pub username: String,
+    pub unit: UnitCode,
+    pub client: String,
+    pub action: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The chain hash of an audit entry; both engines and `admin audit verify` use this.
+pub fn audit_hash(prev_hash: &str, seq: i64, d: &AuditDraft) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    // Length-prefixed fields, so no two different entries hash the same text.
+    for field in [
+        prev_hash,
+        &seq.to_string(),
+        &d.at,
+        &d.username,
+        &d.unit.0,
+        &d.client,
+        &d.action,
+        &d.detail,
+    ] {
+        h.update((field.len() as u64).to_le_bytes());
+        h.update(field.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The hash before the first audit entry.
+pub const AUDIT_GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A row of a unit's change log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    pub unit: UnitCode,
+    /// 1, 2, 3 … per unit, without gaps, visible to readers only in order (a reader
+    /// that has seen seq n never later finds a new entry with seq ≤ n).
+    pub seq: i64,
+    pub command_id: uuid::Uuid,
+    pub classification: Classification,
+    pub entry: String,
+}
+
+/// A bearer token as stored: only its SHA-256, never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub token_hash: String,
+    pub username: String,
+    pub expires_at: String,
+    pub client: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The command id is recorded already (a concurrent re-send won the race); read it
+    /// with [`Storage::command`] and answer with its outcome.
+    #[error("command {0} is already recorded")]
+    DuplicateCommand(uuid::Uuid),
+    /// The workflow state changed since it was read (another command on the same
+    /// document won); decide again on the new state.
+    #[error("document {0} changed concurrently")]
+    Conflict(DocumentId),
+    #[error("{what} `{key}` already exists")]
+    AlreadyExists { what: &'static str, key: String },
+    #[error("no {what} `{key}`")]
+    NotFound { what: &'static str, key: String },
+    #[error("storage backend: {0}")]
+    Backend(String),
+}
+
+/// The server's storage. Every method is one transaction.
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for logs and metrics.
+    fn engine(&self) -> &'static str;
+
+    // Directory.
+    async fn add_unit(&self, unit: &Unit) -> Result<(), StorageError>;
+    async fn units(&self) -> Result<Vec<Unit>, StorageError>;
+    async fn add_user(&self, user: &UserRecord) -> Result<(), StorageError>;
+    async fn user(&self, username: &str) -> Result<Option<UserRecord>, StorageError>;
+    async fn users(&self) -> Result<Vec<UserRecord>, StorageError>;
+    /// Disabling also revokes every token of the user, in the same transaction.
+    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StorageError>;
+    /// Also revokes every token of the user.
+    async fn set_password_hash(&self, username: &str, hash: &str) -> Result<(), StorageError>;
+
+    // Tokens.
+    async fn add_token(&self, token: &TokenRecord) -> Result<(), StorageError>;
+    /// The user of a token that exists, is not revoked, has not expired at `now` and
+    /// whose user is not disabled.
+    async fn token_user(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<UserRecord>, StorageError>;
+    async fn revoke_token(&self, token_hash: &str) -> Result<(), StorageError>;
+
+    // Commands and documents.
+    async fn command(&self, command_id: uuid::Uuid) -> Result<Option<CommandRecord>, StorageError>;
+    async fn workflow(
+        &self,
+        document_id: DocumentId,
+    ) -> Result<Option<WorkflowRecord>, StorageError>;
+    async fn document(
+        &self,
+        document_id: DocumentId,
+    ) -> Result<Option<DocumentRecord>, StorageError>;
+    /// Whether `unit` may read the document (it is the owner or a recipient).
+    async fn has_access(
+        &self,
+        document_id: DocumentId,
+        unit: &UnitCode,
+    ) -> Result<bool, StorageError>;
+    /// Whether any document this unit may read lists an attachment with this SHA-256
+    /// (for downloads).
+    async fn blob_visible_to(&self, sha256: &str, unit: &UnitCode) -> Result<bool, StorageError>;
+    /// Writes a command's effects atomically and returns the log seqs assigned, in the
+    /// order of `commit.log`. Fails with `DuplicateCommand` or `Conflict` without
+    /// writing anything.
+    async fn commit(&self, commit: &Commit) -> Result<Vec<i64>, StorageError>;
+
+    // Change log.
+    /// Entries of `unit` with seq > `after`, at most `limit`, in seq order (all
+    /// classifications; the caller filters and advances the cursor past withheld ones).
+    async fn log_after(
+        &self,
+        unit: &UnitCode,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<LogRecord>, StorageError>;
+
+    // Audit.
+    /// Appends an entry that is not part of a command (login, admin actions).
+    async fn append_audit(&self, draft: &AuditDraft) -> Result<AuditRecord, StorageError>;
+    async fn audit_after(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StorageError>;
+}
