@@ -10,7 +10,7 @@ use gongwen_store::{marked_snippet, ListFilter, SortOrder, Store};
 
 use crate::files;
 
-fn open_store(data: Option<PathBuf>) -> anyhow::Result<Store> {
+pub(crate) fn open_store(data: Option<PathBuf>) -> anyhow::Result<Store> {
     let dir = match data {
         Some(d) => d,
         None => dirs::data_dir()

@@ -1,10 +1,13 @@
 //! `gongwen`: the command line of Gongwen Desk. Imports, exports, validates, lists and
-//! searches 公文 in a local store (the same folder the desktop app uses).
+//! searches 公文 in a local store (the same folder the desktop app uses), and exchanges
+//! them with other units through an exchange server (`login`, `sync`, `dispatch`,
+//! `inbox`, `ack`, `return`, `deliveries`).
 //!
 //! Messages are English; exit status 0 = success, 1 = some input was rejected or has
 //! errors, 2 = the command could not run.
 
 mod commands;
+mod exchange;
 mod files;
 mod typeset;
 
@@ -38,6 +41,15 @@ enum Command {
     Render(typeset::RenderArgs),
     /// Check a PDF against GB/T 9704-2012 (exit 1 when it does not conform).
     Check(typeset::CheckArgs),
+    Login(exchange::LoginArgs),
+    /// Log out of the exchange: the server revokes the token, the keyring forgets it
+    Logout,
+    Sync(exchange::SyncArgs),
+    Dispatch(exchange::DispatchArgs),
+    Inbox(exchange::InboxArgs),
+    Ack(exchange::AckArgs),
+    Return(exchange::ReturnArgs),
+    Deliveries(exchange::DeliveriesArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +69,14 @@ fn main() -> ExitCode {
         Command::List(args) => commands::list(data, args),
         Command::Render(args) => typeset::render(data, args),
         Command::Check(args) => typeset::check(args),
+        Command::Login(args) => exchange::login(data, args),
+        Command::Logout => exchange::logout(data),
+        Command::Sync(args) => exchange::sync(data, args),
+        Command::Dispatch(args) => exchange::dispatch(data, args),
+        Command::Inbox(args) => exchange::inbox(data, args),
+        Command::Ack(args) => exchange::ack(data, args),
+        Command::Return(args) => exchange::return_(data, args),
+        Command::Deliveries(args) => exchange::deliveries(data, args),
     };
     match result {
         Ok(code) => code,

@@ -55,6 +55,10 @@ pub enum StoreError {
     Busy,
     #[error("the stored data of a document could not be read: {0}")]
     BadRecord(String),
+    /// A command for the exchange that cannot be queued as asked (checked locally,
+    /// before anything is written); `message_zh` is for the UI.
+    #[error("{message}")]
+    CommandRefused { message: String, message_zh: String },
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("database upgrade failed: {0}")]
@@ -83,6 +87,7 @@ impl StoreError {
             StoreError::DiskFull => "磁盘空间已满，本次内容未保存，请清理磁盘后重试。".to_string(),
             StoreError::Busy => "数据库正被其他程序使用，请稍后重试。".to_string(),
             StoreError::BadRecord(_) => "公文数据无法读取，可能已损坏。".to_string(),
+            StoreError::CommandRefused { message_zh, .. } => message_zh.clone(),
             StoreError::Sqlite(_) | StoreError::Migration(_) => "本地数据库出错，请重试；如仍失败请联系管理员。".to_string(),
         }
     }

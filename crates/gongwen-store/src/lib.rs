@@ -3,7 +3,9 @@
 //! (`DIR/gongwen.db` + `DIR/attachments/<sha256>`), so a clerk can work offline.
 //!
 //! Owns: the SQLite schema and its migrations, versioning (a save appends, never
-//! overwrites), content-addressed attachments, and search tokens (see `tokens`).
+//! overwrites), content-addressed attachments, search tokens (see `tokens`), and the
+//! client's exchange state: the outbox of commands, applied change-log pages with their
+//! cursor, deliveries, the cached directory (see [`exchange`]).
 //!
 //! Performance notes (100,000 documents of ~1,460 characters, `benches/store.rs`):
 //! * Import writes each batch in one transaction with `synchronous=FULL`. Its cost is
@@ -31,6 +33,7 @@
 //! database from a newer version of the application is refused untouched.
 
 mod error;
+pub mod exchange;
 mod model;
 mod schema;
 pub mod search;
@@ -38,6 +41,10 @@ mod store;
 mod tokens;
 
 pub use error::StoreError;
+pub use exchange::{
+    Account, ApplyReport, InboxItem, IncomingInfo, OutboxEntry, OutboxState, SyncState,
+    WantedAttachment,
+};
 pub use model::{
     marked_snippet, DocumentSummary, ListFilter, Page, SearchHit, SnippetPart, SortOrder,
     StoredDocument, VersionInfo,

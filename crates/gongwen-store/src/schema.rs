@@ -123,6 +123,81 @@ INSERT INTO search_head(search_head, rank) VALUES ('hashsize', 8388608);
 INSERT INTO search_all(search_all, rank) VALUES ('hashsize', 33554432);
 INSERT INTO search_chars(search_chars, rank) VALUES ('hashsize', 8388608);
 "#,
+    // 2: the exchange: outbox of commands, what was sent and received, per-recipient
+    // deliveries, the sync cursor per server and user, and small settings.
+    r#"
+-- Commands to the exchange, in the order the user gave them (seq). Written in the same
+-- transaction as the local change; a row is never deleted: accepted and rejected
+-- commands stay as the record of what was asked and what the server answered.
+CREATE TABLE outbox (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    command_id      TEXT NOT NULL UNIQUE,
+    kind            TEXT NOT NULL,     -- dispatch, acknowledge, return …
+    document_id     TEXT NOT NULL,
+    payload         TEXT NOT NULL,     -- the Command as JSON, sent as is on every retry
+    created_at      TEXT NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'pending', -- pending | accepted | rejected
+    rejection       TEXT,              -- the server's Rejection as JSON
+    decided_at      TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    last_attempt_at TEXT
+);
+CREATE INDEX outbox_by_state ON outbox(state, seq);
+CREATE INDEX outbox_by_document ON outbox(document_id, seq);
+
+-- Documents that went over the exchange, as the server reported them: sent by this
+-- unit or received from another. content_hash is the server's.
+CREATE TABLE exchanged (
+    document_id  TEXT PRIMARY KEY,
+    direction    TEXT NOT NULL,        -- sent | received
+    content_hash TEXT NOT NULL,
+    from_unit    TEXT NOT NULL,        -- the sending unit (this unit for sent)
+    role         TEXT,                 -- main | cc, for received
+    by           TEXT NOT NULL,        -- the dispatcher's username
+    at           TEXT NOT NULL,
+    account      TEXT NOT NULL         -- which server and user pulled it
+) WITHOUT ROWID;
+
+-- Where a document stands at each recipient unit (a recipient knows only its own row).
+CREATE TABLE deliveries (
+    document_id TEXT NOT NULL,
+    unit        TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    status      TEXT NOT NULL,         -- delivered | acknowledged | returned
+    reason      TEXT,
+    by          TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    position    INTEGER NOT NULL,      -- order in the dispatch (主送 before 抄送)
+    PRIMARY KEY (document_id, unit)
+) WITHOUT ROWID;
+
+-- One row per server and user: a cursor is never shared between accounts.
+CREATE TABLE sync_state (
+    account      TEXT PRIMARY KEY,     -- server URL + newline + username
+    cursor       INTEGER NOT NULL DEFAULT 0,
+    last_sync_at TEXT,
+    last_error   TEXT,
+    last_error_at TEXT
+) WITHOUT ROWID;
+
+-- Attachment files of exchanged documents that are not in attachments/ yet: the sync
+-- downloads them, checks their hash and removes the row when the file is stored.
+CREATE TABLE attachment_downloads (
+    sha256      TEXT PRIMARY KEY,
+    document_id TEXT NOT NULL,
+    size        INTEGER,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT
+) WITHOUT ROWID;
+
+-- Small values: the install id, the account in use, the cached directory. Never a
+-- token or a password.
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Each search table's FTS5 `automerge` and `crisismerge` settings, as the migrations

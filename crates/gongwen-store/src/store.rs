@@ -122,20 +122,20 @@ pub(crate) fn enum_parse<T: DeserializeOwned>(text: &str) -> Result<T, StoreErro
         .map_err(|_| StoreError::BadRecord(format!("unknown value {text:?}")))
 }
 
-fn now() -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
 }
 
-fn rfc3339(t: &chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn rfc3339(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-fn parse_id(text: &str) -> Result<DocumentId, StoreError> {
+pub(crate) fn parse_id(text: &str) -> Result<DocumentId, StoreError> {
     text.parse()
         .map_err(|_| StoreError::BadRecord(format!("bad document id {text:?}")))
 }
 
-fn parse_document(json: &str) -> Result<Document, StoreError> {
+pub(crate) fn parse_document(json: &str) -> Result<Document, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::BadRecord(e.to_string()))
 }
 
@@ -161,11 +161,11 @@ pub(crate) fn summary_from_row(row: &rusqlite::Row<'_>) -> Result<DocumentSummar
 }
 
 /// The document row of an id, as stored.
-struct Head {
-    doc_rowid: i64,
-    status: DocStatus,
-    version: u32,
-    sort_key: i64,
+pub(crate) struct Head {
+    pub(crate) doc_rowid: i64,
+    pub(crate) status: DocStatus,
+    pub(crate) version: u32,
+    pub(crate) sort_key: i64,
 }
 
 impl Store {
@@ -661,7 +661,7 @@ fn set_import_merging(tx: &Transaction<'_>, importing: bool) -> Result<(), Store
     Ok(())
 }
 
-fn next_rowid(tx: &Transaction<'_>) -> Result<i64, StoreError> {
+pub(crate) fn next_rowid(tx: &Transaction<'_>) -> Result<i64, StoreError> {
     Ok(tx.query_row(
         "SELECT coalesce(max(doc_rowid), 0) + 1 FROM documents",
         [],
@@ -669,7 +669,7 @@ fn next_rowid(tx: &Transaction<'_>) -> Result<i64, StoreError> {
     )?)
 }
 
-fn head(tx: &Transaction<'_>, id: DocumentId) -> Result<Option<Head>, StoreError> {
+pub(crate) fn head(tx: &Transaction<'_>, id: DocumentId) -> Result<Option<Head>, StoreError> {
     let row = tx
         .prepare_cached("SELECT doc_rowid, status, version, sort_key FROM documents WHERE id = ?1")?
         .query_row([id.to_string()], |r| {
@@ -692,7 +692,7 @@ fn head(tx: &Transaction<'_>, id: DocumentId) -> Result<Option<Head>, StoreError
     .transpose()
 }
 
-fn insert_new(
+pub(crate) fn insert_new(
     tx: &Transaction<'_>,
     doc_rowid: i64,
     id: DocumentId,
@@ -754,7 +754,7 @@ fn insert_row(
 }
 
 /// Appends a version unless `doc` equals the latest.
-fn append_version(
+pub(crate) fn append_version(
     tx: &Transaction<'_>,
     id: DocumentId,
     doc: &Document,

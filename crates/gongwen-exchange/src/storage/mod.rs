@@ -7,6 +7,9 @@
 //! JSON it stores and compares by version (see [`Commit`]), so new command types need
 //! no change here.
 
+pub mod postgres;
+pub mod sqlite;
+
 use async_trait::async_trait;
 use gongwen_core::exchange::{Unit, UnitCode, UserInfo};
 use gongwen_core::{Classification, DocumentId};
@@ -155,6 +158,18 @@ pub fn audit_hash(prev_hash: &str, seq: i64, d: &AuditDraft) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The stored names of every 密级 up to and including `clearance` (`unclassified`, …).
+pub(crate) fn classifications_up_to(clearance: Classification) -> Vec<String> {
+    Classification::ALL
+        .into_iter()
+        .filter(|c| *c <= clearance)
+        .filter_map(|c| match serde_json::to_value(c) {
+            Ok(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The hash before the first audit entry.
 pub const AUDIT_GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -241,9 +256,15 @@ pub trait Storage: Send + Sync + 'static {
         document_id: DocumentId,
         unit: &UnitCode,
     ) -> Result<bool, StorageError>;
-    /// Whether any document this unit may read lists an attachment with this SHA-256
-    /// (for downloads).
-    async fn blob_visible_to(&self, sha256: &str, unit: &UnitCode) -> Result<bool, StorageError>;
+    /// Whether any document this unit may read, classified at most `clearance`, lists
+    /// an attachment with this SHA-256 (for downloads: the file of a document a user may
+    /// not see is not theirs to download either).
+    async fn blob_visible_to(
+        &self,
+        sha256: &str,
+        unit: &UnitCode,
+        clearance: Classification,
+    ) -> Result<bool, StorageError>;
     /// Writes a command's effects atomically and returns the log seqs assigned, in the
     /// order of `commit.log`. Fails with `DuplicateCommand` or `Conflict` without
     /// writing anything.

@@ -1,0 +1,563 @@
+//! The exchange subcommands: login, logout, sync, sync status, dispatch, inbox, ack,
+//! return, deliveries. Commands are queued in the store's outbox first, then one sync
+//! is tried; offline they stay pending and the next `gongwen sync` sends them.
+//!
+//! The token is kept in the OS keyring. Where there is none (no D-Bus session), or the
+//! kept token was refused, the password in `GONGWEN_PASSWORD` is used to log in for this
+//! call only; it is never written anywhere.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use gongwen_core::exchange::{CommandBody, CommandId, UnitCode};
+use gongwen_core::DocumentId;
+use gongwen_store::{Account, OutboxState, Store};
+use gongwen_sync::credentials::{self, CredentialError};
+use gongwen_sync::{Client, SyncError, SyncReport};
+
+use crate::commands::open_store;
+
+const PASSWORD_ENV: &str = "GONGWEN_PASSWORD";
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the network runtime")
+}
+
+fn parse_id(s: &str) -> anyhow::Result<DocumentId> {
+    s.trim().parse().with_context(|| {
+        format!("{s:?} is not a document id (a UUID such as 67e55044-10b1-426f-9247-bb680e5fe0c8)")
+    })
+}
+
+fn client_for(store: &Mutex<Store>, server: &str) -> anyhow::Result<Client> {
+    let client_id = lock(store)?.client_id()?;
+    Ok(Client::new(server, &client_id)?)
+}
+
+fn lock(store: &Mutex<Store>) -> anyhow::Result<std::sync::MutexGuard<'_, Store>> {
+    store
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the store lock was poisoned"))
+}
+
+/// Log in to an exchange server; the token goes to the OS keyring
+#[derive(Args)]
+pub struct LoginArgs {
+    /// Server address, e.g. https://exchange.example.gov.cn (http only to 127.0.0.1)
+    #[arg(long)]
+    server: String,
+    /// Username on the exchange
+    #[arg(long)]
+    user: String,
+}
+
+pub fn login(data: Option<PathBuf>, args: LoginArgs) -> anyhow::Result<ExitCode> {
+    let password = match std::env::var(PASSWORD_ENV) {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    if password.is_empty() {
+        bail!("no password: give it on standard input or in {PASSWORD_ENV}");
+    }
+    let store = Mutex::new(open_store(data)?);
+    let client = client_for(&store, &args.server)?;
+    let resp = runtime()?.block_on(gongwen_sync::login(&client, &store, &args.user, &password))?;
+    let u = &resp.user;
+    println!(
+        "logged in to {} as {} ({}), {} of unit {}; token valid until {}",
+        client.server(),
+        u.username,
+        u.display_name,
+        serde_json::to_value(u.role)?.as_str().unwrap_or(""),
+        u.unit,
+        resp.expires_at
+    );
+    match credentials::save_token(client.server(), &u.username, &resp.token) {
+        Ok(()) => println!("the token is kept in the system keyring"),
+        Err(e) => eprintln!("warning: {e}; set {PASSWORD_ENV} for later commands"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Log out: the server revokes the token and the keyring forgets it
+pub fn logout(data: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let store = Mutex::new(open_store(data)?);
+    let Some(account) = lock(&store)?.account()? else {
+        bail!("not logged in");
+    };
+    let client = client_for(&store, &account.server)?;
+    match credentials::load_token(&account.server, &account.user.username) {
+        Ok(Some(token)) => {
+            if let Err(e) = runtime()?.block_on(client.logout(&token)) {
+                eprintln!("warning: the server was not told ({e}); the token expires by itself");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => eprintln!("warning: {e}"),
+    }
+    match credentials::delete_token(&account.server, &account.user.username) {
+        Ok(()) | Err(CredentialError::Unavailable(_)) => {}
+        Err(e) => eprintln!("warning: {e}"),
+    }
+    println!(
+        "logged out {} from {}",
+        account.user.username, account.server
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A token for the saved account: the keyring's, else a login with GONGWEN_PASSWORD.
+async fn token_for(
+    client: &Client,
+    account: &Account,
+    refused: bool,
+) -> Result<String, anyhow::Error> {
+    if !refused {
+        match credentials::load_token(&account.server, &account.user.username) {
+            Ok(Some(token)) => return Ok(token),
+            Ok(None) => {}
+            Err(e) => tracing::info!("{e}"),
+        }
+    }
+    match std::env::var(PASSWORD_ENV) {
+        Ok(password) => Ok(client
+            .login(&account.user.username, &password)
+            .await
+            .map(|r| r.token)?),
+        Err(_) => bail!(
+            "login needed: run `gongwen login --server {} --user {}` (or set {PASSWORD_ENV})",
+            account.server,
+            account.user.username
+        ),
+    }
+}
+
+/// One sync round for the saved account; a refused keyring token is replaced by a
+/// password login when GONGWEN_PASSWORD is set.
+async fn sync_round(store: &Mutex<Store>) -> anyhow::Result<SyncReport> {
+    let account = lock(store)?
+        .account()?
+        .context("not logged in: run `gongwen login --server URL --user NAME` first")?;
+    let client = client_for(store, &account.server)?;
+    let token = token_for(&client, &account, false).await?;
+    match gongwen_sync::sync_once(&client, &token, store).await {
+        Err(SyncError::Unauthorized { .. }) if std::env::var(PASSWORD_ENV).is_ok() => {
+            let token = token_for(&client, &account, true).await?;
+            Ok(gongwen_sync::sync_once(&client, &token, store).await?)
+        }
+        other => Ok(other?),
+    }
+}
+
+fn print_report(r: &SyncReport) {
+    println!(
+        "pushed {} command(s): {} accepted, {} rejected; pulled {} change(s), {} new document(s); uploaded {}, downloaded {} file(s); cursor {}",
+        r.pushed, r.accepted, r.rejected, r.pulled, r.new_documents, r.uploaded, r.downloaded, r.cursor
+    );
+    for w in &r.warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// Sync with the exchange once (push queued commands, pull changes)
+#[derive(Args)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    command: Option<SyncCommand>,
+    /// Repair: pull the whole change log again (harmless: nothing is stored twice and
+    /// nothing local is deleted)
+    #[arg(long)]
+    repull: bool,
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// Where syncing stands: server, user, cursor, pending and rejected commands
+    Status {
+        /// JSON for machines
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the store, the login and the server; says what is wrong and what to do
+    Doctor,
+}
+
+pub fn sync(data: Option<PathBuf>, args: SyncArgs) -> anyhow::Result<ExitCode> {
+    let store = Mutex::new(open_store(data)?);
+    match args.command {
+        Some(SyncCommand::Status { json }) => status(&store, json),
+        Some(SyncCommand::Doctor) => doctor(&store),
+        None => {
+            if args.repull {
+                let mut s = lock(&store)?;
+                let account = s.account()?.context("not logged in")?;
+                s.restart_cursor(&account)?;
+                eprintln!("pulling the whole change log again");
+            }
+            let report = runtime()?.block_on(sync_round(&store))?;
+            print_report(&report);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn status(store: &Mutex<Store>, json: bool) -> anyhow::Result<ExitCode> {
+    let s = lock(store)?;
+    let Some(account) = s.account()? else {
+        bail!("not logged in: run `gongwen login --server URL --user NAME` first");
+    };
+    let state = s.sync_state(&account)?;
+    let outbox = s.outbox()?;
+    let keyring = match credentials::load_token(&account.server, &account.user.username) {
+        Ok(Some(_)) => "token kept".to_string(),
+        Ok(None) => "no token kept (log in again)".to_string(),
+        Err(e) => e.to_string(),
+    };
+    if json {
+        let value = serde_json::json!({
+            "server": account.server,
+            "user": account.user,
+            "state": state,
+            "outbox": outbox,
+            "keyring": keyring,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let u = &account.user;
+    println!("server:     {}", account.server);
+    println!(
+        "user:       {} ({}), unit {}",
+        u.username, u.display_name, u.unit
+    );
+    println!("keyring:    {keyring}");
+    println!("cursor:     {}", state.cursor);
+    println!("pending:    {}", state.pending);
+    println!("rejected:   {}", state.rejected);
+    println!(
+        "last sync:  {}",
+        state.last_sync_at.as_deref().unwrap_or("never")
+    );
+    println!(
+        "last error: {}",
+        state.last_error.as_deref().unwrap_or("none")
+    );
+    for e in &outbox {
+        let what = format!(
+            "{} {} {}",
+            e.command.id,
+            e.command.body.kind(),
+            e.command.body.document_id()
+        );
+        match (&e.state, &e.rejection) {
+            (OutboxState::Rejected, Some(r)) => {
+                println!("rejected  {what}: {} ({})", r.message_en, r.message)
+            }
+            _ => println!(
+                "pending   {what}: {} attempt(s){}",
+                e.attempts,
+                e.last_error
+                    .as_deref()
+                    .map(|m| format!(", last error: {m}"))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn doctor(store: &Mutex<Store>) -> anyhow::Result<ExitCode> {
+    let mut problems = 0;
+    let mut problem = |text: String| {
+        problems += 1;
+        println!("problem: {text}");
+    };
+    let (account, verify, outbox, wanted) = {
+        let s = lock(store)?;
+        (
+            s.account()?,
+            s.verify()?,
+            s.outbox()?,
+            s.wanted_attachments()?,
+        )
+    };
+    for p in &verify {
+        problem(format!("store: {p}"));
+    }
+    println!("store: {} problem(s) found by the full check", verify.len());
+    for e in &outbox {
+        match (&e.state, &e.rejection) {
+            (OutboxState::Rejected, Some(r)) => println!(
+                "note: {} of {} was refused: {} (the document is unchanged; fix it and send again)",
+                e.command.body.kind(),
+                e.command.body.document_id(),
+                r.message_en
+            ),
+            _ if e.attempts >= 3 => problem(format!(
+                "{} of {} failed {} times; last error: {}",
+                e.command.body.kind(),
+                e.command.body.document_id(),
+                e.attempts,
+                e.last_error.as_deref().unwrap_or("none")
+            )),
+            _ => {}
+        }
+    }
+    for w in &wanted {
+        println!(
+            "note: attachment {} of {} not downloaded yet (the next sync tries again)",
+            w.sha256, w.document_id
+        );
+    }
+    let Some(account) = account else {
+        problem("not logged in: run `gongwen login --server URL --user NAME`".into());
+        return Ok(ExitCode::from(1));
+    };
+    match credentials::load_token(&account.server, &account.user.username) {
+        Ok(Some(_)) => println!("keyring: token kept"),
+        Ok(None) => println!("keyring: no token kept; log in again or set {PASSWORD_ENV}"),
+        Err(e) => println!("keyring: {e}"),
+    }
+    let client = client_for(store, &account.server)?;
+    let checked = runtime()?.block_on(async {
+        let token = token_for(&client, &account, false).await?;
+        Ok::<_, anyhow::Error>(client.me(&token).await?)
+    });
+    match checked {
+        Ok(me) if me.unit != account.user.unit => problem(format!(
+            "the server now puts {} in unit {}, the store knows unit {}; log in again",
+            me.username, me.unit, account.user.unit
+        )),
+        Ok(me) => println!(
+            "server: {} reachable, logged in as {}",
+            account.server, me.username
+        ),
+        Err(e) => problem(format!("server: {e:#}")),
+    }
+    if problems == 0 {
+        println!("no problems found");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// Queues a command, then tries one sync unless told not to; says what became of it.
+fn queue_and_sync(
+    data: Option<PathBuf>,
+    no_sync: bool,
+    queue: impl FnOnce(&mut Store) -> anyhow::Result<CommandId>,
+) -> anyhow::Result<ExitCode> {
+    let store = Mutex::new(open_store(data)?);
+    let id = {
+        let mut s = lock(&store)?;
+        queue(&mut s)?
+    };
+    println!("queued {id}");
+    if no_sync {
+        return Ok(ExitCode::SUCCESS);
+    }
+    match runtime()?.block_on(sync_round(&store)) {
+        Ok(report) => print_report(&report),
+        Err(e) => {
+            eprintln!(
+                "not synced now ({e:#}); the command stays pending and goes with the next sync"
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let entry = lock(&store)?.outbox_entry(id)?;
+    match entry {
+        Some(e) if e.state == OutboxState::Rejected => {
+            let r = e
+                .rejection
+                .map(|r| format!("{} ({})", r.message_en, r.message));
+            eprintln!(
+                "rejected by the server: {}",
+                r.unwrap_or_else(|| "no reason given".into())
+            );
+            Ok(ExitCode::from(1))
+        }
+        Some(e) if e.state == OutboxState::Accepted => {
+            println!("accepted {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => {
+            println!("pending {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Dispatch (分发) a document to units over the exchange
+#[derive(Args)]
+pub struct DispatchArgs {
+    /// Document id
+    id: String,
+    /// 主送 unit codes (repeat or separate with commas)
+    #[arg(long, value_delimiter = ',', required = true)]
+    main: Vec<String>,
+    /// 抄送 unit codes
+    #[arg(long, value_delimiter = ',')]
+    cc: Vec<String>,
+    /// Only queue; do not sync now
+    #[arg(long)]
+    no_sync: bool,
+}
+
+pub fn dispatch(data: Option<PathBuf>, args: DispatchArgs) -> anyhow::Result<ExitCode> {
+    let id = parse_id(&args.id)?;
+    let units = |v: Vec<String>| -> Vec<UnitCode> {
+        v.into_iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .map(UnitCode)
+            .collect()
+    };
+    let (main, cc) = (units(args.main), units(args.cc));
+    queue_and_sync(data, args.no_sync, |s| Ok(s.queue_dispatch(id, main, cc)?))
+}
+
+/// Sign for (签收) a received document
+#[derive(Args)]
+pub struct AckArgs {
+    /// Document id
+    id: String,
+    /// Only queue; do not sync now
+    #[arg(long)]
+    no_sync: bool,
+}
+
+pub fn ack(data: Option<PathBuf>, args: AckArgs) -> anyhow::Result<ExitCode> {
+    let id = parse_id(&args.id)?;
+    queue_and_sync(data, args.no_sync, |s| {
+        Ok(s.queue_command(&CommandBody::Acknowledge { document_id: id })?)
+    })
+}
+
+/// Return (退回) a received document to its sender, with a reason
+#[derive(Args)]
+pub struct ReturnArgs {
+    /// Document id
+    id: String,
+    /// Why it is returned (required)
+    #[arg(long)]
+    reason: String,
+    /// Only queue; do not sync now
+    #[arg(long)]
+    no_sync: bool,
+}
+
+pub fn return_(data: Option<PathBuf>, args: ReturnArgs) -> anyhow::Result<ExitCode> {
+    let id = parse_id(&args.id)?;
+    queue_and_sync(data, args.no_sync, |s| {
+        Ok(s.queue_command(&CommandBody::Return {
+            document_id: id,
+            reason: args.reason,
+        })?)
+    })
+}
+
+/// List received documents (收文) with sender and status
+#[derive(Args)]
+pub struct InboxArgs {
+    /// JSON for machines
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn inbox(data: Option<PathBuf>, args: InboxArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(data)?;
+    let items = store.inbox()?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&items)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for item in &items {
+        let i = &item.incoming;
+        println!(
+            "{}  {:<12}  from {} ({})  {}{}",
+            i.document_id,
+            snake(&i.status),
+            i.from,
+            snake(&i.role),
+            item.summary.title,
+            if item.pending { "  [pending]" } else { "" }
+        );
+    }
+    eprintln!("{} received document(s)", items.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Show where a document stands at each recipient unit
+#[derive(Args)]
+pub struct DeliveriesArgs {
+    /// Document id
+    id: String,
+    /// JSON for machines
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn deliveries(data: Option<PathBuf>, args: DeliveriesArgs) -> anyhow::Result<ExitCode> {
+    let id = parse_id(&args.id)?;
+    let store = open_store(data)?;
+    let stored = store
+        .get(id)?
+        .with_context(|| format!("no document with id {id}"))?;
+    let deliveries = store.deliveries(id)?;
+    let pending = store.pending_for(id)?;
+    if args.json {
+        let value = serde_json::json!({
+            "document_id": id,
+            "status": stored.status,
+            "deliveries": deliveries,
+            "pending": pending,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{id}  {}  {}", snake(&stored.status), stored.document.title);
+    for d in &deliveries {
+        println!(
+            "  {:<12} {:<4} {:<12} by {} at {}{}",
+            d.unit.0,
+            snake(&d.role),
+            snake(&d.status),
+            d.by,
+            d.at,
+            d.reason
+                .as_deref()
+                .map(|r| format!("  reason: {r}"))
+                .unwrap_or_default()
+        );
+    }
+    for p in &pending {
+        println!("  pending {} {}", p.command.body.kind(), p.command.id);
+    }
+    if deliveries.is_empty() && pending.is_empty() {
+        eprintln!("not exchanged");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn snake<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|j| j.as_str().map(String::from))
+        .unwrap_or_default()
+}

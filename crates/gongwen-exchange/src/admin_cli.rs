@@ -1,0 +1,492 @@
+//! `gongwen-exchange admin …` (part of the binary): units, users, the audit check and
+//! the demo data, written straight to storage. Every change is itself audited
+//! (`admin unit add`, `admin user disable`, …) under the OS user who ran it.
+
+use std::io::BufRead;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+
+use gongwen_core::exchange::{Role, Unit, UnitCode, UserInfo};
+use gongwen_core::Classification;
+use gongwen_exchange::api::now;
+use gongwen_exchange::auth::{self, Secret};
+use gongwen_exchange::config::Settings;
+use gongwen_exchange::storage::{
+    audit_hash, AuditDraft, Storage, StorageError, UserRecord, AUDIT_GENESIS,
+};
+
+use crate::StoreArgs;
+
+#[derive(Args)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: AdminCmd,
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Units (单位).
+    #[command(subcommand)]
+    Unit(UnitCmd),
+    /// Users (用户).
+    #[command(subcommand)]
+    User(UserCmd),
+    /// The audit chain.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// Create demo units and users and print their logins (for development only).
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum UnitCmd {
+    /// Add a unit: `unit add sz-fgw 宿州市发展和改革委员会`.
+    Add {
+        /// Stable code: lower-case letters, digits and `-`.
+        code: String,
+        /// Full name.
+        name: String,
+    },
+    List,
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user. Without --password-stdin a random password is generated and
+    /// printed once.
+    Add {
+        username: String,
+        #[arg(long)]
+        unit: String,
+        /// clerk, office_director, leader, archivist or admin.
+        #[arg(long)]
+        role: String,
+        /// unclassified, confidential, secret or top_secret.
+        #[arg(long)]
+        clearance: String,
+        /// Name shown to others, e.g. 张明.
+        #[arg(long)]
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    List,
+    /// Disable a user; their tokens stop working at once.
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
+    /// Set a new password (random unless --password-stdin); revokes their tokens.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Walk the whole chain and check every hash; exit 1 at the first broken entry.
+    Verify,
+}
+
+/// Runs one admin command; Ok(false) means "ran, but the answer is bad" (exit 1).
+pub async fn run(args: AdminArgs) -> Result<bool> {
+    let config = crate::load_config(&args.store, Settings::default())?;
+    let storage = gongwen_exchange::open_storage(&config)
+        .await
+        .with_context(|| {
+            format!(
+                "opening storage {:?} in {}",
+                config.database,
+                config.data.display()
+            )
+        })?;
+    let storage = storage.as_ref();
+    match args.command {
+        AdminCmd::Unit(UnitCmd::Add { code, name }) => {
+            unit_add(storage, &code, &name).await?;
+            println!("added unit {code} {name}");
+        }
+        AdminCmd::Unit(UnitCmd::List) => {
+            for u in storage.units().await? {
+                println!("{}\t{}", u.code, u.name);
+            }
+        }
+        AdminCmd::User(UserCmd::Add {
+            username,
+            unit,
+            role,
+            clearance,
+            name,
+            password_stdin,
+        }) => {
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let clearance = parse_clearance(&clearance)?;
+            let (password, generated) = password(password_stdin)?;
+            user_add(storage, &username, &unit, role, clearance, &name, &password).await?;
+            println!(
+                "added user {username} ({}, {} of {unit})",
+                clearance.label(),
+                role.label()
+            );
+            if generated {
+                println!("password: {}", password.expose());
+            }
+        }
+        AdminCmd::User(UserCmd::List) => {
+            for u in storage.users().await? {
+                let i = &u.info;
+                println!(
+                    "{}\t{}\t{}\t{}\t{}{}",
+                    i.username,
+                    i.display_name,
+                    i.unit,
+                    serde_plain(&i.role),
+                    serde_plain(&i.clearance),
+                    if u.disabled { "\tdisabled" } else { "" }
+                );
+            }
+        }
+        AdminCmd::User(UserCmd::Disable { username }) => {
+            storage
+                .set_user_disabled(&username, true)
+                .await
+                .map_err(not_found_msg)?;
+            audit(
+                storage,
+                "admin user disable",
+                serde_json::json!({ "username": username }),
+            )
+            .await?;
+            println!("disabled {username}; their tokens are revoked");
+        }
+        AdminCmd::User(UserCmd::Enable { username }) => {
+            storage
+                .set_user_disabled(&username, false)
+                .await
+                .map_err(not_found_msg)?;
+            audit(
+                storage,
+                "admin user enable",
+                serde_json::json!({ "username": username }),
+            )
+            .await?;
+            println!("enabled {username}");
+        }
+        AdminCmd::User(UserCmd::ResetPassword {
+            username,
+            password_stdin,
+        }) => {
+            let (password, generated) = password(password_stdin)?;
+            let hash = hash_off_thread(password.clone()).await?;
+            storage
+                .set_password_hash(&username, &hash)
+                .await
+                .map_err(not_found_msg)?;
+            audit(
+                storage,
+                "admin user reset-password",
+                serde_json::json!({ "username": username }),
+            )
+            .await?;
+            println!("password of {username} reset; their tokens are revoked");
+            if generated {
+                println!("password: {}", password.expose());
+            }
+        }
+        AdminCmd::Audit(AuditCmd::Verify) => return verify(storage).await,
+        AdminCmd::Demo => demo(storage).await?,
+    }
+    Ok(true)
+}
+
+fn not_found_msg(e: StorageError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+fn serde_plain<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn parse_clearance(s: &str) -> Result<Classification> {
+    serde_json::from_value::<Classification>(serde_json::Value::String(s.to_string()))
+        .ok()
+        .or_else(|| Classification::ALL.into_iter().find(|c| c.label() == s))
+        .with_context(|| {
+            format!("unknown clearance `{s}`; expected unclassified, confidential, secret or top_secret")
+        })
+}
+
+/// The password from stdin, or a generated one (true: print it).
+fn password(from_stdin: bool) -> Result<(Secret, bool)> {
+    if !from_stdin {
+        return Ok((auth::new_password()?, true));
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    let pw = line.trim_end_matches(['\r', '\n']).to_string();
+    if pw.chars().count() < 8 {
+        bail!("the password must have at least 8 characters");
+    }
+    Ok((Secret::new(pw), false))
+}
+
+async fn hash_off_thread(password: Secret) -> Result<String> {
+    Ok(tokio::task::spawn_blocking(move || auth::hash_password(&password)).await??)
+}
+
+/// Who ran the admin command, as the audit names them.
+fn operator() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("os:{user}")
+}
+
+async fn audit(storage: &dyn Storage, action: &str, detail: serde_json::Value) -> Result<()> {
+    storage
+        .append_audit(&AuditDraft {
+            at: now(),
+            username: operator(),
+            unit: UnitCode(String::new()),
+            client: "admin-cli".into(),
+            action: action.into(),
+            detail: detail.to_string(),
+        })
+        .await?;
+    Ok(())
+}
+
+fn check_code(what: &str, s: &str, extra: &[char]) -> Result<()> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || extra.contains(&c)
+        });
+    if !ok {
+        bail!(
+            "{what} `{s}` must be 1–64 lower-case letters, digits or `-`{}",
+            if extra.is_empty() { "" } else { " `.` `_`" }
+        );
+    }
+    Ok(())
+}
+
+async fn unit_add(storage: &dyn Storage, code: &str, name: &str) -> Result<()> {
+    check_code("unit code", code, &[])?;
+    if name.trim().is_empty() {
+        bail!("the unit name is empty");
+    }
+    storage
+        .add_unit(&Unit {
+            code: code.into(),
+            name: name.trim().to_string(),
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    audit(
+        storage,
+        "admin unit add",
+        serde_json::json!({ "code": code, "name": name }),
+    )
+    .await
+}
+
+async fn user_add(
+    storage: &dyn Storage,
+    username: &str,
+    unit: &str,
+    role: Role,
+    clearance: Classification,
+    name: &str,
+    password: &Secret,
+) -> Result<()> {
+    check_code("username", username, &['.', '_'])?;
+    if name.trim().is_empty() {
+        bail!("the display name (--name) is empty");
+    }
+    if !storage.units().await?.iter().any(|u| u.code.0 == unit) {
+        bail!("no unit `{unit}`; add it first with `admin unit add`");
+    }
+    let password_hash = hash_off_thread(password.clone()).await?;
+    storage
+        .add_user(&UserRecord {
+            info: UserInfo {
+                username: username.into(),
+                display_name: name.trim().into(),
+                unit: unit.into(),
+                role,
+                clearance,
+            },
+            password_hash,
+            disabled: false,
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    audit(
+        storage,
+        "admin user add",
+        serde_json::json!({ "username": username, "unit": unit, "role": role, "clearance": clearance }),
+    )
+    .await
+}
+
+/// Checks every entry: consecutive seqs from 1, each `prev_hash` the hash before it,
+/// each `hash` recomputed from the entry's fields.
+async fn verify(storage: &dyn Storage) -> Result<bool> {
+    let mut prev = AUDIT_GENESIS.to_string();
+    let mut expected_seq = 1i64;
+    let mut after = 0i64;
+    loop {
+        let page = storage.audit_after(after, 1000).await?;
+        if page.is_empty() {
+            break;
+        }
+        for r in &page {
+            let draft = AuditDraft {
+                at: r.at.clone(),
+                username: r.username.clone(),
+                unit: r.unit.clone(),
+                client: r.client.clone(),
+                action: r.action.clone(),
+                detail: r.detail.clone(),
+            };
+            let problem = if r.seq != expected_seq {
+                Some(format!(
+                    "expected entry {expected_seq}, found {} (an entry is missing)",
+                    r.seq
+                ))
+            } else if r.prev_hash != prev {
+                Some("its prev_hash does not match the entry before it".to_string())
+            } else if audit_hash(&r.prev_hash, r.seq, &draft) != r.hash {
+                Some("its content does not match its hash (the entry was changed)".to_string())
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                println!("BROKEN at seq {}: {problem}", r.seq.min(expected_seq));
+                return Ok(false);
+            }
+            prev = r.hash.clone();
+            expected_seq += 1;
+            after = r.seq;
+        }
+    }
+    println!("OK: {} audit entries verified", expected_seq - 1);
+    Ok(true)
+}
+
+/// The demo password of every demo user. For development and demonstrations only.
+pub const DEMO_PASSWORD: &str = "gongwen-demo";
+
+/// (username, display name, unit, role, clearance)
+const DEMO_USERS: &[(&str, &str, &str, Role, Classification)] = &[
+    (
+        "fgw-clerk",
+        "张明",
+        "sz-fgw",
+        Role::Clerk,
+        Classification::Secret,
+    ),
+    (
+        "fgw-leader",
+        "李华",
+        "sz-fgw",
+        Role::Leader,
+        Classification::TopSecret,
+    ),
+    (
+        "tjj-clerk",
+        "王芳",
+        "sz-tjj",
+        Role::Clerk,
+        Classification::Confidential,
+    ),
+    (
+        "yq-clerk",
+        "赵磊",
+        "yq-gov",
+        Role::Clerk,
+        Classification::Unclassified,
+    ),
+    (
+        "szgov-clerk",
+        "陈静",
+        "sz-gov",
+        Role::Clerk,
+        Classification::Secret,
+    ),
+    (
+        "daj-clerk",
+        "刘洋",
+        "sz-daj",
+        Role::Clerk,
+        Classification::Unclassified,
+    ),
+    (
+        "daj-archivist",
+        "周敏",
+        "sz-daj",
+        Role::Archivist,
+        Classification::Secret,
+    ),
+    (
+        "admin",
+        "系统管理员",
+        "sz-gov",
+        Role::Admin,
+        Classification::Unclassified,
+    ),
+];
+
+const DEMO_UNITS: &[(&str, &str)] = &[
+    ("sz-fgw", "宿州市发展和改革委员会"),
+    ("sz-tjj", "宿州市统计局"),
+    ("yq-gov", "埇桥区人民政府"),
+    ("sz-gov", "宿州市人民政府办公室"),
+    ("sz-daj", "宿州市档案馆"),
+];
+
+/// Creates what is missing of the demo data (running it twice is harmless).
+async fn demo(storage: &dyn Storage) -> Result<()> {
+    let existing: Vec<String> = storage
+        .units()
+        .await?
+        .into_iter()
+        .map(|u| u.code.0)
+        .collect();
+    for (code, name) in DEMO_UNITS {
+        if !existing.iter().any(|c| c == code) {
+            unit_add(storage, code, name).await?;
+        }
+    }
+    let password = Secret::new(DEMO_PASSWORD);
+    println!(
+        "DEMO ACCOUNTS — for development only; every demo user has the password `{DEMO_PASSWORD}`"
+    );
+    println!("username\tpassword\tunit\trole\tclearance\tname");
+    for (username, name, unit, role, clearance) in DEMO_USERS {
+        if storage.user(username).await?.is_none() {
+            user_add(storage, username, unit, *role, *clearance, name, &password).await?;
+        }
+        println!(
+            "{username}\t{DEMO_PASSWORD}\t{unit}\t{}\t{}\t{name}",
+            serde_plain(role),
+            serde_plain(clearance)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,819 @@
+//! The HTTP API (`/v1/…`, `/healthz`, `/metrics`): routing, authentication of every
+//! request, the JSON and blob endpoints. Workflow decisions are made by
+//! [`crate::commands`]; this module only checks who asks and what they sent.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Path, Query, Request, State};
+use axum::http::header::{
+    ACCEPT_RANGES, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, RANGE,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures_util::StreamExt;
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use gongwen_core::exchange::{
+    Change, ChangeEntry, ChangesPage, CommandId, Directory, LoginRequest, LoginResponse,
+    PushResponse, UnitCode, UserInfo,
+};
+use gongwen_core::DocumentId;
+
+use crate::auth::{self, Secret};
+use crate::blobs::{is_sha256, BlobError, BlobStore, UploadState};
+use crate::commands;
+use crate::error::{code_for_status, zh_for_status, ApiError};
+use crate::storage::{AuditDraft, Storage, TokenRecord, UserRecord};
+
+/// Request header naming the client install a request comes from (for the audit).
+pub const CLIENT_HEADER: &str = "x-gongwen-client";
+/// Resumable upload headers (see `docs/exchange-server.md`).
+pub const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
+pub const UPLOAD_LENGTH: HeaderName = HeaderName::from_static("upload-length");
+
+/// Limits and lifetimes the API enforces.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub token_ttl: Duration,
+    pub max_body_bytes: u64,
+    pub max_blob_bytes: u64,
+    pub max_commands_per_request: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            token_ttl: Duration::from_secs(12 * 3600),
+            max_body_bytes: 16 * 1024 * 1024,
+            max_blob_bytes: 1024 * 1024 * 1024,
+            max_commands_per_request: 100,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub limits: Limits,
+    /// None when no recorder is installed (then `/metrics` answers 404).
+    pub metrics: Option<PrometheusHandle>,
+}
+
+/// The server's time as stored everywhere: RFC 3339, UTC, milliseconds.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    let json_limit = usize::try_from(state.limits.max_body_bytes).unwrap_or(usize::MAX);
+    let json = Router::new()
+        .route("/v1/login", post(login))
+        .route("/v1/logout", post(logout))
+        .route("/v1/me", get(me))
+        .route("/v1/directory", get(directory))
+        .route("/v1/commands", post(push))
+        .route("/v1/changes", get(changes))
+        .route("/v1/documents/{id}", get(document))
+        .layer(DefaultBodyLimit::max(json_limit));
+    // Blob bodies are streamed to disk, never buffered, so no buffer limit applies;
+    // `max_blob_bytes` is checked against `Upload-Length` instead.
+    let blobs = Router::new()
+        .route(
+            "/v1/blobs/{sha256}",
+            get(blob_get).head(blob_head).patch(blob_patch),
+        )
+        .route(
+            "/v1/blobs/{sha256}/{*rest}",
+            get(blob_bad_path).head(blob_bad_path).patch(blob_bad_path),
+        )
+        .layer(DefaultBodyLimit::disable());
+    Router::new()
+        .merge(json)
+        .merge(blobs)
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .route_layer(middleware::from_fn(track))
+        .fallback(fallback)
+        .layer(middleware::from_fn(json_errors))
+        .with_state(state)
+}
+
+// ---------------------------------------------------------------------------------
+// Middleware
+
+/// Counts and times every routed request, by route template and status, and logs it
+/// (method, route, status, time; never headers, so no token reaches the log).
+async fn track(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let response = next.run(req).await;
+    let status = response.status().as_u16();
+    let elapsed = start.elapsed();
+    metrics::counter!("exchange_http_requests_total",
+        "method" => method.clone(), "route" => route.clone(), "status" => status.to_string())
+    .increment(1);
+    metrics::histogram!("exchange_http_request_duration_seconds",
+        "method" => method.clone(), "route" => route.clone(), "status" => status.to_string())
+    .record(elapsed.as_secs_f64());
+    tracing::info!(%method, %route, status, ms = elapsed.as_millis() as u64, "request");
+    response
+}
+
+/// Turns an error answered below us without an [`gongwen_core::exchange::ErrorBody`]
+/// (a routing miss, a wrong method, an extractor's plain-text rejection) into one, so
+/// every error a client sees has the same shape.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let is_head = req.method() == Method::HEAD;
+    let response = next.run(req).await;
+    let status = response.status();
+    if is_head || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    let mut out = ApiError::new(
+        status,
+        code_for_status(status),
+        message,
+        zh_for_status(status),
+    )
+    .into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != CONTENT_TYPE && name != CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+async fn fallback(method: Method, uri: axum::http::Uri) -> ApiError {
+    metrics::counter!("exchange_http_requests_total",
+        "method" => method.to_string(), "route" => "unmatched", "status" => "404")
+    .increment(1);
+    ApiError::not_found(
+        format!("no such endpoint: {method} {}", uri.path()),
+        "没有这个接口",
+    )
+}
+
+// ---------------------------------------------------------------------------------
+// Request helpers
+
+/// The client install id from `X-Gongwen-Client`, cut to a sane size and to
+/// printable characters (it goes into the audit).
+fn client_id(headers: &HeaderMap) -> String {
+    let raw = headers
+        .get(CLIENT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim();
+    let clean: String = raw.chars().filter(|c| !c.is_control()).take(100).collect();
+    if clean.is_empty() {
+        "unknown".into()
+    } else {
+        clean
+    }
+}
+
+/// A JSON body, or the 400/413 that names what was wrong.
+fn json_body<T: DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+    limits: &Limits,
+) -> Result<T, ApiError> {
+    let bytes = body_bytes(body, limits)?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::bad_request(
+            format!("request body is not valid: {e}"),
+            format!("请求内容格式错误：{e}"),
+        )
+    })
+}
+
+fn body_bytes(body: Result<Bytes, BytesRejection>, limits: &Limits) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(limits.max_body_bytes)
+        } else {
+            ApiError::bad_request(rejection.body_text(), "无法读取请求内容")
+        }
+    })
+}
+
+/// The authenticated caller. Every request looks its token up in storage, so a
+/// logout, a disabled user or an expiry takes effect on the next request.
+pub struct Authed {
+    pub user: UserRecord,
+    pub token_hash: String,
+    pub client: String,
+}
+
+impl Authed {
+    fn info(&self) -> &UserInfo {
+        &self.user.info
+    }
+}
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(ApiError::unauthorized)?;
+        let token_hash = auth::token_hash(token);
+        let user = st
+            .storage
+            .token_user(&token_hash, &now())
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok(Authed {
+            user,
+            token_hash,
+            client: client_id(&parts.headers),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Login, logout, me, directory
+
+async fn login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<LoginResponse>, ApiError> {
+    let req: LoginRequest = json_body(body, &st.limits)?;
+    let client = client_id(&headers);
+    let password = Secret::new(req.password);
+    let user = st.storage.user(&req.username).await?;
+    // Always verify against some hash, so an unknown name takes as long as a wrong
+    // password and response times do not reveal which usernames exist.
+    let phc = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| auth::dummy_hash().to_string());
+    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc))
+        .await
+        .map_err(ApiError::internal)?;
+    let at = now();
+    let failure = match &user {
+        None => Some("unknown_user"),
+        Some(_) if !matches => Some("wrong_password"),
+        Some(u) if u.disabled => Some("disabled"),
+        Some(_) => None,
+    };
+    let unit = user
+        .as_ref()
+        .map(|u| u.info.unit.clone())
+        .unwrap_or_else(|| UnitCode(String::new()));
+    if let Some(reason) = failure {
+        st.storage
+            .append_audit(&AuditDraft {
+                at,
+                username: req.username.clone(),
+                unit,
+                client,
+                action: "login_failed".into(),
+                detail: serde_json::json!({ "reason": reason }).to_string(),
+            })
+            .await?;
+        tracing::info!(username = %req.username, reason, "login refused");
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "login_failed",
+            "wrong username or password, or the account is disabled",
+            "用户名或密码错误，或账号已停用",
+        ));
+    }
+    let Some(user) = user else {
+        return Err(ApiError::internal("login: user vanished"));
+    };
+    let token = auth::new_token().map_err(ApiError::internal)?;
+    let ttl = chrono::Duration::from_std(st.limits.token_ttl).map_err(ApiError::internal)?;
+    let expires_at =
+        (chrono::Utc::now() + ttl).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    st.storage
+        .add_token(&TokenRecord {
+            token_hash: auth::token_hash(token.expose()),
+            username: user.info.username.clone(),
+            expires_at: expires_at.clone(),
+            client: client.clone(),
+        })
+        .await?;
+    st.storage
+        .append_audit(&AuditDraft {
+            at,
+            username: user.info.username.clone(),
+            unit: user.info.unit.clone(),
+            client,
+            action: "login".into(),
+            detail: serde_json::json!({ "expires_at": expires_at }).to_string(),
+        })
+        .await?;
+    Ok(Json(LoginResponse {
+        token: token.expose().to_string(),
+        expires_at,
+        user: user.info,
+    }))
+}
+
+async fn logout(State(st): State<AppState>, who: Authed) -> Result<StatusCode, ApiError> {
+    st.storage.revoke_token(&who.token_hash).await?;
+    st.storage
+        .append_audit(&AuditDraft {
+            at: now(),
+            username: who.info().username.clone(),
+            unit: who.info().unit.clone(),
+            client: who.client.clone(),
+            action: "logout".into(),
+            detail: "{}".into(),
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(who: Authed) -> Json<UserInfo> {
+    Json(who.user.info)
+}
+
+async fn directory(State(st): State<AppState>, _who: Authed) -> Result<Json<Directory>, ApiError> {
+    let units = st.storage.units().await?;
+    // Disabled users are left out: nobody should address them.
+    let users = st
+        .storage
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled)
+        .map(|u| u.info)
+        .collect();
+    Ok(Json(Directory { units, users }))
+}
+
+// ---------------------------------------------------------------------------------
+// Commands and changes
+
+async fn push(
+    State(st): State<AppState>,
+    who: Authed,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<PushResponse>, ApiError> {
+    let bytes = body_bytes(body, &st.limits)?;
+    let commands = commands::parse_push(&bytes, st.limits.max_commands_per_request)?;
+    let outcomes = commands::apply_all(&st, &who.user.info, &who.client, commands).await?;
+    Ok(Json(PushResponse { outcomes }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangesQuery {
+    #[serde(default)]
+    after: u64,
+    limit: Option<u32>,
+}
+
+const DEFAULT_PAGE: u32 = 500;
+const MAX_PAGE: u32 = 1000;
+
+async fn changes(
+    State(st): State<AppState>,
+    who: Authed,
+    query: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Json<ChangesPage>, ApiError> {
+    let Query(q) = query.map_err(|e| {
+        ApiError::bad_request(
+            format!(
+                "{}; expected ?after=<cursor>&limit=<1..={MAX_PAGE}>",
+                e.body_text()
+            ),
+            "查询参数错误",
+        )
+    })?;
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    let after = i64::try_from(q.after).map_err(|_| {
+        ApiError::bad_request(
+            format!("cursor {} is out of range", q.after),
+            "同步位置无效",
+        )
+    })?;
+    let info = who.info();
+    let rows = st.storage.log_after(&info.unit, after, limit).await?;
+    let has_more = rows.len() == limit as usize;
+    let next_cursor = rows.last().map_or(q.after, |r| r.seq as u64);
+    let mut changes = Vec::with_capacity(rows.len());
+    for row in rows {
+        // Withheld entries are skipped but still passed by the cursor: a reader below
+        // the entry's 密级 never sees it, and never waits for it either.
+        if row.classification > info.clearance {
+            continue;
+        }
+        let entry: ChangeEntry = serde_json::from_str(&row.entry).map_err(|e| {
+            ApiError::internal(format!(
+                "log entry {}#{} is not valid: {e}",
+                row.unit, row.seq
+            ))
+        })?;
+        changes.push(Change {
+            seq: row.seq as u64,
+            command_id: CommandId(row.command_id),
+            entry,
+        });
+    }
+    Ok(Json(ChangesPage {
+        changes,
+        next_cursor,
+        has_more,
+    }))
+}
+
+async fn document(
+    State(st): State<AppState>,
+    who: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: DocumentId = id.parse().map_err(|_| {
+        ApiError::bad_request(
+            format!("`{id}` is not a document id (a UUID)"),
+            "公文标识无效",
+        )
+    })?;
+    let not_found = || {
+        ApiError::not_found(
+            format!("no document {id} for unit {}", who.info().unit),
+            "本单位没有这份公文",
+        )
+    };
+    let Some(doc) = st.storage.document(id).await? else {
+        return Err(not_found());
+    };
+    if !st.storage.has_access(id, &who.info().unit).await? {
+        return Err(not_found());
+    }
+    if doc.classification > who.info().clearance {
+        return Err(ApiError::forbidden(
+            format!(
+                "document is {:?}, above your clearance {:?}",
+                doc.classification,
+                who.info().clearance
+            ),
+            format!("公文密级为{}，超出您的知悉范围", doc.classification.label()),
+        ));
+    }
+    Ok(([(CONTENT_TYPE, "application/json")], doc.content).into_response())
+}
+
+// ---------------------------------------------------------------------------------
+// Blobs
+
+fn checked_sha(sha: &str) -> Result<(), ApiError> {
+    if is_sha256(sha) {
+        Ok(())
+    } else {
+        Err(bad_sha())
+    }
+}
+
+fn bad_sha() -> ApiError {
+    ApiError::bad_request(
+        "attachment path must be a SHA-256: exactly 64 lower-case hex digits",
+        "附件标识必须是 64 位小写十六进制 SHA-256 值",
+    )
+}
+
+async fn blob_bad_path(_who: Authed) -> ApiError {
+    bad_sha()
+}
+
+fn offset_header(n: u64) -> [(HeaderName, HeaderValue); 1] {
+    [(UPLOAD_OFFSET, HeaderValue::from(n))]
+}
+
+async fn blob_head(
+    State(st): State<AppState>,
+    _who: Authed,
+    Path(sha): Path<String>,
+) -> Result<Response, ApiError> {
+    checked_sha(&sha)?;
+    if let Some(len) = st.blobs.complete_len(&sha).await.map_err(blob_error)? {
+        return Ok((
+            StatusCode::OK,
+            [
+                (CONTENT_LENGTH, HeaderValue::from(len)),
+                (UPLOAD_OFFSET, HeaderValue::from(len)),
+            ],
+        )
+            .into_response());
+    }
+    let received = st.blobs.partial_len(&sha).await.map_err(blob_error)?;
+    Ok((StatusCode::NOT_FOUND, offset_header(received)).into_response())
+}
+
+fn header_u64(headers: &HeaderMap, name: &HeaderName) -> Result<u64, ApiError> {
+    let value = headers.get(name).ok_or_else(|| {
+        ApiError::bad_request(
+            format!("header {name} is required"),
+            format!("缺少请求头 {name}"),
+        )
+    })?;
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                format!("header {name} must be a whole number of bytes"),
+                format!("请求头 {name} 必须是字节数"),
+            )
+        })
+}
+
+fn blob_error(e: BlobError) -> ApiError {
+    ApiError::internal(e)
+}
+
+async fn blob_patch(
+    State(st): State<AppState>,
+    who: Authed,
+    Path(sha): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    checked_sha(&sha)?;
+    let offset = header_u64(&headers, &UPLOAD_OFFSET)?;
+    let total = header_u64(&headers, &UPLOAD_LENGTH)?;
+    if total > st.limits.max_blob_bytes {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "attachment of {total} bytes is larger than the limit of {} bytes",
+                st.limits.max_blob_bytes
+            ),
+            format!("附件过大（上限 {} 字节）", st.limits.max_blob_bytes),
+        ));
+    }
+    if let Some(len) = st.blobs.complete_len(&sha).await.map_err(blob_error)? {
+        return Ok((StatusCode::OK, offset_header(len)).into_response());
+    }
+    if offset > total {
+        return Err(ApiError::bad_request(
+            format!("Upload-Offset {offset} is past Upload-Length {total}"),
+            "上传位置超出文件长度",
+        ));
+    }
+    if let Some(len) = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        if len > total - offset {
+            return Err(ApiError::bad_request(
+                format!("body of {len} bytes goes past Upload-Length {total} from offset {offset}"),
+                "上传内容超出文件长度",
+            ));
+        }
+    }
+    let stream = body
+        .into_data_stream()
+        .map(|r| r.map_err(std::io::Error::other))
+        .boxed();
+    match st.blobs.append(&sha, offset, total, stream).await {
+        Ok(UploadState::Partial(n)) => {
+            Ok((StatusCode::NO_CONTENT, offset_header(n)).into_response())
+        }
+        Ok(UploadState::Complete(n)) => {
+            // Only the unit that completed a verified upload may read it back before a
+            // document lists it: sending a header or a first piece proves nothing.
+            st.blobs
+                .record_uploader(&sha, &who.info().unit)
+                .await
+                .map_err(blob_error)?;
+            tracing::info!(sha256 = %sha, bytes = n, "attachment complete");
+            Ok((StatusCode::CREATED, offset_header(n)).into_response())
+        }
+        Ok(UploadState::AlreadyComplete(n)) => {
+            Ok((StatusCode::OK, offset_header(n)).into_response())
+        }
+        Err(BlobError::OffsetMismatch { given, current }) => {
+            let mut r = ApiError::conflict(
+                format!("Upload-Offset {given} does not match the {current} bytes received so far; resume from {current}"),
+                format!("上传位置不一致，请从第 {current} 字节继续"),
+            )
+            .into_response();
+            r.headers_mut()
+                .insert(UPLOAD_OFFSET, HeaderValue::from(current));
+            Ok(r)
+        }
+        Err(BlobError::HashMismatch { expected, actual }) => Err(ApiError::unprocessable(
+            format!(
+                "uploaded bytes hash to {actual}, not {expected}; the partial upload was discarded"
+            ),
+            "附件校验值不符，已丢弃，请重新上传",
+        )),
+        Err(e @ BlobError::TooLong { .. }) => {
+            Err(ApiError::bad_request(e.to_string(), "上传内容超出文件长度"))
+        }
+        Err(e @ BlobError::Interrupted { .. }) => {
+            tracing::info!(sha256 = %sha, error = %e, "upload interrupted");
+            Err(ApiError::bad_request(e.to_string(), "上传中断，请继续上传"))
+        }
+        Err(e @ BlobError::Io(_)) => Err(blob_error(e)),
+    }
+}
+
+/// A single `bytes=` range, resolved against `len`: (start, count). None: the header
+/// is absent or not one we serve (then the whole file is sent). Err: unsatisfiable.
+fn parse_range(headers: &HeaderMap, len: u64) -> Result<Option<(u64, u64)>, ()> {
+    let Some(spec) = headers
+        .get(RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().strip_prefix("bytes="))
+    else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None); // multi-range: not worth it; send the whole file
+    }
+    let Some((a, b)) = spec.split_once('-') else {
+        return Ok(None);
+    };
+    let (a, b) = (a.trim(), b.trim());
+    let range = match (a.parse::<u64>().ok(), b.parse::<u64>().ok()) {
+        (Some(start), None) if b.is_empty() => (start, len.saturating_sub(start)),
+        (Some(start), Some(end)) if end >= start => (
+            start,
+            (end.min(len.saturating_sub(1)) + 1).saturating_sub(start),
+        ),
+        (None, Some(suffix)) if a.is_empty() => {
+            let n = suffix.min(len);
+            (len - n, n)
+        }
+        _ => return Ok(None),
+    };
+    if range.0 >= len || range.1 == 0 {
+        return Err(());
+    }
+    Ok(Some(range))
+}
+
+async fn blob_get(
+    State(st): State<AppState>,
+    who: Authed,
+    Path(sha): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    checked_sha(&sha)?;
+    let unit = &who.info().unit;
+    let not_found = || {
+        ApiError::not_found(
+            format!("no attachment {sha} for unit {unit}"),
+            "没有这个附件",
+        )
+    };
+    let visible = st
+        .storage
+        .blob_visible_to(&sha, unit, who.info().clearance)
+        .await?
+        || st.blobs.uploaded_by(&sha, unit).await.map_err(blob_error)?;
+    if !visible {
+        return Err(not_found());
+    }
+    let Some(len) = st.blobs.complete_len(&sha).await.map_err(blob_error)? else {
+        return Err(not_found());
+    };
+    let (status, start, count) = match parse_range(&headers, len) {
+        Ok(None) => (StatusCode::OK, 0, len),
+        Ok(Some((start, count))) => (StatusCode::PARTIAL_CONTENT, start, count),
+        Err(()) => {
+            let mut r = ApiError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "range_not_satisfiable",
+                format!("requested range is outside the {len} bytes of the file"),
+                "请求的范围超出文件长度",
+            )
+            .into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                r.headers_mut().insert(CONTENT_RANGE, v);
+            }
+            return Ok(r);
+        }
+    };
+    let Some(reader) = st
+        .blobs
+        .open(&sha, start, Some(count))
+        .await
+        .map_err(blob_error)?
+    else {
+        return Err(not_found());
+    };
+    let mut response = Response::new(Body::from_stream(
+        tokio_util::io::ReaderStream::with_capacity(reader, 256 * 1024),
+    ));
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(CONTENT_LENGTH, HeaderValue::from(count));
+    h.insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{sha}\"")) {
+        h.insert(ETAG, v);
+    }
+    if status == StatusCode::PARTIAL_CONTENT {
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{len}", start + count - 1))
+        {
+            h.insert(CONTENT_RANGE, v);
+        }
+    }
+    Ok(response)
+}
+
+// ---------------------------------------------------------------------------------
+// Operations
+
+async fn healthz(State(st): State<AppState>) -> Response {
+    match st.storage.units().await {
+        Ok(_) => Json(serde_json::json!({ "status": "ok", "storage": st.storage.engine() }))
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: storage failed");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                format!("storage ({}) is not answering", st.storage.engine()),
+                "存储不可用",
+            )
+            .into_response()
+        }
+    }
+}
+
+async fn metrics_text(State(st): State<AppState>) -> Response {
+    match &st.metrics {
+        Some(handle) => (
+            [(CONTENT_TYPE, "text/plain; version=0.0.4")],
+            handle.render(),
+        )
+            .into_response(),
+        None => ApiError::not_found("metrics are not enabled", "未启用监控指标").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(v: &str, len: u64) -> Result<Option<(u64, u64)>, ()> {
+        let mut h = HeaderMap::new();
+        h.insert(RANGE, HeaderValue::from_str(v).unwrap());
+        parse_range(&h, len)
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(range("bytes=0-9", 100), Ok(Some((0, 10))));
+        assert_eq!(range("bytes=90-", 100), Ok(Some((90, 10))));
+        assert_eq!(range("bytes=-5", 100), Ok(Some((95, 5))));
+        assert_eq!(range("bytes=95-200", 100), Ok(Some((95, 5))));
+        assert_eq!(range("bytes=100-", 100), Err(()));
+        assert_eq!(range("bytes=0-1,5-6", 100), Ok(None));
+        assert_eq!(range("items=0-1", 100), Ok(None));
+    }
+}

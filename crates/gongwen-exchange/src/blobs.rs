@@ -1,0 +1,313 @@
+//! Attachment files, stored by the SHA-256 of their bytes, uploaded in resumable
+//! pieces and streamed both ways (a 200 MB file is never held in memory).
+//!
+//! [`BlobStore`] is the seam: [`FsBlobStore`] keeps files on local disk; an
+//! object-store implementation (the `object_store` crate: S3, Azure, GCS) can
+//! implement the same trait later, with partial uploads as multipart uploads.
+
+use std::collections::HashMap;
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use axum::body::Bytes;
+use futures_util::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+
+use gongwen_core::exchange::UnitCode;
+
+/// A stream of body bytes, as an upload arrives.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
+
+/// A readable blob (or a range of it).
+pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
+
+/// Whether `s` is a SHA-256 as we name files: exactly 64 lower-case hex digits. Any
+/// other text never reaches the file system (no `../`, no separators).
+pub fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    /// The upload's offset is not where the partial file ends.
+    #[error("upload offset {given} does not match the {current} bytes received so far")]
+    OffsetMismatch { given: u64, current: u64 },
+    /// The body would go past the announced total length.
+    #[error("upload goes past its announced length of {total} bytes")]
+    TooLong { total: u64 },
+    /// The complete file does not hash to its name; the partial was discarded.
+    #[error("uploaded bytes hash to {actual}, not {expected}")]
+    HashMismatch { expected: String, actual: String },
+    /// The client's body stream broke off; what arrived before is kept.
+    #[error("upload interrupted after {received} bytes: {cause}")]
+    Interrupted { received: u64, cause: String },
+    #[error("blob storage: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The state after a piece of an upload was stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadState {
+    /// More bytes are expected; this many are stored.
+    Partial(u64),
+    /// This upload completed the file: verified and in place; its length.
+    Complete(u64),
+    /// The file was complete before this upload began (another upload won); its length.
+    AlreadyComplete(u64),
+}
+
+/// Attachment storage by content hash. Every `sha256` passed in has been checked
+/// with [`is_sha256`].
+#[async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// The length of the complete blob, or None if it is not (yet) complete.
+    async fn complete_len(&self, sha256: &str) -> Result<Option<u64>, BlobError>;
+    /// Bytes of a partial upload received so far (0 if none).
+    async fn partial_len(&self, sha256: &str) -> Result<u64, BlobError>;
+    /// Appends `body` at `offset` (which must equal [`Self::partial_len`]) to the
+    /// upload of a blob of `total` bytes. When `total` is reached the content is
+    /// verified against `sha256`: on a match the blob becomes complete, otherwise
+    /// the partial is discarded and [`BlobError::HashMismatch`] returned.
+    async fn append(
+        &self,
+        sha256: &str,
+        offset: u64,
+        total: u64,
+        body: ByteStream,
+    ) -> Result<UploadState, BlobError>;
+    /// Reads a complete blob from `start`, at most `len` bytes (None: to the end).
+    async fn open(
+        &self,
+        sha256: &str,
+        start: u64,
+        len: Option<u64>,
+    ) -> Result<Option<BlobReader>, BlobError>;
+    /// Remembers that a user of `unit` uploaded the blob (they may read it back
+    /// before any document lists it).
+    async fn record_uploader(&self, sha256: &str, unit: &UnitCode) -> Result<(), BlobError>;
+    async fn uploaded_by(&self, sha256: &str, unit: &UnitCode) -> Result<bool, BlobError>;
+}
+
+/// Blobs on the local file system:
+/// `ROOT/<aa>/<sha256>` complete files (aa = first two hex digits),
+/// `ROOT/partial/<sha256>` uploads in progress,
+/// `ROOT/uploaders/<sha256>` the units that uploaded each blob, one per line.
+pub struct FsBlobStore {
+    root: PathBuf,
+    /// One upload at a time per blob: two clients resuming the same file must not
+    /// interleave their appends.
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl FsBlobStore {
+    pub fn open(root: impl Into<PathBuf>) -> std::io::Result<FsBlobStore> {
+        let root = root.into();
+        std::fs::create_dir_all(root.join("partial"))?;
+        std::fs::create_dir_all(root.join("uploaders"))?;
+        Ok(FsBlobStore {
+            root,
+            locks: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn complete_path(&self, sha: &str) -> PathBuf {
+        self.root.join(&sha[..2]).join(sha)
+    }
+
+    fn partial_path(&self, sha: &str) -> PathBuf {
+        self.root.join("partial").join(sha)
+    }
+
+    fn uploaders_path(&self, sha: &str) -> PathBuf {
+        self.root.join("uploaders").join(sha)
+    }
+
+    fn lock_for(&self, sha: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        // Drop locks nobody holds, so the map does not grow with every blob ever seen.
+        locks.retain(|_, l| Arc::strong_count(l) > 1);
+        locks.entry(sha.to_string()).or_default().clone()
+    }
+}
+
+async fn file_len(path: &Path) -> Result<Option<u64>, std::io::Error> {
+    match tokio::fs::metadata(path).await {
+        Ok(m) => Ok(Some(m.len())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// SHA-256 of a file, read in pieces.
+async fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut file = tokio::fs::File::open(path).await?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// fsync a directory so a rename in it survives a power cut.
+async fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || std::fs::File::open(dir)?.sync_all())
+        .await
+        .map_err(std::io::Error::other)?
+}
+
+#[async_trait]
+impl BlobStore for FsBlobStore {
+    async fn complete_len(&self, sha256: &str) -> Result<Option<u64>, BlobError> {
+        Ok(file_len(&self.complete_path(sha256)).await?)
+    }
+
+    async fn partial_len(&self, sha256: &str) -> Result<u64, BlobError> {
+        Ok(file_len(&self.partial_path(sha256)).await?.unwrap_or(0))
+    }
+
+    async fn append(
+        &self,
+        sha256: &str,
+        offset: u64,
+        total: u64,
+        mut body: ByteStream,
+    ) -> Result<UploadState, BlobError> {
+        let lock = self.lock_for(sha256);
+        let _guard = lock.lock().await;
+        if let Some(len) = self.complete_len(sha256).await? {
+            return Ok(UploadState::AlreadyComplete(len));
+        }
+        let partial = self.partial_path(sha256);
+        let current = self.partial_len(sha256).await?;
+        if offset != current {
+            return Err(BlobError::OffsetMismatch {
+                given: offset,
+                current,
+            });
+        }
+        if current > total {
+            return Err(BlobError::TooLong { total });
+        }
+        let mut file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&partial)
+            .await?;
+        let mut written = current;
+        let mut failure = None;
+        while let Some(chunk) = body.next().await {
+            match chunk {
+                Ok(bytes) => {
+                    if written + bytes.len() as u64 > total {
+                        // The piece that overflows is not written: the partial stays
+                        // a clean prefix the client can resume from.
+                        failure = Some(BlobError::TooLong { total });
+                        break;
+                    }
+                    file.write_all(&bytes).await?;
+                    written += bytes.len() as u64;
+                }
+                Err(e) => {
+                    failure = Some(BlobError::Interrupted {
+                        received: written,
+                        cause: e.to_string(),
+                    });
+                    break;
+                }
+            }
+        }
+        // What we report as received must be on disk: a resumed upload starts there.
+        file.flush().await?;
+        file.sync_all().await?;
+        drop(file);
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        if written < total {
+            return Ok(UploadState::Partial(written));
+        }
+        let actual = hash_file(&partial).await?;
+        if actual != sha256 {
+            tokio::fs::remove_file(&partial).await?;
+            return Err(BlobError::HashMismatch {
+                expected: sha256.to_string(),
+                actual,
+            });
+        }
+        let target = self.complete_path(sha256);
+        let dir = target.parent().unwrap_or(&self.root).to_path_buf();
+        tokio::fs::create_dir_all(&dir).await?;
+        tokio::fs::rename(&partial, &target).await?;
+        sync_dir(&dir).await?;
+        Ok(UploadState::Complete(total))
+    }
+
+    async fn open(
+        &self,
+        sha256: &str,
+        start: u64,
+        len: Option<u64>,
+    ) -> Result<Option<BlobReader>, BlobError> {
+        let mut file = match tokio::fs::File::open(self.complete_path(sha256)).await {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        if start > 0 {
+            file.seek(SeekFrom::Start(start)).await?;
+        }
+        Ok(Some(match len {
+            Some(n) => Box::pin(file.take(n)),
+            None => Box::pin(file),
+        }))
+    }
+
+    async fn record_uploader(&self, sha256: &str, unit: &UnitCode) -> Result<(), BlobError> {
+        if self.uploaded_by(sha256, unit).await? {
+            return Ok(());
+        }
+        let mut f = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.uploaders_path(sha256))
+            .await?;
+        f.write_all(format!("{}\n", unit.0).as_bytes()).await?;
+        f.sync_all().await?;
+        Ok(())
+    }
+
+    async fn uploaded_by(&self, sha256: &str, unit: &UnitCode) -> Result<bool, BlobError> {
+        match tokio::fs::read_to_string(self.uploaders_path(sha256)).await {
+            Ok(text) => Ok(text.lines().any(|l| l == unit.0)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_lower_hex_names_pass() {
+        assert!(is_sha256(&"a".repeat(64)));
+        assert!(!is_sha256(&"A".repeat(64)));
+        assert!(!is_sha256(&format!("../{}", "a".repeat(61))));
+        assert!(!is_sha256(&"a".repeat(63)));
+    }
+}

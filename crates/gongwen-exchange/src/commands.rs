@@ -1,0 +1,335 @@
+//! Applying pushed commands: idempotency by command id, the workflow decision
+//! ([`gongwen_core::workflow::decide`]) on the stored state, and one [`Commit`] per
+//! command, retried when another command on the same document won the race.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use gongwen_core::exchange::{
+    Command, CommandBody, CommandOutcome, CommandResult, RejectCode, Rejection, UnitCode, UserInfo,
+};
+use gongwen_core::workflow::{self, Actor, Context, DocumentState};
+
+use crate::api::{now, AppState};
+use crate::blobs::is_sha256;
+use crate::error::ApiError;
+use crate::storage::{
+    AuditDraft, CommandRecord, Commit, DocumentRecord, LogWrite, StorageError, WorkflowWrite,
+};
+
+/// How often a command is decided again after losing a race on its document before
+/// the request gives up with 503 (the client re-sends; nothing is lost).
+const MAX_ATTEMPTS: usize = 16;
+
+/// The body of `POST /v1/commands`, checked whole before anything is applied: one bad
+/// command refuses the request (400 naming its index) and nothing is recorded.
+pub fn parse_push(bytes: &[u8], max_commands: usize) -> Result<Vec<Command>, ApiError> {
+    #[derive(Deserialize)]
+    struct RawPush {
+        commands: Vec<serde_json::Value>,
+    }
+    let raw: RawPush = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(
+            format!("request body is not a push request {{\"commands\": [...]}}: {e}"),
+            format!("请求内容格式错误：{e}"),
+        )
+    })?;
+    if raw.commands.len() > max_commands {
+        return Err(ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "{} commands in one request; at most {max_commands} are allowed",
+                raw.commands.len()
+            ),
+            format!("一次最多提交 {max_commands} 条命令"),
+        ));
+    }
+    raw.commands
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| {
+            serde_json::from_value::<Command>(value).map_err(|e| {
+                ApiError::bad_request(
+                    format!("command {i}: {e}"),
+                    format!("第 {} 条命令格式错误：{e}", i + 1),
+                )
+            })
+        })
+        .collect()
+}
+
+/// SHA-256 hex of the command's body as JSON: what makes a re-send "the same".
+pub fn payload_hash(body: &CommandBody) -> String {
+    let json = serde_json::to_vec(body).unwrap_or_default();
+    Sha256::digest(&json)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+struct Ctx {
+    units: HashSet<UnitCode>,
+    blobs: HashSet<String>,
+}
+
+impl Context for Ctx {
+    fn unit_exists(&self, unit: &UnitCode) -> bool {
+        self.units.contains(unit)
+    }
+    fn blob_exists(&self, sha256: &str) -> bool {
+        self.blobs.contains(sha256)
+    }
+}
+
+/// Applies commands in order and returns one outcome each.
+pub async fn apply_all(
+    st: &AppState,
+    user: &UserInfo,
+    client: &str,
+    commands: Vec<Command>,
+) -> Result<Vec<CommandOutcome>, ApiError> {
+    // Units change rarely; one read serves the whole request.
+    let units: HashSet<UnitCode> = st
+        .storage
+        .units()
+        .await?
+        .into_iter()
+        .map(|u| u.code)
+        .collect();
+    let mut outcomes = Vec::with_capacity(commands.len());
+    for command in commands {
+        outcomes.push(apply_one(st, user, client, &units, command).await?);
+    }
+    Ok(outcomes)
+}
+
+fn id_reused(command: &Command) -> CommandOutcome {
+    CommandOutcome {
+        command_id: command.id,
+        result: CommandResult::Rejected {
+            rejection: Rejection {
+                code: RejectCode::IdReused,
+                message: "该命令编号已用于另一条不同的命令".into(),
+                message_en: format!(
+                    "command id {} was already used for a different command",
+                    command.id
+                ),
+            },
+        },
+        decided_at: now(),
+    }
+}
+
+async fn apply_one(
+    st: &AppState,
+    user: &UserInfo,
+    client: &str,
+    units: &HashSet<UnitCode>,
+    command: Command,
+) -> Result<CommandOutcome, ApiError> {
+    let kind = command.body.kind();
+    let hash = payload_hash(&command.body);
+    let actor = Actor {
+        username: user.username.clone(),
+        unit: user.unit.clone(),
+        role: user.role,
+        clearance: user.clearance,
+    };
+    let blobs = attachment_blobs(st, &command.body).await?;
+    let ctx = Ctx {
+        units: units.clone(),
+        blobs,
+    };
+    for _ in 0..MAX_ATTEMPTS {
+        if let Some(recorded) = st.storage.command(command.id.0).await? {
+            // A re-send: the same payload from the same unit gets the original answer
+            // and changes nothing; anything else reusing the id is refused (and not
+            // recorded, so the original stays the only record).
+            if recorded.payload_hash == hash && recorded.unit == user.unit {
+                let outcome: CommandOutcome =
+                    serde_json::from_str(&recorded.outcome).map_err(|e| {
+                        ApiError::internal(format!(
+                            "stored outcome of {} is not valid: {e}",
+                            command.id
+                        ))
+                    })?;
+                metrics::counter!("exchange_commands_total", "kind" => kind, "result" => "replayed")
+                    .increment(1);
+                return Ok(outcome);
+            }
+            tracing::warn!(command_id = %command.id, username = %user.username, "command id reused with another payload");
+            metrics::counter!("exchange_commands_total", "kind" => kind, "result" => "id_reused")
+                .increment(1);
+            return Ok(id_reused(&command));
+        }
+
+        let document_id = command.body.document_id();
+        let stored = st.storage.workflow(document_id).await?;
+        let state: Option<DocumentState> = stored
+            .as_ref()
+            .map(|w| serde_json::from_str(&w.state))
+            .transpose()
+            .map_err(|e| {
+                ApiError::internal(format!("workflow state of {document_id} is not valid: {e}"))
+            })?;
+        let at = now();
+        let decision = workflow::decide(state.as_ref(), &actor, &command.body, &ctx, &at);
+        let result = match &decision {
+            Ok(_) => CommandResult::Accepted,
+            Err(rejection) => CommandResult::Rejected {
+                rejection: rejection.clone(),
+            },
+        };
+        let outcome = CommandOutcome {
+            command_id: command.id,
+            result,
+            decided_at: at.clone(),
+        };
+        let outcome_json = serde_json::to_string(&outcome).map_err(ApiError::internal)?;
+        let detail = match &decision {
+            Ok(_) => serde_json::json!({
+                "command_id": command.id, "document_id": document_id, "result": "accepted",
+            }),
+            Err(r) => serde_json::json!({
+                "command_id": command.id, "document_id": document_id, "result": "rejected",
+                "code": r.code, "reason": r.message_en,
+            }),
+        };
+        let mut commit = Commit {
+            command: CommandRecord {
+                command_id: command.id.0,
+                unit: user.unit.clone(),
+                username: user.username.clone(),
+                client: client.to_string(),
+                kind: kind.to_string(),
+                payload_hash: hash.clone(),
+                outcome: outcome_json,
+                at: at.clone(),
+            },
+            workflow: None,
+            document: None,
+            log: Vec::new(),
+            audit: AuditDraft {
+                at: at.clone(),
+                username: user.username.clone(),
+                unit: user.unit.clone(),
+                client: client.to_string(),
+                action: format!("command {kind}"),
+                detail: detail.to_string(),
+            },
+        };
+        if let Ok(decision) = decision {
+            let classification = decision.state.classification;
+            commit.workflow = Some(WorkflowWrite {
+                document_id,
+                expected_version: stored.as_ref().map(|w| w.version),
+                owner: decision.state.owner.clone(),
+                classification,
+                state: serde_json::to_string(&decision.state).map_err(ApiError::internal)?,
+                access: decision.state.units().cloned().collect(),
+            });
+            if let Some(doc) = &decision.document {
+                commit.document = Some(DocumentRecord {
+                    document_id,
+                    owner: decision.state.owner.clone(),
+                    classification: doc.classification,
+                    content_hash: workflow::content_hash(doc),
+                    content: serde_json::to_string(doc).map_err(ApiError::internal)?,
+                });
+            }
+            for (unit, entry) in &decision.log {
+                commit.log.push(LogWrite {
+                    unit: unit.clone(),
+                    classification,
+                    entry: serde_json::to_string(entry).map_err(ApiError::internal)?,
+                });
+            }
+        }
+        match st.storage.commit(&commit).await {
+            Ok(_) => {
+                let result = if matches!(outcome.result, CommandResult::Accepted) {
+                    "accepted"
+                } else {
+                    "rejected"
+                };
+                metrics::counter!("exchange_commands_total", "kind" => kind, "result" => result)
+                    .increment(1);
+                tracing::info!(command_id = %command.id, kind, result, username = %user.username, "command");
+                return Ok(outcome);
+            }
+            // Another command on this document won: decide again on the new state.
+            Err(StorageError::Conflict(_)) => continue,
+            // A concurrent re-send of this very command won: the next round answers
+            // with its recorded outcome.
+            Err(StorageError::DuplicateCommand(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::unavailable(format!(
+        "document {} kept changing while command {} was applied; send it again",
+        command.body.document_id(),
+        command.id
+    )))
+}
+
+/// The attachments of a dispatch that are completely uploaded (decide is sync, so
+/// the blob store is asked beforehand).
+async fn attachment_blobs(st: &AppState, body: &CommandBody) -> Result<HashSet<String>, ApiError> {
+    let mut present = HashSet::new();
+    if let CommandBody::Dispatch { document, .. } = body {
+        for sha in document
+            .attachments
+            .iter()
+            .filter_map(|a| a.sha256.as_deref())
+        {
+            if is_sha256(sha)
+                && st
+                    .blobs
+                    .complete_len(sha)
+                    .await
+                    .map_err(ApiError::internal)?
+                    .is_some()
+            {
+                present.insert(sha.to_string());
+            }
+        }
+    }
+    Ok(present)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_commands_are_named_by_index() {
+        let ok = r#"{"id":"00000000-0000-0000-0000-000000000001","type":"acknowledge","document_id":"00000000-0000-0000-0000-000000000002"}"#;
+        let unknown = r#"{"id":"00000000-0000-0000-0000-000000000003","type":"teleport","document_id":"00000000-0000-0000-0000-000000000002"}"#;
+        let body = format!(r#"{{"commands":[{ok},{unknown}]}}"#);
+        let e = parse_push(body.as_bytes(), 10).unwrap_err();
+        assert!(
+            e.body.message.starts_with("command 1:"),
+            "{}",
+            e.body.message
+        );
+        assert!(e.body.message.contains("teleport"), "{}", e.body.message);
+        let wrong_type = r#"{"commands":[{"id":"00000000-0000-0000-0000-000000000001","type":"acknowledge","document_id":42}]}"#;
+        let e = parse_push(wrong_type.as_bytes(), 10).unwrap_err();
+        assert!(
+            e.body.message.starts_with("command 0:"),
+            "{}",
+            e.body.message
+        );
+        assert_eq!(
+            parse_push(format!(r#"{{"commands":[{ok}]}}"#).as_bytes(), 10)
+                .unwrap()
+                .len(),
+            1
+        );
+        let e = parse_push(format!(r#"{{"commands":[{ok},{ok}]}}"#).as_bytes(), 1).unwrap_err();
+        assert_eq!(e.status, axum::http::StatusCode::PAYLOAD_TOO_LARGE);
+    }
+}

@@ -1,0 +1,318 @@
+//! Settings: a TOML file, then `GONGWEN_EXCHANGE_*` environment variables, then
+//! command-line flags, each overriding the one before. `exchange.toml` at the crate
+//! root documents every key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Prefix of every environment variable the server reads.
+pub const ENV_PREFIX: &str = "GONGWEN_EXCHANGE_";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{name}: {message}")]
+    Invalid { name: String, message: String },
+}
+
+/// The keys of `exchange.toml`; every one optional. Also the shape of the env and
+/// flag layers, so all three merge the same way.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub listen: Option<String>,
+    pub data: Option<PathBuf>,
+    pub database: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub token_ttl_secs: Option<u64>,
+    pub max_body_bytes: Option<u64>,
+    pub max_blob_bytes: Option<u64>,
+    pub max_commands_per_request: Option<usize>,
+    pub shutdown_grace_secs: Option<u64>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("data", &self.data)
+            .field("database", &self.database.as_deref().map(redact_url))
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
+            .field("token_ttl_secs", &self.token_ttl_secs)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_blob_bytes", &self.max_blob_bytes)
+            .field("max_commands_per_request", &self.max_commands_per_request)
+            .field("shutdown_grace_secs", &self.shutdown_grace_secs)
+            .finish()
+    }
+}
+
+impl Settings {
+    pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// `GONGWEN_EXCHANGE_LISTEN`, `…_DATA`, `…_DATABASE`, `…_TLS_CERT`, `…_TLS_KEY`,
+    /// `…_TOKEN_TTL_SECS`, `…_MAX_BODY_BYTES`, `…_MAX_BLOB_BYTES`,
+    /// `…_MAX_COMMANDS_PER_REQUEST`, `…_SHUTDOWN_GRACE_SECS`.
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let var = |key: &str| get(&format!("{ENV_PREFIX}{key}")).filter(|v| !v.is_empty());
+        fn num<T: std::str::FromStr>(
+            key: &str,
+            v: Option<String>,
+        ) -> Result<Option<T>, ConfigError> {
+            v.map(|v| {
+                v.trim().parse::<T>().map_err(|_| ConfigError::Invalid {
+                    name: format!("{ENV_PREFIX}{key}"),
+                    message: format!("`{v}` is not a non-negative whole number"),
+                })
+            })
+            .transpose()
+        }
+        Ok(Settings {
+            listen: var("LISTEN"),
+            data: var("DATA").map(PathBuf::from),
+            database: var("DATABASE"),
+            tls_cert: var("TLS_CERT").map(PathBuf::from),
+            tls_key: var("TLS_KEY").map(PathBuf::from),
+            token_ttl_secs: num("TOKEN_TTL_SECS", var("TOKEN_TTL_SECS"))?,
+            max_body_bytes: num("MAX_BODY_BYTES", var("MAX_BODY_BYTES"))?,
+            max_blob_bytes: num("MAX_BLOB_BYTES", var("MAX_BLOB_BYTES"))?,
+            max_commands_per_request: num(
+                "MAX_COMMANDS_PER_REQUEST",
+                var("MAX_COMMANDS_PER_REQUEST"),
+            )?,
+            shutdown_grace_secs: num("SHUTDOWN_GRACE_SECS", var("SHUTDOWN_GRACE_SECS"))?,
+        })
+    }
+
+    /// `self`, with every key `over` sets replaced by its value.
+    pub fn overlay(self, over: Settings) -> Settings {
+        Settings {
+            listen: over.listen.or(self.listen),
+            data: over.data.or(self.data),
+            database: over.database.or(self.database),
+            tls_cert: over.tls_cert.or(self.tls_cert),
+            tls_key: over.tls_key.or(self.tls_key),
+            token_ttl_secs: over.token_ttl_secs.or(self.token_ttl_secs),
+            max_body_bytes: over.max_body_bytes.or(self.max_body_bytes),
+            max_blob_bytes: over.max_blob_bytes.or(self.max_blob_bytes),
+            max_commands_per_request: over
+                .max_commands_per_request
+                .or(self.max_commands_per_request),
+            shutdown_grace_secs: over.shutdown_grace_secs.or(self.shutdown_grace_secs),
+        }
+    }
+
+    /// Fills in defaults and checks the values.
+    pub fn resolve(self) -> Result<Config, ConfigError> {
+        let listen_text = self.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| ConfigError::Invalid {
+            name: "listen".into(),
+            message: format!("`{listen_text}` is not an address like 127.0.0.1:8470"),
+        })?;
+        let tls = match (self.tls_cert, self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: "tls".into(),
+                    message: "tls_cert and tls_key must be given together".into(),
+                })
+            }
+        };
+        let positive = |name: &str, v: u64| {
+            if v == 0 {
+                Err(ConfigError::Invalid {
+                    name: name.into(),
+                    message: "must be greater than 0".into(),
+                })
+            } else {
+                Ok(v)
+            }
+        };
+        let database = match self.database {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Database::Postgres(url)
+            }
+            Some(other) => {
+                let shown = redact_url(&other);
+                return Err(ConfigError::Invalid {
+                    name: "database".into(),
+                    message: format!("`{shown}` is not a postgres:// URL (unset means SQLite)"),
+                });
+            }
+            None => Database::Sqlite,
+        };
+        Ok(Config {
+            listen,
+            data: self.data.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA)),
+            database,
+            tls,
+            token_ttl: Duration::from_secs(positive(
+                "token_ttl_secs",
+                self.token_ttl_secs.unwrap_or(12 * 3600),
+            )?),
+            max_body_bytes: positive(
+                "max_body_bytes",
+                self.max_body_bytes.unwrap_or(16 * 1024 * 1024),
+            )?,
+            max_blob_bytes: positive(
+                "max_blob_bytes",
+                self.max_blob_bytes.unwrap_or(1024 * 1024 * 1024),
+            )?,
+            max_commands_per_request: positive(
+                "max_commands_per_request",
+                self.max_commands_per_request.unwrap_or(100) as u64,
+            )? as usize,
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs.unwrap_or(30)),
+        })
+    }
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8470";
+pub const DEFAULT_DATA: &str = "exchange-data";
+
+/// Where the server keeps its state.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    /// `DATA/exchange.db`.
+    Sqlite,
+    /// A `postgres://` URL (may contain a password: never printed whole).
+    Postgres(String),
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite => f.write_str("Sqlite"),
+            Database::Postgres(url) => write!(f, "Postgres({})", redact_url(url)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// Resolved settings, defaults filled in.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// The data folder: `exchange.db` (SQLite) and `blobs/`.
+    pub data: PathBuf,
+    pub database: Database,
+    pub tls: Option<TlsFiles>,
+    pub token_ttl: Duration,
+    pub max_body_bytes: u64,
+    pub max_blob_bytes: u64,
+    pub max_commands_per_request: usize,
+    pub shutdown_grace: Duration,
+}
+
+impl Config {
+    /// Plain HTTP is for development and tests on this machine only: anything
+    /// reachable from the network must use TLS.
+    pub fn check_transport(&self) -> Result<(), ConfigError> {
+        if self.tls.is_none() && !self.listen.ip().is_loopback() {
+            return Err(ConfigError::Invalid {
+                name: "listen".into(),
+                message: format!(
+                    "refusing to serve plain HTTP on {}, which is not a loopback address; \
+                     give --tls-cert and --tls-key (or tls_cert/tls_key in the config), \
+                     or listen on 127.0.0.1",
+                    self.listen
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data.join("exchange.db")
+    }
+
+    pub fn blob_dir(&self) -> PathBuf {
+        self.data.join("blobs")
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".into();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_override_in_order() {
+        let file: Settings =
+            toml::from_str("listen = \"127.0.0.1:1\"\ntoken_ttl_secs = 5").unwrap();
+        let env = Settings::from_env(|k| {
+            (k == "GONGWEN_EXCHANGE_TOKEN_TTL_SECS").then(|| "7".to_string())
+        })
+        .unwrap();
+        let flags = Settings {
+            listen: Some("127.0.0.1:2".into()),
+            ..Settings::default()
+        };
+        let c = file.overlay(env).overlay(flags).resolve().unwrap();
+        assert_eq!(c.listen.port(), 2);
+        assert_eq!(c.token_ttl, Duration::from_secs(7));
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback_and_secrets_redacted() {
+        let c = Settings {
+            listen: Some("0.0.0.0:8470".into()),
+            database: Some("postgres://gw:hunter2@db/gw".into()),
+            ..Settings::default()
+        }
+        .resolve()
+        .unwrap();
+        assert!(c.check_transport().is_err());
+        assert!(!format!("{c:?}").contains("hunter2"));
+        let bad = Settings::from_env(|_| Some("x".into()));
+        assert!(bad.is_err());
+    }
+
+    #[test]
+    fn the_documented_example_config_is_valid() {
+        let example: Settings = toml::from_str(include_str!("../exchange.toml")).unwrap();
+        let c = example.resolve().unwrap();
+        assert_eq!(c.token_ttl, Duration::from_secs(12 * 3600));
+        assert_eq!(c.database, Database::Sqlite);
+        c.check_transport().unwrap();
+    }
+}

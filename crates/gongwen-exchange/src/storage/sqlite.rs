@@ -1,0 +1,994 @@
+//! The embedded engine: one SQLite file, the default (`serve --data DIR`).
+//!
+//! rusqlite is blocking, so every call runs on tokio's blocking pool. Writes go through
+//! one connection behind a mutex: SQLite allows one writer at a time anyway, and a
+//! single writer makes the per-unit log seq and the audit chain trivially gapless
+//! (`MAX(seq) + 1` inside `BEGIN IMMEDIATE`). Reads use a small pool of read-only
+//! connections, so a pull never waits for a write: in WAL mode a reader sees the last
+//! committed state while the writer works.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use gongwen_core::exchange::{Unit, UnitCode, UserInfo};
+use gongwen_core::{Classification, DocumentId};
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite_migration::{Migrations, M};
+
+use super::{
+    audit_hash, AuditDraft, AuditRecord, CommandRecord, Commit, DocumentRecord, LogRecord, Storage,
+    StorageError, TokenRecord, UserRecord, WorkflowRecord, AUDIT_GENESIS,
+};
+
+/// Migrations in order; the file's `user_version` is how many have run. Append only.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE units (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE users (
+    username      TEXT PRIMARY KEY,
+    display_name  TEXT NOT NULL,
+    unit          TEXT NOT NULL REFERENCES units(code),
+    role          TEXT NOT NULL,
+    clearance     TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+-- Only the SHA-256 of a token is stored. Revoked tokens stay, marked, for the record.
+CREATE TABLE tokens (
+    token_hash TEXT PRIMARY KEY,
+    username   TEXT NOT NULL REFERENCES users(username),
+    expires_at TEXT NOT NULL,
+    client     TEXT NOT NULL,
+    revoked    INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX tokens_by_user ON tokens(username);
+
+CREATE TABLE commands (
+    command_id   TEXT PRIMARY KEY,
+    unit         TEXT NOT NULL,
+    username     TEXT NOT NULL,
+    client       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    payload_hash TEXT NOT NULL,
+    outcome      TEXT NOT NULL,
+    at           TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE workflows (
+    document_id    TEXT PRIMARY KEY,
+    version        INTEGER NOT NULL,
+    owner          TEXT NOT NULL,
+    classification TEXT NOT NULL,
+    state          TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE documents (
+    document_id    TEXT PRIMARY KEY,
+    owner          TEXT NOT NULL,
+    classification TEXT NOT NULL,
+    content_hash   TEXT NOT NULL,
+    content        TEXT NOT NULL
+) STRICT;
+
+-- Units that may read a document: added, never removed.
+CREATE TABLE document_access (
+    document_id TEXT NOT NULL,
+    unit        TEXT NOT NULL,
+    PRIMARY KEY (document_id, unit)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX document_access_by_unit ON document_access(unit, document_id);
+
+-- Attachment files a document lists, taken from its content on commit, so a
+-- download check is one indexed join instead of parsing JSON.
+CREATE TABLE document_blobs (
+    sha256      TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    PRIMARY KEY (sha256, document_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE log (
+    unit           TEXT NOT NULL,
+    seq            INTEGER NOT NULL,
+    command_id     TEXT NOT NULL,
+    classification TEXT NOT NULL,
+    entry          TEXT NOT NULL,
+    PRIMARY KEY (unit, seq)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE audit (
+    seq       INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    username  TEXT NOT NULL,
+    unit      TEXT NOT NULL,
+    client    TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+) STRICT;
+"#];
+
+/// Read-only connections kept open between calls; more are opened when busy.
+const IDLE_READERS: usize = 4;
+/// How long a connection waits for a lock held by another process before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Server storage in one SQLite file.
+pub struct SqliteStorage {
+    path: PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl std::fmt::Debug for SqliteStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStorage")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database file at `path` and brings its schema
+    /// up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StorageError> {
+        let path = path.as_ref().to_path_buf();
+        let fail = |e: rusqlite::Error| {
+            StorageError::Backend(format!("opening SQLite database {}: {e}", path.display()))
+        };
+        let mut conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(fail)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        // WAL: readers see the last commit while the writer works. synchronous=FULL:
+        // an accepted command survives a power cut (the client has been told "accepted"
+        // and will never send it again).
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(fail)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(fail)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(fail)?;
+        Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+            .to_latest(&mut conn)
+            .map_err(|e| {
+                StorageError::Backend(format!("migrating SQLite database {}: {e}", path.display()))
+            })?;
+        Ok(SqliteStorage {
+            path,
+            writer: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(Mutex::new(Vec::new())),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on the writer connection, on the blocking pool.
+    async fn write<T, F>(&self, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StorageError> + Send + 'static,
+    {
+        let writer = Arc::clone(&self.writer);
+        tokio::task::spawn_blocking(move || f(&mut lock(&writer)))
+            .await
+            .map_err(|e| StorageError::Backend(format!("SQLite write task failed: {e}")))?
+    }
+
+    /// Runs `f` on a read-only connection, on the blocking pool.
+    async fn read<T, F>(&self, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StorageError> + Send + 'static,
+    {
+        let readers = Arc::clone(&self.readers);
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = lock(&readers).pop();
+            let mut conn = match pooled {
+                Some(c) => c,
+                None => open_reader(&path)?,
+            };
+            let result = f(&mut conn);
+            let mut idle = lock(&readers);
+            if idle.len() < IDLE_READERS {
+                idle.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StorageError::Backend(format!("SQLite read task failed: {e}")))?
+    }
+}
+
+/// A panic while holding the lock leaves the connection usable: an open transaction
+/// was rolled back when its `Transaction` dropped during unwinding.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn open_reader(path: &Path) -> Result<Connection, StorageError> {
+    let fail = |e: rusqlite::Error| {
+        StorageError::Backend(format!(
+            "opening SQLite database {} for reading: {e}",
+            path.display()
+        ))
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(fail)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+    Ok(conn)
+}
+
+fn backend(e: rusqlite::Error) -> StorageError {
+    StorageError::Backend(format!("SQLite: {e}"))
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.code == ErrorCode::ConstraintViolation
+            && (f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE))
+}
+
+// Codec helpers shared with the PostgreSQL engine: both store enums as their serde
+// names, ids as hyphenated UUID text, and read back the same way.
+
+/// The serde name of a unit-like enum (`clerk`, `secret` …).
+pub(super) fn enum_text<T: serde::Serialize + std::fmt::Debug>(
+    v: &T,
+) -> Result<String, StorageError> {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        _ => Err(StorageError::Backend(format!(
+            "{v:?} does not serialize as a plain name"
+        ))),
+    }
+}
+
+/// Parses a stored serde name back.
+pub(super) fn parse_enum<T: serde::de::DeserializeOwned>(
+    s: &str,
+    what: &str,
+) -> Result<T, StorageError> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|e| StorageError::Backend(format!("stored {what} `{s}` is not valid: {e}")))
+}
+
+pub(super) fn parse_uuid(s: &str, what: &str) -> Result<uuid::Uuid, StorageError> {
+    uuid::Uuid::parse_str(s)
+        .map_err(|e| StorageError::Backend(format!("stored {what} `{s}` is not a UUID: {e}")))
+}
+
+/// SHA-256s of the attachment files a `Document` JSON lists.
+pub(super) fn attachment_hashes(content: &str) -> Result<Vec<String>, StorageError> {
+    let doc: serde_json::Value = serde_json::from_str(content)
+        .map_err(|e| StorageError::Backend(format!("document content is not JSON: {e}")))?;
+    let mut hashes: Vec<String> = doc
+        .get("attachments")
+        .and_then(|a| a.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.get("sha256").and_then(|h| h.as_str()))
+        .map(str::to_string)
+        .collect();
+    hashes.sort();
+    hashes.dedup();
+    Ok(hashes)
+}
+
+/// Whether a token expiring at `expires_at` is still valid at `now` (both RFC 3339).
+/// Compared as instants, not as text: `…Z` and `…+00:00` must agree.
+pub(super) fn token_live(expires_at: &str, now: &str) -> Result<bool, StorageError> {
+    let parse = |s: &str, what: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|e| StorageError::Backend(format!("{what} `{s}` is not RFC 3339: {e}")))
+    };
+    Ok(parse(now, "time")? < parse(expires_at, "token expiry")?)
+}
+
+fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 6]> {
+    Ok([
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ])
+}
+
+fn user_record(cols: [String; 6], disabled: bool) -> Result<UserRecord, StorageError> {
+    let [username, display_name, unit, role, clearance, password_hash] = cols;
+    Ok(UserRecord {
+        info: UserInfo {
+            username,
+            display_name,
+            unit: UnitCode(unit),
+            role: parse_enum(&role, "role")?,
+            clearance: parse_enum(&clearance, "clearance")?,
+        },
+        password_hash,
+        disabled,
+    })
+}
+
+const USER_COLUMNS: &str = "username, display_name, unit, role, clearance, password_hash, disabled";
+
+fn query_users(
+    conn: &Connection,
+    filter: &str,
+    param: Option<&str>,
+) -> Result<Vec<UserRecord>, StorageError> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users {filter} ORDER BY username");
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+    let params: Vec<&dyn rusqlite::ToSql> =
+        param.iter().map(|p| p as &dyn rusqlite::ToSql).collect();
+    let rows = stmt
+        .query_map(params.as_slice(), |r| {
+            Ok((user_from_row(r)?, r.get::<_, bool>(6)?))
+        })
+        .map_err(backend)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (cols, disabled) = row.map_err(backend)?;
+        out.push(user_record(cols, disabled)?);
+    }
+    Ok(out)
+}
+
+/// Appends one audit entry inside the caller's transaction, chained to the last.
+fn append_audit_tx(conn: &Connection, d: &AuditDraft) -> Result<AuditRecord, StorageError> {
+    let last: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(backend)?;
+    let (seq, prev_hash) = match last {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (1, AUDIT_GENESIS.to_string()),
+    };
+    let hash = audit_hash(&prev_hash, seq, d);
+    conn.execute(
+        "INSERT INTO audit (seq, at, username, unit, client, action, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![seq, d.at, d.username, d.unit.0, d.client, d.action, d.detail, prev_hash, hash],
+    )
+    .map_err(backend)?;
+    Ok(AuditRecord {
+        seq,
+        at: d.at.clone(),
+        username: d.username.clone(),
+        unit: d.unit.clone(),
+        client: d.client.clone(),
+        action: d.action.clone(),
+        detail: d.detail.clone(),
+        prev_hash,
+        hash,
+    })
+}
+
+/// The body of [`Storage::commit`], inside an IMMEDIATE transaction.
+fn commit_tx(conn: &Connection, c: &Commit) -> Result<Vec<i64>, StorageError> {
+    let cmd = &c.command;
+    let command_id = cmd.command_id.to_string();
+    // First, so a duplicate is reported as such even if its workflow write would also
+    // conflict: the caller then answers with the recorded outcome.
+    match conn.execute(
+        "INSERT INTO commands (command_id, unit, username, client, kind, payload_hash, outcome, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            command_id,
+            cmd.unit.0,
+            cmd.username,
+            cmd.client,
+            cmd.kind,
+            cmd.payload_hash,
+            cmd.outcome,
+            cmd.at
+        ],
+    ) {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(StorageError::DuplicateCommand(cmd.command_id))
+        }
+        Err(e) => return Err(backend(e)),
+    }
+
+    if let Some(w) = &c.workflow {
+        let id = w.document_id.to_string();
+        let classification = enum_text(&w.classification)?;
+        let written = match w.expected_version {
+            None => conn
+                .execute(
+                    "INSERT INTO workflows (document_id, version, owner, classification, state)
+                     VALUES (?1, 1, ?2, ?3, ?4) ON CONFLICT (document_id) DO NOTHING",
+                    params![id, w.owner.0, classification, w.state],
+                )
+                .map_err(backend)?,
+            Some(v) => conn
+                .execute(
+                    "UPDATE workflows SET version = version + 1, owner = ?2, classification = ?3,
+                         state = ?4
+                     WHERE document_id = ?1 AND version = ?5",
+                    params![id, w.owner.0, classification, w.state, v],
+                )
+                .map_err(backend)?,
+        };
+        if written != 1 {
+            return Err(StorageError::Conflict(w.document_id));
+        }
+        let mut grant = conn
+            .prepare_cached(
+                "INSERT INTO document_access (document_id, unit) VALUES (?1, ?2)
+                 ON CONFLICT DO NOTHING",
+            )
+            .map_err(backend)?;
+        for unit in std::iter::once(&w.owner).chain(&w.access) {
+            grant.execute(params![id, unit.0]).map_err(backend)?;
+        }
+    }
+
+    if let Some(d) = &c.document {
+        let id = d.document_id.to_string();
+        let hashes = attachment_hashes(&d.content)?;
+        conn.execute(
+            "INSERT INTO documents (document_id, owner, classification, content_hash, content)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (document_id) DO UPDATE SET owner = excluded.owner,
+                 classification = excluded.classification,
+                 content_hash = excluded.content_hash, content = excluded.content",
+            params![
+                id,
+                d.owner.0,
+                enum_text(&d.classification)?,
+                d.content_hash,
+                d.content
+            ],
+        )
+        .map_err(backend)?;
+        // Added, never removed, like access: a unit that received a file keeps the
+        // right to download it again.
+        let mut blob = conn
+            .prepare_cached(
+                "INSERT INTO document_blobs (sha256, document_id) VALUES (?1, ?2)
+                 ON CONFLICT DO NOTHING",
+            )
+            .map_err(backend)?;
+        for h in &hashes {
+            blob.execute(params![h, id]).map_err(backend)?;
+        }
+    }
+
+    // The only writer holds the database lock (BEGIN IMMEDIATE), so MAX + 1 is gapless
+    // and no reader can see seq n+1 before seq n: both become visible at our commit.
+    let mut seqs = Vec::with_capacity(c.log.len());
+    for l in &c.log {
+        let seq: i64 = conn
+            .query_row(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM log WHERE unit = ?1",
+                [&l.unit.0],
+                |r| r.get(0),
+            )
+            .map_err(backend)?;
+        conn.execute(
+            "INSERT INTO log (unit, seq, command_id, classification, entry)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                l.unit.0,
+                seq,
+                command_id,
+                enum_text(&l.classification)?,
+                l.entry
+            ],
+        )
+        .map_err(backend)?;
+        seqs.push(seq);
+    }
+
+    append_audit_tx(conn, &c.audit)?;
+    Ok(seqs)
+}
+
+/// Revokes every live token of a user, inside the caller's transaction.
+fn revoke_all_tx(conn: &Connection, username: &str) -> Result<(), StorageError> {
+    conn.execute(
+        "UPDATE tokens SET revoked = 1 WHERE username = ?1 AND revoked = 0",
+        [username],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+fn not_found_user(username: &str) -> StorageError {
+    StorageError::NotFound {
+        what: "user",
+        key: username.to_string(),
+    }
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    fn engine(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn add_unit(&self, unit: &Unit) -> Result<(), StorageError> {
+        let unit = unit.clone();
+        self.write(move |conn| {
+            match conn.execute(
+                "INSERT INTO units (code, name) VALUES (?1, ?2)",
+                params![unit.code.0, unit.name],
+            ) {
+                Ok(_) => Ok(()),
+                Err(e) if is_unique_violation(&e) => Err(StorageError::AlreadyExists {
+                    what: "unit",
+                    key: unit.code.0,
+                }),
+                Err(e) => Err(backend(e)),
+            }
+        })
+        .await
+    }
+
+    async fn units(&self) -> Result<Vec<Unit>, StorageError> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT code, name FROM units ORDER BY code")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(Unit {
+                        code: UnitCode(r.get(0)?),
+                        name: r.get(1)?,
+                    })
+                })
+                .map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)
+        })
+        .await
+    }
+
+    async fn add_user(&self, user: &UserRecord) -> Result<(), StorageError> {
+        let user = user.clone();
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let unit_exists: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM units WHERE code = ?1)",
+                    [&user.info.unit.0],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            if !unit_exists {
+                return Err(StorageError::NotFound {
+                    what: "unit",
+                    key: user.info.unit.0,
+                });
+            }
+            let i = &user.info;
+            match tx.execute(
+                &format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                params![
+                    i.username,
+                    i.display_name,
+                    i.unit.0,
+                    enum_text(&i.role)?,
+                    enum_text(&i.clearance)?,
+                    user.password_hash,
+                    user.disabled
+                ],
+            ) {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(StorageError::AlreadyExists {
+                        what: "user",
+                        key: user.info.username,
+                    })
+                }
+                Err(e) => return Err(backend(e)),
+            }
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn user(&self, username: &str) -> Result<Option<UserRecord>, StorageError> {
+        let username = username.to_string();
+        self.read(move |conn| {
+            Ok(query_users(conn, "WHERE username = ?1", Some(&username))?
+                .into_iter()
+                .next())
+        })
+        .await
+    }
+
+    async fn users(&self) -> Result<Vec<UserRecord>, StorageError> {
+        self.read(|conn| query_users(conn, "", None)).await
+    }
+
+    async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StorageError> {
+        let username = username.to_string();
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let n = tx
+                .execute(
+                    "UPDATE users SET disabled = ?2 WHERE username = ?1",
+                    params![username, disabled],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(not_found_user(&username));
+            }
+            if disabled {
+                revoke_all_tx(&tx, &username)?;
+            }
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn set_password_hash(&self, username: &str, hash: &str) -> Result<(), StorageError> {
+        let username = username.to_string();
+        let hash = hash.to_string();
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let n = tx
+                .execute(
+                    "UPDATE users SET password_hash = ?2 WHERE username = ?1",
+                    params![username, hash],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(not_found_user(&username));
+            }
+            revoke_all_tx(&tx, &username)?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn add_token(&self, token: &TokenRecord) -> Result<(), StorageError> {
+        let token = token.clone();
+        // Refuse an expiry that `token_user` could never compare.
+        token_live(&token.expires_at, &token.expires_at)?;
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let user_exists: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)",
+                    [&token.username],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            if !user_exists {
+                return Err(not_found_user(&token.username));
+            }
+            match tx.execute(
+                "INSERT INTO tokens (token_hash, username, expires_at, client)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    token.token_hash,
+                    token.username,
+                    token.expires_at,
+                    token.client
+                ],
+            ) {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(StorageError::AlreadyExists {
+                        what: "token",
+                        key: token.token_hash,
+                    })
+                }
+                Err(e) => return Err(backend(e)),
+            }
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn token_user(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<UserRecord>, StorageError> {
+        let token_hash = token_hash.to_string();
+        let now = now.to_string();
+        self.read(move |conn| {
+            let tx = conn.transaction().map_err(backend)?;
+            let found: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT username, expires_at FROM tokens
+                     WHERE token_hash = ?1 AND revoked = 0",
+                    [&token_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            let Some((username, expires_at)) = found else {
+                return Ok(None);
+            };
+            if !token_live(&expires_at, &now)? {
+                return Ok(None);
+            }
+            let user = query_users(&tx, "WHERE username = ?1", Some(&username))?
+                .into_iter()
+                .next();
+            Ok(user.filter(|u| !u.disabled))
+        })
+        .await
+    }
+
+    async fn revoke_token(&self, token_hash: &str) -> Result<(), StorageError> {
+        let token_hash = token_hash.to_string();
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE tokens SET revoked = 1 WHERE token_hash = ?1",
+                    [&token_hash],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(StorageError::NotFound {
+                    what: "token",
+                    key: token_hash,
+                });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn command(&self, command_id: uuid::Uuid) -> Result<Option<CommandRecord>, StorageError> {
+        self.read(move |conn| {
+            let row = conn
+                .query_row(
+                    "SELECT unit, username, client, kind, payload_hash, outcome, at
+                     FROM commands WHERE command_id = ?1",
+                    [command_id.to_string()],
+                    |r| {
+                        Ok(CommandRecord {
+                            command_id,
+                            unit: UnitCode(r.get(0)?),
+                            username: r.get(1)?,
+                            client: r.get(2)?,
+                            kind: r.get(3)?,
+                            payload_hash: r.get(4)?,
+                            outcome: r.get(5)?,
+                            at: r.get(6)?,
+                        })
+                    },
+                )
+                .optional()
+                .map_err(backend)?;
+            Ok(row)
+        })
+        .await
+    }
+
+    async fn workflow(
+        &self,
+        document_id: DocumentId,
+    ) -> Result<Option<WorkflowRecord>, StorageError> {
+        self.read(move |conn| {
+            let row: Option<(i64, String, String, String)> = conn
+                .query_row(
+                    "SELECT version, owner, classification, state FROM workflows
+                     WHERE document_id = ?1",
+                    [document_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            row.map(|(version, owner, classification, state)| {
+                Ok(WorkflowRecord {
+                    document_id,
+                    version,
+                    owner: UnitCode(owner),
+                    classification: parse_enum(&classification, "classification")?,
+                    state,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn document(
+        &self,
+        document_id: DocumentId,
+    ) -> Result<Option<DocumentRecord>, StorageError> {
+        self.read(move |conn| {
+            let row: Option<(String, String, String, String)> = conn
+                .query_row(
+                    "SELECT owner, classification, content_hash, content FROM documents
+                     WHERE document_id = ?1",
+                    [document_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            row.map(|(owner, classification, content_hash, content)| {
+                Ok(DocumentRecord {
+                    document_id,
+                    owner: UnitCode(owner),
+                    classification: parse_enum(&classification, "classification")?,
+                    content_hash,
+                    content,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn has_access(
+        &self,
+        document_id: DocumentId,
+        unit: &UnitCode,
+    ) -> Result<bool, StorageError> {
+        let unit = unit.0.clone();
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM document_access
+                                WHERE document_id = ?1 AND unit = ?2)",
+                params![document_id.to_string(), unit],
+                |r| r.get(0),
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn blob_visible_to(
+        &self,
+        sha256: &str,
+        unit: &UnitCode,
+        clearance: Classification,
+    ) -> Result<bool, StorageError> {
+        let sha256 = sha256.to_string();
+        let unit = unit.0.clone();
+        let allowed = serde_json::to_string(&super::classifications_up_to(clearance))
+            .map_err(|e| StorageError::Backend(e.to_string()))?;
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM document_blobs b
+                                JOIN document_access a ON a.document_id = b.document_id
+                                JOIN documents d ON d.document_id = b.document_id
+                                WHERE b.sha256 = ?1 AND a.unit = ?2
+                                  AND d.classification IN (SELECT value FROM json_each(?3)))",
+                params![sha256, unit, allowed],
+                |r| r.get(0),
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn commit(&self, commit: &Commit) -> Result<Vec<i64>, StorageError> {
+        let commit = commit.clone();
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            // On error `tx` drops and rolls back: nothing of the command is written.
+            let seqs = commit_tx(&tx, &commit)?;
+            tx.commit().map_err(backend)?;
+            Ok(seqs)
+        })
+        .await
+    }
+
+    async fn log_after(
+        &self,
+        unit: &UnitCode,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<LogRecord>, StorageError> {
+        let unit = unit.clone();
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT seq, command_id, classification, entry FROM log
+                     WHERE unit = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![unit.0, after, limit], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                })
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (seq, command_id, classification, entry) = row.map_err(backend)?;
+                out.push(LogRecord {
+                    unit: unit.clone(),
+                    seq,
+                    command_id: parse_uuid(&command_id, "command id")?,
+                    classification: parse_enum(&classification, "classification")?,
+                    entry,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn append_audit(&self, draft: &AuditDraft) -> Result<AuditRecord, StorageError> {
+        let draft = draft.clone();
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let record = append_audit_tx(&tx, &draft)?;
+            tx.commit().map_err(backend)?;
+            Ok(record)
+        })
+        .await
+    }
+
+    async fn audit_after(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StorageError> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT seq, at, username, unit, client, action, detail, prev_hash, hash
+                     FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![after_seq, limit], |r| {
+                    Ok(AuditRecord {
+                        seq: r.get(0)?,
+                        at: r.get(1)?,
+                        username: r.get(2)?,
+                        unit: UnitCode(r.get(3)?),
+                        client: r.get(4)?,
+                        action: r.get(5)?,
+                        detail: r.get(6)?,
+                        prev_hash: r.get(7)?,
+                        hash: r.get(8)?,
+                    })
+                })
+                .map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)
+        })
+        .await
+    }
+}

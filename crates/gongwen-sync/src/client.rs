@@ -1,0 +1,511 @@
+//! [`Client`]: the exchange server's HTTP API, one method per endpoint.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use gongwen_core::exchange::{
+    ChangesPage, Command, Directory, ErrorBody, LoginRequest, LoginResponse, PushRequest,
+    PushResponse, UserInfo,
+};
+use reqwest::{header, RequestBuilder, Response, StatusCode};
+use sha2::{Digest, Sha256};
+
+use crate::SyncError;
+
+/// Bytes per `PATCH` of an upload: bounded requests, so a dropped connection costs at
+/// most this much again, and a 200 MB file is never held in memory (each request
+/// streams its part from the file).
+const UPLOAD_CHUNK: u64 = 8 * 1024 * 1024;
+/// A request that is not an attachment transfer must finish within this.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One exchange server, as seen by this installation. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    server: String,
+    client_id: String,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("server", &self.server)
+            .field("client_id", &self.client_id)
+            .finish()
+    }
+}
+
+/// What an upload did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadReport {
+    /// The server had the whole file already.
+    pub already_there: bool,
+    /// Where this upload started (bytes the server held from an earlier try).
+    pub resumed_from: u64,
+    /// Bytes sent now.
+    pub sent: u64,
+}
+
+fn network(server: &str, what: &'static str, e: reqwest::Error) -> SyncError {
+    // The source chain says why (connection refused, reset, timed out …).
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        reason.push_str(": ");
+        reason.push_str(&s.to_string());
+        source = s.source();
+    }
+    SyncError::Network {
+        server: server.to_string(),
+        what,
+        reason,
+    }
+}
+
+impl Client {
+    /// A client of the server at `server_url` (`https://…`; plain `http://` only to a
+    /// loopback address, for development and tests). `client_id` is this
+    /// installation's id ([`gongwen_store::Store::client_id`]), sent with every request.
+    pub fn new(server_url: &str, client_id: &str) -> Result<Client, SyncError> {
+        let server = gongwen_store::exchange::normalize_server(server_url);
+        let invalid = |reason: &str| SyncError::InvalidServer {
+            url: server_url.to_string(),
+            reason: reason.to_string(),
+        };
+        let url = url::Url::parse(&server).map_err(|e| invalid(&e.to_string()))?;
+        match url.scheme() {
+            "https" => {}
+            "http" => {
+                let loopback = match url.host() {
+                    Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                    Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                    Some(url::Host::Domain(d)) => d == "localhost",
+                    None => false,
+                };
+                if !loopback {
+                    return Err(invalid(
+                        "plain http is allowed only to this computer (127.0.0.1); use https",
+                    ));
+                }
+            }
+            other => return Err(invalid(&format!("unsupported scheme `{other}`"))),
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid("the address must not have a query or fragment"));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("gongwen-desk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| invalid(&e.to_string()))?;
+        Ok(Client {
+            http,
+            server,
+            client_id: client_id.to_string(),
+        })
+    }
+
+    /// The server's base URL as normalized (no trailing `/`).
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.server))
+            .header("X-Gongwen-Client", &self.client_id);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req
+    }
+
+    async fn send(&self, what: &'static str, req: RequestBuilder) -> Result<Response, SyncError> {
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| network(&self.server, what, e))?;
+        check(what, resp).await
+    }
+
+    async fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &'static str,
+        req: RequestBuilder,
+    ) -> Result<T, SyncError> {
+        let resp = self.send(what, req.timeout(CALL_TIMEOUT)).await?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| network(&self.server, what, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol {
+            what,
+            reason: e.to_string(),
+        })
+    }
+
+    /// `POST /v1/login`. The token in the answer belongs in the keyring
+    /// ([`crate::credentials`]), nowhere else.
+    pub async fn login(&self, username: &str, password: &str) -> Result<LoginResponse, SyncError> {
+        let body = LoginRequest {
+            username: username.to_string(),
+            password: password.to_string(),
+        };
+        self.json(
+            "login",
+            self.request(reqwest::Method::POST, "/v1/login", None)
+                .json(&body),
+        )
+        .await
+    }
+
+    /// `POST /v1/logout`: the token stops working at once.
+    pub async fn logout(&self, token: &str) -> Result<(), SyncError> {
+        self.send(
+            "logout",
+            self.request(reqwest::Method::POST, "/v1/logout", Some(token))
+                .timeout(CALL_TIMEOUT),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// `GET /v1/me`: who the token belongs to.
+    pub async fn me(&self, token: &str) -> Result<UserInfo, SyncError> {
+        self.json(
+            "me",
+            self.request(reqwest::Method::GET, "/v1/me", Some(token)),
+        )
+        .await
+    }
+
+    /// `GET /v1/directory`: units and users.
+    pub async fn directory(&self, token: &str) -> Result<Directory, SyncError> {
+        self.json(
+            "directory",
+            self.request(reqwest::Method::GET, "/v1/directory", Some(token)),
+        )
+        .await
+    }
+
+    /// `POST /v1/commands`: one outcome per command, in the order sent.
+    pub async fn push(&self, token: &str, commands: &[Command]) -> Result<PushResponse, SyncError> {
+        let body = PushRequest {
+            commands: commands.to_vec(),
+        };
+        let resp: PushResponse = self
+            .json(
+                "push",
+                self.request(reqwest::Method::POST, "/v1/commands", Some(token))
+                    .json(&body),
+            )
+            .await?;
+        if resp.outcomes.len() != commands.len() {
+            return Err(SyncError::Protocol {
+                what: "push",
+                reason: format!(
+                    "{} outcomes for {} commands",
+                    resp.outcomes.len(),
+                    commands.len()
+                ),
+            });
+        }
+        Ok(resp)
+    }
+
+    /// `GET /v1/changes?after=N&limit=M`.
+    pub async fn pull(
+        &self,
+        token: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<ChangesPage, SyncError> {
+        self.json(
+            "pull",
+            self.request(reqwest::Method::GET, "/v1/changes", Some(token))
+                .query(&[("after", after), ("limit", u64::from(limit))]),
+        )
+        .await
+    }
+
+    /// `HEAD /v1/blobs/{sha}`: `None` when the server has the whole file, else how many
+    /// bytes of it it holds.
+    pub async fn blob_offset(&self, token: &str, sha256: &str) -> Result<Option<u64>, SyncError> {
+        let what = "attachment status";
+        let resp = self
+            .request(
+                reqwest::Method::HEAD,
+                &format!("/v1/blobs/{sha256}"),
+                Some(token),
+            )
+            .timeout(CALL_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| network(&self.server, what, e))?;
+        match resp.status() {
+            s if s.is_success() => Ok(None),
+            StatusCode::NOT_FOUND => Ok(Some(upload_offset(&resp).unwrap_or(0))),
+            _ => check(what, resp).await.map(|_| None),
+        }
+    }
+
+    /// Uploads the file at `path` as attachment `sha256`, resuming from what the server
+    /// holds. The local file is hashed first: a file that does not match its name is
+    /// not sent. The bytes are streamed from the file in chunks of at most 8 MiB.
+    pub async fn upload_blob(
+        &self,
+        token: &str,
+        sha256: &str,
+        path: &Path,
+    ) -> Result<UploadReport, SyncError> {
+        let what = "attachment upload";
+        let (local_sha, length) = hash_file(path).await?;
+        if !local_sha.eq_ignore_ascii_case(sha256) {
+            return Err(SyncError::Attachment {
+                sha256: sha256.to_string(),
+                reason: format!(
+                    "the local file {} has SHA-256 {local_sha}: it was changed or damaged; add the attachment again",
+                    path.display()
+                ),
+            });
+        }
+        let Some(mut offset) = self.blob_offset(token, sha256).await? else {
+            return Ok(UploadReport {
+                already_there: true,
+                resumed_from: length,
+                sent: 0,
+            });
+        };
+        let resumed_from = offset;
+        let mut sent = 0u64;
+        let mut conflicts = 0;
+        loop {
+            if offset > length {
+                return Err(SyncError::Protocol {
+                    what,
+                    reason: format!("server holds {offset} bytes of a {length}-byte file"),
+                });
+            }
+            let chunk = (length - offset).min(UPLOAD_CHUNK);
+            let mut file = tokio::fs::File::open(path)
+                .await
+                .map_err(|source| SyncError::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+            use tokio::io::{AsyncReadExt, AsyncSeekExt};
+            file.seek(SeekFrom::Start(offset))
+                .await
+                .map_err(|source| SyncError::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+            let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
+                file.take(chunk),
+                64 * 1024,
+            ));
+            let resp = self
+                .request(
+                    reqwest::Method::PATCH,
+                    &format!("/v1/blobs/{sha256}"),
+                    Some(token),
+                )
+                .header("Upload-Offset", offset)
+                .header("Upload-Length", length)
+                .header(header::CONTENT_TYPE, "application/offset+octet-stream")
+                .header(header::CONTENT_LENGTH, chunk)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| network(&self.server, what, e))?;
+            match resp.status() {
+                StatusCode::CONFLICT if conflicts < 3 => {
+                    // Another upload moved on, or our last chunk landed without its
+                    // answer: continue from where the server is.
+                    conflicts += 1;
+                    offset = match upload_offset(&resp) {
+                        Some(o) => o,
+                        None => match self.blob_offset(token, sha256).await? {
+                            Some(o) => o,
+                            None => break,
+                        },
+                    };
+                    continue;
+                }
+                StatusCode::UNPROCESSABLE_ENTITY => {
+                    let e = check(what, resp).await.err();
+                    return Err(SyncError::Attachment {
+                        sha256: sha256.to_string(),
+                        reason: format!(
+                            "the server's copy did not match its hash and was discarded{}",
+                            e.map(|e| format!(" ({e})")).unwrap_or_default()
+                        ),
+                    });
+                }
+                _ => {}
+            }
+            let resp = check(what, resp).await?;
+            sent += chunk;
+            offset = upload_offset(&resp).unwrap_or(offset + chunk);
+            if offset >= length {
+                break;
+            }
+        }
+        Ok(UploadReport {
+            already_there: false,
+            resumed_from,
+            sent,
+        })
+    }
+
+    /// Downloads attachment `sha256` into a temporary file in `dir`, hashing while
+    /// writing; returns the file only if its SHA-256 matches (else nothing is kept).
+    pub async fn download_blob(
+        &self,
+        token: &str,
+        sha256: &str,
+        dir: &Path,
+    ) -> Result<tempfile::NamedTempFile, SyncError> {
+        let what = "attachment download";
+        let resp = self
+            .send(
+                what,
+                self.request(
+                    reqwest::Method::GET,
+                    &format!("/v1/blobs/{sha256}"),
+                    Some(token),
+                ),
+            )
+            .await?;
+        let io_err = |source| SyncError::Io {
+            path: dir.display().to_string(),
+            source,
+        };
+        let mut temp = tempfile::Builder::new()
+            .prefix(".download-")
+            .tempfile_in(dir)
+            .map_err(io_err)?;
+        let mut hasher = Sha256::new();
+        let mut stream = resp.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| network(&self.server, what, e))?;
+            hasher.update(&chunk);
+            temp.write_all(&chunk).map_err(io_err)?;
+        }
+        temp.flush().map_err(io_err)?;
+        let got = hex(&hasher.finalize());
+        if !got.eq_ignore_ascii_case(sha256) {
+            return Err(SyncError::Attachment {
+                sha256: sha256.to_string(),
+                reason: format!("the downloaded bytes have SHA-256 {got}; discarded"),
+            });
+        }
+        Ok(temp)
+    }
+
+    /// `GET /v1/blobs/{sha}` into a file of the caller's choosing (hash-checked).
+    pub async fn download_blob_to(
+        &self,
+        token: &str,
+        sha256: &str,
+        target: &Path,
+    ) -> Result<PathBuf, SyncError> {
+        let dir = target.parent().unwrap_or(Path::new("."));
+        let temp = self.download_blob(token, sha256, dir).await?;
+        temp.persist(target).map_err(|e| SyncError::Io {
+            path: target.display().to_string(),
+            source: e.error,
+        })?;
+        Ok(target.to_path_buf())
+    }
+}
+
+fn upload_offset(resp: &Response) -> Option<u64> {
+    resp.headers()
+        .get("Upload-Offset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Turns a non-success answer into the error that says what the server said.
+async fn check(what: &'static str, resp: Response) -> Result<Response, SyncError> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let text = resp.text().await.unwrap_or_default();
+    let body: Option<ErrorBody> = serde_json::from_str(&text).ok();
+    let (code, message, message_zh) = match body {
+        Some(b) => (b.code, b.message, b.message_zh),
+        None => (
+            String::new(),
+            if text.trim().is_empty() {
+                status.canonical_reason().unwrap_or("").to_string()
+            } else {
+                text.chars().take(300).collect()
+            },
+            String::new(),
+        ),
+    };
+    Err(if status == StatusCode::UNAUTHORIZED {
+        SyncError::Unauthorized { message }
+    } else if status.is_client_error() {
+        SyncError::Refused {
+            what,
+            status: status.as_u16(),
+            message_zh: if message_zh.is_empty() {
+                format!("交换服务器拒绝了请求：{message}")
+            } else {
+                message_zh
+            },
+            code,
+            message,
+        }
+    } else {
+        SyncError::Server {
+            what,
+            status: status.as_u16(),
+            message,
+        }
+    })
+}
+
+/// SHA-256 and length of a file, read in a blocking thread (a 200 MB file takes a
+/// while and must not stall the runtime).
+async fn hash_file(path: &Path) -> Result<(String, u64), SyncError> {
+    let owned = path.to_path_buf();
+    let result = tokio::task::spawn_blocking(move || -> std::io::Result<(String, u64)> {
+        let mut file = std::fs::File::open(&owned)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut len = 0u64;
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            len += n as u64;
+        }
+        file.seek(SeekFrom::Start(0))?;
+        Ok((hex(&hasher.finalize()), len))
+    })
+    .await
+    .map_err(|e| SyncError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    result.map_err(|source| SyncError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

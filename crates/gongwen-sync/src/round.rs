@@ -1,0 +1,251 @@
+//! One sync round ([`sync_once`]) and login.
+
+use std::sync::{Mutex, MutexGuard};
+
+use gongwen_core::exchange::{CommandBody, CommandResult, LoginResponse};
+use gongwen_store::{Account, Store};
+use serde::Serialize;
+
+use crate::{Client, SyncError};
+
+/// Commands per push request.
+const PUSH_BATCH: usize = 50;
+/// Changes per pull request.
+const PULL_LIMIT: u32 = 500;
+
+/// What one sync round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    /// Commands sent (a re-send counts again).
+    pub pushed: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    /// Changes applied.
+    pub pulled: usize,
+    /// Documents that arrived that this store did not have.
+    pub new_documents: usize,
+    /// The stored cursor after the round.
+    pub cursor: u64,
+    pub uploaded: usize,
+    pub downloaded: usize,
+    /// Problems that did not stop the round (English).
+    pub warnings: Vec<String>,
+}
+
+fn lock(store: &Mutex<Store>) -> Result<MutexGuard<'_, Store>, SyncError> {
+    store.lock().map_err(|_| SyncError::StoreLock)
+}
+
+/// Logs in and remembers the account in the store (not the token: the caller puts
+/// `LoginResponse::token` in the keyring with [`crate::credentials::save_token`]).
+pub async fn login(
+    client: &Client,
+    store: &Mutex<Store>,
+    username: &str,
+    password: &str,
+) -> Result<LoginResponse, SyncError> {
+    let resp = client.login(username, password).await?;
+    let account = Account::new(client.server(), resp.user.clone());
+    lock(store)?.set_account(Some(&account))?;
+    Ok(resp)
+}
+
+/// One sync round for the account saved in the store (see [`login`]), which must be
+/// on `client`'s server:
+/// 1. refresh the cached directory (best effort);
+/// 2. upload the attachment files of pending dispatches (resuming), then push pending
+///    commands in order, in batches, recording each outcome (commands queued while
+///    this runs are pushed too);
+/// 3. pull the change log until `has_more` is false, applying each page with its
+///    cursor in one transaction;
+/// 4. download the attachment files of documents that arrived (hash-checked).
+///
+/// The store is locked only between network calls. The outcome is recorded in the
+/// store's sync state (last sync time or last error); the cursor is never reset.
+pub async fn sync_once(
+    client: &Client,
+    token: &str,
+    store: &Mutex<Store>,
+) -> Result<SyncReport, SyncError> {
+    let account = lock(store)?.account()?.ok_or(SyncError::NotLoggedIn)?;
+    if account.server != client.server() {
+        return Err(SyncError::AccountMismatch {
+            store: account.server,
+            client: client.server().to_string(),
+        });
+    }
+    let result = round(client, token, store, &account).await;
+    let error = result.as_ref().err().map(|e| e.to_string());
+    lock(store)?.record_sync(&account, error.as_deref().map_or(Ok(()), Err))?;
+    result
+}
+
+async fn round(
+    client: &Client,
+    token: &str,
+    store: &Mutex<Store>,
+    account: &Account,
+) -> Result<SyncReport, SyncError> {
+    let mut report = SyncReport::default();
+
+    match client.directory(token).await {
+        Ok(directory) => lock(store)?.set_directory(&directory)?,
+        Err(e) if e.is_auth() || e.is_offline() => return Err(e),
+        Err(e) => report
+            .warnings
+            .push(format!("directory not refreshed: {e}")),
+    }
+
+    push(client, token, store, &mut report).await?;
+    pull(client, token, store, account, &mut report).await?;
+    download(client, token, store, &mut report).await?;
+    Ok(report)
+}
+
+async fn push(
+    client: &Client,
+    token: &str,
+    store: &Mutex<Store>,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let mut uploaded = std::collections::HashSet::new();
+    loop {
+        let batch = lock(store)?.pending_commands(PUSH_BATCH)?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        // Files first: the server rejects a dispatch whose files it lacks, and that
+        // refusal would be final.
+        for entry in &batch {
+            let CommandBody::Dispatch { document, .. } = &entry.command.body else {
+                continue;
+            };
+            for a in &document.attachments {
+                let Some(sha) = &a.sha256 else { continue };
+                if !uploaded.insert(sha.clone()) {
+                    continue;
+                }
+                let path = lock(store)?.attachment_path(sha);
+                let path = match path {
+                    Ok(p) => p,
+                    Err(e) => {
+                        // The server will refuse the dispatch (missing_attachment) and
+                        // the user sees why; nothing to retry.
+                        report
+                            .warnings
+                            .push(format!("attachment {sha} not uploaded: {e}"));
+                        continue;
+                    }
+                };
+                match client.upload_blob(token, sha, &path).await {
+                    Ok(r) => {
+                        if !r.already_there {
+                            report.uploaded += 1;
+                        }
+                    }
+                    Err(e @ SyncError::Attachment { .. }) => {
+                        report.warnings.push(e.to_string());
+                    }
+                    Err(e) => {
+                        let ids: Vec<_> = batch.iter().map(|e| e.command.id).collect();
+                        lock(store)?.record_attempt_error(&ids, &e.to_string())?;
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        let commands: Vec<_> = batch.iter().map(|e| e.command.clone()).collect();
+        let response = match client.push(token, &commands).await {
+            Ok(r) => r,
+            Err(e) => {
+                let ids: Vec<_> = commands.iter().map(|c| c.id).collect();
+                lock(store)?.record_attempt_error(&ids, &e.to_string())?;
+                return Err(e);
+            }
+        };
+        report.pushed += commands.len();
+        {
+            let mut s = lock(store)?;
+            for (command, outcome) in commands.iter().zip(&response.outcomes) {
+                if outcome.command_id != command.id {
+                    return Err(SyncError::Protocol {
+                        what: "push",
+                        reason: format!(
+                            "outcome for {} where {} was sent",
+                            outcome.command_id, command.id
+                        ),
+                    });
+                }
+                match &outcome.result {
+                    CommandResult::Accepted => report.accepted += 1,
+                    CommandResult::Rejected { rejection } => {
+                        report.rejected += 1;
+                        tracing::info!(
+                            "command {} ({}) refused: {}",
+                            command.id,
+                            command.body.kind(),
+                            rejection.message_en
+                        );
+                    }
+                }
+                // False when another process on this store recorded it first; either
+                // way the command is no longer pending, so this loop always advances.
+                s.record_outcome(outcome)?;
+            }
+        }
+    }
+}
+
+async fn pull(
+    client: &Client,
+    token: &str,
+    store: &Mutex<Store>,
+    account: &Account,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    loop {
+        let cursor = lock(store)?.cursor(account)?;
+        let page = client.pull(token, cursor, PULL_LIMIT).await?;
+        let applied = lock(store)?.apply_changes(account, &page)?;
+        report.pulled += applied.changes;
+        report.new_documents += applied.new_documents;
+        report.cursor = applied.cursor;
+        if !page.has_more {
+            return Ok(());
+        }
+        if applied.cursor <= cursor {
+            return Err(SyncError::Protocol {
+                what: "pull",
+                reason: format!("has_more with a cursor that did not advance ({cursor})"),
+            });
+        }
+    }
+}
+
+async fn download(
+    client: &Client,
+    token: &str,
+    store: &Mutex<Store>,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let (wanted, dir) = {
+        let s = lock(store)?;
+        (s.wanted_attachments()?, s.attachments_dir())
+    };
+    for w in wanted {
+        match client.download_blob(token, &w.sha256, &dir).await {
+            Ok(file) => {
+                lock(store)?.adopt_attachment(&w.sha256, file)?;
+                report.downloaded += 1;
+            }
+            Err(e) if e.is_auth() || e.is_offline() => return Err(e),
+            Err(e) => {
+                report
+                    .warnings
+                    .push(format!("attachment {} not downloaded: {e}", w.sha256));
+                lock(store)?.record_download_error(&w.sha256, &e.to_string())?;
+            }
+        }
+    }
+    Ok(())
+}
