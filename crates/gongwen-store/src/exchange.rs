@@ -440,7 +440,22 @@ impl Store {
     /// Every pending and rejected command, oldest first (accepted ones are history and
     /// are left out).
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
-        self.outbox_where("state != 'accepted'", &[], None)
+        self.outbox_where("state != 'accepted' AND dismissed_at IS NULL", &[], None)
+    }
+
+    /// Removes a refused command from the queue the user sees (移除), once they have
+    /// read the reason. The row stays as the record of what was asked and answered;
+    /// only refusals can be removed: a pending command is still the user's work.
+    /// Returns false when the command is not a refusal still shown.
+    pub fn dismiss_rejected(&mut self, id: CommandId) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE outbox SET dismissed_at = ?2
+                 WHERE command_id = ?1 AND state = 'rejected' AND dismissed_at IS NULL",
+            )?
+            .execute(params![id.to_string(), rfc3339(&now())])?;
+        Ok(n > 0)
     }
 
     /// Pending commands in the order they were queued, at most `limit`: what a push
@@ -589,7 +604,9 @@ impl Store {
         let count = |s: &str| -> Result<u64, StoreError> {
             let n: i64 = self
                 .conn
-                .prepare_cached("SELECT count(*) FROM outbox WHERE state = ?1")?
+                .prepare_cached(
+                    "SELECT count(*) FROM outbox WHERE state = ?1 AND dismissed_at IS NULL",
+                )?
                 .query_row([s], |r| r.get(0))?;
             Ok(u64::try_from(n).unwrap_or(0))
         };

@@ -141,7 +141,8 @@ CREATE TABLE outbox (
     decided_at      TEXT,
     attempts        INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT,
-    last_attempt_at TEXT
+    last_attempt_at TEXT,
+    dismissed_at    TEXT               -- a refusal the user has read and removed from the queue
 );
 CREATE INDEX outbox_by_state ON outbox(state, seq);
 CREATE INDEX outbox_by_document ON outbox(document_id, seq);

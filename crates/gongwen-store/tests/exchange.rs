@@ -122,6 +122,18 @@ fn a_queued_dispatch_is_pending_until_answered_and_a_refusal_keeps_the_draft() {
     assert_eq!(after.status, DocStatus::SignedOff);
     assert_eq!(after.version, 1);
 
+    // Once read, the refusal can be removed from the queue; the record stays.
+    assert!(!store
+        .dismiss_rejected(CommandId(uuid::Uuid::new_v4()))
+        .unwrap());
+    assert!(store.dismiss_rejected(id).unwrap());
+    assert!(!store.dismiss_rejected(id).unwrap(), "only once");
+    assert!(store.outbox().unwrap().is_empty());
+    assert_eq!(
+        store.outbox_entry(id).unwrap().unwrap().state,
+        OutboxState::Rejected
+    );
+
     // After a refusal the user may try again.
     let second = store
         .queue_dispatch(stored.id, vec!["sz-tjj".into()], vec!["yq-gov".into()])
