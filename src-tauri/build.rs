@@ -17,6 +17,18 @@ fn main() {
         "default_direction",
         "templates",
         "export_pdf",
+        "sync_status",
+        "login",
+        "logout",
+        "sync_now",
+        "sync_queue",
+        "remove_command",
+        "directory",
+        "dispatch",
+        "document_exchange",
+        "inbox",
+        "acknowledge",
+        "return_document",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

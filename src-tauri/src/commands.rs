@@ -1,7 +1,7 @@
 //! The commands the UI calls. Each one checks its input, calls a crate, and turns
 //! failures into a Chinese message for the window (logging the English one).
 
-use std::sync::MutexGuard;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use gongwen_core::vocabulary::Vocabulary;
 use gongwen_core::{Direction, DocKind, DocStatus, Document, DocumentId, Paragraph, Problem};
@@ -31,12 +31,12 @@ pub struct SaveResult {
     pub problems: Vec<Problem>,
 }
 
-type Answer<T> = Result<T, String>;
+pub(crate) type Answer<T> = Result<T, String>;
 
 /// Search results beyond this are not useful in a drop-down.
 const MAX_SEARCH_LIMIT: u32 = 100;
 
-fn lock<'a>(state: &'a State<'_, AppState>) -> MutexGuard<'a, Result<Store, String>> {
+fn lock<'a>(state: &'a AppState) -> MutexGuard<'a, Result<Arc<Mutex<Store>>, String>> {
     // A panic while holding the lock cannot leave the SQLite connection half-written
     // (transactions roll back), so a poisoned lock is still safe to use.
     state
@@ -45,22 +45,30 @@ fn lock<'a>(state: &'a State<'_, AppState>) -> MutexGuard<'a, Result<Store, Stri
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The open store, shared with the sync loop; or why it could not be opened.
+pub(crate) fn shared_store(state: &AppState) -> Answer<Arc<Mutex<Store>>> {
+    lock(state).as_ref().map(Arc::clone).map_err(Clone::clone)
+}
+
 /// Runs `f` on the open store; a failure becomes the Chinese message (and an English
 /// log line naming `what`), and a store that could not be opened gives its reason.
-fn with_store<T>(
-    state: &State<'_, AppState>,
+pub(crate) fn with_store<T>(
+    state: &AppState,
     what: &str,
     f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
 ) -> Answer<T> {
-    let mut guard = lock(state);
-    let store = guard.as_mut().map_err(|reason| reason.clone())?;
-    f(store).map_err(|e| {
+    let shared = shared_store(state)?;
+    // The sync loop holds this lock only between its network calls, never across one.
+    let mut store = shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    f(&mut store).map_err(|e| {
         tracing::warn!(error = %e, "{what} failed");
         e.message_zh()
     })
 }
 
-fn parse_id(id: &str) -> Answer<DocumentId> {
+pub(crate) fn parse_id(id: &str) -> Answer<DocumentId> {
     id.parse().map_err(|e| {
         tracing::warn!(id, error = %e, "the UI sent a malformed document id");
         format!("公文编号“{id}”无效。")
@@ -82,11 +90,19 @@ pub fn startup_error(state: State<'_, AppState>) -> Option<String> {
 /// aside by then, so this starts an empty one); returns the new error, if any.
 #[tauri::command]
 pub fn reopen_store(state: State<'_, AppState>) -> Option<String> {
-    let mut guard = lock(&state);
-    if guard.is_err() {
-        *guard = crate::open_store();
+    let reopened = {
+        let mut guard = lock(&state);
+        if guard.is_err() {
+            *guard = crate::open_store().map(|s| Arc::new(Mutex::new(s)));
+            guard.is_ok()
+        } else {
+            false
+        }
+    };
+    if reopened {
+        crate::session::announce(&state);
     }
-    guard.as_ref().err().cloned()
+    lock(&state).as_ref().err().cloned()
 }
 
 #[tauri::command]

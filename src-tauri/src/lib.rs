@@ -1,18 +1,23 @@
 //! 公文桌 (Gongwen Desk): the Tauri 2 shell.
 //!
 //! Owns the window, the data folder and the `#[tauri::command]`s the UI calls. Each
-//! command only checks its input and calls gongwen-core or gongwen-store; errors reach
-//! the UI as Chinese sentences and the log in English.
+//! command only checks its input and calls gongwen-core, gongwen-store or gongwen-sync;
+//! errors reach the UI as Chinese sentences and the log in English. While the window is
+//! open and a clerk is logged in, gongwen-sync's background loop talks to the exchange
+//! (`session`); the login token lives in the OS keyring or, without one, in memory.
 //! Architecture invariant: no domain rules and no SQL here, and nothing the UI sends
 //! can panic the app.
 
 mod commands;
+mod exchange;
+mod exchange_types;
 mod preview;
+mod session;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use gongwen_store::Store;
 
@@ -24,14 +29,19 @@ pub const BENCH_READY_ENV: &str = "GONGWEN_BENCH_READY_FILE";
 /// memory floor of a bare Tauri window.
 pub const BENCH_EMPTY_WINDOW_ENV: &str = "GONGWEN_BENCH_EMPTY_WINDOW";
 
-/// What every command shares: the store, or why it could not be opened.
+/// What every command shares: the store (shared with the sync loop), or why it could
+/// not be opened.
 pub struct AppState {
-    store: Mutex<Result<Store, String>>,
+    store: Mutex<Result<Arc<Mutex<Store>>, String>>,
     started: Instant,
     /// Set once the UI has reported its first list (see `commands::app_ready`).
     ready: AtomicBool,
     /// Fonts for 预览/导出PDF, found on first use; shared with the rendering threads.
     typesetter: Arc<preview::Typesetter>,
+    /// Login token (memory copy) and the sync loop.
+    session: Mutex<session::Session>,
+    /// For pushing events to the window from outside a command.
+    app: OnceLock<tauri::AppHandle>,
 }
 
 /// `GONGWEN_DATA_DIR` if set, else the platform data folder + `gongwen-desk`
@@ -150,10 +160,12 @@ pub fn run() {
     }
 
     let state = AppState {
-        store: Mutex::new(open_store()),
+        store: Mutex::new(open_store().map(|s| Arc::new(Mutex::new(s)))),
         started,
         ready: AtomicBool::new(false),
         typesetter: Arc::default(),
+        session: Mutex::default(),
+        app: OnceLock::new(),
     };
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
@@ -164,6 +176,9 @@ pub fn run() {
             if let Some(window) = app.get_webview_window("main") {
                 preview::print_true_size(&window);
             }
+            let _ = app.state::<AppState>().app.set(app.handle().clone());
+            // Logged in last time and the keyring has the token: sync without asking.
+            session::resume(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -182,6 +197,18 @@ pub fn run() {
             preview::render_preview,
             preview::templates,
             preview::export_pdf,
+            session::sync_status,
+            session::login,
+            session::logout,
+            session::sync_now,
+            exchange::sync_queue,
+            exchange::remove_command,
+            exchange::directory,
+            exchange::dispatch,
+            exchange::document_exchange,
+            exchange::inbox,
+            exchange::acknowledge,
+            exchange::return_document,
         ])
         .build(tauri::generate_context!());
     match result {
@@ -200,15 +227,27 @@ pub fn run() {
 
 /// The event loop ends with `process::exit`, which runs no destructors: close the store
 /// here, so SQLite checkpoints its WAL and the store records a clean close (otherwise
-/// every start would run the full corruption check).
+/// every start would run the full corruption check). The sync loop is stopped first;
+/// it shares the store, so the store closes once the loop's task has let go of it.
 fn close_store(app: &tauri::AppHandle) {
     use tauri::Manager;
     let state = app.state::<AppState>();
+    session::stop(&state);
     let closed = match state.store.lock() {
         Ok(mut store) => std::mem::replace(&mut *store, Err("公文桌已关闭".into())),
         Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), Err("公文桌已关闭".into())),
     };
-    drop(closed);
+    if let Ok(shared) = closed {
+        // The stopped task drops its handle on a runtime thread, at its next await.
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Arc::strong_count(&shared) > 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if Arc::strong_count(&shared) > 1 {
+            tracing::warn!("the sync loop still holds the store; it was not closed cleanly");
+        }
+        drop(shared);
+    }
     tracing::info!("store closed");
 }
 

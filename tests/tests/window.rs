@@ -1,9 +1,12 @@
 //! The real 公文桌 window, driven the way a clerk uses it: through tauri-driver and
 //! WebKitWebDriver, finding elements by their visible Chinese labels, never by CSS class.
 //!
-//! Needs a display and a D-Bus session; the xtask runs exactly:
-//! `GONGWEN_APP_BIN=$CARGO_TARGET_DIR/debug/gongwen-desk dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p gongwen-e2e -- --test-threads=1`
-//! after `npm ci && npm run build` in ui/ and `cargo build -p gongwen-desk`.
+//! Needs a display and a D-Bus session with an unlocked keyring (the app keeps its
+//! exchange token there); `cargo xtask test` runs, after `npm ci && npm run build` in
+//! ui/ and `cargo build -p gongwen-desk -p gongwen-cli -p gongwen-exchange`:
+//! `dbus-run-session -- sh -c 'echo pw | gnome-keyring-daemon --unlock --components=secrets; exec "$@"' _ xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p gongwen-e2e -- --test-threads=1`
+//! with `GONGWEN_APP_BIN`, `GONGWEN_CLI_BIN` and `GONGWEN_EXCHANGE_BIN` pointing at the
+//! three binaries in `$CARGO_TARGET_DIR/debug`.
 //! tauri-driver comes from `cargo install --locked tauri-driver`; its output (and the
 //! app's log) goes to `tests/output/tauri-driver-*.log`.
 
@@ -66,6 +69,11 @@ struct Driver {
 
 impl Driver {
     fn start(data_dir: &Path, log_name: &str) -> Driver {
+        Driver::start_with(data_dir, log_name, &[])
+    }
+
+    /// As `start`, with more environment for the app (e.g. `GONGWEN_SERVER`).
+    fn start_with(data_dir: &Path, log_name: &str, env: &[(&str, &str)]) -> Driver {
         // Orphaned WebKit processes are re-parented to us instead of PID 1 (which does not
         // reap in a container), so Drop can reap them.
         // SAFETY: prctl with PR_SET_CHILD_SUBREAPER only sets a flag on this process.
@@ -74,8 +82,9 @@ impl Driver {
         }
         let log = fs::File::create(output_dir().join(log_name)).expect("create driver log");
         let child = Command::new(tauri_driver_binary())
-            // The app inherits this through WebKitWebDriver.
+            // The app inherits these through WebKitWebDriver.
             .env("GONGWEN_DATA_DIR", data_dir)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .process_group(0)
             .stdin(Stdio::null())
@@ -141,11 +150,21 @@ impl Drop for Driver {
 }
 
 async fn find(c: &Client, xpath: &str) -> Element {
-    c.wait()
+    match c
+        .wait()
         .at_most(WAIT)
         .for_element(Locator::XPath(xpath))
         .await
-        .unwrap_or_else(|e| panic!("nothing on screen matches {xpath}: {e}"))
+    {
+        Ok(element) => element,
+        Err(e) => {
+            // What the window showed instead, for the person reading the failure.
+            if let Ok(png) = c.screenshot().await {
+                let _ = fs::write(output_dir().join("not-found.png"), png);
+            }
+            panic!("nothing on screen matches {xpath}: {e} (screen: tests/output/not-found.png)")
+        }
+    }
 }
 
 /// Waits until nothing matches (an error message went away).
@@ -202,7 +221,19 @@ async fn value_of(c: &Client, xpath: &str) -> String {
 }
 
 async fn text_of(c: &Client, xpath: &str) -> String {
-    find(c, xpath).await.text().await.expect("read text")
+    // Parts that follow the sync loop (the status bar) are re-rendered as its state
+    // changes: an element found a moment ago may be replaced before it is read.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match find(c, xpath).await.text().await {
+            Ok(text) => return text,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("cannot read the text of {xpath}: {e}"),
+        }
+    }
 }
 
 async fn click(c: &Client, xpath: &str) {
@@ -816,5 +847,608 @@ async fn the_preview_shows_the_typeset_pages_and_follows_typing() {
         kept.contains("平行文"),
         "a hand-set direction was replaced: {kept:?}"
     );
+    c.close().await.expect("end the session");
+}
+
+// --- The exchange: dispatch in the window, receipt through the CLI of another unit. ---
+
+/// A binary built beside the app (`cargo xtask test` names each in the environment).
+fn sibling_binary(env: &str, name: &str) -> PathBuf {
+    let path = std::env::var_os(env)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| app_binary().with_file_name(name));
+    assert!(
+        path.is_file(),
+        "{} does not exist; run `cargo build -p gongwen-cli -p gongwen-exchange` (or set {env})",
+        path.display()
+    );
+    path
+}
+
+/// A free loopback port: the server is restarted on the same address later, as a
+/// real server is, so the app's stored account still points at it.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("find a free port")
+        .port()
+}
+
+/// A real `gongwen-exchange serve` on loopback; dropping it stops the server.
+struct Exchange {
+    child: Child,
+}
+
+impl Exchange {
+    fn start(bin: &Path, data: &Path, port: u16, log_name: &str) -> Exchange {
+        use std::io::{BufRead, BufReader};
+        let log = fs::File::create(output_dir().join(log_name)).expect("create server log");
+        let mut child = Command::new(bin)
+            .arg("serve")
+            .arg("--data")
+            .arg(data)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("start gongwen-exchange serve");
+        let stdout = child.stdout.take().expect("server stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let expected = format!("listening on http://127.0.0.1:{port}");
+        loop {
+            match lines.next() {
+                Some(Ok(line)) if line.contains(&expected) => break,
+                Some(Ok(_)) => continue,
+                _ => panic!("gongwen-exchange stopped before saying {expected:?}; see tests/output/{log_name}"),
+            }
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+        Exchange { child }
+    }
+
+    /// Stops the server as an administrator would (SIGTERM) and waits for it.
+    fn stop(mut self) {
+        self.terminate();
+    }
+
+    fn terminate(&mut self) {
+        // SAFETY: signalling our own child process; no memory is touched.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Exchange {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.terminate();
+        }
+    }
+}
+
+/// Runs the `gongwen` CLI on its own data folder; fails the test with its output if it
+/// fails.
+fn gongwen(cli: &Path, data: &Path, args: &[&str]) -> String {
+    let out = Command::new(cli)
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env("GONGWEN_PASSWORD", DEMO_PASSWORD)
+        .output()
+        .expect("run gongwen");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "`gongwen {}` failed ({}):\n{stdout}\n{}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The password `gongwen-exchange admin demo` gives every demo user.
+const DEMO_PASSWORD: &str = "gongwen-demo";
+const DISPATCHED: &str = "宿州市发展和改革委员会关于报送2026年第四季度重点项目进展情况的通知";
+
+/// Waits until a dialog has finished growing into place (Naive UI scales it in), so a
+/// click lands where the element is drawn, not where it was a frame ago.
+async fn wait_still(c: &Client, xpath: &str) {
+    let deadline = Instant::now() + WAIT;
+    let mut last = None;
+    loop {
+        let rect = find(c, xpath).await.rectangle().await.ok();
+        if rect.is_some() && rect == last {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{xpath} kept moving");
+        last = rect;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// In the 分发 dialog, sets `unit` to 主送 or 抄送 (its radio group is labelled with the
+/// unit's name).
+async fn send_to(c: &Client, unit: &str, role: &str) {
+    click(
+        c,
+        &format!(
+            "//*[@role='radiogroup' and @aria-label='{unit}']//label[normalize-space(.)='{role}']"
+        ),
+    )
+    .await;
+}
+
+async fn wait_status(c: &Client, label: &str, expected: &str) -> String {
+    wait_text_containing(c, &format!("//*[@aria-label='{label}']"), expected).await
+}
+
+#[tokio::test]
+async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit() {
+    let app = app_binary();
+    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+
+    // A real exchange with the demo units (sz-fgw, sz-tjj, yq-gov …) and users.
+    let server_data = tempfile::tempdir().expect("server data dir");
+    let seeded = Command::new(&exchange_bin)
+        .arg("admin")
+        .arg("--data")
+        .arg(server_data.path())
+        .arg("demo")
+        .output()
+        .expect("run gongwen-exchange admin demo");
+    assert!(
+        seeded.status.success(),
+        "admin demo failed: {}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let server = Exchange::start(&exchange_bin, server_data.path(), port, "exchange-1.log");
+
+    // The sender's store holds one draft of its own.
+    let data = tempfile::tempdir().expect("app data dir");
+    {
+        use gongwen_core::{Body, DocKind, DocStatus, Document};
+        let mut doc = Document::new(DocKind::Notice);
+        doc.title = DISPATCHED.into();
+        doc.main_recipients = vec!["市统计局".into()];
+        doc.cc_recipients = vec!["埇桥区人民政府".into()];
+        doc.issuer_signature = vec!["宿州市发展和改革委员会".into()];
+        doc.date_of_issue = "2026年11月25日".into();
+        doc.body = Body::from_text("请于12月5日前报送第四季度重点项目进展情况。");
+        let mut store = gongwen_store::Store::open(data.path()).expect("open the sender's store");
+        store
+            .create_document(&doc, DocStatus::Draft)
+            .expect("seed the draft");
+    }
+
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-exchange.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+
+    // --- 登录: the dialog opens by itself with the server filled in. ---
+    wait_still(&c, "//*[@aria-label='登录交换平台']").await;
+    assert_eq!(value_of(&c, "//input[@aria-label='服务器地址']").await, url);
+    wait_status(&c, "连接状态", "需要登录").await;
+    type_into(&c, "//input[@aria-label='用户名']", "fgw-clerk").await;
+    type_into(&c, "//input[@aria-label='密码']", DEMO_PASSWORD).await;
+    save_screenshot(&c, "exchange-login.png").await;
+    click(
+        &c,
+        &format!("//*[@aria-label='登录交换平台']{}", button("登录")),
+    )
+    .await;
+    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
+    wait_status(&c, "连接状态", "已连接").await;
+    wait_status(&c, "当前用户", "宿州市发展和改革委员会").await;
+    // The token is in the keyring, so nothing warns about keeping it in memory.
+    let warnings = c
+        .find_all(Locator::XPath("//*[contains(., '令牌无法保存')]"))
+        .await
+        .expect("look for a keyring warning");
+    assert!(
+        warnings.is_empty(),
+        "the keyring should have kept the token"
+    );
+
+    // --- The server goes away; the clerk dispatches anyway (offline first). ---
+    server.stop();
+    click(&c, &button("立即同步")).await;
+    wait_status(&c, "连接状态", "离线").await;
+
+    click(&c, &format!("//a[normalize-space(.)='{DISPATCHED}']")).await;
+    click(&c, &button("分发")).await;
+    wait_still(&c, "//*[@aria-label='分发公文']").await;
+    send_to(&c, "宿州市统计局", "主送").await;
+    send_to(&c, "埇桥区人民政府", "抄送").await;
+    save_screenshot(&c, "exchange-dispatch-dialog.png").await;
+    wait_status(&c, "分发范围", "主送 1 个单位，抄送 1 个单位").await;
+    click(&c, &button("确认分发")).await;
+    wait_gone(&c, "//*[@aria-label='分发公文']").await;
+    wait_status(&c, "分发状态", "待同步").await;
+    wait_status(&c, "待同步数", "1").await;
+    save_screenshot(&c, "exchange-pending.png").await;
+
+    // The queue lists it, waiting.
+    click(&c, &button("同步队列")).await;
+    let queue = wait_text_containing(&c, "//*[@aria-label='同步队列' and .//li]", "待同步").await;
+    save_screenshot(&c, "exchange-queue.png").await;
+    assert!(
+        queue.contains("分发") && queue.contains(DISPATCHED),
+        "{queue:?}"
+    );
+    // Closed with Escape, as from the keyboard.
+    c.active_element()
+        .await
+        .expect("the focused element")
+        .send_keys(&char::from(Key::Escape).to_string())
+        .await
+        .expect("press Escape");
+    wait_gone(&c, "//*[@aria-label='同步队列' and .//li]").await;
+
+    // --- The server is back: the queued dispatch goes out. ---
+    let server = Exchange::start(&exchange_bin, server_data.path(), port, "exchange-2.log");
+    click(&c, &button("立即同步")).await;
+    wait_status(&c, "分发状态", "已分发").await;
+    wait_status(&c, "宿州市统计局的状态", "已送达").await;
+    wait_status(&c, "埇桥区人民政府的状态", "已送达").await;
+    wait_status(&c, "待同步数", "0").await;
+    let table = text_of(&c, "//*[@aria-label='分发情况']").await;
+    assert!(
+        table.contains("主送") && table.contains("抄送"),
+        "the table says 主送 and 抄送: {table:?}"
+    );
+    save_screenshot(&c, "exchange-delivered.png").await;
+
+    // --- 市统计局 signs for it through the CLI, in its own data folder. ---
+    let tjj = tempfile::tempdir().expect("sz-tjj data dir");
+    gongwen(
+        &cli,
+        tjj.path(),
+        &["login", "--server", &url, "--user", "tjj-clerk"],
+    );
+    gongwen(&cli, tjj.path(), &["sync"]);
+    let inbox: serde_json::Value =
+        serde_json::from_str(&gongwen(&cli, tjj.path(), &["inbox", "--json"]))
+            .expect("inbox as JSON");
+    let items = inbox.as_array().expect("a list of received documents");
+    assert_eq!(
+        items.len(),
+        1,
+        "sz-tjj received exactly one document: {inbox}"
+    );
+    assert_eq!(items[0]["summary"]["title"], DISPATCHED);
+    assert_eq!(items[0]["incoming"]["from"], "sz-fgw");
+    assert_eq!(items[0]["incoming"]["role"], "main");
+    let id = items[0]["summary"]["id"]
+        .as_str()
+        .expect("the document id")
+        .to_string();
+    gongwen(&cli, tjj.path(), &["ack", &id]);
+
+    // --- The sender's window shows the receipt; 埇桥区 has not signed yet. ---
+    wait_status(&c, "宿州市统计局的状态", "已签收").await;
+    assert_eq!(
+        text_of(&c, "//*[@aria-label='埇桥区人民政府的状态']").await,
+        "已送达"
+    );
+    save_screenshot(&c, "exchange-acknowledged.png").await;
+    c.close().await.expect("end the session");
+    drop(driver);
+    drop(server);
+}
+
+/// Seeds a draft of its own into a store folder; returns its id.
+fn seed_draft(dir: &Path, title: &str) -> gongwen_core::DocumentId {
+    use gongwen_core::{Body, DocKind, DocStatus, Document};
+    let mut doc = Document::new(DocKind::Notice);
+    doc.title = title.into();
+    doc.main_recipients = vec!["市统计局".into()];
+    doc.issuer_signature = vec!["宿州市发展和改革委员会".into()];
+    doc.date_of_issue = "2026年11月25日".into();
+    doc.body = Body::from_text("请于12月5日前报送有关数据。");
+    let mut store = gongwen_store::Store::open(dir).expect("open a store to seed");
+    store
+        .create_document(&doc, DocStatus::Draft)
+        .expect("seed the draft")
+        .id
+}
+
+const RETURNED: &str = "宿州市发展和改革委员会关于商请提供2026年工业增加值数据的函";
+const RETURN_REASON: &str = "所需数据由市工业和信息化局负责，请改送该局";
+
+#[tokio::test]
+async fn a_received_document_is_in_the_inbox_and_can_be_returned_with_a_reason() {
+    let app = app_binary();
+    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let server_data = tempfile::tempdir().expect("server data dir");
+    let seeded = Command::new(&exchange_bin)
+        .arg("admin")
+        .arg("--data")
+        .arg(server_data.path())
+        .arg("demo")
+        .output()
+        .expect("run gongwen-exchange admin demo");
+    assert!(seeded.status.success(), "admin demo failed");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let _server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-inbox.log",
+    );
+
+    // 市发改委 sends a 函 to 市统计局 from the command line.
+    let fgw = tempfile::tempdir().expect("sz-fgw data dir");
+    let id = seed_draft(fgw.path(), RETURNED);
+    gongwen(
+        &cli,
+        fgw.path(),
+        &["login", "--server", &url, "--user", "fgw-clerk"],
+    );
+    gongwen(
+        &cli,
+        fgw.path(),
+        &["dispatch", &id.to_string(), "--main", "sz-tjj"],
+    );
+
+    // 市统计局's clerk opens the app and logs in.
+    let data = tempfile::tempdir().expect("app data dir");
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-inbox.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    find(&c, "//*[@aria-label='登录交换平台']").await;
+    type_into(&c, "//input[@aria-label='用户名']", "tjj-clerk").await;
+    // Enter in the password field logs in, as it does for a clerk at the keyboard.
+    type_into(
+        &c,
+        "//input[@aria-label='密码']",
+        &format!("{DEMO_PASSWORD}{}", char::from(Key::Enter)),
+    )
+    .await;
+    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
+    wait_status(&c, "连接状态", "已连接").await;
+
+    // --- 收文箱: from whom, 主送, 未签收. ---
+    click(&c, "//a[normalize-space(.)='收文箱']").await;
+    let row =
+        format!("//*[@aria-label='收文列表']//tbody/tr[.//a[normalize-space(.)='{RETURNED}']]");
+    let text = wait_text_containing(&c, &row, "未签收").await;
+    assert!(
+        text.contains("宿州市发展和改革委员会") && text.contains("主送"),
+        "the inbox row says who sent it and how: {text:?}"
+    );
+    save_screenshot(&c, "exchange-inbox.png").await;
+
+    // --- Opened read-only: no 编辑, but 签收 and 退回. ---
+    click(&c, &format!("{row}//a")).await;
+    let from = text_of(&c, "//*[@aria-label='来文信息']").await;
+    assert!(from.contains("宿州市发展和改革委员会"), "{from:?}");
+    find(&c, &button("签收")).await;
+    assert!(
+        c.find_all(Locator::XPath(&button("编辑")))
+            .await
+            .expect("look for 编辑")
+            .is_empty(),
+        "a received document is read-only"
+    );
+    click(&c, &button("退回")).await;
+    type_into(&c, "//textarea[@aria-label='退回理由']", RETURN_REASON).await;
+    click(&c, &button("确认退回")).await;
+    wait_status(&c, "签收状态", "已退回").await;
+    save_screenshot(&c, "exchange-returned.png").await;
+
+    // --- The sender learns it, with the reason. ---
+    gongwen(&cli, fgw.path(), &["sync"]);
+    let deliveries = gongwen_store::Store::open(fgw.path())
+        .expect("open the sender's store")
+        .deliveries(id)
+        .expect("read deliveries");
+    assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+    assert_eq!(
+        deliveries[0].status,
+        gongwen_core::exchange::DeliveryStatus::Returned
+    );
+    assert_eq!(deliveries[0].reason.as_deref(), Some(RETURN_REASON));
+
+    // --- Next start: the token comes from the keyring; no password asked. ---
+    close_app_window(c).await;
+    let c = driver.launch(&app).await;
+    wait_status(&c, "连接状态", "已连接").await;
+    wait_status(&c, "当前用户", "宿州市统计局").await;
+    assert!(
+        c.find_all(Locator::XPath("//*[@aria-label='登录交换平台']"))
+            .await
+            .expect("look for the login dialog")
+            .is_empty(),
+        "a stored login must not ask for the password again"
+    );
+
+    // --- 退出登录 forgets the token: 需要登录 again. ---
+    click(&c, &button("退出登录")).await;
+    click(&c, &button("确认退出")).await;
+    wait_status(&c, "连接状态", "需要登录").await;
+    c.close().await.expect("end the session");
+}
+
+#[tokio::test]
+async fn without_a_keyring_the_login_holds_for_this_run_only_and_says_so() {
+    let app = app_binary();
+    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
+    let server_data = tempfile::tempdir().expect("server data dir");
+    let seeded = Command::new(&exchange_bin)
+        .arg("admin")
+        .arg("--data")
+        .arg(server_data.path())
+        .arg("demo")
+        .output()
+        .expect("run gongwen-exchange admin demo");
+    assert!(seeded.status.success(), "admin demo failed");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let _server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-nokeyring.log",
+    );
+
+    // A session bus that does not exist: no Secret Service to keep the token.
+    let data = tempfile::tempdir().expect("app data dir");
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-nokeyring.log",
+        &[
+            ("GONGWEN_SERVER", &url),
+            (
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/gongwen-test-bus",
+            ),
+        ],
+    );
+    let c = driver.launch(&app).await;
+    find(&c, "//*[@aria-label='登录交换平台']").await;
+    type_into(&c, "//input[@aria-label='用户名']", "yq-clerk").await;
+    type_into(
+        &c,
+        "//input[@aria-label='密码']",
+        &format!("{DEMO_PASSWORD}{}", char::from(Key::Enter)),
+    )
+    .await;
+    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
+    // Logged in all the same, and told why the next start will ask again.
+    wait_status(&c, "连接状态", "已连接").await;
+    let warning = wait_text_containing(&c, "//*[@role='alert']", "令牌无法保存到系统密钥环").await;
+    assert!(warning.contains("每次启动需重新输入密码"), "{warning:?}");
+    save_screenshot(&c, "exchange-no-keyring.png").await;
+    // Nothing in the data folder holds the token: the only files are the store's.
+    for entry in fs::read_dir(data.path())
+        .expect("list the data folder")
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("gongwen.db") || name == "attachments",
+            "unexpected file in the data folder: {name}"
+        );
+    }
+
+    // The next start asks for the password again.
+    close_app_window(c).await;
+    let c = driver.launch(&app).await;
+    find(&c, "//*[@aria-label='登录交换平台']").await;
+    assert_eq!(
+        value_of(&c, "//input[@aria-label='用户名']").await,
+        "yq-clerk",
+        "the account is remembered, only the token is not"
+    );
+    wait_status(&c, "连接状态", "需要登录").await;
+    c.close().await.expect("end the session");
+}
+
+#[tokio::test]
+async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
+    const SECRET: &str = "埇桥区人民政府关于重点目标安全防护情况的报告";
+    let app = app_binary();
+    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
+    let server_data = tempfile::tempdir().expect("server data dir");
+    let seeded = Command::new(&exchange_bin)
+        .arg("admin")
+        .arg("--data")
+        .arg(server_data.path())
+        .arg("demo")
+        .output()
+        .expect("run gongwen-exchange admin demo");
+    assert!(seeded.status.success(), "admin demo failed");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let _server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-refused.log",
+    );
+
+    // A 机密 draft at 埇桥区, whose demo clerk is cleared only for 非密.
+    let data = tempfile::tempdir().expect("app data dir");
+    {
+        use gongwen_core::{Body, Classification, DocKind, DocStatus, Document};
+        let mut doc = Document::new(DocKind::Report);
+        doc.title = SECRET.into();
+        doc.classification = Classification::Secret;
+        doc.body = Body::from_text("现将有关情况报告如下。");
+        let mut store = gongwen_store::Store::open(data.path()).expect("open the store");
+        store
+            .create_document(&doc, DocStatus::Draft)
+            .expect("seed the draft");
+    }
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-refused.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    wait_still(&c, "//*[@aria-label='登录交换平台']").await;
+    type_into(&c, "//input[@aria-label='用户名']", "yq-clerk").await;
+    type_into(
+        &c,
+        "//input[@aria-label='密码']",
+        &format!("{DEMO_PASSWORD}{}", char::from(Key::Enter)),
+    )
+    .await;
+    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
+    wait_status(&c, "连接状态", "已连接").await;
+
+    click(&c, &format!("//a[normalize-space(.)='{SECRET}']")).await;
+    click(&c, &button("分发")).await;
+    wait_still(&c, "//*[@aria-label='分发公文']").await;
+    send_to(&c, "宿州市人民政府办公室", "主送").await;
+    click(&c, &button("确认分发")).await;
+    wait_gone(&c, "//*[@aria-label='分发公文']").await;
+
+    // The server refuses; its reason is shown on the document and in the queue.
+    let alert = wait_text_containing(
+        &c,
+        "//*[@role='alert' and contains(., '分发被拒绝')]",
+        "分发被拒绝",
+    )
+    .await;
+    assert!(alert.contains("超出您的知悉范围"), "{alert:?}");
+    wait_status(&c, "待同步数", "0").await;
+    wait_gone(&c, "//*[@aria-label='分发公文']").await;
+    click(&c, &button("同步队列")).await;
+    let reason = text_of(&c, "//*[@aria-label='拒绝理由']").await;
+    assert!(reason.contains("密级"), "{reason:?}");
+    wait_still(&c, "//*[@aria-label='拒绝理由']").await;
+    save_screenshot(&c, "exchange-refused.png").await;
+
+    // 重新编辑: the draft is there as it was, and the refusal leaves the queue.
+    click(&c, &button("重新编辑")).await;
+    let title = value_of(&c, "//input[@aria-label='标题']").await;
+    assert_eq!(title, SECRET, "the draft is kept");
+    wait_gone(&c, "//*[@aria-label='拒绝理由']").await;
+    wait_still(&c, &button("同步队列")).await;
+    click(&c, &button("同步队列")).await;
+    find(&c, "//*[normalize-space(.)='没有待同步的操作']").await;
     c.close().await.expect("end the session");
 }

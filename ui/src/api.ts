@@ -7,12 +7,23 @@
  * Commands reject with a Chinese message meant to be shown as is.
  */
 import { invoke } from '@tauri-apps/api/core'
+import { listen, type UnlistenFn } from '@tauri-apps/api/event'
 import type { DocKind } from './bindings/DocKind'
 import type { Direction } from './bindings/Direction'
 import type { Document } from './bindings/Document'
 import type { DocumentId } from './bindings/DocumentId'
 import type { DocumentSummary } from './bindings/DocumentSummary'
 import type { DocumentView } from './bindings/DocumentView'
+import type { Delivery } from './bindings/Delivery'
+import type { DeliveryStatus } from './bindings/DeliveryStatus'
+import type { Directory } from './bindings/Directory'
+import type { DocumentExchange } from './bindings/DocumentExchange'
+import type { InboxItem } from './bindings/InboxItem'
+import type { QueueItem } from './bindings/QueueItem'
+import type { RecipientRole } from './bindings/RecipientRole'
+import type { SyncStatus } from './bindings/SyncStatus'
+import type { Unit } from './bindings/Unit'
+import type { UnitCode } from './bindings/UnitCode'
 import type { ListFilter } from './bindings/ListFilter'
 import type { Page } from './bindings/Page'
 import type { PreviewMeta } from './bindings/PreviewMeta'
@@ -26,6 +37,16 @@ import type { VersionInfo } from './bindings/VersionInfo'
 import type { Vocabulary } from './bindings/Vocabulary'
 
 export type {
+  Delivery,
+  DeliveryStatus,
+  Directory,
+  DocumentExchange,
+  InboxItem,
+  QueueItem,
+  RecipientRole,
+  SyncStatus,
+  Unit,
+  UnitCode,
   DocKind,
   Document,
   DocumentId,
@@ -69,6 +90,36 @@ export const api = {
     unframe(await invoke<ArrayBuffer>('render_preview', { document })),
   /** 导出PDF: the save dialog, then the file; the path written, or null if cancelled. */
   exportPdf: (document: Document) => invoke<string | null>('export_pdf', { document }),
+
+  // --- The exchange: login, the sync loop's state, 分发, 收文箱, 签收/退回. ---
+  /** Connection, last sync, 待同步 count; also pushed as the `sync-status` event. */
+  syncStatus: () => invoke<SyncStatus>('sync_status'),
+  /** Logs in; the token goes to the OS keyring (or stays in memory, see keyring_warning). */
+  login: (server: string, username: string, password: string) =>
+    invoke<SyncStatus>('login', { server, username, password }),
+  /** 退出登录: forgets the token (keyring included); queued commands stay queued. */
+  logout: () => invoke<SyncStatus>('logout'),
+  /** Asks the sync loop to push and pull now instead of at its next tick. */
+  syncNow: () => invoke<void>('sync_now'),
+  /** 同步队列: commands waiting for the server and those it refused. */
+  syncQueue: () => invoke<QueueItem[]>('sync_queue'),
+  /** 移除 a refused command from the queue; the document itself is not touched. */
+  removeCommand: (commandId: string) => invoke<void>('remove_command', { commandId }),
+  /** Units and users, from the local cache (works offline). */
+  directory: () => invoke<Directory>('directory'),
+  /** 分发: queues the command; the document shows 待同步 until the server accepts it. */
+  dispatch: (id: DocumentId, main: UnitCode[], cc: UnitCode[]) => invoke<void>('dispatch', { id, main, cc }),
+  /** A document's 分发/收文 state and its queued commands. */
+  documentExchange: (id: DocumentId) => invoke<DocumentExchange>('document_exchange', { id }),
+  /** 收文箱: documents received from other units, newest first. */
+  inbox: () => invoke<InboxItem[]>('inbox'),
+  /** 签收 (queued). */
+  acknowledge: (id: DocumentId) => invoke<void>('acknowledge', { id }),
+  /** 退回 with a reason (queued). */
+  returnDocument: (id: DocumentId, reason: string) => invoke<void>('return_document', { id, reason }),
+  /** Calls `handler` with every new status the shell announces. */
+  onSyncStatus: (handler: (status: SyncStatus) => void): Promise<UnlistenFn> =>
+    listen<SyncStatus>('sync-status', (event) => handler(event.payload)),
 }
 
 /** A typeset draft: the PDF and what the typesetter says about it. */

@@ -4,6 +4,7 @@ import App from './App.vue'
 import DocumentList from './views/DocumentList.vue'
 import ReadView from './views/ReadView.vue'
 import EditorView from './views/EditorView.vue'
+import InboxView from './views/InboxView.vue'
 import './style.css'
 
 // Hash history: the app is served from tauri://localhost/index.html with no server-side routing.
@@ -11,6 +12,7 @@ const router = createRouter({
   history: createWebHashHistory(),
   routes: [
     { path: '/', name: 'list', component: DocumentList },
+    { path: '/inbox', name: 'inbox', component: InboxView },
     { path: '/doc/:id', name: 'read', component: ReadView, props: true },
     { path: '/doc/:id/edit', name: 'edit', component: EditorView, props: true },
   ],

@@ -34,6 +34,14 @@ pub fn bench() -> Result<()> {
         .args(["bench", "-p", "gongwen-typeset", "--bench", "typeset"])
         .env("GONGWEN_BENCH_OUT", out_dir.join("typeset.json")))?;
 
+    // A real exchange server process on loopback with real client stores; the load part
+    // runs on SQLite and on a temporary PostgreSQL. Parameters: GONGWEN_BENCH_SYNC_*,
+    // GONGWEN_BENCH_SECS … (see crates/gongwen-exchange/benches/sync.rs).
+    step("Sync benchmark (initial and incremental sync, fan-out, 200 clients on SQLite and PostgreSQL)");
+    run(cargo()
+        .args(["bench", "-p", "gongwen-exchange", "--bench", "sync"])
+        .env("GONGWEN_BENCH_OUT", out_dir.join("sync.json")))?;
+
     crate::build_ui()?;
     let bin = crate::build_app(true)?.join("gongwen-desk");
     step("App cold start and memory, with the 100,000-document store open (under Xvfb)");
@@ -47,7 +55,7 @@ pub fn bench() -> Result<()> {
         .arg(out_dir.join("app.json")))?;
 
     let mut rows = Vec::new();
-    for part in ["store", "typeset", "app"] {
+    for part in ["store", "typeset", "sync", "app"] {
         let path = out_dir.join(format!("{part}.json"));
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;

@@ -36,11 +36,21 @@ const BUILD: &[&str] = &[
     "xvfb",
     "dbus-daemon", // dbus-run-session
     "dbus-x11",
+    // The OS keyring (Secret Service over D-Bus) where the app keeps its exchange login
+    // token; `run --headless` and `test` start one, unlocked, inside their D-Bus session.
+    "gnome-keyring",
     "imagemagick",
 ];
 
-/// Extra packages for the test suite: WebDriver for the real window, PDF inspection.
-const TEST: &[&str] = &["webkit2gtk-driver", "poppler-utils", "ripgrep"];
+/// Extra packages for the test suite: WebDriver for the real window, PDF inspection, and
+/// PostgreSQL 15 (Debian 12's `postgresql`), whose binaries the exchange server's tests
+/// run in a temporary folder on a loopback port: the system service is not used.
+const TEST: &[&str] = &[
+    "webkit2gtk-driver",
+    "poppler-utils",
+    "ripgrep",
+    "postgresql",
+];
 
 /// Extra packages for benchmarks: ripgrep and LibreOffice as the comparison baselines.
 const BENCH: &[&str] = &["libreoffice-writer-nogui"];

@@ -1,13 +1,16 @@
 //! `cargo xtask …`: the two commands that set up, run and test Gongwen Desk on a fresh
 //! Debian 12 machine, plus lint and bench. Every step says what it does before doing it.
 //!
-//! - `cargo xtask run`   install what is missing, build, seed demo data, open the app
-//! - `cargo xtask test`  everything CI runs (lint, unit/integration tests, real-window test)
+//! - `cargo xtask run`   install what is missing, build, seed demo data, start a local
+//!   exchange server with demo units and users, open the app (which logs in to it)
+//! - `cargo xtask test`  everything CI runs (lint, unit/integration tests, real-window test),
+//!   inside a private D-Bus session with an unlocked keyring
 //! - `cargo xtask lint`  rustfmt, clippy -D warnings, TS bindings in step, vue-tsc, eslint
 //! - `cargo xtask bench` benchmarks; prints a table and writes bench/results.json
 //! - `cargo xtask install` only the installing part
 
 mod bench;
+mod exchange;
 mod install;
 mod util;
 
@@ -48,9 +51,12 @@ fn real_main() -> Result<()> {
 
 const HELP: &str = "usage: cargo xtask <command>
 
-  run [--headless]  install missing packages, build, seed demo data into a fresh folder, open 公文桌
+  run [--headless]  install missing packages, build, seed demo data into a fresh folder, start a
+                    local exchange server with demo units and users (printing their logins), open
+                    公文桌 logged in to it; the server stops when the app exits
                     (--headless: under Xvfb, save a screenshot to target/xtask/run.png and exit)
-  test              everything CI runs: lint, all crate tests, the real-window end-to-end test
+  test              everything CI runs: lint, all crate tests (PostgreSQL and keyring included),
+                    the real-window end-to-end test with a real exchange server
   lint              cargo fmt --check, clippy -D warnings, TypeScript bindings in step, vue-tsc, eslint
   bench             benchmarks: prints a table, writes bench/results.json
   bindings          regenerate ui/src/bindings from the Rust types
@@ -64,11 +70,20 @@ fn build_ui() -> Result<()> {
         .current_dir(root().join("ui")))
 }
 
-/// Builds the app and the CLI; the UI bundle must be built first (it is embedded).
+/// Builds the app, the CLI and the exchange server; the UI bundle must be built first
+/// (it is embedded).
 fn build_app(release: bool) -> Result<PathBuf> {
-    step("Building the app and the CLI");
+    step("Building the app, the CLI (gongwen) and the exchange server (gongwen-exchange)");
     let mut c = cargo();
-    c.args(["build", "-p", "gongwen-desk", "-p", "gongwen-cli"]);
+    c.args([
+        "build",
+        "-p",
+        "gongwen-desk",
+        "-p",
+        "gongwen-cli",
+        "-p",
+        "gongwen-exchange",
+    ]);
     if release {
         c.arg("--release");
     }
@@ -97,8 +112,27 @@ fn run_app(args: &[String]) -> Result<()> {
         .arg("import")
         .arg(root().join("assets/demo")))?;
 
+    // The exchange keeps its data between runs, so the demo passwords stay valid.
+    let exchange_data = exchange::demo_data_dir(&target_dir());
+    exchange::seed_demo(&bin.join("gongwen-exchange"), &exchange_data)?;
+    let server = exchange::DemoServer::start(
+        &bin.join("gongwen-exchange"),
+        &exchange_data,
+        &target_dir().join("xtask/exchange.log"),
+    )?;
+    println!(
+        "\nLog in to 公文桌 as one unit's clerk (the server address is filled in). To play the\n\
+         other unit from a terminal, with its own data folder:\n\
+         \x20   {cli} --data {tmp} login --server {url} --user <USERNAME>\n\
+         \x20   {cli} --data {tmp} sync && {cli} --data {tmp} inbox",
+        cli = bin.join("gongwen").display(),
+        tmp = target_dir().join("demo-data-other").display(),
+        url = server.url,
+    );
+
     let mut app = Command::new(bin.join("gongwen-desk"));
-    app.env("GONGWEN_DATA_DIR", &data);
+    app.env("GONGWEN_DATA_DIR", &data)
+        .env("GONGWEN_SERVER", &server.url);
     if headless
         || std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none()
     {
@@ -110,8 +144,10 @@ fn run_app(args: &[String]) -> Result<()> {
         println!("Screenshot of the running app: {}", shot.display());
         return Ok(());
     }
-    step("Opening 公文桌 (close the window to finish)");
-    run(&mut app)
+    step("Opening 公文桌 (close the window to finish; the exchange server stops with it)");
+    let result = run(&mut app);
+    drop(server);
+    result
 }
 
 fn bindings() -> Result<()> {
@@ -172,18 +208,31 @@ fn lint() -> Result<()> {
 fn test() -> Result<()> {
     let started = std::time::Instant::now();
     lint()?;
-    step("Unit and integration tests of every crate");
-    run(cargo().args(["test", "--workspace", "--exclude", "gongwen-e2e"]))?;
+    // A fresh, throw-away keyring for every run: tokens stored by one run's tests never
+    // meet the next run's.
+    let keyring = target_dir().join("xtask/keyring");
+    if keyring.exists() {
+        std::fs::remove_dir_all(&keyring)
+            .with_context(|| format!("clearing {}", keyring.display()))?;
+    }
+    step("Unit and integration tests of every crate, in a private D-Bus session with an unlocked keyring (the exchange server's tests start their own PostgreSQL)");
+    let mut tests = cargo();
+    tests.args(["test", "--workspace", "--exclude", "gongwen-e2e"]);
+    run(&mut util::in_keyring_session(&tests, &keyring)?)?;
     let bin = build_app(false)?;
-    step("End-to-end test in the real app window (Xvfb + tauri-driver + WebKitWebDriver)");
+    step("End-to-end test in the real app window (Xvfb + tauri-driver + WebKitWebDriver) against a real exchange server");
     let out = root().join("tests/output");
     std::fs::create_dir_all(&out)?;
-    run(Command::new("dbus-run-session")
-        .args(["--", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24"])
+    let mut e2e = Command::new("xvfb-run");
+    e2e.args(["-a", "-s", "-screen 0 1280x800x24"])
         .arg(env!("CARGO"))
         .args(["test", "-p", "gongwen-e2e", "--", "--test-threads=1"])
+        .current_dir(root())
         .env("GONGWEN_APP_BIN", bin.join("gongwen-desk"))
-        .env("PATH", util::path_with_cargo_bin()))?;
+        .env("GONGWEN_CLI_BIN", bin.join("gongwen"))
+        .env("GONGWEN_EXCHANGE_BIN", bin.join("gongwen-exchange"))
+        .env("PATH", util::path_with_cargo_bin());
+    run(&mut util::in_keyring_session(&e2e, &keyring)?)?;
     println!(
         "\nxtask test: all steps passed in {:.0} s (screenshots in {})",
         started.elapsed().as_secs_f64(),

@@ -104,3 +104,41 @@ pub fn screenshot_under_xvfb(app: &mut Command, shot: &Path, wait: Duration) -> 
     }
     run(&mut c)
 }
+
+/// The password of the throw-away login keyring that `in_keyring_session` unlocks.
+const TEST_KEYRING_PASSWORD: &str = "gongwen-test";
+
+/// Wraps `cmd` so it runs in a private D-Bus session (`dbus-run-session`) with a GNOME
+/// keyring started and unlocked in it: the app and gongwen-sync keep login tokens in the
+/// OS keyring (Secret Service), and their tests need one that answers without a prompt.
+///
+/// The keyring files live in `keyring_dir`, never in the developer's own
+/// `~/.local/share/keyrings`, so a real login keyring with another password is neither
+/// touched nor needed. The program, arguments, environment and working folder of `cmd`
+/// carry over.
+pub fn in_keyring_session(cmd: &Command, keyring_dir: &Path) -> Result<Command> {
+    std::fs::create_dir_all(keyring_dir)
+        .with_context(|| format!("creating {}", keyring_dir.display()))?;
+    // `--unlock` reads the password from stdin and creates the login keyring with it on
+    // first use; the daemon then stays for the session and ends with the bus.
+    let script = "echo \"$GONGWEN_KEYRING_PASSWORD\" \
+        | XDG_DATA_HOME=\"$GONGWEN_KEYRING_HOME\" gnome-keyring-daemon --unlock --components=secrets >/dev/null \
+        || { echo 'gnome-keyring-daemon could not start (apt-get install gnome-keyring)' >&2; exit 1; }; \
+        exec \"$@\"";
+    let mut c = Command::new("dbus-run-session");
+    c.args(["--", "sh", "-c", script, "keyring-session"]);
+    c.arg(cmd.get_program());
+    c.args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        c.current_dir(dir);
+    }
+    c.env("GONGWEN_KEYRING_PASSWORD", TEST_KEYRING_PASSWORD)
+        .env("GONGWEN_KEYRING_HOME", keyring_dir);
+    Ok(c)
+}

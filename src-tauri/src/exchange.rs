@@ -1,0 +1,174 @@
+//! The exchange commands the window calls: the cached directory, 分发, the 收文箱,
+//! 签收/退回, the 同步队列 and a document's exchange state. Each checks its input and
+//! calls gongwen-store, which writes the command to the outbox in one transaction;
+//! the sync loop (see `session`) sends it. Nothing here decides workflow.
+
+use gongwen_core::exchange::{CommandBody, CommandId, Directory, UnitCode};
+use gongwen_store::{InboxItem, OutboxEntry, OutboxState, Store};
+use tauri::State;
+
+use crate::commands::{parse_id, with_store, Answer};
+use crate::exchange_types::{DocumentExchange, QueueItem, QueueState};
+use crate::AppState;
+
+/// A command as the 同步队列 shows it; `title` from the local store.
+fn queue_item(store: &Store, entry: &OutboxEntry) -> QueueItem {
+    let document_id = entry.command.body.document_id();
+    let title = store
+        .get(document_id)
+        .ok()
+        .flatten()
+        .map(|d| d.document.title)
+        .unwrap_or_default();
+    QueueItem {
+        command_id: entry.command.id,
+        kind: entry.command.body.kind().to_string(),
+        document_id,
+        title,
+        state: match entry.state {
+            OutboxState::Rejected => QueueState::Rejected,
+            _ => QueueState::Pending,
+        },
+        reason: entry.rejection.as_ref().map(|r| r.message.clone()),
+        created_at: entry.created_at.clone(),
+        attempts: entry.attempts,
+        last_error: entry.last_error.as_ref().map(|e| {
+            // The store keeps the English reason for logs; the window says it plainly.
+            tracing::debug!(error = %e, "queued command last failed");
+            "未能连接交换平台，将自动重试。".to_string()
+        }),
+    }
+}
+
+/// The commands the 同步队列 lists: waiting ones and refused ones not yet removed.
+/// The status bar's 待同步 count is computed from this same list.
+pub(crate) fn queue(store: &Store) -> Result<Vec<QueueItem>, gongwen_store::StoreError> {
+    Ok(store
+        .outbox()?
+        .iter()
+        .filter(|e| e.state != OutboxState::Accepted)
+        .map(|e| queue_item(store, e))
+        .collect())
+}
+
+#[tauri::command]
+pub fn sync_queue(state: State<'_, AppState>) -> Answer<Vec<QueueItem>> {
+    with_store(&state, "read the sync queue", |s| queue(s))
+}
+
+/// 移除: hides a refused command from the queue. Only refused ones: a pending command
+/// may already be on its way to the server, so it cannot be taken back here.
+#[tauri::command]
+pub fn remove_command(state: State<'_, AppState>, command_id: String) -> Answer<()> {
+    let id: CommandId = command_id
+        .parse::<uuid::Uuid>()
+        .map(CommandId)
+        .map_err(|_| {
+            tracing::warn!(command_id, "the UI sent a malformed command id");
+            format!("操作编号“{command_id}”无效。")
+        })?;
+    let entry = with_store(&state, "read a queued command", |s| s.outbox_entry(id))?;
+    match entry {
+        Some(e) if e.state == OutboxState::Rejected => {
+            with_store(&state, "remove a refused command", |s| {
+                s.dismiss_rejected(id)
+            })?;
+            tracing::info!(%id, "refused command removed from the queue");
+            crate::session::announce(&state);
+            Ok(())
+        }
+        Some(_) => Err("只能移除被拒绝的操作；待同步的操作会自动发送。".into()),
+        None => Err("队列中没有这项操作。".into()),
+    }
+}
+
+/// Units and users as last synced (empty before the first sync); works offline.
+#[tauri::command]
+pub fn directory(state: State<'_, AppState>) -> Answer<Directory> {
+    with_store(&state, "read the directory", |s| s.directory())
+}
+
+fn unit_codes(codes: Vec<String>) -> Vec<UnitCode> {
+    codes
+        .into_iter()
+        .map(|c| UnitCode(c.trim().to_string()))
+        .collect()
+}
+
+/// 分发: queues a dispatch of the latest saved version to `main` (主送) and `cc` (抄送).
+#[tauri::command]
+pub fn dispatch(
+    state: State<'_, AppState>,
+    id: String,
+    main: Vec<String>,
+    cc: Vec<String>,
+) -> Answer<()> {
+    let id = parse_id(&id)?;
+    let (main, cc) = (unit_codes(main), unit_codes(cc));
+    let command = with_store(&state, "queue a dispatch", |s| {
+        s.queue_dispatch(id, main.clone(), cc.clone())
+    })?;
+    tracing::info!(%id, %command, main = main.len(), cc = cc.len(), "dispatch queued");
+    crate::session::command_queued(&state);
+    Ok(())
+}
+
+/// 签收: queues a receipt of a received document.
+#[tauri::command]
+pub fn acknowledge(state: State<'_, AppState>, id: String) -> Answer<()> {
+    let document_id = parse_id(&id)?;
+    let command = with_store(&state, "queue an acknowledgement", |s| {
+        s.queue_command(&CommandBody::Acknowledge { document_id })
+    })?;
+    tracing::info!(%document_id, %command, "acknowledgement queued");
+    crate::session::command_queued(&state);
+    Ok(())
+}
+
+/// 退回: queues the return of a received document, with the clerk's reason.
+#[tauri::command]
+pub fn return_document(state: State<'_, AppState>, id: String, reason: String) -> Answer<()> {
+    let document_id = parse_id(&id)?;
+    let reason = reason.trim().to_string();
+    if reason.is_empty() {
+        return Err("退回必须写明理由。".into());
+    }
+    let command = with_store(&state, "queue a return", |s| {
+        s.queue_command(&CommandBody::Return {
+            document_id,
+            reason: reason.clone(),
+        })
+    })?;
+    tracing::info!(%document_id, %command, "return queued");
+    crate::session::command_queued(&state);
+    Ok(())
+}
+
+/// A document's 分发 or 收文 state and its commands still in the queue.
+#[tauri::command]
+pub fn document_exchange(state: State<'_, AppState>, id: String) -> Answer<DocumentExchange> {
+    let id = parse_id(&id)?;
+    with_store(&state, "read a document's exchange state", |s| {
+        let received = s.incoming(id)?;
+        // For a received document the store's only delivery row is our own status.
+        let deliveries = match received {
+            Some(_) => None,
+            None => Some(s.deliveries(id)?).filter(|d| !d.is_empty()),
+        };
+        let queue = queue(s)?
+            .into_iter()
+            .filter(|q| q.document_id == id)
+            .collect();
+        Ok(DocumentExchange {
+            deliveries,
+            received,
+            queue,
+        })
+    })
+}
+
+/// 收文箱: received documents, newest first, each with this unit's status.
+#[tauri::command]
+pub fn inbox(state: State<'_, AppState>) -> Answer<Vec<InboxItem>> {
+    with_store(&state, "read the inbox", |s| s.inbox())
+}

@@ -1,0 +1,107 @@
+//! What the window is told about the exchange: connection and queue state for the status
+//! bar, a document's 分发/收文 state, the 收文箱. Plain data built from what gongwen-sync
+//! and gongwen-store report; the UI gets these through ts-rs bindings.
+
+use gongwen_core::exchange::{CommandId, Delivery, Role, UnitCode};
+use gongwen_core::DocumentId;
+use gongwen_store::IncomingInfo;
+use serde::Serialize;
+
+/// The status bar's first word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Connection {
+    /// 连接中: logged in, the first round since start or login is still running.
+    Connecting,
+    /// 已连接: the last exchange with the server succeeded.
+    Online,
+    /// 离线: the server could not be reached; work queues up as 待同步.
+    Offline,
+    /// 需要登录: nobody is logged in, or the token expired or was revoked.
+    LoginNeeded,
+}
+
+/// Who is logged in, and where (the store's account with the unit's name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct AccountView {
+    pub server: String,
+    pub username: String,
+    pub display_name: String,
+    pub unit: UnitCode,
+    /// The unit's full name from the cached directory (the code if unknown).
+    pub unit_name: String,
+    pub role: Role,
+}
+
+/// Everything the status bar shows; sent again as the `sync-status` event whenever it
+/// changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SyncStatus {
+    pub connection: Connection,
+    /// The account in use; also set while `connection` is `login_needed` after the
+    /// token expired, so the dialog can prefill it.
+    pub account: Option<AccountView>,
+    /// RFC 3339, UTC: the last complete push and pull.
+    pub last_sync_at: Option<String>,
+    /// Commands waiting for the server (待同步): the same query as the queue's list.
+    pub pending: u32,
+    /// Commands the server refused, still shown until the clerk removes them.
+    pub rejected: u32,
+    /// Why the last attempt failed, in Chinese.
+    pub last_error: Option<String>,
+    /// Set when the token could not be kept in the OS keyring (kept in memory only).
+    pub keyring_warning: Option<String>,
+    /// The server address the login dialog starts with (`GONGWEN_SERVER`, else the
+    /// last one used, else the local development server).
+    pub default_server: String,
+    /// `default_server` came from `GONGWEN_SERVER` (as `cargo xtask run` sets it): with
+    /// no account yet, the window opens the login dialog at start.
+    pub default_server_from_env: bool,
+}
+
+/// Where a queued command stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum QueueState {
+    /// 待同步
+    Pending,
+    /// 被拒绝: the server refused it; `reason` says why.
+    Rejected,
+}
+
+/// One line of the 同步队列.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct QueueItem {
+    pub command_id: CommandId,
+    /// `dispatch`, `acknowledge`, `return`.
+    pub kind: String,
+    pub document_id: DocumentId,
+    /// The document's title as stored locally ("" if the document is not here).
+    pub title: String,
+    pub state: QueueState,
+    /// The server's reason, in Chinese, for a rejected command.
+    pub reason: Option<String>,
+    /// RFC 3339, UTC: when the clerk gave the command.
+    pub created_at: String,
+    pub attempts: u32,
+    /// Why the last try did not reach a decision (network, server error), in Chinese.
+    pub last_error: Option<String>,
+}
+
+/// A document's life on the exchange, for its 阅读 view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct DocumentExchange {
+    /// Set once the server has accepted this unit's 分发: one row per recipient.
+    pub deliveries: Option<Vec<Delivery>>,
+    /// Set when the document came from another unit (收文): from whom, 主送/抄送, and
+    /// this unit's status.
+    pub received: Option<IncomingInfo>,
+    /// This document's commands still waiting or refused, oldest first.
+    pub queue: Vec<QueueItem>,
+}
