@@ -7,20 +7,8 @@ use gongwen_core::DocumentId;
 use gongwen_store::IncomingInfo;
 use serde::Serialize;
 
-/// The status bar's first word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "snake_case")]
-pub enum Connection {
-    /// 连接中: logged in, the first round since start or login is still running.
-    Connecting,
-    /// 已连接: the last exchange with the server succeeded.
-    Online,
-    /// 离线: the server could not be reached; work queues up as 待同步.
-    Offline,
-    /// 需要登录: nobody is logged in, or the token expired or was revoked.
-    LoginNeeded,
-}
+/// The status bar's first word: gongwen-sync's view, or 需要登录 when no loop runs.
+pub use gongwen_sync::Connection;
 
 /// Who is logged in, and where (the store's account with the unit's name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -104,10 +104,7 @@ pub fn status(state: &AppState) -> Answer<SyncStatus> {
     let s = session(state);
     let loop_status = s.sync.as_ref().map(SyncLoop::status);
     let connection = match loop_status.as_ref().map(|l| l.connection) {
-        Some(gongwen_sync::Connection::Online) => Connection::Online,
-        Some(gongwen_sync::Connection::Connecting) => Connection::Connecting,
-        Some(gongwen_sync::Connection::Offline) => Connection::Offline,
-        Some(gongwen_sync::Connection::LoginNeeded) => Connection::LoginNeeded,
+        Some(connection) => connection,
         None if s.resuming => Connection::Connecting,
         None => Connection::LoginNeeded,
     };

@@ -162,11 +162,13 @@ fn bindings() -> Result<()> {
             "-p",
             "gongwen-store",
             "-p",
+            "gongwen-sync",
+            "-p",
             "gongwen-desk",
         ])
         .args([
             "--features",
-            "gongwen-core/ts,gongwen-store/ts,gongwen-desk/ts",
+            "gongwen-core/ts,gongwen-store/ts,gongwen-sync/ts,gongwen-desk/ts",
         ])
         .arg("export_bindings"))
 }

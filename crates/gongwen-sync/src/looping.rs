@@ -34,15 +34,16 @@ impl Default for LoopConfig {
 
 /// The connection as the UI shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum Connection {
-    /// Not synced yet since the loop started.
+    /// 连接中: the first round since the loop started (or since login) is running.
     Connecting,
-    /// 在线: the last round succeeded.
+    /// 已连接: the last round succeeded.
     Online,
     /// 离线: the server could not be reached, or failed; retrying on a timer.
     Offline,
-    /// 需要登录: the token was refused; the loop has stopped.
+    /// 需要登录: nobody is logged in, or the token was refused (the loop has stopped).
     LoginNeeded,
 }
 
