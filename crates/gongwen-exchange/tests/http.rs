@@ -576,11 +576,18 @@ async fn clearance_flow(server: &TestServer) {
     let tjj = login_as(server, "tjj-clerk").await; // confidential
     let yq = login_as(server, "yq-clerk").await; // unclassified
 
-    let secret = dispatch(
-        document("关于统计数据核查的通知", Classification::Confidential),
-        &["sz-tjj"],
-        &["yq-gov"],
-    );
+    // A 秘密 document with an attachment file: the file is as classified as the text.
+    let file = "核查表：第四季度规模以上工业企业名单".as_bytes().to_vec();
+    let file_sha = sha_hex(&file);
+    let r = patch(server, &fgw, &file_sha, 0, file.len() as u64, file).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let mut secret_doc = document("关于统计数据核查的通知", Classification::Confidential);
+    secret_doc.attachments.push(gongwen_core::Attachment {
+        name: "核查企业名单".into(),
+        sha256: Some(file_sha.clone()),
+        ..Default::default()
+    });
+    let secret = dispatch(secret_doc, &["sz-tjj"], &["yq-gov"]);
     let CommandBody::Dispatch {
         document_id: secret_id,
         ..
@@ -623,11 +630,15 @@ async fn clearance_flow(server: &TestServer) {
     let r = get(server, &yq, &format!("/v1/documents/{secret_id}")).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_body(r).await.code, "forbidden");
+    let r = get(server, &yq, &format!("/v1/blobs/{file_sha}")).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND, "nor its attachment file");
     // A cleared recipient gets it.
     let page = changes(server, &tjj, 0, 100).await;
     assert_eq!(page.changes.len(), 1);
     assert_eq!(page.changes[0].command_id, secret.id);
     let r = get(server, &tjj, &format!("/v1/documents/{secret_id}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = get(server, &tjj, &format!("/v1/blobs/{file_sha}")).await;
     assert_eq!(r.status(), StatusCode::OK);
     // And the uncleared one cannot sign for it.
     let ack = Command {
