@@ -25,7 +25,11 @@
 //!   `GONGWEN_BENCH_INCR_REPS` 7
 //! * `GONGWEN_BENCH_FANOUT_UNITS` 300 · `GONGWEN_BENCH_FANOUT_REPS` 7
 //! * `GONGWEN_BENCH_CLIENTS` 200 · `GONGWEN_BENCH_SECS` 60 · `GONGWEN_BENCH_LOAD_UNITS` 20 ·
-//!   `GONGWEN_BENCH_THINK_MS` `50-100` · `GONGWEN_BENCH_ENGINES` `sqlite,postgres`
+//!   `GONGWEN_BENCH_THINK_MS` `3000;50-100` · `GONGWEN_BENCH_ENGINES` `sqlite,postgres`
+//!
+//! The load runs once per think-time profile (`;`-separated, each `MS` or `MIN-MAX`):
+//! 3 s is the app's own rhythm (its sync loop runs every 3 s), and 50–100 ms is a
+//! stress profile that asks far more of the server than 200 people could.
 //!
 //! Benchmarks measure; they assert nothing about speed. A part that fails is reported as
 //! a row without a value and with the error in its note.
@@ -57,6 +61,7 @@ const SEED_BATCH: usize = 100;
 // ---------------------------------------------------------------------------------
 // Parameters
 
+#[derive(Clone)]
 struct Params {
     out: PathBuf,
     parts: Vec<String>,
@@ -71,7 +76,19 @@ struct Params {
     secs: u64,
     load_units: usize,
     think_ms: (u64, u64),
+    think_profiles: Vec<(u64, u64)>,
     engines: Vec<String>,
+}
+
+/// How a think-time profile is named in a row.
+fn think_label(t: (u64, u64)) -> String {
+    if t.0 == t.1 && t.0.is_multiple_of(1000) {
+        format!("every {} s", t.0 / 1000)
+    } else if t.0 == t.1 {
+        format!("every {} ms", t.0)
+    } else {
+        format!("every {}–{} ms", t.0, t.1)
+    }
 }
 
 fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -98,18 +115,26 @@ fn env_list(name: &str, default: &str) -> Vec<String> {
 
 impl Params {
     fn from_env() -> Params {
-        let think = std::env::var("GONGWEN_BENCH_THINK_MS").unwrap_or_else(|_| "50-100".into());
-        let think_ms = match think.split_once('-') {
-            Some((a, b)) => (
-                a.trim().parse().unwrap_or(50),
-                b.trim().parse().unwrap_or(100),
-            ),
+        let parse = |think: &str| match think.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (
+                    a.trim().parse().unwrap_or(50),
+                    b.trim().parse().unwrap_or(100),
+                );
+                (a.min(b), a.max(b))
+            }
             None => {
-                let v = think.trim().parse().unwrap_or(75);
+                let v = think.trim().parse().unwrap_or(3000);
                 (v, v)
             }
         };
-        let think_ms = (think_ms.0.min(think_ms.1), think_ms.0.max(think_ms.1));
+        let think_profiles: Vec<(u64, u64)> = std::env::var("GONGWEN_BENCH_THINK_MS")
+            .unwrap_or_else(|_| "3000;50-100".into())
+            .split(';')
+            .filter(|t| !t.trim().is_empty())
+            .map(parse)
+            .collect();
+        let think_ms = think_profiles.first().copied().unwrap_or((3000, 3000));
         Params {
             out: std::env::var_os("GONGWEN_BENCH_OUT")
                 .map(PathBuf::from)
@@ -129,6 +154,7 @@ impl Params {
             secs: env_num("GONGWEN_BENCH_SECS", 60).max(1),
             load_units: env_num("GONGWEN_BENCH_LOAD_UNITS", 20).max(2),
             think_ms,
+            think_profiles,
             engines: env_list("GONGWEN_BENCH_ENGINES", "sqlite,postgres"),
         }
     }
@@ -1108,7 +1134,10 @@ async fn load(p: &Params, engine: &str, temp: &Path, rows: &mut Rows) -> Result<
         other => bail!("unknown engine `{other}`; expected sqlite or postgres"),
     };
     let server = Server::start(
-        &temp.join(format!("exchange-load-{engine}")),
+        &temp.join(format!(
+            "exchange-load-{engine}-{}-{}",
+            p.think_ms.0, p.think_ms.1
+        )),
         pg.as_ref().map(|pg| pg.url()).as_deref(),
     )?;
     eprintln!("[{engine}] server at {}", server.url);
@@ -1263,7 +1292,11 @@ async fn load(p: &Params, engine: &str, temp: &Path, rows: &mut Rows) -> Result<
         format!("; first errors: {}", all.first_errors.join(" | "))
     };
     rows.push(
-        &format!("{} clients, p99 latency ({engine})", p.clients),
+        &format!(
+            "{} clients {}, p99 latency ({engine})",
+            p.clients,
+            think_label(p.think_ms)
+        ),
         quantile(&both, 0.99),
         "ms",
         "<= 200",
@@ -1284,7 +1317,11 @@ async fn load(p: &Params, engine: &str, temp: &Path, rows: &mut Rows) -> Result<
         ),
     );
     rows.push(
-        &format!("{} clients, requests/s ({engine})", p.clients),
+        &format!(
+            "{} clients {}, requests/s ({engine})",
+            p.clients,
+            think_label(p.think_ms)
+        ),
         rps,
         "req/s",
         "",
@@ -1649,10 +1686,22 @@ fn main() {
             }
         }
         if p.wants("load") {
-            for engine in &p.engines {
+            for (engine, think) in p
+                .engines
+                .iter()
+                .flat_map(|e| p.think_profiles.iter().map(move |t| (e, *t)))
+            {
+                let p = Params {
+                    think_ms: think,
+                    ..p.clone()
+                };
                 if let Err(e) = load(&p, engine, temp.path(), &mut rows).await {
                     rows.failed(
-                        &format!("{} clients, p99 latency ({engine})", p.clients),
+                        &format!(
+                            "{} clients {}, p99 latency ({engine})",
+                            p.clients,
+                            think_label(think)
+                        ),
                         "ms",
                         "<= 200",
                         &e,
