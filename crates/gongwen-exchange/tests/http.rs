@@ -1184,3 +1184,66 @@ async fn sigterm_lets_a_request_in_flight_finish_then_exits() {
         .expect("exit status");
     assert!(status.success(), "{status:?}");
 }
+
+/// Every file under `dir`, the database, its WAL and the server log included.
+fn all_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn neither_a_token_nor_a_password_is_written_to_the_database_or_the_log() {
+    // Debug logging, so that a secret in any log line would show.
+    let server = TestServer::start_with_env(&[("RUST_LOG", "debug")]);
+    let token = login_as(&server, "fgw-clerk").await;
+    assert_eq!(
+        get(&server, &token, "/v1/me").await.status(),
+        StatusCode::OK
+    );
+    let wrong = http()
+        .post(format!("{}/v1/login", server.url))
+        .json(&serde_json::json!({ "username": "fgw-clerk", "password": "Wrong-Pass-7391" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let logout = http()
+        .post(format!("{}/v1/logout", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(logout.status().is_success(), "{}", logout.status());
+
+    let files = all_files(server.data_dir());
+    assert!(
+        files.iter().any(|f| f.ends_with("exchange.db")),
+        "{files:?}"
+    );
+    assert!(!server.log().is_empty(), "the server logged something");
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        for secret in [token.as_str(), DEMO_PASSWORD, "Wrong-Pass-7391"] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{} contains a secret",
+                file.display()
+            );
+        }
+    }
+    let log = server.log();
+    for secret in [token.as_str(), DEMO_PASSWORD, "Wrong-Pass-7391"] {
+        assert!(!log.contains(secret), "the log contains a secret");
+    }
+}
