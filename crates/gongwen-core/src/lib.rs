@@ -10,6 +10,7 @@
 
 mod body;
 mod date;
+pub mod digest;
 mod doc_number;
 mod document;
 pub mod exchange;

@@ -4,7 +4,6 @@
 //! transaction.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::exchange::{
     ChangeEntry, CommandBody, Delivery, DeliveryStatus, RecipientRole, RejectCode, Rejection, Role,
@@ -63,13 +62,7 @@ pub trait Context {
 /// SHA-256 (lower-case hex) of a document's canonical JSON: the same on every side
 /// that holds the same content.
 pub fn content_hash(document: &Document) -> String {
-    // Struct fields serialize in declaration order, so the JSON is canonical.
-    let json = serde_json::to_vec(document).unwrap_or_default();
-    hex(&Sha256::digest(&json))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::json_sha256(document)
 }
 
 fn reject(

@@ -6,7 +6,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use sha2::{Digest, Sha256};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -60,10 +59,7 @@ pub fn new_password() -> Result<Secret, AuthError> {
 
 /// SHA-256 hex of a token: what storage keeps and looks up.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    gongwen_core::digest::sha256_hex(token.as_bytes())
 }
 
 /// argon2id (the crate's default parameters) PHC string of a password. Slow on

@@ -154,11 +154,7 @@ async fn hash_file(path: &Path) -> std::io::Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(gongwen_core::digest::hex(&hasher.finalize()))
 }
 
 /// fsync a directory so a rename in it survives a power cut.

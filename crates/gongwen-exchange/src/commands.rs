@@ -5,7 +5,6 @@
 use std::collections::HashSet;
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use gongwen_core::exchange::{
     Command, CommandBody, CommandOutcome, CommandResult, RejectCode, Rejection, UnitCode, UserInfo,
@@ -63,11 +62,7 @@ pub fn parse_push(bytes: &[u8], max_commands: usize) -> Result<Vec<Command>, Api
 
 /// SHA-256 hex of the command's body as JSON: what makes a re-send "the same".
 pub fn payload_hash(body: &CommandBody) -> String {
-    let json = serde_json::to_vec(body).unwrap_or_default();
-    Sha256::digest(&json)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    gongwen_core::digest::json_sha256(body)
 }
 
 struct Ctx {

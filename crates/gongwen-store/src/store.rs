@@ -546,11 +546,7 @@ impl Store {
             temp.write_all(&buf[..n]).map_err(write_err)?;
             size += n as u64;
         }
-        let sha256: String = hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = gongwen_core::digest::hex(&hasher.finalize());
         let target = dir.join(&sha256);
         if target.is_file() {
             return Ok((sha256, size)); // identical content is already stored

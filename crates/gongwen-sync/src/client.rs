@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use gongwen_core::digest::hex;
 use gongwen_core::exchange::{
     ChangesPage, Command, Directory, ErrorBody, LoginRequest, LoginResponse, PushRequest,
     PushResponse, UserInfo,
@@ -504,8 +505,4 @@ async fn hash_file(path: &Path) -> Result<(String, u64), SyncError> {
         path: path.display().to_string(),
         source,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
