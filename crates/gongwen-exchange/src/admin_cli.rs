@@ -12,9 +12,7 @@ use gongwen_core::Classification;
 use gongwen_exchange::api::now;
 use gongwen_exchange::auth::{self, Secret};
 use gongwen_exchange::config::Settings;
-use gongwen_exchange::storage::{
-    audit_hash, AuditDraft, Storage, StorageError, UserRecord, AUDIT_GENESIS,
-};
+use gongwen_exchange::storage::{AuditChain, AuditDraft, Storage, StorageError, UserRecord};
 
 use crate::StoreArgs;
 
@@ -99,15 +97,7 @@ enum AuditCmd {
 /// Runs one admin command; Ok(false) means "ran, but the answer is bad" (exit 1).
 pub async fn run(args: AdminArgs) -> Result<bool> {
     let config = crate::load_config(&args.store, Settings::default())?;
-    let storage = gongwen_exchange::open_storage(&config)
-        .await
-        .with_context(|| {
-            format!(
-                "opening storage {:?} in {}",
-                config.database,
-                config.data.display()
-            )
-        })?;
+    let storage = crate::open_storage(&config).await?;
     let storage = storage.as_ref();
     match args.command {
         AdminCmd::Unit(UnitCmd::Add { code, name }) => {
@@ -344,48 +334,24 @@ async fn user_add(
     .await
 }
 
-/// Checks every entry: consecutive seqs from 1, each `prev_hash` the hash before it,
-/// each `hash` recomputed from the entry's fields.
+/// Checks every entry of the chain (see [`AuditChain`]).
 async fn verify(storage: &dyn Storage) -> Result<bool> {
-    let mut prev = AUDIT_GENESIS.to_string();
-    let mut expected_seq = 1i64;
+    let mut chain = AuditChain::default();
     let mut after = 0i64;
     loop {
         let page = storage.audit_after(after, 1000).await?;
-        if page.is_empty() {
+        let Some(last) = page.last() else {
             break;
-        }
+        };
+        after = last.seq;
         for r in &page {
-            let draft = AuditDraft {
-                at: r.at.clone(),
-                username: r.username.clone(),
-                unit: r.unit.clone(),
-                client: r.client.clone(),
-                action: r.action.clone(),
-                detail: r.detail.clone(),
-            };
-            let problem = if r.seq != expected_seq {
-                Some(format!(
-                    "expected entry {expected_seq}, found {} (an entry is missing)",
-                    r.seq
-                ))
-            } else if r.prev_hash != prev {
-                Some("its prev_hash does not match the entry before it".to_string())
-            } else if audit_hash(&r.prev_hash, r.seq, &draft) != r.hash {
-                Some("its content does not match its hash (the entry was changed)".to_string())
-            } else {
-                None
-            };
-            if let Some(problem) = problem {
-                println!("BROKEN at seq {}: {problem}", r.seq.min(expected_seq));
+            if let Err((seq, problem)) = chain.check(r) {
+                println!("BROKEN at seq {seq}: {problem}");
                 return Ok(false);
             }
-            prev = r.hash.clone();
-            expected_seq += 1;
-            after = r.seq;
         }
     }
-    println!("OK: {} audit entries verified", expected_seq - 1);
+    println!("OK: {} audit entries verified", chain.verified());
     Ok(true)
 }
 

@@ -116,6 +116,19 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// The configured storage, or an error naming which one could not be opened.
+pub async fn open_storage(config: &Config) -> Result<Arc<dyn gongwen_exchange::storage::Storage>> {
+    gongwen_exchange::open_storage(config)
+        .await
+        .with_context(|| {
+            format!(
+                "opening storage {:?} in {}",
+                config.database,
+                config.data.display()
+            )
+        })
+}
+
 async fn serve(args: ServeArgs) -> Result<()> {
     let config = load_config(
         &args.store,
@@ -139,15 +152,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .context("metrics buckets")?
         .install_recorder()
         .context("installing the metrics recorder")?;
-    let storage = gongwen_exchange::open_storage(&config)
-        .await
-        .with_context(|| {
-            format!(
-                "opening storage {:?} in {}",
-                config.database,
-                config.data.display()
-            )
-        })?;
+    let storage = crate::open_storage(&config).await?;
     let blobs = FsBlobStore::open(config.blob_dir())
         .with_context(|| format!("opening attachment folder {}", config.blob_dir().display()))?;
     let state = AppState {

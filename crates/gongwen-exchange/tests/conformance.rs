@@ -23,8 +23,8 @@ use gongwen_core::{Attachment, Classification, DocKind, Document, DocumentId};
 use gongwen_exchange::storage::postgres::PostgresStorage;
 use gongwen_exchange::storage::sqlite::SqliteStorage;
 use gongwen_exchange::storage::{
-    audit_hash, AuditDraft, AuditRecord, CommandRecord, Commit, DocumentRecord, LogWrite, Storage,
-    StorageError, TokenRecord, UserRecord, WorkflowWrite, AUDIT_GENESIS,
+    audit_hash, AuditChain, AuditDraft, AuditRecord, CommandRecord, Commit, DocumentRecord,
+    LogWrite, Storage, StorageError, TokenRecord, UserRecord, WorkflowWrite, AUDIT_GENESIS,
 };
 use gongwen_exchange::testing::TempPostgres;
 use libtest_mimic::{Arguments, Trial};
@@ -352,25 +352,10 @@ async fn snapshot(s: &dyn Storage) -> Snapshot {
 
 /// The first audit seq whose stored hashes do not follow from the entries, if any.
 fn first_broken_link(records: &[AuditRecord]) -> Option<i64> {
-    let mut prev = AUDIT_GENESIS.to_string();
-    for (expected_seq, r) in (1..).zip(records) {
-        let draft = AuditDraft {
-            at: r.at.clone(),
-            username: r.username.clone(),
-            unit: r.unit.clone(),
-            client: r.client.clone(),
-            action: r.action.clone(),
-            detail: r.detail.clone(),
-        };
-        if r.seq != expected_seq
-            || r.prev_hash != prev
-            || r.hash != audit_hash(&prev, r.seq, &draft)
-        {
-            return Some(r.seq);
-        }
-        prev = r.hash.clone();
-    }
-    None
+    let mut chain = AuditChain::default();
+    records
+        .iter()
+        .find_map(|r| chain.check(r).err().map(|(seq, _)| seq))
 }
 
 // ---------------------------------------------------------------------------------

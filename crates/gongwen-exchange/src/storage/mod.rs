@@ -7,6 +7,7 @@
 //! JSON it stores and compares by version (see [`Commit`]), so new command types need
 //! no change here.
 
+mod codec;
 pub mod postgres;
 pub mod sqlite;
 
@@ -137,6 +138,64 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
+impl AuditRecord {
+    /// The entry's own fields, as they were hashed.
+    pub fn draft(&self) -> AuditDraft {
+        AuditDraft {
+            at: self.at.clone(),
+            username: self.username.clone(),
+            unit: self.unit.clone(),
+            client: self.client.clone(),
+            action: self.action.clone(),
+            detail: self.detail.clone(),
+        }
+    }
+}
+
+/// Walks the audit chain entry by entry, in seq order from the first: consecutive seqs
+/// from 1, each `prev_hash` the hash before it, each `hash` recomputed from the entry.
+/// `admin audit verify` and the conformance suite both check with this.
+#[derive(Debug, Clone)]
+pub struct AuditChain {
+    prev_hash: String,
+    next_seq: i64,
+}
+
+impl Default for AuditChain {
+    fn default() -> Self {
+        AuditChain {
+            prev_hash: AUDIT_GENESIS.to_string(),
+            next_seq: 1,
+        }
+    }
+}
+
+impl AuditChain {
+    /// Checks the next entry; on a break, the seq where it is and why.
+    pub fn check(&mut self, r: &AuditRecord) -> Result<(), (i64, &'static str)> {
+        let problem = if r.seq != self.next_seq {
+            Some("an entry is missing")
+        } else if r.prev_hash != self.prev_hash {
+            Some("its prev_hash does not match the entry before it")
+        } else if audit_hash(&r.prev_hash, r.seq, &r.draft()) != r.hash {
+            Some("its content does not match its hash (the entry was changed)")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err((r.seq.min(self.next_seq), problem));
+        }
+        self.prev_hash = r.hash.clone();
+        self.next_seq += 1;
+        Ok(())
+    }
+
+    /// How many entries checked out so far.
+    pub fn verified(&self) -> i64 {
+        self.next_seq - 1
+    }
+}
+
 /// The chain hash of an audit entry; both engines and `admin audit verify` use this.
 pub fn audit_hash(prev_hash: &str, seq: i64, d: &AuditDraft) -> String {
     use sha2::{Digest, Sha256};
@@ -155,19 +214,7 @@ pub fn audit_hash(prev_hash: &str, seq: i64, d: &AuditDraft) -> String {
         h.update((field.len() as u64).to_le_bytes());
         h.update(field.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The stored names of every 密级 up to and including `clearance` (`unclassified`, …).
-pub(crate) fn classifications_up_to(clearance: Classification) -> Vec<String> {
-    Classification::ALL
-        .into_iter()
-        .filter(|c| *c <= clearance)
-        .filter_map(|c| match serde_json::to_value(c) {
-            Ok(serde_json::Value::String(s)) => Some(s),
-            _ => None,
-        })
-        .collect()
+    gongwen_core::digest::hex(&h.finalize())
 }
 
 /// The hash before the first audit entry.

@@ -38,7 +38,9 @@ use gongwen_core::{Classification, DocumentId};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 
-use super::sqlite::{attachment_hashes, enum_text, parse_enum, parse_uuid, token_live};
+use super::codec::{
+    attachment_hashes, classifications_up_to, enum_text, parse_enum, parse_uuid, token_live,
+};
 use super::{
     audit_hash, AuditDraft, AuditRecord, CommandRecord, Commit, DocumentRecord, LogRecord, Storage,
     StorageError, TokenRecord, UserRecord, WorkflowRecord,
@@ -879,7 +881,7 @@ impl Storage for PostgresStorage {
         clearance: Classification,
     ) -> Result<bool, StorageError> {
         let client = self.client().await?;
-        let allowed = super::classifications_up_to(clearance);
+        let allowed = classifications_up_to(clearance)?;
         let row = client
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM document_blobs b

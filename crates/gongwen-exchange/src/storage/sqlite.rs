@@ -17,6 +17,9 @@ use gongwen_core::{Classification, DocumentId};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
+use super::codec::{
+    attachment_hashes, classifications_up_to, enum_text, parse_enum, parse_uuid, token_live,
+};
 use super::{
     audit_hash, AuditDraft, AuditRecord, CommandRecord, Commit, DocumentRecord, LogRecord, Storage,
     StorageError, TokenRecord, UserRecord, WorkflowRecord, AUDIT_GENESIS,
@@ -245,62 +248,6 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
         if f.code == ErrorCode::ConstraintViolation
             && (f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
                 || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE))
-}
-
-// Codec helpers shared with the PostgreSQL engine: both store enums as their serde
-// names, ids as hyphenated UUID text, and read back the same way.
-
-/// The serde name of a unit-like enum (`clerk`, `secret` …).
-pub(super) fn enum_text<T: serde::Serialize + std::fmt::Debug>(
-    v: &T,
-) -> Result<String, StorageError> {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => Ok(s),
-        _ => Err(StorageError::Backend(format!(
-            "{v:?} does not serialize as a plain name"
-        ))),
-    }
-}
-
-/// Parses a stored serde name back.
-pub(super) fn parse_enum<T: serde::de::DeserializeOwned>(
-    s: &str,
-    what: &str,
-) -> Result<T, StorageError> {
-    serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|e| StorageError::Backend(format!("stored {what} `{s}` is not valid: {e}")))
-}
-
-pub(super) fn parse_uuid(s: &str, what: &str) -> Result<uuid::Uuid, StorageError> {
-    uuid::Uuid::parse_str(s)
-        .map_err(|e| StorageError::Backend(format!("stored {what} `{s}` is not a UUID: {e}")))
-}
-
-/// SHA-256s of the attachment files a `Document` JSON lists.
-pub(super) fn attachment_hashes(content: &str) -> Result<Vec<String>, StorageError> {
-    let doc: serde_json::Value = serde_json::from_str(content)
-        .map_err(|e| StorageError::Backend(format!("document content is not JSON: {e}")))?;
-    let mut hashes: Vec<String> = doc
-        .get("attachments")
-        .and_then(|a| a.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|a| a.get("sha256").and_then(|h| h.as_str()))
-        .map(str::to_string)
-        .collect();
-    hashes.sort();
-    hashes.dedup();
-    Ok(hashes)
-}
-
-/// Whether a token expiring at `expires_at` is still valid at `now` (both RFC 3339).
-/// Compared as instants, not as text: `…Z` and `…+00:00` must agree.
-pub(super) fn token_live(expires_at: &str, now: &str) -> Result<bool, StorageError> {
-    let parse = |s: &str, what: &str| {
-        chrono::DateTime::parse_from_rfc3339(s)
-            .map_err(|e| StorageError::Backend(format!("{what} `{s}` is not RFC 3339: {e}")))
-    };
-    Ok(parse(now, "time")? < parse(expires_at, "token expiry")?)
 }
 
 fn user_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 6]> {
@@ -876,7 +823,7 @@ impl Storage for SqliteStorage {
     ) -> Result<bool, StorageError> {
         let sha256 = sha256.to_string();
         let unit = unit.0.clone();
-        let allowed = serde_json::to_string(&super::classifications_up_to(clearance))
+        let allowed = serde_json::to_string(&classifications_up_to(clearance)?)
             .map_err(|e| StorageError::Backend(e.to_string()))?;
         self.read(move |conn| {
             conn.query_row(

@@ -1,0 +1,70 @@
+//! How both engines store values as text: enums by their serde names, ids as
+//! hyphenated UUIDs, times as RFC 3339; and what they read out of a document's JSON.
+
+use gongwen_core::Classification;
+
+use super::StorageError;
+
+/// The serde name of a unit-like enum (`clerk`, `secret` …).
+pub(super) fn enum_text<T: serde::Serialize + std::fmt::Debug>(
+    v: &T,
+) -> Result<String, StorageError> {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        _ => Err(StorageError::Backend(format!(
+            "{v:?} does not serialize as a plain name"
+        ))),
+    }
+}
+
+/// Parses a stored serde name back.
+pub(super) fn parse_enum<T: serde::de::DeserializeOwned>(
+    s: &str,
+    what: &str,
+) -> Result<T, StorageError> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|e| StorageError::Backend(format!("stored {what} `{s}` is not valid: {e}")))
+}
+
+pub(super) fn parse_uuid(s: &str, what: &str) -> Result<uuid::Uuid, StorageError> {
+    uuid::Uuid::parse_str(s)
+        .map_err(|e| StorageError::Backend(format!("stored {what} `{s}` is not a UUID: {e}")))
+}
+
+/// SHA-256s of the attachment files a `Document` JSON lists.
+pub(super) fn attachment_hashes(content: &str) -> Result<Vec<String>, StorageError> {
+    let doc: serde_json::Value = serde_json::from_str(content)
+        .map_err(|e| StorageError::Backend(format!("document content is not JSON: {e}")))?;
+    let mut hashes: Vec<String> = doc
+        .get("attachments")
+        .and_then(|a| a.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.get("sha256").and_then(|h| h.as_str()))
+        .map(str::to_string)
+        .collect();
+    hashes.sort();
+    hashes.dedup();
+    Ok(hashes)
+}
+
+/// Whether a token expiring at `expires_at` is still valid at `now` (both RFC 3339).
+/// Compared as instants, not as text: `…Z` and `…+00:00` must agree.
+pub(super) fn token_live(expires_at: &str, now: &str) -> Result<bool, StorageError> {
+    let parse = |s: &str, what: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .map_err(|e| StorageError::Backend(format!("{what} `{s}` is not RFC 3339: {e}")))
+    };
+    Ok(parse(now, "time")? < parse(expires_at, "token expiry")?)
+}
+
+/// The stored names of every 密级 up to and including `clearance`.
+pub(super) fn classifications_up_to(
+    clearance: Classification,
+) -> Result<Vec<String>, StorageError> {
+    Classification::ALL
+        .into_iter()
+        .filter(|c| *c <= clearance)
+        .map(|c| enum_text(&c))
+        .collect()
+}
