@@ -178,10 +178,24 @@ async fn wait_gone(c: &Client, xpath: &str) {
         if found.is_empty() {
             return;
         }
-        assert!(
-            Instant::now() < deadline,
-            "still on screen after {WAIT:?}: {xpath}"
-        );
+        if Instant::now() >= deadline {
+            if let Ok(png) = c.screenshot().await {
+                let _ = fs::write(output_dir().join("still-there.png"), png);
+            }
+            // An error message on screen is usually why: name it in the failure.
+            let mut alerts = Vec::new();
+            for alert in c
+                .find_all(Locator::XPath("//*[@role='alert']"))
+                .await
+                .unwrap_or_default()
+            {
+                alerts.push(alert.text().await.unwrap_or_default());
+            }
+            panic!(
+                "still on screen after {WAIT:?}: {xpath}; alerts shown: {alerts:?} \
+                 (screen: tests/output/still-there.png)"
+            );
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -236,12 +250,27 @@ async fn text_of(c: &Client, xpath: &str) -> String {
     }
 }
 
+/// Clicks the element as soon as it takes the click. While a drawer or dialog is
+/// still fading out its mask intercepts clicks (a user simply clicks again a moment
+/// later), so a refused click is retried until the deadline.
 async fn click(c: &Client, xpath: &str) {
-    find(c, xpath)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click {xpath}: {e}"));
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match find(c, xpath).await.click().await {
+            Ok(()) => return,
+            Err(e) if Instant::now() < deadline => {
+                // Printed only when the test fails.
+                println!("click on {xpath} refused ({e}), retrying");
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+            Err(e) => {
+                if let Ok(png) = c.screenshot().await {
+                    let _ = fs::write(output_dir().join("not-clickable.png"), png);
+                }
+                panic!("cannot click {xpath}: {e} (screen: tests/output/not-clickable.png)")
+            }
+        }
+    }
 }
 
 /// Asks every window titled `title` to close the way a window manager does when the
@@ -979,14 +1008,28 @@ async fn wait_still(c: &Client, xpath: &str) {
 
 /// In the 分发 dialog, sets `unit` to 主送 or 抄送 (its radio group is labelled with the
 /// unit's name).
+/// Chooses 主送 or 抄送 for a unit in the 分发 dialog and waits until the choice shows
+/// as made (a click during the dialog's opening animation can miss its target).
 async fn send_to(c: &Client, unit: &str, role: &str) {
-    click(
-        c,
-        &format!(
-            "//*[@role='radiogroup' and @aria-label='{unit}']//label[normalize-space(.)='{role}']"
-        ),
-    )
-    .await;
+    let label = format!(
+        "//*[@role='radiogroup' and @aria-label='{unit}']//label[normalize-space(.)='{role}']"
+    );
+    let deadline = Instant::now() + WAIT;
+    loop {
+        click(c, &label).await;
+        let settle = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < settle {
+            let class = find(c, &label).await.attr("class").await.ok().flatten();
+            if class.is_some_and(|c| c.contains("n-radio-button--checked")) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{role} for {unit} does not show as chosen"
+        );
+    }
 }
 
 async fn wait_status(c: &Client, label: &str, expected: &str) -> String {
