@@ -1295,6 +1295,23 @@ async fn a_received_document_is_in_the_inbox_and_can_be_returned_with_a_reason()
             .is_empty(),
         "a received document is read-only"
     );
+    // The sender's draft has format problems (no 发文字号 …); they are the sender's to
+    // fix, so the recipient is not shown a 格式检查 banner it cannot act on.
+    let sent = gongwen_store::Store::open(fgw.path())
+        .and_then(|s| s.get(id))
+        .expect("read the sent document")
+        .expect("the sent document is in the sender's store");
+    assert!(
+        !gongwen_core::validate(&sent.document).is_empty(),
+        "the seeded document should have format problems for this check to mean anything"
+    );
+    assert!(
+        c.find_all(Locator::XPath("//*[contains(., '格式检查：')]"))
+            .await
+            .expect("look for 格式检查")
+            .is_empty(),
+        "a received document shows no format check"
+    );
     click(&c, &button("退回")).await;
     type_into(&c, "//textarea[@aria-label='退回理由']", RETURN_REASON).await;
     click(&c, &button("确认退回")).await;

@@ -1,5 +1,5 @@
 //! The local exchange server that `cargo xtask run` starts beside the app: demo units and
-//! users seeded once, listening on loopback, stopped when the app exits.
+//! users seeded afresh, listening on loopback, stopped when the app exits.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -11,10 +11,6 @@ use anyhow::{bail, Context, Result};
 
 use crate::util::{run, step};
 
-/// Where `admin demo`'s output (the demo logins) is kept, inside the server's data folder.
-/// Its presence also marks the folder as seeded. Demo passwords only: nothing real.
-const DEMO_LOGINS: &str = "demo-logins.txt";
-
 /// A running `gongwen-exchange serve`; dropping it stops the server (SIGTERM, so it
 /// finishes in-flight requests, then SIGKILL if it lingers).
 pub struct DemoServer {
@@ -23,43 +19,34 @@ pub struct DemoServer {
     pub url: String,
 }
 
-/// Seeds `data` with the demo units and users unless that was done before, and prints
-/// the demo logins either way.
+/// Seeds a fresh `data` folder with the demo units and users and prints their logins.
+/// Fresh each run, like the app's demo data: documents dispatched in an earlier run would
+/// otherwise come back into the new, empty windows.
 pub fn seed_demo(exchange: &Path, data: &Path) -> Result<()> {
-    let logins = data.join(DEMO_LOGINS);
-    if logins.is_file() {
-        println!(
-            "The exchange data folder {} is already seeded; the demo logins:",
-            data.display()
-        );
-    } else {
-        step(&format!(
-            "Seeding demo units and users into the exchange data folder {}",
-            data.display()
-        ));
-        std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
-        let out = Command::new(exchange)
-            .arg("admin")
-            .arg("--data")
-            .arg(data)
-            .arg("demo")
-            .stderr(Stdio::inherit())
-            .output()
-            .with_context(|| format!("could not start {}", exchange.display()))?;
-        if !out.status.success() {
-            bail!(
-                "`gongwen-exchange admin --data {} demo` failed ({})",
-                data.display(),
-                out.status
-            );
-        }
-        // Written only after success, so a failed seeding is retried next time.
-        std::fs::write(&logins, &out.stdout)
-            .with_context(|| format!("writing {}", logins.display()))?;
+    step(&format!(
+        "Seeding demo units and users into a fresh exchange data folder {}",
+        data.display()
+    ));
+    if data.exists() {
+        std::fs::remove_dir_all(data).with_context(|| format!("clearing {}", data.display()))?;
     }
-    let text = std::fs::read_to_string(&logins)
-        .with_context(|| format!("reading {}", logins.display()))?;
-    for line in text.lines() {
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    let out = Command::new(exchange)
+        .arg("admin")
+        .arg("--data")
+        .arg(data)
+        .arg("demo")
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("could not start {}", exchange.display()))?;
+    if !out.status.success() {
+        bail!(
+            "`gongwen-exchange admin --data {} demo` failed ({})",
+            data.display(),
+            out.status
+        );
+    }
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
         println!("    {line}");
     }
     Ok(())
@@ -146,8 +133,7 @@ impl Drop for DemoServer {
     }
 }
 
-/// The data folder of the demo exchange server: kept between runs (the demo users'
-/// passwords stay valid), under the target folder.
+/// The data folder of the demo exchange server, under the target folder.
 pub fn demo_data_dir(target: &Path) -> PathBuf {
     target.join("exchange-demo")
 }

@@ -40,6 +40,8 @@ const BUILD: &[&str] = &[
     // token; `run --headless` and `test` start one, unlocked, inside their D-Bus session.
     "gnome-keyring",
     "imagemagick",
+    // Places `run`'s two windows side by side.
+    "xdotool",
 ];
 
 /// Extra packages for the test suite: WebDriver for the real window, PDF inspection, and

@@ -2,7 +2,8 @@
 //! Debian 12 machine, plus lint and bench. Every step says what it does before doing it.
 //!
 //! - `cargo xtask run`   install what is missing, build, seed demo data, start a local
-//!   exchange server with demo units and users, open the app (which logs in to it)
+//!   exchange server with demo units and users, open two app windows logged in as two
+//!   units
 //! - `cargo xtask test`  everything CI runs (lint, unit/integration tests, real-window test),
 //!   inside a private D-Bus session with an unlocked keyring
 //! - `cargo xtask lint`  rustfmt, clippy -D warnings, TS bindings in step, vue-tsc, eslint
@@ -10,6 +11,7 @@
 //! - `cargo xtask install` only the installing part
 
 mod bench;
+mod demo;
 mod exchange;
 mod install;
 mod util;
@@ -41,6 +43,7 @@ fn real_main() -> Result<()> {
         "bench" => bench::bench(),
         "bindings" => bindings(),
         "__bench-app" => bench::app_inner(rest),
+        "__demo-screenshot" => demo_screenshot(),
         "help" | "--help" | "-h" => {
             println!("{}", HELP);
             Ok(())
@@ -53,8 +56,10 @@ const HELP: &str = "usage: cargo xtask <command>
 
   run [--headless]  install missing packages, build, seed demo data into a fresh folder, start a
                     local exchange server with demo units and users (printing their logins), open
-                    公文桌 logged in to it; the server stops when the app exits
-                    (--headless: under Xvfb, save a screenshot to target/xtask/run.png and exit)
+                    two 公文桌 windows logged in to it (市发改委 and 市统计局), so one unit can 分发
+                    a document and the other 签收 it; the server stops when both windows close
+                    (--headless: under Xvfb, dispatch one document, save a screenshot of both
+                    windows to target/xtask/run.png and exit)
   test              everything CI runs: lint, all crate tests (PostgreSQL and keyring included),
                     the real-window end-to-end test with a real exchange server
   lint              cargo fmt --check, clippy -D warnings, TypeScript bindings in step, vue-tsc, eslint
@@ -102,17 +107,13 @@ fn run_app(args: &[String]) -> Result<()> {
         "Seeding demo documents into a fresh data folder {}",
         data.display()
     ));
-    if data.exists() {
-        std::fs::remove_dir_all(&data).with_context(|| format!("clearing {}", data.display()))?;
-    }
-    std::fs::create_dir_all(&data)?;
+    let data = fresh_dir(&data)?;
     run(Command::new(bin.join("gongwen"))
         .arg("--data")
         .arg(&data)
         .arg("import")
         .arg(root().join("assets/demo")))?;
 
-    // The exchange keeps its data between runs, so the demo passwords stay valid.
     let exchange_data = exchange::demo_data_dir(&target_dir());
     exchange::seed_demo(&bin.join("gongwen-exchange"), &exchange_data)?;
     let server = exchange::DemoServer::start(
@@ -120,34 +121,51 @@ fn run_app(args: &[String]) -> Result<()> {
         &exchange_data,
         &target_dir().join("xtask/exchange.log"),
     )?;
-    println!(
-        "\nLog in to 公文桌 as one unit's clerk (the server address is filled in). To play the\n\
-         other unit from a terminal, with its own data folder:\n\
-         \x20   {cli} --data {tmp} login --server {url} --user <USERNAME>\n\
-         \x20   {cli} --data {tmp} sync && {cli} --data {tmp} inbox",
-        cli = bin.join("gongwen").display(),
-        tmp = target_dir().join("demo-data-other").display(),
-        url = server.url,
+    let demo = demo::Demo::new(
+        bin.join("gongwen-desk"),
+        bin.join("gongwen"),
+        server.url.clone(),
+        data,
+        fresh_dir(&target_dir().join("demo-data-tjj"))?,
     );
-
-    let mut app = Command::new(bin.join("gongwen-desk"));
-    app.env("GONGWEN_DATA_DIR", &data)
-        .env("GONGWEN_SERVER", &server.url);
     if headless
         || std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none()
     {
         if !headless {
             println!("No display found (DISPLAY unset): running under Xvfb and taking a screenshot instead.");
         }
+        // Both windows on one wide virtual screen, with a throw-away keyring for the
+        // logins; this same xtask binary does the work inside that session.
         let shot = target_dir().join("xtask/run.png");
-        util::screenshot_under_xvfb(&mut app, &shot, std::time::Duration::from_secs(6))?;
-        println!("Screenshot of the running app: {}", shot.display());
+        let mut inner = Command::new("xvfb-run");
+        inner
+            .args(["-a", "-s", "-screen 0 2560x800x24"])
+            .arg(std::env::current_exe().context("locating the xtask binary")?)
+            .arg("__demo-screenshot")
+            .envs(demo.to_env(&shot));
+        let keyring = fresh_dir(&target_dir().join("xtask/run-keyring"))?;
+        run(&mut util::in_keyring_session(&inner, &keyring)?)?;
+        println!("Screenshot of the two windows: {}", shot.display());
         return Ok(());
     }
-    step("Opening 公文桌 (close the window to finish; the exchange server stops with it)");
-    let result = run(&mut app);
+    let result = demo.show();
     drop(server);
     result
+}
+
+/// `dir`, emptied if it existed.
+fn fresh_dir(dir: &std::path::Path) -> Result<PathBuf> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir.to_path_buf())
+}
+
+/// The inside of `run --headless`: runs in a D-Bus session with a keyring, under Xvfb.
+fn demo_screenshot() -> Result<()> {
+    let (demo, shot) = demo::Demo::from_env()?;
+    demo.screenshot(&shot)
 }
 
 fn bindings() -> Result<()> {

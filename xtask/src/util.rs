@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
@@ -72,37 +71,6 @@ pub fn path_with_cargo_bin() -> String {
         Some(home) => format!("{path}:{}", home.join("bin").display()),
         None => path,
     }
-}
-
-/// Starts `app` inside a private D-Bus session under Xvfb, waits, saves a screenshot of
-/// the whole screen, and stops the app.
-pub fn screenshot_under_xvfb(app: &mut Command, shot: &Path, wait: Duration) -> Result<()> {
-    if let Some(dir) = shot.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let program = app.get_program().to_string_lossy().into_owned();
-    let script = format!(
-        "\"{program}\" & app=$!; sleep {secs}; import -window root \"{shot}\"; kill $app; wait $app 2>/dev/null; true",
-        secs = wait.as_secs(),
-        shot = shot.display()
-    );
-    let mut c = Command::new("dbus-run-session");
-    c.args([
-        "--",
-        "xvfb-run",
-        "-a",
-        "-s",
-        "-screen 0 1280x800x24",
-        "sh",
-        "-c",
-        &script,
-    ]);
-    for (k, v) in app.get_envs() {
-        if let Some(v) = v {
-            c.env(k, v);
-        }
-    }
-    run(&mut c)
 }
 
 /// The password of the throw-away login keyring that `in_keyring_session` unlocks.
