@@ -48,6 +48,16 @@ impl TempPostgres {
     /// with its unix socket in that folder, wait until it accepts connections and
     /// create the database `gongwen`. Blocks for about a second or two.
     pub fn start() -> Result<TempPostgres, String> {
+        Self::start_with(None)
+    }
+
+    /// As [`TempPostgres::start`], with TLS on (`ssl=on`) using this certificate and
+    /// private key (PEM), as a database on another host would be set up.
+    pub fn start_tls(cert_pem: &str, key_pem: &str) -> Result<TempPostgres, String> {
+        Self::start_with(Some((cert_pem, key_pem)))
+    }
+
+    fn start_with(tls: Option<(&str, &str)>) -> Result<TempPostgres, String> {
         let bin = find_bin_dir()?;
         let run_as = if is_root()? { Some(OS_USER) } else { None };
         let dir = tempfile::Builder::new()
@@ -66,6 +76,28 @@ impl TempPostgres {
             // A throwaway cluster: nothing to gain from fsyncing its files.
             .arg("--no-sync"))?;
         check("initdb", &initdb)?;
+
+        let mut settings: Vec<String> = Vec::new();
+        if let Some((cert, key)) = tls {
+            use std::os::unix::fs::PermissionsExt;
+            let (cert_path, key_path) =
+                (dir.path().join("server.crt"), dir.path().join("server.key"));
+            for (path, pem, mode) in [(&cert_path, cert, 0o644), (&key_path, key, 0o600)] {
+                std::fs::write(path, pem)
+                    .and_then(|()| {
+                        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                    })
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                if let Some(user) = run_as {
+                    chown_to(path, user)?;
+                }
+            }
+            settings.extend([
+                "ssl=on".to_string(),
+                format!("ssl_cert_file={}", cert_path.display()),
+                format!("ssl_key_file={}", key_path.display()),
+            ]);
+        }
 
         // A free port can be taken by someone else between our probe and the server's
         // bind; try a few.
@@ -88,6 +120,7 @@ impl TempPostgres {
                 // Ordering and visibility (what the tests check) are unaffected.
                 .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
                 .args(["-c", "full_page_writes=off", "-c", "max_connections=300"])
+                .args(settings.iter().flat_map(|setting| ["-c", setting]))
                 .stdin(Stdio::null())
                 .stdout(log)
                 .stderr(log_err)
@@ -271,8 +304,8 @@ fn command(bin: &Path, program: &str, user: Option<&str>) -> Command {
     }
 }
 
-fn chown_to(dir: &Path, user: &str) -> Result<(), String> {
-    let out = run(Command::new("chown").arg(format!("{user}:")).arg(dir))?;
+fn chown_to(path: &Path, user: &str) -> Result<(), String> {
+    let out = run(Command::new("chown").arg(format!("{user}:")).arg(path))?;
     check("chown", &out).map_err(|e| {
         format!("{e} (running as root, the cluster must belong to the `{user}` OS user)")
     })

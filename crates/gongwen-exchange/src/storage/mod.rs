@@ -9,6 +9,7 @@
 
 mod codec;
 pub mod postgres;
+mod postgres_tls;
 pub mod sqlite;
 
 use async_trait::async_trait;

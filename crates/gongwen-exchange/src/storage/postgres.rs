@@ -29,8 +29,6 @@
 //! ever be chained differently. The cost is one commit at a time, each a few round
 //! trips on one connection.
 
-use std::str::FromStr;
-
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use gongwen_core::exchange::{Unit, UnitCode, UserInfo};
@@ -198,20 +196,18 @@ fn col<'a, T: tokio_postgres::types::FromSql<'a>>(
 }
 
 impl PostgresStorage {
-    /// Connects to `url` (`postgres://user:password@host:port/database`) and creates or
-    /// migrates the schema.
+    /// Connects to `url` (`postgres://user:password@host:port/database`, with libpq's
+    /// `sslmode` and `sslrootcert` when the database is on another host: see
+    /// [`postgres_tls`](super::postgres_tls)) and creates or migrates the schema.
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
-        let config = tokio_postgres::Config::from_str(url).map_err(|e| {
-            // The error never echoes the URL, which may hold a password.
-            StorageError::Backend(format!("PostgreSQL URL is not valid: {e}"))
-        })?;
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let connection = super::postgres_tls::parse(url)?;
+        let recycling = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match connection.tls {
+            Some(tls) => Manager::from_config(connection.config, tls, recycling),
+            None => Manager::from_config(connection.config, NoTls, recycling),
+        };
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
             .build()
@@ -222,10 +218,16 @@ impl PostgresStorage {
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StorageError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| StorageError::Backend(format!("PostgreSQL connection: {e}")))
+        self.pool.get().await.map_err(|e| {
+            // The causes (a refused certificate, a wrong password) are in the chain.
+            let mut text = format!("PostgreSQL connection: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                text.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            StorageError::Backend(text)
+        })
     }
 
     async fn migrate(&self) -> Result<(), StorageError> {
