@@ -2,21 +2,25 @@
 //! request, the JSON and blob endpoints. Workflow decisions are made by
 //! [`crate::commands`]; this module only checks who asks and what they sent.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Path, Query, Request, State};
+use axum::extract::{
+    ConnectInfo, DefaultBodyLimit, FromRequestParts, MatchedPath, Path, Query, Request, State,
+};
 use axum::http::header::{
     ACCEPT_RANGES, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, RANGE,
+    RETRY_AFTER,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use futures_util::StreamExt;
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::de::DeserializeOwned;
@@ -29,10 +33,12 @@ use gongwen_core::exchange::{
 use gongwen_core::DocumentId;
 
 use crate::auth::{self, Secret};
-use crate::blobs::{is_sha256, BlobError, BlobStore, UploadState};
+use crate::blobs::{is_sha256, with_idle_timeout, BlobError, BlobStore, UploadState};
 use crate::commands;
+use crate::config::Config;
 use crate::error::{code_for_status, zh_for_status, ApiError};
 use crate::storage::{AuditDraft, Storage, TokenRecord, UserRecord};
+use crate::throttle::{Locked, LoginThrottle, ThrottleSettings};
 
 /// Request header naming the client install a request comes from (for the audit).
 pub const CLIENT_HEADER: &str = "x-gongwen-client";
@@ -47,6 +53,10 @@ pub struct Limits {
     pub max_body_bytes: u64,
     pub max_blob_bytes: u64,
     pub max_commands_per_request: usize,
+    /// Failed-login limits; the counters live in the router (see [`router`]).
+    pub login_throttle: ThrottleSettings,
+    /// An upload body that sends nothing for this long is cut.
+    pub upload_idle_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -56,6 +66,22 @@ impl Default for Limits {
             max_body_bytes: 16 * 1024 * 1024,
             max_blob_bytes: 1024 * 1024 * 1024,
             max_commands_per_request: 100,
+            login_throttle: ThrottleSettings::default(),
+            upload_idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Limits {
+    /// The limits a resolved config sets.
+    pub fn from_config(config: &Config) -> Limits {
+        Limits {
+            token_ttl: config.token_ttl,
+            max_body_bytes: config.max_body_bytes,
+            max_blob_bytes: config.max_blob_bytes,
+            max_commands_per_request: config.max_commands_per_request,
+            login_throttle: config.login_throttle,
+            upload_idle_timeout: config.upload_idle_timeout,
         }
     }
 }
@@ -74,11 +100,15 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Every route of the server.
+/// Every route of the server. The failed-login counters are made here and live as
+/// long as the router (in memory: a restart forgets them). Serve it with
+/// `into_make_service_with_connect_info::<SocketAddr>()` so that failed logins are
+/// also counted per client address; without it only usernames are counted.
 pub fn router(state: AppState) -> Router {
     let json_limit = usize::try_from(state.limits.max_body_bytes).unwrap_or(usize::MAX);
+    let throttle = Arc::new(LoginThrottle::new(state.limits.login_throttle));
     let json = Router::new()
-        .route("/v1/login", post(login))
+        .route("/v1/login", post(login).layer(Extension(throttle)))
         .route("/v1/logout", post(logout))
         .route("/v1/me", get(me))
         .route("/v1/directory", get(directory))
@@ -270,16 +300,41 @@ impl FromRequestParts<AppState> for Authed {
     }
 }
 
+/// The TCP peer's address, when the server was started with connect info (behind a
+/// reverse proxy on this machine it is the proxy's).
+struct PeerIp(Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // Login, logout, me, directory
 
 async fn login(
     State(st): State<AppState>,
+    Extension(throttle): Extension<Arc<LoginThrottle>>,
+    PeerIp(ip): PeerIp,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<LoginResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let req: LoginRequest = json_body(body, &st.limits)?;
     let client = client_id(&headers);
+    // Before anything else: a locked username or address gets no password check at
+    // all (nothing to probe, no argon2 time spent).
+    let attempt = match throttle.begin(&req.username, ip) {
+        Ok(attempt) => attempt,
+        Err(locked) => return login_throttled(&st, &req.username, client, ip, locked).await,
+    };
     let password = Secret::new(req.password);
     let user = st.storage.user(&req.username).await?;
     // Always verify against some hash, so an unknown name takes as long as a wrong
@@ -303,6 +358,7 @@ async fn login(
         .map(|u| u.info.unit.clone())
         .unwrap_or_else(|| UnitCode(String::new()));
     if let Some(reason) = failure {
+        attempt.failed();
         st.storage
             .append_audit(&AuditDraft {
                 at,
@@ -310,10 +366,10 @@ async fn login(
                 unit,
                 client,
                 action: "login_failed".into(),
-                detail: serde_json::json!({ "reason": reason }).to_string(),
+                detail: serde_json::json!({ "reason": reason, "ip": ip_text(ip) }).to_string(),
             })
             .await?;
-        tracing::info!(username = %req.username, reason, "login refused");
+        tracing::info!(username = %req.username, ip = %ip_text(ip), reason, "login refused");
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "login_failed",
@@ -324,6 +380,7 @@ async fn login(
     let Some(user) = user else {
         return Err(ApiError::internal("login: user vanished"));
     };
+    attempt.succeeded();
     let token = auth::new_token().map_err(ApiError::internal)?;
     let ttl = chrono::Duration::from_std(st.limits.token_ttl).map_err(ApiError::internal)?;
     let expires_at =
@@ -350,7 +407,61 @@ async fn login(
         token: token.expose().to_string(),
         expires_at,
         user: user.info,
-    }))
+    })
+    .into_response())
+}
+
+fn ip_text(ip: Option<IpAddr>) -> String {
+    ip.map_or_else(|| "unknown".into(), |ip| ip.to_string())
+}
+
+/// A login refused by the throttle: audited like any failed login, answered 429
+/// with `Retry-After`. The body depends only on the wait, never on whether the
+/// username exists.
+async fn login_throttled(
+    st: &AppState,
+    username: &str,
+    client: String,
+    ip: Option<IpAddr>,
+    locked: Locked,
+) -> Result<Response, ApiError> {
+    let retry_after = locked.retry_after_secs();
+    // Only for the audit's unit column; the answer is the same either way.
+    let unit = st
+        .storage
+        .user(username)
+        .await?
+        .map(|u| u.info.unit)
+        .unwrap_or_else(|| UnitCode(String::new()));
+    st.storage
+        .append_audit(&AuditDraft {
+            at: now(),
+            username: username.to_string(),
+            unit,
+            client,
+            action: "login_failed".into(),
+            detail: serde_json::json!({
+                "reason": "throttled",
+                "limit": locked.by.as_str(),
+                "retry_after_secs": retry_after,
+                "ip": ip_text(ip),
+            })
+            .to_string(),
+        })
+        .await?;
+    metrics::counter!("exchange_login_throttled_total", "limit" => locked.by.as_str()).increment(1);
+    tracing::warn!(
+        username,
+        ip = %ip_text(ip),
+        limit = locked.by.as_str(),
+        retry_after_secs = retry_after,
+        "login refused: too many failed logins"
+    );
+    let mut response = ApiError::too_many_attempts(retry_after).into_response();
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(retry_after));
+    Ok(response)
 }
 
 async fn logout(State(st): State<AppState>, who: Authed) -> Result<StatusCode, ApiError> {
@@ -613,6 +724,7 @@ async fn blob_patch(
         .into_data_stream()
         .map(|r| r.map_err(std::io::Error::other))
         .boxed();
+    let stream = with_idle_timeout(stream, st.limits.upload_idle_timeout);
     match st.blobs.append(&sha, offset, total, stream).await {
         Ok(UploadState::Partial(n)) => {
             Ok((StatusCode::NO_CONTENT, offset_header(n)).into_response())
@@ -652,6 +764,16 @@ async fn blob_patch(
         Err(e @ BlobError::Interrupted { .. }) => {
             tracing::info!(sha256 = %sha, error = %e, "upload interrupted");
             Err(ApiError::bad_request(e.to_string(), "上传中断，请继续上传"))
+        }
+        Err(BlobError::Stalled { received, cause }) => {
+            // The client may be gone; if not, it learns where to resume. Either way
+            // the connection is closed after this answer (its body was not read).
+            tracing::warn!(sha256 = %sha, received, %cause, "upload stalled: cut");
+            let idle = st.limits.upload_idle_timeout.as_secs();
+            let mut r = ApiError::upload_stalled(received, idle).into_response();
+            r.headers_mut()
+                .insert(UPLOAD_OFFSET, HeaderValue::from(received));
+            Ok(r)
         }
         Err(e @ BlobError::Io(_)) => Err(blob_error(e)),
     }

@@ -10,6 +10,7 @@ use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::body::Bytes;
@@ -31,6 +32,30 @@ pub fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// `body`, ended by an [`std::io::ErrorKind::TimedOut`] error when no piece arrives
+/// for `idle`. Without it a client that opens an upload and then sends nothing would
+/// hold its connection, the blob's upload lock and the partial file open forever;
+/// [`BlobStore::append`] keeps what arrived before, so the upload stays resumable.
+/// Applied outside the store, so every [`BlobStore`] gets it.
+pub fn with_idle_timeout(body: ByteStream, idle: Duration) -> ByteStream {
+    futures_util::stream::unfold(Some(body), move |body| async move {
+        let mut body = body?;
+        match tokio::time::timeout(idle, body.next()).await {
+            Ok(Some(item)) => Some((item, Some(body))),
+            Ok(None) => None,
+            Err(_) => {
+                let e = std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no bytes arrived for {} s", idle.as_secs_f64()),
+                );
+                // Dropping the body here (state None) ends the stream.
+                Some((Err(e), None))
+            }
+        }
+    })
+    .boxed()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
     /// The upload's offset is not where the partial file ends.
@@ -45,6 +70,10 @@ pub enum BlobError {
     /// The client's body stream broke off; what arrived before is kept.
     #[error("upload interrupted after {received} bytes: {cause}")]
     Interrupted { received: u64, cause: String },
+    /// The client sent nothing for the idle timeout (see [`with_idle_timeout`]);
+    /// what arrived before is kept.
+    #[error("upload stalled after {received} bytes: {cause}")]
+    Stalled { received: u64, cause: String },
     #[error("blob storage: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -71,7 +100,10 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Appends `body` at `offset` (which must equal [`Self::partial_len`]) to the
     /// upload of a blob of `total` bytes. When `total` is reached the content is
     /// verified against `sha256`: on a match the blob becomes complete, otherwise
-    /// the partial is discarded and [`BlobError::HashMismatch`] returned.
+    /// the partial is discarded and [`BlobError::HashMismatch`] returned. When `body`
+    /// fails, what arrived before is kept (a clean prefix to resume from) and the
+    /// error is [`BlobError::Stalled`] for an [`std::io::ErrorKind::TimedOut`] (see
+    /// [`with_idle_timeout`]), else [`BlobError::Interrupted`].
     async fn append(
         &self,
         sha256: &str,
@@ -218,9 +250,11 @@ impl BlobStore for FsBlobStore {
                     written += bytes.len() as u64;
                 }
                 Err(e) => {
-                    failure = Some(BlobError::Interrupted {
-                        received: written,
-                        cause: e.to_string(),
+                    let (received, cause) = (written, e.to_string());
+                    failure = Some(if e.kind() == std::io::ErrorKind::TimedOut {
+                        BlobError::Stalled { received, cause }
+                    } else {
+                        BlobError::Interrupted { received, cause }
                     });
                     break;
                 }
@@ -298,6 +332,31 @@ impl BlobStore for FsBlobStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_stalled_upload_is_cut_and_keeps_what_arrived() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsBlobStore::open(dir.path()).unwrap();
+        let data = b"0123456789".to_vec();
+        let sha = gongwen_core::digest::sha256_hex(&data);
+        // Four bytes, then a body that never ends and never sends again.
+        let first = futures_util::stream::iter([Ok(Bytes::from(data[..4].to_vec()))]);
+        let stalled = first.chain(futures_util::stream::pending()).boxed();
+        let body = with_idle_timeout(stalled, Duration::from_millis(50));
+        let err = store.append(&sha, 0, 10, body).await.unwrap_err();
+        assert!(
+            matches!(err, BlobError::Stalled { received: 4, .. }),
+            "{err:?}"
+        );
+        assert_eq!(store.partial_len(&sha).await.unwrap(), 4);
+        // The lock was released: the rest can be appended, and completes the file.
+        let rest = futures_util::stream::iter([Ok(Bytes::from(data[4..].to_vec()))]).boxed();
+        let done = store
+            .append(&sha, 4, 10, with_idle_timeout(rest, Duration::from_secs(5)))
+            .await
+            .unwrap();
+        assert_eq!(done, UploadState::Complete(10));
+    }
 
     #[test]
     fn only_lower_hex_names_pass() {

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::throttle::ThrottleSettings;
+
 /// Prefix of every environment variable the server reads.
 pub const ENV_PREFIX: &str = "GONGWEN_EXCHANGE_";
 
@@ -39,6 +41,10 @@ pub struct Settings {
     pub max_blob_bytes: Option<u64>,
     pub max_commands_per_request: Option<usize>,
     pub shutdown_grace_secs: Option<u64>,
+    pub login_max_failures_per_user: Option<u32>,
+    pub login_max_failures_per_ip: Option<u32>,
+    pub login_failure_window_secs: Option<u64>,
+    pub upload_idle_timeout_secs: Option<u64>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -54,6 +60,13 @@ impl std::fmt::Debug for Settings {
             .field("max_blob_bytes", &self.max_blob_bytes)
             .field("max_commands_per_request", &self.max_commands_per_request)
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)
+            .field(
+                "login_max_failures_per_user",
+                &self.login_max_failures_per_user,
+            )
+            .field("login_max_failures_per_ip", &self.login_max_failures_per_ip)
+            .field("login_failure_window_secs", &self.login_failure_window_secs)
+            .field("upload_idle_timeout_secs", &self.upload_idle_timeout_secs)
             .finish()
     }
 }
@@ -72,7 +85,9 @@ impl Settings {
 
     /// `GONGWEN_EXCHANGE_LISTEN`, `…_DATA`, `…_DATABASE`, `…_TLS_CERT`, `…_TLS_KEY`,
     /// `…_TOKEN_TTL_SECS`, `…_MAX_BODY_BYTES`, `…_MAX_BLOB_BYTES`,
-    /// `…_MAX_COMMANDS_PER_REQUEST`, `…_SHUTDOWN_GRACE_SECS`.
+    /// `…_MAX_COMMANDS_PER_REQUEST`, `…_SHUTDOWN_GRACE_SECS`,
+    /// `…_LOGIN_MAX_FAILURES_PER_USER`, `…_LOGIN_MAX_FAILURES_PER_IP`,
+    /// `…_LOGIN_FAILURE_WINDOW_SECS`, `…_UPLOAD_IDLE_TIMEOUT_SECS`.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let var = |key: &str| get(&format!("{ENV_PREFIX}{key}")).filter(|v| !v.is_empty());
         fn num<T: std::str::FromStr>(
@@ -101,6 +116,22 @@ impl Settings {
                 var("MAX_COMMANDS_PER_REQUEST"),
             )?,
             shutdown_grace_secs: num("SHUTDOWN_GRACE_SECS", var("SHUTDOWN_GRACE_SECS"))?,
+            login_max_failures_per_user: num(
+                "LOGIN_MAX_FAILURES_PER_USER",
+                var("LOGIN_MAX_FAILURES_PER_USER"),
+            )?,
+            login_max_failures_per_ip: num(
+                "LOGIN_MAX_FAILURES_PER_IP",
+                var("LOGIN_MAX_FAILURES_PER_IP"),
+            )?,
+            login_failure_window_secs: num(
+                "LOGIN_FAILURE_WINDOW_SECS",
+                var("LOGIN_FAILURE_WINDOW_SECS"),
+            )?,
+            upload_idle_timeout_secs: num(
+                "UPLOAD_IDLE_TIMEOUT_SECS",
+                var("UPLOAD_IDLE_TIMEOUT_SECS"),
+            )?,
         })
     }
 
@@ -119,6 +150,18 @@ impl Settings {
                 .max_commands_per_request
                 .or(self.max_commands_per_request),
             shutdown_grace_secs: over.shutdown_grace_secs.or(self.shutdown_grace_secs),
+            login_max_failures_per_user: over
+                .login_max_failures_per_user
+                .or(self.login_max_failures_per_user),
+            login_max_failures_per_ip: over
+                .login_max_failures_per_ip
+                .or(self.login_max_failures_per_ip),
+            login_failure_window_secs: over
+                .login_failure_window_secs
+                .or(self.login_failure_window_secs),
+            upload_idle_timeout_secs: over
+                .upload_idle_timeout_secs
+                .or(self.upload_idle_timeout_secs),
         }
     }
 
@@ -149,6 +192,7 @@ impl Settings {
                 Ok(v)
             }
         };
+        let defaults = ThrottleSettings::default();
         let database = match self.database {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 Database::Postgres(url)
@@ -184,6 +228,25 @@ impl Settings {
                 self.max_commands_per_request.unwrap_or(100) as u64,
             )? as usize,
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs.unwrap_or(30)),
+            // 0 switches a login count off (e.g. per address behind a proxy that hides
+            // client addresses); the window itself must be positive.
+            login_throttle: ThrottleSettings {
+                max_failures_per_user: self
+                    .login_max_failures_per_user
+                    .unwrap_or(defaults.max_failures_per_user),
+                max_failures_per_ip: self
+                    .login_max_failures_per_ip
+                    .unwrap_or(defaults.max_failures_per_ip),
+                window: Duration::from_secs(positive(
+                    "login_failure_window_secs",
+                    self.login_failure_window_secs
+                        .unwrap_or(defaults.window.as_secs()),
+                )?),
+            },
+            upload_idle_timeout: Duration::from_secs(positive(
+                "upload_idle_timeout_secs",
+                self.upload_idle_timeout_secs.unwrap_or(60),
+            )?),
         })
     }
 }
@@ -228,6 +291,10 @@ pub struct Config {
     pub max_blob_bytes: u64,
     pub max_commands_per_request: usize,
     pub shutdown_grace: Duration,
+    /// Failed-login limits (see [`crate::throttle`]).
+    pub login_throttle: ThrottleSettings,
+    /// An upload body that sends nothing for this long is cut (what arrived is kept).
+    pub upload_idle_timeout: Duration,
 }
 
 impl Config {
@@ -293,6 +360,33 @@ mod tests {
     }
 
     #[test]
+    fn login_limits_and_idle_timeout_come_from_env_and_zero_window_is_refused() {
+        let env = Settings::from_env(|k| match k {
+            "GONGWEN_EXCHANGE_LOGIN_MAX_FAILURES_PER_USER" => Some("3".into()),
+            "GONGWEN_EXCHANGE_LOGIN_MAX_FAILURES_PER_IP" => Some("0".into()),
+            "GONGWEN_EXCHANGE_LOGIN_FAILURE_WINDOW_SECS" => Some("2".into()),
+            "GONGWEN_EXCHANGE_UPLOAD_IDLE_TIMEOUT_SECS" => Some("1".into()),
+            _ => None,
+        })
+        .unwrap();
+        let c = Settings::default().overlay(env).resolve().unwrap();
+        assert_eq!(
+            c.login_throttle,
+            ThrottleSettings {
+                max_failures_per_user: 3,
+                max_failures_per_ip: 0,
+                window: Duration::from_secs(2),
+            }
+        );
+        assert_eq!(c.upload_idle_timeout, Duration::from_secs(1));
+        for key in ["login_failure_window_secs", "upload_idle_timeout_secs"] {
+            let zero: Settings = toml::from_str(&format!("{key} = 0")).unwrap();
+            let err = zero.resolve().unwrap_err().to_string();
+            assert!(err.contains(key), "{err}");
+        }
+    }
+
+    #[test]
     fn plain_http_only_on_loopback_and_secrets_redacted() {
         let c = Settings {
             listen: Some("0.0.0.0:8470".into()),
@@ -313,6 +407,8 @@ mod tests {
         let c = example.resolve().unwrap();
         assert_eq!(c.token_ttl, Duration::from_secs(12 * 3600));
         assert_eq!(c.database, Database::Sqlite);
+        assert_eq!(c.login_throttle, ThrottleSettings::default());
+        assert_eq!(c.upload_idle_timeout, Duration::from_secs(60));
         c.check_transport().unwrap();
     }
 }

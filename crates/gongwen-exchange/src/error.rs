@@ -76,6 +76,33 @@ impl ApiError {
         )
     }
 
+    /// Too many failed logins for the username or from the address (see
+    /// [`crate::throttle`]). One answer for both, and for known and unknown usernames
+    /// alike; the caller adds `Retry-After`.
+    pub fn too_many_attempts(retry_after_secs: u64) -> Self {
+        let (en, zh) = wait_text(retry_after_secs);
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!(
+                "too many failed logins for this account or from this address; try again in {en}"
+            ),
+            format!("登录失败次数过多，请{zh}后再试"),
+        )
+    }
+
+    /// An upload body that sent nothing for too long: what arrived is kept.
+    pub fn upload_stalled(received: u64, idle_secs: u64) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "upload_stalled",
+            format!(
+                "no upload bytes arrived for {idle_secs} s; the {received} bytes received are kept, resume from Upload-Offset {received}"
+            ),
+            format!("上传停顿超时，已保存 {received} 字节，请从该位置继续上传"),
+        )
+    }
+
     /// The server is busy (e.g. the same document changed under every retry).
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(
@@ -96,6 +123,16 @@ impl ApiError {
             "internal server error; see the server log",
             "服务器内部错误",
         )
+    }
+}
+
+/// A wait in words: seconds below two minutes, else whole minutes rounded up.
+fn wait_text(secs: u64) -> (String, String) {
+    if secs < 120 {
+        (format!("{secs} seconds"), format!(" {secs} 秒"))
+    } else {
+        let minutes = secs.div_ceil(60);
+        (format!("{minutes} minutes"), format!(" {minutes} 分钟"))
     }
 }
 
@@ -130,6 +167,8 @@ pub fn code_for_status(status: StatusCode) -> &'static str {
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
         s if s.is_server_error() => "internal",
         _ => "error",
     }
@@ -147,6 +186,8 @@ pub fn zh_for_status(status: StatusCode) -> &'static str {
         StatusCode::PAYLOAD_TOO_LARGE => "请求内容过大",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "不支持的内容类型",
         StatusCode::UNPROCESSABLE_ENTITY => "内容校验失败",
+        StatusCode::REQUEST_TIMEOUT => "请求超时，请重试",
+        StatusCode::TOO_MANY_REQUESTS => "请求过于频繁，请稍后再试",
         s if s.is_server_error() => "服务器内部错误",
         _ => "请求失败",
     }

@@ -3,7 +3,8 @@
 //!
 //! It owns the HTTP API ([`api`]: login, directory, command push, change-log pull,
 //! documents, resumable attachment upload and download, `/healthz`, `/metrics`),
-//! password and token handling ([`auth`]), applying commands idempotently
+//! password and token handling ([`auth`]), failed-login throttling ([`throttle`],
+//! in memory), applying commands idempotently
 //! ([`commands`], with the rules of `gongwen_core::workflow`), attachment files by
 //! SHA-256 ([`blobs`]), settings ([`config`]) and storage behind one trait
 //! ([`storage`], SQLite or PostgreSQL). It does not decide workflow rules itself
@@ -18,6 +19,7 @@ pub mod config;
 pub mod error;
 pub mod storage;
 pub mod testing;
+pub mod throttle;
 
 use std::sync::Arc;
 

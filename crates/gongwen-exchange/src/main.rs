@@ -158,15 +158,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let state = AppState {
         storage,
         blobs: Arc::new(blobs),
-        limits: Limits {
-            token_ttl: config.token_ttl,
-            max_body_bytes: config.max_body_bytes,
-            max_blob_bytes: config.max_blob_bytes,
-            max_commands_per_request: config.max_commands_per_request,
-        },
+        limits: Limits::from_config(&config),
         metrics: Some(metrics),
     };
-    let app = api::router(state).into_make_service();
+    let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
 
     let listener = std::net::TcpListener::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;

@@ -1247,3 +1247,353 @@ async fn neither_a_token_nor_a_password_is_written_to_the_database_or_the_log() 
         assert!(!log.contains(secret), "the log contains a secret");
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Failed-login throttling and stalled uploads
+
+async fn try_login(
+    client: &reqwest::Client,
+    server: &TestServer,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(format!("{}/v1/login", server.url))
+        .header("x-gongwen-client", "test-throttle")
+        .json(&serde_json::json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .expect("login request")
+}
+
+/// `n` wrong passwords for `username`, sent at once (the throttle counts an attempt
+/// when it begins, so all of them land within the window however slow argon2 is);
+/// every one must be an ordinary 401. Returns that 401's body.
+async fn fail_logins(server: &TestServer, username: &str, n: usize) -> ErrorBody {
+    let client = http();
+    let answers = futures_util::future::join_all((0..n).map(|i| {
+        let client = &client;
+        async move { try_login(client, server, username, &format!("wrong-{i}")).await }
+    }))
+    .await;
+    let mut bodies = Vec::new();
+    for r in answers {
+        assert_eq!(
+            r.status(),
+            StatusCode::UNAUTHORIZED,
+            "wrong password of {username}"
+        );
+        bodies.push(error_body(r).await);
+    }
+    bodies.dedup();
+    assert_eq!(bodies.len(), 1, "one answer for every failure: {bodies:?}");
+    bodies.remove(0)
+}
+
+/// A 429 with `Retry-After` (whole seconds) and its body.
+async fn throttled(r: reqwest::Response) -> (u64, ErrorBody) {
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after = header_u64(&r, "retry-after");
+    assert!(retry_after >= 1, "Retry-After {retry_after}");
+    (retry_after, error_body(r).await)
+}
+
+/// The body with its numbers (the wait) taken out: what must not depend on which
+/// username was tried.
+fn shape(body: &ErrorBody) -> (String, String, String) {
+    let strip = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_ascii_digit())
+            .collect::<String>()
+    };
+    (
+        body.code.clone(),
+        strip(&body.message),
+        strip(&body.message_zh),
+    )
+}
+
+/// (username, detail) of every `login_failed` audit entry, oldest first, read from the
+/// SQLite file.
+fn failed_logins_audited(server: &TestServer) -> Vec<(String, serde_json::Value)> {
+    let conn = rusqlite::Connection::open(server.db_path()).unwrap();
+    let table: String = conn
+        .query_row(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%prev_hash%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT username, detail FROM {table} WHERE action = 'login_failed' ORDER BY seq"
+        ))
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+        .map(|row| {
+            let (user, detail) = row.unwrap();
+            (user, serde_json::from_str(&detail).unwrap())
+        })
+        .collect();
+    rows
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_a_username_known_or_not_until_the_window_passes() {
+    let server = TestServer::start_with_env(&[("GONGWEN_EXCHANGE_LOGIN_FAILURE_WINDOW_SECS", "3")]);
+    let client = http();
+    let wrong = fail_logins(&server, "fgw-clerk", 5).await;
+
+    // Locked: even the right password is refused, without being checked.
+    let (_, locked) =
+        throttled(try_login(&client, &server, "fgw-clerk", DEMO_PASSWORD).await).await;
+    assert_eq!(locked.code, "too_many_attempts");
+    assert!(
+        locked.message.contains("try again in"),
+        "{}",
+        locked.message
+    );
+    assert!(
+        locked.message_zh.contains("登录失败次数过多"),
+        "{}",
+        locked.message_zh
+    );
+
+    // An unknown username: the same 401s, then the same 429.
+    assert_eq!(fail_logins(&server, "no-such-user", 5).await, wrong);
+    let (_, unknown) = throttled(try_login(&client, &server, "no-such-user", "x").await).await;
+    assert_eq!(shape(&unknown), shape(&locked));
+
+    // The lock is per username: another user of the same address logs in.
+    login_as(&server, "tjj-clerk").await;
+
+    // Each refused attempt is audited as a failed login, with the reason.
+    let throttled_entries: Vec<_> = failed_logins_audited(&server)
+        .into_iter()
+        .filter(|(_, d)| d["reason"] == "throttled")
+        .collect();
+    assert_eq!(
+        throttled_entries
+            .iter()
+            .map(|(u, d)| (u.as_str(), d["limit"].as_str().unwrap_or("")))
+            .collect::<Vec<_>>(),
+        [("fgw-clerk", "username"), ("no-such-user", "username")]
+    );
+    assert_eq!(throttled_entries[0].1["ip"], "127.0.0.1");
+
+    // Still locked now; after the wait it names, the right password works again.
+    let (wait, _) = throttled(try_login(&client, &server, "fgw-clerk", DEMO_PASSWORD).await).await;
+    tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    let r = try_login(&client, &server, "fgw-clerk", DEMO_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    audit_count(&server); // the chain still verifies
+}
+
+#[tokio::test]
+async fn many_usernames_from_one_address_lock_that_address_only() {
+    let server = TestServer::start_with_env(&[("GONGWEN_EXCHANGE_LOGIN_MAX_FAILURES_PER_IP", "4")]);
+    let client = http();
+    // One failure each for four names, known and unknown: no username is near its
+    // limit of 5, but the address has reached its limit of 4.
+    for name in ["fgw-clerk", "tjj-clerk", "guess-1", "guess-2"] {
+        fail_logins(&server, name, 1).await;
+    }
+    let (_, body) = throttled(try_login(&client, &server, "yq-clerk", DEMO_PASSWORD).await).await;
+    assert_eq!(body.code, "too_many_attempts");
+    let last = failed_logins_audited(&server).pop().unwrap();
+    assert_eq!(last.0, "yq-clerk");
+    assert_eq!(last.1["reason"], "throttled");
+    assert_eq!(last.1["limit"], "client_ip");
+
+    // The same user from another address (127.0.0.2 is loopback too) is let in.
+    let other = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let r = try_login(&other, &server, "yq-clerk", DEMO_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_successful_login_resets_the_username_count() {
+    let server = TestServer::start();
+    let client = http();
+    fail_logins(&server, "fgw-clerk", 4).await;
+    login_as(&server, "fgw-clerk").await;
+    // Without the reset these would make 9 failures: the 5th would already be locked.
+    fail_logins(&server, "fgw-clerk", 4).await;
+    login_as(&server, "fgw-clerk").await;
+    // Counting restarted from the success: five failures since lock again.
+    fail_logins(&server, "fgw-clerk", 5).await;
+    throttled(try_login(&client, &server, "fgw-clerk", DEMO_PASSWORD).await).await;
+}
+
+/// Opens `PATCH /v1/blobs/{sha}` from `offset` for the rest of a `total`-byte file on a
+/// raw socket, sends only `piece`, and then nothing more (the socket stays open).
+async fn stalled_patch(
+    server: &TestServer,
+    token: &str,
+    sha: &str,
+    offset: u64,
+    total: u64,
+    piece: &[u8],
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+        .await
+        .expect("connect to the server");
+    let head = format!(
+        "PATCH /v1/blobs/{sha} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: Bearer {token}\r\n\
+         Upload-Offset: {offset}\r\nUpload-Length: {total}\r\nContent-Length: {}\r\n\r\n",
+        server.port,
+        total - offset
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(piece).await.unwrap();
+    stream.flush().await.unwrap();
+    stream
+}
+
+/// Reads one HTTP/1.1 response: status, headers (lower-case names), body.
+async fn read_response(
+    stream: &mut tokio::net::TcpStream,
+) -> (u16, std::collections::HashMap<String, String>, Vec<u8>) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut piece = [0u8; 4096];
+    let header_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = stream.read(&mut piece).await.expect("read the response");
+        assert!(n > 0, "connection closed before a response: {buf:?}");
+        buf.extend_from_slice(&piece[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).to_string();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("status line in {head:?}"));
+    let headers: std::collections::HashMap<String, String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let mut body = buf[header_end..].to_vec();
+    match headers
+        .get("content-length")
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        Some(len) => {
+            while body.len() < len {
+                let n = stream.read(&mut piece).await.expect("read the body");
+                assert!(n > 0, "connection closed inside the body");
+                body.extend_from_slice(&piece[..n]);
+            }
+        }
+        None => {
+            stream.read_to_end(&mut body).await.expect("read the body");
+        }
+    }
+    (status, headers, body)
+}
+
+/// Bounds a wait on the server, so a server that never answers fails the test instead
+/// of hanging it (not a speed check: the bound is far above the configured timeout).
+async fn bounded<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(60), f)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no answer within 60 s"))
+}
+
+#[tokio::test]
+async fn a_stalled_upload_is_cut_keeps_its_bytes_and_resumes() {
+    let server = TestServer::start_with_env(&[("GONGWEN_EXCHANGE_UPLOAD_IDLE_TIMEOUT_SECS", "1")]);
+    let token = login_as(&server, "fgw-clerk").await;
+    let data: Vec<u8> = (0..200_000u32).map(|i| (i * 13 % 247) as u8).collect();
+    let sha = sha_hex(&data);
+    let total = data.len() as u64;
+    let sent = 70_001usize;
+
+    let mut stream = stalled_patch(&server, &token, &sha, 0, total, &data[..sent]).await;
+    let (status, headers, body) = bounded("stalled upload", read_response(&mut stream)).await;
+    assert_eq!(status, 408, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        headers.get("upload-offset").map(String::as_str),
+        Some("70001")
+    );
+    let body: ErrorBody = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body.code, "upload_stalled");
+    assert!(
+        body.message.contains("resume from Upload-Offset 70001"),
+        "{}",
+        body.message
+    );
+    drop(stream);
+
+    let r = head(&server, &token, &sha).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(header_u64(&r, "upload-offset"), sent as u64);
+    let r = patch(
+        &server,
+        &token,
+        &sha,
+        sent as u64,
+        total,
+        data[sent..].to_vec(),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = get(&server, &token, &format!("/v1/blobs/{sha}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(sha_hex(&r.bytes().await.unwrap()), sha);
+    assert!(server.log().contains("upload stalled"), "the cut is logged");
+}
+
+#[tokio::test]
+async fn sigterm_with_a_stalled_upload_exits_once_the_upload_is_cut() {
+    // A grace far longer than the wait_exit bound: the server can only exit in time
+    // if the idle timeout ends the stalled request.
+    let mut server = TestServer::start_with_env(&[
+        ("GONGWEN_EXCHANGE_UPLOAD_IDLE_TIMEOUT_SECS", "1"),
+        ("GONGWEN_EXCHANGE_SHUTDOWN_GRACE_SECS", "600"),
+    ]);
+    let token = login_as(&server, "fgw-clerk").await;
+    let data: Vec<u8> = (0..50_000u32).map(|i| (i % 199) as u8).collect();
+    let sha = sha_hex(&data);
+    let sent = 20_000usize;
+    let mut stream =
+        stalled_patch(&server, &token, &sha, 0, data.len() as u64, &data[..sent]).await;
+    // Wait (bounded) until the server holds the piece: the request is in flight.
+    let mut held = 0;
+    for _ in 0..400 {
+        held = header_u64(&head(&server, &token, &sha).await, "upload-offset");
+        if held >= sent as u64 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(held, sent as u64, "the piece never arrived");
+
+    server.send_sigterm();
+    let (status, _, _) = bounded("stalled upload", read_response(&mut stream)).await;
+    assert_eq!(status, 408);
+    let exit = tokio::task::spawn_blocking(move || {
+        let exit = server.wait_exit();
+        (server, exit)
+    })
+    .await
+    .unwrap();
+    let (mut server, exit) = exit;
+    let exit = exit.expect("exit status");
+    assert!(exit.success(), "{exit:?}");
+
+    // The bytes received before the cut survive the restart.
+    server.restart();
+    let token = login_as(&server, "fgw-clerk").await;
+    let r = head(&server, &token, &sha).await;
+    assert_eq!(header_u64(&r, "upload-offset"), sent as u64);
+}

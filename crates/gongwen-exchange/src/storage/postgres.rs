@@ -198,7 +198,7 @@ fn col<'a, T: tokio_postgres::types::FromSql<'a>>(
 impl PostgresStorage {
     /// Connects to `url` (`postgres://user:password@host:port/database`, with libpq's
     /// `sslmode` and `sslrootcert` when the database is on another host: see
-    /// [`postgres_tls`](super::postgres_tls)) and creates or migrates the schema.
+    /// `storage/postgres_tls.rs`) and creates or migrates the schema.
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
         let connection = super::postgres_tls::parse(url)?;
         let recycling = ManagerConfig {
