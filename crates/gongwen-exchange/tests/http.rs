@@ -672,6 +672,19 @@ async fn patch(
         .expect("PATCH blob")
 }
 
+/// Waits (bounded, 10 s) until `HEAD` reports `offset` bytes held for `sha`.
+async fn wait_for_offset(server: &TestServer, token: &str, sha: &str, offset: u64) {
+    let mut held = 0;
+    for _ in 0..400 {
+        held = header_u64(&head(server, token, sha).await, "upload-offset");
+        if held >= offset {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(held, offset, "the server never held the bytes sent");
+}
+
 async fn head(server: &TestServer, token: &str, sha: &str) -> reqwest::Response {
     http()
         .head(format!("{}/v1/blobs/{sha}", server.url))
@@ -1157,16 +1170,8 @@ async fn sigterm_lets_a_request_in_flight_finish_then_exits() {
         }
     });
     tx.send(Ok(data[..MIB].to_vec())).await.unwrap();
-    // Wait (bounded) until the server has the first piece: the request is in flight.
-    let mut held = 0;
-    for _ in 0..400 {
-        held = header_u64(&head(&server, &token, &sha).await, "upload-offset");
-        if held >= MIB as u64 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    assert_eq!(held, MIB as u64, "first piece never arrived");
+    // The server has the first piece: the request is in flight.
+    wait_for_offset(&server, &token, &sha, MIB as u64).await;
 
     server.send_sigterm();
     for piece in data[MIB..].chunks(MIB) {
@@ -1567,16 +1572,8 @@ async fn sigterm_with_a_stalled_upload_exits_once_the_upload_is_cut() {
     let sent = 20_000usize;
     let mut stream =
         stalled_patch(&server, &token, &sha, 0, data.len() as u64, &data[..sent]).await;
-    // Wait (bounded) until the server holds the piece: the request is in flight.
-    let mut held = 0;
-    for _ in 0..400 {
-        held = header_u64(&head(&server, &token, &sha).await, "upload-offset");
-        if held >= sent as u64 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    assert_eq!(held, sent as u64, "the piece never arrived");
+    // The server holds the piece: the request is in flight.
+    wait_for_offset(&server, &token, &sha, sent as u64).await;
 
     server.send_sigterm();
     let (status, _, _) = bounded("stalled upload", read_response(&mut stream)).await;
