@@ -29,6 +29,8 @@ fn main() {
         "inbox",
         "acknowledge",
         "return_document",
+        "attach_file",
+        "save_attachment_as",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -8,6 +8,7 @@
 //! Architecture invariant: no domain rules and no SQL here, and nothing the UI sends
 //! can panic the app.
 
+mod attachments;
 mod commands;
 mod exchange;
 mod exchange_types;
@@ -209,6 +210,8 @@ pub fn run() {
             exchange::inbox,
             exchange::acknowledge,
             exchange::return_document,
+            attachments::attach_file,
+            attachments::save_attachment_as,
         ])
         .build(tauri::generate_context!());
     match result {

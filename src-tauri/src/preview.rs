@@ -3,7 +3,7 @@
 //! and idle memory of the app are benchmarked), and kept for the rest of the run.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use gongwen_core::Document;
@@ -12,7 +12,6 @@ use gongwen_typeset::{FontConfig, FontSet, RenderOptions, TypesetError, WarningK
 use serde::Serialize;
 use tauri::ipc::Response;
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt;
 
 use crate::AppState;
 
@@ -195,12 +194,20 @@ pub fn pdf_file_name(title: &str) -> String {
 /// Writes `bytes` to `path` all or nothing: a temporary file beside it, synced, then
 /// renamed over it, so a full disk or a crash never leaves half a PDF.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Answer<()> {
+    write_atomic_with(path, |file| file.write_all(bytes))
+}
+
+/// As [`write_atomic`], with `write` filling the temporary file (e.g. streaming a copy).
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Answer<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     let fail = |e: std::io::Error| {
-        tracing::error!(path = %path.display(), error = %e, "cannot write the PDF");
+        tracing::error!(path = %path.display(), error = %e, "cannot write the file");
         let why = match e.kind() {
             std::io::ErrorKind::PermissionDenied => "没有写入权限",
             std::io::ErrorKind::NotFound => "文件夹不存在",
@@ -223,7 +230,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Answer<()> {
             .set_permissions(std::fs::Permissions::from_mode(0o644))
             .map_err(fail)?;
     }
-    tmp.write_all(bytes).map_err(fail)?;
+    write(tmp.as_file_mut()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
@@ -263,26 +270,17 @@ pub async fn export_pdf(
 ) -> Answer<Option<String>> {
     let name = pdf_file_name(&document.title);
     let rendered = render_off_main(&state, document).await?;
-    let chosen = tauri::async_runtime::spawn_blocking(move || {
-        app.dialog()
-            .file()
+    let Some(path) = crate::attachments::pick(app, move |dialog| {
+        dialog
             .set_title("导出PDF")
             .set_file_name(name)
             .add_filter("PDF 文件", &["pdf"])
             .blocking_save_file()
     })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "the save dialog failed");
-        "无法打开保存对话框。".to_string()
-    })?;
-    let Some(chosen) = chosen else {
+    .await?
+    else {
         return Ok(None);
     };
-    let path: PathBuf = chosen.into_path().map_err(|e| {
-        tracing::warn!(error = %e, "the save dialog returned no local path");
-        "只能保存到本机文件夹。".to_string()
-    })?;
     let bytes = rendered.pdf;
     let target = path.clone();
     tauri::async_runtime::spawn_blocking(move || write_atomic(&target, &bytes))

@@ -171,11 +171,10 @@ async fn find(c: &Client, xpath: &str) -> Element {
 async fn wait_gone(c: &Client, xpath: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
-        let found = c
-            .find_all(Locator::XPath(xpath))
-            .await
-            .expect("query elements");
-        if found.is_empty() {
+        // WebKitWebDriver may answer "stale element" while the page re-renders the very
+        // nodes asked about: that is "not settled yet", so ask again.
+        let found = c.find_all(Locator::XPath(xpath)).await;
+        if found.as_ref().is_ok_and(|f| f.is_empty()) {
             return;
         }
         if Instant::now() >= deadline {
@@ -191,9 +190,11 @@ async fn wait_gone(c: &Client, xpath: &str) {
             {
                 alerts.push(alert.text().await.unwrap_or_default());
             }
+            let error = found.err().map(|e| format!("; last query failed: {e}"));
             panic!(
-                "still on screen after {WAIT:?}: {xpath}; alerts shown: {alerts:?} \
-                 (screen: tests/output/still-there.png)"
+                "still on screen after {WAIT:?}: {xpath}{}; alerts shown: {alerts:?} \
+                 (screen: tests/output/still-there.png)",
+                error.unwrap_or_default()
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -1511,4 +1512,207 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
     click(&c, &button("同步队列")).await;
     find(&c, "//*[normalize-space(.)='没有待同步的操作']").await;
     c.close().await.expect("end the session");
+}
+
+/// Answers the GTK file dialog titled `title` the way a clerk at the keyboard does:
+/// types the full path (which opens the dialog's location field) and presses Enter;
+/// if the dialog is still there (a key typed while the field was opening got lost, and
+/// GTK said the folder does not exist), acknowledges that and types the path again.
+/// WebDriver cannot reach a native dialog; xdotool drives the real one on the X server.
+fn answer_file_dialog(title: &str, path: &Path) {
+    let xdotool = |args: &[&str]| -> bool {
+        // `timeout`: `search --sync` would wait for ever for a dialog that never opens.
+        Command::new("timeout")
+            .arg("20")
+            .arg("xdotool")
+            .args(args)
+            .output()
+            .expect("run xdotool (cargo xtask install installs it)")
+            .status
+            .success()
+    };
+    let name = format!("^{title}$");
+    let visible = || xdotool(&["search", "--onlyvisible", "--name", &name]);
+    assert!(
+        xdotool(&["search", "--sync", "--onlyvisible", "--name", &name]),
+        "the “{title}” dialog did not open"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    for attempt in 0..3 {
+        xdotool(&[
+            "search",
+            "--onlyvisible",
+            "--name",
+            &name,
+            "windowfocus",
+            "--sync",
+            "%1",
+        ]);
+        if attempt == 0 {
+            // The first "/" opens an open dialog's location field (a save dialog types
+            // it into its name field); give the field time to open.
+            xdotool(&["type", "/"]);
+            std::thread::sleep(Duration::from_millis(700));
+        }
+        // Whatever the field holds is replaced by the whole path. (`type` takes every
+        // remaining argument as text, so it runs on its own.)
+        xdotool(&["key", "--clearmodifiers", "ctrl+a"]);
+        xdotool(&["type", "--delay", "80", &path.display().to_string()]);
+        std::thread::sleep(Duration::from_millis(300));
+        xdotool(&["key", "--clearmodifiers", "Return"]);
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if !visible() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // Still open: GTK is showing "could not be displayed" for a mangled path.
+        xdotool(&["key", "--clearmodifiers", "Return"]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let _ = Command::new("import")
+        .args(["-window", "root"])
+        .arg(output_dir().join("file-dialog.png"))
+        .status();
+    panic!(
+        "the “{title}” dialog did not take {} (screen: tests/output/file-dialog.png)",
+        path.display()
+    );
+}
+
+const WITH_FILE: &str = "宿州市发展和改革委员会关于报送2026年第四季度重点项目清单的通知";
+const FILE_NAME: &str = "2026年第四季度重点项目清单.csv";
+
+#[tokio::test]
+async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
+    let app = app_binary();
+    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let server_data = tempfile::tempdir().expect("server data dir");
+    let seeded = Command::new(&exchange_bin)
+        .arg("admin")
+        .arg("--data")
+        .arg(server_data.path())
+        .arg("demo")
+        .output()
+        .expect("run gongwen-exchange admin demo");
+    assert!(seeded.status.success(), "admin demo failed");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let _server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-attachment.log",
+    );
+
+    // The file a clerk has on disk: ~300 KB, so it is uploaded in more than one piece.
+    let files = tempfile::tempdir().expect("files dir");
+    let original = files.path().join(FILE_NAME);
+    let content: Vec<u8> = (0..300_000u32)
+        .flat_map(|i| format!("{i},项目{}\n", i % 97).into_bytes())
+        .take(300_000)
+        .collect();
+    fs::write(&original, &content).expect("write the file to attach");
+    let expected_sha = gongwen_core::digest::sha256_hex(&content);
+
+    // 市发改委's clerk, logged in beforehand (the app resumes the stored login).
+    let data = tempfile::tempdir().expect("app data dir");
+    let id = seed_draft(data.path(), WITH_FILE);
+    gongwen(
+        &cli,
+        data.path(),
+        &["login", "--server", &url, "--user", "fgw-clerk"],
+    );
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-attachment.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    wait_status(&c, "连接状态", "已连接").await;
+
+    // --- 编辑 → 添加附件文件…: the native dialog, answered at the keyboard. ---
+    click(&c, &format!("//a[normalize-space(.)='{WITH_FILE}']")).await;
+    click(&c, &button("编辑")).await;
+    click(&c, &button("添加附件文件…")).await;
+    answer_file_dialog("添加附件", &original);
+    let listed = wait_text_containing(
+        &c,
+        "//*[@aria-label='附件文件']",
+        "2026年第四季度重点项目清单",
+    )
+    .await;
+    assert!(
+        listed.contains(FILE_NAME) && listed.contains("293 KB"),
+        "the file, its name and size are listed: {listed:?}"
+    );
+    let field = value_of(&c, "//textarea[@aria-label='附件']").await;
+    assert_eq!(
+        field, "2026年第四季度重点项目清单",
+        "the 附件名称 is the file's name"
+    );
+    // The clerk renames it: the file stays with it.
+    type_into(&c, "//textarea[@aria-label='附件']", "（汇总表）").await;
+    let renamed =
+        wait_text_containing(&c, "//*[@aria-label='附件文件']", "重点项目清单（汇总表）").await;
+    assert!(
+        renamed.contains(FILE_NAME),
+        "a renamed attachment keeps its file: {renamed:?}"
+    );
+    save_screenshot(&c, "attachment-editor.png").await;
+
+    // --- 完成 → 分发 to 市统计局. ---
+    click(&c, &button("完成")).await;
+    let files_panel = wait_text_containing(&c, "//*[@aria-label='附件文件']", FILE_NAME).await;
+    assert!(files_panel.contains("另存为"), "{files_panel:?}");
+    click(&c, &button("分发")).await;
+    wait_still(&c, "//*[@aria-label='分发公文']").await;
+    send_to(&c, "宿州市统计局", "主送").await;
+    click(&c, &button("确认分发")).await;
+    wait_gone(&c, "//*[@aria-label='分发公文']").await;
+    wait_status(&c, "宿州市统计局的状态", "已送达").await;
+    save_screenshot(&c, "attachment-dispatched.png").await;
+
+    // --- 另存为: a copy, byte for byte, where the clerk says. ---
+    let copy = files.path().join("副本.csv");
+    click(&c, &button("另存为…")).await;
+    answer_file_dialog("另存附件", &copy);
+    let deadline = Instant::now() + WAIT;
+    while !copy.is_file() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        fs::read(&copy).expect("the saved copy"),
+        content,
+        "另存为 writes the file as attached"
+    );
+    c.close().await.expect("end the session");
+
+    // --- 市统计局 pulls: the same file, checked by hash, in its own store. ---
+    let tjj = tempfile::tempdir().expect("sz-tjj data dir");
+    gongwen(
+        &cli,
+        tjj.path(),
+        &["login", "--server", &url, "--user", "tjj-clerk"],
+    );
+    gongwen(&cli, tjj.path(), &["sync"]);
+    let store = gongwen_store::Store::open(tjj.path()).expect("open 市统计局's store");
+    let received = store
+        .get(id)
+        .expect("read the received document")
+        .expect("市统计局 received the document");
+    let attachment = &received.document.attachments[0];
+    assert_eq!(attachment.name, "2026年第四季度重点项目清单（汇总表）");
+    assert_eq!(attachment.sha256.as_deref(), Some(expected_sha.as_str()));
+    assert_eq!(attachment.file_name.as_deref(), Some(FILE_NAME));
+    let path = store
+        .attachment_path(&expected_sha)
+        .expect("the file was downloaded");
+    assert_eq!(
+        fs::read(path).expect("read the received file"),
+        content,
+        "the received file is the attached file, byte for byte"
+    );
 }

@@ -90,6 +90,12 @@ export const api = {
     unframe(await invoke<ArrayBuffer>('render_preview', { document })),
   /** 导出PDF: the save dialog, then the file; the path written, or null if cancelled. */
   exportPdf: (document: Document) => invoke<string | null>('export_pdf', { document }),
+  /** 添加附件文件: the open dialog, then the file is copied into the store and listed as an
+   *  attachment of the draft (a new version); null if cancelled. */
+  attachFile: (id: DocumentId) => invoke<SaveResult | null>('attach_file', { id }),
+  /** 另存为: the save dialog, then a copy of the attachment file; the path, or null. */
+  saveAttachmentAs: (sha256: string, fileName: string) =>
+    invoke<string | null>('save_attachment_as', { sha256, fileName }),
 
   // --- The exchange: login, the sync loop's state, 分发, 收文箱, 签收/退回. ---
   /** Connection, last sync, 待同步 count; also pushed as the `sync-status` event. */

@@ -47,3 +47,16 @@ export function debounce<A extends unknown[]>(fn: (...args: A) => void, ms: numb
   }
   return debounced
 }
+
+/** A file size as a clerk reads it: 812 字节, 35.2 KB, 4.1 MB. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} 字节`
+  const units = ['KB', 'MB', 'GB']
+  let n = bytes / 1024
+  let unit = 0
+  while (n >= 1024 && unit < units.length - 1) {
+    n /= 1024
+    unit++
+  }
+  return `${n.toFixed(n < 10 ? 1 : 0)} ${units[unit]}`
+}

@@ -1,0 +1,163 @@
+//! 附件 files: 添加附件文件 in the editor and 另存为 in the reading view.
+//!
+//! Both native file dialogs are opened here, in Rust, so the page never names a path:
+//! a page that could would be able to read any file of the user into a document that
+//! then leaves the machine. The store keeps each file once, named by its SHA-256; the
+//! sync loop uploads it with the dispatch and downloads it at the recipient.
+
+use std::path::{Path, PathBuf};
+
+use gongwen_core::DocStatus;
+use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::commands::{parse_id, shared_store, Answer, SaveResult};
+use crate::AppState;
+
+/// 添加附件文件: asks for a file and attaches it to the draft under its file name
+/// (without the extension) as the 附件名称, as a new version. `None` when the clerk
+/// cancelled. Only an own draft that is not on its way to the exchange takes files.
+#[tauri::command]
+pub async fn attach_file(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: String,
+) -> Answer<Option<SaveResult>> {
+    let id = parse_id(&id)?;
+    let store = shared_store(&state)?;
+    {
+        let store = store.lock().unwrap_or_else(|p| p.into_inner());
+        let stored = store
+            .get(id)
+            .map_err(|e| e.message_zh())?
+            .ok_or_else(|| "找不到这份公文。".to_string())?;
+        if stored.status != DocStatus::Draft
+            || store.incoming(id).map_err(|e| e.message_zh())?.is_some()
+        {
+            return Err("只有本单位的草稿可以添加附件。".into());
+        }
+    }
+    let Some(path) = pick(app, |dialog| {
+        dialog.set_title("添加附件").blocking_pick_file()
+    })
+    .await?
+    else {
+        return Ok(None);
+    };
+    let name = attachment_name(&path);
+    // Copying a large file takes a while: off the main thread.
+    let added = tauri::async_runtime::spawn_blocking(move || {
+        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        store.add_attachment_file(id, &name, &path).map_err(|e| {
+            tracing::warn!(%id, path = %path.display(), error = %e, "cannot attach the file");
+            e.message_zh()
+        })
+    })
+    .await
+    .map_err(|_| "添加附件失败：内部错误。".to_string())??;
+    tracing::info!(%id, version = added.version, "attachment file added");
+    Ok(Some(SaveResult {
+        problems: gongwen_core::validate(&added.document),
+        stored: added,
+    }))
+}
+
+/// 另存为: asks where to save a copy of the attachment file `sha256` (default name:
+/// `file_name`) and copies it there. `None` when the clerk cancelled.
+#[tauri::command]
+pub async fn save_attachment_as(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    sha256: String,
+    file_name: String,
+) -> Answer<Option<String>> {
+    let source = {
+        let store = shared_store(&state)?;
+        let store = store.lock().unwrap_or_else(|p| p.into_inner());
+        match store.attachment_path(&sha256) {
+            Ok(path) => path,
+            Err(gongwen_store::StoreError::AttachmentMissing { .. }) => {
+                return Err("附件文件尚未下载到本机，请联网同步后再试。".into())
+            }
+            Err(e) => return Err(e.message_zh()),
+        }
+    };
+    // Only a name is offered to the dialog, never a folder from the page.
+    let suggested = Path::new(&file_name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "附件".to_string());
+    let Some(target) = pick(app, move |dialog| {
+        dialog
+            .set_title("另存附件")
+            .set_file_name(suggested)
+            .blocking_save_file()
+    })
+    .await?
+    else {
+        return Ok(None);
+    };
+    let to = target.clone();
+    // Streamed: an attachment may be hundreds of megabytes.
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut input = std::fs::File::open(&source).map_err(|e| {
+            tracing::error!(path = %source.display(), error = %e, "cannot read the attachment");
+            "无法读取附件文件。".to_string()
+        })?;
+        crate::preview::write_atomic_with(&to, |file| std::io::copy(&mut input, file).map(|_| ()))
+    })
+    .await
+    .map_err(|_| "保存失败：内部错误。".to_string())??;
+    tracing::info!(path = %target.display(), "attachment saved");
+    Ok(Some(target.display().to_string()))
+}
+
+/// Runs a native file dialog off the main thread; the local path chosen, if any.
+pub(crate) async fn pick(
+    app: AppHandle,
+    ask: impl FnOnce(
+            tauri_plugin_dialog::FileDialogBuilder<tauri::Wry>,
+        ) -> Option<tauri_plugin_dialog::FilePath>
+        + Send
+        + 'static,
+) -> Answer<Option<PathBuf>> {
+    let chosen = tauri::async_runtime::spawn_blocking(move || ask(app.dialog().file()))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "the file dialog failed");
+            "无法打开文件对话框。".to_string()
+        })?;
+    chosen
+        .map(|c| {
+            c.into_path().map_err(|e| {
+                tracing::warn!(error = %e, "the file dialog returned no local path");
+                "只能选择本机文件。".to_string()
+            })
+        })
+        .transpose()
+}
+
+/// The 附件名称 a file gets: its name without the extension (`关于X的清单.xlsx` →
+/// `关于X的清单`); the clerk can edit it in the 附件 field.
+fn attachment_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "附件".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attachment_is_named_after_its_file_without_the_extension() {
+        assert_eq!(
+            attachment_name(Path::new("/tmp/2026年第四季度重点项目清单.xlsx")),
+            "2026年第四季度重点项目清单"
+        );
+        assert_eq!(attachment_name(Path::new("/tmp/.xlsx")), ".xlsx");
+        assert_eq!(attachment_name(Path::new("/")), "附件");
+    }
+}
