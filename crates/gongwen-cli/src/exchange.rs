@@ -154,13 +154,17 @@ async fn sync_round(store: &Mutex<Store>) -> anyhow::Result<SyncReport> {
         .context("not logged in: run `gongwen login --server URL --user NAME` first")?;
     let client = client_for(store, &account.server)?;
     let token = token_for(&client, &account, false).await?;
-    match gongwen_sync::sync_once(&client, &token, store).await {
+    let report = match gongwen_sync::sync_once(&client, &token, store).await {
         Err(SyncError::Unauthorized { .. }) if std::env::var(PASSWORD_ENV).is_ok() => {
             let token = token_for(&client, &account, true).await?;
-            Ok(gongwen_sync::sync_once(&client, &token, store).await?)
+            gongwen_sync::sync_once(&client, &token, store).await?
         }
-        other => Ok(other?),
-    }
+        other => other?,
+    };
+    // The store's upkeep (search-index merging, WAL checkpoint) after the round, as the
+    // app's sync loop does; a one-shot run has no later round to leave it to.
+    lock(store)?.maintain()?;
+    Ok(report)
 }
 
 fn print_report(r: &SyncReport) {

@@ -11,6 +11,8 @@
 //! * A refusal is kept with the server's reason; the document is never touched.
 //! * Nothing here is a secret: no token or password is ever stored.
 
+use std::collections::HashSet;
+
 use gongwen_core::exchange::{
     ChangeEntry, ChangesPage, Command, CommandBody, CommandId, CommandOutcome, CommandResult,
     Delivery, DeliveryStatus, Directory, RecipientRole, Rejection, UnitCode, UserInfo,
@@ -21,8 +23,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::DocumentSummary;
 use crate::store::{
-    append_version, enum_parse, enum_text, head, insert_new, next_rowid, now, parse_document,
-    parse_id, rfc3339, summary_from_row, SUMMARY_COLUMNS,
+    append_version, begin_bulk_merging, end_bulk_merging, enum_parse, enum_text, head,
+    insert_batch, now, parse_document, parse_id, rfc3339, summary_from_row, NewDocument,
+    SUMMARY_COLUMNS,
 };
 use crate::{Store, StoreError};
 
@@ -165,6 +168,31 @@ pub struct WantedAttachment {
 const KEY_CLIENT_ID: &str = "client_id";
 const KEY_ACCOUNT: &str = "account";
 const KEY_DIRECTORY: &str = "directory";
+/// Where and when the cached directory was fetched ([`DirectoryFetched`] as JSON).
+const KEY_DIRECTORY_FETCHED: &str = "directory_fetched";
+
+#[derive(Serialize, Deserialize)]
+struct DirectoryFetched {
+    /// The server it came from, normalized.
+    server: String,
+    /// RFC 3339, UTC.
+    at: String,
+}
+
+fn put_setting(tx: &Transaction<'_>, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+    match value {
+        Some(v) => tx
+            .prepare_cached(
+                "INSERT INTO settings(key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute(params![key, v])?,
+        None => tx
+            .prepare_cached("DELETE FROM settings WHERE key = ?1")?
+            .execute([key])?,
+    };
+    Ok(())
+}
 
 fn refused(message: impl Into<String>, message_zh: impl Into<String>) -> StoreError {
     StoreError::CommandRefused {
@@ -263,9 +291,71 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// Replaces the cached directory. It counts as never fetched (stale) until
+    /// [`Store::set_fetched_directory`] records where and when it came from.
     pub fn set_directory(&mut self, directory: &Directory) -> Result<(), StoreError> {
         let value = json(directory)?;
-        self.set_setting(KEY_DIRECTORY, Some(&value))
+        let tx = self.conn.transaction()?;
+        put_setting(&tx, KEY_DIRECTORY, Some(&value))?;
+        put_setting(&tx, KEY_DIRECTORY_FETCHED, None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Caches the directory as `server` just sent it, with the time, so the sync asks
+    /// for it again only once it is stale (see [`Store::directory_is_fresh`]).
+    pub fn set_fetched_directory(
+        &mut self,
+        server: &str,
+        directory: &Directory,
+    ) -> Result<(), StoreError> {
+        let value = json(directory)?;
+        let fetched = json(&DirectoryFetched {
+            server: normalize_server(server),
+            at: rfc3339(&now()),
+        })?;
+        let tx = self.conn.transaction()?;
+        put_setting(&tx, KEY_DIRECTORY, Some(&value))?;
+        put_setting(&tx, KEY_DIRECTORY_FETCHED, Some(&fetched))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// When the cached directory was fetched from `server` (RFC 3339), or `None` when
+    /// it never was, came from another server, or the record is unreadable (then the
+    /// directory is simply fetched again: it must never stop a sync).
+    pub fn directory_fetched_at(&self, server: &str) -> Result<Option<String>, StoreError> {
+        let Some(text) = self.setting(KEY_DIRECTORY_FETCHED)? else {
+            return Ok(None);
+        };
+        let fetched: DirectoryFetched = match from_json(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!("unreadable directory fetch record, treated as stale: {e}");
+                return Ok(None);
+            }
+        };
+        Ok((fetched.server == normalize_server(server)).then_some(fetched.at))
+    }
+
+    /// Whether the cached directory came from `server` less than `max_age` ago. A
+    /// fetch time in the future (the clock was set back) counts as stale, so a wrong
+    /// clock costs one request instead of a directory that never refreshes. The cache
+    /// is used either way (offline too); this only decides whether to ask again.
+    pub fn directory_is_fresh(
+        &self,
+        server: &str,
+        max_age: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let Some(at) = self.directory_fetched_at(server)? else {
+            return Ok(false);
+        };
+        let Ok(at) = chrono::DateTime::parse_from_rfc3339(&at) else {
+            tracing::warn!("unreadable directory fetch time {at:?}, treated as stale");
+            return Ok(false);
+        };
+        let age = now().signed_duration_since(at);
+        Ok(age >= chrono::TimeDelta::zero() && age.to_std().is_ok_and(|age| age < max_age))
     }
 
     /// Queues a dispatch (分发) of the latest saved version of a document.
@@ -650,6 +740,10 @@ impl Store {
     ///   version differs from what was sent, what was sent is appended as a new version:
     ///   the earlier versions stay.
     /// * `Delivery`: that recipient's status, reason, who and when.
+    ///
+    /// The page's new documents are stored together, as [`Store::import`] stores a
+    /// batch, and the search index is not merged in this transaction: run
+    /// [`Store::maintain`] at idle time (the sync loop does, after each round).
     pub fn apply_changes(
         &mut self,
         account: &Account,
@@ -663,11 +757,23 @@ impl Store {
             changes: page.changes.len(),
             ..ApplyReport::default()
         };
+        // New documents are stored together at the end of the page, the way an import
+        // stores its batch (one search segment per page instead of one per document,
+        // and no merging inside this commit: see `begin_bulk_merging`). A change about a
+        // document still waiting in the batch writes the batch first, so every change
+        // sees the ones before it, as if applied one by one.
+        begin_bulk_merging(&tx, crate::schema::SYNC_CRISISMERGE)?;
+        let mut batch = NewBatch::default();
         for change in &page.changes {
-            if apply_change(&tx, account, &key, &change.entry)? {
+            if batch.ids.contains(&change.entry.document_id()) {
+                batch.write(&tx)?;
+            }
+            if apply_change(&tx, account, &key, &change.entry, &mut batch)? {
                 report.new_documents += 1;
             }
         }
+        batch.write(&tx)?;
+        end_bulk_merging(&tx)?;
         let next = i64::try_from(page.next_cursor)
             .map_err(|_| StoreError::BadRecord(format!("cursor {} too large", page.next_cursor)))?;
         tx.prepare_cached(
@@ -886,11 +992,12 @@ fn self_attachment_missing(tx: &Transaction<'_>, sha256: &str) -> Result<bool, S
 }
 
 /// Applies one change; true when it stored a document this store did not have.
-fn apply_change(
+fn apply_change<'a>(
     tx: &Transaction<'_>,
     account: &Account,
     key: &str,
-    entry: &ChangeEntry,
+    entry: &'a ChangeEntry,
+    batch: &mut NewBatch<'a>,
 ) -> Result<bool, StoreError> {
     match entry {
         ChangeEntry::Received {
@@ -928,7 +1035,7 @@ fn apply_change(
                 by,
                 at
             ])?;
-            let new = ensure_document(tx, *document_id, document, DocStatus::Incoming)?;
+            let new = batch.add_if_missing(tx, *document_id, document, DocStatus::Incoming)?;
             want_attachments(tx, *document_id, document)?;
             Ok(new)
         }
@@ -971,7 +1078,7 @@ fn apply_change(
                     i as i64
                 ])?;
             }
-            let new = ensure_document(tx, *document_id, document, DocStatus::Dispatched)?;
+            let new = batch.add_if_missing(tx, *document_id, document, DocStatus::Dispatched)?;
             if !new {
                 let h = head(tx, *document_id)?.ok_or(StoreError::NotFound(*document_id))?;
                 if h.status != DocStatus::Archived {
@@ -1028,19 +1135,42 @@ fn check_hash(document_id: DocumentId, document: &Document, expected: &str) {
     }
 }
 
-/// Stores the document under its exchange id unless it is here already; true if new.
-fn ensure_document(
-    tx: &Transaction<'_>,
-    id: DocumentId,
-    document: &Document,
-    status: DocStatus,
-) -> Result<bool, StoreError> {
-    if head(tx, id)?.is_some() {
-        return Ok(false);
+/// New documents of a page, stored together by [`NewBatch::write`].
+#[derive(Default)]
+struct NewBatch<'a> {
+    docs: Vec<NewDocument<'a>>,
+    ids: HashSet<DocumentId>,
+}
+
+impl<'a> NewBatch<'a> {
+    /// Queues the document under its exchange id unless it is stored or queued
+    /// already; true if new.
+    fn add_if_missing(
+        &mut self,
+        tx: &Transaction<'_>,
+        id: DocumentId,
+        document: &'a Document,
+        status: DocStatus,
+    ) -> Result<bool, StoreError> {
+        if self.ids.contains(&id) || head(tx, id)?.is_some() {
+            return Ok(false);
+        }
+        self.ids.insert(id);
+        self.docs.push(NewDocument {
+            id,
+            document,
+            status,
+        });
+        Ok(true)
     }
-    let rowid = next_rowid(tx)?;
-    insert_new(tx, rowid, id, document, status, &now())?;
-    Ok(true)
+
+    /// Stores the queued documents (see `store::insert_batch`) and empties the batch.
+    fn write(&mut self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        insert_batch(tx, &self.docs, &now())?;
+        self.docs.clear();
+        self.ids.clear();
+        Ok(())
+    }
 }
 
 fn want_attachments(

@@ -140,3 +140,14 @@ pub fn marked_snippet(parts: &[SnippetPart], open: &str, close: &str) -> String 
         })
         .collect()
 }
+
+/// What [`crate::Store::checkpoint`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CheckpointReport {
+    /// Another connection held a lock the checkpoint needed; it did what it could.
+    pub busy: bool,
+    /// Pages in the write-ahead log.
+    pub wal_pages: u64,
+    /// Of those, pages now in the database file.
+    pub copied_pages: u64,
+}

@@ -44,6 +44,10 @@ impl Drop for Store {
     }
 }
 
+/// Pages (16 KiB) of search-index merging per table that one [`Store::maintain`] call
+/// may write.
+pub(crate) const MAINTAIN_MERGE_PAGES: i64 = 256;
+
 pub(crate) const SUMMARY_COLUMNS: &str =
     "id, kind, status, urgency, classification, title, doc_number, issuer, date_of_issue, year, updated_at";
 
@@ -361,6 +365,51 @@ impl Store {
         })
     }
 
+    /// Idle-time upkeep, for after a sync round (the sync loop calls it) or any quiet
+    /// moment: merges some search-index segments, then copies the write-ahead log into
+    /// the database file. Bounded: at most `MAINTAIN_MERGE_PAGES` (256) pages of merging
+    /// per search table per call (FTS5 `merge`, resumed where the previous call left
+    /// off), then SQLite's `PASSIVE` checkpoint, which waits for no reader.
+    ///
+    /// Why this exists: both used to happen inside whichever commit crossed a threshold,
+    /// so one round of ten received documents on a 100,000-document store took up to a
+    /// second instead of ~10 ms (see `benches/apply.rs`). Writes now leave merging off
+    /// (`begin_bulk_merging`) and checkpoints to this call; if it is never called,
+    /// FTS5's crisis merge and `schema::WAL_AUTOCHECKPOINT_PAGES` still bound the
+    /// segments and the WAL. Durability is unchanged: every commit is fsynced to the WAL
+    /// before this runs (`synchronous=FULL`).
+    pub fn maintain(&mut self) -> Result<CheckpointReport, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (table, _, _) in schema::MERGE_SETTINGS {
+            // Positive: only when a level holds `usermerge` (4) segments or more, so a
+            // store with nothing to merge pays a read of the structure record.
+            tx.prepare_cached(&format!(
+                "INSERT INTO {table}({table}, rank) VALUES ('merge', ?1)"
+            ))?
+            .execute([MAINTAIN_MERGE_PAGES])?;
+        }
+        tx.commit()?;
+        self.checkpoint()
+    }
+
+    /// Copies committed pages from the write-ahead log into the database file, as far
+    /// as no reader still needs them (SQLite's `PASSIVE` checkpoint: it waits for no
+    /// one and blocks no reader). [`Store::maintain`] does this after merging.
+    pub fn checkpoint(&mut self) -> Result<CheckpointReport, StoreError> {
+        let (busy, log, done): (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+        Ok(CheckpointReport {
+            busy: busy != 0,
+            wal_pages: u64::try_from(log).unwrap_or(0),
+            copied_pages: u64::try_from(done).unwrap_or(0),
+        })
+    }
+
     /// Full-text search; see [`crate::search`] for how results are ranked.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
         search::search(&self.conn, query, limit)
@@ -377,78 +426,23 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let first = next_rowid(&tx)?;
         let t = now();
-        // FTS5 merges segments a little on every write (`automerge`), which during an
-        // import rewrote postings over and over. While this batch is written, merging
-        // is off except for FTS5's crisis merge of a level that reaches
-        // `IMPORT_CRISISMERGE` segments (one segment per import), done in one go; the
-        // settings are restored before the commit (see the end). Measured on 100,000
-        // documents in batches of 1,000: ~3,000 → ~4,200 documents/s together with the
-        // one-pass tokenizer and the ordering below.
-        set_import_merging(&tx, true)?;
         let ids: Vec<DocumentId> = docs
             .iter()
             .map(|_| DocumentId(uuid::Uuid::new_v4()))
             .collect();
-        // Written in sort_key order: FTS5 keeps a transaction's postings in memory only
-        // while rowids ascend (a smaller rowid forces a segment write), so the whole
-        // batch stays in memory until it is written as one segment.
-        let mut order: Vec<(i64, usize)> = docs
+        let batch: Vec<NewDocument<'_>> = docs
             .iter()
-            .enumerate()
-            .map(|(i, (doc, _))| (sort_key(day_of(doc, &t), first + i as i64), i))
+            .zip(&ids)
+            .map(|((document, status), id)| NewDocument {
+                id: *id,
+                document,
+                status: *status,
+            })
             .collect();
-        order.sort_unstable();
-        // A second thread serialises every document for its row, then tokenises them
-        // all, while this one writes all the rows and then all the index entries. Rows
-        // and index are not interleaved: a row insert fires the counting trigger, whose
-        // statement savepoint makes FTS5 write its pending postings as a tiny segment.
-        std::thread::scope(|scope| -> Result<(), StoreError> {
-            let (send_row, rows) =
-                std::sync::mpsc::sync_channel::<Result<Prepared, StoreError>>(64);
-            let (send_tokens, tokens) = std::sync::mpsc::channel::<Tokens>();
-            let (t, order) = (&t, &order);
-            scope.spawn(move || {
-                for &(_, i) in order {
-                    if send_row.send(Prepared::of(&docs[i].0, t)).is_err() {
-                        return; // the writer stopped on an error
-                    }
-                }
-                for &(_, i) in order {
-                    let doc = &docs[i].0;
-                    if send_tokens
-                        .send(Tokens::of(doc, &Derived::of(doc, t)))
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-            });
-            let mut keys = Vec::with_capacity(order.len());
-            for (&(_, i), prepared) in order.iter().zip(rows.iter()) {
-                let prepared = prepared?;
-                let (doc, status) = &docs[i];
-                keys.push(insert_row(
-                    &tx,
-                    first + i as i64,
-                    ids[i],
-                    *status,
-                    doc,
-                    &prepared,
-                    t,
-                )?);
-            }
-            for (key, tokens) in keys.into_iter().zip(tokens.iter()) {
-                index(&tx, key, &tokens)?;
-            }
-            Ok(())
-        })?;
-        // A savepoint makes FTS5 write its pending postings now, while merging is off;
-        // then merging is switched back on for the writes that follow. All in this
-        // transaction, so a crash cannot leave merging off.
-        tx.execute_batch("SAVEPOINT flush_search; RELEASE flush_search;")?;
-        set_import_merging(&tx, false)?;
+        begin_bulk_merging(&tx, schema::IMPORT_CRISISMERGE)?;
+        insert_batch(&tx, &batch, &t)?;
+        end_bulk_merging(&tx)?;
         tx.commit()?;
         Ok(ids)
     }
@@ -638,21 +632,123 @@ impl Store {
     }
 }
 
-/// Sets FTS5's merging for an import (`automerge` off, see
-/// [`schema::IMPORT_CRISISMERGE`]) or back to the schema's settings.
-fn set_import_merging(tx: &Transaction<'_>, importing: bool) -> Result<(), StoreError> {
-    for (table, automerge, crisismerge) in schema::MERGE_SETTINGS {
-        let (automerge, crisismerge) = if importing {
-            (0, schema::IMPORT_CRISISMERGE)
-        } else {
-            (automerge, crisismerge)
-        };
-        for (key, value) in [("automerge", automerge), ("crisismerge", crisismerge)] {
-            tx.prepare_cached(&format!(
-                "INSERT INTO {table}({table}, rank) VALUES (?1, ?2)"
-            ))?
-            .execute(params![key, value])?;
+/// A document a batch stores as version 1 under `id` (see [`insert_batch`]).
+pub(crate) struct NewDocument<'a> {
+    pub(crate) id: DocumentId,
+    pub(crate) document: &'a Document,
+    pub(crate) status: DocStatus,
+}
+
+/// Stores new documents as version 1, in one go, inside the caller's transaction:
+/// what [`Store::import`] and a page of the exchange's change log
+/// ([`Store::apply_changes`]) share. Each document gets the next free row; the rows
+/// are written first and the search index after, in rowid order. Call it between
+/// [`begin_bulk_merging`] and [`end_bulk_merging`] so the batch becomes one segment per
+/// search table.
+///
+/// Why this order: FTS5 keeps a transaction's postings in memory only while rowids
+/// ascend (a smaller rowid forces a segment write), so the whole batch stays in memory
+/// until it is written as one segment. Rows and index are not interleaved: a row
+/// insert fires the counting trigger, whose statement savepoint makes FTS5 write its
+/// pending postings as a tiny segment. A second thread serialises every document for
+/// its row, then tokenises them all, while this one writes the rows and then the index
+/// entries.
+pub(crate) fn insert_batch(
+    tx: &Transaction<'_>,
+    docs: &[NewDocument<'_>],
+    t: &chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    if docs.is_empty() {
+        return Ok(());
+    }
+    let first = next_rowid(tx)?;
+    let mut order: Vec<(i64, usize)> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (sort_key(day_of(d.document, t), first + i as i64), i))
+        .collect();
+    order.sort_unstable();
+    std::thread::scope(|scope| -> Result<(), StoreError> {
+        let (send_row, rows) = std::sync::mpsc::sync_channel::<Result<Prepared, StoreError>>(64);
+        let (send_tokens, tokens) = std::sync::mpsc::channel::<Tokens>();
+        let order = &order;
+        scope.spawn(move || {
+            for &(_, i) in order {
+                if send_row.send(Prepared::of(docs[i].document, t)).is_err() {
+                    return; // the writer stopped on an error
+                }
+            }
+            for &(_, i) in order {
+                let doc = docs[i].document;
+                if send_tokens
+                    .send(Tokens::of(doc, &Derived::of(doc, t)))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        let mut keys = Vec::with_capacity(order.len());
+        for (&(_, i), prepared) in order.iter().zip(rows.iter()) {
+            let prepared = prepared?;
+            let d = &docs[i];
+            keys.push(insert_row(
+                tx,
+                first + i as i64,
+                d.id,
+                d.status,
+                d.document,
+                &prepared,
+                t,
+            )?);
         }
+        for (key, tokens) in keys.into_iter().zip(tokens.iter()) {
+            index(tx, key, &tokens)?;
+        }
+        Ok(())
+    })
+}
+
+/// Turns FTS5's merging off for a bulk write (`automerge` 0) except for FTS5's crisis
+/// merge of a level that reaches `crisismerge` segments ([`schema::IMPORT_CRISISMERGE`]
+/// for an import, [`schema::SYNC_CRISISMERGE`] for a page of the change log). Always
+/// pair it with [`end_bulk_merging`] in the same transaction, so a crash cannot leave
+/// merging off.
+///
+/// FTS5 merges segments a little on every write (`automerge`); during an import that
+/// rewrote postings over and over, and during a sync round it put tens of megabytes of
+/// merging (hundreds of ms) into whichever commit happened to cross the threshold.
+/// The merging is left to [`Store::maintain`] at idle time. Measured on 100,000
+/// documents in import batches of 1,000: ~3,000 → ~4,200 documents/s together with the
+/// one-pass tokenizer and the ordering of [`insert_batch`].
+pub(crate) fn begin_bulk_merging(tx: &Transaction<'_>, crisismerge: i64) -> Result<(), StoreError> {
+    for (table, _, _) in schema::MERGE_SETTINGS {
+        set_merging(tx, table, 0, crisismerge)?;
+    }
+    Ok(())
+}
+
+fn set_merging(
+    tx: &Transaction<'_>,
+    table: &str,
+    automerge: i64,
+    crisismerge: i64,
+) -> Result<(), StoreError> {
+    for (key, value) in [("automerge", automerge), ("crisismerge", crisismerge)] {
+        tx.prepare_cached(&format!(
+            "INSERT INTO {table}({table}, rank) VALUES (?1, ?2)"
+        ))?
+        .execute(params![key, value])?;
+    }
+    Ok(())
+}
+
+/// Ends a bulk write: a savepoint makes FTS5 write its pending postings now, while
+/// merging is still off; then merging is switched back on for the writes that follow.
+pub(crate) fn end_bulk_merging(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch("SAVEPOINT flush_search; RELEASE flush_search;")?;
+    for (table, automerge, crisismerge) in schema::MERGE_SETTINGS {
+        set_merging(tx, table, automerge, crisismerge)?;
     }
     Ok(())
 }

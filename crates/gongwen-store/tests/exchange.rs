@@ -5,27 +5,13 @@ mod common;
 
 use gongwen_core::exchange::{
     Change, ChangeEntry, ChangesPage, CommandBody, CommandId, CommandOutcome, CommandResult,
-    Delivery, DeliveryStatus, Directory, RecipientRole, RejectCode, Rejection, Role, Unit,
-    UnitCode, UserInfo,
+    Delivery, DeliveryStatus, Directory, RecipientRole, RejectCode, Rejection, Unit, UnitCode,
 };
 use gongwen_core::workflow::content_hash;
-use gongwen_core::{Classification, DocStatus, Document, DocumentId};
-use gongwen_store::{Account, OutboxState, Store, StoreError};
+use gongwen_core::{DocStatus, DocumentId};
+use gongwen_store::{OutboxState, Store, StoreError};
 
-fn account(server: &str, username: &str, unit: &str) -> Account {
-    Account::new(
-        server,
-        UserInfo {
-            username: username.into(),
-            display_name: "张明".into(),
-            unit: unit.into(),
-            role: Role::Clerk,
-            clearance: Classification::Confidential,
-        },
-    )
-}
-
-const NOW: &str = "2026-11-25T08:00:00Z";
+use common::{account, received, NOW};
 
 fn delivery(unit: &str, role: RecipientRole, status: DeliveryStatus, by: &str) -> Delivery {
     Delivery {
@@ -35,22 +21,6 @@ fn delivery(unit: &str, role: RecipientRole, status: DeliveryStatus, by: &str) -
         reason: (status == DeliveryStatus::Returned).then(|| "请补充附件".to_string()),
         by: by.into(),
         at: NOW.into(),
-    }
-}
-
-fn received(seq: u64, id: DocumentId, doc: &Document) -> Change {
-    Change {
-        seq,
-        command_id: CommandId(uuid::Uuid::new_v4()),
-        entry: ChangeEntry::Received {
-            document_id: id,
-            document: Box::new(doc.clone()),
-            content_hash: content_hash(doc),
-            from: "sz-fgw".into(),
-            role: RecipientRole::Main,
-            by: "fgw-clerk".into(),
-            at: NOW.into(),
-        },
     }
 }
 

@@ -5,12 +5,15 @@
 //!   resumable attachment upload and hash-checked download). Every call names what
 //!   failed: the network ([`SyncError::Network`]), the login ([`SyncError::Unauthorized`])
 //!   or the server's refusal with its message ([`SyncError::Refused`]).
-//! * [`sync_once`]: one round — directory, attachment uploads, push the outbox in
-//!   order and record each outcome, pull the change log page by page (each page and its
-//!   cursor in one transaction), download the attachments of what arrived.
+//! * [`sync_once`]: one round — the directory when stale (it is fetched at [`login`] and
+//!   then every [`DIRECTORY_MAX_AGE`]), attachment uploads, push the outbox in order and
+//!   record each outcome, pull the change log page by page (each page and its cursor in
+//!   one transaction), download the attachments of what arrived.
 //! * [`SyncLoop`]: the app's background loop — a timer, a poke when the user queues a
 //!   command, exponential backoff with jitter on errors, a stop on "login needed", and
-//!   a [`LoopStatus`] for the UI.
+//!   a [`LoopStatus`] for the UI. After each round it runs the store's idle upkeep
+//!   (`Store::maintain`: search-index merging and the WAL checkpoint), which the
+//!   round's commits no longer do.
 //! * [`credentials`]: the token in the OS keyring, never in a file.
 //!
 //! Architecture invariants: the store is never locked across network I/O; a cursor is
@@ -26,4 +29,4 @@ mod round;
 pub use client::{Client, UploadReport};
 pub use error::SyncError;
 pub use looping::{Connection, LoopConfig, LoopStatus, SyncLoop};
-pub use round::{login, sync_once, SyncReport};
+pub use round::{login, sync_once, sync_once_with, SyncOptions, SyncReport, DIRECTORY_MAX_AGE};

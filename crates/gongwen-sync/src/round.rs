@@ -1,6 +1,7 @@
 //! One sync round ([`sync_once`]) and login.
 
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use gongwen_core::exchange::{CommandBody, CommandResult, LoginResponse};
 use gongwen_store::{Account, Store};
@@ -12,6 +13,27 @@ use crate::{Client, SyncError};
 const PUSH_BATCH: usize = 50;
 /// Changes per pull request.
 const PULL_LIMIT: u32 = 500;
+
+/// How long a fetched directory of units and users is used before a round asks for it
+/// again. It changes when an administrator adds a unit or a user, which is rare; the
+/// protocol has no signal for it, so the age decides (and every login fetches it).
+pub const DIRECTORY_MAX_AGE: Duration = Duration::from_secs(10 * 60);
+
+/// Choices of a sync round; [`sync_once`] uses the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// Refetch the cached directory once it is older than this (see
+    /// [`DIRECTORY_MAX_AGE`]); `Duration::ZERO` fetches it every round.
+    pub directory_max_age: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            directory_max_age: DIRECTORY_MAX_AGE,
+        }
+    }
+}
 
 /// What one sync round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -28,6 +50,8 @@ pub struct SyncReport {
     pub cursor: u64,
     pub uploaded: usize,
     pub downloaded: usize,
+    /// The cached directory was stale and a fresh one was stored.
+    pub directory_refreshed: bool,
     /// Problems that did not stop the round (English).
     pub warnings: Vec<String>,
 }
@@ -47,12 +71,21 @@ pub async fn login(
     let resp = client.login(username, password).await?;
     let account = Account::new(client.server(), resp.user.clone());
     lock(store)?.set_account(Some(&account))?;
+    // A login is when units and users are most likely to have changed for this user
+    // (first use, another server, a new account); the rounds after it ask only when
+    // the copy is stale. A failure here is no reason to refuse the login: the cache
+    // and its fetch record stay as they were (a copy from another server counts as
+    // stale for this one), so a round asks again as soon as it is stale.
+    match client.directory(&resp.token).await {
+        Ok(directory) => lock(store)?.set_fetched_directory(client.server(), &directory)?,
+        Err(e) => tracing::warn!("directory not fetched at login: {e}"),
+    }
     Ok(resp)
 }
 
 /// One sync round for the account saved in the store (see [`login`]), which must be
-/// on `client`'s server:
-/// 1. refresh the cached directory (best effort);
+/// on `client`'s server, with the default [`SyncOptions`]:
+/// 1. refresh the cached directory if it is stale (best effort);
 /// 2. upload the attachment files of pending dispatches (resuming), then push pending
 ///    commands in order, in batches, recording each outcome (commands queued while
 ///    this runs are pushed too);
@@ -67,6 +100,16 @@ pub async fn sync_once(
     token: &str,
     store: &Mutex<Store>,
 ) -> Result<SyncReport, SyncError> {
+    sync_once_with(client, token, store, &SyncOptions::default()).await
+}
+
+/// [`sync_once`] with explicit options.
+pub async fn sync_once_with(
+    client: &Client,
+    token: &str,
+    store: &Mutex<Store>,
+    options: &SyncOptions,
+) -> Result<SyncReport, SyncError> {
     let account = lock(store)?.account()?.ok_or(SyncError::NotLoggedIn)?;
     if account.server != client.server() {
         return Err(SyncError::AccountMismatch {
@@ -74,7 +117,7 @@ pub async fn sync_once(
             client: client.server().to_string(),
         });
     }
-    let result = round(client, token, store, &account).await;
+    let result = round(client, token, store, &account, options).await;
     let error = result.as_ref().err().map(|e| e.to_string());
     lock(store)?.record_sync(&account, error.as_deref().map_or(Ok(()), Err))?;
     result
@@ -85,15 +128,23 @@ async fn round(
     token: &str,
     store: &Mutex<Store>,
     account: &Account,
+    options: &SyncOptions,
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
 
-    match client.directory(token).await {
-        Ok(directory) => lock(store)?.set_directory(&directory)?,
-        Err(e) if e.is_auth() || e.is_offline() => return Err(e),
-        Err(e) => report
-            .warnings
-            .push(format!("directory not refreshed: {e}")),
+    let fresh = lock(store)?.directory_is_fresh(client.server(), options.directory_max_age)?;
+    if !fresh {
+        // The cached copy stays usable whatever happens here (addressing offline).
+        match client.directory(token).await {
+            Ok(directory) => {
+                lock(store)?.set_fetched_directory(client.server(), &directory)?;
+                report.directory_refreshed = true;
+            }
+            Err(e) if e.is_auth() || e.is_offline() => return Err(e),
+            Err(e) => report
+                .warnings
+                .push(format!("directory not refreshed: {e}")),
+        }
     }
 
     push(client, token, store, &mut report).await?;

@@ -1,6 +1,43 @@
 #![allow(dead_code)]
 
-use gongwen_core::{Body, DocKind, Document};
+use gongwen_core::exchange::{Change, ChangeEntry, CommandId, RecipientRole, Role, UserInfo};
+use gongwen_core::workflow::content_hash;
+use gongwen_core::{Body, Classification, DocKind, Document, DocumentId};
+use gongwen_store::Account;
+
+/// When the exchange's changes in these tests happened.
+pub const NOW: &str = "2026-11-25T08:00:00Z";
+
+/// A clerk (cleared up to 机密) of `unit` on `server`.
+pub fn account(server: &str, username: &str, unit: &str) -> Account {
+    Account::new(
+        server,
+        UserInfo {
+            username: username.into(),
+            display_name: "张明".into(),
+            unit: unit.into(),
+            role: Role::Clerk,
+            clearance: Classification::Confidential,
+        },
+    )
+}
+
+/// Log position `seq`: `doc` arrived from 市发改委 as 主送.
+pub fn received(seq: u64, id: DocumentId, doc: &Document) -> Change {
+    Change {
+        seq,
+        command_id: CommandId(uuid::Uuid::new_v4()),
+        entry: ChangeEntry::Received {
+            document_id: id,
+            document: Box::new(doc.clone()),
+            content_hash: content_hash(doc),
+            from: "sz-fgw".into(),
+            role: RecipientRole::Main,
+            by: "fgw-clerk".into(),
+            at: NOW.into(),
+        },
+    }
+}
 
 /// A 通知 like one a 市政府办公室 sends.
 pub fn notice(title: &str, date: &str, body: &str) -> Document {

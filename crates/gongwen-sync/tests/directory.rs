@@ -1,0 +1,89 @@
+//! The cached directory of units and users against a real `gongwen-exchange` process
+//! on 127.0.0.1: fetched at login, then only when stale, and kept for offline use.
+//!
+//! Needs the server binary: `cargo build -p gongwen-exchange` first (or set
+//! `GONGWEN_EXCHANGE_BIN`); see the shared harness below.
+
+#[path = "../../gongwen-exchange/tests/common/mod.rs"]
+mod exchange_server;
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use exchange_server::{TestServer, DEMO_PASSWORD};
+use gongwen_store::Store;
+use gongwen_sync::{login, sync_once, sync_once_with, Client, SyncOptions};
+
+fn has_unit(store: &Mutex<Store>, code: &str) -> bool {
+    store
+        .lock()
+        .unwrap()
+        .directory()
+        .unwrap()
+        .units
+        .iter()
+        .any(|u| u.code.0 == code)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_is_fetched_at_login_and_then_only_when_stale() {
+    let mut server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut opened = Store::open(dir.path()).unwrap();
+    let client = Client::new(&server.url, &opened.client_id().unwrap()).unwrap();
+    let store = Mutex::new(opened);
+
+    let token = login(&client, &store, "tjj-clerk", DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    assert!(
+        has_unit(&store, "sz-fgw"),
+        "the login fetched the directory"
+    );
+    let fetched_at = store
+        .lock()
+        .unwrap()
+        .directory_fetched_at(&server.url)
+        .unwrap();
+    assert!(fetched_at.is_some());
+
+    // An administrator adds a unit. Within the freshness window a round does not ask
+    // for the directory again: the new unit is not in the cache yet.
+    let out = server.admin(&["unit", "add", "lb-tjj", "灵璧县统计局"]);
+    assert!(
+        out.status.success(),
+        "admin unit add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = sync_once(&client, &token, &store).await.unwrap();
+    assert!(!report.directory_refreshed);
+    assert!(!has_unit(&store, "lb-tjj"));
+    assert_eq!(
+        store
+            .lock()
+            .unwrap()
+            .directory_fetched_at(&server.url)
+            .unwrap(),
+        fetched_at
+    );
+
+    // Once the cached copy is older than the window (here: a window of zero), the
+    // round fetches it and the unit appears.
+    let stale = SyncOptions {
+        directory_max_age: Duration::ZERO,
+    };
+    let report = sync_once_with(&client, &token, &store, &stale)
+        .await
+        .unwrap();
+    assert!(report.directory_refreshed);
+    assert!(has_unit(&store, "lb-tjj"));
+
+    // Offline the round fails, and the cached directory stays usable for addressing.
+    server.kill();
+    let err = sync_once_with(&client, &token, &store, &stale)
+        .await
+        .expect_err("the server is down");
+    assert!(err.is_offline(), "{err}");
+    assert!(has_unit(&store, "lb-tjj") && has_unit(&store, "sz-fgw"));
+}
