@@ -966,6 +966,34 @@ impl Drop for Exchange {
     }
 }
 
+/// A data folder seeded with the demo units (sz-fgw, sz-tjj, yq-gov …) and users.
+fn demo_exchange_data(bin: &Path) -> tempfile::TempDir {
+    let data = tempfile::tempdir().expect("server data dir");
+    let seeded = Command::new(bin)
+        .arg("admin")
+        .arg("--data")
+        .arg(data.path())
+        .arg("demo")
+        .output()
+        .expect("run gongwen-exchange admin demo");
+    assert!(
+        seeded.status.success(),
+        "admin demo failed: {}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    data
+}
+
+/// A demo exchange on a free loopback port: its data folder (drop it after the
+/// server), the running server, and its URL.
+fn demo_exchange(log_name: &str) -> (tempfile::TempDir, Exchange, String) {
+    let bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
+    let data = demo_exchange_data(&bin);
+    let port = free_port();
+    let server = Exchange::start(&bin, data.path(), port, log_name);
+    (data, server, format!("http://127.0.0.1:{port}"))
+}
+
 /// Runs the `gongwen` CLI on its own data folder; fails the test with its output if it
 /// fails.
 fn gongwen(cli: &Path, data: &Path, args: &[&str]) -> String {
@@ -1043,20 +1071,8 @@ async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit
     let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
     let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
 
-    // A real exchange with the demo units (sz-fgw, sz-tjj, yq-gov …) and users.
-    let server_data = tempfile::tempdir().expect("server data dir");
-    let seeded = Command::new(&exchange_bin)
-        .arg("admin")
-        .arg("--data")
-        .arg(server_data.path())
-        .arg("demo")
-        .output()
-        .expect("run gongwen-exchange admin demo");
-    assert!(
-        seeded.status.success(),
-        "admin demo failed: {}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
+    // A real exchange with the demo units and users.
+    let server_data = demo_exchange_data(&exchange_bin);
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let server = Exchange::start(&exchange_bin, server_data.path(), port, "exchange-1.log");
@@ -1219,25 +1235,8 @@ const RETURN_REASON: &str = "所需数据由市工业和信息化局负责，请
 #[tokio::test]
 async fn a_received_document_is_in_the_inbox_and_can_be_returned_with_a_reason() {
     let app = app_binary();
-    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
     let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let server_data = tempfile::tempdir().expect("server data dir");
-    let seeded = Command::new(&exchange_bin)
-        .arg("admin")
-        .arg("--data")
-        .arg(server_data.path())
-        .arg("demo")
-        .output()
-        .expect("run gongwen-exchange admin demo");
-    assert!(seeded.status.success(), "admin demo failed");
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let _server = Exchange::start(
-        &exchange_bin,
-        server_data.path(),
-        port,
-        "exchange-inbox.log",
-    );
+    let (_server_data, _server, url) = demo_exchange("exchange-inbox.log");
 
     // 市发改委 sends a 函 to 市统计局 from the command line.
     let fgw = tempfile::tempdir().expect("sz-fgw data dir");
@@ -1355,24 +1354,7 @@ async fn a_received_document_is_in_the_inbox_and_can_be_returned_with_a_reason()
 #[tokio::test]
 async fn without_a_keyring_the_login_holds_for_this_run_only_and_says_so() {
     let app = app_binary();
-    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
-    let server_data = tempfile::tempdir().expect("server data dir");
-    let seeded = Command::new(&exchange_bin)
-        .arg("admin")
-        .arg("--data")
-        .arg(server_data.path())
-        .arg("demo")
-        .output()
-        .expect("run gongwen-exchange admin demo");
-    assert!(seeded.status.success(), "admin demo failed");
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let _server = Exchange::start(
-        &exchange_bin,
-        server_data.path(),
-        port,
-        "exchange-nokeyring.log",
-    );
+    let (_server_data, _server, url) = demo_exchange("exchange-nokeyring.log");
 
     // A session bus that does not exist: no Secret Service to keep the token.
     let data = tempfile::tempdir().expect("app data dir");
@@ -1431,24 +1413,7 @@ async fn without_a_keyring_the_login_holds_for_this_run_only_and_says_so() {
 async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
     const SECRET: &str = "埇桥区人民政府关于重点目标安全防护情况的报告";
     let app = app_binary();
-    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
-    let server_data = tempfile::tempdir().expect("server data dir");
-    let seeded = Command::new(&exchange_bin)
-        .arg("admin")
-        .arg("--data")
-        .arg(server_data.path())
-        .arg("demo")
-        .output()
-        .expect("run gongwen-exchange admin demo");
-    assert!(seeded.status.success(), "admin demo failed");
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let _server = Exchange::start(
-        &exchange_bin,
-        server_data.path(),
-        port,
-        "exchange-refused.log",
-    );
+    let (_server_data, _server, url) = demo_exchange("exchange-refused.log");
 
     // A 机密 draft at 埇桥区, whose demo clerk is cleared only for 非密.
     let data = tempfile::tempdir().expect("app data dir");
@@ -1587,25 +1552,8 @@ const FILE_NAME: &str = "2026年第四季度重点项目清单.csv";
 #[tokio::test]
 async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
     let app = app_binary();
-    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
     let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let server_data = tempfile::tempdir().expect("server data dir");
-    let seeded = Command::new(&exchange_bin)
-        .arg("admin")
-        .arg("--data")
-        .arg(server_data.path())
-        .arg("demo")
-        .output()
-        .expect("run gongwen-exchange admin demo");
-    assert!(seeded.status.success(), "admin demo failed");
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let _server = Exchange::start(
-        &exchange_bin,
-        server_data.path(),
-        port,
-        "exchange-attachment.log",
-    );
+    let (_server_data, _server, url) = demo_exchange("exchange-attachment.log");
 
     // The file a clerk has on disk: ~300 KB, so it is uploaded in more than one piece.
     let files = tempfile::tempdir().expect("files dir");
