@@ -5,9 +5,15 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-/// The workspace root (xtask lives one level below it).
+/// The workspace root (xtask lives one level below it). `cargo run` tells the running
+/// xtask where its manifest is; that is preferred to the path compiled in, because with
+/// one target folder shared by two checkouts cargo may run the binary last built from
+/// the other one.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))

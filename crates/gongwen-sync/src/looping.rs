@@ -159,6 +159,10 @@ impl SyncLoop {
     }
 }
 
+/// Idle rounds between two upkeeps of the store (at the default 3 s interval, about a
+/// minute): the user's own saves leave work for it too.
+const UPKEEP_EVERY_ROUNDS: u32 = 20;
+
 async fn run(
     client: Client,
     token: String,
@@ -168,9 +172,16 @@ async fn run(
     status: watch::Sender<LoopStatus>,
 ) {
     let mut failures = 0u32;
+    let mut rounds_since_upkeep = 0u32;
     loop {
         status.send_modify(|s| s.syncing = true);
         let result = sync_once(&client, &token, &store).await;
+        // Upkeep after a round that wrote to the store, and now and then for the user's
+        // own saves; an idle round leaves the store alone (on a large store the upkeep
+        // holds it for a hundred milliseconds or more).
+        let wrote = matches!(&result, Ok(r) if r.pulled > 0 || r.pushed > 0 || r.downloaded > 0);
+        rounds_since_upkeep += 1;
+        let upkeep_due = wrote || rounds_since_upkeep >= UPKEEP_EVERY_ROUNDS;
         let counts = store.lock().ok().and_then(|s| {
             let account = s.account().ok().flatten()?;
             s.sync_state(&account).ok()
@@ -212,19 +223,22 @@ async fn run(
         // The store's upkeep happens here, between rounds, so no round's commit pays
         // for it (it used to: up to a second for one page of ten documents). Off the
         // async threads, since it holds the store for tens of milliseconds.
-        let upkeep = store.clone();
-        let maintained = tokio::task::spawn_blocking(move || {
-            upkeep
-                .lock()
-                .map_err(|_| "the store lock is poisoned".to_string())?
-                .maintain()
-                .map_err(|e| e.to_string())
-        })
-        .await;
-        match maintained {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!("store upkeep after a sync round failed: {e}"),
-            Err(e) => tracing::warn!("store upkeep after a sync round did not finish: {e}"),
+        if upkeep_due {
+            rounds_since_upkeep = 0;
+            let upkeep = store.clone();
+            let maintained = tokio::task::spawn_blocking(move || {
+                upkeep
+                    .lock()
+                    .map_err(|_| "the store lock is poisoned".to_string())?
+                    .maintain()
+                    .map_err(|e| e.to_string())
+            })
+            .await;
+            match maintained {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!("store upkeep after a sync round failed: {e}"),
+                Err(e) => tracing::warn!("store upkeep after a sync round did not finish: {e}"),
+            }
         }
         if login_needed {
             return;
