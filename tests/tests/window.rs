@@ -855,6 +855,50 @@ async fn the_preview_shows_the_typeset_pages_and_follows_typing() {
 
     save_screenshot(&c, "preview.png").await;
 
+    // 导出PDF: the native save dialog, answered at the keyboard; the file is the PDF the
+    // preview showed (its pages, its text).
+    let sheets_xpath = format!("{preview}//*[@role='img' and starts-with(@aria-label, '第')]");
+    let mut shown = 0;
+    for _ in 0..50 {
+        // The last keystrokes may still be re-rendering: wait until the count holds.
+        let now = c
+            .find_all(Locator::XPath(&sheets_xpath))
+            .await
+            .map_or(0, |s| s.len());
+        if now == shown && now >= next {
+            break;
+        }
+        shown = now;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    let exported_dir = tempfile::tempdir().expect("export folder");
+    let exported = exported_dir.path().join("导出的通知.pdf");
+    click(&c, &button("导出PDF")).await;
+    answer_file_dialog("导出PDF", &exported);
+    let deadline = Instant::now() + WAIT;
+    while !exported.is_file() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let info = Command::new("pdfinfo")
+        .arg(&exported)
+        .output()
+        .expect("run pdfinfo (poppler-utils)");
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Pages:") && l.ends_with(&format!(" {shown}"))),
+        "the exported PDF has the {shown} pages the preview showed: {info}"
+    );
+    let text = Command::new("pdftotext")
+        .arg(&exported)
+        .arg("-")
+        .output()
+        .expect("run pdftotext");
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("护林员"),
+        "the exported PDF carries the body text"
+    );
+
     // 红头模板: choosing one writes its 发文机关标志.
     choose(&c, "红头模板", "宿州市人民政府").await;
     assert_eq!(
