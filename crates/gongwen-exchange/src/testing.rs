@@ -28,10 +28,20 @@ const READY_WITHIN: Duration = Duration::from_secs(60);
 /// shutdown) and removes its folder.
 pub struct TempPostgres {
     child: Child,
+    /// Stops the server and removes its folder if this process dies without dropping
+    /// us (a test killed with SIGKILL), so no cluster outlives its test run.
+    watchdog: Option<Child>,
     port: u16,
     bin: PathBuf,
     dir: tempfile::TempDir,
 }
+
+/// The watchdog: `$1` our pid, `$2` the postmaster's, `$3` the cluster's folder. Once
+/// we are gone: fast shutdown, wait for it (up to 20 s), remove the folder.
+const WATCHDOG: &str = r#"while kill -0 "$1" 2>/dev/null; do sleep 1; done
+kill -INT "$2" 2>/dev/null
+i=0; while kill -0 "$2" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.2; i=$((i+1)); done
+rm -rf "$3""#;
 
 impl std::fmt::Debug for TempPostgres {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -128,8 +138,20 @@ impl TempPostgres {
                 .map_err(|e| format!("cannot start {}: {e}", bin.join("postgres").display()))?;
             match wait_ready(&mut child, &bin, port, &log_path) {
                 Ok(()) => {
+                    // Best effort: without `sh` the cluster is still stopped on drop.
+                    let watchdog = Command::new("sh")
+                        .args(["-c", WATCHDOG, "gongwen-pg-watchdog"])
+                        .arg(std::process::id().to_string())
+                        .arg(child.id().to_string())
+                        .arg(dir.path())
+                        .stdin(Stdio::null())
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .spawn()
+                        .ok();
                     let pg = TempPostgres {
                         child,
+                        watchdog,
                         port,
                         bin,
                         dir,
@@ -153,6 +175,11 @@ impl TempPostgres {
     /// `postgres://postgres@127.0.0.1:<port>/gongwen`.
     pub fn url(&self) -> String {
         self.url_of(DATABASE)
+    }
+
+    /// The cluster's temporary folder (removed on drop).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
     }
 
     /// The loopback port the server listens on.
@@ -187,6 +214,10 @@ impl TempPostgres {
 
 impl Drop for TempPostgres {
     fn drop(&mut self) {
+        if let Some(mut watchdog) = self.watchdog.take() {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
+        }
         stop(&mut self.child);
         // `dir` drops after this and removes the cluster.
     }
