@@ -91,8 +91,25 @@ pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub blobs: Arc<dyn BlobStore>,
     pub limits: Limits,
-    /// None when no recorder is installed (then `/metrics` answers 404).
-    pub metrics: Option<PrometheusHandle>,
+    /// None when `/metrics` is off (it answers 404).
+    pub metrics: Option<Metrics>,
+}
+
+/// What `/metrics` serves, and the bearer token it asks for (none: open, which the
+/// binary allows only on loopback).
+#[derive(Clone)]
+pub struct Metrics {
+    handle: PrometheusHandle,
+    token: Option<Arc<Secret>>,
+}
+
+impl Metrics {
+    pub fn new(handle: PrometheusHandle, token: Option<String>) -> Metrics {
+        Metrics {
+            handle,
+            token: token.map(|t| Arc::new(Secret::new(t))),
+        }
+    }
 }
 
 /// The server's time as stored everywhere: RFC 3339, UTC, milliseconds.
@@ -907,15 +924,30 @@ async fn healthz(State(st): State<AppState>) -> Response {
     }
 }
 
-async fn metrics_text(State(st): State<AppState>) -> Response {
-    match &st.metrics {
-        Some(handle) => (
-            [(CONTENT_TYPE, "text/plain; version=0.0.4")],
-            handle.render(),
-        )
-            .into_response(),
-        None => ApiError::not_found("metrics are not enabled", "未启用监控指标").into_response(),
+async fn metrics_text(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(metrics) = &st.metrics else {
+        return ApiError::not_found("metrics are not enabled", "未启用监控指标").into_response();
+    };
+    if let Some(token) = &metrics.token {
+        let given = headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if !given.is_some_and(|g| auth::same_secret(g, token.expose())) {
+            return ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "/metrics needs the metrics bearer token",
+                "需要监控令牌",
+            )
+            .into_response();
+        }
     }
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4")],
+        metrics.handle.render(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

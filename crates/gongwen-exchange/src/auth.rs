@@ -62,6 +62,16 @@ pub fn token_hash(token: &str) -> String {
     gongwen_core::digest::sha256_hex(token.as_bytes())
 }
 
+/// Whether `given` is the secret `expected`, in time that does not depend on where they
+/// differ (both are hashed first, so not on their lengths either).
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    let (a, b) = (token_hash(given), token_hash(expected));
+    a.bytes()
+        .zip(b.bytes())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
 /// argon2id (the crate's default parameters) PHC string of a password. Slow on
 /// purpose: call it off the async runtime (`spawn_blocking`).
 pub fn hash_password(password: &Secret) -> Result<String, AuthError> {

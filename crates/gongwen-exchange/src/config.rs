@@ -45,6 +45,7 @@ pub struct Settings {
     pub login_max_failures_per_ip: Option<u32>,
     pub login_failure_window_secs: Option<u64>,
     pub upload_idle_timeout_secs: Option<u64>,
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -67,6 +68,7 @@ impl std::fmt::Debug for Settings {
             .field("login_max_failures_per_ip", &self.login_max_failures_per_ip)
             .field("login_failure_window_secs", &self.login_failure_window_secs)
             .field("upload_idle_timeout_secs", &self.upload_idle_timeout_secs)
+            .field("metrics_token_file", &self.metrics_token_file)
             .finish()
     }
 }
@@ -132,6 +134,7 @@ impl Settings {
                 "UPLOAD_IDLE_TIMEOUT_SECS",
                 var("UPLOAD_IDLE_TIMEOUT_SECS"),
             )?,
+            metrics_token_file: var("METRICS_TOKEN_FILE").map(PathBuf::from),
         })
     }
 
@@ -162,6 +165,7 @@ impl Settings {
             upload_idle_timeout_secs: over
                 .upload_idle_timeout_secs
                 .or(self.upload_idle_timeout_secs),
+            metrics_token_file: over.metrics_token_file.or(self.metrics_token_file),
         }
     }
 
@@ -247,6 +251,7 @@ impl Settings {
                 "upload_idle_timeout_secs",
                 self.upload_idle_timeout_secs.unwrap_or(60),
             )?),
+            metrics_token_file: self.metrics_token_file,
         })
     }
 }
@@ -295,6 +300,9 @@ pub struct Config {
     pub login_throttle: ThrottleSettings,
     /// An upload body that sends nothing for this long is cut (what arrived is kept).
     pub upload_idle_timeout: Duration,
+    /// A file holding the bearer token that `/metrics` asks for. Without one, `/metrics`
+    /// answers only when the server listens on loopback.
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -313,6 +321,28 @@ impl Config {
             });
         }
         Ok(())
+    }
+
+    /// The token `/metrics` asks for, read from `metrics_token_file`: its content
+    /// without surrounding whitespace, at least 16 characters.
+    pub fn metrics_token(&self) -> Result<Option<String>, ConfigError> {
+        let Some(path) = &self.metrics_token_file else {
+            return Ok(None);
+        };
+        let invalid = |message: String| ConfigError::Invalid {
+            name: "metrics_token_file".into(),
+            message,
+        };
+        let token = std::fs::read_to_string(path)
+            .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+        let token = token.trim();
+        if token.chars().count() < 16 || token.chars().any(char::is_whitespace) {
+            return Err(invalid(format!(
+                "{} must hold one token of at least 16 characters without spaces",
+                path.display()
+            )));
+        }
+        Ok(Some(token.to_string()))
     }
 
     pub fn sqlite_path(&self) -> PathBuf {

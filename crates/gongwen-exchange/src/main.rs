@@ -63,6 +63,9 @@ struct ServeArgs {
     /// TLS private key (PEM).
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// File holding the bearer token that /metrics asks for (needed when not on loopback).
+    #[arg(long, value_name = "FILE")]
+    metrics_token_file: Option<PathBuf>,
 }
 
 /// File < environment < flags.
@@ -136,12 +139,19 @@ async fn serve(args: ServeArgs) -> Result<()> {
             listen: args.listen,
             tls_cert: args.tls_cert,
             tls_key: args.tls_key,
+            metrics_token_file: args.metrics_token_file,
             ..Settings::default()
         },
     )?;
     config.check_transport()?;
     tracing::info!(?config, "starting");
 
+    let metrics_token = config.metrics_token()?;
+    if metrics_token.is_none() && !config.listen.ip().is_loopback() {
+        tracing::warn!(
+            "/metrics is off: it is served beyond loopback only with a token (metrics_token_file)"
+        );
+    }
     let metrics = PrometheusBuilder::new()
         .set_buckets_for_metric(
             Matcher::Suffix("duration_seconds".into()),
@@ -159,7 +169,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
         storage,
         blobs: Arc::new(blobs),
         limits: Limits::from_config(&config),
-        metrics: Some(metrics),
+        metrics: (metrics_token.is_some() || config.listen.ip().is_loopback())
+            .then(|| api::Metrics::new(metrics, metrics_token)),
     };
     let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
 

@@ -1594,3 +1594,62 @@ async fn sigterm_with_a_stalled_upload_exits_once_the_upload_is_cut() {
     let r = head(&server, &token, &sha).await;
     assert_eq!(header_u64(&r, "upload-offset"), sent as u64);
 }
+
+#[tokio::test]
+async fn metrics_with_a_token_file_answer_only_to_that_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("metrics-token");
+    std::fs::write(&token_file, "prometheus-scrape-7f3a9c2e\n").unwrap();
+    let server = TestServer::start_with_env(&[(
+        "GONGWEN_EXCHANGE_METRICS_TOKEN_FILE",
+        token_file.to_str().unwrap(),
+    )]);
+    let client = reqwest::Client::new();
+    let url = format!("{}/metrics", server.url);
+
+    let none = client.get(&url).send().await.unwrap();
+    assert_eq!(none.status(), 401);
+    let wrong = client
+        .get(&url)
+        .bearer_auth("prometheus-scrape-00000000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let body: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!(body["code"], "unauthorized");
+
+    let right = client
+        .get(&url)
+        .bearer_auth("prometheus-scrape-7f3a9c2e")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(right
+        .text()
+        .await
+        .unwrap()
+        .contains("exchange_http_requests_total"));
+}
+
+#[test]
+fn a_short_metrics_token_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("metrics-token");
+    std::fs::write(&token_file, "short").unwrap();
+    let out = std::process::Command::new(common::binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("data"))
+        .arg("--metrics-token-file")
+        .arg(&token_file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("metrics_token_file") && stderr.contains("at least 16 characters"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "must not claim to listen");
+}
