@@ -257,7 +257,18 @@ async fn text_of(c: &Client, xpath: &str) -> String {
 async fn click(c: &Client, xpath: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
-        match find(c, xpath).await.click().await {
+        let element = find(c, xpath).await;
+        // WebDriver scrolls a target only to the edge of the view, where the editor's
+        // sticky toolbar covers it; a user scrolls it into the middle first.
+        if let Ok(arg) = serde_json::to_value(&element) {
+            let _ = c
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'})",
+                    vec![arg],
+                )
+                .await;
+        }
+        match element.click().await {
             Ok(()) => return,
             Err(e) if Instant::now() < deadline => {
                 // Printed only when the test fails.
@@ -1657,7 +1668,9 @@ async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
 
     // --- 完成 → 分发 to 市统计局. ---
     click(&c, &button("完成")).await;
-    let files_panel = wait_text_containing(&c, "//*[@aria-label='附件文件']", FILE_NAME).await;
+    // The reading view's list, with 另存为 (the editor's has no buttons).
+    let files_panel =
+        wait_text_containing(&c, "//*[@aria-label='附件文件' and .//button]", FILE_NAME).await;
     assert!(files_panel.contains("另存为"), "{files_panel:?}");
     click(&c, &button("分发")).await;
     wait_still(&c, "//*[@aria-label='分发公文']").await;
