@@ -1116,6 +1116,21 @@ async fn send_to(c: &Client, unit: &str, role: &str) {
     }
 }
 
+/// Logs in through the 登录 dialog as a clerk at the keyboard does (Enter in the
+/// password field) with the demo password, and waits until the status bar says 已连接.
+async fn log_in_at_the_keyboard(c: &Client, username: &str) {
+    wait_still(c, "//*[@aria-label='登录交换平台']").await;
+    type_into(c, "//input[@aria-label='用户名']", username).await;
+    type_into(
+        c,
+        "//input[@aria-label='密码']",
+        &format!("{DEMO_PASSWORD}{}", char::from(Key::Enter)),
+    )
+    .await;
+    wait_gone(c, "//*[@aria-label='登录交换平台']").await;
+    wait_status(c, "连接状态", "已连接").await;
+}
+
 async fn wait_status(c: &Client, label: &str, expected: &str) -> String {
     wait_text_containing(c, &format!("//*[@aria-label='{label}']"), expected).await
 }
@@ -1315,17 +1330,7 @@ async fn a_received_document_is_in_the_inbox_and_can_be_returned_with_a_reason()
         &[("GONGWEN_SERVER", &url)],
     );
     let c = driver.launch(&app).await;
-    find(&c, "//*[@aria-label='登录交换平台']").await;
-    type_into(&c, "//input[@aria-label='用户名']", "tjj-clerk").await;
-    // Enter in the password field logs in, as it does for a clerk at the keyboard.
-    type_into(
-        &c,
-        "//input[@aria-label='密码']",
-        &format!("{DEMO_PASSWORD}{}", char::from(Key::Enter)),
-    )
-    .await;
-    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
-    wait_status(&c, "连接状态", "已连接").await;
+    log_in_at_the_keyboard(&c, "tjj-clerk").await;
 
     // --- 收文箱: from whom, 主送, 未签收. ---
     click(&c, "//a[normalize-space(.)='收文箱']").await;
@@ -1425,17 +1430,9 @@ async fn without_a_keyring_the_login_holds_for_this_run_only_and_says_so() {
         ],
     );
     let c = driver.launch(&app).await;
-    find(&c, "//*[@aria-label='登录交换平台']").await;
-    type_into(&c, "//input[@aria-label='用户名']", "yq-clerk").await;
-    type_into(
-        &c,
-        "//input[@aria-label='密码']",
-        &format!("{DEMO_PASSWORD}{}", char::from(Key::Enter)),
-    )
-    .await;
-    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
-    // Logged in all the same, and told why the next start will ask again.
-    wait_status(&c, "连接状态", "已连接").await;
+    // Logging in works all the same, and the window says why the next start will ask
+    // again.
+    log_in_at_the_keyboard(&c, "yq-clerk").await;
     let warning = wait_text_containing(&c, "//*[@role='alert']", "令牌无法保存到系统密钥环").await;
     assert!(warning.contains("每次启动需重新输入密码"), "{warning:?}");
     save_screenshot(&c, "exchange-no-keyring.png").await;
@@ -1489,16 +1486,7 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
         &[("GONGWEN_SERVER", &url)],
     );
     let c = driver.launch(&app).await;
-    wait_still(&c, "//*[@aria-label='登录交换平台']").await;
-    type_into(&c, "//input[@aria-label='用户名']", "yq-clerk").await;
-    type_into(
-        &c,
-        "//input[@aria-label='密码']",
-        &format!("{DEMO_PASSWORD}{}", char::from(Key::Enter)),
-    )
-    .await;
-    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
-    wait_status(&c, "连接状态", "已连接").await;
+    log_in_at_the_keyboard(&c, "yq-clerk").await;
 
     click(&c, &format!("//a[normalize-space(.)='{SECRET}']")).await;
     click(&c, &button("分发")).await;
