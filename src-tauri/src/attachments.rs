@@ -5,13 +5,13 @@
 //! then leaves the machine. The store keeps each file once, named by its SHA-256; the
 //! sync loop uploads it with the dispatch and downloads it at the recipient.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use gongwen_core::DocStatus;
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt;
 
 use crate::commands::{parse_id, shared_store, Answer, SaveResult};
+use crate::dialogs::{self, Ask};
 use crate::AppState;
 
 /// 添加附件文件: asks for a file and attaches it to the draft under its file name
@@ -37,9 +37,12 @@ pub async fn attach_file(
             return Err("只有本单位的草稿可以添加附件。".into());
         }
     }
-    let Some(path) = pick(app, |dialog| {
-        dialog.set_title("添加附件").blocking_pick_file()
-    })
+    let Some(path) = dialogs::choose(
+        &app,
+        Ask::Open {
+            title: "添加附件"
+        },
+    )
     .await?
     else {
         return Ok(None);
@@ -88,14 +91,12 @@ pub async fn save_attachment_as(
         .map(|n| n.to_string_lossy().into_owned())
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| "附件".to_string());
-    let Some(target) = pick(app, move |dialog| {
-        dialog
-            .set_title("另存附件")
-            .set_file_name(suggested)
-            .blocking_save_file()
-    })
-    .await?
-    else {
+    let ask = Ask::Save {
+        title: "另存附件",
+        file_name: suggested,
+        filter: None,
+    };
+    let Some(target) = dialogs::choose(&app, ask).await? else {
         return Ok(None);
     };
     let to = target.clone();
@@ -111,31 +112,6 @@ pub async fn save_attachment_as(
     .map_err(|_| "保存失败：内部错误。".to_string())??;
     tracing::info!(path = %target.display(), "attachment saved");
     Ok(Some(target.display().to_string()))
-}
-
-/// Runs a native file dialog off the main thread; the local path chosen, if any.
-pub(crate) async fn pick(
-    app: AppHandle,
-    ask: impl FnOnce(
-            tauri_plugin_dialog::FileDialogBuilder<tauri::Wry>,
-        ) -> Option<tauri_plugin_dialog::FilePath>
-        + Send
-        + 'static,
-) -> Answer<Option<PathBuf>> {
-    let chosen = tauri::async_runtime::spawn_blocking(move || ask(app.dialog().file()))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "the file dialog failed");
-            "无法打开文件对话框。".to_string()
-        })?;
-    chosen
-        .map(|c| {
-            c.into_path().map_err(|e| {
-                tracing::warn!(error = %e, "the file dialog returned no local path");
-                "只能选择本机文件。".to_string()
-            })
-        })
-        .transpose()
 }
 
 /// The 附件名称 a file gets: its name without the extension (`关于X的清单.xlsx` →

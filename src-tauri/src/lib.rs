@@ -10,6 +10,7 @@
 
 mod attachments;
 mod commands;
+mod dialogs;
 mod exchange;
 mod exchange_types;
 mod preview;
@@ -168,8 +169,11 @@ pub fn run() {
         session: Mutex::default(),
         app: OnceLock::new(),
     };
-    let result = tauri::Builder::default()
-        .plugin(tauri_plugin_dialog::init())
+    let builder = tauri::Builder::default();
+    // Linux: the shell's own GTK dialogs (see dialogs.rs).
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(tauri_plugin_dialog::init());
+    let result = builder
         .manage(state)
         .setup(|app| {
             use tauri::Manager;

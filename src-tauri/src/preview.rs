@@ -270,15 +270,12 @@ pub async fn export_pdf(
 ) -> Answer<Option<String>> {
     let name = pdf_file_name(&document.title);
     let rendered = render_off_main(&state, document).await?;
-    let Some(path) = crate::attachments::pick(app, move |dialog| {
-        dialog
-            .set_title("导出PDF")
-            .set_file_name(name)
-            .add_filter("PDF 文件", &["pdf"])
-            .blocking_save_file()
-    })
-    .await?
-    else {
+    let ask = crate::dialogs::Ask::Save {
+        title: "导出PDF",
+        file_name: name,
+        filter: Some(("PDF 文件", &["pdf"])),
+    };
+    let Some(path) = crate::dialogs::choose(&app, ask).await? else {
         return Ok(None);
     };
     let bytes = rendered.pdf;

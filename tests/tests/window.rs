@@ -885,7 +885,7 @@ async fn the_preview_shows_the_typeset_pages_and_follows_typing() {
     let exported_dir = tempfile::tempdir().expect("export folder");
     let exported = exported_dir.path().join("导出的通知.pdf");
     click(&c, &button("导出PDF")).await;
-    answer_file_dialog("导出PDF", &exported);
+    answer_file_dialog("导出PDF", &exported, "tauri-driver-preview.log");
     let deadline = Instant::now() + WAIT;
     while !exported.is_file() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -1527,7 +1527,7 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
 /// if the dialog is still there (a key typed while the field was opening got lost, and
 /// GTK said the folder does not exist), acknowledges that and types the path again.
 /// WebDriver cannot reach a native dialog; xdotool drives the real one on the X server.
-fn answer_file_dialog(title: &str, path: &Path) {
+fn answer_file_dialog(title: &str, path: &Path, driver_log: &str) {
     let xdotool = |args: &[&str]| -> bool {
         // `timeout`: `search --sync` would wait for ever for a dialog that never opens.
         Command::new("timeout")
@@ -1541,10 +1541,12 @@ fn answer_file_dialog(title: &str, path: &Path) {
     };
     let name = format!("^{title}$");
     let visible = || xdotool(&["search", "--onlyvisible", "--name", &name]);
-    assert!(
-        xdotool(&["search", "--sync", "--onlyvisible", "--name", &name]),
-        "the “{title}” dialog did not open"
-    );
+    if !xdotool(&["search", "--sync", "--onlyvisible", "--name", &name]) {
+        panic!(
+            "the “{title}” dialog did not open{}",
+            file_dialog_evidence(driver_log)
+        );
+    }
     std::thread::sleep(Duration::from_millis(500));
     for attempt in 0..3 {
         xdotool(&[
@@ -1579,14 +1581,43 @@ fn answer_file_dialog(title: &str, path: &Path) {
         xdotool(&["key", "--clearmodifiers", "Return"]);
         std::thread::sleep(Duration::from_millis(300));
     }
+    panic!(
+        "the “{title}” dialog did not take {}{}",
+        path.display(),
+        file_dialog_evidence(driver_log)
+    );
+}
+
+/// What a failed dialog step leaves for whoever reads the test output: the whole screen
+/// (tests/output/file-dialog.png), the windows on it, and the end of the app's log.
+fn file_dialog_evidence(driver_log: &str) -> String {
     let _ = Command::new("import")
         .args(["-window", "root"])
         .arg(output_dir().join("file-dialog.png"))
         .status();
-    panic!(
-        "the “{title}” dialog did not take {} (screen: tests/output/file-dialog.png)",
-        path.display()
-    );
+    let windows = Command::new("xdotool")
+        .args([
+            "search",
+            "--onlyvisible",
+            "--name",
+            ".",
+            "getwindowname",
+            "%@",
+        ])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .replace('\n', " | ")
+        })
+        .unwrap_or_default();
+    let log = fs::read_to_string(output_dir().join(driver_log)).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+    format!(
+        " (screen: tests/output/file-dialog.png)\nwindows on screen: {windows}\n\
+         end of tests/output/{driver_log}:\n{tail}"
+    )
 }
 
 const WITH_FILE: &str = "宿州市发展和改革委员会关于报送2026年第四季度重点项目清单的通知";
@@ -1628,7 +1659,7 @@ async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
     click(&c, &format!("//a[normalize-space(.)='{WITH_FILE}']")).await;
     click(&c, &button("编辑")).await;
     click(&c, &button("添加附件文件…")).await;
-    answer_file_dialog("添加附件", &original);
+    answer_file_dialog("添加附件", &original, "tauri-driver-attachment.log");
     let listed = wait_text_containing(
         &c,
         "//*[@aria-label='附件文件']",
@@ -1671,7 +1702,7 @@ async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
     // --- 另存为: a copy, byte for byte, where the clerk says. ---
     let copy = files.path().join("副本.csv");
     click(&c, &button("另存为…")).await;
-    answer_file_dialog("另存附件", &copy);
+    answer_file_dialog("另存附件", &copy, "tauri-driver-attachment.log");
     let deadline = Instant::now() + WAIT;
     while !copy.is_file() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
