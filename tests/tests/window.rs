@@ -885,7 +885,7 @@ async fn the_preview_shows_the_typeset_pages_and_follows_typing() {
     let exported_dir = tempfile::tempdir().expect("export folder");
     let exported = exported_dir.path().join("导出的通知.pdf");
     click(&c, &button("导出PDF")).await;
-    answer_file_dialog("导出PDF", &exported, "tauri-driver-preview.log");
+    answer_file_dialog(&c, "导出PDF", &exported, "tauri-driver-preview.log").await;
     let deadline = Instant::now() + WAIT;
     while !exported.is_file() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -1527,7 +1527,28 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
 /// if the dialog is still there (a key typed while the field was opening got lost, and
 /// GTK said the folder does not exist), acknowledges that and types the path again.
 /// WebDriver cannot reach a native dialog; xdotool drives the real one on the X server.
-fn answer_file_dialog(title: &str, path: &Path, driver_log: &str) {
+async fn answer_file_dialog(c: &Client, title: &str, path: &Path, driver_log: &str) {
+    if let Err(what) = drive_file_dialog(title, path) {
+        // What the page said, e.g. an error that came instead of the dialog.
+        let mut said = Vec::new();
+        for shown in c
+            .find_all(Locator::XPath(
+                "//*[@role='alert' or contains(@class, 'n-message__content')]",
+            ))
+            .await
+            .unwrap_or_default()
+        {
+            said.push(shown.text().await.unwrap_or_default());
+        }
+        panic!(
+            "{what}; messages on the page: {said:?}{}",
+            file_dialog_evidence(driver_log)
+        );
+    }
+}
+
+/// The keyboard part of `answer_file_dialog`; what went wrong, if anything.
+fn drive_file_dialog(title: &str, path: &Path) -> Result<(), String> {
     let xdotool = |args: &[&str]| -> bool {
         // `timeout`: `search --sync` would wait for ever for a dialog that never opens.
         Command::new("timeout")
@@ -1542,10 +1563,7 @@ fn answer_file_dialog(title: &str, path: &Path, driver_log: &str) {
     let name = format!("^{title}$");
     let visible = || xdotool(&["search", "--onlyvisible", "--name", &name]);
     if !xdotool(&["search", "--sync", "--onlyvisible", "--name", &name]) {
-        panic!(
-            "the “{title}” dialog did not open{}",
-            file_dialog_evidence(driver_log)
-        );
+        return Err(format!("the “{title}” dialog did not open"));
     }
     std::thread::sleep(Duration::from_millis(500));
     for attempt in 0..3 {
@@ -1573,7 +1591,7 @@ fn answer_file_dialog(title: &str, path: &Path, driver_log: &str) {
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
             if !visible() {
-                return;
+                return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -1581,11 +1599,10 @@ fn answer_file_dialog(title: &str, path: &Path, driver_log: &str) {
         xdotool(&["key", "--clearmodifiers", "Return"]);
         std::thread::sleep(Duration::from_millis(300));
     }
-    panic!(
-        "the “{title}” dialog did not take {}{}",
-        path.display(),
-        file_dialog_evidence(driver_log)
-    );
+    Err(format!(
+        "the “{title}” dialog did not take {}",
+        path.display()
+    ))
 }
 
 /// What a failed dialog step leaves for whoever reads the test output: the whole screen
@@ -1659,7 +1676,7 @@ async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
     click(&c, &format!("//a[normalize-space(.)='{WITH_FILE}']")).await;
     click(&c, &button("编辑")).await;
     click(&c, &button("添加附件文件…")).await;
-    answer_file_dialog("添加附件", &original, "tauri-driver-attachment.log");
+    answer_file_dialog(&c, "添加附件", &original, "tauri-driver-attachment.log").await;
     let listed = wait_text_containing(
         &c,
         "//*[@aria-label='附件文件']",
@@ -1702,7 +1719,7 @@ async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
     // --- 另存为: a copy, byte for byte, where the clerk says. ---
     let copy = files.path().join("副本.csv");
     click(&c, &button("另存为…")).await;
-    answer_file_dialog("另存附件", &copy, "tauri-driver-attachment.log");
+    answer_file_dialog(&c, "另存附件", &copy, "tauri-driver-attachment.log").await;
     let deadline = Instant::now() + WAIT;
     while !copy.is_file() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
