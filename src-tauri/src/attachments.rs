@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use gongwen_core::DocStatus;
+use gongwen_store::Store;
 use tauri::{AppHandle, State};
 
 use crate::commands::{parse_id, shared_store, Answer, SaveResult};
@@ -48,13 +49,20 @@ pub async fn attach_file(
         return Ok(None);
     };
     let name = attachment_name(&path);
-    // Copying a large file takes a while: off the main thread.
+    // Copying a large file takes a while: off the main thread, and without the store's
+    // lock, so the sync and the rest of the window go on meanwhile.
     let added = tauri::async_runtime::spawn_blocking(move || {
-        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
-        store.add_attachment_file(id, &name, &path).map_err(|e| {
+        let refused = |e: gongwen_store::StoreError| {
             tracing::warn!(%id, path = %path.display(), error = %e, "cannot attach the file");
             e.message_zh()
-        })
+        };
+        let dir = store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .attachments_dir();
+        let staged = Store::stage_file(&dir, &path).map_err(refused)?;
+        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        store.add_staged_file(id, &name, staged).map_err(refused)
     })
     .await
     .map_err(|_| "添加附件失败：内部错误。".to_string())??;

@@ -958,15 +958,8 @@ impl Store {
             path: dir.clone(),
             source,
         };
-        let target = dir.join(&sha256);
         let size = file.as_file().metadata().map_err(write_err)?.len();
-        if !target.is_file() {
-            file.as_file().sync_all().map_err(write_err)?;
-            file.persist(&target).map_err(|e| write_err(e.error))?;
-            std::fs::File::open(&dir)
-                .and_then(|d| d.sync_all())
-                .map_err(write_err)?;
-        }
+        let target = crate::store::persist_by_hash(&dir, &sha256, file)?;
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO attachment_files(sha256, size, stored_at) VALUES (?1, ?2, ?3)

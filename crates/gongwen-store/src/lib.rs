@@ -55,7 +55,7 @@ pub use exchange::{
 };
 pub use model::{
     marked_snippet, CheckpointReport, DocumentSummary, ListFilter, Page, SearchHit, SnippetPart,
-    SortOrder, StoredDocument, VersionInfo,
+    SortOrder, StagedFile, StoredDocument, VersionInfo,
 };
 pub use schema::SCHEMA_VERSION;
 pub use store::{Store, ATTACHMENTS_DIR, DB_FILE};

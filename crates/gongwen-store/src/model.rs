@@ -3,6 +3,16 @@
 use gongwen_core::{Classification, DocKind, DocStatus, Document, DocumentId, Urgency};
 use serde::{Deserialize, Serialize};
 
+/// A file copied into the store's attachments folder by `Store::stage_file`, not yet
+/// listed on a document (`Store::add_staged_file` does that).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedFile {
+    pub sha256: String,
+    pub size: u64,
+    /// The name it had on disk, kept for 另存为.
+    pub file_name: Option<String>,
+}
+
 /// A document as stored: its latest version and where it stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

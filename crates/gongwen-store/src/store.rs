@@ -455,10 +455,38 @@ impl Store {
         name: &str,
         path: &Path,
     ) -> Result<StoredDocument, StoreError> {
-        // The file goes first and is durable before any row points at it; a crash in
-        // between leaves an unreferenced file, never a reference to a missing one.
-        let (sha256, size) = self.store_file(path)?;
-        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let staged = Store::stage_file(&self.dir.join(ATTACHMENTS_DIR), path)?;
+        self.add_staged_file(id, name, staged)
+    }
+
+    /// The slow half of `add_attachment_file`: copies the file into `attachments_dir`
+    /// (`Store::attachments_dir`), hashing it on the way, and makes it durable. It
+    /// needs no database, so a caller that shares the store behind a lock copies a large
+    /// file without holding it. The file goes first and is durable before any row points
+    /// at it: a crash before `add_staged_file` leaves an unreferenced file, never a
+    /// reference to a missing one.
+    pub fn stage_file(attachments_dir: &Path, path: &Path) -> Result<StagedFile, StoreError> {
+        let (sha256, size) = copy_named_by_hash(attachments_dir, path)?;
+        Ok(StagedFile {
+            sha256,
+            size,
+            file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        })
+    }
+
+    /// The quick half of `add_attachment_file`: lists a staged file as an attachment
+    /// named `name` and saves that as a new version.
+    pub fn add_staged_file(
+        &mut self,
+        id: DocumentId,
+        name: &str,
+        staged: StagedFile,
+    ) -> Result<StoredDocument, StoreError> {
+        let StagedFile {
+            sha256,
+            size,
+            file_name,
+        } = staged;
         let t = now();
         let tx = self
             .conn
@@ -509,48 +537,6 @@ impl Store {
                 dir,
             })
         }
-    }
-
-    /// Streams `path` into `attachments/` under its hash: temp file, fsync, rename,
-    /// fsync the folder.
-    fn store_file(&self, path: &Path) -> Result<(String, u64), StoreError> {
-        let read_err = |source| StoreError::Read {
-            path: path.to_path_buf(),
-            source,
-        };
-        let dir = self.dir.join(ATTACHMENTS_DIR);
-        let write_err = |source| StoreError::Write {
-            path: dir.clone(),
-            source,
-        };
-        let mut input = fs::File::open(path).map_err(read_err)?;
-        let mut temp = tempfile::Builder::new()
-            .prefix(".incoming-")
-            .tempfile_in(&dir)
-            .map_err(write_err)?;
-        let mut hasher = Sha256::new();
-        let mut size = 0u64;
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = input.read(&mut buf).map_err(read_err)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            temp.write_all(&buf[..n]).map_err(write_err)?;
-            size += n as u64;
-        }
-        let sha256 = gongwen_core::digest::hex(&hasher.finalize());
-        let target = dir.join(&sha256);
-        if target.is_file() {
-            return Ok((sha256, size)); // identical content is already stored
-        }
-        temp.as_file().sync_all().map_err(write_err)?;
-        temp.persist(&target).map_err(|e| write_err(e.error))?;
-        fs::File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(write_err)?;
-        Ok((sha256, size))
     }
 
     /// Checks that the store is consistent: every document has versions 1..=latest, its
@@ -1002,4 +988,59 @@ fn index(tx: &Transaction<'_>, sort_key: i64, p: &Tokens) -> Result<(), StoreErr
     tx.prepare_cached("INSERT INTO search_chars(rowid, chars) VALUES (?1, ?2)")?
         .execute(params![sort_key, p.chars])?;
     Ok(())
+}
+
+/// Copies `path` into `dir` under the SHA-256 of its bytes (streamed; fsynced before
+/// the rename, the folder after). Identical content already there is kept as it is.
+fn copy_named_by_hash(dir: &Path, path: &Path) -> Result<(String, u64), StoreError> {
+    let read_err = |source| StoreError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let write_err = |source| StoreError::Write {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut input = fs::File::open(path).map_err(read_err)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".incoming-")
+        .tempfile_in(dir)
+        .map_err(write_err)?;
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = input.read(&mut buf).map_err(read_err)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        temp.write_all(&buf[..n]).map_err(write_err)?;
+        size += n as u64;
+    }
+    let sha256 = gongwen_core::digest::hex(&hasher.finalize());
+    persist_by_hash(dir, &sha256, temp)?;
+    Ok((sha256, size))
+}
+
+/// Makes `file` (written inside `dir`) the attachment file `dir/<sha256>`: fsynced, then
+/// renamed, then the folder fsynced. Identical content already there is kept as it is.
+pub(crate) fn persist_by_hash(
+    dir: &Path,
+    sha256: &str,
+    file: tempfile::NamedTempFile,
+) -> Result<PathBuf, StoreError> {
+    let write_err = |source| StoreError::Write {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let target = dir.join(sha256);
+    if !target.is_file() {
+        file.as_file().sync_all().map_err(write_err)?;
+        file.persist(&target).map_err(|e| write_err(e.error))?;
+        fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(write_err)?;
+    }
+    Ok(target)
 }

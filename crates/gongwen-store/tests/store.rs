@@ -270,3 +270,52 @@ fn attachments_are_stored_once_by_hash() {
     assert_eq!(store.get(id).unwrap().unwrap().version, 3);
     assert!(store.verify().unwrap().is_empty());
 }
+
+#[test]
+fn a_file_is_staged_without_the_store_and_listed_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let id = store
+        .create_document(
+            &notice("关于防汛的通知", "2026年5月10日", "正文。"),
+            DocStatus::Draft,
+        )
+        .unwrap()
+        .id;
+    let src = tempfile::tempdir().unwrap();
+    let file = src.path().join("名单.xlsx");
+    std::fs::write(&file, b"hello").unwrap();
+
+    // Staging needs only the folder: the app copies without holding the store.
+    let staged = Store::stage_file(&store.attachments_dir(), &file).unwrap();
+    let hash = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+    assert_eq!(staged.sha256, hash);
+    assert_eq!(staged.size, 5);
+    assert_eq!(staged.file_name.as_deref(), Some("名单.xlsx"));
+    assert_eq!(
+        std::fs::read(dir.path().join("attachments").join(hash)).unwrap(),
+        b"hello",
+        "the file is in place before any document lists it"
+    );
+    assert!(store
+        .get(id)
+        .unwrap()
+        .unwrap()
+        .document
+        .attachments
+        .is_empty());
+
+    let s = store.add_staged_file(id, "防汛责任人名单", staged).unwrap();
+    assert_eq!(s.version, 2);
+    let att = &s.document.attachments[0];
+    assert_eq!(att.name, "防汛责任人名单");
+    assert_eq!(att.sha256.as_deref(), Some(hash));
+    assert_eq!(
+        store.attachment_path(hash).unwrap(),
+        dir.path().join("attachments").join(hash)
+    );
+    assert!(store.verify().unwrap().is_empty());
+
+    let unreadable = Store::stage_file(&store.attachments_dir(), &src.path().join("nope.pdf"));
+    assert!(matches!(unreadable, Err(StoreError::Read { .. })));
+}
