@@ -11,6 +11,7 @@
 //! app's log) goes to `tests/output/tauri-driver-*.log`.
 
 use std::fs;
+use std::io::Write as _;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -1523,10 +1524,10 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
 }
 
 /// Answers the GTK file dialog titled `title` the way a clerk at the keyboard does:
-/// types the full path (which opens the dialog's location field) and presses Enter;
-/// if the dialog is still there (a key typed while the field was opening got lost, and
-/// GTK said the folder does not exist), acknowledges that and types the path again.
-/// WebDriver cannot reach a native dialog; xdotool drives the real one on the X server.
+/// types "/" (which opens an open dialog's location field), pastes the full path over
+/// what the field holds and presses Enter; if the dialog is still there (GTK said the
+/// path does not exist), acknowledges that and pastes the path again. WebDriver cannot
+/// reach a native dialog; xdotool drives the real one on the X server.
 async fn answer_file_dialog(c: &Client, title: &str, path: &Path, driver_log: &str) {
     if let Err(what) = drive_file_dialog(title, path) {
         // What the page said, e.g. an error that came instead of the dialog.
@@ -1565,6 +1566,11 @@ fn drive_file_dialog(title: &str, path: &Path) -> Result<(), String> {
     if !xdotool(&["search", "--sync", "--onlyvisible", "--name", &name]) {
         return Err(format!("the “{title}” dialog did not open"));
     }
+    // The path goes in through the clipboard, not `xdotool type`: xdotool types a
+    // character missing from the keyboard map (every Chinese one) by remapping a key for
+    // a moment, and a busy app can read that key after the map is back, so a character
+    // of the path is lost and the dialog takes a file that does not exist.
+    let _clipboard = Clipboard::holding(&path.display().to_string());
     std::thread::sleep(Duration::from_millis(500));
     for attempt in 0..3 {
         xdotool(&[
@@ -1582,10 +1588,9 @@ fn drive_file_dialog(title: &str, path: &Path) -> Result<(), String> {
             xdotool(&["type", "/"]);
             std::thread::sleep(Duration::from_millis(700));
         }
-        // Whatever the field holds is replaced by the whole path. (`type` takes every
-        // remaining argument as text, so it runs on its own.)
+        // Whatever the field holds is replaced by the whole path.
         xdotool(&["key", "--clearmodifiers", "ctrl+a"]);
-        xdotool(&["type", "--delay", "80", &path.display().to_string()]);
+        xdotool(&["key", "--clearmodifiers", "ctrl+v"]);
         std::thread::sleep(Duration::from_millis(300));
         xdotool(&["key", "--clearmodifiers", "Return"]);
         let deadline = Instant::now() + Duration::from_secs(3);
@@ -1595,7 +1600,8 @@ fn drive_file_dialog(title: &str, path: &Path) -> Result<(), String> {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        // Still open: GTK is showing "could not be displayed" for a mangled path.
+        // Still open: GTK is showing "could not be displayed" (the "/" was lost while
+        // the location field opened, and the field held a mangled path).
         xdotool(&["key", "--clearmodifiers", "Return"]);
         std::thread::sleep(Duration::from_millis(300));
     }
@@ -1603,6 +1609,50 @@ fn drive_file_dialog(title: &str, path: &Path) -> Result<(), String> {
         "the “{title}” dialog did not take {}",
         path.display()
     ))
+}
+
+/// The X clipboard holding a text (an `xclip` serving it) until dropped.
+struct Clipboard(Child);
+
+impl Clipboard {
+    fn holding(text: &str) -> Clipboard {
+        let mut xclip = Command::new("xclip")
+            .args(["-selection", "clipboard", "-quiet"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run xclip (cargo xtask install installs it)");
+        if let Some(mut stdin) = xclip.stdin.take() {
+            stdin
+                .write_all(text.as_bytes())
+                .expect("hand the text to xclip");
+        } // closed here: xclip now takes the clipboard
+        let clipboard = Clipboard(xclip);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let held = Command::new("xclip")
+                .args(["-selection", "clipboard", "-o"])
+                .output()
+                .map(|o| o.stdout == text.as_bytes())
+                .unwrap_or(false);
+            if held {
+                return clipboard;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "xclip did not take the clipboard"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Clipboard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// What a failed dialog step leaves for whoever reads the test output: the whole screen

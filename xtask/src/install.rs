@@ -50,6 +50,8 @@ const BUILD: &[&str] = &[
 const TEST: &[&str] = &[
     "webkit2gtk-driver",
     "poppler-utils",
+    // The window tests paste file paths into GTK file dialogs through the clipboard.
+    "xclip",
     "ripgrep",
     "postgresql",
 ];
