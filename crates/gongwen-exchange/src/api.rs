@@ -786,8 +786,7 @@ async fn blob_patch(
             // The client may be gone; if not, it learns where to resume. Either way
             // the connection is closed after this answer (its body was not read).
             tracing::warn!(sha256 = %sha, received, %cause, "upload stalled: cut");
-            let idle = st.limits.upload_idle_timeout.as_secs();
-            let mut r = ApiError::upload_stalled(received, idle).into_response();
+            let mut r = ApiError::upload_stalled(received, &cause).into_response();
             r.headers_mut()
                 .insert(UPLOAD_OFFSET, HeaderValue::from(received));
             Ok(r)

@@ -32,25 +32,59 @@ pub fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// The fewest bytes an upload must deliver in each `upload_idle_timeout` window (see
+/// [`with_idle_timeout`]). 8 KiB a minute is far below any working link; a body that
+/// drips a byte now and then to dodge the idle timeout stays under it.
+pub const STALL_FLOOR_BYTES: u64 = 8 * 1024;
+
 /// `body`, ended by an [`std::io::ErrorKind::TimedOut`] error when no piece arrives
-/// for `idle`. Without it a client that opens an upload and then sends nothing would
-/// hold its connection, the blob's upload lock and the partial file open forever;
-/// [`BlobStore::append`] keeps what arrived before, so the upload stays resumable.
-/// Applied outside the store, so every [`BlobStore`] gets it.
+/// for `idle`, or when a whole `idle` window brings fewer than [`STALL_FLOOR_BYTES`].
+/// Without it a client that opens an upload and then sends nothing (or a byte now and
+/// then) would hold its connection, the blob's upload lock and the partial file open
+/// for ever; [`BlobStore::append`] keeps what arrived before, so the upload stays
+/// resumable. Applied outside the store, so every [`BlobStore`] gets it.
 pub fn with_idle_timeout(body: ByteStream, idle: Duration) -> ByteStream {
-    futures_util::stream::unfold(Some(body), move |body| async move {
-        let mut body = body?;
+    struct Window {
+        started: tokio::time::Instant,
+        bytes: u64,
+    }
+    let stalled = |cause: String| std::io::Error::new(std::io::ErrorKind::TimedOut, cause);
+    let window = Window {
+        started: tokio::time::Instant::now(),
+        bytes: 0,
+    };
+    futures_util::stream::unfold(Some((body, window)), move |state| async move {
+        let (mut body, mut window) = state?;
         match tokio::time::timeout(idle, body.next()).await {
-            Ok(Some(item)) => Some((item, Some(body))),
-            Ok(None) => None,
-            Err(_) => {
-                let e = std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    format!("no bytes arrived for {} s", idle.as_secs_f64()),
-                );
-                // Dropping the body here (state None) ends the stream.
-                Some((Err(e), None))
+            Ok(Some(Ok(piece))) => {
+                window.bytes += piece.len() as u64;
+                if window.started.elapsed() >= idle {
+                    if window.bytes < STALL_FLOOR_BYTES {
+                        let cause = format!(
+                            "only {} bytes arrived in {:.0} s, fewer than {STALL_FLOOR_BYTES}",
+                            window.bytes,
+                            window.started.elapsed().as_secs_f64()
+                        );
+                        // The piece is not passed on: the upload ends at what came before.
+                        return Some((Err(stalled(cause)), None));
+                    }
+                    window = Window {
+                        started: tokio::time::Instant::now(),
+                        bytes: 0,
+                    };
+                }
+                Some((Ok(piece), Some((body, window))))
             }
+            Ok(Some(Err(e))) => Some((Err(e), Some((body, window)))),
+            Ok(None) => None,
+            // Dropping the body here (state None) ends the stream.
+            Err(_) => Some((
+                Err(stalled(format!(
+                    "no bytes arrived for {} s",
+                    idle.as_secs_f64()
+                ))),
+                None,
+            )),
         }
     })
     .boxed()
@@ -356,6 +390,49 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(done, UploadState::Complete(10));
+    }
+
+    /// `count` pieces of `size` bytes, `gap` apart.
+    fn paced(count: usize, size: usize, gap: Duration) -> (Vec<u8>, ByteStream) {
+        let data: Vec<u8> = (0..count * size).map(|i| (i % 251) as u8).collect();
+        let pieces: Vec<Bytes> = data.chunks(size).map(Bytes::copy_from_slice).collect();
+        let body = futures_util::stream::iter(pieces)
+            .then(move |piece| async move {
+                tokio::time::sleep(gap).await;
+                Ok(piece)
+            })
+            .boxed();
+        (data, body)
+    }
+
+    #[tokio::test]
+    async fn a_trickling_upload_is_cut_and_a_steady_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsBlobStore::open(dir.path()).unwrap();
+        let idle = Duration::from_millis(200);
+
+        // A byte every 20 ms never trips the idle timeout, but a window brings ~10 bytes.
+        let (data, body) = paced(1_000, 1, Duration::from_millis(20));
+        let sha = gongwen_core::digest::sha256_hex(&data);
+        let err = store
+            .append(&sha, 0, data.len() as u64, with_idle_timeout(body, idle))
+            .await
+            .unwrap_err();
+        let BlobError::Stalled { received, cause } = &err else {
+            panic!("{err:?}")
+        };
+        assert!(*received > 0 && *received < 1_000, "{err:?}");
+        assert!(cause.contains("fewer than 8192"), "{cause}");
+        assert_eq!(store.partial_len(&sha).await.unwrap(), *received);
+
+        // 16 KiB every 20 ms: over many windows, never under the floor.
+        let (data, body) = paced(40, 16 * 1024, Duration::from_millis(20));
+        let sha = gongwen_core::digest::sha256_hex(&data);
+        let done = store
+            .append(&sha, 0, data.len() as u64, with_idle_timeout(body, idle))
+            .await
+            .unwrap();
+        assert_eq!(done, UploadState::Complete(data.len() as u64));
     }
 
     #[test]

@@ -92,12 +92,12 @@ impl ApiError {
     }
 
     /// An upload body that sent nothing for too long: what arrived is kept.
-    pub fn upload_stalled(received: u64, idle_secs: u64) -> Self {
+    pub fn upload_stalled(received: u64, cause: &str) -> Self {
         Self::new(
             StatusCode::REQUEST_TIMEOUT,
             "upload_stalled",
             format!(
-                "no upload bytes arrived for {idle_secs} s; the {received} bytes received are kept, resume from Upload-Offset {received}"
+                "upload stalled ({cause}); the {received} bytes received are kept, resume from Upload-Offset {received}"
             ),
             format!("上传停顿超时，已保存 {received} 字节，请从该位置继续上传"),
         )
