@@ -217,8 +217,8 @@ fn import_is_all_or_nothing_and_keeps_order() {
     assert_eq!(store.list(&ListFilter::default()).unwrap().total, 30);
 }
 
-#[test]
-fn attachments_are_stored_once_by_hash() {
+/// A store with one draft, and a folder holding `名单.xlsx` ("hello").
+fn draft_and_file() -> (tempfile::TempDir, Store, DocumentId, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
     let id = store
@@ -229,8 +229,14 @@ fn attachments_are_stored_once_by_hash() {
         .unwrap()
         .id;
     let src = tempfile::tempdir().unwrap();
+    std::fs::write(src.path().join("名单.xlsx"), b"hello").unwrap();
+    (dir, store, id, src)
+}
+
+#[test]
+fn attachments_are_stored_once_by_hash() {
+    let (dir, mut store, id, src) = draft_and_file();
     let a = src.path().join("名单.xlsx");
-    std::fs::write(&a, b"hello").unwrap();
     let b = src.path().join("copy.xlsx");
     std::fs::write(&b, b"hello").unwrap();
 
@@ -273,18 +279,8 @@ fn attachments_are_stored_once_by_hash() {
 
 #[test]
 fn a_file_is_staged_without_the_store_and_listed_afterwards() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path()).unwrap();
-    let id = store
-        .create_document(
-            &notice("关于防汛的通知", "2026年5月10日", "正文。"),
-            DocStatus::Draft,
-        )
-        .unwrap()
-        .id;
-    let src = tempfile::tempdir().unwrap();
+    let (dir, mut store, id, src) = draft_and_file();
     let file = src.path().join("名单.xlsx");
-    std::fs::write(&file, b"hello").unwrap();
 
     // Staging needs only the folder: the app copies without holding the store.
     let staged = Store::stage_file(&store.attachments_dir(), &file).unwrap();
