@@ -183,14 +183,7 @@ async fn wait_gone(c: &Client, xpath: &str) {
                 let _ = fs::write(output_dir().join("still-there.png"), png);
             }
             // An error message on screen is usually why: name it in the failure.
-            let mut alerts = Vec::new();
-            for alert in c
-                .find_all(Locator::XPath("//*[@role='alert']"))
-                .await
-                .unwrap_or_default()
-            {
-                alerts.push(alert.text().await.unwrap_or_default());
-            }
+            let alerts = texts_shown(c, "//*[@role='alert']").await;
             let error = found.err().map(|e| format!("; last query failed: {e}"));
             panic!(
                 "still on screen after {WAIT:?}: {xpath}{}; alerts shown: {alerts:?} \
@@ -234,6 +227,16 @@ async fn value_of(c: &Client, xpath: &str) -> String {
         .await
         .expect("read value")
         .unwrap_or_default()
+}
+
+/// The texts of whatever matches `xpath` now, for a failure message (best effort: a
+/// query or read that fails gives nothing, so the failure being reported stays in front).
+async fn texts_shown(c: &Client, xpath: &str) -> Vec<String> {
+    let mut texts = Vec::new();
+    for element in c.find_all(Locator::XPath(xpath)).await.unwrap_or_default() {
+        texts.push(element.text().await.unwrap_or_default());
+    }
+    texts
 }
 
 async fn text_of(c: &Client, xpath: &str) -> String {
@@ -1531,16 +1534,11 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
 async fn answer_file_dialog(c: &Client, title: &str, path: &Path, driver_log: &str) {
     if let Err(what) = drive_file_dialog(title, path) {
         // What the page said, e.g. an error that came instead of the dialog.
-        let mut said = Vec::new();
-        for shown in c
-            .find_all(Locator::XPath(
-                "//*[@role='alert' or contains(@class, 'n-message__content')]",
-            ))
-            .await
-            .unwrap_or_default()
-        {
-            said.push(shown.text().await.unwrap_or_default());
-        }
+        let said = texts_shown(
+            c,
+            "//*[@role='alert' or contains(@class, 'n-message__content')]",
+        )
+        .await;
         panic!(
             "{what}; messages on the page: {said:?}{}",
             file_dialog_evidence(driver_log)

@@ -48,12 +48,17 @@ pub fn with_idle_timeout(body: ByteStream, idle: Duration) -> ByteStream {
         started: tokio::time::Instant,
         bytes: u64,
     }
+    impl Window {
+        fn starting_now() -> Window {
+            Window {
+                started: tokio::time::Instant::now(),
+                bytes: 0,
+            }
+        }
+    }
     let stalled = |cause: String| std::io::Error::new(std::io::ErrorKind::TimedOut, cause);
-    let window = Window {
-        started: tokio::time::Instant::now(),
-        bytes: 0,
-    };
-    futures_util::stream::unfold(Some((body, window)), move |state| async move {
+    let state = Some((body, Window::starting_now()));
+    futures_util::stream::unfold(state, move |state| async move {
         let (mut body, mut window) = state?;
         match tokio::time::timeout(idle, body.next()).await {
             Ok(Some(Ok(piece))) => {
@@ -68,10 +73,7 @@ pub fn with_idle_timeout(body: ByteStream, idle: Duration) -> ByteStream {
                         // The piece is not passed on: the upload ends at what came before.
                         return Some((Err(stalled(cause)), None));
                     }
-                    window = Window {
-                        started: tokio::time::Instant::now(),
-                        bytes: 0,
-                    };
+                    window = Window::starting_now();
                 }
                 Some((Ok(piece), Some((body, window))))
             }

@@ -455,7 +455,7 @@ impl Store {
         name: &str,
         path: &Path,
     ) -> Result<StoredDocument, StoreError> {
-        let staged = Store::stage_file(&self.dir.join(ATTACHMENTS_DIR), path)?;
+        let staged = Store::stage_file(&self.attachments_dir(), path)?;
         self.add_staged_file(id, name, staged)
     }
 
