@@ -108,12 +108,24 @@ pub struct UserInfo {
     pub clearance: Classification,
 }
 
+/// A user as the directory shows them to everyone: who they are and their unit, not
+/// their role or clearance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct DirectoryUser {
+    /// Login name, unique on the exchange.
+    pub username: String,
+    /// Name shown to others, e.g. `张明`.
+    pub display_name: String,
+    pub unit: UnitCode,
+}
+
 /// Units and users, cached by clients so a clerk can address a document offline.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Directory {
     pub units: Vec<Unit>,
-    pub users: Vec<UserInfo>,
+    pub users: Vec<DirectoryUser>,
 }
 
 /// Client-generated id of a command: the key of idempotency. A command re-sent with

@@ -12,7 +12,9 @@ use gongwen_core::Classification;
 use gongwen_exchange::api::now;
 use gongwen_exchange::auth::{self, Secret};
 use gongwen_exchange::config::Settings;
-use gongwen_exchange::storage::{AuditChain, AuditDraft, Storage, StorageError, UserRecord};
+use gongwen_exchange::storage::{
+    verify_audit, AdminChange, AuditDraft, AuditHead, Storage, StorageError, UserRecord,
+};
 
 use crate::StoreArgs;
 
@@ -90,8 +92,14 @@ enum UserCmd {
 
 #[derive(Subcommand)]
 enum AuditCmd {
-    /// Walk the whole chain and check every hash; exit 1 at the first broken entry.
-    Verify,
+    /// Walk the whole chain and check every hash and the recorded head; exit 1 at the
+    /// first break. Prints `head SEQ HASH`: keep it off the server and give it back
+    /// with --expect to also catch a rewrite of the chain's end.
+    Verify {
+        /// An anchor saved earlier (`SEQ:HASH`): the chain must still hold that entry.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect: Option<String>,
+    },
 }
 
 /// Runs one admin command; Ok(false) means "ran, but the answer is bad" (exit 1).
@@ -145,12 +153,12 @@ pub async fn run(args: AdminArgs) -> Result<bool> {
             }
         }
         AdminCmd::User(UserCmd::Disable { username }) => {
-            storage
-                .set_user_disabled(&username, true)
-                .await
-                .map_err(not_found_msg)?;
-            audit(
+            change(
                 storage,
+                AdminChange::SetUserDisabled {
+                    username: username.clone(),
+                    disabled: true,
+                },
                 "admin user disable",
                 serde_json::json!({ "username": username }),
             )
@@ -158,12 +166,12 @@ pub async fn run(args: AdminArgs) -> Result<bool> {
             println!("disabled {username}; their tokens are revoked");
         }
         AdminCmd::User(UserCmd::Enable { username }) => {
-            storage
-                .set_user_disabled(&username, false)
-                .await
-                .map_err(not_found_msg)?;
-            audit(
+            change(
                 storage,
+                AdminChange::SetUserDisabled {
+                    username: username.clone(),
+                    disabled: false,
+                },
                 "admin user enable",
                 serde_json::json!({ "username": username }),
             )
@@ -176,12 +184,12 @@ pub async fn run(args: AdminArgs) -> Result<bool> {
         }) => {
             let (password, generated) = password(password_stdin)?;
             let hash = hash_off_thread(password.clone()).await?;
-            storage
-                .set_password_hash(&username, &hash)
-                .await
-                .map_err(not_found_msg)?;
-            audit(
+            change(
                 storage,
+                AdminChange::SetPasswordHash {
+                    username: username.clone(),
+                    hash,
+                },
                 "admin user reset-password",
                 serde_json::json!({ "username": username }),
             )
@@ -191,7 +199,13 @@ pub async fn run(args: AdminArgs) -> Result<bool> {
                 println!("password: {}", password.expose());
             }
         }
-        AdminCmd::Audit(AuditCmd::Verify) => return verify(storage).await,
+        AdminCmd::Audit(AuditCmd::Verify { expect }) => {
+            let expect = expect
+                .map(|e| e.parse::<AuditHead>().map_err(anyhow::Error::msg))
+                .transpose()
+                .context("--expect")?;
+            return verify(storage, expect.as_ref()).await;
+        }
         AdminCmd::Demo => demo(storage).await?,
     }
     Ok(true)
@@ -246,18 +260,25 @@ fn operator() -> String {
     format!("os:{user}")
 }
 
-async fn audit(storage: &dyn Storage, action: &str, detail: serde_json::Value) -> Result<()> {
+/// Makes an admin change together with its audit entry (one transaction).
+async fn change(
+    storage: &dyn Storage,
+    change: AdminChange,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    let audit = AuditDraft {
+        at: now(),
+        username: operator(),
+        unit: UnitCode(String::new()),
+        client: "admin-cli".into(),
+        action: action.into(),
+        detail: detail.to_string(),
+    };
     storage
-        .append_audit(&AuditDraft {
-            at: now(),
-            username: operator(),
-            unit: UnitCode(String::new()),
-            client: "admin-cli".into(),
-            action: action.into(),
-            detail: detail.to_string(),
-        })
-        .await?;
-    Ok(())
+        .admin_change(&change, &audit)
+        .await
+        .map_err(not_found_msg)
 }
 
 fn check_code(what: &str, s: &str, extra: &[char]) -> Result<()> {
@@ -280,15 +301,12 @@ async fn unit_add(storage: &dyn Storage, code: &str, name: &str) -> Result<()> {
     if name.trim().is_empty() {
         bail!("the unit name is empty");
     }
-    storage
-        .add_unit(&Unit {
+    change(
+        storage,
+        AdminChange::AddUnit(Unit {
             code: code.into(),
             name: name.trim().to_string(),
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    audit(
-        storage,
+        }),
         "admin unit add",
         serde_json::json!({ "code": code, "name": name }),
     )
@@ -312,8 +330,9 @@ async fn user_add(
         bail!("no unit `{unit}`; add it first with `admin unit add`");
     }
     let password_hash = hash_off_thread(password.clone()).await?;
-    storage
-        .add_user(&UserRecord {
+    change(
+        storage,
+        AdminChange::AddUser(UserRecord {
             info: UserInfo {
                 username: username.into(),
                 display_name: name.trim().into(),
@@ -323,36 +342,27 @@ async fn user_add(
             },
             password_hash,
             disabled: false,
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    audit(
-        storage,
+        }),
         "admin user add",
         serde_json::json!({ "username": username, "unit": unit, "role": role, "clearance": clearance }),
     )
     .await
 }
 
-/// Checks every entry of the chain (see [`AuditChain`]).
-async fn verify(storage: &dyn Storage) -> Result<bool> {
-    let mut chain = AuditChain::default();
-    let mut after = 0i64;
-    loop {
-        let page = storage.audit_after(after, 1000).await?;
-        let Some(last) = page.last() else {
-            break;
-        };
-        after = last.seq;
-        for r in &page {
-            if let Err((seq, problem)) = chain.check(r) {
-                println!("BROKEN at seq {seq}: {problem}");
-                return Ok(false);
-            }
+/// Checks the chain, its head and the anchor (see [`verify_audit`]); prints the head
+/// to keep as the next anchor.
+async fn verify(storage: &dyn Storage, expect: Option<&AuditHead>) -> Result<bool> {
+    match verify_audit(storage, expect).await? {
+        Ok(head) => {
+            println!("OK: {} audit entries verified", head.seq);
+            println!("head {} {}", head.seq, head.hash);
+            Ok(true)
+        }
+        Err(b) => {
+            println!("BROKEN at seq {}: {}", b.seq, b.problem);
+            Ok(false)
         }
     }
-    println!("OK: {} audit entries verified", chain.verified());
-    Ok(true)
 }
 
 /// The demo password of every demo user. For development and demonstrations only.

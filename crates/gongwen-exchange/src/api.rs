@@ -12,8 +12,8 @@ use axum::extract::{
     ConnectInfo, DefaultBodyLimit, FromRequestParts, MatchedPath, Path, Query, Request, State,
 };
 use axum::http::header::{
-    ACCEPT_RANGES, AUTHORIZATION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, RANGE,
-    RETRY_AFTER,
+    ACCEPT_RANGES, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG,
+    RANGE, RETRY_AFTER,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -27,10 +27,11 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use gongwen_core::exchange::{
-    Change, ChangeEntry, ChangesPage, CommandId, Directory, LoginRequest, LoginResponse,
-    PushResponse, UnitCode, UserInfo,
+    Change, ChangeEntry, ChangesPage, CommandId, Directory, DirectoryUser, LoginRequest,
+    LoginResponse, PushResponse, Role, UnitCode, UserInfo,
 };
-use gongwen_core::DocumentId;
+use gongwen_core::{Classification, DocumentId};
+use tokio::sync::Semaphore;
 
 use crate::auth::{self, Secret};
 use crate::blobs::{is_sha256, with_idle_timeout, BlobError, BlobStore, UploadState};
@@ -57,7 +58,15 @@ pub struct Limits {
     pub login_throttle: ThrottleSettings,
     /// An upload body that sends nothing for this long is cut.
     pub upload_idle_timeout: Duration,
+    /// A JSON request's whole body must arrive within this (408 otherwise).
+    pub body_read_timeout: Duration,
+    /// Requests handled at once; more are answered 503 at once.
+    pub max_requests_in_flight: usize,
 }
+
+/// The largest login body: a username of at most 64 bytes and a password fit many
+/// times over, and nothing larger is read.
+pub const MAX_LOGIN_BODY_BYTES: u64 = 4 * 1024;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -68,6 +77,8 @@ impl Default for Limits {
             max_commands_per_request: 100,
             login_throttle: ThrottleSettings::default(),
             upload_idle_timeout: Duration::from_secs(60),
+            body_read_timeout: Duration::from_secs(60),
+            max_requests_in_flight: 512,
         }
     }
 }
@@ -82,6 +93,8 @@ impl Limits {
             max_commands_per_request: config.max_commands_per_request,
             login_throttle: config.login_throttle,
             upload_idle_timeout: config.upload_idle_timeout,
+            body_read_timeout: config.body_read_timeout,
+            max_requests_in_flight: config.max_requests_in_flight,
         }
     }
 }
@@ -124,14 +137,32 @@ pub fn now() -> String {
 pub fn router(state: AppState) -> Router {
     let json_limit = usize::try_from(state.limits.max_body_bytes).unwrap_or(usize::MAX);
     let throttle = Arc::new(LoginThrottle::new(state.limits.login_throttle));
-    let json = Router::new()
+    let body_timeout = state.limits.body_read_timeout;
+    // Its own small limit, read before anything else is done with a login.
+    let login_route = Router::new()
         .route("/v1/login", post(login).layer(Extension(throttle)))
+        .layer(middleware::from_fn_with_state(
+            BodyRules {
+                limit: MAX_LOGIN_BODY_BYTES,
+                timeout: body_timeout,
+            },
+            read_body,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_LOGIN_BODY_BYTES as usize));
+    let json = Router::new()
         .route("/v1/logout", post(logout))
         .route("/v1/me", get(me))
         .route("/v1/directory", get(directory))
         .route("/v1/commands", post(push))
         .route("/v1/changes", get(changes))
         .route("/v1/documents/{id}", get(document))
+        .layer(middleware::from_fn_with_state(
+            BodyRules {
+                limit: state.limits.max_body_bytes,
+                timeout: body_timeout,
+            },
+            read_body,
+        ))
         .layer(DefaultBodyLimit::max(json_limit));
     // Blob bodies are streamed to disk, never buffered, so no buffer limit applies;
     // `max_blob_bytes` is checked against `Upload-Length` instead.
@@ -145,7 +176,9 @@ pub fn router(state: AppState) -> Router {
             get(blob_bad_path).head(blob_bad_path).patch(blob_bad_path),
         )
         .layer(DefaultBodyLimit::disable());
+    let slots = Arc::new(Semaphore::new(state.limits.max_requests_in_flight.max(1)));
     Router::new()
+        .merge(login_route)
         .merge(json)
         .merge(blobs)
         .route("/healthz", get(healthz))
@@ -153,7 +186,94 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn(track))
         .fallback(fallback)
         .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn_with_state(slots, in_flight))
         .with_state(state)
+}
+
+/// At most `max_requests_in_flight` requests are handled at once; one more is
+/// answered 503 at once instead of queueing (a queue would only hold more sockets).
+/// A slot is held until the handler returns: for an upload that is its whole body,
+/// for a download until the file starts streaming.
+async fn in_flight(State(slots): State<Arc<Semaphore>>, req: Request, next: Next) -> Response {
+    let Ok(_slot) = slots.try_acquire_owned() else {
+        metrics::counter!("exchange_requests_refused_busy_total").increment(1);
+        let mut r = ApiError::unavailable(
+            "the server is handling as many requests as it is allowed to (max_requests_in_flight); try again shortly",
+        )
+        .into_response();
+        r.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        return r;
+    };
+    next.run(req).await
+}
+
+/// How much of a JSON body is read, and how long it may take to arrive.
+#[derive(Clone, Copy)]
+struct BodyRules {
+    limit: u64,
+    timeout: Duration,
+}
+
+/// Reads a JSON route's whole body before the handler runs: at most `limit` bytes
+/// (413 beyond, without reading on), all of it within `timeout` (408 otherwise), so
+/// a client that trickles its body holds neither a socket nor a handler for long.
+/// Either refusal closes the connection, since the rest of the body is not read.
+async fn read_body(State(rules): State<BodyRules>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > rules.limit) {
+        return closing(ApiError::too_large(rules.limit));
+    }
+    let deadline = tokio::time::Instant::now() + rules.timeout;
+    let mut stream = body.into_data_stream();
+    let mut buf: Vec<u8> = Vec::new();
+    loop {
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(None) => break,
+            Ok(Some(Ok(chunk))) => {
+                if (buf.len() + chunk.len()) as u64 > rules.limit {
+                    return closing(ApiError::too_large(rules.limit));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(Some(Err(e))) => {
+                return closing(ApiError::bad_request(
+                    format!("cannot read the request body: {e}"),
+                    "无法读取请求内容",
+                ))
+            }
+            Err(_) => {
+                tracing::warn!(
+                    received = buf.len(),
+                    timeout_secs = rules.timeout.as_secs(),
+                    "request body too slow: cut"
+                );
+                return closing(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "request_timeout",
+                    format!(
+                        "the request body did not arrive within {} s",
+                        rules.timeout.as_secs()
+                    ),
+                    "请求超时，请重试",
+                ));
+            }
+        }
+    }
+    next.run(Request::from_parts(parts, Body::from(buf))).await
+}
+
+/// An error answer after which the connection is closed.
+fn closing(e: ApiError) -> Response {
+    let mut r = e.into_response();
+    r.headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    r
 }
 
 // ---------------------------------------------------------------------------------
@@ -289,6 +409,31 @@ impl Authed {
     fn info(&self) -> &UserInfo {
         &self.user.info
     }
+
+    /// The 管理员 role manages accounts, not documents: it reads no unit's log,
+    /// documents or attachment files. Every other role (档案员 too) reads its own
+    /// unit's, up to its clearance.
+    fn may_read_documents(&self) -> Result<(), ApiError> {
+        if self.info().role == Role::Admin {
+            return Err(ApiError::forbidden(
+                "the admin role reads no documents, change log or attachments",
+                "管理员账号不能查看公文",
+            ));
+        }
+        Ok(())
+    }
+
+    /// An audit entry by this caller.
+    fn audit(&self, action: &str, detail: serde_json::Value) -> AuditDraft {
+        AuditDraft {
+            at: now(),
+            username: self.info().username.clone(),
+            unit: self.info().unit.clone(),
+            client: self.client.clone(),
+            action: action.into(),
+            detail: detail.to_string(),
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Authed {
@@ -345,6 +490,17 @@ async fn login(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let req: LoginRequest = json_body(body, &st.limits)?;
+    // Before anything is looked up, counted, audited or logged: what a client types
+    // as a username is bounded and plain.
+    if !auth::valid_username(&req.username) {
+        return Err(ApiError::bad_request(
+            format!(
+                "a username is 1 to {} lower-case letters, digits, `-`, `.` or `_`",
+                auth::MAX_USERNAME_BYTES
+            ),
+            "用户名格式错误",
+        ));
+    }
     let client = client_id(&headers);
     // Before anything else: a locked username or address gets no password check at
     // all (nothing to probe, no argon2 time spent).
@@ -398,6 +554,12 @@ async fn login(
         return Err(ApiError::internal("login: user vanished"));
     };
     attempt.succeeded();
+    // Expired tokens are of no use to anyone; logins are a natural, bounded moment
+    // to drop them.
+    let purged = st.storage.purge_expired_tokens(&at).await?;
+    if purged > 0 {
+        tracing::debug!(purged, "expired tokens removed");
+    }
     let token = auth::new_token().map_err(ApiError::internal)?;
     let ttl = chrono::Duration::from_std(st.limits.token_ttl).map_err(ApiError::internal)?;
     let expires_at =
@@ -443,6 +605,13 @@ async fn login_throttled(
     locked: Locked,
 ) -> Result<Response, ApiError> {
     let retry_after = locked.retry_after_secs();
+    metrics::counter!("exchange_login_throttled_total", "limit" => locked.by.as_str()).increment(1);
+    // One audit entry and one warning per key and lock; the attempts after it are
+    // only counted (the metric), so a flood of them writes nothing.
+    if !locked.first_in_lock {
+        tracing::debug!(username, ip = %ip_text(ip), "login refused: still locked");
+        return Ok(throttled_answer(retry_after));
+    }
     // Only for the audit's unit column; the answer is the same either way.
     let unit = st
         .storage
@@ -462,23 +631,27 @@ async fn login_throttled(
                 "limit": locked.by.as_str(),
                 "retry_after_secs": retry_after,
                 "ip": ip_text(ip),
+                "further_refusals": "counted in exchange_login_throttled_total until the lock ends, not audited one by one",
             })
             .to_string(),
         })
         .await?;
-    metrics::counter!("exchange_login_throttled_total", "limit" => locked.by.as_str()).increment(1);
     tracing::warn!(
         username,
         ip = %ip_text(ip),
         limit = locked.by.as_str(),
         retry_after_secs = retry_after,
-        "login refused: too many failed logins"
+        "login refused: too many failed logins (further refusals until the lock ends are not logged)"
     );
+    Ok(throttled_answer(retry_after))
+}
+
+fn throttled_answer(retry_after: u64) -> Response {
     let mut response = ApiError::too_many_attempts(retry_after).into_response();
     response
         .headers_mut()
         .insert(RETRY_AFTER, HeaderValue::from(retry_after));
-    Ok(response)
+    response
 }
 
 async fn logout(State(st): State<AppState>, who: Authed) -> Result<StatusCode, ApiError> {
@@ -502,14 +675,19 @@ async fn me(who: Authed) -> Json<UserInfo> {
 
 async fn directory(State(st): State<AppState>, _who: Authed) -> Result<Json<Directory>, ApiError> {
     let units = st.storage.units().await?;
-    // Disabled users are left out: nobody should address them.
+    // Disabled users are left out: nobody should address them. Roles and clearances
+    // are not for everyone to read (a clearance says who may see what).
     let users = st
         .storage
         .users()
         .await?
         .into_iter()
         .filter(|u| !u.disabled)
-        .map(|u| u.info)
+        .map(|u| DirectoryUser {
+            username: u.info.username,
+            display_name: u.info.display_name,
+            unit: u.info.unit,
+        })
         .collect();
     Ok(Json(Directory { units, users }))
 }
@@ -544,6 +722,7 @@ async fn changes(
     who: Authed,
     query: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Json<ChangesPage>, ApiError> {
+    who.may_read_documents()?;
     let Query(q) = query.map_err(|e| {
         ApiError::bad_request(
             format!(
@@ -595,6 +774,7 @@ async fn document(
     who: Authed,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    who.may_read_documents()?;
     let id: DocumentId = id.parse().map_err(|_| {
         ApiError::bad_request(
             format!("`{id}` is not a document id (a UUID)"),
@@ -613,7 +793,21 @@ async fn document(
     if !st.storage.has_access(id, &who.info().unit).await? {
         return Err(not_found());
     }
+    // Reads of classified documents are audited, refused ones too: who looked at
+    // what, and who tried beyond their clearance.
+    let audited = |result: &str| {
+        who.audit(
+            "document read",
+            serde_json::json!({
+                "document_id": id,
+                "classification": doc.classification,
+                "content_hash": doc.content_hash,
+                "result": result,
+            }),
+        )
+    };
     if doc.classification > who.info().clearance {
+        st.storage.append_audit(&audited("refused")).await?;
         return Err(ApiError::forbidden(
             format!(
                 "document is {:?}, above your clearance {:?}",
@@ -622,6 +816,9 @@ async fn document(
             ),
             format!("公文密级为{}，超出您的知悉范围", doc.classification.label()),
         ));
+    }
+    if doc.classification > Classification::Unclassified {
+        st.storage.append_audit(&audited("read")).await?;
     }
     Ok(([(CONTENT_TYPE, "application/json")], doc.content).into_response())
 }
@@ -837,6 +1034,7 @@ async fn blob_get(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     checked_sha(&sha)?;
+    who.may_read_documents()?;
     let unit = &who.info().unit;
     let not_found = || {
         ApiError::not_found(

@@ -72,6 +72,20 @@ pub fn same_secret(given: &str, expected: &str) -> bool {
         == 0
 }
 
+/// Longest username, in bytes.
+pub const MAX_USERNAME_BYTES: usize = 64;
+
+/// Whether `name` can be a username at all: 1–64 of lower-case letters, digits, `-`,
+/// `.` and `_` (what `admin user add` accepts). Logins with anything else are refused
+/// before any work, so what a client types never reaches storage, audit or log.
+pub fn valid_username(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_USERNAME_BYTES
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b'_')
+        })
+}
+
 /// argon2id (the crate's default parameters) PHC string of a password. Slow on
 /// purpose: call it off the async runtime (`spawn_blocking`).
 pub fn hash_password(password: &Secret) -> Result<String, AuthError> {
@@ -115,6 +129,17 @@ mod tests {
         assert!(!verify_password(&Secret::new("wrong"), &phc));
         assert!(!verify_password(&pw, "not a hash"));
         assert_eq!(format!("{pw:?} {pw}"), "<redacted> <redacted>");
+    }
+
+    #[test]
+    fn usernames_are_short_and_plain() {
+        assert!(valid_username("fgw-clerk"));
+        assert!(valid_username("a.b_c-1"));
+        assert!(valid_username(&"x".repeat(64)));
+        for bad in ["", "FGW", "a b", "a\nb", "张明", "a/b"] {
+            assert!(!valid_username(bad), "{bad:?}");
+        }
+        assert!(!valid_username(&"x".repeat(65)));
     }
 
     #[test]

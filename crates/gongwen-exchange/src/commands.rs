@@ -22,9 +22,17 @@ use crate::storage::{
 /// the request gives up with 503 (the client re-sends; nothing is lost).
 const MAX_ATTEMPTS: usize = 16;
 
+/// A command as pushed, with the hash of the JSON the client sent for it.
+#[derive(Debug, Clone)]
+pub struct Pushed {
+    pub command: Command,
+    /// [`payload_hash`] of the command's JSON as sent.
+    pub payload_hash: String,
+}
+
 /// The body of `POST /v1/commands`, checked whole before anything is applied: one bad
 /// command refuses the request (400 naming its index) and nothing is recorded.
-pub fn parse_push(bytes: &[u8], max_commands: usize) -> Result<Vec<Command>, ApiError> {
+pub fn parse_push(bytes: &[u8], max_commands: usize) -> Result<Vec<Pushed>, ApiError> {
     #[derive(Deserialize)]
     struct RawPush {
         commands: Vec<serde_json::Value>,
@@ -50,19 +58,88 @@ pub fn parse_push(bytes: &[u8], max_commands: usize) -> Result<Vec<Command>, Api
         .into_iter()
         .enumerate()
         .map(|(i, value)| {
-            serde_json::from_value::<Command>(value).map_err(|e| {
+            let payload_hash = payload_hash(&value);
+            let command = serde_json::from_value::<Command>(value).map_err(|e| {
                 ApiError::bad_request(
                     format!("command {i}: {e}"),
                     format!("第 {} 条命令格式错误：{e}", i + 1),
                 )
+            })?;
+            Ok(Pushed {
+                command,
+                payload_hash,
             })
         })
         .collect()
 }
 
-/// SHA-256 hex of the command's body as JSON: what makes a re-send "the same".
-pub fn payload_hash(body: &CommandBody) -> String {
-    gongwen_core::digest::json_sha256(body)
+/// Marks a payload hash over the canonical JSON the client sent. Hashes without it
+/// were recorded by earlier servers, over their re-serialisation of the parsed body.
+const CANONICAL_PREFIX: &str = "c1:";
+
+/// What makes a re-send "the same command": SHA-256 of the command's JSON as the
+/// client sent it, without its `id`, in canonical form (object keys sorted by their
+/// UTF-8 bytes, no spaces), prefixed `c1:`. It depends only on what the client sent,
+/// not on this build's types: a server that gains a defaulted field (or loses one)
+/// still matches a retry of the bytes the client stored with the original.
+pub fn payload_hash(command: &serde_json::Value) -> String {
+    let mut text = String::new();
+    match command {
+        serde_json::Value::Object(map) => {
+            let rest: serde_json::Map<String, serde_json::Value> = map
+                .iter()
+                .filter(|(k, _)| k.as_str() != "id")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            canonical_json(&serde_json::Value::Object(rest), &mut text);
+        }
+        other => canonical_json(other, &mut text),
+    }
+    format!(
+        "{CANONICAL_PREFIX}{}",
+        gongwen_core::digest::sha256_hex(text.as_bytes())
+    )
+}
+
+fn canonical_json(value: &serde_json::Value, out: &mut String) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::String(key.clone()).to_string());
+                out.push(':');
+                canonical_json(&map[key.as_str()], out);
+            }
+            out.push('}');
+        }
+        serde_json::Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_json(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// Whether a recorded command's payload hash matches this re-send. Records written
+/// before canonical hashing carry the hash of the parsed body as re-serialised; they
+/// are compared that way, which answers as those servers did.
+fn same_payload(recorded: &str, pushed: &Pushed) -> bool {
+    if recorded.starts_with(CANONICAL_PREFIX) {
+        recorded == pushed.payload_hash
+    } else {
+        recorded == gongwen_core::digest::json_sha256(&pushed.command.body)
+    }
 }
 
 struct Ctx {
@@ -84,7 +161,7 @@ pub async fn apply_all(
     st: &AppState,
     user: &UserInfo,
     client: &str,
-    commands: Vec<Command>,
+    commands: Vec<Pushed>,
 ) -> Result<Vec<CommandOutcome>, ApiError> {
     // Units change rarely; one read serves the whole request.
     let units: HashSet<UnitCode> = st
@@ -123,10 +200,11 @@ async fn apply_one(
     user: &UserInfo,
     client: &str,
     units: &HashSet<UnitCode>,
-    command: Command,
+    pushed: Pushed,
 ) -> Result<CommandOutcome, ApiError> {
+    let command = &pushed.command;
     let kind = command.body.kind();
-    let hash = payload_hash(&command.body);
+    let hash = pushed.payload_hash.clone();
     let actor = Actor {
         username: user.username.clone(),
         unit: user.unit.clone(),
@@ -143,7 +221,7 @@ async fn apply_one(
             // A re-send: the same payload from the same unit gets the original answer
             // and changes nothing; anything else reusing the id is refused (and not
             // recorded, so the original stays the only record).
-            if recorded.payload_hash == hash && recorded.unit == user.unit {
+            if same_payload(&recorded.payload_hash, &pushed) && recorded.unit == user.unit {
                 let outcome: CommandOutcome =
                     serde_json::from_str(&recorded.outcome).map_err(|e| {
                         ApiError::internal(format!(
@@ -158,7 +236,7 @@ async fn apply_one(
             tracing::warn!(command_id = %command.id, username = %user.username, "command id reused with another payload");
             metrics::counter!("exchange_commands_total", "kind" => kind, "result" => "id_reused")
                 .increment(1);
-            return Ok(id_reused(&command));
+            return Ok(id_reused(command));
         }
 
         let document_id = command.body.document_id();
@@ -185,9 +263,19 @@ async fn apply_one(
         };
         let outcome_json = serde_json::to_string(&outcome).map_err(ApiError::internal)?;
         let detail = match &decision {
-            Ok(_) => serde_json::json!({
-                "command_id": command.id, "document_id": document_id, "result": "accepted",
-            }),
+            // A dispatch's entry names what was sent and to whom, so the audit alone
+            // shows which text reached which units.
+            Ok(d) => match (&command.body, &d.document) {
+                (CommandBody::Dispatch { main, cc, .. }, Some(doc)) => serde_json::json!({
+                    "command_id": command.id, "document_id": document_id, "result": "accepted",
+                    "content_hash": workflow::content_hash(doc),
+                    "classification": doc.classification,
+                    "main": main, "cc": cc,
+                }),
+                _ => serde_json::json!({
+                    "command_id": command.id, "document_id": document_id, "result": "accepted",
+                }),
+            },
             Err(r) => serde_json::json!({
                 "command_id": command.id, "document_id": document_id, "result": "rejected",
                 "code": r.code, "reason": r.message_en,
@@ -326,5 +414,24 @@ mod tests {
         );
         let e = parse_push(format!(r#"{{"commands":[{ok},{ok}]}}"#).as_bytes(), 1).unwrap_err();
         assert_eq!(e.status, axum::http::StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[test]
+    fn the_payload_hash_is_of_the_json_sent_in_canonical_form() {
+        let a: serde_json::Value = serde_json::from_str(
+            r#"{"id":"1","type":"return","document_id":"d","reason":"缺少附件","x":[1,{"b":2,"a":"\u00e9"}]}"#,
+        )
+        .unwrap();
+        let b: serde_json::Value = serde_json::from_str(
+            r#"{ "x" : [ 1 , { "a" : "é" , "b" : 2 } ], "reason":"缺少附件", "document_id":"d", "type":"return", "id":"2" }"#,
+        )
+        .unwrap();
+        // Key order, spacing, escapes and the id do not matter.
+        assert_eq!(payload_hash(&a), payload_hash(&b));
+        assert!(payload_hash(&a).starts_with(CANONICAL_PREFIX));
+        // Any other difference does, a field this build does not know included.
+        let mut c = a.clone();
+        c["x"][1]["c"] = serde_json::json!(null);
+        assert_ne!(payload_hash(&a), payload_hash(&c));
     }
 }

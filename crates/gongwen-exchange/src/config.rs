@@ -45,7 +45,11 @@ pub struct Settings {
     pub login_max_failures_per_ip: Option<u32>,
     pub login_failure_window_secs: Option<u64>,
     pub upload_idle_timeout_secs: Option<u64>,
+    pub header_read_timeout_secs: Option<u64>,
+    pub body_read_timeout_secs: Option<u64>,
+    pub max_requests_in_flight: Option<usize>,
     pub metrics_token_file: Option<PathBuf>,
+    pub database_allow_insecure: Option<bool>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -68,7 +72,11 @@ impl std::fmt::Debug for Settings {
             .field("login_max_failures_per_ip", &self.login_max_failures_per_ip)
             .field("login_failure_window_secs", &self.login_failure_window_secs)
             .field("upload_idle_timeout_secs", &self.upload_idle_timeout_secs)
+            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
+            .field("body_read_timeout_secs", &self.body_read_timeout_secs)
+            .field("max_requests_in_flight", &self.max_requests_in_flight)
             .field("metrics_token_file", &self.metrics_token_file)
+            .field("database_allow_insecure", &self.database_allow_insecure)
             .finish()
     }
 }
@@ -89,7 +97,9 @@ impl Settings {
     /// `…_TOKEN_TTL_SECS`, `…_MAX_BODY_BYTES`, `…_MAX_BLOB_BYTES`,
     /// `…_MAX_COMMANDS_PER_REQUEST`, `…_SHUTDOWN_GRACE_SECS`,
     /// `…_LOGIN_MAX_FAILURES_PER_USER`, `…_LOGIN_MAX_FAILURES_PER_IP`,
-    /// `…_LOGIN_FAILURE_WINDOW_SECS`, `…_UPLOAD_IDLE_TIMEOUT_SECS`.
+    /// `…_LOGIN_FAILURE_WINDOW_SECS`, `…_UPLOAD_IDLE_TIMEOUT_SECS`,
+    /// `…_HEADER_READ_TIMEOUT_SECS`, `…_BODY_READ_TIMEOUT_SECS`,
+    /// `…_MAX_REQUESTS_IN_FLIGHT`, `…_METRICS_TOKEN_FILE`, `…_DATABASE_ALLOW_INSECURE`.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let var = |key: &str| get(&format!("{ENV_PREFIX}{key}")).filter(|v| !v.is_empty());
         fn num<T: std::str::FromStr>(
@@ -134,7 +144,23 @@ impl Settings {
                 "UPLOAD_IDLE_TIMEOUT_SECS",
                 var("UPLOAD_IDLE_TIMEOUT_SECS"),
             )?,
+            header_read_timeout_secs: num(
+                "HEADER_READ_TIMEOUT_SECS",
+                var("HEADER_READ_TIMEOUT_SECS"),
+            )?,
+            body_read_timeout_secs: num("BODY_READ_TIMEOUT_SECS", var("BODY_READ_TIMEOUT_SECS"))?,
+            max_requests_in_flight: num("MAX_REQUESTS_IN_FLIGHT", var("MAX_REQUESTS_IN_FLIGHT"))?,
             metrics_token_file: var("METRICS_TOKEN_FILE").map(PathBuf::from),
+            database_allow_insecure: var("DATABASE_ALLOW_INSECURE")
+                .map(|v| match v.trim() {
+                    "true" | "1" | "yes" => Ok(true),
+                    "false" | "0" | "no" => Ok(false),
+                    other => Err(ConfigError::Invalid {
+                        name: format!("{ENV_PREFIX}DATABASE_ALLOW_INSECURE"),
+                        message: format!("`{other}` is not true or false"),
+                    }),
+                })
+                .transpose()?,
         })
     }
 
@@ -165,7 +191,15 @@ impl Settings {
             upload_idle_timeout_secs: over
                 .upload_idle_timeout_secs
                 .or(self.upload_idle_timeout_secs),
+            header_read_timeout_secs: over
+                .header_read_timeout_secs
+                .or(self.header_read_timeout_secs),
+            body_read_timeout_secs: over.body_read_timeout_secs.or(self.body_read_timeout_secs),
+            max_requests_in_flight: over.max_requests_in_flight.or(self.max_requests_in_flight),
             metrics_token_file: over.metrics_token_file.or(self.metrics_token_file),
+            database_allow_insecure: over
+                .database_allow_insecure
+                .or(self.database_allow_insecure),
         }
     }
 
@@ -251,7 +285,20 @@ impl Settings {
                 "upload_idle_timeout_secs",
                 self.upload_idle_timeout_secs.unwrap_or(60),
             )?),
+            header_read_timeout: Duration::from_secs(positive(
+                "header_read_timeout_secs",
+                self.header_read_timeout_secs.unwrap_or(30),
+            )?),
+            body_read_timeout: Duration::from_secs(positive(
+                "body_read_timeout_secs",
+                self.body_read_timeout_secs.unwrap_or(60),
+            )?),
+            max_requests_in_flight: positive(
+                "max_requests_in_flight",
+                self.max_requests_in_flight.unwrap_or(512) as u64,
+            )? as usize,
             metrics_token_file: self.metrics_token_file,
+            database_allow_insecure: self.database_allow_insecure.unwrap_or(false),
         })
     }
 }
@@ -300,9 +347,19 @@ pub struct Config {
     pub login_throttle: ThrottleSettings,
     /// An upload body that sends nothing for this long is cut (what arrived is kept).
     pub upload_idle_timeout: Duration,
+    /// A connection that has not sent a request's whole header block this long after
+    /// it began (or after the previous answer) is closed.
+    pub header_read_timeout: Duration,
+    /// A JSON request's whole body must arrive within this (408 otherwise).
+    pub body_read_timeout: Duration,
+    /// Requests handled at once; more are answered 503 at once.
+    pub max_requests_in_flight: usize,
     /// A file holding the bearer token that `/metrics` asks for. Without one, `/metrics`
     /// answers only when the server listens on loopback.
     pub metrics_token_file: Option<PathBuf>,
+    /// Allow `sslmode=disable` or `prefer` to a PostgreSQL host that is not this
+    /// machine (refused otherwise: either would let the connection go unencrypted).
+    pub database_allow_insecure: bool,
 }
 
 impl Config {
@@ -354,18 +411,35 @@ impl Config {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; a `password=` in
+/// the query is shown as `password=***` too.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return "***".into();
     };
-    match rest.rsplit_once('@') {
+    let (rest, query) = match rest.split_once('?') {
+        Some((rest, query)) => (rest, Some(query)),
+        None => (rest, None),
+    };
+    let mut out = match rest.rsplit_once('@') {
         Some((userinfo, host)) => {
             let user = userinfo.split(':').next().unwrap_or("");
             format!("{scheme}://{user}:***@{host}")
         }
-        None => url.to_string(),
+        None => format!("{scheme}://{rest}"),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
     }
+    out
 }
 
 #[cfg(test)]
@@ -427,6 +501,14 @@ mod tests {
         .unwrap();
         assert!(c.check_transport().is_err());
         assert!(!format!("{c:?}").contains("hunter2"));
+        assert_eq!(
+            redact_url("postgres://gw@db/gw?sslmode=require&password=hunter2&application_name=x"),
+            "postgres://gw:***@db/gw?sslmode=require&password=***&application_name=x"
+        );
+        assert_eq!(
+            redact_url("postgres://gw:a@b@db/gw?PASSWORD=hunter2"),
+            "postgres://gw:***@db/gw?PASSWORD=***"
+        );
         let bad = Settings::from_env(|_| Some("x".into()));
         assert!(bad.is_err());
     }

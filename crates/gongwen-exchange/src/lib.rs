@@ -44,11 +44,11 @@ pub async fn open_storage(config: &Config) -> Result<Arc<dyn Storage>, StorageEr
                 .map_err(|e| StorageError::Backend(e.to_string()))??;
             Ok(Arc::new(storage))
         }
-        Database::Postgres(url) => open_postgres(url).await,
+        Database::Postgres(url) => open_postgres(url, config.database_allow_insecure).await,
     }
 }
 
-async fn open_postgres(url: &str) -> Result<Arc<dyn Storage>, StorageError> {
-    let storage = storage::postgres::PostgresStorage::connect(url).await?;
+async fn open_postgres(url: &str, allow_insecure: bool) -> Result<Arc<dyn Storage>, StorageError> {
+    let storage = storage::postgres::PostgresStorage::connect_with(url, allow_insecure).await?;
     Ok(Arc::new(storage))
 }

@@ -178,6 +178,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr: SocketAddr = listener.local_addr()?;
     let grace = config.shutdown_grace;
+    let header_timeout = config.header_read_timeout;
     match &config.tls {
         Some(tls) => {
             let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
@@ -189,14 +190,25 @@ async fn serve(args: ServeArgs) -> Result<()> {
                         tls.key.display()
                     )
                 })?;
-            let server = axum_server::from_tcp_rustls(listener, rustls)?;
+            let mut server = axum_server::from_tcp_rustls(listener, rustls)?
+                .first_request_timeout(header_timeout);
+            server
+                .http_builder()
+                .http1()
+                .header_read_timeout(header_timeout);
             let handle = axum_server::Handle::new();
             tokio::spawn(shutdown_on_signal(handle.clone(), grace));
             announce(&format!("listening on https://{addr}"))?;
             server.handle(handle).serve(app).await?;
         }
         None => {
-            let server = axum_server::from_tcp(listener)?;
+            // A connection must bring its first request's headers within the header
+            // timeout (protocol detection included), and each later one's too.
+            let mut server = axum_server::from_tcp(listener)?.first_request_timeout(header_timeout);
+            server
+                .http_builder()
+                .http1()
+                .header_read_timeout(header_timeout);
             let handle = axum_server::Handle::new();
             tokio::spawn(shutdown_on_signal(handle.clone(), grace));
             announce(&format!("listening on http://{addr}"))?;

@@ -72,6 +72,9 @@ pub struct Locked {
     pub by: LockedBy,
     /// When a login may be tried again (at least one second).
     pub retry_after: Duration,
+    /// The first refusal of this key in this lock: the one to audit. A flood of
+    /// refused attempts writes one audit entry per key and lock, not one each.
+    pub first_in_lock: bool,
 }
 
 impl Locked {
@@ -138,7 +141,16 @@ impl LoginThrottle {
         // Both may hold; the caller must wait for the later one.
         if let Some((by, retry_after)) = [by_user, by_ip].into_iter().flatten().max_by_key(|x| x.1)
         {
-            return Err(Locked { by, retry_after });
+            let until = now + retry_after;
+            let first_in_lock = match (by, ip) {
+                (LockedBy::ClientIp, Some(ip)) => state.ips.first_report(&ip, now, until),
+                _ => state.users.first_report(&user, now, until),
+            };
+            return Err(Locked {
+                by,
+                retry_after,
+                first_in_lock,
+            });
         }
         state.users.record(user, now, window);
         Ok(Attempt {
@@ -224,6 +236,9 @@ struct Tracker<K> {
     limit: u32,
     capacity: usize,
     entries: HashMap<K, VecDeque<Instant>>,
+    /// For a locked key whose refusal was reported: when that lock ends. Only keys
+    /// in `entries` are kept, so it is bounded the same way.
+    reported: HashMap<K, Instant>,
 }
 
 impl<K: Hash + Eq + Copy> Tracker<K> {
@@ -232,6 +247,19 @@ impl<K: Hash + Eq + Copy> Tracker<K> {
             limit,
             capacity,
             entries: HashMap::new(),
+            reported: HashMap::new(),
+        }
+    }
+
+    /// Whether a refusal of `key`, locked until `until`, is the first of that lock
+    /// (and remembers that it has been reported).
+    fn first_report(&mut self, key: &K, now: Instant, until: Instant) -> bool {
+        match self.reported.get(key) {
+            Some(end) if *end > now => false,
+            _ => {
+                self.reported.insert(*key, until);
+                true
+            }
         }
     }
 
@@ -249,6 +277,7 @@ impl<K: Hash + Eq + Copy> Tracker<K> {
         }
         if times.is_empty() {
             self.entries.remove(key);
+            self.reported.remove(key);
             return None;
         }
         if times.len() < self.limit as usize {
@@ -284,6 +313,8 @@ impl<K: Hash + Eq + Copy> Tracker<K> {
                 .back()
                 .is_some_and(|t| now.saturating_duration_since(*t) < window)
         });
+        let entries = &self.entries;
+        self.reported.retain(|k, _| entries.contains_key(k));
         if self.entries.len() < self.capacity {
             return;
         }
@@ -294,11 +325,13 @@ impl<K: Hash + Eq + Copy> Tracker<K> {
             .map(|(k, _)| *k);
         if let Some(k) = stalest {
             self.entries.remove(&k);
+            self.reported.remove(&k);
         }
     }
 
     fn clear(&mut self, key: &K) {
         self.entries.remove(key);
+        self.reported.remove(key);
     }
 
     /// Removes the failure recorded at `at` (if it is still there).
@@ -309,6 +342,7 @@ impl<K: Hash + Eq + Copy> Tracker<K> {
             }
             if times.is_empty() {
                 self.entries.remove(key);
+                self.reported.remove(key);
             }
         }
     }
@@ -346,10 +380,14 @@ mod tests {
         assert_eq!(locked.by, LockedBy::Username);
         assert_eq!(locked.retry_after, Duration::from_secs(35));
         assert_eq!(locked.retry_after_secs(), 35);
-        // Refused attempts do not extend the lock; another name is not affected.
-        assert!(t
+        assert!(locked.first_in_lock);
+        // Refused attempts do not extend the lock, and only the first of a lock is
+        // reported; another name is not affected.
+        let later = t
             .begin_at("fgw-clerk", IP, t0 + Duration::from_secs(59))
-            .is_err());
+            .err()
+            .expect("still locked");
+        assert!(!later.first_in_lock);
         fail(&t, "tjj-clerk", IP, t0 + Duration::from_secs(30));
         // At 60 s the first failure has left the window: one more try is allowed,
         // and a failure then locks again (3 within the last minute).
@@ -359,6 +397,7 @@ mod tests {
             .err()
             .expect("locked again");
         assert_eq!(again.retry_after, Duration::from_secs(9));
+        assert!(again.first_in_lock, "a new lock is reported again");
     }
 
     #[test]

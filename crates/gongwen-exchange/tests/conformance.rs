@@ -23,8 +23,9 @@ use gongwen_core::{Attachment, Classification, DocKind, Document, DocumentId};
 use gongwen_exchange::storage::postgres::PostgresStorage;
 use gongwen_exchange::storage::sqlite::SqliteStorage;
 use gongwen_exchange::storage::{
-    audit_hash, AuditChain, AuditDraft, AuditRecord, CommandRecord, Commit, DocumentRecord,
-    LogWrite, Storage, StorageError, TokenRecord, UserRecord, WorkflowWrite, AUDIT_GENESIS,
+    audit_hash, verify_audit, AdminChange, AuditChain, AuditDraft, AuditHead, AuditRecord,
+    CommandRecord, Commit, DocumentRecord, LogWrite, Storage, StorageError, TokenRecord,
+    UserRecord, WorkflowWrite, AUDIT_GENESIS,
 };
 use gongwen_exchange::testing::TempPostgres;
 use libtest_mimic::{Arguments, Trial};
@@ -94,6 +95,11 @@ fn main() {
         audit_chain_verifies_and_shows_tampering,
         access_and_blob_visibility,
         concurrent_writers_never_let_a_reader_skip,
+        // Server hardening: the audit chain's head, admin changes with their audit
+        // entry, expired tokens.
+        audit_head_follows_every_append_and_a_deleted_tail_is_seen,
+        an_admin_change_is_written_with_its_audit_entry_or_not_at_all,
+        expired_tokens_are_purged,
     ];
 
     // Start PostgreSQL only when a postgres case is selected. A missing PostgreSQL is
@@ -1021,4 +1027,202 @@ async fn concurrent_writers_never_let_a_reader_skip(h: Arc<Harness>) {
     let audit = s.audit_after(0, 100_000).await.unwrap();
     assert_eq!(audit.len(), WRITERS * COMMITS_PER_WRITER);
     assert_eq!(first_broken_link(&audit), None);
+}
+
+// ---------------------------------------------------------------------------------
+// Server hardening
+
+fn admin_audit(action: &str) -> AuditDraft {
+    AuditDraft {
+        at: NOW.into(),
+        username: "os:root".into(),
+        unit: UnitCode(String::new()),
+        client: "admin-cli".into(),
+        action: action.into(),
+        detail: "{}".into(),
+    }
+}
+
+async fn audit_head_follows_every_append_and_a_deleted_tail_is_seen(h: Arc<Harness>) {
+    let s = h.storage.as_ref();
+    assert_eq!(
+        s.audit_head().await.unwrap(),
+        AuditHead {
+            seq: 0,
+            hash: AUDIT_GENESIS.into()
+        }
+    );
+    assert_eq!(verify_audit(s, None).await.unwrap().unwrap().seq, 0);
+    seed_city(s).await;
+    let login = s.append_audit(&admin_audit("login")).await.unwrap();
+    let (c, _) = dispatch(doc_id(), &sha(0x61));
+    s.commit(&c).await.unwrap();
+    s.admin_change(
+        &AdminChange::AddUser(user("zhangming", FGW, Role::Clerk, Classification::Secret)),
+        &admin_audit("admin user add"),
+    )
+    .await
+    .unwrap();
+    let chain = s.audit_after(0, 100).await.unwrap();
+    assert_eq!(chain.len(), 3);
+    assert_eq!(chain[0], login);
+    let last = chain.last().unwrap();
+    let head = s.audit_head().await.unwrap();
+    assert_eq!(
+        head,
+        AuditHead {
+            seq: last.seq,
+            hash: last.hash.clone()
+        }
+    );
+    assert_eq!(verify_audit(s, None).await.unwrap(), Ok(head.clone()));
+    let anchor = AuditHead {
+        seq: 2,
+        hash: chain[1].hash.clone(),
+    };
+    assert!(verify_audit(s, Some(&anchor)).await.unwrap().is_ok());
+    let wrong = AuditHead {
+        seq: 2,
+        hash: chain[0].hash.clone(),
+    };
+    assert_eq!(
+        verify_audit(s, Some(&wrong))
+            .await
+            .unwrap()
+            .unwrap_err()
+            .seq,
+        2
+    );
+
+    // The last entry deleted: each entry still checks out, but the head does not.
+    assert_eq!(h.raw_execute("DELETE FROM audit WHERE seq = 3").await, 1);
+    assert_eq!(
+        first_broken_link(&s.audit_after(0, 100).await.unwrap()),
+        None
+    );
+    let broken = verify_audit(s, None).await.unwrap().unwrap_err();
+    assert!(broken.problem.contains("removed"), "{broken:?}");
+    // A new entry does not quietly continue the shortened chain either.
+    let next = s.append_audit(&admin_audit("login")).await.unwrap();
+    assert_eq!(next.seq, 4);
+    assert_eq!(next.prev_hash, head.hash);
+    assert!(verify_audit(s, None).await.unwrap().is_err());
+}
+
+async fn an_admin_change_is_written_with_its_audit_entry_or_not_at_all(h: Arc<Harness>) {
+    let s = h.storage.as_ref();
+    seed_city(s).await;
+    s.add_user(&user("zhangming", FGW, Role::Clerk, Classification::Secret))
+        .await
+        .unwrap();
+    let before = s.audit_after(0, 100).await.unwrap().len();
+    s.admin_change(
+        &AdminChange::SetUserDisabled {
+            username: "zhangming".into(),
+            disabled: true,
+        },
+        &admin_audit("admin user disable"),
+    )
+    .await
+    .unwrap();
+    assert!(s.user("zhangming").await.unwrap().unwrap().disabled);
+    let chain = s.audit_after(0, 100).await.unwrap();
+    assert_eq!(chain.len(), before + 1);
+    assert_eq!(chain.last().unwrap().action, "admin user disable");
+
+    // The audit refuses new entries: the change is not made either.
+    match &h.raw {
+        Raw::Sqlite(_) => {
+            h.raw_execute(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit
+                 BEGIN SELECT RAISE(ABORT, 'audit refused'); END",
+            )
+            .await;
+        }
+        Raw::Postgres(_) => {
+            h.raw_execute(
+                "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS
+                 $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$",
+            )
+            .await;
+            h.raw_execute(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit
+                 FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+            )
+            .await;
+        }
+    }
+    let changes = [
+        AdminChange::SetUserDisabled {
+            username: "zhangming".into(),
+            disabled: false,
+        },
+        AdminChange::SetPasswordHash {
+            username: "zhangming".into(),
+            hash: "$argon2id$new".into(),
+        },
+        AdminChange::AddUnit(unit("sz-wsj", "宿州市卫生健康委员会")),
+        AdminChange::AddUser(user("lihua", TJJ, Role::Leader, Classification::TopSecret)),
+    ];
+    for change in &changes {
+        assert!(
+            s.admin_change(change, &admin_audit("admin change"))
+                .await
+                .is_err(),
+            "{change:?} must fail with its audit entry"
+        );
+    }
+    let zhangming = s.user("zhangming").await.unwrap().unwrap();
+    assert!(zhangming.disabled);
+    assert!(zhangming.password_hash.contains("hash-of-zhangming"));
+    assert!(!s
+        .units()
+        .await
+        .unwrap()
+        .iter()
+        .any(|u| u.code.0 == "sz-wsj"));
+    assert!(s.user("lihua").await.unwrap().is_none());
+}
+
+async fn expired_tokens_are_purged(h: Arc<Harness>) {
+    let s = h.storage.as_ref();
+    seed_city(s).await;
+    s.add_user(&user("zhangming", FGW, Role::Clerk, Classification::Secret))
+        .await
+        .unwrap();
+    s.add_token(&token("old", "zhangming", "2026-11-25T07:59:59.999Z"))
+        .await
+        .unwrap();
+    s.add_token(&token(
+        "revoked-old",
+        "zhangming",
+        "2026-11-24T08:00:00.000Z",
+    ))
+    .await
+    .unwrap();
+    s.revoke_token("revoked-old").await.unwrap();
+    s.add_token(&token("live", "zhangming", "2026-11-25T08:00:00.001Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.purge_expired_tokens("2026-11-25T08:00:00.000Z")
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        live(s, "live", "2026-11-25T08:00:00.000Z").await.as_deref(),
+        Some("zhangming")
+    );
+    assert_eq!(
+        h.raw_execute("DELETE FROM tokens WHERE token_hash = 'old'")
+            .await,
+        0
+    );
+    assert_eq!(
+        s.purge_expired_tokens("2026-11-25T08:00:00.000Z")
+            .await
+            .unwrap(),
+        0
+    );
 }

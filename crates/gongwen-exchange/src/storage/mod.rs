@@ -218,6 +218,158 @@ pub fn audit_hash(prev_hash: &str, seq: i64, d: &AuditDraft) -> String {
     gongwen_core::digest::hex(&h.finalize())
 }
 
+/// The end of the audit chain as storage records it, in the same transaction as each
+/// append: the last seq and its hash. Deleting entries at the end of the chain leaves
+/// the head pointing past them, which [`verify_audit`] reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+impl std::fmt::Display for AuditHead {
+    /// `SEQ:HASH`, the form `admin audit verify --expect` takes back.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.seq, self.hash)
+    }
+}
+
+impl std::str::FromStr for AuditHead {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (seq, hash) = s
+            .trim()
+            .split_once(':')
+            .ok_or_else(|| format!("`{s}` is not SEQ:HASH"))?;
+        let seq: i64 = seq
+            .parse()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| format!("`{seq}` is not an audit seq"))?;
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("`{hash}` is not a SHA-256 in hex"));
+        }
+        Ok(AuditHead {
+            seq,
+            hash: hash.to_ascii_lowercase(),
+        })
+    }
+}
+
+/// Where and why the audit chain is broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditBreak {
+    pub seq: i64,
+    pub problem: String,
+}
+
+/// Checks the whole audit chain: every entry (see [`AuditChain`]); that the chain
+/// reaches the head storage recorded, with the head's hash (so entries deleted at the
+/// end are seen); and, given an anchor saved earlier (`expect`), that the chain still
+/// holds that entry with that hash (so a rewrite of the tail and the head together is
+/// seen too). Ok: the chain's end as it is now (at least the head read first).
+pub async fn verify_audit(
+    storage: &dyn Storage,
+    expect: Option<&AuditHead>,
+) -> Result<Result<AuditHead, AuditBreak>, StorageError> {
+    // The head first: entries appended while we walk only make the chain longer.
+    let head = storage.audit_head().await?;
+    let mut chain = AuditChain::default();
+    let mut end = AuditHead {
+        seq: 0,
+        hash: AUDIT_GENESIS.to_string(),
+    };
+    let hash_at = |seq: i64| -> Option<String> { (seq == 0).then(|| AUDIT_GENESIS.to_string()) };
+    let mut at_head = hash_at(head.seq);
+    let mut at_expect = expect.and_then(|e| hash_at(e.seq));
+    let mut after = 0i64;
+    loop {
+        let page = storage.audit_after(after, 1000).await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = last.seq;
+        for r in &page {
+            if let Err((seq, problem)) = chain.check(r) {
+                return Ok(Err(AuditBreak {
+                    seq,
+                    problem: problem.to_string(),
+                }));
+            }
+            if r.seq == head.seq {
+                at_head = Some(r.hash.clone());
+            }
+            if expect.is_some_and(|e| e.seq == r.seq) {
+                at_expect = Some(r.hash.clone());
+            }
+            end = AuditHead {
+                seq: r.seq,
+                hash: r.hash.clone(),
+            };
+        }
+    }
+    match at_head {
+        None => {
+            return Ok(Err(AuditBreak {
+                seq: end.seq + 1,
+                problem: format!(
+                "the chain ends at seq {} but its head says {}: entries at the end were removed",
+                end.seq, head.seq
+            ),
+            }))
+        }
+        Some(h) if h != head.hash => {
+            return Ok(Err(AuditBreak {
+                seq: head.seq,
+                problem: "it does not match the head's hash (the end of the chain was rewritten)"
+                    .into(),
+            }))
+        }
+        Some(_) => {}
+    }
+    if let Some(expect) = expect {
+        match at_expect {
+            None => {
+                return Ok(Err(AuditBreak {
+                    seq: expect.seq,
+                    problem: format!(
+                    "the saved anchor is past the end of the chain (seq {}): entries were removed",
+                    end.seq
+                ),
+                }))
+            }
+            Some(h) if h != expect.hash => {
+                return Ok(Err(AuditBreak {
+                    seq: expect.seq,
+                    problem: "it does not match the saved anchor (the chain was rewritten)".into(),
+                }))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(Ok(end))
+}
+
+/// An admin change, written in one transaction with its audit entry
+/// ([`Storage::admin_change`]): a change is never made without its record, nor
+/// recorded without being made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminChange {
+    AddUnit(Unit),
+    AddUser(UserRecord),
+    /// Disabling also revokes every token of the user.
+    SetUserDisabled {
+        username: String,
+        disabled: bool,
+    },
+    /// Also revokes every token of the user.
+    SetPasswordHash {
+        username: String,
+        hash: String,
+    },
+}
+
 /// The hash before the first audit entry.
 pub const AUDIT_GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -287,6 +439,10 @@ pub trait Storage: Send + Sync + 'static {
         now: &str,
     ) -> Result<Option<UserRecord>, StorageError>;
     async fn revoke_token(&self, token_hash: &str) -> Result<(), StorageError>;
+    /// Deletes every token that expired before `now` (revoked or not); returns how many.
+    /// `now` and the stored expiries are the server's fixed RFC 3339 form, so they
+    /// compare as text.
+    async fn purge_expired_tokens(&self, now: &str) -> Result<u64, StorageError>;
 
     // Commands and documents.
     async fn command(&self, command_id: uuid::Uuid) -> Result<Option<CommandRecord>, StorageError>;
@@ -336,4 +492,12 @@ pub trait Storage: Send + Sync + 'static {
         after_seq: i64,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StorageError>;
+    /// The recorded end of the chain (seq 0 and [`AUDIT_GENESIS`] when empty).
+    async fn audit_head(&self) -> Result<AuditHead, StorageError>;
+    /// Makes an admin change and appends its audit entry, in one transaction.
+    async fn admin_change(
+        &self,
+        change: &AdminChange,
+        audit: &AuditDraft,
+    ) -> Result<(), StorageError>;
 }

@@ -40,8 +40,8 @@ use super::codec::{
     attachment_hashes, classifications_up_to, enum_text, parse_enum, parse_uuid, token_live,
 };
 use super::{
-    audit_hash, AuditDraft, AuditRecord, CommandRecord, Commit, DocumentRecord, LogRecord, Storage,
-    StorageError, TokenRecord, UserRecord, WorkflowRecord,
+    audit_hash, AdminChange, AuditDraft, AuditHead, AuditRecord, CommandRecord, Commit,
+    DocumentRecord, LogRecord, Storage, StorageError, TokenRecord, UserRecord, WorkflowRecord,
 };
 
 /// Connections kept by the pool.
@@ -52,7 +52,8 @@ const POOL_SIZE: usize = 16;
 const MIGRATION_LOCK: i64 = 0x0067_6f6e_6777_656e;
 
 /// Migrations in order; `schema_version.version` is how many have run. Append only.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE units (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL
@@ -156,7 +157,12 @@ CREATE TABLE audit (
     prev_hash TEXT NOT NULL,
     hash      TEXT NOT NULL
 );
-"#];
+"#,
+    // Tokens are purged by expiry.
+    r#"
+CREATE INDEX tokens_by_expiry ON tokens(expires_at);
+"#,
+];
 
 /// Server storage in a PostgreSQL database.
 pub struct PostgresStorage {
@@ -198,9 +204,16 @@ fn col<'a, T: tokio_postgres::types::FromSql<'a>>(
 impl PostgresStorage {
     /// Connects to `url` (`postgres://user:password@host:port/database`, with libpq's
     /// `sslmode` and `sslrootcert` when the database is on another host: see
-    /// `storage/postgres_tls.rs`) and creates or migrates the schema.
+    /// `storage/postgres_tls.rs`) and creates or migrates the schema. `sslmode=disable`
+    /// or `prefer` to a host on another machine is refused: see [`Self::connect_with`].
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
-        let connection = super::postgres_tls::parse(url)?;
+        Self::connect_with(url, false).await
+    }
+
+    /// [`Self::connect`]; `allow_insecure` lets `sslmode=disable`/`prefer` reach a
+    /// host on another machine (the `database_allow_insecure` setting).
+    pub async fn connect_with(url: &str, allow_insecure: bool) -> Result<Self, StorageError> {
+        let connection = super::postgres_tls::parse(url, allow_insecure)?;
         let recycling = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         };
@@ -351,6 +364,114 @@ async fn append_audit_tx(
         prev_hash,
         hash,
     })
+}
+
+type Tx<'a> = deadpool_postgres::Transaction<'a>;
+
+async fn add_unit_tx(tx: &Tx<'_>, unit: &Unit) -> Result<(), StorageError> {
+    let n = tx
+        .execute(
+            "INSERT INTO units (code, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            &[&unit.code.0, &unit.name],
+        )
+        .await
+        .map_err(pg)?;
+    if n == 0 {
+        return Err(StorageError::AlreadyExists {
+            what: "unit",
+            key: unit.code.0.clone(),
+        });
+    }
+    Ok(())
+}
+
+async fn add_user_tx(tx: &Tx<'_>, user: &UserRecord) -> Result<(), StorageError> {
+    let i = &user.info;
+    // FOR SHARE: the unit cannot go away before we commit.
+    let unit = tx
+        .query_opt(
+            "SELECT 1 FROM units WHERE code = $1 FOR SHARE",
+            &[&i.unit.0],
+        )
+        .await
+        .map_err(pg)?;
+    if unit.is_none() {
+        return Err(StorageError::NotFound {
+            what: "unit",
+            key: i.unit.0.clone(),
+        });
+    }
+    let n = tx
+        .execute(
+            &format!(
+                "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT DO NOTHING"
+            ),
+            &[
+                &i.username,
+                &i.display_name,
+                &i.unit.0,
+                &enum_text(&i.role)?,
+                &enum_text(&i.clearance)?,
+                &user.password_hash,
+                &user.disabled,
+            ],
+        )
+        .await
+        .map_err(pg)?;
+    if n == 0 {
+        return Err(StorageError::AlreadyExists {
+            what: "user",
+            key: i.username.clone(),
+        });
+    }
+    Ok(())
+}
+
+async fn set_user_disabled_tx(
+    tx: &Tx<'_>,
+    username: &str,
+    disabled: bool,
+) -> Result<(), StorageError> {
+    let n = tx
+        .execute(
+            "UPDATE users SET disabled = $2 WHERE username = $1",
+            &[&username, &disabled],
+        )
+        .await
+        .map_err(pg)?;
+    if n == 0 {
+        return Err(not_found_user(username));
+    }
+    if disabled {
+        tx.execute(
+            "UPDATE tokens SET revoked = true WHERE username = $1 AND NOT revoked",
+            &[&username],
+        )
+        .await
+        .map_err(pg)?;
+    }
+    Ok(())
+}
+
+async fn set_password_hash_tx(tx: &Tx<'_>, username: &str, hash: &str) -> Result<(), StorageError> {
+    let n = tx
+        .execute(
+            "UPDATE users SET password_hash = $2 WHERE username = $1",
+            &[&username, &hash],
+        )
+        .await
+        .map_err(pg)?;
+    if n == 0 {
+        return Err(not_found_user(username));
+    }
+    tx.execute(
+        "UPDATE tokens SET revoked = true WHERE username = $1 AND NOT revoked",
+        &[&username],
+    )
+    .await
+    .map_err(pg)?;
+    Ok(())
 }
 
 /// The body of [`Storage::commit`]; the caller commits, or drops `tx` to roll back.
@@ -548,21 +669,10 @@ impl Storage for PostgresStorage {
     }
 
     async fn add_unit(&self, unit: &Unit) -> Result<(), StorageError> {
-        let client = self.client().await?;
-        let n = client
-            .execute(
-                "INSERT INTO units (code, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&unit.code.0, &unit.name],
-            )
-            .await
-            .map_err(pg)?;
-        if n == 0 {
-            return Err(StorageError::AlreadyExists {
-                what: "unit",
-                key: unit.code.0.clone(),
-            });
-        }
-        Ok(())
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        add_unit_tx(&tx, unit).await?;
+        tx.commit().await.map_err(pg)
     }
 
     async fn units(&self) -> Result<Vec<Unit>, StorageError> {
@@ -584,45 +694,7 @@ impl Storage for PostgresStorage {
     async fn add_user(&self, user: &UserRecord) -> Result<(), StorageError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg)?;
-        let i = &user.info;
-        // FOR SHARE: the unit cannot go away before we commit.
-        let unit = tx
-            .query_opt(
-                "SELECT 1 FROM units WHERE code = $1 FOR SHARE",
-                &[&i.unit.0],
-            )
-            .await
-            .map_err(pg)?;
-        if unit.is_none() {
-            return Err(StorageError::NotFound {
-                what: "unit",
-                key: i.unit.0.clone(),
-            });
-        }
-        let n = tx
-            .execute(
-                &format!(
-                    "INSERT INTO users ({USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                     ON CONFLICT DO NOTHING"
-                ),
-                &[
-                    &i.username,
-                    &i.display_name,
-                    &i.unit.0,
-                    &enum_text(&i.role)?,
-                    &enum_text(&i.clearance)?,
-                    &user.password_hash,
-                    &user.disabled,
-                ],
-            )
-            .await
-            .map_err(pg)?;
-        if n == 0 {
-            return Err(StorageError::AlreadyExists {
-                what: "user",
-                key: i.username.clone(),
-            });
-        }
+        add_user_tx(&tx, user).await?;
         tx.commit().await.map_err(pg)
     }
 
@@ -653,46 +725,14 @@ impl Storage for PostgresStorage {
     async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StorageError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg)?;
-        let n = tx
-            .execute(
-                "UPDATE users SET disabled = $2 WHERE username = $1",
-                &[&username, &disabled],
-            )
-            .await
-            .map_err(pg)?;
-        if n == 0 {
-            return Err(not_found_user(username));
-        }
-        if disabled {
-            tx.execute(
-                "UPDATE tokens SET revoked = true WHERE username = $1 AND NOT revoked",
-                &[&username],
-            )
-            .await
-            .map_err(pg)?;
-        }
+        set_user_disabled_tx(&tx, username, disabled).await?;
         tx.commit().await.map_err(pg)
     }
 
     async fn set_password_hash(&self, username: &str, hash: &str) -> Result<(), StorageError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg)?;
-        let n = tx
-            .execute(
-                "UPDATE users SET password_hash = $2 WHERE username = $1",
-                &[&username, &hash],
-            )
-            .await
-            .map_err(pg)?;
-        if n == 0 {
-            return Err(not_found_user(username));
-        }
-        tx.execute(
-            "UPDATE tokens SET revoked = true WHERE username = $1 AND NOT revoked",
-            &[&username],
-        )
-        .await
-        .map_err(pg)?;
+        set_password_hash_tx(&tx, username, hash).await?;
         tx.commit().await.map_err(pg)
     }
 
@@ -780,6 +820,14 @@ impl Storage for PostgresStorage {
             });
         }
         Ok(())
+    }
+
+    async fn purge_expired_tokens(&self, now: &str) -> Result<u64, StorageError> {
+        let client = self.client().await?;
+        client
+            .execute("DELETE FROM tokens WHERE expires_at < $1", &[&now])
+            .await
+            .map_err(pg)
     }
 
     async fn command(&self, command_id: uuid::Uuid) -> Result<Option<CommandRecord>, StorageError> {
@@ -986,5 +1034,40 @@ impl Storage for PostgresStorage {
                 })
             })
             .collect()
+    }
+
+    async fn audit_head(&self) -> Result<AuditHead, StorageError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one("SELECT seq, hash FROM audit_head", &[])
+            .await
+            .map_err(pg)?;
+        Ok(AuditHead {
+            seq: col(&row, 0)?,
+            hash: col(&row, 1)?,
+        })
+    }
+
+    async fn admin_change(
+        &self,
+        change: &AdminChange,
+        audit: &AuditDraft,
+    ) -> Result<(), StorageError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        // The audit head first, as every writer of an audit entry does.
+        let head = lock_audit_head(&tx).await?;
+        match change {
+            AdminChange::AddUnit(unit) => add_unit_tx(&tx, unit).await?,
+            AdminChange::AddUser(user) => add_user_tx(&tx, user).await?,
+            AdminChange::SetUserDisabled { username, disabled } => {
+                set_user_disabled_tx(&tx, username, *disabled).await?
+            }
+            AdminChange::SetPasswordHash { username, hash } => {
+                set_password_hash_tx(&tx, username, hash).await?
+            }
+        }
+        append_audit_tx(&tx, head, audit).await?;
+        tx.commit().await.map_err(pg)
     }
 }

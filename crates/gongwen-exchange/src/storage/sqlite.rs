@@ -21,12 +21,13 @@ use super::codec::{
     attachment_hashes, classifications_up_to, enum_text, parse_enum, parse_uuid, token_live,
 };
 use super::{
-    audit_hash, AuditDraft, AuditRecord, CommandRecord, Commit, DocumentRecord, LogRecord, Storage,
-    StorageError, TokenRecord, UserRecord, WorkflowRecord, AUDIT_GENESIS,
+    audit_hash, AdminChange, AuditDraft, AuditHead, AuditRecord, CommandRecord, Commit,
+    DocumentRecord, LogRecord, Storage, StorageError, TokenRecord, UserRecord, WorkflowRecord,
 };
 
 /// Migrations in order; the file's `user_version` is how many have run. Append only.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE units (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL
@@ -115,7 +116,24 @@ CREATE TABLE audit (
     prev_hash TEXT NOT NULL,
     hash      TEXT NOT NULL
 ) STRICT;
-"#];
+"#,
+    // The end of the audit chain, moved in the same transaction as each append, so that
+    // deleting the last entries is seen; started from the last entry already written.
+    // Tokens are purged by expiry.
+    r#"
+CREATE TABLE audit_head (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    seq  INTEGER NOT NULL,
+    hash TEXT NOT NULL
+) STRICT;
+INSERT INTO audit_head (id, seq, hash)
+    SELECT 1, COALESCE(MAX(seq), 0),
+           COALESCE((SELECT hash FROM audit ORDER BY seq DESC LIMIT 1),
+                    '0000000000000000000000000000000000000000000000000000000000000000')
+    FROM audit;
+CREATE INDEX tokens_by_expiry ON tokens(expires_at);
+"#,
+];
 
 /// Read-only connections kept open between calls; more are opened when busy.
 const IDLE_READERS: usize = 4;
@@ -300,25 +318,32 @@ fn query_users(
     Ok(out)
 }
 
-/// Appends one audit entry inside the caller's transaction, chained to the last.
+fn audit_head_of(conn: &Connection) -> Result<AuditHead, StorageError> {
+    conn.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+        Ok(AuditHead {
+            seq: r.get(0)?,
+            hash: r.get(1)?,
+        })
+    })
+    .map_err(backend)
+}
+
+/// Appends one audit entry inside the caller's transaction, chained to the head, and
+/// moves the head. After the head, not after the last row: with the last entries
+/// deleted, a new one does not quietly continue the shortened chain.
 fn append_audit_tx(conn: &Connection, d: &AuditDraft) -> Result<AuditRecord, StorageError> {
-    let last: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(backend)?;
-    let (seq, prev_hash) = match last {
-        Some((seq, hash)) => (seq + 1, hash),
-        None => (1, AUDIT_GENESIS.to_string()),
-    };
+    let head = audit_head_of(conn)?;
+    let (seq, prev_hash) = (head.seq + 1, head.hash);
     let hash = audit_hash(&prev_hash, seq, d);
     conn.execute(
         "INSERT INTO audit (seq, at, username, unit, client, action, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![seq, d.at, d.username, d.unit.0, d.client, d.action, d.detail, prev_hash, hash],
+    )
+    .map_err(backend)?;
+    conn.execute(
+        "UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1",
+        params![seq, hash],
     )
     .map_err(backend)?;
     Ok(AuditRecord {
@@ -456,6 +481,89 @@ fn commit_tx(conn: &Connection, c: &Commit) -> Result<Vec<i64>, StorageError> {
     Ok(seqs)
 }
 
+fn add_unit_tx(conn: &Connection, unit: &Unit) -> Result<(), StorageError> {
+    match conn.execute(
+        "INSERT INTO units (code, name) VALUES (?1, ?2)",
+        params![unit.code.0, unit.name],
+    ) {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(StorageError::AlreadyExists {
+            what: "unit",
+            key: unit.code.0.clone(),
+        }),
+        Err(e) => Err(backend(e)),
+    }
+}
+
+fn add_user_tx(tx: &Connection, user: &UserRecord) -> Result<(), StorageError> {
+    let unit_exists: bool = tx
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM units WHERE code = ?1)",
+            [&user.info.unit.0],
+            |r| r.get(0),
+        )
+        .map_err(backend)?;
+    if !unit_exists {
+        return Err(StorageError::NotFound {
+            what: "unit",
+            key: user.info.unit.0.clone(),
+        });
+    }
+    let i = &user.info;
+    match tx.execute(
+        &format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+        params![
+            i.username,
+            i.display_name,
+            i.unit.0,
+            enum_text(&i.role)?,
+            enum_text(&i.clearance)?,
+            user.password_hash,
+            user.disabled
+        ],
+    ) {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(StorageError::AlreadyExists {
+            what: "user",
+            key: user.info.username.clone(),
+        }),
+        Err(e) => Err(backend(e)),
+    }
+}
+
+fn set_user_disabled_tx(
+    tx: &Connection,
+    username: &str,
+    disabled: bool,
+) -> Result<(), StorageError> {
+    let n = tx
+        .execute(
+            "UPDATE users SET disabled = ?2 WHERE username = ?1",
+            params![username, disabled],
+        )
+        .map_err(backend)?;
+    if n == 0 {
+        return Err(not_found_user(username));
+    }
+    if disabled {
+        revoke_all_tx(tx, username)?;
+    }
+    Ok(())
+}
+
+fn set_password_hash_tx(tx: &Connection, username: &str, hash: &str) -> Result<(), StorageError> {
+    let n = tx
+        .execute(
+            "UPDATE users SET password_hash = ?2 WHERE username = ?1",
+            params![username, hash],
+        )
+        .map_err(backend)?;
+    if n == 0 {
+        return Err(not_found_user(username));
+    }
+    revoke_all_tx(tx, username)
+}
+
 /// Revokes every live token of a user, inside the caller's transaction.
 fn revoke_all_tx(conn: &Connection, username: &str) -> Result<(), StorageError> {
     conn.execute(
@@ -481,20 +589,7 @@ impl Storage for SqliteStorage {
 
     async fn add_unit(&self, unit: &Unit) -> Result<(), StorageError> {
         let unit = unit.clone();
-        self.write(move |conn| {
-            match conn.execute(
-                "INSERT INTO units (code, name) VALUES (?1, ?2)",
-                params![unit.code.0, unit.name],
-            ) {
-                Ok(_) => Ok(()),
-                Err(e) if is_unique_violation(&e) => Err(StorageError::AlreadyExists {
-                    what: "unit",
-                    key: unit.code.0,
-                }),
-                Err(e) => Err(backend(e)),
-            }
-        })
-        .await
+        self.write(move |conn| add_unit_tx(conn, &unit)).await
     }
 
     async fn units(&self) -> Result<Vec<Unit>, StorageError> {
@@ -521,41 +616,7 @@ impl Storage for SqliteStorage {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(backend)?;
-            let unit_exists: bool = tx
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM units WHERE code = ?1)",
-                    [&user.info.unit.0],
-                    |r| r.get(0),
-                )
-                .map_err(backend)?;
-            if !unit_exists {
-                return Err(StorageError::NotFound {
-                    what: "unit",
-                    key: user.info.unit.0,
-                });
-            }
-            let i = &user.info;
-            match tx.execute(
-                &format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-                params![
-                    i.username,
-                    i.display_name,
-                    i.unit.0,
-                    enum_text(&i.role)?,
-                    enum_text(&i.clearance)?,
-                    user.password_hash,
-                    user.disabled
-                ],
-            ) {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(StorageError::AlreadyExists {
-                        what: "user",
-                        key: user.info.username,
-                    })
-                }
-                Err(e) => return Err(backend(e)),
-            }
+            add_user_tx(&tx, &user)?;
             tx.commit().map_err(backend)
         })
         .await
@@ -581,18 +642,7 @@ impl Storage for SqliteStorage {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(backend)?;
-            let n = tx
-                .execute(
-                    "UPDATE users SET disabled = ?2 WHERE username = ?1",
-                    params![username, disabled],
-                )
-                .map_err(backend)?;
-            if n == 0 {
-                return Err(not_found_user(&username));
-            }
-            if disabled {
-                revoke_all_tx(&tx, &username)?;
-            }
+            set_user_disabled_tx(&tx, &username, disabled)?;
             tx.commit().map_err(backend)
         })
         .await
@@ -605,16 +655,7 @@ impl Storage for SqliteStorage {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(backend)?;
-            let n = tx
-                .execute(
-                    "UPDATE users SET password_hash = ?2 WHERE username = ?1",
-                    params![username, hash],
-                )
-                .map_err(backend)?;
-            if n == 0 {
-                return Err(not_found_user(&username));
-            }
-            revoke_all_tx(&tx, &username)?;
+            set_password_hash_tx(&tx, &username, &hash)?;
             tx.commit().map_err(backend)
         })
         .await
@@ -710,6 +751,17 @@ impl Storage for SqliteStorage {
                 });
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn purge_expired_tokens(&self, now: &str) -> Result<u64, StorageError> {
+        let now = now.to_string();
+        self.write(move |conn| {
+            let n = conn
+                .execute("DELETE FROM tokens WHERE expires_at < ?1", [&now])
+                .map_err(backend)?;
+            Ok(n as u64)
         })
         .await
     }
@@ -935,6 +987,37 @@ impl Storage for SqliteStorage {
                 })
                 .map_err(backend)?;
             rows.collect::<Result<_, _>>().map_err(backend)
+        })
+        .await
+    }
+
+    async fn audit_head(&self) -> Result<AuditHead, StorageError> {
+        self.read(|conn| audit_head_of(conn)).await
+    }
+
+    async fn admin_change(
+        &self,
+        change: &AdminChange,
+        audit: &AuditDraft,
+    ) -> Result<(), StorageError> {
+        let change = change.clone();
+        let audit = audit.clone();
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            match &change {
+                AdminChange::AddUnit(unit) => add_unit_tx(&tx, unit)?,
+                AdminChange::AddUser(user) => add_user_tx(&tx, user)?,
+                AdminChange::SetUserDisabled { username, disabled } => {
+                    set_user_disabled_tx(&tx, username, *disabled)?
+                }
+                AdminChange::SetPasswordHash { username, hash } => {
+                    set_password_hash_tx(&tx, username, hash)?
+                }
+            }
+            append_audit_tx(&tx, &audit)?;
+            tx.commit().map_err(backend)
         })
         .await
     }
