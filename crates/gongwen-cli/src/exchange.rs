@@ -88,7 +88,16 @@ pub fn login(data: Option<PathBuf>, args: LoginArgs) -> anyhow::Result<ExitCode>
     );
     match credentials::save_token(client.server(), &u.username, &resp.token) {
         Ok(()) => println!("the token is kept in the system keyring"),
-        Err(e) => eprintln!("warning: {e}; set {PASSWORD_ENV} for later commands"),
+        Err(e) => {
+            eprintln!("warning: {e}; set {PASSWORD_ENV} for later commands");
+            // Nothing can use a token that is not kept: revoke it rather than leave it
+            // live for its whole lifetime.
+            let token = RunToken {
+                token: resp.token,
+                revoke: true,
+            };
+            runtime()?.block_on(token.finish(&client));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -120,24 +129,61 @@ pub fn logout(data: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The token of one run of the command.
+struct RunToken {
+    token: String,
+    /// Minted by a password login and not kept in the keyring: nothing after this run
+    /// can use it, so the run revokes it at its end ([`RunToken::finish`]) rather
+    /// than leaving a live token behind on every call.
+    revoke: bool,
+}
+
+impl RunToken {
+    /// Revokes a token that only this run had (best effort: it expires by itself).
+    async fn finish(self, client: &Client) {
+        if self.revoke {
+            if let Err(e) = client.logout(&self.token).await {
+                tracing::info!("the token of this run was not revoked ({e}); it expires by itself");
+            }
+        }
+    }
+}
+
 /// A token for the saved account: the keyring's, else a login with GONGWEN_PASSWORD.
+/// A token got by password goes into the keyring where there is one (replacing a
+/// refused one), so that the next run uses it instead of logging in again.
 async fn token_for(
     client: &Client,
     account: &Account,
     refused: bool,
-) -> Result<String, anyhow::Error> {
+) -> Result<RunToken, anyhow::Error> {
     if !refused {
         match credentials::load_token(&account.server, &account.user.username) {
-            Ok(Some(token)) => return Ok(token),
+            Ok(Some(token)) => {
+                return Ok(RunToken {
+                    token,
+                    revoke: false,
+                })
+            }
             Ok(None) => {}
             Err(e) => tracing::info!("{e}"),
         }
     }
     match std::env::var(PASSWORD_ENV) {
-        Ok(password) => Ok(client
-            .login(&account.user.username, &password)
-            .await
-            .map(|r| r.token)?),
+        Ok(password) => {
+            let token = client
+                .login(&account.user.username, &password)
+                .await
+                .map(|r| r.token)?;
+            let kept = credentials::save_token(&account.server, &account.user.username, &token);
+            if let Err(e) = &kept {
+                tracing::info!("{e}");
+            }
+            Ok(RunToken {
+                token,
+                revoke: kept.is_err(),
+            })
+        }
         Err(_) => bail!(
             "login needed: run `gongwen login --server {} --user {}` (or set {PASSWORD_ENV})",
             account.server,
@@ -153,14 +199,16 @@ async fn sync_round(store: &Mutex<Store>) -> anyhow::Result<SyncReport> {
         .account()?
         .context("not logged in: run `gongwen login --server URL --user NAME` first")?;
     let client = client_for(store, &account.server)?;
-    let token = token_for(&client, &account, false).await?;
-    let report = match gongwen_sync::sync_once(&client, &token, store).await {
-        Err(SyncError::Unauthorized { .. }) if std::env::var(PASSWORD_ENV).is_ok() => {
-            let token = token_for(&client, &account, true).await?;
-            gongwen_sync::sync_once(&client, &token, store).await?
-        }
-        other => other?,
-    };
+    let mut token = token_for(&client, &account, false).await?;
+    let mut result = gongwen_sync::sync_once(&client, &token.token, store).await;
+    if matches!(result, Err(SyncError::Unauthorized { .. })) && std::env::var(PASSWORD_ENV).is_ok()
+    {
+        token.finish(&client).await;
+        token = token_for(&client, &account, true).await?;
+        result = gongwen_sync::sync_once(&client, &token.token, store).await;
+    }
+    token.finish(&client).await;
+    let report = result?;
     // The store's upkeep (search-index merging, WAL checkpoint) after the round, as the
     // app's sync loop does; a one-shot run has no later round to leave it to.
     lock(store)?.maintain()?;
@@ -339,7 +387,9 @@ fn doctor(store: &Mutex<Store>) -> anyhow::Result<ExitCode> {
     let client = client_for(store, &account.server)?;
     let checked = runtime()?.block_on(async {
         let token = token_for(&client, &account, false).await?;
-        Ok::<_, anyhow::Error>(client.me(&token).await?)
+        let me = client.me(&token.token).await;
+        token.finish(&client).await;
+        Ok::<_, anyhow::Error>(me?)
     });
     match checked {
         Ok(me) if me.unit != account.user.unit => problem(format!(

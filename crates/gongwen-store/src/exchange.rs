@@ -94,6 +94,11 @@ pub struct OutboxEntry {
     /// Why the last try failed (network, server error), in English.
     pub last_error: Option<String>,
     pub last_attempt_at: Option<String>,
+    /// The command as stored (JSON): what a push sends, byte for byte, so a re-send
+    /// is the same request whatever build sends it.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub payload: String,
 }
 
 /// A received document (收文) as the exchange delivered it to this unit.
@@ -595,6 +600,7 @@ impl Store {
             out.push(OutboxEntry {
                 seq: r.get::<_, i64>(0)? as u64,
                 command: from_json(&payload)?,
+                payload,
                 created_at: r.get(2)?,
                 state: enum_parse(&state)?,
                 rejection: rejection.as_deref().map(from_json).transpose()?,
@@ -649,6 +655,24 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Records that the server refused a command without deciding it (the request
+    /// carrying it, or one of its attachment files, was refused for good: too large,
+    /// malformed). Like a rejection it is final and keeps the server's reason; the
+    /// document is not touched. Returns false when the command is not pending here.
+    pub fn record_refusal(
+        &mut self,
+        id: CommandId,
+        rejection: &Rejection,
+    ) -> Result<bool, StoreError> {
+        self.record_outcome(&CommandOutcome {
+            command_id: id,
+            result: CommandResult::Rejected {
+                rejection: rejection.clone(),
+            },
+            decided_at: rfc3339(&now()),
+        })
     }
 
     /// The cursor of an account: the last change of its unit's log applied here.

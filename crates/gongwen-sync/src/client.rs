@@ -2,13 +2,14 @@
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use gongwen_core::digest::hex;
 use gongwen_core::exchange::{
-    ChangesPage, Command, Directory, ErrorBody, LoginRequest, LoginResponse, PushRequest,
-    PushResponse, UserInfo,
+    ChangesPage, Command, Directory, ErrorBody, LoginRequest, LoginResponse, PushResponse, UserInfo,
 };
 use reqwest::{header, RequestBuilder, Response, StatusCode};
 use sha2::{Digest, Sha256};
@@ -22,6 +23,15 @@ const UPLOAD_CHUNK: u64 = 8 * 1024 * 1024;
 /// A request that is not an attachment transfer must finish within this.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A transfer during which nothing moves for this long is given up: a half-open
+/// connection (a dead NAT entry, a server that froze) otherwise leaves the round
+/// waiting for ever. Generous, since a busy server may think before it answers.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// TCP keepalive on every connection, so the operating system notices a peer that
+/// vanished even while this side only waits.
+const KEEPALIVE: Duration = Duration::from_secs(30);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+const KEEPALIVE_RETRIES: u32 = 3;
 
 /// One exchange server, as seen by this installation. Cheap to clone.
 #[derive(Clone)]
@@ -29,6 +39,7 @@ pub struct Client {
     http: reqwest::Client,
     server: String,
     client_id: String,
+    idle_timeout: Duration,
 }
 
 impl std::fmt::Debug for Client {
@@ -36,6 +47,7 @@ impl std::fmt::Debug for Client {
         f.debug_struct("Client")
             .field("server", &self.server)
             .field("client_id", &self.client_id)
+            .field("idle_timeout", &self.idle_timeout)
             .finish()
     }
 }
@@ -100,6 +112,9 @@ impl Client {
         }
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
+            .tcp_keepalive(KEEPALIVE)
+            .tcp_keepalive_interval(KEEPALIVE_INTERVAL)
+            .tcp_keepalive_retries(KEEPALIVE_RETRIES)
             .user_agent(concat!("gongwen-desk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| invalid(&e.to_string()))?;
@@ -107,7 +122,49 @@ impl Client {
             http,
             server,
             client_id: client_id.to_string(),
+            idle_timeout: IDLE_TIMEOUT,
         })
+    }
+
+    /// The same client with another idle timeout (default [`IDLE_TIMEOUT`]): how long
+    /// a request or a transfer may go without a byte moving before it fails as
+    /// [`SyncError::Network`].
+    pub fn with_idle_timeout(mut self, idle: Duration) -> Client {
+        self.idle_timeout = idle;
+        self
+    }
+
+    /// The error of a transfer that went silent.
+    fn silent(&self, what: &'static str) -> SyncError {
+        SyncError::Network {
+            server: self.server.clone(),
+            what,
+            reason: format!(
+                "the connection went silent: nothing moved for {:?}, so it was given up",
+                self.idle_timeout
+            ),
+        }
+    }
+
+    /// Runs `fut` while bytes keep moving: fails once `progress` has not advanced
+    /// for the idle timeout.
+    async fn while_moving<F: std::future::Future>(
+        &self,
+        what: &'static str,
+        progress: &Progress,
+        fut: F,
+    ) -> Result<F::Output, SyncError> {
+        tokio::pin!(fut);
+        loop {
+            let wait = self.idle_timeout.saturating_sub(progress.idle_for());
+            if wait.is_zero() {
+                return Err(self.silent(what));
+            }
+            tokio::select! {
+                out = &mut fut => return Ok(out),
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
     }
 
     /// The server's base URL as normalized (no trailing `/`).
@@ -127,11 +184,18 @@ impl Client {
     }
 
     async fn send(&self, what: &'static str, req: RequestBuilder) -> Result<Response, SyncError> {
-        let resp = req
-            .send()
+        let resp = tokio::time::timeout(self.idle_timeout, req.send())
             .await
+            .map_err(|_| self.silent(what))?
             .map_err(|e| network(&self.server, what, e))?;
-        check(what, resp).await
+        self.checked(what, resp).await
+    }
+
+    /// [`check`], with the idle timeout on reading an error's body.
+    async fn checked(&self, what: &'static str, resp: Response) -> Result<Response, SyncError> {
+        tokio::time::timeout(self.idle_timeout, check(what, resp))
+            .await
+            .map_err(|_| self.silent(what))?
     }
 
     async fn json<T: serde::de::DeserializeOwned>(
@@ -196,14 +260,42 @@ impl Client {
 
     /// `POST /v1/commands`: one outcome per command, in the order sent.
     pub async fn push(&self, token: &str, commands: &[Command]) -> Result<PushResponse, SyncError> {
-        let body = PushRequest {
-            commands: commands.to_vec(),
-        };
+        let payloads = commands
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SyncError::Protocol {
+                what: "push",
+                reason: e.to_string(),
+            })?;
+        let payloads: Vec<&str> = payloads.iter().map(String::as_str).collect();
+        self.push_stored(token, &payloads).await
+    }
+
+    /// `POST /v1/commands` of commands as the outbox stored them (JSON text, one
+    /// [`Command`] each), sent byte for byte: the server recognises a re-send by its
+    /// content, so what goes out must not depend on how this build would write it.
+    pub async fn push_stored(
+        &self,
+        token: &str,
+        commands: &[&str],
+    ) -> Result<PushResponse, SyncError> {
+        let mut body =
+            String::with_capacity(16 + commands.iter().map(|c| c.len() + 1).sum::<usize>());
+        body.push_str("{\"commands\":[");
+        for (i, command) in commands.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(command);
+        }
+        body.push_str("]}");
         let resp: PushResponse = self
             .json(
                 "push",
                 self.request(reqwest::Method::POST, "/v1/commands", Some(token))
-                    .json(&body),
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(body),
             )
             .await?;
         if resp.outcomes.len() != commands.len() {
@@ -306,11 +398,15 @@ impl Client {
                     path: path.display().to_string(),
                     source,
                 })?;
-            let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
-                file.take(chunk),
-                64 * 1024,
-            ));
-            let resp = self
+            // The body counts as progress each time the connection takes a piece of
+            // it: a slow link goes on, a server that stopped reading does not.
+            let progress = Progress::new();
+            let moved = progress.clone();
+            let body = reqwest::Body::wrap_stream(
+                tokio_util::io::ReaderStream::with_capacity(file.take(chunk), 64 * 1024)
+                    .inspect(move |_| moved.tick()),
+            );
+            let request = self
                 .request(
                     reqwest::Method::PATCH,
                     &format!("/v1/blobs/{sha256}"),
@@ -321,8 +417,10 @@ impl Client {
                 .header(header::CONTENT_TYPE, "application/offset+octet-stream")
                 .header(header::CONTENT_LENGTH, chunk)
                 .body(body)
-                .send()
-                .await
+                .send();
+            let resp = self
+                .while_moving(what, &progress, request)
+                .await?
                 .map_err(|e| network(&self.server, what, e))?;
             match resp.status() {
                 StatusCode::CONFLICT if conflicts < 3 => {
@@ -339,7 +437,7 @@ impl Client {
                     continue;
                 }
                 StatusCode::UNPROCESSABLE_ENTITY => {
-                    let e = check(what, resp).await.err();
+                    let e = self.checked(what, resp).await.err();
                     return Err(SyncError::Attachment {
                         sha256: sha256.to_string(),
                         reason: format!(
@@ -350,7 +448,7 @@ impl Client {
                 }
                 _ => {}
             }
-            let resp = check(what, resp).await?;
+            let resp = self.checked(what, resp).await?;
             sent += chunk;
             offset = upload_offset(&resp).unwrap_or(offset + chunk);
             if offset >= length {
@@ -393,7 +491,11 @@ impl Client {
             .map_err(io_err)?;
         let mut hasher = Sha256::new();
         let mut stream = resp.bytes_stream();
-        while let Some(chunk) = stream.next().await {
+        loop {
+            let next = tokio::time::timeout(self.idle_timeout, stream.next())
+                .await
+                .map_err(|_| self.silent(what))?;
+            let Some(chunk) = next else { break };
             let chunk = chunk.map_err(|e| network(&self.server, what, e))?;
             hasher.update(&chunk);
             temp.write_all(&chunk).map_err(io_err)?;
@@ -423,6 +525,34 @@ impl Client {
             source: e.error,
         })?;
         Ok(target.to_path_buf())
+    }
+}
+
+/// When bytes last moved in a transfer.
+#[derive(Clone)]
+struct Progress {
+    start: Instant,
+    /// Milliseconds from `start` to the last move.
+    last: Arc<AtomicU64>,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress {
+            start: Instant::now(),
+            last: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn tick(&self) {
+        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last.store(now, Ordering::Relaxed);
+    }
+
+    fn idle_for(&self) -> Duration {
+        self.start
+            .elapsed()
+            .saturating_sub(Duration::from_millis(self.last.load(Ordering::Relaxed)))
     }
 }
 

@@ -68,6 +68,13 @@ impl SyncError {
         )
     }
 
+    /// Whether the server refused the request for good: a 4xx that sending the same
+    /// again cannot change. Not 401 (log in again), 408 (too slow), 409 (a race with
+    /// another upload) or 429 (too many requests): those pass.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, SyncError::Refused { status, .. } if !matches!(status, 408 | 409 | 425 | 429))
+    }
+
     /// Whether the server could not be reached (the UI shows 离线).
     pub fn is_offline(&self) -> bool {
         matches!(self, SyncError::Network { .. })

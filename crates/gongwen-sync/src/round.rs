@@ -1,10 +1,11 @@
 //! One sync round ([`sync_once`]) and login.
 
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use gongwen_core::exchange::{CommandBody, CommandResult, LoginResponse};
-use gongwen_store::{Account, Store};
+use gongwen_core::exchange::{CommandBody, CommandResult, LoginResponse, RejectCode, Rejection};
+use gongwen_store::{Account, OutboxEntry, Store};
 use serde::Serialize;
 
 use crate::{Client, SyncError};
@@ -160,19 +161,32 @@ async fn push(
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     let mut uploaded = std::collections::HashSet::new();
+    // Files the server refused for good in this round, with its answer: every dispatch
+    // that needs one is refused with that answer, without asking again.
+    let mut refused_files: HashMap<String, Rejection> = HashMap::new();
+    // Halved while the server refuses a request as a whole (too many or too large
+    // commands, or one it cannot read), down to one command, whose refusal is then
+    // its own.
+    let mut batch_size = PUSH_BATCH;
     loop {
-        let batch = lock(store)?.pending_commands(PUSH_BATCH)?;
+        let batch = lock(store)?.pending_commands(batch_size)?;
         if batch.is_empty() {
             return Ok(());
         }
         // Files first: the server rejects a dispatch whose files it lacks, and that
         // refusal would be final.
+        let mut blocked = std::collections::HashSet::new();
         for entry in &batch {
             let CommandBody::Dispatch { document, .. } = &entry.command.body else {
                 continue;
             };
             for a in &document.attachments {
                 let Some(sha) = &a.sha256 else { continue };
+                if let Some(rejection) = refused_files.get(sha) {
+                    blocked.insert(entry.command.id);
+                    refuse(store, report, entry, rejection)?;
+                    break;
+                }
                 if !uploaded.insert(sha.clone()) {
                     continue;
                 }
@@ -197,6 +211,20 @@ async fn push(
                     Err(e @ SyncError::Attachment { .. }) => {
                         report.warnings.push(e.to_string());
                     }
+                    // This file will not be taken (e.g. over the server's size limit):
+                    // its dispatch is refused, the other commands go on.
+                    Err(e) if e.is_refusal() => {
+                        let mut rejection = rejection_of(&e);
+                        rejection.message =
+                            format!("附件“{}”未被交换服务器接收：{}", a.name, rejection.message);
+                        report
+                            .warnings
+                            .push(format!("attachment {sha} refused: {e}"));
+                        blocked.insert(entry.command.id);
+                        refuse(store, report, entry, &rejection)?;
+                        refused_files.insert(sha.clone(), rejection);
+                        break;
+                    }
                     Err(e) => {
                         let ids: Vec<_> = batch.iter().map(|e| e.command.id).collect();
                         lock(store)?.record_attempt_error(&ids, &e.to_string())?;
@@ -205,19 +233,40 @@ async fn push(
                 }
             }
         }
-        let commands: Vec<_> = batch.iter().map(|e| e.command.clone()).collect();
-        let response = match client.push(token, &commands).await {
+        let batch: Vec<_> = batch
+            .into_iter()
+            .filter(|e| !blocked.contains(&e.command.id))
+            .collect();
+        if batch.is_empty() {
+            continue;
+        }
+        let payloads: Vec<&str> = batch.iter().map(|e| e.payload.as_str()).collect();
+        let response = match client.push_stored(token, &payloads).await {
             Ok(r) => r,
+            Err(e) if e.is_refusal() && batch.len() > 1 => {
+                batch_size = batch.len() / 2;
+                tracing::info!(
+                    "a push of {} commands was refused ({e}); sending {batch_size} at a time",
+                    batch.len()
+                );
+                continue;
+            }
+            Err(e) if e.is_refusal() => {
+                report.pushed += 1;
+                refuse(store, report, &batch[0], &rejection_of(&e))?;
+                continue;
+            }
             Err(e) => {
-                let ids: Vec<_> = commands.iter().map(|c| c.id).collect();
+                let ids: Vec<_> = batch.iter().map(|e| e.command.id).collect();
                 lock(store)?.record_attempt_error(&ids, &e.to_string())?;
                 return Err(e);
             }
         };
-        report.pushed += commands.len();
+        report.pushed += batch.len();
         {
             let mut s = lock(store)?;
-            for (command, outcome) in commands.iter().zip(&response.outcomes) {
+            for (entry, outcome) in batch.iter().zip(&response.outcomes) {
+                let command = &entry.command;
                 if outcome.command_id != command.id {
                     return Err(SyncError::Protocol {
                         what: "push",
@@ -245,6 +294,48 @@ async fn push(
             }
         }
     }
+}
+
+/// The server's refusal of a request, as the refusal of the one command it was about.
+fn rejection_of(e: &SyncError) -> Rejection {
+    let (code, message_zh, message_en) = match e {
+        SyncError::Refused {
+            status, message_zh, ..
+        } => (
+            match status {
+                403 => RejectCode::Forbidden,
+                404 => RejectCode::NotFound,
+                _ => RejectCode::Invalid,
+            },
+            message_zh.clone(),
+            e.to_string(),
+        ),
+        other => (RejectCode::Invalid, other.message_zh(), other.to_string()),
+    };
+    Rejection {
+        code,
+        message: message_zh,
+        message_en,
+    }
+}
+
+/// Records a refusal that the server gave to the request rather than in an outcome.
+fn refuse(
+    store: &Mutex<Store>,
+    report: &mut SyncReport,
+    entry: &OutboxEntry,
+    rejection: &Rejection,
+) -> Result<(), SyncError> {
+    report.rejected += 1;
+    tracing::info!(
+        "command {} ({}) refused: {}",
+        entry.command.id,
+        entry.command.body.kind(),
+        rejection.message_en
+    );
+    // False when another process on this store recorded an answer first.
+    lock(store)?.record_refusal(entry.command.id, rejection)?;
+    Ok(())
 }
 
 async fn pull(
