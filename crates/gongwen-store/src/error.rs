@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use gongwen_core::DocumentId;
+use gongwen_core::{Classification, DocumentId};
 
 /// An error from the store. `Display` is English (logs, CLI); [`StoreError::message_zh`]
 /// is the sentence the UI shows.
@@ -59,6 +59,14 @@ pub enum StoreError {
     /// before anything is written); `message_zh` is for the UI.
     #[error("{message}")]
     CommandRefused { message: String, message_zh: String },
+    /// The document's 密级 is above what the logged-in account may see (非密 when
+    /// nobody is logged in): see `Store::clearance`.
+    #[error("the document is {classification:?}, above the clearance of {} ({clearance:?})", if *.signed_in { "the logged-in account" } else { "a computer with nobody logged in" })]
+    AboveClearance {
+        classification: Classification,
+        clearance: Classification,
+        signed_in: bool,
+    },
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("database upgrade failed: {0}")]
@@ -88,6 +96,15 @@ impl StoreError {
             StoreError::Busy => "数据库正被其他程序使用，请稍后重试。".to_string(),
             StoreError::BadRecord(_) => "公文数据无法读取，可能已损坏。".to_string(),
             StoreError::CommandRefused { message_zh, .. } => message_zh.clone(),
+            StoreError::AboveClearance { classification, clearance, signed_in: true } => format!(
+                "公文密级为{}，超出当前登录账号的知悉范围（{}）。",
+                classification.label(),
+                clearance.label()
+            ),
+            StoreError::AboveClearance { classification, .. } => format!(
+                "未登录时只能处理非密公文；{}公文请先登录有相应密级的账号。",
+                classification.label()
+            ),
             StoreError::Sqlite(_) | StoreError::Migration(_) => "本地数据库出错，请重试；如仍失败请联系管理员。".to_string(),
         }
     }

@@ -73,6 +73,33 @@ pub enum OutboxState {
     Accepted,
     /// The server refused it (final); the reason is kept for the user.
     Rejected,
+    /// Never sent: discarded on purpose while it waited for the account that queued it
+    /// (see [`Store::discard_command`]). Kept as the record; the document is untouched.
+    Discarded,
+}
+
+/// The account that queued a command: only that account sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct QueuedBy {
+    /// The exchange server, normalized (see [`normalize_server`]).
+    pub server: String,
+    pub username: String,
+}
+
+impl QueuedBy {
+    fn from_key(key: &str) -> Option<QueuedBy> {
+        let (server, username) = key.split_once('\n')?;
+        Some(QueuedBy {
+            server: server.to_string(),
+            username: username.to_string(),
+        })
+    }
+
+    /// Whether `account` is the one that queued the command.
+    pub fn is(&self, account: &Account) -> bool {
+        self.server == account.server && self.username == account.user.username
+    }
 }
 
 /// One command in the outbox.
@@ -99,6 +126,10 @@ pub struct OutboxEntry {
     #[serde(skip)]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub payload: String,
+    /// The account that queued it and alone sends it; `None` for a command queued
+    /// before accounts were recorded with no account remembered (never sent; it can
+    /// only be discarded).
+    pub queued_by: Option<QueuedBy>,
 }
 
 /// A received document (收文) as the exchange delivered it to this unit.
@@ -227,20 +258,6 @@ impl Store {
             .optional()?)
     }
 
-    fn set_setting(&mut self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
-        match value {
-            Some(v) => self.conn.execute(
-                "INSERT INTO settings(key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![key, v],
-            )?,
-            None => self
-                .conn
-                .execute("DELETE FROM settings WHERE key = ?1", [key])?,
-        };
-        Ok(())
-    }
-
     /// This installation's id, sent to the server with every request (for the audit
     /// log). Made once, on first use, and kept.
     pub fn client_id(&mut self) -> Result<String, StoreError> {
@@ -278,11 +295,17 @@ impl Store {
             .transpose()
     }
 
-    /// Remembers the account after a login (`None` forgets it). Its cursor is kept
+    /// Remembers the account after a login and makes it the logged-in one, whose
+    /// clearance decides what the store shows (`None` forgets it and logs it out; see
+    /// [`Store::sign_out`] to log out and still remember it). Its cursor is kept
     /// separately, per server and user, so switching back resumes where it was.
     pub fn set_account(&mut self, account: Option<&Account>) -> Result<(), StoreError> {
         let value = account.map(json).transpose()?;
-        self.set_setting(KEY_ACCOUNT, value.as_deref())
+        let tx = self.conn.transaction()?;
+        put_setting(&tx, KEY_ACCOUNT, value.as_deref())?;
+        put_setting(&tx, crate::access::KEY_SESSION, value.as_deref())?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The cached directory of units and users (empty before the first sync), so a
@@ -381,12 +404,32 @@ impl Store {
         })
     }
 
-    /// Writes a command to the outbox under a new id, after checking what can be
-    /// checked locally: the document exists here, is in a state that allows the step,
-    /// has no such step already queued, and (for a dispatch) the content sent is the
-    /// latest saved version and its attachment files are here. The server decides the
-    /// rest. Refusals are [`StoreError::CommandRefused`] (or `NotFound`).
+    /// Writes a command to the outbox under a new id, for the logged-in account (only
+    /// it will send it), after checking what can be checked locally: someone is logged
+    /// in, the document exists here and they may see it, is in a state that allows the
+    /// step, has no such step already queued, and (for a dispatch) the content sent is
+    /// the latest saved version and its attachment files are here. The server decides
+    /// the rest. Refusals are [`StoreError::CommandRefused`] (or `NotFound`).
     pub fn queue_command(&mut self, body: &CommandBody) -> Result<CommandId, StoreError> {
+        let Some(account) = self.signed_in()? else {
+            return Err(refused(
+                "not logged in: commands for the exchange are queued only by a logged-in account",
+                "请先登录交换平台，再分发、签收或退回。",
+            ));
+        };
+        self.check_visible(body.document_id())?;
+        let classification = match body {
+            CommandBody::Dispatch { document, .. } => {
+                if document.classification > account.user.clearance {
+                    return Err(self.above_clearance(document.classification)?);
+                }
+                document.classification
+            }
+            _ => self
+                .get(body.document_id())?
+                .map(|d| d.document.classification)
+                .unwrap_or_default(),
+        };
         let id = CommandId(uuid::Uuid::new_v4());
         let command = Command {
             id,
@@ -518,24 +561,72 @@ impl Store {
             }
         }
         tx.prepare_cached(
-            "INSERT INTO outbox(command_id, kind, document_id, payload, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO outbox(command_id, kind, document_id, payload, created_at, account, classification)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![
             id.to_string(),
             body.kind(),
             document_id.to_string(),
             payload,
-            rfc3339(&now())
+            rfc3339(&now()),
+            account.key(),
+            enum_text(&classification)
         ])?;
         tx.commit()?;
         Ok(id)
     }
 
-    /// Every pending and rejected command, oldest first (accepted ones are history and
-    /// are left out).
+    /// Every pending and rejected command, oldest first, of every account that used
+    /// this computer (each with [`OutboxEntry::queued_by`]), as far as the logged-in
+    /// account may see their documents. Accepted and discarded ones are history and are
+    /// left out.
     pub fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
-        self.outbox_where("state != 'accepted' AND dismissed_at IS NULL", &[], None)
+        let visible = self.visible_commands()?;
+        self.outbox_where(
+            &format!("state IN ('pending', 'rejected') AND dismissed_at IS NULL AND {visible}"),
+            &[],
+            None,
+        )
+    }
+
+    /// The condition on outbox rows the logged-in account may see.
+    fn visible_commands(&self) -> Result<String, StoreError> {
+        Ok(crate::access::visible("classification", self.clearance()?))
+    }
+
+    /// Discards (放弃) a pending command another account queued on this computer, on
+    /// purpose: it will never be sent. Recorded with who discarded it and when; the
+    /// document is untouched. Only the logged-in account can, and only commands it may
+    /// see; its own pending commands are not discarded here (they may be on their way).
+    /// Returns false when there is no such pending command it may see.
+    pub fn discard_command(&mut self, id: CommandId) -> Result<bool, StoreError> {
+        let Some(account) = self.signed_in()? else {
+            return Err(refused(
+                "not logged in: only a logged-in account can discard queued commands",
+                "请先登录，再放弃待同步的操作。",
+            ));
+        };
+        let Some(entry) = self.outbox_entry(id)? else {
+            return Ok(false);
+        };
+        if entry.state != OutboxState::Pending {
+            return Ok(false);
+        }
+        if entry.queued_by.as_ref().is_some_and(|q| q.is(&account)) {
+            return Err(refused(
+                format!("command {id} is this account's own and is sent by its sync"),
+                "本账号的待同步操作会自动发送，不能放弃。",
+            ));
+        }
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE outbox SET state = 'discarded', dismissed_at = ?2, discarded_by = ?3
+                 WHERE command_id = ?1 AND state = 'pending'",
+            )?
+            .execute(params![id.to_string(), rfc3339(&now()), account.key()])?;
+        Ok(n > 0)
     }
 
     /// Removes a refused command from the queue the user sees (移除), once they have
@@ -553,30 +644,60 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Pending commands in the order they were queued, at most `limit`: what a push
-    /// sends next.
+    /// The logged-in account's pending commands in the order they were queued, at
+    /// most `limit` (none with nobody logged in).
     pub fn pending_commands(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
-        self.outbox_where("state = 'pending'", &[], Some(limit))
+        match self.signed_in()? {
+            Some(account) => self.pending_commands_of(&account, limit),
+            None => Ok(Vec::new()),
+        }
     }
 
-    /// The pending (待同步) commands on one document, oldest first.
-    pub fn pending_for(&self, document_id: DocumentId) -> Result<Vec<OutboxEntry>, StoreError> {
+    /// `account`'s pending commands in the order they were queued, at most `limit`:
+    /// what a push with its token sends next. Other accounts' commands wait for them.
+    pub fn pending_commands_of(
+        &self,
+        account: &Account,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
         self.outbox_where(
-            "state = 'pending' AND document_id = ?",
+            "state = 'pending' AND account = ?",
+            &[account.key()],
+            Some(limit),
+        )
+    }
+
+    /// The pending (待同步) commands on one document, oldest first (if the logged-in
+    /// account may see it).
+    pub fn pending_for(&self, document_id: DocumentId) -> Result<Vec<OutboxEntry>, StoreError> {
+        let visible = self.visible_commands()?;
+        self.outbox_where(
+            &format!("state = 'pending' AND document_id = ? AND {visible}"),
             &[document_id.to_string()],
             None,
         )
     }
 
-    /// Every command ever queued on one document (any state), oldest first.
+    /// Every command ever queued on one document (any state), oldest first (if the
+    /// logged-in account may see it).
     pub fn commands_for(&self, document_id: DocumentId) -> Result<Vec<OutboxEntry>, StoreError> {
-        self.outbox_where("document_id = ?", &[document_id.to_string()], None)
+        let visible = self.visible_commands()?;
+        self.outbox_where(
+            &format!("document_id = ? AND {visible}"),
+            &[document_id.to_string()],
+            None,
+        )
     }
 
-    /// One command of the outbox, in any state.
+    /// One command of the outbox, in any state (if the logged-in account may see it).
     pub fn outbox_entry(&self, id: CommandId) -> Result<Option<OutboxEntry>, StoreError> {
+        let visible = self.visible_commands()?;
         Ok(self
-            .outbox_where("command_id = ?", &[id.to_string()], None)?
+            .outbox_where(
+                &format!("command_id = ? AND {visible}"),
+                &[id.to_string()],
+                None,
+            )?
             .pop())
     }
 
@@ -588,7 +709,8 @@ impl Store {
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT seq, payload, created_at, state, rejection, decided_at, attempts, last_error, last_attempt_at
+            "SELECT seq, payload, created_at, state, rejection, decided_at, attempts, last_error, last_attempt_at,
+                account
              FROM outbox WHERE {condition} ORDER BY seq LIMIT {limit}"
         ))?;
         let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
@@ -608,6 +730,10 @@ impl Store {
                 attempts: r.get(6)?,
                 last_error: r.get(7)?,
                 last_attempt_at: r.get(8)?,
+                queued_by: r
+                    .get::<_, Option<String>>(9)?
+                    .as_deref()
+                    .and_then(QueuedBy::from_key),
             });
         }
         Ok(out)
@@ -715,12 +841,14 @@ impl Store {
             state.last_error = last_error;
             state.last_error_at = last_error_at;
         }
+        // The same rows as `outbox()` lists.
+        let visible = self.visible_commands()?;
         let count = |s: &str| -> Result<u64, StoreError> {
             let n: i64 = self
                 .conn
-                .prepare_cached(
-                    "SELECT count(*) FROM outbox WHERE state = ?1 AND dismissed_at IS NULL",
-                )?
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM outbox WHERE state = ?1 AND dismissed_at IS NULL AND {visible}"
+                ))?
                 .query_row([s], |r| r.get(0))?;
             Ok(u64::try_from(n).unwrap_or(0))
         };
@@ -818,6 +946,9 @@ impl Store {
     /// Per-recipient delivery status of a document, 主送 first then 抄送, each in the
     /// order dispatched (for a received document: only this unit's).
     pub fn deliveries(&self, document_id: DocumentId) -> Result<Vec<Delivery>, StoreError> {
+        if !self.is_visible(document_id)? {
+            return Ok(Vec::new());
+        }
         let mut stmt = self.conn.prepare_cached(
             "SELECT unit, role, status, reason, by, at FROM deliveries WHERE document_id = ?1
              ORDER BY role = 'cc', position, unit",
@@ -881,11 +1012,12 @@ impl Store {
             .map(|c| format!("d.{c}"))
             .collect::<Vec<_>>()
             .join(", ");
+        let visible = crate::access::visible("d.classification", self.clearance()?);
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {columns}, e.from_unit, e.role, e.by, e.at, e.content_hash, dl.status, dl.reason
              FROM exchanged e JOIN documents d ON d.id = e.document_id
              LEFT JOIN deliveries dl ON dl.document_id = e.document_id
-             WHERE e.direction = 'received' AND {condition}
+             WHERE e.direction = 'received' AND {condition} AND {visible}
              ORDER BY e.at DESC, d.sort_key DESC"
         ))?;
         let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;

@@ -5,7 +5,10 @@
 //! Owns: the SQLite schema and its migrations, versioning (a save appends, never
 //! overwrites), content-addressed attachments, search tokens (see `tokens`), and the
 //! client's exchange state: the outbox of commands, applied change-log pages with their
-//! cursor, deliveries, the cached directory (see [`exchange`]).
+//! cursor, deliveries, the cached directory (see [`exchange`]), and who is logged in:
+//! each queued command is that account's own, and every read and write a user makes
+//! is limited to what the logged-in account's clearance allows (非密 with nobody
+//! logged in; see `access`).
 //!
 //! Performance notes (100,000 documents of ~1,460 characters, `benches/store.rs`):
 //! * Import writes each batch in one transaction with `synchronous=FULL`. Its cost is
@@ -40,6 +43,7 @@
 //! and never deletes user data: a damaged database is moved aside, not removed, and a
 //! database from a newer version of the application is refused untouched.
 
+mod access;
 mod error;
 pub mod exchange;
 mod model;
@@ -50,7 +54,7 @@ mod tokens;
 
 pub use error::StoreError;
 pub use exchange::{
-    Account, ApplyReport, InboxItem, IncomingInfo, OutboxEntry, OutboxState, SyncState,
+    Account, ApplyReport, InboxItem, IncomingInfo, OutboxEntry, OutboxState, QueuedBy, SyncState,
     WantedAttachment,
 };
 pub use model::{

@@ -199,6 +199,60 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // 3: accounts on one computer. Each outbox command belongs to the account that
+    // queued it and carries the 密级 it would reveal; the counts behind a list's total
+    // are kept per 密级, so a list shows only what the logged-in account may see.
+    r#"
+ALTER TABLE outbox ADD COLUMN account TEXT;          -- server URL + newline + username; NULL: unknown
+ALTER TABLE outbox ADD COLUMN classification TEXT NOT NULL DEFAULT 'unclassified';
+ALTER TABLE outbox ADD COLUMN discarded_by TEXT;     -- who discarded a pending command (state 'discarded')
+CREATE INDEX outbox_by_account ON outbox(account, state, seq);
+-- Commands queued before accounts were recorded belong to the account remembered then,
+-- the only one that could have queued them since its login.
+UPDATE outbox SET account = (
+    SELECT rtrim(trim(json_extract(value, '$.server')), '/') || char(10) || json_extract(value, '$.user.username')
+    FROM settings WHERE key = 'account');
+UPDATE outbox SET classification = coalesce(
+    CASE WHEN kind = 'dispatch' THEN json_extract(payload, '$.document.classification') END,
+    (SELECT d.classification FROM documents d WHERE d.id = outbox.document_id),
+    'unclassified');
+-- Whoever was remembered stays logged in across the upgrade (their token is in the keyring).
+INSERT INTO settings(key, value) SELECT 'session', value FROM settings WHERE key = 'account';
+
+DROP TRIGGER documents_count_insert;
+DROP TRIGGER documents_count_delete;
+DROP TRIGGER documents_count_update;
+DROP TABLE document_counts;
+CREATE TABLE document_counts (
+    kind           TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    year           INTEGER NOT NULL,
+    classification TEXT NOT NULL,
+    n              INTEGER NOT NULL,
+    PRIMARY KEY (kind, status, year, classification)
+) WITHOUT ROWID;
+INSERT INTO document_counts(kind, status, year, classification, n)
+    SELECT kind, status, coalesce(year, 0), classification, count(*) FROM documents
+    GROUP BY kind, status, coalesce(year, 0), classification;
+CREATE TRIGGER documents_count_insert AFTER INSERT ON documents BEGIN
+    INSERT INTO document_counts(kind, status, year, classification, n)
+    VALUES (new.kind, new.status, coalesce(new.year, 0), new.classification, 1)
+    ON CONFLICT (kind, status, year, classification) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER documents_count_delete AFTER DELETE ON documents BEGIN
+    UPDATE document_counts SET n = n - 1
+    WHERE kind = old.kind AND status = old.status AND year = coalesce(old.year, 0)
+      AND classification = old.classification;
+END;
+CREATE TRIGGER documents_count_update AFTER UPDATE OF kind, status, year, classification ON documents BEGIN
+    UPDATE document_counts SET n = n - 1
+    WHERE kind = old.kind AND status = old.status AND year = coalesce(old.year, 0)
+      AND classification = old.classification;
+    INSERT INTO document_counts(kind, status, year, classification, n)
+    VALUES (new.kind, new.status, coalesce(new.year, 0), new.classification, 1)
+    ON CONFLICT (kind, status, year, classification) DO UPDATE SET n = n + 1;
+END;
+"#,
 ];
 
 /// Each search table's FTS5 `automerge` and `crisismerge` settings, as the migrations

@@ -17,10 +17,15 @@
 //! start (`GD` finds `GDP`, `026` does not find `2026`).
 //!
 //! The snippet is cut in Rust from the original text around the first match.
+//!
+//! Only documents the logged-in account may see take part (see `access`): hidden ones
+//! are skipped while reading and the index is read further, so they neither appear nor
+//! take a place in the window or the page.
 
 use std::collections::HashSet;
 
-use rusqlite::{params, Connection};
+use gongwen_core::Classification;
+use rusqlite::Connection;
 
 use crate::model::{DocumentSummary, SearchHit, SnippetPart};
 use crate::store::{summary_from_row, SUMMARY_COLUMNS};
@@ -49,9 +54,12 @@ struct Row {
     head: [String; 4],
 }
 
-fn load_row(conn: &Connection, sort_key: i64) -> Result<Option<Row>, StoreError> {
+/// The row of `sort_key`, or `None` if there is none or `visible` (see
+/// `access::visible`) does not hold for it.
+fn load_row(conn: &Connection, sort_key: i64, visible: &str) -> Result<Option<Row>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {SUMMARY_COLUMNS}, doc_number, issuers, recipients FROM documents WHERE sort_key = ?1"
+        "SELECT {SUMMARY_COLUMNS}, doc_number, issuers, recipients FROM documents
+         WHERE sort_key = ?1 AND {visible}"
     ))?;
     let mut rows = stmt.query([sort_key])?;
     let Some(r) = rows.next()? else {
@@ -89,11 +97,52 @@ fn rowids(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Matches of `sql` newest first, with their rows, until `want` rows that `visible`
+/// lets through (and `skip` does not) are found or the matches run out. `sql` takes
+/// the `expressions` first, then an exclusive upper bound on the rowid, then the limit.
+/// With everything visible this is one query, as before.
+fn visible_matches(
+    conn: &Connection,
+    sql: &str,
+    expressions: &[&str],
+    want: usize,
+    visible: &str,
+    mut skip: impl FnMut(i64) -> bool,
+) -> Result<Vec<(i64, Row)>, StoreError> {
+    let mut out = Vec::new();
+    let mut below = i64::MAX;
+    while out.len() < want {
+        let limit = (want - out.len()) as i64;
+        let mut args: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(expressions.len() + 2);
+        for e in expressions {
+            args.push(e);
+        }
+        args.push(&below);
+        args.push(&limit);
+        let keys = rowids(conn, sql, &args)?;
+        for &key in &keys {
+            if skip(key) {
+                continue;
+            }
+            if let Some(row) = load_row(conn, key, visible)? {
+                out.push((key, row));
+            }
+        }
+        match keys.last() {
+            Some(&last) if keys.len() as i64 == limit => below = last,
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) fn search(
     conn: &Connection,
     input: &str,
     limit: usize,
+    clearance: Classification,
 ) -> Result<Vec<SearchHit>, StoreError> {
+    let visible = crate::access::visible("classification", clearance);
     let limit = limit.min(MAX_LIMIT);
     let Some(query) = Query::parse(input) else {
         return Ok(Vec::new());
@@ -104,16 +153,18 @@ pub(crate) fn search(
     let needles: Vec<Vec<char>> = query.groups.iter().map(|g| g.chars().collect()).collect();
 
     // 1. Header matches, newest HEAD_WINDOW, ranked.
-    let head_keys = rowids(
+    let head_rows = visible_matches(
         conn,
-        "SELECT rowid FROM search_head WHERE search_head MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
-        params![query.head_expression(), HEAD_WINDOW as i64],
+        "SELECT rowid FROM search_head WHERE search_head MATCH ?1 AND rowid < ?2
+         ORDER BY rowid DESC LIMIT ?3",
+        &[query.head_expression().as_str()],
+        HEAD_WINDOW,
+        &visible,
+        |_| false,
     )?;
+    let head_keys: Vec<i64> = head_rows.iter().map(|(key, _)| *key).collect();
     let mut hits: Vec<(i64, SearchHit)> = Vec::new();
-    for &key in &head_keys {
-        let Some(row) = load_row(conn, key)? else {
-            continue;
-        };
+    for (key, row) in head_rows {
         let (score, field, snippet) = rank_head(&row.head, &needles);
         hits.push((
             key,
@@ -133,38 +184,41 @@ pub(crate) fn search(
     }
 
     // 2. Everything else, newest first, stopping once the page is full.
-    let want = (limit - hits.len() + head_keys.len()) as i64;
-    let body_keys = match (query.body_expression(), query.chars_expression()) {
-        (Some(all), None) => rowids(
+    let want = limit - hits.len();
+    let seen: HashSet<i64> = head_keys.iter().copied().collect();
+    let skip = |key: i64| seen.contains(&key);
+    let body_rows = match (query.body_expression(), query.chars_expression()) {
+        (Some(all), None) => visible_matches(
             conn,
-            "SELECT rowid FROM search_all WHERE search_all MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
-            params![all, want],
+            "SELECT rowid FROM search_all WHERE search_all MATCH ?1 AND rowid < ?2
+             ORDER BY rowid DESC LIMIT ?3",
+            &[all.as_str()],
+            want,
+            &visible,
+            skip,
         )?,
-        (None, Some(chars)) => rowids(
+        (None, Some(chars)) => visible_matches(
             conn,
-            "SELECT rowid FROM search_chars WHERE search_chars MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
-            params![chars, want],
+            "SELECT rowid FROM search_chars WHERE search_chars MATCH ?1 AND rowid < ?2
+             ORDER BY rowid DESC LIMIT ?3",
+            &[chars.as_str()],
+            want,
+            &visible,
+            skip,
         )?,
-        (Some(all), Some(chars)) => rowids(
+        (Some(all), Some(chars)) => visible_matches(
             conn,
             "SELECT rowid FROM search_all WHERE search_all MATCH ?1
              AND rowid IN (SELECT rowid FROM search_chars WHERE search_chars MATCH ?2)
-             ORDER BY rowid DESC LIMIT ?3",
-            params![all, chars, want],
+             AND rowid < ?3 ORDER BY rowid DESC LIMIT ?4",
+            &[all.as_str(), chars.as_str()],
+            want,
+            &visible,
+            skip,
         )?,
         (None, None) => Vec::new(),
     };
-    let seen: HashSet<i64> = head_keys.iter().copied().collect();
-    for key in body_keys {
-        if hits.len() >= limit {
-            break;
-        }
-        if seen.contains(&key) {
-            continue;
-        }
-        let Some(row) = load_row(conn, key)? else {
-            continue;
-        };
+    for (key, row) in body_rows {
         let body = load_body(conn, key)?;
         let rank = hits.len();
         let (field, snippet) = match snippet(&body, &needles) {

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::access;
 use crate::model::*;
 use crate::schema;
 use crate::search;
@@ -208,6 +209,9 @@ impl Store {
         doc: &Document,
         status: DocStatus,
     ) -> Result<StoredDocument, StoreError> {
+        if doc.classification > self.clearance()? {
+            return Err(self.above_clearance(doc.classification)?);
+        }
         let id = DocumentId(uuid::Uuid::new_v4());
         let tx = self
             .conn
@@ -220,11 +224,17 @@ impl Store {
 
     /// Saves `doc` as the next version of `id`. Saving the same content as the latest
     /// version changes nothing and returns it. Earlier versions are never overwritten.
+    /// Only a document the logged-in account may see, and not raised above its
+    /// clearance (see [`Store::clearance`]).
     pub fn save_draft(
         &mut self,
         id: DocumentId,
         doc: &Document,
     ) -> Result<StoredDocument, StoreError> {
+        self.check_visible(id)?;
+        if doc.classification > self.clearance()? {
+            return Err(self.above_clearance(doc.classification)?);
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -240,6 +250,7 @@ impl Store {
         id: DocumentId,
         status: DocStatus,
     ) -> Result<StoredDocument, StoreError> {
+        self.check_visible(id)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -255,15 +266,17 @@ impl Store {
         self.get(id)?.ok_or(StoreError::NotFound(id))
     }
 
-    /// The latest version of a document, or `None` if there is no such id.
+    /// The latest version of a document, or `None` if there is no such id or the
+    /// logged-in account may not see it.
     pub fn get(&self, id: DocumentId) -> Result<Option<StoredDocument>, StoreError> {
+        let visible = access::visible("d.classification", self.clearance()?);
         let row = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT d.status, d.version, d.created_at, d.updated_at, v.content
                  FROM documents d JOIN versions v ON v.doc_rowid = d.doc_rowid AND v.version = d.version
-                 WHERE d.id = ?1",
-            )?
+                 WHERE d.id = ?1 AND {visible}"
+            ))?
             .query_row([id.to_string()], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
@@ -287,12 +300,15 @@ impl Store {
         }))
     }
 
-    /// Every saved version of a document, oldest first (empty if there is no such id).
+    /// Every saved version of a document, oldest first (empty if there is no such id,
+    /// or the logged-in account may not see it).
     pub fn versions(&self, id: DocumentId) -> Result<Vec<VersionInfo>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        let visible = access::visible("d.classification", self.clearance()?);
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT v.version, v.saved_at, v.char_count FROM versions v
-             JOIN documents d ON d.doc_rowid = v.doc_rowid WHERE d.id = ?1 ORDER BY v.version",
-        )?;
+             JOIN documents d ON d.doc_rowid = v.doc_rowid WHERE d.id = ?1 AND {visible}
+             ORDER BY v.version"
+        ))?;
         let rows = stmt.query_map([id.to_string()], |r| {
             Ok(VersionInfo {
                 version: r.get(0)?,
@@ -303,22 +319,32 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// One saved version of a document, or `None` if it does not exist.
+    /// One saved version of a document, or `None` if it does not exist or the
+    /// logged-in account may not see it: neither the document as it is now, nor that
+    /// version's own 密级 (an earlier version may have been classified higher).
     pub fn version(&self, id: DocumentId, version: u32) -> Result<Option<Document>, StoreError> {
+        let clearance = self.clearance()?;
+        let visible = access::visible("d.classification", clearance);
         let content: Option<String> = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT v.content FROM versions v JOIN documents d ON d.doc_rowid = v.doc_rowid
-                 WHERE d.id = ?1 AND v.version = ?2",
-            )?
+                 WHERE d.id = ?1 AND v.version = ?2 AND {visible}"
+            ))?
             .query_row(params![id.to_string(), version], |r| r.get(0))
             .optional()?;
-        content.as_deref().map(parse_document).transpose()
+        Ok(content
+            .as_deref()
+            .map(parse_document)
+            .transpose()?
+            .filter(|doc| doc.classification <= clearance))
     }
 
     /// One page of documents matching a filter, by 成文日期 (see [`SortOrder`]).
+    /// Only documents the logged-in account may see are listed and counted.
     pub fn list(&self, filter: &ListFilter) -> Result<Page<DocumentSummary>, StoreError> {
-        let mut conditions = Vec::new();
+        let visible = access::visible("classification", self.clearance()?);
+        let mut conditions = vec![visible.as_str()];
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(kind) = filter.kind {
             conditions.push("kind = ?");
@@ -332,11 +358,7 @@ impl Store {
             conditions.push("year = ?");
             values.push(i64::from(year).into());
         }
-        let where_clause = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
-        };
+        let where_clause = format!("WHERE {}", conditions.join(" AND "));
         let total: i64 = self
             .conn
             .prepare_cached(&format!(
@@ -410,9 +432,10 @@ impl Store {
         })
     }
 
-    /// Full-text search; see [`crate::search`] for how results are ranked.
+    /// Full-text search; see [`crate::search`] for how results are ranked. Only
+    /// documents the logged-in account may see are found.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
-        search::search(&self.conn, query, limit)
+        search::search(&self.conn, query, limit, self.clearance()?)
     }
 
     /// Stores many new documents in one transaction: all or none. Returns their ids in
@@ -487,6 +510,7 @@ impl Store {
             size,
             file_name,
         } = staged;
+        self.check_visible(id)?;
         let t = now();
         let tx = self
             .conn
@@ -520,8 +544,26 @@ impl Store {
         Ok(stored)
     }
 
+    /// The attachment file `sha256` of a document, for 另存为: only when the logged-in
+    /// account may see the document and its latest version lists that file (otherwise
+    /// `NotFound`, as if the document were not here).
+    pub fn attachment_of(&self, id: DocumentId, sha256: &str) -> Result<PathBuf, StoreError> {
+        let stored = self.get(id)?.ok_or(StoreError::NotFound(id))?;
+        let listed = stored.document.attachments.iter().any(|a| {
+            a.sha256
+                .as_deref()
+                .is_some_and(|h| h.eq_ignore_ascii_case(sha256))
+        });
+        if !listed {
+            return Err(StoreError::NotFound(id));
+        }
+        self.attachment_path(sha256)
+    }
+
     /// Where the attachment file with this SHA-256 is. Only a hash is accepted, never
-    /// a path, so no input can point outside the attachments folder.
+    /// a path, so no input can point outside the attachments folder. Not filtered by
+    /// clearance (the sync uploads through it); a user's 另存为 goes through
+    /// [`Store::attachment_of`].
     pub fn attachment_path(&self, sha256: &str) -> Result<PathBuf, StoreError> {
         let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
         if !valid {

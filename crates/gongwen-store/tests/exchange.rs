@@ -50,6 +50,14 @@ fn rejected(id: CommandId) -> CommandOutcome {
 fn a_queued_dispatch_is_pending_until_answered_and_a_refusal_keeps_the_draft() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
+    // Commands are queued by a logged-in account.
+    store
+        .set_account(Some(&account(
+            "https://exchange.example.gov.cn",
+            "fgw-clerk",
+            "sz-fgw",
+        )))
+        .unwrap();
     let doc = common::notice("关于做好统计工作的通知", "2026年11月25日", "一、总体要求");
     let stored = store.create_document(&doc, DocStatus::SignedOff).unwrap();
 
@@ -137,6 +145,14 @@ fn a_queued_dispatch_is_pending_until_answered_and_a_refusal_keeps_the_draft() {
 fn local_checks_refuse_what_cannot_work() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
+    // Commands are queued by a logged-in account.
+    store
+        .set_account(Some(&account(
+            "https://exchange.example.gov.cn",
+            "fgw-clerk",
+            "sz-fgw",
+        )))
+        .unwrap();
     let missing = DocumentId(uuid::Uuid::new_v4());
     assert!(matches!(
         store.queue_dispatch(missing, vec!["sz-tjj".into()], vec![]),
@@ -178,6 +194,8 @@ fn a_received_document_is_stored_once_and_its_status_follows_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
     let me = account("http://127.0.0.1:9/", "tjj-clerk", "sz-tjj");
+    // Commands are queued by a logged-in account.
+    store.set_account(Some(&me)).unwrap();
     let doc = common::notice("关于开展统计调查的通知", "2026年11月20日", "一、调查范围");
     let id = DocumentId(uuid::Uuid::new_v4());
 
@@ -258,6 +276,8 @@ fn sent_marks_the_draft_dispatched_and_reaches_the_senders_other_clients() {
     let doc = common::notice("关于报送统计数据的通知", "2026年11月25日", "一、报送内容");
     let first = tempfile::tempdir().unwrap();
     let mut store = Store::open(first.path()).unwrap();
+    // Commands are queued by a logged-in account.
+    store.set_account(Some(&me)).unwrap();
     let stored = store.create_document(&doc, DocStatus::SignedOff).unwrap();
     let cmd = store
         .queue_dispatch(stored.id, vec!["sz-tjj".into()], vec!["yq-gov".into()])
@@ -373,7 +393,7 @@ fn settings_survive_reopening_and_hold_no_secret() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(keys, ["account", "client_id", "directory"]);
+    assert_eq!(keys, ["account", "client_id", "directory", "session"]);
 }
 
 #[test]
@@ -399,6 +419,14 @@ fn a_version_1_database_is_migrated_and_keeps_its_documents() {
         .unwrap();
     }
     let mut store = Store::open(dir.path()).unwrap();
+    // Commands are queued by a logged-in account.
+    store
+        .set_account(Some(&account(
+            "https://exchange.example.gov.cn",
+            "fgw-clerk",
+            "sz-fgw",
+        )))
+        .unwrap();
     assert_eq!(store.get(id).unwrap().unwrap().document.title, "旧文件");
     store
         .queue_dispatch(id, vec!["sz-tjj".into()], vec![])
