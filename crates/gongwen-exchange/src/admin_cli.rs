@@ -11,6 +11,7 @@ use gongwen_core::exchange::{Role, Unit, UnitCode, UserInfo};
 use gongwen_core::Classification;
 use gongwen_exchange::api::now;
 use gongwen_exchange::auth::{self, Secret};
+use gongwen_exchange::blobs::{sweep, FsBlobStore};
 use gongwen_exchange::config::Settings;
 use gongwen_exchange::storage::{AuditChain, AuditDraft, Storage, StorageError, UserRecord};
 
@@ -35,6 +36,9 @@ enum AdminCmd {
     /// The audit chain.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Attachment files.
+    #[command(subcommand)]
+    Blobs(BlobsCmd),
     /// Create demo units and users and print their logins (for development only).
     Demo,
 }
@@ -92,6 +96,18 @@ enum UserCmd {
 enum AuditCmd {
     /// Walk the whole chain and check every hash; exit 1 at the first broken entry.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum BlobsCmd {
+    /// Remove uploads in progress untouched for `stale_upload_secs` and complete files
+    /// no document lists that were written that long ago (what `serve` does every
+    /// `blob_sweep_interval_secs`).
+    Sweep {
+        /// Use this age instead of `stale_upload_secs`.
+        #[arg(long)]
+        older_than_secs: Option<u64>,
+    },
 }
 
 /// Runs one admin command; Ok(false) means "ran, but the answer is bad" (exit 1).
@@ -192,6 +208,29 @@ pub async fn run(args: AdminArgs) -> Result<bool> {
             }
         }
         AdminCmd::Audit(AuditCmd::Verify) => return verify(storage).await,
+        AdminCmd::Blobs(BlobsCmd::Sweep { older_than_secs }) => {
+            let older_than = older_than_secs
+                .map(std::time::Duration::from_secs)
+                .unwrap_or(config.stale_upload);
+            let blobs = FsBlobStore::open(config.blob_dir()).with_context(|| {
+                format!("opening attachment folder {}", config.blob_dir().display())
+            })?;
+            let r = sweep(storage, &blobs, older_than).await?;
+            audit(
+                storage,
+                "admin blobs sweep",
+                serde_json::json!({
+                    "older_than_secs": older_than.as_secs(),
+                    "partials": r.partials,
+                    "unreferenced": r.unreferenced,
+                }),
+            )
+            .await?;
+            println!(
+                "removed {} partial upload(s) and {} unreferenced file(s)",
+                r.partials, r.unreferenced
+            );
+        }
         AdminCmd::Demo => demo(storage).await?,
     }
     Ok(true)

@@ -45,6 +45,9 @@ pub struct Settings {
     pub login_max_failures_per_ip: Option<u32>,
     pub login_failure_window_secs: Option<u64>,
     pub upload_idle_timeout_secs: Option<u64>,
+    pub max_partial_bytes_per_user: Option<u64>,
+    pub stale_upload_secs: Option<u64>,
+    pub blob_sweep_interval_secs: Option<u64>,
     pub metrics_token_file: Option<PathBuf>,
 }
 
@@ -68,6 +71,12 @@ impl std::fmt::Debug for Settings {
             .field("login_max_failures_per_ip", &self.login_max_failures_per_ip)
             .field("login_failure_window_secs", &self.login_failure_window_secs)
             .field("upload_idle_timeout_secs", &self.upload_idle_timeout_secs)
+            .field(
+                "max_partial_bytes_per_user",
+                &self.max_partial_bytes_per_user,
+            )
+            .field("stale_upload_secs", &self.stale_upload_secs)
+            .field("blob_sweep_interval_secs", &self.blob_sweep_interval_secs)
             .field("metrics_token_file", &self.metrics_token_file)
             .finish()
     }
@@ -89,7 +98,9 @@ impl Settings {
     /// `…_TOKEN_TTL_SECS`, `…_MAX_BODY_BYTES`, `…_MAX_BLOB_BYTES`,
     /// `…_MAX_COMMANDS_PER_REQUEST`, `…_SHUTDOWN_GRACE_SECS`,
     /// `…_LOGIN_MAX_FAILURES_PER_USER`, `…_LOGIN_MAX_FAILURES_PER_IP`,
-    /// `…_LOGIN_FAILURE_WINDOW_SECS`, `…_UPLOAD_IDLE_TIMEOUT_SECS`.
+    /// `…_LOGIN_FAILURE_WINDOW_SECS`, `…_UPLOAD_IDLE_TIMEOUT_SECS`,
+    /// `…_MAX_PARTIAL_BYTES_PER_USER`, `…_STALE_UPLOAD_SECS`,
+    /// `…_BLOB_SWEEP_INTERVAL_SECS`.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let var = |key: &str| get(&format!("{ENV_PREFIX}{key}")).filter(|v| !v.is_empty());
         fn num<T: std::str::FromStr>(
@@ -134,6 +145,15 @@ impl Settings {
                 "UPLOAD_IDLE_TIMEOUT_SECS",
                 var("UPLOAD_IDLE_TIMEOUT_SECS"),
             )?,
+            max_partial_bytes_per_user: num(
+                "MAX_PARTIAL_BYTES_PER_USER",
+                var("MAX_PARTIAL_BYTES_PER_USER"),
+            )?,
+            stale_upload_secs: num("STALE_UPLOAD_SECS", var("STALE_UPLOAD_SECS"))?,
+            blob_sweep_interval_secs: num(
+                "BLOB_SWEEP_INTERVAL_SECS",
+                var("BLOB_SWEEP_INTERVAL_SECS"),
+            )?,
             metrics_token_file: var("METRICS_TOKEN_FILE").map(PathBuf::from),
         })
     }
@@ -165,6 +185,13 @@ impl Settings {
             upload_idle_timeout_secs: over
                 .upload_idle_timeout_secs
                 .or(self.upload_idle_timeout_secs),
+            max_partial_bytes_per_user: over
+                .max_partial_bytes_per_user
+                .or(self.max_partial_bytes_per_user),
+            stale_upload_secs: over.stale_upload_secs.or(self.stale_upload_secs),
+            blob_sweep_interval_secs: over
+                .blob_sweep_interval_secs
+                .or(self.blob_sweep_interval_secs),
             metrics_token_file: over.metrics_token_file.or(self.metrics_token_file),
         }
     }
@@ -251,12 +278,25 @@ impl Settings {
                 "upload_idle_timeout_secs",
                 self.upload_idle_timeout_secs.unwrap_or(60),
             )?),
+            max_partial_bytes_per_user: positive(
+                "max_partial_bytes_per_user",
+                self.max_partial_bytes_per_user
+                    .unwrap_or(DEFAULT_MAX_PARTIAL_BYTES_PER_USER),
+            )?,
+            stale_upload: Duration::from_secs(positive(
+                "stale_upload_secs",
+                self.stale_upload_secs.unwrap_or(7 * 24 * 3600),
+            )?),
+            // 0: no sweep inside `serve` (run `admin blobs sweep` from cron instead).
+            blob_sweep_interval: Duration::from_secs(self.blob_sweep_interval_secs.unwrap_or(3600)),
             metrics_token_file: self.metrics_token_file,
         })
     }
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8470";
+/// 4 GiB: a few of the largest attachments in flight at once.
+pub const DEFAULT_MAX_PARTIAL_BYTES_PER_USER: u64 = 4 * 1024 * 1024 * 1024;
 pub const DEFAULT_DATA: &str = "exchange-data";
 
 /// Where the server keeps its state.
@@ -300,6 +340,13 @@ pub struct Config {
     pub login_throttle: ThrottleSettings,
     /// An upload body that sends nothing for this long is cut (what arrived is kept).
     pub upload_idle_timeout: Duration,
+    /// Sum of the announced lengths of one user's uploads in progress.
+    pub max_partial_bytes_per_user: u64,
+    /// An upload in progress untouched this long, or a complete file no document
+    /// lists this long after it was written, is removed by a sweep.
+    pub stale_upload: Duration,
+    /// How often `serve` sweeps (zero: never; `admin blobs sweep` does it by hand).
+    pub blob_sweep_interval: Duration,
     /// A file holding the bearer token that `/metrics` asks for. Without one, `/metrics`
     /// answers only when the server listens on loopback.
     pub metrics_token_file: Option<PathBuf>,
