@@ -205,8 +205,7 @@ fn dispatch(
             ));
         }
         if let Some(sha) = &attachment.sha256 {
-            let valid = sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit());
-            if !valid {
+            if !crate::digest::is_sha256(sha) {
                 return Err(reject(
                     RejectCode::Invalid,
                     format!("附件“{}”的校验值无效", attachment.name),

@@ -11,6 +11,7 @@ use gongwen_core::exchange::{Role, Unit, UnitCode, UserInfo};
 use gongwen_core::Classification;
 use gongwen_exchange::api::now;
 use gongwen_exchange::auth::{self, Secret};
+use gongwen_exchange::blobs::{sweep, FsBlobStore};
 use gongwen_exchange::config::Settings;
 use gongwen_exchange::storage::{
     verify_audit, AdminChange, AuditDraft, AuditHead, Storage, StorageError, UserRecord,
@@ -37,6 +38,9 @@ enum AdminCmd {
     /// The audit chain.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Attachment files.
+    #[command(subcommand)]
+    Blobs(BlobsCmd),
     /// Create demo units and users and print their logins (for development only).
     Demo,
 }
@@ -99,6 +103,18 @@ enum AuditCmd {
         /// An anchor saved earlier (`SEQ:HASH`): the chain must still hold that entry.
         #[arg(long, value_name = "SEQ:HASH")]
         expect: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BlobsCmd {
+    /// Remove uploads in progress untouched for `stale_upload_secs` and complete files
+    /// no document lists that were written that long ago (what `serve` does every
+    /// `blob_sweep_interval_secs`).
+    Sweep {
+        /// Use this age instead of `stale_upload_secs`.
+        #[arg(long)]
+        older_than_secs: Option<u64>,
     },
 }
 
@@ -206,6 +222,29 @@ pub async fn run(args: AdminArgs) -> Result<bool> {
                 .context("--expect")?;
             return verify(storage, expect.as_ref()).await;
         }
+        AdminCmd::Blobs(BlobsCmd::Sweep { older_than_secs }) => {
+            let older_than = older_than_secs
+                .map(std::time::Duration::from_secs)
+                .unwrap_or(config.stale_upload);
+            let blobs = FsBlobStore::open(config.blob_dir()).with_context(|| {
+                format!("opening attachment folder {}", config.blob_dir().display())
+            })?;
+            let r = sweep(storage, &blobs, older_than).await?;
+            audit(
+                storage,
+                "admin blobs sweep",
+                serde_json::json!({
+                    "older_than_secs": older_than.as_secs(),
+                    "partials": r.partials,
+                    "unreferenced": r.unreferenced,
+                }),
+            )
+            .await?;
+            println!(
+                "removed {} partial upload(s) and {} unreferenced file(s)",
+                r.partials, r.unreferenced
+            );
+        }
         AdminCmd::Demo => demo(storage).await?,
     }
     Ok(true)
@@ -267,18 +306,27 @@ async fn change(
     action: &str,
     detail: serde_json::Value,
 ) -> Result<()> {
-    let audit = AuditDraft {
+    storage
+        .admin_change(&change, &admin_draft(action, detail))
+        .await
+        .map_err(not_found_msg)
+}
+
+/// Audits an admin action that is not a storage change of its own (a sweep of files).
+async fn audit(storage: &dyn Storage, action: &str, detail: serde_json::Value) -> Result<()> {
+    storage.append_audit(&admin_draft(action, detail)).await?;
+    Ok(())
+}
+
+fn admin_draft(action: &str, detail: serde_json::Value) -> AuditDraft {
+    AuditDraft {
         at: now(),
         username: operator(),
         unit: UnitCode(String::new()),
         client: "admin-cli".into(),
         action: action.into(),
         detail: detail.to_string(),
-    };
-    storage
-        .admin_change(&change, &audit)
-        .await
-        .map_err(not_found_msg)
+    }
 }
 
 fn check_code(what: &str, s: &str, extra: &[char]) -> Result<()> {

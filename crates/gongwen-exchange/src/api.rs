@@ -62,6 +62,8 @@ pub struct Limits {
     pub body_read_timeout: Duration,
     /// Requests handled at once; more are answered 503 at once.
     pub max_requests_in_flight: usize,
+    /// Sum of the announced lengths of one user's uploads in progress.
+    pub max_partial_bytes_per_user: u64,
 }
 
 /// The largest login body: a username of at most 64 bytes and a password fit many
@@ -79,6 +81,7 @@ impl Default for Limits {
             upload_idle_timeout: Duration::from_secs(60),
             body_read_timeout: Duration::from_secs(60),
             max_requests_in_flight: 512,
+            max_partial_bytes_per_user: crate::config::DEFAULT_MAX_PARTIAL_BYTES_PER_USER,
         }
     }
 }
@@ -95,6 +98,7 @@ impl Limits {
             upload_idle_timeout: config.upload_idle_timeout,
             body_read_timeout: config.body_read_timeout,
             max_requests_in_flight: config.max_requests_in_flight,
+            max_partial_bytes_per_user: config.max_partial_bytes_per_user,
         }
     }
 }
@@ -169,11 +173,17 @@ pub fn router(state: AppState) -> Router {
     let blobs = Router::new()
         .route(
             "/v1/blobs/{sha256}",
-            get(blob_get).head(blob_head).patch(blob_patch),
+            get(blob_get)
+                .head(blob_head)
+                .patch(blob_patch)
+                .delete(blob_delete),
         )
         .route(
             "/v1/blobs/{sha256}/{*rest}",
-            get(blob_bad_path).head(blob_bad_path).patch(blob_bad_path),
+            get(blob_bad_path)
+                .head(blob_bad_path)
+                .patch(blob_bad_path)
+                .delete(blob_bad_path),
         )
         .layer(DefaultBodyLimit::disable());
     let slots = Arc::new(Semaphore::new(state.limits.max_requests_in_flight.max(1)));
@@ -849,13 +859,79 @@ fn offset_header(n: u64) -> [(HeaderName, HeaderValue); 1] {
     [(UPLOAD_OFFSET, HeaderValue::from(n))]
 }
 
+/// Why a user may read a complete file.
+enum ReadAccess {
+    /// A document they may see lists it: the most classified such document.
+    Document(DocumentId, gongwen_core::Classification),
+    /// They uploaded it themselves and no document lists it yet.
+    Upload,
+}
+
+/// Whether the caller may read the complete file `sha`, and through what. Everything
+/// that answers about a complete file asks this first: to anyone else the file does
+/// not exist, so a learned hash neither opens nor confirms it.
+async fn read_access(
+    st: &AppState,
+    who: &Authed,
+    sha: &str,
+) -> Result<Option<ReadAccess>, ApiError> {
+    let info = who.info();
+    if let Some((id, classification)) = st
+        .storage
+        .blob_access(sha, &info.unit, info.clearance)
+        .await?
+    {
+        return Ok(Some(ReadAccess::Document(id, classification)));
+    }
+    if st
+        .storage
+        .upload_granted(sha, &info.username, info.clearance)
+        .await?
+    {
+        return Ok(Some(ReadAccess::Upload));
+    }
+    Ok(None)
+}
+
+/// The length of the complete file `sha` if the caller may read it, else None (also
+/// when it exists: see [`read_access`]).
+async fn readable_len(
+    st: &AppState,
+    who: &Authed,
+    sha: &str,
+) -> Result<Option<(u64, ReadAccess)>, ApiError> {
+    let Some(len) = st.blobs.complete_len(sha).await.map_err(blob_error)? else {
+        return Ok(None);
+    };
+    Ok(read_access(st, who, sha).await?.map(|a| (len, a)))
+}
+
+/// 404 with where the caller's own upload of `sha` stands (offset 0: none).
+async fn not_here(st: &AppState, who: &Authed, sha: &str) -> Result<Response, ApiError> {
+    let partial = st
+        .blobs
+        .partial(sha, &who.info().username)
+        .await
+        .map_err(blob_error)?;
+    let mut r = (
+        StatusCode::NOT_FOUND,
+        offset_header(partial.map_or(0, |p| p.received)),
+    )
+        .into_response();
+    if let Some(p) = partial {
+        r.headers_mut()
+            .insert(UPLOAD_LENGTH, HeaderValue::from(p.total));
+    }
+    Ok(r)
+}
+
 async fn blob_head(
     State(st): State<AppState>,
-    _who: Authed,
+    who: Authed,
     Path(sha): Path<String>,
 ) -> Result<Response, ApiError> {
     checked_sha(&sha)?;
-    if let Some(len) = st.blobs.complete_len(&sha).await.map_err(blob_error)? {
+    if let Some((len, _)) = readable_len(&st, &who, &sha).await? {
         return Ok((
             StatusCode::OK,
             [
@@ -865,8 +941,30 @@ async fn blob_head(
         )
             .into_response());
     }
-    let received = st.blobs.partial_len(&sha).await.map_err(blob_error)?;
-    Ok((StatusCode::NOT_FOUND, offset_header(received)).into_response())
+    not_here(&st, &who, &sha).await
+}
+
+/// Discards the caller's own upload of `sha` in progress (a client that finds it
+/// unusable starts again from 0). Nobody else's is touched.
+async fn blob_delete(
+    State(st): State<AppState>,
+    who: Authed,
+    Path(sha): Path<String>,
+) -> Result<Response, ApiError> {
+    checked_sha(&sha)?;
+    if st
+        .blobs
+        .discard_partial(&sha, &who.info().username)
+        .await
+        .map_err(blob_error)?
+    {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(ApiError::not_found(
+            format!("no upload of {sha} in progress for {}", who.info().username),
+            "没有进行中的附件上传",
+        ))
+    }
 }
 
 fn header_u64(headers: &HeaderMap, name: &HeaderName) -> Result<u64, ApiError> {
@@ -913,9 +1011,12 @@ async fn blob_patch(
             format!("附件过大（上限 {} 字节）", st.limits.max_blob_bytes),
         ));
     }
-    if let Some(len) = st.blobs.complete_len(&sha).await.map_err(blob_error)? {
+    if let Some((len, _)) = readable_len(&st, &who, &sha).await? {
         return Ok((StatusCode::OK, offset_header(len)).into_response());
     }
+    // From here on a complete file the caller may not read is treated as missing:
+    // they upload into their own partial, and only bytes that hash to the name make
+    // it theirs to read.
     if offset > total {
         return Err(ApiError::bad_request(
             format!("Upload-Offset {offset} is past Upload-Length {total}"),
@@ -934,27 +1035,71 @@ async fn blob_patch(
             ));
         }
     }
+    let username = who.info().username.clone();
+    if st
+        .blobs
+        .partial(&sha, &username)
+        .await
+        .map_err(blob_error)?
+        .is_none()
+    {
+        let held = st
+            .blobs
+            .partial_bytes(&username)
+            .await
+            .map_err(blob_error)?;
+        let quota = st.limits.max_partial_bytes_per_user;
+        if held.saturating_add(total) > quota {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "upload_quota_exceeded",
+                format!(
+                    "uploads in progress of {username} already announce {held} bytes; \
+                     {total} more would pass the quota of {quota} bytes"
+                ),
+                "进行中的附件上传已达上限，请等待其他附件上传完成后再试",
+            ));
+        }
+    }
     let stream = body
         .into_data_stream()
         .map(|r| r.map_err(std::io::Error::other))
         .boxed();
     let stream = with_idle_timeout(stream, st.limits.upload_idle_timeout);
-    match st.blobs.append(&sha, offset, total, stream).await {
+    match st
+        .blobs
+        .append(&sha, &username, offset, total, stream)
+        .await
+    {
         Ok(UploadState::Partial(n)) => {
             Ok((StatusCode::NO_CONTENT, offset_header(n)).into_response())
         }
         Ok(UploadState::Complete(n)) => {
-            // Only the unit that completed a verified upload may read it back before a
+            // Only the user who completed a verified upload may read it back before a
             // document lists it: sending a header or a first piece proves nothing.
-            st.blobs
-                .record_uploader(&sha, &who.info().unit)
-                .await
-                .map_err(blob_error)?;
+            st.storage
+                .grant_upload(&sha, &username, who.info().clearance, &now())
+                .await?;
             tracing::info!(sha256 = %sha, bytes = n, "attachment complete");
             Ok((StatusCode::CREATED, offset_header(n)).into_response())
         }
-        Ok(UploadState::AlreadyComplete(n)) => {
-            Ok((StatusCode::OK, offset_header(n)).into_response())
+        Err(BlobError::LengthMismatch { given, fixed }) => {
+            let received = st
+                .blobs
+                .partial(&sha, &username)
+                .await
+                .map_err(blob_error)?
+                .map_or(0, |p| p.received);
+            let mut r = ApiError::conflict(
+                format!("Upload-Length {given} differs from the {fixed} bytes this upload was started with"),
+                format!("上传长度与开始时不一致（应为 {fixed} 字节）"),
+            )
+            .into_response();
+            r.headers_mut()
+                .insert(UPLOAD_OFFSET, HeaderValue::from(received));
+            r.headers_mut()
+                .insert(UPLOAD_LENGTH, HeaderValue::from(fixed));
+            Ok(r)
         }
         Err(BlobError::OffsetMismatch { given, current }) => {
             let mut r = ApiError::conflict(
@@ -1035,22 +1180,14 @@ async fn blob_get(
 ) -> Result<Response, ApiError> {
     checked_sha(&sha)?;
     who.may_read_documents()?;
-    let unit = &who.info().unit;
+    let username = &who.info().username;
     let not_found = || {
         ApiError::not_found(
-            format!("no attachment {sha} for unit {unit}"),
+            format!("no attachment {sha} for {username}"),
             "没有这个附件",
         )
     };
-    let visible = st
-        .storage
-        .blob_visible_to(&sha, unit, who.info().clearance)
-        .await?
-        || st.blobs.uploaded_by(&sha, unit).await.map_err(blob_error)?;
-    if !visible {
-        return Err(not_found());
-    }
-    let Some(len) = st.blobs.complete_len(&sha).await.map_err(blob_error)? else {
+    let Some((len, access)) = readable_len(&st, &who, &sha).await? else {
         return Err(not_found());
     };
     let (status, start, count) = match parse_range(&headers, len) {
@@ -1070,6 +1207,30 @@ async fn blob_get(
             return Ok(r);
         }
     };
+    if let ReadAccess::Document(document_id, classification) = access {
+        // Every request that returns bytes of a classified file is one entry: a range
+        // is a read too, and the client fetches a file in one request, so a download
+        // is one entry and a reader who pieces a file together leaves one per piece.
+        if classification > gongwen_core::Classification::Unclassified {
+            st.storage
+                .append_audit(&AuditDraft {
+                    at: now(),
+                    username: username.clone(),
+                    unit: who.info().unit.clone(),
+                    client: who.client.clone(),
+                    action: "blob read".into(),
+                    detail: serde_json::json!({
+                        "sha256": sha,
+                        "document_id": document_id,
+                        "classification": classification,
+                        "start": start,
+                        "bytes": count,
+                    })
+                    .to_string(),
+                })
+                .await?;
+        }
+    }
     let Some(reader) = st
         .blobs
         .open(&sha, start, Some(count))

@@ -18,8 +18,6 @@ use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
-use gongwen_core::exchange::UnitCode;
-
 /// A stream of body bytes, as an upload arrives.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
 
@@ -29,7 +27,7 @@ pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
 /// Whether `s` is a SHA-256 as we name files: exactly 64 lower-case hex digits. Any
 /// other text never reaches the file system (no `../`, no separators).
 pub fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    gongwen_core::digest::is_lower_sha256(s)
 }
 
 /// The fewest bytes an upload must deliver in each `upload_idle_timeout` window (see
@@ -100,6 +98,9 @@ pub enum BlobError {
     /// The body would go past the announced total length.
     #[error("upload goes past its announced length of {total} bytes")]
     TooLong { total: u64 },
+    /// The first piece announced another `Upload-Length`; it stays fixed.
+    #[error("this upload was started with Upload-Length {fixed}, not {given}")]
+    LengthMismatch { given: u64, fixed: u64 },
     /// The complete file does not hash to its name; the partial was discarded.
     #[error("uploaded bytes hash to {actual}, not {expected}")]
     HashMismatch { expected: String, actual: String },
@@ -119,34 +120,63 @@ pub enum BlobError {
 pub enum UploadState {
     /// More bytes are expected; this many are stored.
     Partial(u64),
-    /// This upload completed the file: verified and in place; its length.
+    /// This upload completed the file: verified and in place (or it was in place
+    /// already, from another user's upload); its length.
     Complete(u64),
-    /// The file was complete before this upload began (another upload won); its length.
-    AlreadyComplete(u64),
+}
+
+/// An upload in progress: bytes received, and the length its first piece announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partial {
+    pub received: u64,
+    pub total: u64,
+}
+
+/// A stored file or partial upload, as a sweep sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub sha256: String,
+    /// The uploader of a partial; None for a complete file.
+    pub uploader: Option<String>,
+    /// Last written.
+    pub modified: std::time::SystemTime,
 }
 
 /// Attachment storage by content hash. Every `sha256` passed in has been checked
-/// with [`is_sha256`].
+/// with [`is_sha256`]. Uploads in progress belong to their uploader (`uploader`, a
+/// username): nobody else sees, extends or discards them.
 #[async_trait]
 pub trait BlobStore: Send + Sync + 'static {
     /// The length of the complete blob, or None if it is not (yet) complete.
     async fn complete_len(&self, sha256: &str) -> Result<Option<u64>, BlobError>;
-    /// Bytes of a partial upload received so far (0 if none).
-    async fn partial_len(&self, sha256: &str) -> Result<u64, BlobError>;
-    /// Appends `body` at `offset` (which must equal [`Self::partial_len`]) to the
-    /// upload of a blob of `total` bytes. When `total` is reached the content is
-    /// verified against `sha256`: on a match the blob becomes complete, otherwise
-    /// the partial is discarded and [`BlobError::HashMismatch`] returned. When `body`
-    /// fails, what arrived before is kept (a clean prefix to resume from) and the
-    /// error is [`BlobError::Stalled`] for an [`std::io::ErrorKind::TimedOut`] (see
-    /// [`with_idle_timeout`]), else [`BlobError::Interrupted`].
+    /// The uploader's upload of this blob in progress, if any.
+    async fn partial(&self, sha256: &str, uploader: &str) -> Result<Option<Partial>, BlobError>;
+    /// The announced lengths of all the uploader's uploads in progress, summed (what
+    /// their quota counts).
+    async fn partial_bytes(&self, uploader: &str) -> Result<u64, BlobError>;
+    /// Appends `body` at `offset` (which must equal the bytes of the uploader's
+    /// partial) to their upload of a blob of `total` bytes; `total` is fixed by the
+    /// first piece ([`BlobError::LengthMismatch`] otherwise). When `total` is reached
+    /// the content is verified against `sha256`: on a match the blob becomes complete,
+    /// otherwise the partial is discarded and [`BlobError::HashMismatch`] returned.
+    /// When `body` fails, what arrived before is kept (a clean prefix to resume from)
+    /// and the error is [`BlobError::Stalled`] for an
+    /// [`std::io::ErrorKind::TimedOut`] (see [`with_idle_timeout`]), else
+    /// [`BlobError::Interrupted`].
     async fn append(
         &self,
         sha256: &str,
+        uploader: &str,
         offset: u64,
         total: u64,
         body: ByteStream,
     ) -> Result<UploadState, BlobError>;
+    /// Discards the uploader's upload of this blob in progress; whether there was one.
+    async fn discard_partial(&self, sha256: &str, uploader: &str) -> Result<bool, BlobError>;
+    /// Every complete file and every upload in progress.
+    async fn list(&self) -> Result<Vec<StoredBlob>, BlobError>;
+    /// Removes a complete file (a sweep found nothing lists it).
+    async fn remove_complete(&self, sha256: &str) -> Result<(), BlobError>;
     /// Reads a complete blob from `start`, at most `len` bytes (None: to the end).
     async fn open(
         &self,
@@ -154,28 +184,29 @@ pub trait BlobStore: Send + Sync + 'static {
         start: u64,
         len: Option<u64>,
     ) -> Result<Option<BlobReader>, BlobError>;
-    /// Remembers that a user of `unit` uploaded the blob (they may read it back
-    /// before any document lists it).
-    async fn record_uploader(&self, sha256: &str, unit: &UnitCode) -> Result<(), BlobError>;
-    async fn uploaded_by(&self, sha256: &str, unit: &UnitCode) -> Result<bool, BlobError>;
 }
 
 /// Blobs on the local file system:
 /// `ROOT/<aa>/<sha256>` complete files (aa = first two hex digits),
-/// `ROOT/partial/<sha256>` uploads in progress,
-/// `ROOT/uploaders/<sha256>` the units that uploaded each blob, one per line.
+/// `ROOT/partial/<uploader>/<sha256>` uploads in progress, with
+/// `ROOT/partial/<uploader>/<sha256>.length` the length the first piece announced
+/// (`<uploader>`: the username's UTF-8 in hex, so no name reaches a path as text).
 pub struct FsBlobStore {
     root: PathBuf,
-    /// One upload at a time per blob: two clients resuming the same file must not
-    /// interleave their appends.
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// One upload at a time per uploader and blob: two clients of one user resuming
+    /// the same file must not interleave their appends.
+    locks: Mutex<HashMap<UploadKey, Arc<tokio::sync::Mutex<()>>>>,
 }
+
+/// (uploader, sha256): whose upload of which file.
+type UploadKey = (String, String);
+
+const LENGTH_SUFFIX: &str = ".length";
 
 impl FsBlobStore {
     pub fn open(root: impl Into<PathBuf>) -> std::io::Result<FsBlobStore> {
         let root = root.into();
         std::fs::create_dir_all(root.join("partial"))?;
-        std::fs::create_dir_all(root.join("uploaders"))?;
         Ok(FsBlobStore {
             root,
             locks: Mutex::new(HashMap::new()),
@@ -186,20 +217,71 @@ impl FsBlobStore {
         self.root.join(&sha[..2]).join(sha)
     }
 
-    fn partial_path(&self, sha: &str) -> PathBuf {
-        self.root.join("partial").join(sha)
+    fn uploader_dir(&self, uploader: &str) -> PathBuf {
+        self.root
+            .join("partial")
+            .join(gongwen_core::digest::hex(uploader.as_bytes()))
     }
 
-    fn uploaders_path(&self, sha: &str) -> PathBuf {
-        self.root.join("uploaders").join(sha)
+    fn partial_path(&self, sha: &str, uploader: &str) -> PathBuf {
+        self.uploader_dir(uploader).join(sha)
     }
 
-    fn lock_for(&self, sha: &str) -> Arc<tokio::sync::Mutex<()>> {
+    fn length_path(&self, sha: &str, uploader: &str) -> PathBuf {
+        self.uploader_dir(uploader)
+            .join(format!("{sha}{LENGTH_SUFFIX}"))
+    }
+
+    fn lock_for(&self, sha: &str, uploader: &str) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
         // Drop locks nobody holds, so the map does not grow with every blob ever seen.
         locks.retain(|_, l| Arc::strong_count(l) > 1);
-        locks.entry(sha.to_string()).or_default().clone()
+        locks
+            .entry((uploader.to_string(), sha.to_string()))
+            .or_default()
+            .clone()
     }
+
+    async fn remove_partial_files(&self, sha: &str, uploader: &str) -> std::io::Result<bool> {
+        let mut found = false;
+        for path in [
+            self.partial_path(sha, uploader),
+            self.length_path(sha, uploader),
+        ] {
+            match tokio::fs::remove_file(&path).await {
+                Ok(()) => found = true,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The announced length in a `.length` file.
+async fn read_length(path: &Path) -> Result<Option<u64>, std::io::Error> {
+    match tokio::fs::read_to_string(path).await {
+        Ok(text) => text.trim().parse().map(Some).map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{} does not hold a length", path.display()),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The username a partial-upload folder is named for (see [`FsBlobStore`]).
+fn uploader_from_dir(name: &str) -> Option<String> {
+    if !name.len().is_multiple_of(2) {
+        return None;
+    }
+    let bytes = (0..name.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(name.get(i..i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    String::from_utf8(bytes).ok()
 }
 
 async fn file_len(path: &Path) -> Result<Option<u64>, std::io::Error> {
@@ -239,24 +321,52 @@ impl BlobStore for FsBlobStore {
         Ok(file_len(&self.complete_path(sha256)).await?)
     }
 
-    async fn partial_len(&self, sha256: &str) -> Result<u64, BlobError> {
-        Ok(file_len(&self.partial_path(sha256)).await?.unwrap_or(0))
+    async fn partial(&self, sha256: &str, uploader: &str) -> Result<Option<Partial>, BlobError> {
+        let Some(total) = read_length(&self.length_path(sha256, uploader)).await? else {
+            return Ok(None);
+        };
+        let received = file_len(&self.partial_path(sha256, uploader))
+            .await?
+            .unwrap_or(0);
+        Ok(Some(Partial { received, total }))
+    }
+
+    async fn partial_bytes(&self, uploader: &str) -> Result<u64, BlobError> {
+        let mut entries = match tokio::fs::read_dir(self.uploader_dir(uploader)).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e.into()),
+        };
+        let mut sum = 0u64;
+        while let Some(entry) = entries.next_entry().await? {
+            if entry.file_name().to_string_lossy().ends_with(LENGTH_SUFFIX) {
+                sum = sum.saturating_add(read_length(&entry.path()).await?.unwrap_or(0));
+            }
+        }
+        Ok(sum)
     }
 
     async fn append(
         &self,
         sha256: &str,
+        uploader: &str,
         offset: u64,
         total: u64,
         mut body: ByteStream,
     ) -> Result<UploadState, BlobError> {
-        let lock = self.lock_for(sha256);
+        let lock = self.lock_for(sha256, uploader);
         let _guard = lock.lock().await;
-        if let Some(len) = self.complete_len(sha256).await? {
-            return Ok(UploadState::AlreadyComplete(len));
-        }
-        let partial = self.partial_path(sha256);
-        let current = self.partial_len(sha256).await?;
+        let partial = self.partial_path(sha256, uploader);
+        let current = match self.partial(sha256, uploader).await? {
+            Some(p) if p.total != total => {
+                return Err(BlobError::LengthMismatch {
+                    given: total,
+                    fixed: p.total,
+                })
+            }
+            Some(p) => p.received,
+            None => 0,
+        };
         if offset != current {
             return Err(BlobError::OffsetMismatch {
                 given: offset,
@@ -265,6 +375,12 @@ impl BlobStore for FsBlobStore {
         }
         if current > total {
             return Err(BlobError::TooLong { total });
+        }
+        if current == 0 {
+            // The first piece fixes the length, before any byte is kept.
+            tokio::fs::create_dir_all(self.uploader_dir(uploader)).await?;
+            let length = self.length_path(sha256, uploader);
+            tokio::fs::write(&length, total.to_string()).await?;
         }
         let mut file = tokio::fs::OpenOptions::new()
             .create(true)
@@ -308,17 +424,23 @@ impl BlobStore for FsBlobStore {
         }
         let actual = hash_file(&partial).await?;
         if actual != sha256 {
-            tokio::fs::remove_file(&partial).await?;
+            self.remove_partial_files(sha256, uploader).await?;
             return Err(BlobError::HashMismatch {
                 expected: sha256.to_string(),
                 actual,
             });
         }
         let target = self.complete_path(sha256);
+        if file_len(&target).await?.is_some() {
+            // Another user's upload of the same bytes is in place already.
+            self.remove_partial_files(sha256, uploader).await?;
+            return Ok(UploadState::Complete(total));
+        }
         let dir = target.parent().unwrap_or(&self.root).to_path_buf();
         tokio::fs::create_dir_all(&dir).await?;
         tokio::fs::rename(&partial, &target).await?;
         sync_dir(&dir).await?;
+        self.remove_partial_files(sha256, uploader).await?;
         Ok(UploadState::Complete(total))
     }
 
@@ -342,27 +464,125 @@ impl BlobStore for FsBlobStore {
         }))
     }
 
-    async fn record_uploader(&self, sha256: &str, unit: &UnitCode) -> Result<(), BlobError> {
-        if self.uploaded_by(sha256, unit).await? {
-            return Ok(());
-        }
-        let mut f = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.uploaders_path(sha256))
-            .await?;
-        f.write_all(format!("{}\n", unit.0).as_bytes()).await?;
-        f.sync_all().await?;
-        Ok(())
+    async fn discard_partial(&self, sha256: &str, uploader: &str) -> Result<bool, BlobError> {
+        let lock = self.lock_for(sha256, uploader);
+        let _guard = lock.lock().await;
+        Ok(self.remove_partial_files(sha256, uploader).await?)
     }
 
-    async fn uploaded_by(&self, sha256: &str, unit: &UnitCode) -> Result<bool, BlobError> {
-        match tokio::fs::read_to_string(self.uploaders_path(sha256)).await {
-            Ok(text) => Ok(text.lines().any(|l| l == unit.0)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+    async fn list(&self) -> Result<Vec<StoredBlob>, BlobError> {
+        let mut out = Vec::new();
+        let mut top = tokio::fs::read_dir(&self.root).await?;
+        while let Some(dir) = top.next_entry().await? {
+            let name = dir.file_name().to_string_lossy().to_string();
+            if name == "partial" {
+                let mut users = tokio::fs::read_dir(dir.path()).await?;
+                while let Some(user_dir) = users.next_entry().await? {
+                    let Some(uploader) = uploader_from_dir(&user_dir.file_name().to_string_lossy())
+                    else {
+                        continue;
+                    };
+                    let mut files = tokio::fs::read_dir(user_dir.path()).await?;
+                    while let Some(f) = files.next_entry().await? {
+                        let fname = f.file_name().to_string_lossy().to_string();
+                        let Some(sha) = fname.strip_suffix(LENGTH_SUFFIX) else {
+                            continue;
+                        };
+                        if !is_sha256(sha) {
+                            continue;
+                        }
+                        // The data file is written last; without it, the length file.
+                        let data = user_dir.path().join(sha);
+                        let meta = match tokio::fs::metadata(&data).await {
+                            Ok(m) => m,
+                            Err(_) => f.metadata().await?,
+                        };
+                        out.push(StoredBlob {
+                            sha256: sha.to_string(),
+                            uploader: Some(uploader.clone()),
+                            modified: meta.modified()?,
+                        });
+                    }
+                }
+            } else if name.len() == 2 && dir.file_type().await?.is_dir() {
+                let mut files = tokio::fs::read_dir(dir.path()).await?;
+                while let Some(f) = files.next_entry().await? {
+                    let fname = f.file_name().to_string_lossy().to_string();
+                    if is_sha256(&fname) {
+                        out.push(StoredBlob {
+                            sha256: fname,
+                            uploader: None,
+                            modified: f.metadata().await?.modified()?,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn remove_complete(&self, sha256: &str) -> Result<(), BlobError> {
+        match tokio::fs::remove_file(self.complete_path(sha256)).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e.into()),
         }
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+}
+
+/// What a sweep removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Uploads in progress untouched for `older_than`.
+    pub partials: usize,
+    /// Complete files no document lists, written at least `older_than` ago.
+    pub unreferenced: usize,
+}
+
+/// Removes stale uploads in progress and complete files that no document lists, both
+/// last written at least `older_than` ago; a removed file's upload grants go with it.
+/// A file becomes listed only through a dispatch, which refuses a file that is gone,
+/// so nothing a document lists is ever removed.
+pub async fn sweep(
+    storage: &dyn crate::storage::Storage,
+    blobs: &dyn BlobStore,
+    older_than: Duration,
+) -> Result<SweepReport, SweepError> {
+    let cutoff = std::time::SystemTime::now()
+        .checked_sub(older_than)
+        .unwrap_or(std::time::UNIX_EPOCH);
+    let mut report = SweepReport::default();
+    for blob in blobs.list().await? {
+        if blob.modified > cutoff {
+            continue;
+        }
+        match &blob.uploader {
+            Some(uploader) => {
+                if blobs.discard_partial(&blob.sha256, uploader).await? {
+                    report.partials += 1;
+                }
+            }
+            None => {
+                if storage.blob_listed(&blob.sha256).await? {
+                    continue;
+                }
+                // Grants first: a grant without its file would let a dispatch through
+                // that lists nothing.
+                storage.drop_upload_grants(&blob.sha256).await?;
+                blobs.remove_complete(&blob.sha256).await?;
+                report.unreferenced += 1;
+            }
+        }
+    }
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -379,16 +599,22 @@ mod tests {
         let first = futures_util::stream::iter([Ok(Bytes::from(data[..4].to_vec()))]);
         let stalled = first.chain(futures_util::stream::pending()).boxed();
         let body = with_idle_timeout(stalled, Duration::from_millis(50));
-        let err = store.append(&sha, 0, 10, body).await.unwrap_err();
+        let err = store.append(&sha, "u", 0, 10, body).await.unwrap_err();
         assert!(
             matches!(err, BlobError::Stalled { received: 4, .. }),
             "{err:?}"
         );
-        assert_eq!(store.partial_len(&sha).await.unwrap(), 4);
+        assert_eq!(store.partial(&sha, "u").await.unwrap().unwrap().received, 4);
         // The lock was released: the rest can be appended, and completes the file.
         let rest = futures_util::stream::iter([Ok(Bytes::from(data[4..].to_vec()))]).boxed();
         let done = store
-            .append(&sha, 4, 10, with_idle_timeout(rest, Duration::from_secs(5)))
+            .append(
+                &sha,
+                "u",
+                4,
+                10,
+                with_idle_timeout(rest, Duration::from_secs(5)),
+            )
             .await
             .unwrap();
         assert_eq!(done, UploadState::Complete(10));
@@ -417,7 +643,13 @@ mod tests {
         let (data, body) = paced(1_000, 1, Duration::from_millis(20));
         let sha = gongwen_core::digest::sha256_hex(&data);
         let err = store
-            .append(&sha, 0, data.len() as u64, with_idle_timeout(body, idle))
+            .append(
+                &sha,
+                "u",
+                0,
+                data.len() as u64,
+                with_idle_timeout(body, idle),
+            )
             .await
             .unwrap_err();
         let BlobError::Stalled { received, cause } = &err else {
@@ -425,16 +657,32 @@ mod tests {
         };
         assert!(*received > 0 && *received < 1_000, "{err:?}");
         assert!(cause.contains("fewer than 8192"), "{cause}");
-        assert_eq!(store.partial_len(&sha).await.unwrap(), *received);
+        assert_eq!(
+            store.partial(&sha, "u").await.unwrap().unwrap().received,
+            *received
+        );
 
         // 16 KiB every 20 ms: over many windows, never under the floor.
         let (data, body) = paced(40, 16 * 1024, Duration::from_millis(20));
         let sha = gongwen_core::digest::sha256_hex(&data);
         let done = store
-            .append(&sha, 0, data.len() as u64, with_idle_timeout(body, idle))
+            .append(
+                &sha,
+                "u",
+                0,
+                data.len() as u64,
+                with_idle_timeout(body, idle),
+            )
             .await
             .unwrap();
         assert_eq!(done, UploadState::Complete(data.len() as u64));
+    }
+
+    #[test]
+    fn uploader_folders_name_their_user() {
+        let name = gongwen_core::digest::hex("张明/../x".as_bytes());
+        assert_eq!(uploader_from_dir(&name).as_deref(), Some("张明/../x"));
+        assert_eq!(uploader_from_dir("zz"), None);
     }
 
     #[test]

@@ -12,7 +12,6 @@ use gongwen_core::exchange::{
 use gongwen_core::workflow::{self, Actor, Context, DocumentState};
 
 use crate::api::{now, AppState};
-use crate::blobs::is_sha256;
 use crate::error::ApiError;
 use crate::storage::{
     AuditDraft, CommandRecord, Commit, DocumentRecord, LogWrite, StorageError, WorkflowWrite,
@@ -211,7 +210,7 @@ async fn apply_one(
         role: user.role,
         clearance: user.clearance,
     };
-    let blobs = attachment_blobs(st, &command.body).await?;
+    let blobs = attachment_blobs(st, user, &command.body).await?;
     let ctx = Ctx {
         units: units.clone(),
         blobs,
@@ -358,25 +357,46 @@ async fn apply_one(
     )))
 }
 
-/// The attachments of a dispatch that are completely uploaded (decide is sync, so
-/// the blob store is asked beforehand).
-async fn attachment_blobs(st: &AppState, body: &CommandBody) -> Result<HashSet<String>, ApiError> {
+/// The attachments of a dispatch that the acting user may list: completely uploaded,
+/// and already readable by them (they uploaded it, or a document they may see at
+/// their clearance lists it). A file they could not read counts as missing, so a
+/// learned hash neither passes a file on nor tells that it exists. (decide is sync,
+/// so storage and the blob store are asked beforehand.)
+async fn attachment_blobs(
+    st: &AppState,
+    user: &UserInfo,
+    body: &CommandBody,
+) -> Result<HashSet<String>, ApiError> {
     let mut present = HashSet::new();
     if let CommandBody::Dispatch { document, .. } = body {
-        for sha in document
+        for given in document
             .attachments
             .iter()
             .filter_map(|a| a.sha256.as_deref())
         {
-            if is_sha256(sha)
-                && st
-                    .blobs
-                    .complete_len(sha)
-                    .await
-                    .map_err(ApiError::internal)?
-                    .is_some()
-            {
-                present.insert(sha.to_string());
+            let Some(sha) = gongwen_core::digest::parse_sha256(given) else {
+                continue;
+            };
+            let complete = st
+                .blobs
+                .complete_len(&sha)
+                .await
+                .map_err(ApiError::internal)?
+                .is_some();
+            if !complete {
+                continue;
+            }
+            let readable = st
+                .storage
+                .upload_granted(&sha, &user.username, user.clearance)
+                .await?
+                || st
+                    .storage
+                    .blob_access(&sha, &user.unit, user.clearance)
+                    .await?
+                    .is_some();
+            if readable {
+                present.insert(given.to_string());
             }
         }
     }

@@ -48,6 +48,9 @@ pub struct Settings {
     pub header_read_timeout_secs: Option<u64>,
     pub body_read_timeout_secs: Option<u64>,
     pub max_requests_in_flight: Option<usize>,
+    pub max_partial_bytes_per_user: Option<u64>,
+    pub stale_upload_secs: Option<u64>,
+    pub blob_sweep_interval_secs: Option<u64>,
     pub metrics_token_file: Option<PathBuf>,
     pub database_allow_insecure: Option<bool>,
 }
@@ -75,6 +78,12 @@ impl std::fmt::Debug for Settings {
             .field("header_read_timeout_secs", &self.header_read_timeout_secs)
             .field("body_read_timeout_secs", &self.body_read_timeout_secs)
             .field("max_requests_in_flight", &self.max_requests_in_flight)
+            .field(
+                "max_partial_bytes_per_user",
+                &self.max_partial_bytes_per_user,
+            )
+            .field("stale_upload_secs", &self.stale_upload_secs)
+            .field("blob_sweep_interval_secs", &self.blob_sweep_interval_secs)
             .field("metrics_token_file", &self.metrics_token_file)
             .field("database_allow_insecure", &self.database_allow_insecure)
             .finish()
@@ -100,6 +109,8 @@ impl Settings {
     /// `…_LOGIN_FAILURE_WINDOW_SECS`, `…_UPLOAD_IDLE_TIMEOUT_SECS`,
     /// `…_HEADER_READ_TIMEOUT_SECS`, `…_BODY_READ_TIMEOUT_SECS`,
     /// `…_MAX_REQUESTS_IN_FLIGHT`, `…_METRICS_TOKEN_FILE`, `…_DATABASE_ALLOW_INSECURE`.
+    /// `…_MAX_PARTIAL_BYTES_PER_USER`, `…_STALE_UPLOAD_SECS`,
+    /// `…_BLOB_SWEEP_INTERVAL_SECS`.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let var = |key: &str| get(&format!("{ENV_PREFIX}{key}")).filter(|v| !v.is_empty());
         fn num<T: std::str::FromStr>(
@@ -150,6 +161,15 @@ impl Settings {
             )?,
             body_read_timeout_secs: num("BODY_READ_TIMEOUT_SECS", var("BODY_READ_TIMEOUT_SECS"))?,
             max_requests_in_flight: num("MAX_REQUESTS_IN_FLIGHT", var("MAX_REQUESTS_IN_FLIGHT"))?,
+            max_partial_bytes_per_user: num(
+                "MAX_PARTIAL_BYTES_PER_USER",
+                var("MAX_PARTIAL_BYTES_PER_USER"),
+            )?,
+            stale_upload_secs: num("STALE_UPLOAD_SECS", var("STALE_UPLOAD_SECS"))?,
+            blob_sweep_interval_secs: num(
+                "BLOB_SWEEP_INTERVAL_SECS",
+                var("BLOB_SWEEP_INTERVAL_SECS"),
+            )?,
             metrics_token_file: var("METRICS_TOKEN_FILE").map(PathBuf::from),
             database_allow_insecure: var("DATABASE_ALLOW_INSECURE")
                 .map(|v| match v.trim() {
@@ -196,6 +216,13 @@ impl Settings {
                 .or(self.header_read_timeout_secs),
             body_read_timeout_secs: over.body_read_timeout_secs.or(self.body_read_timeout_secs),
             max_requests_in_flight: over.max_requests_in_flight.or(self.max_requests_in_flight),
+            max_partial_bytes_per_user: over
+                .max_partial_bytes_per_user
+                .or(self.max_partial_bytes_per_user),
+            stale_upload_secs: over.stale_upload_secs.or(self.stale_upload_secs),
+            blob_sweep_interval_secs: over
+                .blob_sweep_interval_secs
+                .or(self.blob_sweep_interval_secs),
             metrics_token_file: over.metrics_token_file.or(self.metrics_token_file),
             database_allow_insecure: over
                 .database_allow_insecure
@@ -297,6 +324,17 @@ impl Settings {
                 "max_requests_in_flight",
                 self.max_requests_in_flight.unwrap_or(512) as u64,
             )? as usize,
+            max_partial_bytes_per_user: positive(
+                "max_partial_bytes_per_user",
+                self.max_partial_bytes_per_user
+                    .unwrap_or(DEFAULT_MAX_PARTIAL_BYTES_PER_USER),
+            )?,
+            stale_upload: Duration::from_secs(positive(
+                "stale_upload_secs",
+                self.stale_upload_secs.unwrap_or(7 * 24 * 3600),
+            )?),
+            // 0: no sweep inside `serve` (run `admin blobs sweep` from cron instead).
+            blob_sweep_interval: Duration::from_secs(self.blob_sweep_interval_secs.unwrap_or(3600)),
             metrics_token_file: self.metrics_token_file,
             database_allow_insecure: self.database_allow_insecure.unwrap_or(false),
         })
@@ -304,6 +342,8 @@ impl Settings {
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8470";
+/// 4 GiB: a few of the largest attachments in flight at once.
+pub const DEFAULT_MAX_PARTIAL_BYTES_PER_USER: u64 = 4 * 1024 * 1024 * 1024;
 pub const DEFAULT_DATA: &str = "exchange-data";
 
 /// Where the server keeps its state.
@@ -354,6 +394,13 @@ pub struct Config {
     pub body_read_timeout: Duration,
     /// Requests handled at once; more are answered 503 at once.
     pub max_requests_in_flight: usize,
+    /// Sum of the announced lengths of one user's uploads in progress.
+    pub max_partial_bytes_per_user: u64,
+    /// An upload in progress untouched this long, or a complete file no document
+    /// lists this long after it was written, is removed by a sweep.
+    pub stale_upload: Duration,
+    /// How often `serve` sweeps (zero: never; `admin blobs sweep` does it by hand).
+    pub blob_sweep_interval: Duration,
     /// A file holding the bearer token that `/metrics` asks for. Without one, `/metrics`
     /// answers only when the server listens on loopback.
     pub metrics_token_file: Option<PathBuf>,

@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 
 use gongwen_exchange::api::{self, AppState, Limits};
-use gongwen_exchange::blobs::FsBlobStore;
+use gongwen_exchange::blobs::{BlobStore, FsBlobStore};
 use gongwen_exchange::config::{Config, Settings};
 
 #[derive(Parser)]
@@ -163,11 +163,21 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .install_recorder()
         .context("installing the metrics recorder")?;
     let storage = crate::open_storage(&config).await?;
-    let blobs = FsBlobStore::open(config.blob_dir())
-        .with_context(|| format!("opening attachment folder {}", config.blob_dir().display()))?;
+    let blobs: Arc<dyn BlobStore> =
+        Arc::new(FsBlobStore::open(config.blob_dir()).with_context(|| {
+            format!("opening attachment folder {}", config.blob_dir().display())
+        })?);
+    if !config.blob_sweep_interval.is_zero() {
+        tokio::spawn(sweep_every(
+            Arc::clone(&storage),
+            Arc::clone(&blobs),
+            config.blob_sweep_interval,
+            config.stale_upload,
+        ));
+    }
     let state = AppState {
         storage,
-        blobs: Arc::new(blobs),
+        blobs,
         limits: Limits::from_config(&config),
         metrics: (metrics_token.is_some() || config.listen.ip().is_loopback())
             .then(|| api::Metrics::new(metrics, metrics_token)),
@@ -230,6 +240,29 @@ fn announce(line: &str) -> Result<()> {
 
 /// On SIGTERM or SIGINT: stop accepting, let in-flight requests finish (up to
 /// `grace`), then exit.
+/// Sweeps stale uploads and unreferenced files every `interval`, for as long as the
+/// server runs; a failed sweep is logged and tried again next time.
+async fn sweep_every(
+    storage: Arc<dyn gongwen_exchange::storage::Storage>,
+    blobs: Arc<dyn BlobStore>,
+    interval: std::time::Duration,
+    older_than: std::time::Duration,
+) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match gongwen_exchange::blobs::sweep(storage.as_ref(), blobs.as_ref(), older_than).await {
+            Ok(r) => tracing::info!(
+                partials = r.partials,
+                unreferenced = r.unreferenced,
+                "attachment sweep"
+            ),
+            Err(e) => tracing::error!(error = %e, "attachment sweep failed"),
+        }
+    }
+}
+
 async fn shutdown_on_signal<A: axum_server::Address>(
     handle: axum_server::Handle<A>,
     grace: Duration,

@@ -100,6 +100,9 @@ fn main() {
         audit_head_follows_every_append_and_a_deleted_tail_is_seen,
         an_admin_change_is_written_with_its_audit_entry_or_not_at_all,
         expired_tokens_are_purged,
+        // Attachment-file access (uploader grants, the document that gives access).
+        upload_grants_are_per_user_and_end_when_listed,
+        blob_access_names_the_document,
     ];
 
     // Start PostgreSQL only when a postgres case is selected. A missing PostgreSQL is
@@ -895,6 +898,120 @@ async fn access_and_blob_visibility(h: Arc<Harness>) {
         .blob_visible_to(&secret_file, &TJJ.into(), Classification::Confidential)
         .await
         .unwrap());
+}
+
+// ---------------------------------------------------------------------------------
+// Attachment-file access.
+
+async fn upload_grants_are_per_user_and_end_when_listed(h: Arc<Harness>) {
+    let s = h.storage.as_ref();
+    seed_city(s).await;
+    let file = sha(0x61);
+    let other_file = sha(0x62);
+    assert!(!s
+        .upload_granted(&file, "zhangming", Classification::TopSecret)
+        .await
+        .unwrap());
+    s.grant_upload(&file, "zhangming", Classification::Secret, NOW)
+        .await
+        .unwrap();
+    // Twice is once.
+    s.grant_upload(&file, "zhangming", Classification::Secret, NOW)
+        .await
+        .unwrap();
+    s.grant_upload(&other_file, "zhangming", Classification::Secret, NOW)
+        .await
+        .unwrap();
+    assert!(s
+        .upload_granted(&file, "zhangming", Classification::Secret)
+        .await
+        .unwrap());
+    // The user's, not the unit's; and only at the clearance it was granted at.
+    assert!(!s
+        .upload_granted(&file, "wangfang", Classification::TopSecret)
+        .await
+        .unwrap());
+    assert!(!s
+        .upload_granted(&file, "zhangming", Classification::Confidential)
+        .await
+        .unwrap());
+    assert!(!s.blob_listed(&file).await.unwrap());
+
+    // A document lists the file: the grant ends in the same commit.
+    let (c, _) = dispatch(doc_id(), &file);
+    s.commit(&c).await.unwrap();
+    assert!(s.blob_listed(&file).await.unwrap());
+    assert!(!s
+        .upload_granted(&file, "zhangming", Classification::Secret)
+        .await
+        .unwrap());
+    assert!(s
+        .upload_granted(&other_file, "zhangming", Classification::Secret)
+        .await
+        .unwrap());
+    s.drop_upload_grants(&other_file).await.unwrap();
+    assert!(!s
+        .upload_granted(&other_file, "zhangming", Classification::Secret)
+        .await
+        .unwrap());
+
+    // A rejected command (no document written) ends nothing.
+    s.grant_upload(&file, "zhangming", Classification::Secret, NOW)
+        .await
+        .unwrap();
+    let mut rejected = log_commit(&[], "rejected");
+    rejected.command.outcome = r#"{"status":"rejected"}"#.into();
+    s.commit(&rejected).await.unwrap();
+    assert!(s
+        .upload_granted(&file, "zhangming", Classification::Secret)
+        .await
+        .unwrap());
+}
+
+async fn blob_access_names_the_document(h: Arc<Harness>) {
+    let s = h.storage.as_ref();
+    seed_city(s).await;
+    let file = sha(0x63);
+    assert_eq!(
+        s.blob_access(&file, &TJJ.into(), Classification::TopSecret)
+            .await
+            .unwrap(),
+        None
+    );
+    let plain_id = doc_id();
+    let (plain, _) = dispatch(plain_id, &file);
+    s.commit(&plain).await.unwrap();
+    let secret_id = doc_id();
+    let (mut secret, _) = dispatch(secret_id, &file);
+    if let Some(d) = secret.document.as_mut() {
+        d.classification = Classification::Secret;
+    }
+    s.commit(&secret).await.unwrap();
+    // The most classified document the reader may see is the one named.
+    assert_eq!(
+        s.blob_access(&file, &TJJ.into(), Classification::TopSecret)
+            .await
+            .unwrap(),
+        Some((secret_id, Classification::Secret))
+    );
+    assert_eq!(
+        s.blob_access(&file, &TJJ.into(), Classification::Confidential)
+            .await
+            .unwrap(),
+        Some((plain_id, Classification::Unclassified))
+    );
+    assert_eq!(
+        s.blob_access(&file, &OTHER.into(), Classification::TopSecret)
+            .await
+            .unwrap(),
+        None
+    );
+    // An upper-case name in a document is stored as the lower-case one.
+    let upper = sha(0xab).to_ascii_uppercase();
+    let upper_id = doc_id();
+    let (c, _) = dispatch(upper_id, &upper);
+    s.commit(&c).await.unwrap();
+    assert!(s.blob_listed(&sha(0xab)).await.unwrap());
 }
 
 // ---------------------------------------------------------------------------------

@@ -245,10 +245,6 @@ fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError
     serde_json::from_str(text).map_err(|e| StoreError::BadRecord(e.to_string()))
 }
 
-fn valid_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 impl Store {
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
@@ -1105,10 +1101,9 @@ impl Store {
         sha256: &str,
         file: tempfile::NamedTempFile,
     ) -> Result<std::path::PathBuf, StoreError> {
-        if !valid_sha256(sha256) {
+        let Some(sha256) = gongwen_core::digest::parse_sha256(sha256) else {
             return Err(StoreError::InvalidHash(sha256.chars().take(80).collect()));
-        }
-        let sha256 = sha256.to_ascii_lowercase();
+        };
         let dir = self.attachments_dir();
         let write_err = |source| StoreError::Write {
             path: dir.clone(),
@@ -1328,10 +1323,13 @@ fn want_attachments(
     document: &Document,
 ) -> Result<(), StoreError> {
     for a in &document.attachments {
-        let Some(sha) = a.sha256.as_deref().filter(|s| valid_sha256(s)) else {
+        let Some(sha) = a
+            .sha256
+            .as_deref()
+            .and_then(gongwen_core::digest::parse_sha256)
+        else {
             continue;
         };
-        let sha = sha.to_ascii_lowercase();
         let have = tx
             .prepare_cached("SELECT 1 FROM attachment_files WHERE sha256 = ?1")?
             .exists([&sha])?;

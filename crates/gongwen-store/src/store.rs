@@ -565,19 +565,15 @@ impl Store {
     /// clearance (the sync uploads through it); a user's 另存为 goes through
     /// [`Store::attachment_of`].
     pub fn attachment_path(&self, sha256: &str) -> Result<PathBuf, StoreError> {
-        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
-        if !valid {
+        let Some(name) = gongwen_core::digest::parse_sha256(sha256) else {
             return Err(StoreError::InvalidHash(sha256.chars().take(80).collect()));
-        }
+        };
         let dir = self.dir.join(ATTACHMENTS_DIR);
-        let path = dir.join(sha256.to_ascii_lowercase());
+        let path = dir.join(&name);
         if path.is_file() {
             Ok(path)
         } else {
-            Err(StoreError::AttachmentMissing {
-                sha256: sha256.to_ascii_lowercase(),
-                dir,
-            })
+            Err(StoreError::AttachmentMissing { sha256: name, dir })
         }
     }
 

@@ -347,9 +347,31 @@ impl Client {
         }
     }
 
+    /// `DELETE /v1/blobs/{sha}`: discards this user's upload of the file in progress
+    /// (none is fine).
+    pub async fn discard_upload(&self, token: &str, sha256: &str) -> Result<(), SyncError> {
+        let what = "attachment upload reset";
+        let resp = self
+            .request(
+                reqwest::Method::DELETE,
+                &format!("/v1/blobs/{sha256}"),
+                Some(token),
+            )
+            .timeout(CALL_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| network(&self.server, what, e))?;
+        if resp.status() == StatusCode::NOT_FOUND {
+            return Ok(());
+        }
+        check(what, resp).await.map(|_| ())
+    }
+
     /// Uploads the file at `path` as attachment `sha256`, resuming from what the server
     /// holds. The local file is hashed first: a file that does not match its name is
-    /// not sent. The bytes are streamed from the file in chunks of at most 8 MiB.
+    /// not sent. When the server's partial is past the file's end, or the finished
+    /// upload fails the server's hash check, it starts once more from 0. The bytes are
+    /// streamed from the file in chunks of at most 8 MiB.
     pub async fn upload_blob(
         &self,
         token: &str,
@@ -377,12 +399,22 @@ impl Client {
         let resumed_from = offset;
         let mut sent = 0u64;
         let mut conflicts = 0;
+        // What the server holds is unusable at most once per call (a partial longer
+        // than the file, or bytes that fail the final hash check): then the upload
+        // starts again from 0. A second time is an error, not a loop.
+        let mut restarted = false;
         loop {
             if offset > length {
-                return Err(SyncError::Protocol {
-                    what,
-                    reason: format!("server holds {offset} bytes of a {length}-byte file"),
-                });
+                if restarted {
+                    return Err(SyncError::Protocol {
+                        what,
+                        reason: format!("server holds {offset} bytes of a {length}-byte file"),
+                    });
+                }
+                restarted = true;
+                self.discard_upload(token, sha256).await?;
+                offset = 0;
+                continue;
             }
             let chunk = (length - offset).min(UPLOAD_CHUNK);
             let mut file = tokio::fs::File::open(path)
@@ -423,6 +455,16 @@ impl Client {
                 .await?
                 .map_err(|e| network(&self.server, what, e))?;
             match resp.status() {
+                StatusCode::CONFLICT
+                    if !restarted
+                        && header_u64(&resp, "Upload-Length").is_some_and(|l| l != length) =>
+                {
+                    // Our own earlier upload of this name announced another length.
+                    restarted = true;
+                    self.discard_upload(token, sha256).await?;
+                    offset = 0;
+                    continue;
+                }
                 StatusCode::CONFLICT if conflicts < 3 => {
                     // Another upload moved on, or our last chunk landed without its
                     // answer: continue from where the server is.
@@ -434,6 +476,14 @@ impl Client {
                             None => break,
                         },
                     };
+                    continue;
+                }
+                StatusCode::UNPROCESSABLE_ENTITY if !restarted => {
+                    // The server discarded its copy (bytes that were not this file's,
+                    // e.g. from an earlier damaged try): send the whole file again.
+                    restarted = true;
+                    sent += chunk;
+                    offset = 0;
                     continue;
                 }
                 StatusCode::UNPROCESSABLE_ENTITY => {
@@ -557,8 +607,12 @@ impl Progress {
 }
 
 fn upload_offset(resp: &Response) -> Option<u64> {
+    header_u64(resp, "Upload-Offset")
+}
+
+fn header_u64(resp: &Response, name: &str) -> Option<u64> {
     resp.headers()
-        .get("Upload-Offset")
+        .get(name)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok())
 }

@@ -31,7 +31,7 @@ pub(super) fn parse_uuid(s: &str, what: &str) -> Result<uuid::Uuid, StorageError
         .map_err(|e| StorageError::Backend(format!("stored {what} `{s}` is not a UUID: {e}")))
 }
 
-/// SHA-256s of the attachment files a `Document` JSON lists.
+/// SHA-256s of the attachment files a `Document` JSON lists, in lower case.
 pub(super) fn attachment_hashes(content: &str) -> Result<Vec<String>, StorageError> {
     let doc: serde_json::Value = serde_json::from_str(content)
         .map_err(|e| StorageError::Backend(format!("document content is not JSON: {e}")))?;
@@ -41,7 +41,7 @@ pub(super) fn attachment_hashes(content: &str) -> Result<Vec<String>, StorageErr
         .into_iter()
         .flatten()
         .filter_map(|a| a.get("sha256").and_then(|h| h.as_str()))
-        .map(str::to_string)
+        .filter_map(gongwen_core::digest::parse_sha256)
         .collect();
     hashes.sort();
     hashes.dedup();
@@ -67,4 +67,19 @@ pub(super) fn classifications_up_to(
         .filter(|c| *c <= clearance)
         .map(|c| enum_text(&c))
         .collect()
+}
+
+/// Of (document id, classification) rows as stored, the most classified one.
+pub(super) fn most_classified(
+    rows: Vec<(String, String)>,
+) -> Result<Option<(gongwen_core::DocumentId, Classification)>, StorageError> {
+    let mut best: Option<(gongwen_core::DocumentId, Classification)> = None;
+    for (id, classification) in rows {
+        let c: Classification = parse_enum(&classification, "classification")?;
+        let id = gongwen_core::DocumentId(parse_uuid(&id, "document id")?);
+        if best.as_ref().is_none_or(|(_, b)| c > *b) {
+            best = Some((id, c));
+        }
+    }
+    Ok(best)
 }

@@ -100,7 +100,8 @@ pub struct LogWrite {
     pub entry: String,
 }
 
-/// What one command does to storage, written in one transaction: all or nothing.
+/// What one command does to storage, written in one transaction: all or nothing. A
+/// document's attachment files end their upload grants in the same transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Commit {
     pub command: CommandRecord,
@@ -469,6 +470,36 @@ pub trait Storage: Send + Sync + 'static {
         unit: &UnitCode,
         clearance: Classification,
     ) -> Result<bool, StorageError>;
+    /// The document that lets a user of `unit` cleared to `clearance` read the file:
+    /// of those this unit may read, at most `clearance`, that list it, the most
+    /// classified one (what a download of it is audited as).
+    async fn blob_access(
+        &self,
+        sha256: &str,
+        unit: &UnitCode,
+        clearance: Classification,
+    ) -> Result<Option<(DocumentId, Classification)>, StorageError>;
+    /// Whether any document lists the file.
+    async fn blob_listed(&self, sha256: &str) -> Result<bool, StorageError>;
+    /// Lets `username`, cleared to `clearance`, read back a file they uploaded whole
+    /// (verified). Ends when a document lists the file (in [`Storage::commit`]).
+    async fn grant_upload(
+        &self,
+        sha256: &str,
+        username: &str,
+        clearance: Classification,
+        at: &str,
+    ) -> Result<(), StorageError>;
+    /// Whether `username` holds an upload grant for the file, given at a clearance no
+    /// higher than `clearance` (their clearance now).
+    async fn upload_granted(
+        &self,
+        sha256: &str,
+        username: &str,
+        clearance: Classification,
+    ) -> Result<bool, StorageError>;
+    /// Ends every upload grant of the file (its file was removed).
+    async fn drop_upload_grants(&self, sha256: &str) -> Result<(), StorageError>;
     /// Writes a command's effects atomically and returns the log seqs assigned, in the
     /// order of `commit.log`. Fails with `DuplicateCommand` or `Conflict` without
     /// writing anything.

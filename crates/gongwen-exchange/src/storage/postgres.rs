@@ -37,7 +37,8 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 
 use super::codec::{
-    attachment_hashes, classifications_up_to, enum_text, parse_enum, parse_uuid, token_live,
+    attachment_hashes, classifications_up_to, enum_text, most_classified, parse_enum, parse_uuid,
+    token_live,
 };
 use super::{
     audit_hash, AdminChange, AuditDraft, AuditHead, AuditRecord, CommandRecord, Commit,
@@ -161,6 +162,17 @@ CREATE TABLE audit (
     // Tokens are purged by expiry.
     r#"
 CREATE INDEX tokens_by_expiry ON tokens(expires_at);
+"#,
+    r#"
+-- Upload grants: a user who uploaded a file whole may read it back and list it
+-- until a document lists it. `clearance` is theirs when they uploaded it.
+CREATE TABLE blob_uploads (
+    sha256    TEXT NOT NULL,
+    username  TEXT NOT NULL,
+    clearance TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    PRIMARY KEY (sha256, username)
+);
 "#,
 ];
 
@@ -605,6 +617,12 @@ async fn commit_tx(
             .await
             .map_err(pg)?;
         tx.execute(&blobs, &[&hashes, &id]).await.map_err(pg)?;
+        // Listed: from now on the document's rules decide who reads the file.
+        let ungrant = tx
+            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ANY($1)")
+            .await
+            .map_err(pg)?;
+        tx.execute(&ungrant, &[&hashes]).await.map_err(pg)?;
     }
 
     // Per-unit seqs (see the module doc): how many entries each unit gets, then one
@@ -944,6 +962,92 @@ impl Storage for PostgresStorage {
             .await
             .map_err(pg)?;
         col(&row, 0)
+    }
+
+    async fn blob_access(
+        &self,
+        sha256: &str,
+        unit: &UnitCode,
+        clearance: Classification,
+    ) -> Result<Option<(DocumentId, Classification)>, StorageError> {
+        let client = self.client().await?;
+        let allowed = classifications_up_to(clearance)?;
+        let rows = client
+            .query(
+                "SELECT d.document_id, d.classification FROM document_blobs b
+                 JOIN document_access a ON a.document_id = b.document_id
+                 JOIN documents d ON d.document_id = b.document_id
+                 WHERE b.sha256 = $1 AND a.unit = $2 AND d.classification = ANY($3)",
+                &[&sha256, &unit.0, &allowed],
+            )
+            .await
+            .map_err(pg)?;
+        let rows = rows
+            .iter()
+            .map(|r| Ok((col(r, 0)?, col(r, 1)?)))
+            .collect::<Result<Vec<(String, String)>, StorageError>>()?;
+        most_classified(rows)
+    }
+
+    async fn blob_listed(&self, sha256: &str) -> Result<bool, StorageError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM document_blobs WHERE sha256 = $1)",
+                &[&sha256],
+            )
+            .await
+            .map_err(pg)?;
+        col(&row, 0)
+    }
+
+    async fn grant_upload(
+        &self,
+        sha256: &str,
+        username: &str,
+        clearance: Classification,
+        at: &str,
+    ) -> Result<(), StorageError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO blob_uploads (sha256, username, clearance, at)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (sha256, username) DO UPDATE SET clearance = excluded.clearance,
+                     at = excluded.at",
+                &[&sha256, &username, &enum_text(&clearance)?, &at],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(())
+    }
+
+    async fn upload_granted(
+        &self,
+        sha256: &str,
+        username: &str,
+        clearance: Classification,
+    ) -> Result<bool, StorageError> {
+        let client = self.client().await?;
+        let allowed = classifications_up_to(clearance)?;
+        let row = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM blob_uploads
+                                WHERE sha256 = $1 AND username = $2 AND clearance = ANY($3))",
+                &[&sha256, &username, &allowed],
+            )
+            .await
+            .map_err(pg)?;
+        col(&row, 0)
+    }
+
+    async fn drop_upload_grants(&self, sha256: &str) -> Result<(), StorageError> {
+        let client = self.client().await?;
+        client
+            .execute("DELETE FROM blob_uploads WHERE sha256 = $1", &[&sha256])
+            .await
+            .map_err(pg)?;
+        Ok(())
     }
 
     async fn commit(&self, commit: &Commit) -> Result<Vec<i64>, StorageError> {

@@ -18,7 +18,8 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 use rusqlite_migration::{Migrations, M};
 
 use super::codec::{
-    attachment_hashes, classifications_up_to, enum_text, parse_enum, parse_uuid, token_live,
+    attachment_hashes, classifications_up_to, enum_text, most_classified, parse_enum, parse_uuid,
+    token_live,
 };
 use super::{
     audit_hash, AdminChange, AuditDraft, AuditHead, AuditRecord, CommandRecord, Commit,
@@ -132,6 +133,17 @@ INSERT INTO audit_head (id, seq, hash)
                     '0000000000000000000000000000000000000000000000000000000000000000')
     FROM audit;
 CREATE INDEX tokens_by_expiry ON tokens(expires_at);
+"#,
+    r#"
+-- Upload grants: a user who uploaded a file whole may read it back and list it
+-- until a document lists it. `clearance` is theirs when they uploaded it.
+CREATE TABLE blob_uploads (
+    sha256    TEXT NOT NULL,
+    username  TEXT NOT NULL,
+    clearance TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    PRIMARY KEY (sha256, username)
+) STRICT, WITHOUT ROWID;
 "#,
 ];
 
@@ -446,8 +458,13 @@ fn commit_tx(conn: &Connection, c: &Commit) -> Result<Vec<i64>, StorageError> {
                  ON CONFLICT DO NOTHING",
             )
             .map_err(backend)?;
+        let mut ungrant = conn
+            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ?1")
+            .map_err(backend)?;
         for h in &hashes {
             blob.execute(params![h, id]).map_err(backend)?;
+            // Listed: from now on the document's rules decide who reads the file.
+            ungrant.execute([h]).map_err(backend)?;
         }
     }
 
@@ -888,6 +905,107 @@ impl Storage for SqliteStorage {
                 |r| r.get(0),
             )
             .map_err(backend)
+        })
+        .await
+    }
+
+    async fn blob_access(
+        &self,
+        sha256: &str,
+        unit: &UnitCode,
+        clearance: Classification,
+    ) -> Result<Option<(DocumentId, Classification)>, StorageError> {
+        let sha256 = sha256.to_string();
+        let unit = unit.0.clone();
+        let allowed = classifications_up_to(clearance)?;
+        let allowed_json =
+            serde_json::to_string(&allowed).map_err(|e| StorageError::Backend(e.to_string()))?;
+        let rows: Vec<(String, String)> = self
+            .read(move |conn| {
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT d.document_id, d.classification FROM document_blobs b
+                         JOIN document_access a ON a.document_id = b.document_id
+                         JOIN documents d ON d.document_id = b.document_id
+                         WHERE b.sha256 = ?1 AND a.unit = ?2
+                           AND d.classification IN (SELECT value FROM json_each(?3))",
+                    )
+                    .map_err(backend)?;
+                let rows = stmt
+                    .query_map(params![sha256, unit, allowed_json], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .map_err(backend)?;
+                rows.collect::<Result<_, _>>().map_err(backend)
+            })
+            .await?;
+        most_classified(rows)
+    }
+
+    async fn blob_listed(&self, sha256: &str) -> Result<bool, StorageError> {
+        let sha256 = sha256.to_string();
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM document_blobs WHERE sha256 = ?1)",
+                [sha256],
+                |r| r.get(0),
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn grant_upload(
+        &self,
+        sha256: &str,
+        username: &str,
+        clearance: Classification,
+        at: &str,
+    ) -> Result<(), StorageError> {
+        let (sha256, username, at) = (sha256.to_string(), username.to_string(), at.to_string());
+        let clearance = enum_text(&clearance)?;
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO blob_uploads (sha256, username, clearance, at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (sha256, username) DO UPDATE SET clearance = excluded.clearance,
+                     at = excluded.at",
+                params![sha256, username, clearance, at],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn upload_granted(
+        &self,
+        sha256: &str,
+        username: &str,
+        clearance: Classification,
+    ) -> Result<bool, StorageError> {
+        let (sha256, username) = (sha256.to_string(), username.to_string());
+        let allowed = serde_json::to_string(&classifications_up_to(clearance)?)
+            .map_err(|e| StorageError::Backend(e.to_string()))?;
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM blob_uploads
+                                WHERE sha256 = ?1 AND username = ?2
+                                  AND clearance IN (SELECT value FROM json_each(?3)))",
+                params![sha256, username, allowed],
+                |r| r.get(0),
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+
+    async fn drop_upload_grants(&self, sha256: &str) -> Result<(), StorageError> {
+        let sha256 = sha256.to_string();
+        self.write(move |conn| {
+            conn.execute("DELETE FROM blob_uploads WHERE sha256 = ?1", [sha256])
+                .map_err(backend)?;
+            Ok(())
         })
         .await
     }
