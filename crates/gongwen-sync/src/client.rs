@@ -32,6 +32,12 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 const KEEPALIVE: Duration = Duration::from_secs(30);
 const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
 const KEEPALIVE_RETRIES: u32 = 3;
+/// A pooled connection unused this long is dropped, not reused. The exchange closes a
+/// kept-alive connection that sends no request within its `header_read_timeout_secs`
+/// (30 s by default); a request written onto a connection the server is closing at that
+/// moment fails with "connection closed before message completed". Dropping ours well
+/// before the server's timer runs out keeps the two from racing.
+const POOL_IDLE: Duration = Duration::from_secs(10);
 
 /// One exchange server, as seen by this installation. Cheap to clone.
 #[derive(Clone)]
@@ -115,6 +121,7 @@ impl Client {
             .tcp_keepalive(KEEPALIVE)
             .tcp_keepalive_interval(KEEPALIVE_INTERVAL)
             .tcp_keepalive_retries(KEEPALIVE_RETRIES)
+            .pool_idle_timeout(POOL_IDLE)
             .user_agent(concat!("gongwen-desk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| invalid(&e.to_string()))?;
