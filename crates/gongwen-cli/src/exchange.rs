@@ -102,12 +102,15 @@ pub fn login(data: Option<PathBuf>, args: LoginArgs) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-/// Log out: the server revokes the token and the keyring forgets it
+/// Log out: the store shows only 非密 documents and queues nothing from now on, the
+/// server revokes the token and the keyring forgets it
 pub fn logout(data: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let store = Mutex::new(open_store(data)?);
     let Some(account) = lock(&store)?.account()? else {
         bail!("not logged in");
     };
+    // First, so that nothing after this line can leave the account's view open.
+    lock(&store)?.sign_out()?;
     let client = client_for(&store, &account.server)?;
     match credentials::load_token(&account.server, &account.user.username) {
         Ok(Some(token)) => {
@@ -246,6 +249,12 @@ enum SyncCommand {
     },
     /// Check the store, the login and the server; says what is wrong and what to do
     Doctor,
+    /// Discard a command another account queued on this computer: it is never sent
+    /// (recorded as discarded; the document stays as it is)
+    Discard {
+        /// Command id (as `gongwen sync status` prints it)
+        command_id: String,
+    },
 }
 
 pub fn sync(data: Option<PathBuf>, args: SyncArgs) -> anyhow::Result<ExitCode> {
@@ -253,6 +262,18 @@ pub fn sync(data: Option<PathBuf>, args: SyncArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         Some(SyncCommand::Status { json }) => status(&store, json),
         Some(SyncCommand::Doctor) => doctor(&store),
+        Some(SyncCommand::Discard { command_id }) => {
+            let id: CommandId =
+                serde_json::from_value(serde_json::Value::String(command_id.trim().into()))
+                    .with_context(|| format!("{command_id:?} is not a command id (a UUID)"))?;
+            if lock(&store)?.discard_command(id)? {
+                println!("discarded {id}; it will not be sent");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("no pending command {id} to discard");
+                Ok(ExitCode::from(1))
+            }
+        }
         None => {
             if args.repull {
                 let mut s = lock(&store)?;
@@ -274,6 +295,7 @@ fn status(store: &Mutex<Store>, json: bool) -> anyhow::Result<ExitCode> {
     };
     let state = s.sync_state(&account)?;
     let outbox = s.outbox()?;
+    let signed_in = s.signed_in()?;
     let keyring = match credentials::load_token(&account.server, &account.user.username) {
         Ok(Some(_)) => "token kept".to_string(),
         Ok(None) => "no token kept (log in again)".to_string(),
@@ -283,6 +305,7 @@ fn status(store: &Mutex<Store>, json: bool) -> anyhow::Result<ExitCode> {
         let value = serde_json::json!({
             "server": account.server,
             "user": account.user,
+            "logged_in": signed_in.is_some(),
             "state": state,
             "outbox": outbox,
             "keyring": keyring,
@@ -295,6 +318,14 @@ fn status(store: &Mutex<Store>, json: bool) -> anyhow::Result<ExitCode> {
     println!(
         "user:       {} ({}), unit {}",
         u.username, u.display_name, u.unit
+    );
+    println!(
+        "logged in:  {}",
+        if signed_in.is_some() {
+            "yes"
+        } else {
+            "no (logged out: only 非密 documents are shown)"
+        }
     );
     println!("keyring:    {keyring}");
     println!("cursor:     {}", state.cursor);
@@ -309,12 +340,23 @@ fn status(store: &Mutex<Store>, json: bool) -> anyhow::Result<ExitCode> {
         state.last_error.as_deref().unwrap_or("none")
     );
     for e in &outbox {
-        let what = format!(
+        let mut what = format!(
             "{} {} {}",
             e.command.id,
             e.command.body.kind(),
             e.command.body.document_id()
         );
+        match &e.queued_by {
+            Some(q) if signed_in.as_ref().is_some_and(|me| q.is(me)) => {}
+            Some(q) => what.push_str(&format!(
+                " (queued by {} at {}; sent when they log in, or `gongwen sync discard {}`)",
+                q.username, q.server, e.command.id
+            )),
+            None => what.push_str(&format!(
+                " (queued by an unknown account; `gongwen sync discard {}`)",
+                e.command.id
+            )),
+        }
         match (&e.state, &e.rejection) {
             (OutboxState::Rejected, Some(r)) => {
                 println!("rejected  {what}: {} ({})", r.message_en, r.message)

@@ -288,6 +288,21 @@ fn shared_fixtures_round_trip() {
     files.sort();
     for file in files {
         let data = tempfile::tempdir().unwrap();
+        // Some fixtures are classified: the store shows them only to an account
+        // cleared for them.
+        gongwen_store::Store::open(data.path())
+            .unwrap()
+            .set_account(Some(&gongwen_store::Account::new(
+                "http://127.0.0.1:1",
+                gongwen_core::exchange::UserInfo {
+                    username: "fgw-leader".into(),
+                    display_name: "李华".into(),
+                    unit: "sz-fgw".into(),
+                    role: gongwen_core::exchange::Role::Leader,
+                    clearance: gongwen_core::Classification::TopSecret,
+                },
+            )))
+            .unwrap();
         let out = gongwen(data.path(), &["import", file.to_str().unwrap()]);
         if !out.status.success() {
             // A fixture may be deliberately invalid; then it must say why.

@@ -93,6 +93,21 @@ fn login_names_what_failed() {
 fn a_dispatch_queued_offline_is_pending_and_checked_locally() {
     let data = tempfile::tempdir().unwrap();
     let id = import_notice(data.path());
+    // 市发改委's clerk logged in earlier; the server cannot be reached now (nothing
+    // listens on port 1).
+    gongwen_store::Store::open(data.path())
+        .unwrap()
+        .set_account(Some(&gongwen_store::Account::new(
+            "http://127.0.0.1:1",
+            gongwen_core::exchange::UserInfo {
+                username: "fgw-clerk".into(),
+                display_name: "张明".into(),
+                unit: "sz-fgw".into(),
+                role: gongwen_core::exchange::Role::Clerk,
+                clearance: gongwen_core::Classification::Secret,
+            },
+        )))
+        .unwrap();
     let out = gongwen(
         data.path(),
         &[
@@ -129,7 +144,7 @@ fn a_dispatch_queued_offline_is_pending_and_checked_locally() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("was not received"), "{}", text(&out));
 
-    // Without a login the sync that follows a queued command fails; the command stays.
+    // The sync that follows a queued command cannot reach the server; the command stays.
     let other = import_notice(data.path());
     let out = gongwen(data.path(), &["dispatch", &other, "--main", "sz-tjj"]);
     assert!(out.status.success(), "{}", text(&out));

@@ -330,6 +330,15 @@ async fn a_refused_command_is_kept_with_the_servers_reason_and_the_draft_stays()
     let tjj = Side::login(&server.url, "tjj-clerk").await;
 
     let unknown = fgw.draft("发往不存在单位的通知");
+    // The store knows the clearance the server gave at login and shows and queues
+    // nothing above it; the server may have lowered it since. Here the store still
+    // believes 绝密: the server decides with what it holds now.
+    {
+        let mut store = fgw.store();
+        let mut account = store.account().unwrap().unwrap();
+        account.user.clearance = Classification::TopSecret;
+        store.set_account(Some(&account)).unwrap();
+    }
     let secret = {
         let mut doc = clients::notice("绝密文件");
         doc.classification = Classification::TopSecret;

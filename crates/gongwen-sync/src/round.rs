@@ -87,9 +87,9 @@ pub async fn login(
 /// One sync round for the account saved in the store (see [`login`]), which must be
 /// on `client`'s server, with the default [`SyncOptions`]:
 /// 1. refresh the cached directory if it is stale (best effort);
-/// 2. upload the attachment files of pending dispatches (resuming), then push pending
-///    commands in order, in batches, recording each outcome (commands queued while
-///    this runs are pushed too);
+/// 2. upload the attachment files of the account's pending dispatches (resuming), then
+///    push its pending commands in order, in batches, recording each outcome (commands
+///    queued while this runs are pushed too); other accounts' commands wait for them;
 /// 3. pull the change log until `has_more` is false, applying each page with its
 ///    cursor in one transaction;
 /// 4. download the attachment files of documents that arrived (hash-checked).
@@ -148,16 +148,20 @@ async fn round(
         }
     }
 
-    push(client, token, store, &mut report).await?;
+    push(client, token, store, account, &mut report).await?;
     pull(client, token, store, account, &mut report).await?;
     download(client, token, store, &mut report).await?;
     Ok(report)
 }
 
+/// Pushes `account`'s pending commands: `token` is its token. Commands another account
+/// queued on this computer wait for that account's own login, so nobody sends a
+/// command under another's identity.
 async fn push(
     client: &Client,
     token: &str,
     store: &Mutex<Store>,
+    account: &Account,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     let mut uploaded = std::collections::HashSet::new();
@@ -169,7 +173,7 @@ async fn push(
     // its own.
     let mut batch_size = PUSH_BATCH;
     loop {
-        let batch = lock(store)?.pending_commands(batch_size)?;
+        let batch = lock(store)?.pending_commands_of(account, batch_size)?;
         if batch.is_empty() {
             return Ok(());
         }

@@ -3,4 +3,4 @@
 /**
  * Where a queued command stands.
  */
-export type OutboxState = "pending" | "accepted" | "rejected";
+export type OutboxState = "pending" | "accepted" | "rejected" | "discarded";
