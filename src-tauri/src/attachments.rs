@@ -73,19 +73,22 @@ pub async fn attach_file(
     }))
 }
 
-/// 另存为: asks where to save a copy of the attachment file `sha256` (default name:
-/// `file_name`) and copies it there. `None` when the clerk cancelled.
+/// 另存为: asks where to save a copy of the attachment file `sha256` of document `id`
+/// (default name: `file_name`) and copies it there. `None` when the clerk cancelled.
+/// Only a file the document lists, of a document the logged-in account may see.
 #[tauri::command]
 pub async fn save_attachment_as(
     app: AppHandle,
     state: State<'_, AppState>,
+    id: String,
     sha256: String,
     file_name: String,
 ) -> Answer<Option<String>> {
+    let id = parse_id(&id)?;
     let source = {
         let store = shared_store(&state)?;
         let store = store.lock().unwrap_or_else(|p| p.into_inner());
-        match store.attachment_path(&sha256) {
+        match store.attachment_of(id, &sha256) {
             Ok(path) => path,
             Err(gongwen_store::StoreError::AttachmentMissing { .. }) => {
                 return Err("附件文件尚未下载到本机，请联网同步后再试。".into())

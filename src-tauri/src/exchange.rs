@@ -4,15 +4,16 @@
 //! the sync loop (see `session`) sends it. Nothing here decides workflow.
 
 use gongwen_core::exchange::{CommandBody, CommandId, Directory, UnitCode};
-use gongwen_store::{InboxItem, OutboxEntry, OutboxState, Store};
+use gongwen_store::{Account, InboxItem, OutboxEntry, OutboxState, Store};
 use tauri::State;
 
 use crate::commands::{parse_id, with_store, Answer};
 use crate::exchange_types::{DocumentExchange, QueueItem, QueueState};
 use crate::AppState;
 
-/// A command as the 同步队列 shows it; `title` from the local store.
-fn queue_item(store: &Store, entry: &OutboxEntry) -> QueueItem {
+/// A command as the 同步队列 shows it; `title` from the local store; `me` is the
+/// account logged in now.
+fn queue_item(store: &Store, entry: &OutboxEntry, me: Option<&Account>) -> QueueItem {
     let document_id = entry.command.body.document_id();
     let title = store
         .get(document_id)
@@ -37,17 +38,25 @@ fn queue_item(store: &Store, entry: &OutboxEntry) -> QueueItem {
             tracing::debug!(error = %e, "queued command last failed");
             "未能连接交换平台，将自动重试。".to_string()
         }),
+        queued_by: entry
+            .queued_by
+            .as_ref()
+            .map(|q| format!("{} @ {}", q.username, q.server)),
+        other_account: !matches!((&entry.queued_by, me), (Some(q), Some(me)) if q.is(me)),
     }
 }
 
 /// The commands the 同步队列 lists: waiting ones and refused ones not yet removed.
 /// The status bar's 待同步 count is computed from this same list.
+/// Other accounts' commands are listed too, as theirs (as far as the logged-in
+/// account may see their documents).
 pub(crate) fn queue(store: &Store) -> Result<Vec<QueueItem>, gongwen_store::StoreError> {
+    let me = store.signed_in()?;
     Ok(store
         .outbox()?
         .iter()
-        .filter(|e| e.state != OutboxState::Accepted)
-        .map(|e| queue_item(store, e))
+        .filter(|e| matches!(e.state, OutboxState::Pending | OutboxState::Rejected))
+        .map(|e| queue_item(store, e, me.as_ref()))
         .collect())
 }
 
@@ -56,17 +65,37 @@ pub fn sync_queue(state: State<'_, AppState>) -> Answer<Vec<QueueItem>> {
     with_store(&state, "read the sync queue", |s| queue(s))
 }
 
-/// 移除: hides a refused command from the queue. Only refused ones: a pending command
-/// may already be on its way to the server, so it cannot be taken back here.
-#[tauri::command]
-pub fn remove_command(state: State<'_, AppState>, command_id: String) -> Answer<()> {
-    let id: CommandId = command_id
+fn parse_command_id(command_id: &str) -> Answer<CommandId> {
+    command_id
         .parse::<uuid::Uuid>()
         .map(CommandId)
         .map_err(|_| {
             tracing::warn!(command_id, "the UI sent a malformed command id");
             format!("操作编号“{command_id}”无效。")
-        })?;
+        })
+}
+
+/// 放弃: discards a pending command another account queued on this computer, on
+/// purpose; it is never sent. The store records who discarded it; the document stays.
+#[tauri::command]
+pub fn discard_command(state: State<'_, AppState>, command_id: String) -> Answer<()> {
+    let id = parse_command_id(&command_id)?;
+    if with_store(&state, "discard a queued command", |s| {
+        s.discard_command(id)
+    })? {
+        tracing::info!(%id, "another account's queued command discarded");
+        crate::session::announce(&state);
+        Ok(())
+    } else {
+        Err("队列中没有这项待同步的操作。".into())
+    }
+}
+
+/// 移除: hides a refused command from the queue. Only refused ones: a pending command
+/// may already be on its way to the server, so it cannot be taken back here.
+#[tauri::command]
+pub fn remove_command(state: State<'_, AppState>, command_id: String) -> Answer<()> {
+    let id = parse_command_id(&command_id)?;
     let entry = with_store(&state, "read a queued command", |s| s.outbox_entry(id))?;
     match entry {
         Some(e) if e.state == OutboxState::Rejected => {

@@ -32,6 +32,9 @@ pub struct SyncStatus {
     /// The account in use; also set while `connection` is `login_needed` after the
     /// token expired, so the dialog can prefill it.
     pub account: Option<AccountView>,
+    /// `account` is logged in now: the store shows what its clearance allows. False
+    /// after 退出登录 (then only 非密 documents are shown and nothing is queued).
+    pub signed_in: bool,
     /// RFC 3339, UTC: the last complete push and pull.
     pub last_sync_at: Option<String>,
     /// Commands waiting for the server (待同步): the same query as the queue's list.
@@ -79,6 +82,11 @@ pub struct QueueItem {
     pub attempts: u32,
     /// Why the last try did not reach a decision (network, server error), in Chinese.
     pub last_error: Option<String>,
+    /// Who queued it (`username @ server`); only that account sends it.
+    pub queued_by: Option<String>,
+    /// Queued by an account other than the one logged in now: it waits for that
+    /// account's login, or is discarded (放弃) on purpose.
+    pub other_account: bool,
 }
 
 /// A document's life on the exchange, for its 阅读 view.

@@ -208,6 +208,7 @@ pub fn run() {
             session::sync_now,
             exchange::sync_queue,
             exchange::remove_command,
+            exchange::discard_command,
             exchange::directory,
             exchange::dispatch,
             exchange::document_exchange,

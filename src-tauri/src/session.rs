@@ -85,20 +85,21 @@ fn shared_store(state: &AppState) -> Answer<Arc<Mutex<Store>>> {
 /// store's last sync time, and counts taken from the same list as the 同步队列.
 pub fn status(state: &AppState) -> Answer<SyncStatus> {
     let shared = shared_store(state)?;
-    let (account, last_sync_at, directory, queue) = {
+    let (account, signed_in, last_sync_at, directory, queue) = {
         let store = shared.lock().unwrap_or_else(|p| p.into_inner());
         let fail = |e: gongwen_store::StoreError| {
             tracing::warn!(error = %e, "cannot read the sync state");
             e.message_zh()
         };
         let account = store.account().map_err(fail)?;
+        let signed_in = store.signed_in().map_err(fail)?.is_some();
         let last_sync_at = match &account {
             Some(a) => store.sync_state(a).map_err(fail)?.last_sync_at,
             None => None,
         };
         let directory = store.directory().map_err(fail)?;
         let queue = crate::exchange::queue(&store).map_err(fail)?;
-        (account, last_sync_at, directory, queue)
+        (account, signed_in, last_sync_at, directory, queue)
     };
     let (default_server, default_server_from_env) = default_server(account.as_ref());
     let s = session(state);
@@ -126,6 +127,7 @@ pub fn status(state: &AppState) -> Answer<SyncStatus> {
             unit: a.user.unit,
             role: a.user.role,
         }),
+        signed_in,
         last_sync_at,
         pending: u32::try_from(pending).unwrap_or(u32::MAX),
         rejected: u32::try_from(queue.len() - pending).unwrap_or(u32::MAX),
@@ -266,6 +268,11 @@ pub async fn login(
     }
     let client = client_for(&state, &server)?;
     let shared = shared_store(&state)?;
+    // The running loop syncs the account logged in so far, with its token: stopped
+    // before the store's account changes, so no round of it ever reads the new
+    // account's commands.
+    let previous = session(&state).sync.take();
+    drop(previous);
     let response = gongwen_sync::login(&client, &shared, &username, &password)
         .await
         .map_err(|e| {
@@ -297,8 +304,10 @@ pub async fn login(
     status(&state)
 }
 
-/// 退出登录: stops syncing, revokes the token on the server when it can be reached,
-/// and deletes it from the keyring. Queued commands stay queued for the next login.
+/// 退出登录: stops syncing, ends the account's view of the store (from now on it shows
+/// only 非密 documents and queues nothing), revokes the token on the server when it can
+/// be reached, and deletes it from the keyring. Queued commands stay queued for this
+/// account's next login; the account stays remembered for the login dialog.
 #[tauri::command]
 pub async fn logout(state: State<'_, AppState>) -> Answer<SyncStatus> {
     let (token, sync) = {
@@ -306,11 +315,15 @@ pub async fn logout(state: State<'_, AppState>) -> Answer<SyncStatus> {
         (s.token.take(), s.sync.take())
     };
     drop(sync);
-    let account = shared_store(&state)?
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .account()
-        .map_err(|e| e.message_zh())?;
+    let account = {
+        let shared = shared_store(&state)?;
+        let mut store = shared.lock().unwrap_or_else(|p| p.into_inner());
+        store.sign_out().map_err(|e| {
+            tracing::error!(error = %e, "cannot end the account's view of the store");
+            e.message_zh()
+        })?;
+        store.account().map_err(|e| e.message_zh())?
+    };
     if let Some(account) = account {
         if let (Some(token), Ok(client)) = (token, client_for(&state, &account.server)) {
             // Best effort: offline, the token simply expires on the server.

@@ -636,7 +636,10 @@ async fn a_store_from_a_newer_version_is_refused_untouched() {
 }
 
 /// Fills a data folder the way an import would: the fixtures in tests/fixtures plus
-/// `extra` plain drafts dated in 2025.
+/// `extra` plain drafts dated in 2025. The fixtures include a 机密 document, which the
+/// store shows only to an account cleared for it: 市发改委's clerk (机密) is logged in
+/// on this computer (from an earlier run; the keyring has no token, so the window says
+/// 需要登录 but shows what that account may see).
 fn seed_store(dir: &Path, extra: usize) -> usize {
     use gongwen_core::{Body, DocKind, DocStatus, Document};
 
@@ -667,6 +670,19 @@ fn seed_store(dir: &Path, extra: usize) -> usize {
     }
     let mut store = gongwen_store::Store::open(dir).expect("open a store to seed");
     store.import(&docs).expect("seed documents");
+    let clerk = gongwen_core::exchange::UserInfo {
+        username: "fgw-clerk".into(),
+        display_name: "张明".into(),
+        unit: "sz-fgw".into(),
+        role: gongwen_core::exchange::Role::Clerk,
+        clearance: gongwen_core::Classification::Secret,
+    };
+    store
+        .set_account(Some(&gongwen_store::Account::new(
+            "http://127.0.0.1:8470",
+            clerk,
+        )))
+        .expect("log the clerk in");
     docs.len()
 }
 
@@ -1471,14 +1487,22 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
     let app = app_binary();
     let (_server_data, _server, url) = demo_exchange("exchange-refused.log");
 
-    // A 机密 draft at 埇桥区, whose demo clerk is cleared only for 非密.
+    // A draft at 埇桥区 whose 附件 name, typed by the clerk, has a path separator: the
+    // server refuses it. (A document above the clerk's clearance is no longer a way to
+    // get a refusal here: the store neither shows nor queues it; the server's own
+    // clearance check is in crates/gongwen-exchange/tests/sync.rs.)
     let data = tempfile::tempdir().expect("app data dir");
     {
-        use gongwen_core::{Body, Classification, DocKind, DocStatus, Document};
+        use gongwen_core::{Attachment, Body, DocKind, DocStatus, Document};
         let mut doc = Document::new(DocKind::Report);
         doc.title = SECRET.into();
-        doc.classification = Classification::Secret;
         doc.body = Body::from_text("现将有关情况报告如下。");
+        doc.attachments = vec![Attachment {
+            name: "重点目标名单/汇总表".into(),
+            sha256: None,
+            file_name: None,
+            size: None,
+        }];
         let mut store = gongwen_store::Store::open(data.path()).expect("open the store");
         store
             .create_document(&doc, DocStatus::Draft)
@@ -1506,12 +1530,12 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
         "分发被拒绝",
     )
     .await;
-    assert!(alert.contains("超出您的知悉范围"), "{alert:?}");
+    assert!(alert.contains("附件名"), "{alert:?}");
     wait_status(&c, "待同步数", "0").await;
     wait_gone(&c, "//*[@aria-label='分发公文']").await;
     click(&c, &button("同步队列")).await;
     let reason = text_of(&c, "//*[@aria-label='拒绝理由']").await;
-    assert!(reason.contains("密级"), "{reason:?}");
+    assert!(reason.contains("路径分隔符"), "{reason:?}");
     wait_still(&c, "//*[@aria-label='拒绝理由']").await;
     save_screenshot(&c, "exchange-refused.png").await;
 

@@ -93,9 +93,9 @@ export const api = {
   /** 添加附件文件: the open dialog, then the file is copied into the store and listed as an
    *  attachment of the draft (a new version); null if cancelled. */
   attachFile: (id: DocumentId) => invoke<SaveResult | null>('attach_file', { id }),
-  /** 另存为: the save dialog, then a copy of the attachment file; the path, or null. */
-  saveAttachmentAs: (sha256: string, fileName: string) =>
-    invoke<string | null>('save_attachment_as', { sha256, fileName }),
+  /** 另存为: the save dialog, then a copy of document `id`'s attachment file; the path, or null. */
+  saveAttachmentAs: (id: DocumentId, sha256: string, fileName: string) =>
+    invoke<string | null>('save_attachment_as', { id, sha256, fileName }),
 
   // --- The exchange: login, the sync loop's state, 分发, 收文箱, 签收/退回. ---
   /** Connection, last sync, 待同步 count; also pushed as the `sync-status` event. */
@@ -103,7 +103,8 @@ export const api = {
   /** Logs in; the token goes to the OS keyring (or stays in memory, see keyring_warning). */
   login: (server: string, username: string, password: string) =>
     invoke<SyncStatus>('login', { server, username, password }),
-  /** 退出登录: forgets the token (keyring included); queued commands stay queued. */
+  /** 退出登录: forgets the token (keyring included); from then on only 非密 documents are
+   *  shown. Queued commands stay queued for this account's next login. */
   logout: () => invoke<SyncStatus>('logout'),
   /** Asks the sync loop to push and pull now instead of at its next tick. */
   syncNow: () => invoke<void>('sync_now'),
@@ -111,6 +112,8 @@ export const api = {
   syncQueue: () => invoke<QueueItem[]>('sync_queue'),
   /** 移除 a refused command from the queue; the document itself is not touched. */
   removeCommand: (commandId: string) => invoke<void>('remove_command', { commandId }),
+  /** 放弃 a command another account queued on this computer: it is never sent. */
+  discardCommand: (commandId: string) => invoke<void>('discard_command', { commandId }),
   /** Units and users, from the local cache (works offline). */
   directory: () => invoke<Directory>('directory'),
   /** 分发: queues the command; the document shows 待同步 until the server accepts it. */

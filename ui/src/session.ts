@@ -10,6 +10,13 @@ export const syncStatus = shallowRef<SyncStatus | null>(null)
 export const directory = shallowRef<Directory | null>(null)
 /** Bumped on every status change (a sync ran, a command was queued or decided). */
 export const exchangeRevision = ref(0)
+/** Bumped when the logged-in account changes (login, 退出登录): what the store shows
+ *  depends on its clearance, so lists reload and an open document is left. */
+export const viewerRevision = ref(0)
+
+function viewer(status: SyncStatus | null): string {
+  return status?.signed_in && status.account ? `${status.account.server}\n${status.account.username}` : ''
+}
 /** The login dialog is open. */
 export const loginOpen = ref(false)
 /** The 同步队列 drawer is open. */
@@ -19,6 +26,7 @@ function apply(status: SyncStatus) {
   const before = syncStatus.value
   syncStatus.value = status
   exchangeRevision.value++
+  if (before && viewer(before) !== viewer(status)) viewerRevision.value++
   // The directory arrives with the first sync after a login.
   if (before?.last_sync_at !== status.last_sync_at || before?.account?.username !== status.account?.username) {
     void loadDirectory()

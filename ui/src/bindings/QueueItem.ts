@@ -26,4 +26,13 @@ created_at: string, attempts: number,
 /**
  * Why the last try did not reach a decision (network, server error), in Chinese.
  */
-last_error: string | null, };
+last_error: string | null, 
+/**
+ * Who queued it (`username @ server`); only that account sends it.
+ */
+queued_by: string | null, 
+/**
+ * Queued by an account other than the one logged in now: it waits for that
+ * account's login, or is discarded (放弃) on purpose.
+ */
+other_account: boolean, };

@@ -13,6 +13,11 @@ export type SyncStatus = { connection: Connection,
  */
 account: AccountView | null, 
 /**
+ * `account` is logged in now: the store shows what its clearance allows. False
+ * after 退出登录 (then only 非密 documents are shown and nothing is queued).
+ */
+signed_in: boolean, 
+/**
  * RFC 3339, UTC: the last complete push and pull.
  */
 last_sync_at: string | null, 
