@@ -40,8 +40,8 @@ use super::codec::{
     attachment_hashes, classifications_up_to, enum_text, parse_enum, parse_uuid, token_live,
 };
 use super::{
-    audit_hash, AuditDraft, AuditRecord, CommandRecord, Commit, DocumentRecord, LogRecord, Storage,
-    StorageError, TokenRecord, UserRecord, WorkflowRecord,
+    audit_hash, AuditDraft, AuditRecord, CommandRecord, Commit, DocumentRecord, LogHead, LogRecord,
+    Storage, StorageError, TokenRecord, UserRecord, WorkflowRecord,
 };
 
 /// Connections kept by the pool.
@@ -52,7 +52,8 @@ const POOL_SIZE: usize = 16;
 const MIGRATION_LOCK: i64 = 0x0067_6f6e_6777_656e;
 
 /// Migrations in order; `schema_version.version` is how many have run. Append only.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE units (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL
@@ -156,7 +157,16 @@ CREATE TABLE audit (
     prev_hash TEXT NOT NULL,
     hash      TEXT NOT NULL
 );
-"#];
+"#,
+    // Backup and restore: the log epoch, renewed by `admin restore`.
+    r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('epoch', md5(random()::text || clock_timestamp()::text));
+"#,
+];
 
 /// Server storage in a PostgreSQL database.
 pub struct PostgresStorage {
@@ -674,6 +684,43 @@ impl Storage for PostgresStorage {
         tx.commit().await.map_err(pg)
     }
 
+    async fn update_user(
+        &self,
+        username: &str,
+        unit: Option<&UnitCode>,
+        clearance: Option<Classification>,
+    ) -> Result<(), StorageError> {
+        let clearance = clearance.as_ref().map(enum_text).transpose()?;
+        let unit = unit.map(|u| u.0.clone());
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        if let Some(unit) = &unit {
+            let exists = tx
+                .query_opt("SELECT 1 FROM units WHERE code = $1 FOR SHARE", &[unit])
+                .await
+                .map_err(pg)?
+                .is_some();
+            if !exists {
+                return Err(StorageError::NotFound {
+                    what: "unit",
+                    key: unit.clone(),
+                });
+            }
+        }
+        let n = tx
+            .execute(
+                "UPDATE users SET unit = COALESCE($2, unit), clearance = COALESCE($3, clearance)
+                 WHERE username = $1",
+                &[&username, &unit, &clearance],
+            )
+            .await
+            .map_err(pg)?;
+        if n == 0 {
+            return Err(not_found_user(username));
+        }
+        tx.commit().await.map_err(pg)
+    }
+
     async fn set_password_hash(&self, username: &str, hash: &str) -> Result<(), StorageError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg)?;
@@ -946,6 +993,41 @@ impl Storage for PostgresStorage {
                 })
             })
             .collect()
+    }
+
+    async fn log_head(&self, unit: &UnitCode) -> Result<LogHead, StorageError> {
+        let client = self.client().await?;
+        // One statement, one snapshot. `log_heads` is written in the transaction that
+        // writes the entries, so it never runs ahead of what a reader can see.
+        let row = client
+            .query_one(
+                "SELECT (SELECT value FROM meta WHERE key = 'epoch'),
+                        COALESCE((SELECT seq FROM log_heads WHERE unit = $1), 0)",
+                &[&unit.0],
+            )
+            .await
+            .map_err(pg)?;
+        let epoch: Option<String> = col(&row, 0)?;
+        Ok(LogHead {
+            epoch: epoch.ok_or_else(|| {
+                StorageError::Backend("PostgreSQL: no log epoch in table meta".into())
+            })?,
+            seq: col(&row, 1)?,
+        })
+    }
+
+    async fn start_epoch(&self) -> Result<String, StorageError> {
+        let epoch = uuid::Uuid::new_v4().simple().to_string();
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('epoch', $1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&epoch],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(epoch)
     }
 
     async fn append_audit(&self, draft: &AuditDraft) -> Result<AuditRecord, StorageError> {
