@@ -50,8 +50,8 @@ mod tokens;
 
 pub use error::StoreError;
 pub use exchange::{
-    Account, ApplyReport, InboxItem, IncomingInfo, OutboxEntry, OutboxState, SyncState,
-    WantedAttachment,
+    Account, ApplyReport, CursorReset, InboxItem, IncomingInfo, OutboxEntry, OutboxState,
+    SyncState, WantedAttachment,
 };
 pub use model::{
     marked_snippet, CheckpointReport, DocumentSummary, ListFilter, Page, SearchHit, SnippetPart,
