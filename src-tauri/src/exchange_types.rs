@@ -45,6 +45,9 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     /// Set when the token could not be kept in the OS keyring (kept in memory only).
     pub keyring_warning: Option<String>,
+    /// Set once the client found the server restored from a backup: what happened and
+    /// what the client did about it, in Chinese.
+    pub server_restored: Option<String>,
     /// The server address the login dialog starts with (`GONGWEN_SERVER`, else the
     /// last one used, else the local development server).
     pub default_server: String,

@@ -57,6 +57,11 @@ fn default_server(account: Option<&gongwen_store::Account>) -> (String, bool) {
     }
 }
 
+/// The sentence the status bar shows once the server was found restored from a backup.
+pub fn server_restored_text(repushed: u64) -> String {
+    format!("服务器已从备份恢复：已从头重新同步，并重新提交了{repushed}条已被接受的操作。")
+}
+
 /// The sentence the status bar shows when the keyring cannot keep the token.
 pub fn keyring_warning(e: &CredentialError) -> String {
     let why = match e {
@@ -85,7 +90,7 @@ fn shared_store(state: &AppState) -> Answer<Arc<Mutex<Store>>> {
 /// store's last sync time, and counts taken from the same list as the 同步队列.
 pub fn status(state: &AppState) -> Answer<SyncStatus> {
     let shared = shared_store(state)?;
-    let (account, signed_in, last_sync_at, directory, queue) = {
+    let (account, signed_in, last_sync_at, restored, directory, queue) = {
         let store = shared.lock().unwrap_or_else(|p| p.into_inner());
         let fail = |e: gongwen_store::StoreError| {
             tracing::warn!(error = %e, "cannot read the sync state");
@@ -93,13 +98,17 @@ pub fn status(state: &AppState) -> Answer<SyncStatus> {
         };
         let account = store.account().map_err(fail)?;
         let signed_in = store.signed_in().map_err(fail)?.is_some();
-        let last_sync_at = match &account {
-            Some(a) => store.sync_state(a).map_err(fail)?.last_sync_at,
-            None => None,
+        let (last_sync_at, restored) = match &account {
+            Some(a) => {
+                let state = store.sync_state(a).map_err(fail)?;
+                let restored = state.server_restored_at.map(|_| state.repushed);
+                (state.last_sync_at, restored)
+            }
+            None => (None, None),
         };
         let directory = store.directory().map_err(fail)?;
         let queue = crate::exchange::queue(&store).map_err(fail)?;
-        (account, signed_in, last_sync_at, directory, queue)
+        (account, signed_in, last_sync_at, restored, directory, queue)
     };
     let (default_server, default_server_from_env) = default_server(account.as_ref());
     let s = session(state);
@@ -133,6 +142,7 @@ pub fn status(state: &AppState) -> Answer<SyncStatus> {
         rejected: u32::try_from(queue.len() - pending).unwrap_or(u32::MAX),
         last_error: loop_status.and_then(|l| l.last_error_zh),
         keyring_warning: s.keyring_warning.clone(),
+        server_restored: restored.map(server_restored_text),
         default_server,
         default_server_from_env,
     })

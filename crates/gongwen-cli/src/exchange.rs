@@ -223,8 +223,28 @@ fn print_report(r: &SyncReport) {
         "pushed {} command(s): {} accepted, {} rejected; pulled {} change(s), {} new document(s); uploaded {}, downloaded {} file(s); cursor {}",
         r.pushed, r.accepted, r.rejected, r.pulled, r.new_documents, r.uploaded, r.downloaded, r.cursor
     );
+    if let Some(why) = r.cursor_reset {
+        println!("{}", cursor_reset_text(why, r.repushed));
+    }
     for w in &r.warnings {
         eprintln!("warning: {w}");
+    }
+}
+
+/// What a void cursor meant, for the user (see `docs/sync-protocol.md`).
+fn cursor_reset_text(why: gongwen_store::CursorReset, repushed: u64) -> String {
+    use gongwen_store::CursorReset;
+    match why {
+        CursorReset::ServerRestored => format!(
+            "the server was restored from a backup: the change log was pulled again from the \
+             start and {repushed} accepted command(s) were sent again"
+        ),
+        CursorReset::UnitChanged => {
+            "your unit changed: its change log was pulled from the start".into()
+        }
+        CursorReset::ClearanceRaised => {
+            "your clearance was raised: the change log was pulled again from the start".into()
+        }
     }
 }
 
@@ -339,6 +359,13 @@ fn status(store: &Mutex<Store>, json: bool) -> anyhow::Result<ExitCode> {
         "last error: {}",
         state.last_error.as_deref().unwrap_or("none")
     );
+    if let Some(at) = &state.server_restored_at {
+        println!(
+            "restored:   the server was restored from a backup (noticed {at}); the change log \
+             was pulled again from the start and {} accepted command(s) were sent again",
+            state.repushed
+        );
+    }
     for e in &outbox {
         let mut what = format!(
             "{} {} {}",

@@ -366,7 +366,12 @@ impl ChangeEntry {
 
 /// `GET /v1/changes?after=N&limit=M`: the caller's unit's log after its cursor,
 /// without entries above the caller's clearance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The fields after `has_more` say which log the cursor belongs to, so a client can
+/// tell when its cursor no longer means anything (see `docs/sync-protocol.md`,
+/// "When a cursor is void"). Each is optional on the wire: a server that does not
+/// send them is trusted as before, and an older client ignores them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangesPage {
     pub changes: Vec<Change>,
     /// Store this and send it as `after` next time: the last position read, which may
@@ -374,6 +379,20 @@ pub struct ChangesPage {
     pub next_cursor: u64,
     /// More entries follow; pull again at once.
     pub has_more: bool,
+    /// The server's log epoch. A restore from a backup starts a new one: cursors of the
+    /// old epoch may point past entries the server no longer has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
+    /// The last seq of the unit's log (withheld entries included) when the page was
+    /// read. A cursor beyond it points at entries the server lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_seq: Option<u64>,
+    /// The unit whose log this is: the caller's unit now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<UnitCode>,
+    /// The clearance the page was filtered with: the caller's clearance now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clearance: Option<Classification>,
 }
 
 /// `POST /v1/login`.

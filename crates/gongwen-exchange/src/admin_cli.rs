@@ -43,6 +43,19 @@ enum AdminCmd {
     Blobs(BlobsCmd),
     /// Create demo units and users and print their logins (for development only).
     Demo,
+    /// Copy the database and the attachment files into a new folder, consistently,
+    /// while the server runs.
+    Backup {
+        /// A new or empty folder.
+        dir: std::path::PathBuf,
+    },
+    /// Replace the database with a backup (the server must be stopped). A damaged or
+    /// partial backup is refused and nothing is changed. Clients notice the new log
+    /// epoch, pull again and re-send what the server lost.
+    Restore {
+        /// A folder made by `admin backup`.
+        dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -86,6 +99,15 @@ enum UserCmd {
     Enable {
         username: String,
     },
+    /// Move a user to another unit and/or change their clearance.
+    Set {
+        username: String,
+        #[arg(long)]
+        unit: Option<String>,
+        /// unclassified, confidential, secret or top_secret.
+        #[arg(long)]
+        clearance: Option<String>,
+    },
     /// Set a new password (random unless --password-stdin); revokes their tokens.
     ResetPassword {
         username: String,
@@ -121,6 +143,11 @@ enum BlobsCmd {
 /// Runs one admin command; Ok(false) means "ran, but the answer is bad" (exit 1).
 pub async fn run(args: AdminArgs) -> Result<bool> {
     let config = crate::load_config(&args.store, Settings::default())?;
+    // Before the storage is opened: a restore replaces the database file.
+    if let AdminCmd::Restore { dir } = &args.command {
+        crate::backup::restore(&config, dir).await?;
+        return Ok(true);
+    }
     let storage = crate::open_storage(&config).await?;
     let storage = storage.as_ref();
     match args.command {
@@ -246,6 +273,42 @@ pub async fn run(args: AdminArgs) -> Result<bool> {
             );
         }
         AdminCmd::Demo => demo(storage).await?,
+        AdminCmd::Backup { dir } => {
+            crate::backup::backup(&config, storage, &dir).await?;
+            audit(
+                storage,
+                "admin backup",
+                serde_json::json!({ "dir": dir.display().to_string() }),
+            )
+            .await?;
+        }
+        AdminCmd::Restore { .. } => unreachable!("handled before the storage is opened"),
+        AdminCmd::User(UserCmd::Set {
+            username,
+            unit,
+            clearance,
+        }) => {
+            if unit.is_none() && clearance.is_none() {
+                bail!("nothing to set: give --unit and/or --clearance");
+            }
+            let clearance = clearance.as_deref().map(parse_clearance).transpose()?;
+            let unit = unit.map(UnitCode);
+            storage
+                .update_user(&username, unit.as_ref(), clearance)
+                .await
+                .map_err(not_found_msg)?;
+            audit(
+                storage,
+                "admin user set",
+                serde_json::json!({
+                    "username": username,
+                    "unit": unit.as_ref().map(|u| u.0.clone()),
+                    "clearance": clearance.map(|c| serde_plain(&c)),
+                }),
+            )
+            .await?;
+            println!("updated user {username}");
+        }
     }
     Ok(true)
 }
@@ -292,7 +355,7 @@ async fn hash_off_thread(password: Secret) -> Result<String> {
 }
 
 /// Who ran the admin command, as the audit names them.
-fn operator() -> String {
+pub(crate) fn operator() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "unknown".into());

@@ -751,6 +751,9 @@ async fn changes(
     })?;
     let info = who.info();
     let rows = st.storage.log_after(&info.unit, after, limit).await?;
+    // Read after the rows, so the head is never behind them.
+    let head = st.storage.log_head(&info.unit).await?;
+    let head_seq = rows.last().map_or(head.seq, |r| r.seq.max(head.seq)) as u64;
     let has_more = rows.len() == limit as usize;
     let next_cursor = rows.last().map_or(q.after, |r| r.seq as u64);
     let mut changes = Vec::with_capacity(rows.len());
@@ -776,6 +779,10 @@ async fn changes(
         changes,
         next_cursor,
         has_more,
+        epoch: Some(head.epoch),
+        head_seq: Some(head_seq),
+        unit: Some(info.unit.clone()),
+        clearance: Some(info.clearance),
     }))
 }
 

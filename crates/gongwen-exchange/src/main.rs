@@ -2,6 +2,7 @@
 //! users and the audit chain directly in storage (no server needed).
 
 mod admin_cli;
+mod backup;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -145,6 +146,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
     )?;
     config.check_transport()?;
     tracing::info!(?config, "starting");
+    // Held until the process ends: `admin restore` refuses to run under a server.
+    let _data_lock = backup::hold_shared(&config.data)?;
 
     let metrics_token = config.metrics_token()?;
     if metrics_token.is_none() && !config.listen.ip().is_loopback() {

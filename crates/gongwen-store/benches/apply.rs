@@ -76,6 +76,7 @@ fn page(rng: &mut fastrand::Rng, after: u64, n: usize, body_bytes: usize) -> Cha
         changes,
         next_cursor: after + n as u64,
         has_more: false,
+        ..ChangesPage::default()
     }
 }
 

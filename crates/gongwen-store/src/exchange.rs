@@ -180,6 +180,28 @@ pub struct SyncState {
     /// Commands the server refused.
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rejected: u64,
+    /// When this client last found the server restored from a backup (its log epoch
+    /// changed, or its log ended before this client's cursor), RFC 3339. The log was
+    /// then pulled again from the start.
+    pub server_restored_at: Option<String>,
+    /// Accepted commands sent again after that restore (the server may have lost
+    /// them; a command it kept gets its original outcome).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub repushed: u64,
+}
+
+/// Why a stored cursor no longer means anything and the log is pulled from the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CursorReset {
+    /// The server was restored from a backup: a new log epoch, or a log that ends
+    /// before the cursor. Accepted commands are sent again.
+    ServerRestored,
+    /// The user now belongs to another unit: the cursor was a position in the old
+    /// unit's log.
+    UnitChanged,
+    /// The user's clearance was raised: entries withheld before are due now.
+    ClearanceRaised,
 }
 
 /// What applying a page of changes did.
@@ -819,7 +841,8 @@ impl Store {
         let row = self
             .conn
             .prepare_cached(
-                "SELECT cursor, last_sync_at, last_error, last_error_at FROM sync_state WHERE account = ?1",
+                "SELECT cursor, last_sync_at, last_error, last_error_at, restored_at, repushed
+                 FROM sync_state WHERE account = ?1",
             )?
             .query_row([account.key()], |r| {
                 Ok((
@@ -827,15 +850,20 @@ impl Store {
                     r.get::<_, Option<String>>(1)?,
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, i64>(5)?,
                 ))
             })
             .optional()?;
         let mut state = SyncState::default();
-        if let Some((cursor, last_sync_at, last_error, last_error_at)) = row {
+        if let Some((cursor, last_sync_at, last_error, last_error_at, restored_at, repushed)) = row
+        {
             state.cursor = u64::try_from(cursor).unwrap_or(0);
             state.last_sync_at = last_sync_at;
             state.last_error = last_error;
             state.last_error_at = last_error_at;
+            state.server_restored_at = restored_at;
+            state.repushed = u64::try_from(repushed).unwrap_or(0);
         }
         // The same rows as `outbox()` lists.
         let visible = self.visible_commands()?;
@@ -851,6 +879,126 @@ impl Store {
         state.pending = count("pending")?;
         state.rejected = count("rejected")?;
         Ok(state)
+    }
+
+    /// Whether a page the server sent for `after = sent` shows that the stored cursor
+    /// no longer means anything, and why. A page without these fields (an older
+    /// server) never does. At cursor 0 nothing can have been skipped.
+    pub fn cursor_void(
+        &self,
+        account: &Account,
+        page: &ChangesPage,
+        sent: u64,
+    ) -> Result<Option<CursorReset>, StoreError> {
+        if sent == 0 {
+            return Ok(None);
+        }
+        let (epoch, unit, clearance) = self
+            .conn
+            .prepare_cached(
+                "SELECT epoch, cursor_unit, cursor_clearance FROM sync_state WHERE account = ?1",
+            )?
+            .query_row([account.key()], |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })
+            .optional()?
+            .unwrap_or_default();
+        if let (Some(now), Some(before)) = (&page.epoch, &epoch) {
+            if now != before {
+                return Ok(Some(CursorReset::ServerRestored));
+            }
+        }
+        if page.head_seq.is_some_and(|head| sent > head) {
+            return Ok(Some(CursorReset::ServerRestored));
+        }
+        if let (Some(now), Some(before)) = (&page.unit, &unit) {
+            if now.0 != *before {
+                return Ok(Some(CursorReset::UnitChanged));
+            }
+        }
+        if let Some(now) = page.clearance {
+            // Before these columns were kept, the cursor was built at the clearance
+            // the user logged in with.
+            let before = match clearance {
+                Some(text) => enum_parse(&text)?,
+                None => account.user.clearance,
+            };
+            if now > before {
+                return Ok(Some(CursorReset::ClearanceRaised));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Gives the account's cursor up, in one transaction: back to 0, tied to the log
+    /// the page describes. After a server restore, the commands the server had
+    /// accepted are made pending again, to be sent again (the server answers a command
+    /// it kept with its original outcome, so nothing is doubled), and the restore is
+    /// recorded for the user to see. The saved account takes the unit and clearance
+    /// the server now gives the user. Nothing else local changes: the pull from 0
+    /// re-applies the log, which stores no document twice.
+    pub fn reset_cursor(
+        &mut self,
+        account: &Account,
+        page: &ChangesPage,
+        why: CursorReset,
+    ) -> Result<u64, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let key = account.key();
+        tx.execute(
+            "INSERT INTO sync_state(account) VALUES (?1) ON CONFLICT (account) DO NOTHING",
+            [&key],
+        )?;
+        tx.execute(
+            "UPDATE sync_state SET cursor = 0, epoch = ?2, cursor_unit = ?3, cursor_clearance = ?4
+             WHERE account = ?1",
+            params![
+                key,
+                page.epoch,
+                page.unit.as_ref().map(|u| u.0.clone()),
+                page.clearance.as_ref().map(enum_text)
+            ],
+        )?;
+        let mut repushed = 0;
+        if why == CursorReset::ServerRestored {
+            repushed = tx.execute(
+                // Only this account's: another account's accepted commands go again when
+                // that account meets the restored server itself.
+                "UPDATE outbox SET state = 'pending', last_error = NULL
+                 WHERE state = 'accepted' AND account = ?1",
+                [&key],
+            )? as u64;
+            tx.execute(
+                "UPDATE sync_state SET restored_at = ?2, repushed = ?3 WHERE account = ?1",
+                params![key, rfc3339(&now()), repushed as i64],
+            )?;
+        }
+        let saved: Option<Account> = tx
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [KEY_ACCOUNT],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .map(|text| from_json(&text))
+            .transpose()?;
+        if let Some(mut saved) = saved.filter(|a| a.key() == key) {
+            if let Some(unit) = &page.unit {
+                saved.user.unit = unit.clone();
+            }
+            if let Some(clearance) = page.clearance {
+                saved.user.clearance = clearance;
+            }
+            put_setting(&tx, KEY_ACCOUNT, Some(&json(&saved)?))?;
+        }
+        tx.commit()?;
+        Ok(repushed)
     }
 
     /// Records how a sync of an account ended: `Ok` sets the last sync time and clears
@@ -924,11 +1072,23 @@ impl Store {
         end_bulk_merging(&tx)?;
         let next = i64::try_from(page.next_cursor)
             .map_err(|_| StoreError::BadRecord(format!("cursor {} too large", page.next_cursor)))?;
+        // The log the cursor belongs to, so a later page can show it void (see
+        // `cursor_void`); a page that does not say keeps what is known.
         tx.prepare_cached(
-            "INSERT INTO sync_state(account, cursor) VALUES (?1, ?2)
-             ON CONFLICT (account) DO UPDATE SET cursor = max(cursor, excluded.cursor)",
+            "INSERT INTO sync_state(account, cursor, epoch, cursor_unit, cursor_clearance)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (account) DO UPDATE SET cursor = max(cursor, excluded.cursor),
+                 epoch = COALESCE(excluded.epoch, epoch),
+                 cursor_unit = COALESCE(excluded.cursor_unit, cursor_unit),
+                 cursor_clearance = COALESCE(excluded.cursor_clearance, cursor_clearance)",
         )?
-        .execute(params![key, next])?;
+        .execute(params![
+            key,
+            next,
+            page.epoch,
+            page.unit.as_ref().map(|u| u.0.clone()),
+            page.clearance.as_ref().map(enum_text)
+        ])?;
         let cursor: i64 = tx.query_row(
             "SELECT cursor FROM sync_state WHERE account = ?1",
             [&key],

@@ -253,6 +253,15 @@ CREATE TRIGGER documents_count_update AFTER UPDATE OF kind, status, year, classi
     ON CONFLICT (kind, status, year, classification) DO UPDATE SET n = n + 1;
 END;
 "#,
+    // 4: which log a cursor belongs to (server epoch, unit, clearance), so a cursor
+    // that no longer means anything is noticed; and the last server restore seen.
+    r#"
+ALTER TABLE sync_state ADD COLUMN epoch TEXT;
+ALTER TABLE sync_state ADD COLUMN cursor_unit TEXT;
+ALTER TABLE sync_state ADD COLUMN cursor_clearance TEXT;
+ALTER TABLE sync_state ADD COLUMN restored_at TEXT;
+ALTER TABLE sync_state ADD COLUMN repushed INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Each search table's FTS5 `automerge` and `crisismerge` settings, as the migrations

@@ -66,6 +66,7 @@ fn page(changes: Vec<Change>, next_cursor: u64) -> ChangesPage {
         changes,
         next_cursor,
         has_more: false,
+        ..ChangesPage::default()
     }
 }
 

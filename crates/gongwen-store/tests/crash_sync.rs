@@ -54,6 +54,7 @@ fn client(dir: &str) {
             changes,
             next_cursor: cursor + PAGE,
             has_more: true,
+            ..ChangesPage::default()
         };
         store.apply_changes(&account, &page).unwrap();
         pages += 1;

@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use gongwen_core::exchange::{CommandBody, CommandResult, LoginResponse, RejectCode, Rejection};
-use gongwen_store::{Account, OutboxEntry, Store};
+use gongwen_store::{Account, CursorReset, OutboxEntry, Store};
 use serde::Serialize;
 
 use crate::{Client, SyncError};
@@ -53,6 +53,10 @@ pub struct SyncReport {
     pub downloaded: usize,
     /// The cached directory was stale and a fresh one was stored.
     pub directory_refreshed: bool,
+    /// The stored cursor was void and the log was pulled again from the start.
+    pub cursor_reset: Option<CursorReset>,
+    /// Accepted commands sent again because the server was restored from a backup.
+    pub repushed: u64,
     /// Problems that did not stop the round (English).
     pub warnings: Vec<String>,
 }
@@ -91,11 +95,14 @@ pub async fn login(
 ///    push its pending commands in order, in batches, recording each outcome (commands
 ///    queued while this runs are pushed too); other accounts' commands wait for them;
 /// 3. pull the change log until `has_more` is false, applying each page with its
-///    cursor in one transaction;
+///    cursor in one transaction; a page that shows the cursor void (server restored,
+///    unit changed, clearance raised) starts the pull again from 0, and after a
+///    restore the accepted commands are pushed again first;
 /// 4. download the attachment files of documents that arrived (hash-checked).
 ///
 /// The store is locked only between network calls. The outcome is recorded in the
-/// store's sync state (last sync time or last error); the cursor is never reset.
+/// store's sync state (last sync time or last error); an error never resets the
+/// cursor.
 pub async fn sync_once(
     client: &Client,
     token: &str,
@@ -342,6 +349,10 @@ fn refuse(
     Ok(())
 }
 
+/// How many times one pull may start again from 0: once per cause is enough, so more
+/// means the server keeps changing under us.
+const MAX_CURSOR_RESETS: usize = 3;
+
 async fn pull(
     client: &Client,
     token: &str,
@@ -349,10 +360,41 @@ async fn pull(
     account: &Account,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
+    let mut account = account.clone();
+    let mut resets = 0;
     loop {
-        let cursor = lock(store)?.cursor(account)?;
+        let cursor = lock(store)?.cursor(&account)?;
         let page = client.pull(token, cursor, PULL_LIMIT).await?;
-        let applied = lock(store)?.apply_changes(account, &page)?;
+        let void = lock(store)?.cursor_void(&account, &page, cursor)?;
+        if let Some(why) = void {
+            resets += 1;
+            if resets > MAX_CURSOR_RESETS {
+                return Err(SyncError::Protocol {
+                    what: "pull",
+                    reason: format!("the cursor was void {resets} times in one round ({why:?})"),
+                });
+            }
+            tracing::warn!(
+                ?why,
+                cursor,
+                "the stored cursor is void; pulling from the start"
+            );
+            {
+                let mut s = lock(store)?;
+                report.repushed += s.reset_cursor(&account, &page, why)?;
+                // The saved account now has the unit and clearance the page gave.
+                if let Some(saved) = s.account()?.filter(|a| a.key() == account.key()) {
+                    account = saved;
+                }
+            }
+            report.cursor_reset = Some(why);
+            if why == CursorReset::ServerRestored {
+                // Before pulling: what the server lost is back before its log is read.
+                push(client, token, store, report).await?;
+            }
+            continue;
+        }
+        let applied = lock(store)?.apply_changes(&account, &page)?;
         report.pulled += applied.changes;
         report.new_documents += applied.new_documents;
         report.cursor = applied.cursor;

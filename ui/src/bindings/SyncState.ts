@@ -23,4 +23,15 @@ pending: number,
 /**
  * Commands the server refused.
  */
-rejected: number, };
+rejected: number, 
+/**
+ * When this client last found the server restored from a backup (its log epoch
+ * changed, or its log ended before this client's cursor), RFC 3339. The log was
+ * then pulled again from the start.
+ */
+server_restored_at: string | null, 
+/**
+ * Accepted commands sent again after that restore (the server may have lost
+ * them; a command it kept gets its original outcome).
+ */
+repushed: number, };

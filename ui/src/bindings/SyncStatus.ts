@@ -38,6 +38,11 @@ last_error: string | null,
  */
 keyring_warning: string | null, 
 /**
+ * Set once the client found the server restored from a backup: what happened and
+ * what the client did about it, in Chinese.
+ */
+server_restored: string | null, 
+/**
  * The server address the login dialog starts with (`GONGWEN_SERVER`, else the
  * last one used, else the local development server).
  */

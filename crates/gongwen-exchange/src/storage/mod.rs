@@ -386,6 +386,16 @@ pub struct LogRecord {
     pub entry: String,
 }
 
+/// Where a unit's log ends, and which log epoch it belongs to (see
+/// [`gongwen_core::exchange::ChangesPage::epoch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogHead {
+    /// Changes when the server is restored from a backup (`admin restore`).
+    pub epoch: String,
+    /// The last seq of the unit's log, 0 when it is empty.
+    pub seq: i64,
+}
+
 /// A bearer token as stored: only its SHA-256, never the token itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRecord {
@@ -427,6 +437,15 @@ pub trait Storage: Send + Sync + 'static {
     async fn users(&self) -> Result<Vec<UserRecord>, StorageError>;
     /// Disabling also revokes every token of the user, in the same transaction.
     async fn set_user_disabled(&self, username: &str, disabled: bool) -> Result<(), StorageError>;
+    /// Moves a user to another unit and/or sets their clearance. Tokens stay valid:
+    /// every request reads the user afresh, and the change log tells the client
+    /// which unit and clearance its pages are for.
+    async fn update_user(
+        &self,
+        username: &str,
+        unit: Option<&UnitCode>,
+        clearance: Option<Classification>,
+    ) -> Result<(), StorageError>;
     /// Also revokes every token of the user.
     async fn set_password_hash(&self, username: &str, hash: &str) -> Result<(), StorageError>;
 
@@ -514,6 +533,12 @@ pub trait Storage: Send + Sync + 'static {
         after: i64,
         limit: u32,
     ) -> Result<Vec<LogRecord>, StorageError>;
+
+    /// The unit's last seq and the log epoch, read together.
+    async fn log_head(&self, unit: &UnitCode) -> Result<LogHead, StorageError>;
+    /// Starts a new log epoch (after a restore: cursors of the old one are void) and
+    /// returns it.
+    async fn start_epoch(&self) -> Result<String, StorageError>;
 
     // Audit.
     /// Appends an entry that is not part of a command (login, admin actions).

@@ -42,7 +42,8 @@ use super::codec::{
 };
 use super::{
     audit_hash, AdminChange, AuditDraft, AuditHead, AuditRecord, CommandRecord, Commit,
-    DocumentRecord, LogRecord, Storage, StorageError, TokenRecord, UserRecord, WorkflowRecord,
+    DocumentRecord, LogHead, LogRecord, Storage, StorageError, TokenRecord, UserRecord,
+    WorkflowRecord,
 };
 
 /// Connections kept by the pool.
@@ -173,6 +174,14 @@ CREATE TABLE blob_uploads (
     at        TEXT NOT NULL,
     PRIMARY KEY (sha256, username)
 );
+"#,
+    // Backup and restore: the log epoch, renewed by `admin restore`.
+    r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('epoch', md5(random()::text || clock_timestamp()::text));
 "#,
 ];
 
@@ -747,6 +756,43 @@ impl Storage for PostgresStorage {
         tx.commit().await.map_err(pg)
     }
 
+    async fn update_user(
+        &self,
+        username: &str,
+        unit: Option<&UnitCode>,
+        clearance: Option<Classification>,
+    ) -> Result<(), StorageError> {
+        let clearance = clearance.as_ref().map(enum_text).transpose()?;
+        let unit = unit.map(|u| u.0.clone());
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        if let Some(unit) = &unit {
+            let exists = tx
+                .query_opt("SELECT 1 FROM units WHERE code = $1 FOR SHARE", &[unit])
+                .await
+                .map_err(pg)?
+                .is_some();
+            if !exists {
+                return Err(StorageError::NotFound {
+                    what: "unit",
+                    key: unit.clone(),
+                });
+            }
+        }
+        let n = tx
+            .execute(
+                "UPDATE users SET unit = COALESCE($2, unit), clearance = COALESCE($3, clearance)
+                 WHERE username = $1",
+                &[&username, &unit, &clearance],
+            )
+            .await
+            .map_err(pg)?;
+        if n == 0 {
+            return Err(not_found_user(username));
+        }
+        tx.commit().await.map_err(pg)
+    }
+
     async fn set_password_hash(&self, username: &str, hash: &str) -> Result<(), StorageError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg)?;
@@ -1098,6 +1144,41 @@ impl Storage for PostgresStorage {
                 })
             })
             .collect()
+    }
+
+    async fn log_head(&self, unit: &UnitCode) -> Result<LogHead, StorageError> {
+        let client = self.client().await?;
+        // One statement, one snapshot. `log_heads` is written in the transaction that
+        // writes the entries, so it never runs ahead of what a reader can see.
+        let row = client
+            .query_one(
+                "SELECT (SELECT value FROM meta WHERE key = 'epoch'),
+                        COALESCE((SELECT seq FROM log_heads WHERE unit = $1), 0)",
+                &[&unit.0],
+            )
+            .await
+            .map_err(pg)?;
+        let epoch: Option<String> = col(&row, 0)?;
+        Ok(LogHead {
+            epoch: epoch.ok_or_else(|| {
+                StorageError::Backend("PostgreSQL: no log epoch in table meta".into())
+            })?,
+            seq: col(&row, 1)?,
+        })
+    }
+
+    async fn start_epoch(&self) -> Result<String, StorageError> {
+        let epoch = uuid::Uuid::new_v4().simple().to_string();
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('epoch', $1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&epoch],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(epoch)
     }
 
     async fn append_audit(&self, draft: &AuditDraft) -> Result<AuditRecord, StorageError> {

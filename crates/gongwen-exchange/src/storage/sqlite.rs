@@ -23,7 +23,8 @@ use super::codec::{
 };
 use super::{
     audit_hash, AdminChange, AuditDraft, AuditHead, AuditRecord, CommandRecord, Commit,
-    DocumentRecord, LogRecord, Storage, StorageError, TokenRecord, UserRecord, WorkflowRecord,
+    DocumentRecord, LogHead, LogRecord, Storage, StorageError, TokenRecord, UserRecord,
+    WorkflowRecord, AUDIT_GENESIS,
 };
 
 /// Migrations in order; the file's `user_version` is how many have run. Append only.
@@ -144,6 +145,14 @@ CREATE TABLE blob_uploads (
     at        TEXT NOT NULL,
     PRIMARY KEY (sha256, username)
 ) STRICT, WITHOUT ROWID;
+"#,
+    // Backup and restore: the log epoch, renewed by `admin restore`.
+    r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('epoch', lower(hex(randomblob(16))));
 "#,
 ];
 
@@ -665,6 +674,49 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn update_user(
+        &self,
+        username: &str,
+        unit: Option<&UnitCode>,
+        clearance: Option<Classification>,
+    ) -> Result<(), StorageError> {
+        let username = username.to_string();
+        let unit = unit.cloned();
+        let clearance = clearance.as_ref().map(enum_text).transpose()?;
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            if let Some(unit) = &unit {
+                let unit_exists: bool = tx
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM units WHERE code = ?1)",
+                        [&unit.0],
+                        |r| r.get(0),
+                    )
+                    .map_err(backend)?;
+                if !unit_exists {
+                    return Err(StorageError::NotFound {
+                        what: "unit",
+                        key: unit.0.clone(),
+                    });
+                }
+            }
+            let n = tx
+                .execute(
+                    "UPDATE users SET unit = COALESCE(?2, unit), clearance = COALESCE(?3, clearance)
+                     WHERE username = ?1",
+                    params![username, unit.as_ref().map(|u| &u.0), clearance],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(not_found_user(&username));
+            }
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
     async fn set_password_hash(&self, username: &str, hash: &str) -> Result<(), StorageError> {
         let username = username.to_string();
         let hash = hash.to_string();
@@ -1060,6 +1112,42 @@ impl Storage for SqliteStorage {
                 });
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn log_head(&self, unit: &UnitCode) -> Result<LogHead, StorageError> {
+        let unit = unit.clone();
+        self.read(move |conn| {
+            // One read transaction: the epoch and the seq come from one snapshot.
+            let tx = conn.transaction().map_err(backend)?;
+            let epoch: String = tx
+                .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
+                    r.get(0)
+                })
+                .map_err(backend)?;
+            let seq: i64 = tx
+                .query_row(
+                    "SELECT COALESCE(MAX(seq), 0) FROM log WHERE unit = ?1",
+                    [&unit.0],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            Ok(LogHead { epoch, seq })
+        })
+        .await
+    }
+
+    async fn start_epoch(&self) -> Result<String, StorageError> {
+        let epoch = uuid::Uuid::new_v4().simple().to_string();
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('epoch', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [&epoch],
+            )
+            .map_err(backend)?;
+            Ok(epoch)
         })
         .await
     }
