@@ -188,6 +188,7 @@ fn a_lower_clearance_login_sees_nothing_above_it() {
                 changes: vec![received(1, incoming, &incoming_doc)],
                 next_cursor: 1,
                 has_more: false,
+                ..ChangesPage::default()
             },
         )
         .unwrap();

@@ -390,7 +390,7 @@ async fn pull(
             report.cursor_reset = Some(why);
             if why == CursorReset::ServerRestored {
                 // Before pulling: what the server lost is back before its log is read.
-                push(client, token, store, report).await?;
+                push(client, token, store, &account, report).await?;
             }
             continue;
         }

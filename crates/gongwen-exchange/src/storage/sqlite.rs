@@ -24,7 +24,7 @@ use super::codec::{
 use super::{
     audit_hash, AdminChange, AuditDraft, AuditHead, AuditRecord, CommandRecord, Commit,
     DocumentRecord, LogHead, LogRecord, Storage, StorageError, TokenRecord, UserRecord,
-    WorkflowRecord, AUDIT_GENESIS,
+    WorkflowRecord,
 };
 
 /// Migrations in order; the file's `user_version` is how many have run. Append only.
