@@ -279,7 +279,31 @@ async fn uploader_grant_is_the_users(server: &TestServer) {
         get(server, &other_unit, &sha).await.status(),
         StatusCode::OK
     );
-    let colleague_gov = login_as(server, "admin").await; // 非密, sz-gov
+    // A 非密 clerk of a recipient unit (the demo's only 非密 user there is the
+    // admin, whose role reads no documents at all, so that would prove nothing).
+    let out = server.admin_with_stdin(
+        &[
+            "user",
+            "add",
+            "szgov-reader",
+            "--unit",
+            "sz-gov",
+            "--role",
+            "clerk",
+            "--clearance",
+            "unclassified",
+            "--name",
+            "王芳",
+            "--password-stdin",
+        ],
+        Some(DEMO_PASSWORD),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let colleague_gov = login_as(server, "szgov-reader").await; // 非密, sz-gov
     assert_eq!(
         get(server, &colleague_gov, &sha).await.status(),
         StatusCode::NOT_FOUND
