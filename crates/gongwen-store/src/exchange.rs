@@ -979,23 +979,28 @@ impl Store {
                 params![key, rfc3339(&now()), repushed as i64],
             )?;
         }
-        let saved: Option<Account> = tx
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [KEY_ACCOUNT],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()?
-            .map(|text| from_json(&text))
-            .transpose()?;
-        if let Some(mut saved) = saved.filter(|a| a.key() == key) {
-            if let Some(unit) = &page.unit {
-                saved.user.unit = unit.clone();
+        // The remembered account and, when it is this one, the logged-in session (whose
+        // clearance decides what the store shows): a raised clearance shows what
+        // arrives for it at once.
+        for setting in [KEY_ACCOUNT, crate::access::KEY_SESSION] {
+            let saved: Option<Account> = tx
+                .query_row(
+                    "SELECT value FROM settings WHERE key = ?1",
+                    [setting],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+                .map(|text| from_json(&text))
+                .transpose()?;
+            if let Some(mut saved) = saved.filter(|a| a.key() == key) {
+                if let Some(unit) = &page.unit {
+                    saved.user.unit = unit.clone();
+                }
+                if let Some(clearance) = page.clearance {
+                    saved.user.clearance = clearance;
+                }
+                put_setting(&tx, setting, Some(&json(&saved)?))?;
             }
-            if let Some(clearance) = page.clearance {
-                saved.user.clearance = clearance;
-            }
-            put_setting(&tx, KEY_ACCOUNT, Some(&json(&saved)?))?;
         }
         tx.commit()?;
         Ok(repushed)

@@ -397,10 +397,15 @@ fn a_version_2_store_keeps_its_queued_commands_with_the_remembered_account() {
     };
     {
         // Back to what schema 2 had: no account on commands, no session, counts
-        // without 密级.
+        // without 密级, no cursor epoch (schema 4).
         let conn = rusqlite::Connection::open(dir.path().join(gongwen_store::DB_FILE)).unwrap();
         conn.execute_batch(
-            "DROP INDEX outbox_by_account;
+            "ALTER TABLE sync_state DROP COLUMN epoch;
+             ALTER TABLE sync_state DROP COLUMN cursor_unit;
+             ALTER TABLE sync_state DROP COLUMN cursor_clearance;
+             ALTER TABLE sync_state DROP COLUMN restored_at;
+             ALTER TABLE sync_state DROP COLUMN repushed;
+             DROP INDEX outbox_by_account;
              ALTER TABLE outbox DROP COLUMN account;
              ALTER TABLE outbox DROP COLUMN classification;
              ALTER TABLE outbox DROP COLUMN discarded_by;

@@ -410,6 +410,12 @@ impl Client {
         // than the file, or bytes that fail the final hash check): then the upload
         // starts again from 0. A second time is an error, not a loop.
         let mut restarted = false;
+        // A new upload is announced by an empty first piece: a refusal of the whole
+        // file (over `max_blob_bytes`, over the user's quota) then comes back as an
+        // answer, instead of as a connection the server closed under a body still
+        // being sent ("Broken pipe"), which would look like a network fault and be
+        // retried for ever.
+        let mut announced = offset > 0;
         loop {
             if offset > length {
                 if restarted {
@@ -423,7 +429,12 @@ impl Client {
                 offset = 0;
                 continue;
             }
-            let chunk = (length - offset).min(UPLOAD_CHUNK);
+            let chunk = if announced {
+                (length - offset).min(UPLOAD_CHUNK)
+            } else {
+                0
+            };
+            announced = true;
             let mut file = tokio::fs::File::open(path)
                 .await
                 .map_err(|source| SyncError::Io {
