@@ -478,6 +478,11 @@ impl BlobStore for FsBlobStore {
             if name == "partial" {
                 let mut users = tokio::fs::read_dir(dir.path()).await?;
                 while let Some(user_dir) = users.next_entry().await? {
+                    // Partials of before they were kept per uploader are plain files
+                    // here: not ours to judge, left alone.
+                    if !user_dir.file_type().await?.is_dir() {
+                        continue;
+                    }
                     let Some(uploader) = uploader_from_dir(&user_dir.file_name().to_string_lossy())
                     else {
                         continue;
@@ -676,6 +681,21 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(done, UploadState::Complete(data.len() as u64));
+    }
+
+    #[tokio::test]
+    async fn a_listing_skips_partials_of_the_old_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsBlobStore::open(dir.path()).unwrap();
+        let sha = gongwen_core::digest::sha256_hex(b"old");
+        std::fs::write(dir.path().join("partial").join(&sha), b"ol").unwrap();
+        let body = futures_util::stream::iter([Ok(Bytes::from_static(b"n"))]).boxed();
+        let new = gongwen_core::digest::sha256_hex(b"new");
+        store.append(&new, "u", 0, 3, body).await.unwrap();
+        let listed = store.list().await.unwrap();
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0].uploader.as_deref(), Some("u"));
+        assert_eq!(listed[0].sha256, new);
     }
 
     #[test]
