@@ -2,36 +2,21 @@
 //! engines: a hash is not a key, no existence oracle, the uploader grant is the
 //! user's, uploads in progress are the uploader's, and classified reads are audited.
 
+#[path = "common/api.rs"]
+mod api;
 mod common;
 
+use api::{http, login_as};
 use common::{TestServer, DEMO_PASSWORD};
 use gongwen_core::exchange::{
-    ChangesPage, Command, CommandBody, CommandId, CommandOutcome, CommandResult, LoginResponse,
-    PushResponse, RejectCode, UnitCode,
+    ChangesPage, Command, CommandBody, CommandId, CommandOutcome, CommandResult, PushResponse,
+    RejectCode, UnitCode,
 };
 use gongwen_core::{Attachment, Classification, Document, DocumentId};
 use gongwen_exchange::storage::postgres::PostgresStorage;
 use gongwen_exchange::storage::sqlite::SqliteStorage;
 use gongwen_exchange::storage::Storage;
 use reqwest::StatusCode;
-
-fn http() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
-async fn login_as(server: &TestServer, username: &str) -> String {
-    let r = http()
-        .post(format!("{}/v1/login", server.url))
-        .json(&serde_json::json!({ "username": username, "password": DEMO_PASSWORD }))
-        .send()
-        .await
-        .expect("login request");
-    assert_eq!(r.status(), StatusCode::OK, "login of {username}");
-    r.json::<LoginResponse>()
-        .await
-        .expect("login response")
-        .token
-}
 
 async fn get(server: &TestServer, token: &str, sha: &str) -> reqwest::Response {
     http()

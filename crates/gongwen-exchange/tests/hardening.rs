@@ -3,30 +3,18 @@
 //! not depend on this build's types, PostgreSQL TLS that cannot be stripped, what the
 //! directory tells and which reads each role may make.
 
+#[path = "common/api.rs"]
+mod api;
 mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{TestServer, DEMO_PASSWORD};
-use gongwen_core::exchange::{CommandOutcome, CommandResult, LoginResponse, PushResponse};
+use api::{http, login_as};
+use common::TestServer;
+use gongwen_core::exchange::{CommandOutcome, CommandResult, PushResponse};
 use reqwest::StatusCode;
-
-fn http() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
-async fn login_as(server: &TestServer, username: &str) -> String {
-    let r = http()
-        .post(format!("{}/v1/login", server.url))
-        .json(&serde_json::json!({ "username": username, "password": DEMO_PASSWORD }))
-        .send()
-        .await
-        .expect("login request");
-    assert_eq!(r.status(), StatusCode::OK, "login of {username}");
-    r.json::<LoginResponse>().await.expect("login").token
-}
 
 async fn try_login(server: &TestServer, body: String) -> reqwest::Response {
     http()

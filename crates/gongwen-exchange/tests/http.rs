@@ -2,8 +2,11 @@
 //! login and tokens, bad input, permissions, idempotent commands, the change log,
 //! resumable attachments and the audit chain.
 
+#[path = "common/api.rs"]
+mod api;
 mod common;
 
+use api::{http, login_as};
 use common::{TestServer, DEMO_PASSWORD};
 use gongwen_core::exchange::{
     ChangeEntry, ChangesPage, Command, CommandBody, CommandId, CommandOutcome, CommandResult,
@@ -12,25 +15,6 @@ use gongwen_core::exchange::{
 use gongwen_core::{Attachment, Classification, Document, DocumentId};
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
-
-fn http() -> reqwest::Client {
-    reqwest::Client::new()
-}
-
-async fn login_as(server: &TestServer, username: &str) -> String {
-    let r = http()
-        .post(format!("{}/v1/login", server.url))
-        .header("x-gongwen-client", format!("test-{username}"))
-        .json(&serde_json::json!({ "username": username, "password": DEMO_PASSWORD }))
-        .send()
-        .await
-        .expect("login request");
-    assert_eq!(r.status(), StatusCode::OK, "login of {username}");
-    r.json::<LoginResponse>()
-        .await
-        .expect("login response")
-        .token
-}
 
 async fn get(server: &TestServer, token: &str, path: &str) -> reqwest::Response {
     http()
