@@ -24,8 +24,18 @@ use fantoccini::{Client, ClientBuilder, Locator};
 const DRIVER_URL: &str = "http://127.0.0.1:4444";
 const WAIT: Duration = Duration::from_secs(15);
 
+/// This package's folder, as `cargo test` tells the running test. Preferred to the path
+/// compiled in: with one target folder shared by two checkouts, cargo may run the test
+/// binary last built from the other one, which would read that checkout's fixtures and
+/// write its screenshots there.
+fn package_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 fn output_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("output");
+    let dir = package_dir().join("output");
     fs::create_dir_all(&dir).expect("create tests/output");
     dir
 }
@@ -643,7 +653,7 @@ async fn a_store_from_a_newer_version_is_refused_untouched() {
 fn seed_store(dir: &Path, extra: usize) -> usize {
     use gongwen_core::{Body, DocKind, DocStatus, Document};
 
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let fixtures = package_dir().join("fixtures");
     let mut docs = Vec::new();
     for entry in fs::read_dir(&fixtures).expect("list tests/fixtures") {
         let path = entry.expect("fixture entry").path();
@@ -1112,6 +1122,72 @@ async fn wait_still(c: &Client, xpath: &str) {
 
 /// In the 分发 dialog, sets `unit` to 主送 or 抄送 (its radio group is labelled with the
 /// unit's name).
+/// Clicks 确认分发 and waits until the 分发 dialog is gone.
+///
+/// Once, in ten runs of the suite beside a CPU load of twice the cores, a click that
+/// WebKitWebDriver reported as done never reached the page: the dialog stayed, with no
+/// request, no error and the button not busy. The page therefore records the clicks it
+/// receives. A click that reached the button and did nothing fails the test (that would
+/// be the app's fault); a click the page never received, or received elsewhere because
+/// the dialog moved, is made again, as a clerk would.
+async fn confirm_dispatch(c: &Client) {
+    const DIALOG: &str = "//*[@aria-label='分发公文']";
+    let confirm = button("确认分发");
+    c.execute(
+        "window.__clicks = [];
+         document.addEventListener('click', (e) => {
+           const b = e.target.closest('button');
+           window.__clicks.push({x: e.clientX, y: e.clientY,
+             onConfirm: !!b && b.textContent.trim() === '确认分发',
+             target: e.target.tagName + '.' + e.target.className});
+         }, true);",
+        vec![],
+    )
+    .await
+    .expect("watch clicks in the page");
+    for attempt in 1..=3 {
+        click(c, &confirm).await;
+        // Taken: the dialog closes, says why not, or shows it is at work.
+        let settle = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < settle {
+            let open = c.find_all(Locator::XPath(DIALOG)).await;
+            if open.as_ref().is_ok_and(|f| f.is_empty()) {
+                return;
+            }
+            let busy = format!("{confirm}[contains(@class, 'n-button--loading')]");
+            let error = format!("{DIALOG}//*[@role='alert']");
+            for taken in [busy, error] {
+                if !c
+                    .find_all(Locator::XPath(&taken))
+                    .await
+                    .unwrap_or_default()
+                    .is_empty()
+                {
+                    // The caller's next wait says whether it went through.
+                    wait_gone(c, DIALOG).await;
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let clicks = c
+            .execute("return window.__clicks.splice(0)", vec![])
+            .await
+            .unwrap_or_default();
+        let reached = clicks
+            .as_array()
+            .is_some_and(|a| a.iter().any(|k| k["onConfirm"] == true));
+        assert!(
+            !reached,
+            "确认分发 received the click and did nothing for 3 s: {clicks}"
+        );
+        println!(
+            "click {attempt} on 确认分发 did not reach it (clicks the page saw: {clicks}); again"
+        );
+    }
+    wait_gone(c, DIALOG).await;
+}
+
 /// Chooses 主送 or 抄送 for a unit in the 分发 dialog and waits until the choice shows
 /// as made (a click during the dialog's opening animation can miss its target).
 async fn send_to(c: &Client, unit: &str, role: &str) {
@@ -1228,8 +1304,7 @@ async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit
     send_to(&c, "埇桥区人民政府", "抄送").await;
     save_screenshot(&c, "exchange-dispatch-dialog.png").await;
     wait_status(&c, "分发范围", "主送 1 个单位，抄送 1 个单位").await;
-    click(&c, &button("确认分发")).await;
-    wait_gone(&c, "//*[@aria-label='分发公文']").await;
+    confirm_dispatch(&c).await;
     wait_status(&c, "分发状态", "待同步").await;
     wait_status(&c, "待同步数", "1").await;
     save_screenshot(&c, "exchange-pending.png").await;
@@ -1520,8 +1595,7 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
     click(&c, &button("分发")).await;
     wait_still(&c, "//*[@aria-label='分发公文']").await;
     send_to(&c, "宿州市人民政府办公室", "主送").await;
-    click(&c, &button("确认分发")).await;
-    wait_gone(&c, "//*[@aria-label='分发公文']").await;
+    confirm_dispatch(&c).await;
 
     // The server refuses; its reason is shown on the document and in the queue.
     let alert = wait_text_containing(
@@ -1783,8 +1857,7 @@ async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
     click(&c, &button("分发")).await;
     wait_still(&c, "//*[@aria-label='分发公文']").await;
     send_to(&c, "宿州市统计局", "主送").await;
-    click(&c, &button("确认分发")).await;
-    wait_gone(&c, "//*[@aria-label='分发公文']").await;
+    confirm_dispatch(&c).await;
     wait_status(&c, "宿州市统计局的状态", "已送达").await;
     save_screenshot(&c, "attachment-dispatched.png").await;
 
