@@ -96,9 +96,31 @@ pub struct LogWrite {
     pub unit: UnitCode,
     /// Readers below this clearance do not get the entry (their cursor passes it).
     pub classification: Classification,
-    /// [`gongwen_core::exchange::ChangeEntry`] as JSON.
+    /// [`gongwen_core::exchange::ChangeEntry`] as JSON. With `content` set, its
+    /// `document` is `null` and the stored content takes its place when it is read
+    /// (see [`log_writes`]); without, the entry is whole (as earlier builds wrote it).
     pub entry: String,
+    pub content: Option<ContentKey>,
 }
+
+/// Names a document's content stored once in [`Commit::contents`] (or by an earlier
+/// commit) for every log entry that carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentKey {
+    pub document_id: DocumentId,
+    pub content_hash: String,
+}
+
+/// A document's content as log entries carry it, written once per (document, content
+/// hash): a dispatch to 300 units stores it once, not 301 times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogContent {
+    pub key: ContentKey,
+    /// The `Document` as JSON, exactly as it stood in the entry.
+    pub content: String,
+}
+
+pub use codec::log_writes;
 
 /// What one command does to storage, written in one transaction: all or nothing. A
 /// document's attachment files end their upload grants in the same transaction.
@@ -109,6 +131,8 @@ pub struct Commit {
     pub workflow: Option<WorkflowWrite>,
     pub document: Option<DocumentRecord>,
     pub log: Vec<LogWrite>,
+    /// Contents the log entries refer to; one already stored is not written again.
+    pub contents: Vec<LogContent>,
     pub audit: AuditDraft,
 }
 
