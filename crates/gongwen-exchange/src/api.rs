@@ -226,9 +226,9 @@ struct BodyRules {
 }
 
 /// Reads a JSON route's whole body before the handler runs: at most `limit` bytes
-/// (413 beyond, without reading on), all of it within `timeout` (408 otherwise), so
-/// a client that trickles its body holds neither a socket nor a handler for long.
-/// Either refusal closes the connection, since the rest of the body is not read.
+/// (413 beyond, see [`refuse_too_large`]), all of it within `timeout` (408
+/// otherwise), so a client that trickles its body holds neither a socket nor a
+/// handler for long. Either refusal closes the connection.
 async fn read_body(State(rules): State<BodyRules>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let declared = parts
@@ -236,18 +236,20 @@ async fn read_body(State(rules): State<BodyRules>, req: Request, next: Next) -> 
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > rules.limit) {
-        return closing(ApiError::too_large(rules.limit));
-    }
     let deadline = tokio::time::Instant::now() + rules.timeout;
     let mut stream = body.into_data_stream();
+    if declared.is_some_and(|n| n > rules.limit) {
+        return refuse_too_large(&mut stream, 0, declared, rules, deadline).await;
+    }
     let mut buf: Vec<u8> = Vec::new();
     loop {
         match tokio::time::timeout_at(deadline, stream.next()).await {
             Ok(None) => break,
             Ok(Some(Ok(chunk))) => {
-                if (buf.len() + chunk.len()) as u64 > rules.limit {
-                    return closing(ApiError::too_large(rules.limit));
+                let read = (buf.len() + chunk.len()) as u64;
+                if read > rules.limit {
+                    drop(buf);
+                    return refuse_too_large(&mut stream, read, declared, rules, deadline).await;
                 }
                 buf.extend_from_slice(&chunk);
             }
@@ -276,6 +278,49 @@ async fn read_body(State(rules): State<BodyRules>, req: Request, next: Next) -> 
         }
     }
     next.run(Request::from_parts(parts, Body::from(buf))).await
+}
+
+/// How much of an over-limit body is read (and thrown away) at most before the 413:
+/// four times the limit, at least 1 MiB and at most 64 MiB.
+fn drain_bound(limit: u64) -> u64 {
+    limit.saturating_mul(4).clamp(1 << 20, 64 << 20)
+}
+
+/// Answers 413 to a body over the limit, `read` bytes of which have arrived. The
+/// rest is read and thrown away first, up to [`drain_bound`] in all and within the
+/// body's deadline: a client still sending when the server answers and closes sees a
+/// broken pipe, not the 413, takes it for a network fault and sends the same body
+/// again for ever. Nothing is kept (no memory grows) and a body beyond the bound, or
+/// declared beyond it, is cut at once, so draining never costs more than a bounded
+/// read per request.
+async fn refuse_too_large<S>(
+    stream: &mut S,
+    mut read: u64,
+    declared: Option<u64>,
+    rules: BodyRules,
+    deadline: tokio::time::Instant,
+) -> Response
+where
+    S: futures_util::Stream<Item = Result<Bytes, axum::Error>> + Unpin,
+{
+    let bound = drain_bound(rules.limit);
+    if declared.is_none_or(|n| n <= bound) {
+        while read <= bound {
+            match tokio::time::timeout_at(deadline, stream.next()).await {
+                Ok(Some(Ok(chunk))) => read += chunk.len() as u64,
+                // The whole body is in (the answer will reach the client), or it
+                // cannot be read on: answer either way.
+                Ok(None) | Ok(Some(Err(_))) | Err(_) => break,
+            }
+        }
+    }
+    tracing::info!(
+        declared,
+        read,
+        limit = rules.limit,
+        "request body over the limit: 413"
+    );
+    closing(ApiError::too_large(rules.limit))
 }
 
 /// An error answer after which the connection is closed.
