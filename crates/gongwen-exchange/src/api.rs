@@ -28,11 +28,12 @@ use serde::Deserialize;
 
 use gongwen_core::exchange::{
     Change, ChangeEntry, ChangesPage, CommandId, Directory, DirectoryUser, LoginRequest,
-    LoginResponse, PushResponse, Role, UnitCode, UserInfo,
+    LoginResponse, PushResponse, UnitCode, UserInfo,
 };
-use gongwen_core::{Classification, DocumentId};
+use gongwen_core::DocumentId;
 use tokio::sync::Semaphore;
 
+use crate::access::{self, DocumentRead, FileAccess};
 use crate::auth::{self, Secret};
 use crate::blobs::{is_sha256, with_idle_timeout, BlobError, BlobStore, UploadState};
 use crate::commands;
@@ -469,7 +470,7 @@ impl Authed {
     /// documents or attachment files. Every other role (档案员 too) reads its own
     /// unit's, up to its clearance.
     fn may_read_documents(&self) -> Result<(), ApiError> {
-        if self.info().role == Role::Admin {
+        if !access::reads_documents(self.info().role) {
             return Err(ApiError::forbidden(
                 "the admin role reads no documents, change log or attachments",
                 "管理员账号不能查看公文",
@@ -805,7 +806,7 @@ async fn changes(
     for row in rows {
         // Withheld entries are skipped but still passed by the cursor: a reader below
         // the entry's 密级 never sees it, and never waits for it either.
-        if row.classification > info.clearance {
+        if !access::log_entry(info, row.classification) {
             continue;
         }
         let entry: ChangeEntry = serde_json::from_str(&row.entry).map_err(|e| {
@@ -852,7 +853,9 @@ async fn document(
     let Some(doc) = st.storage.document(id).await? else {
         return Err(not_found());
     };
-    if !st.storage.has_access(id, &who.info().unit).await? {
+    let listed = st.storage.has_access(id, &who.info().unit).await?;
+    let verdict = access::document(who.info(), listed, doc.classification);
+    if verdict == DocumentRead::NotFound {
         return Err(not_found());
     }
     // Reads of classified documents are audited, refused ones too: who looked at
@@ -868,7 +871,7 @@ async fn document(
             }),
         )
     };
-    if doc.classification > who.info().clearance {
+    if verdict == DocumentRead::AboveClearance {
         st.storage.append_audit(&audited("refused")).await?;
         return Err(ApiError::forbidden(
             format!(
@@ -879,7 +882,7 @@ async fn document(
             format!("公文密级为{}，超出您的知悉范围", doc.classification.label()),
         ));
     }
-    if doc.classification > Classification::Unclassified {
+    if access::audited(doc.classification) {
         st.storage.append_audit(&audited("read")).await?;
     }
     Ok(([(CONTENT_TYPE, "application/json")], doc.content).into_response())
@@ -911,38 +914,14 @@ fn offset_header(n: u64) -> [(HeaderName, HeaderValue); 1] {
     [(UPLOAD_OFFSET, HeaderValue::from(n))]
 }
 
-/// Why a user may read a complete file.
-enum ReadAccess {
-    /// A document they may see lists it: the most classified such document.
-    Document(DocumentId, gongwen_core::Classification),
-    /// They uploaded it themselves and no document lists it yet.
-    Upload,
-}
-
-/// Whether the caller may read the complete file `sha`, and through what. Everything
-/// that answers about a complete file asks this first: to anyone else the file does
-/// not exist, so a learned hash neither opens nor confirms it.
+/// Whether the caller may read the complete file `sha`, and through what (see
+/// [`access::file`]).
 async fn read_access(
     st: &AppState,
     who: &Authed,
     sha: &str,
-) -> Result<Option<ReadAccess>, ApiError> {
-    let info = who.info();
-    if let Some((id, classification)) = st
-        .storage
-        .blob_access(sha, &info.unit, info.clearance)
-        .await?
-    {
-        return Ok(Some(ReadAccess::Document(id, classification)));
-    }
-    if st
-        .storage
-        .upload_granted(sha, &info.username, info.clearance)
-        .await?
-    {
-        return Ok(Some(ReadAccess::Upload));
-    }
-    Ok(None)
+) -> Result<Option<FileAccess>, ApiError> {
+    Ok(access::file(st.storage.as_ref(), who.info(), sha).await?)
 }
 
 /// The length of the complete file `sha` if the caller may read it, else None (also
@@ -951,7 +930,7 @@ async fn readable_len(
     st: &AppState,
     who: &Authed,
     sha: &str,
-) -> Result<Option<(u64, ReadAccess)>, ApiError> {
+) -> Result<Option<(u64, FileAccess)>, ApiError> {
     let Some(len) = st.blobs.complete_len(sha).await.map_err(blob_error)? else {
         return Ok(None);
     };
@@ -1239,7 +1218,7 @@ async fn blob_get(
             "没有这个附件",
         )
     };
-    let Some((len, access)) = readable_len(&st, &who, &sha).await? else {
+    let Some((len, file_access)) = readable_len(&st, &who, &sha).await? else {
         return Err(not_found());
     };
     let (status, start, count) = match parse_range(&headers, len) {
@@ -1259,11 +1238,11 @@ async fn blob_get(
             return Ok(r);
         }
     };
-    if let ReadAccess::Document(document_id, classification) = access {
+    if let FileAccess::Document(document_id, classification) = file_access {
         // Every request that returns bytes of a classified file is one entry: a range
         // is a read too, and the client fetches a file in one request, so a download
         // is one entry and a reader who pieces a file together leaves one per piece.
-        if classification > gongwen_core::Classification::Unclassified {
+        if access::audited(classification) {
             st.storage
                 .append_audit(&AuditDraft {
                     at: now(),

@@ -385,16 +385,10 @@ async fn attachment_blobs(
             if !complete {
                 continue;
             }
-            let readable = st
-                .storage
-                .upload_granted(&sha, &user.username, user.clearance)
+            if crate::access::file(st.storage.as_ref(), user, &sha)
                 .await?
-                || st
-                    .storage
-                    .blob_access(&sha, &user.unit, user.clearance)
-                    .await?
-                    .is_some();
-            if readable {
+                .is_some()
+            {
                 present.insert(given.to_string());
             }
         }

@@ -59,14 +59,14 @@ pub(super) fn token_live(expires_at: &str, now: &str) -> Result<bool, StorageErr
     Ok(parse(now, "time")? < parse(expires_at, "token expiry")?)
 }
 
-/// The stored names of every 密级 up to and including `clearance`.
+/// The stored names of every 密级 a reader cleared to `clearance` may see (the rule is
+/// in [`crate::access`]).
 pub(super) fn classifications_up_to(
     clearance: Classification,
 ) -> Result<Vec<String>, StorageError> {
-    Classification::ALL
-        .into_iter()
-        .filter(|c| *c <= clearance)
-        .map(|c| enum_text(&c))
+    crate::access::classifications_cleared(clearance)
+        .iter()
+        .map(enum_text)
         .collect()
 }
 

@@ -505,14 +505,15 @@ pub trait Storage: Send + Sync + 'static {
         unit: &UnitCode,
     ) -> Result<bool, StorageError>;
     /// Whether any document this unit may read, classified at most `clearance`, lists
-    /// an attachment with this SHA-256 (for downloads: the file of a document a user may
-    /// not see is not theirs to download either).
+    /// an attachment with this SHA-256: [`Storage::blob_access`] found one.
     async fn blob_visible_to(
         &self,
         sha256: &str,
         unit: &UnitCode,
         clearance: Classification,
-    ) -> Result<bool, StorageError>;
+    ) -> Result<bool, StorageError> {
+        Ok(self.blob_access(sha256, unit, clearance).await?.is_some())
+    }
     /// The document that lets a user of `unit` cleared to `clearance` read the file:
     /// of those this unit may read, at most `clearance`, that list it, the most
     /// classified one (what a download of it is audited as).

@@ -1025,28 +1025,6 @@ impl Storage for PostgresStorage {
         col(&row, 0)
     }
 
-    async fn blob_visible_to(
-        &self,
-        sha256: &str,
-        unit: &UnitCode,
-        clearance: Classification,
-    ) -> Result<bool, StorageError> {
-        let client = self.client().await?;
-        let allowed = classifications_up_to(clearance)?;
-        let row = client
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM document_blobs b
-                                JOIN document_access a ON a.document_id = b.document_id
-                                JOIN documents d ON d.document_id = b.document_id
-                                WHERE b.sha256 = $1 AND a.unit = $2
-                                  AND d.classification = ANY($3))",
-                &[&sha256, &unit.0, &allowed],
-            )
-            .await
-            .map_err(pg)?;
-        col(&row, 0)
-    }
-
     async fn blob_access(
         &self,
         sha256: &str,

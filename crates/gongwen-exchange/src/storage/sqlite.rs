@@ -971,31 +971,6 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn blob_visible_to(
-        &self,
-        sha256: &str,
-        unit: &UnitCode,
-        clearance: Classification,
-    ) -> Result<bool, StorageError> {
-        let sha256 = sha256.to_string();
-        let unit = unit.0.clone();
-        let allowed = serde_json::to_string(&classifications_up_to(clearance)?)
-            .map_err(|e| StorageError::Backend(e.to_string()))?;
-        self.read(move |conn| {
-            conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM document_blobs b
-                                JOIN document_access a ON a.document_id = b.document_id
-                                JOIN documents d ON d.document_id = b.document_id
-                                WHERE b.sha256 = ?1 AND a.unit = ?2
-                                  AND d.classification IN (SELECT value FROM json_each(?3)))",
-                params![sha256, unit, allowed],
-                |r| r.get(0),
-            )
-            .map_err(backend)
-        })
-        .await
-    }
-
     async fn blob_access(
         &self,
         sha256: &str,
