@@ -1067,20 +1067,24 @@ async fn blob_patch(
         }
     }
     let username = who.info().username.clone();
-    if st
-        .blobs
-        .partial(&sha, &username)
-        .await
-        .map_err(blob_error)?
-        .is_none()
-    {
-        let held = st
+    // A new upload counts against the quota from its first piece on; the check and
+    // the reservation are one step, so first pieces at once cannot pass together. (A
+    // piece at another offset of an upload not begun is refused by `append` as it is.)
+    let quota = st.limits.max_partial_bytes_per_user;
+    if offset == 0
+        && st
             .blobs
-            .partial_bytes(&username)
+            .partial(&sha, &username)
             .await
-            .map_err(blob_error)?;
-        let quota = st.limits.max_partial_bytes_per_user;
-        if held.saturating_add(total) > quota {
+            .map_err(blob_error)?
+            .is_none()
+    {
+        if let Err(held) = st
+            .blobs
+            .start_upload(&sha, &username, total, quota)
+            .await
+            .map_err(blob_error)?
+        {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "upload_quota_exceeded",

@@ -154,6 +154,18 @@ pub trait BlobStore: Send + Sync + 'static {
     /// The announced lengths of all the uploader's uploads in progress, summed (what
     /// their quota counts).
     async fn partial_bytes(&self, uploader: &str) -> Result<u64, BlobError>;
+    /// Starts the uploader's upload of a blob of `total` bytes (fixes its announced
+    /// length) unless their uploads in progress would then announce more than `quota`
+    /// bytes: the check and the reservation are one step per uploader, so first pieces
+    /// of two uploads at once cannot both pass. `Err(held)`: refused, `held` bytes
+    /// already announced. An upload already in progress is left as it is.
+    async fn start_upload(
+        &self,
+        sha256: &str,
+        uploader: &str,
+        total: u64,
+        quota: u64,
+    ) -> Result<Result<(), u64>, BlobError>;
     /// Appends `body` at `offset` (which must equal the bytes of the uploader's
     /// partial) to their upload of a blob of `total` bytes; `total` is fixed by the
     /// first piece ([`BlobError::LengthMismatch`] otherwise). When `total` is reached
@@ -344,6 +356,31 @@ impl BlobStore for FsBlobStore {
             }
         }
         Ok(sum)
+    }
+
+    async fn start_upload(
+        &self,
+        sha256: &str,
+        uploader: &str,
+        total: u64,
+        quota: u64,
+    ) -> Result<Result<(), u64>, BlobError> {
+        // One lock per uploader (no blob is named ""): their quota checks and
+        // reservations happen one at a time.
+        let quota_lock = self.lock_for("", uploader);
+        let _quota = quota_lock.lock().await;
+        let lock = self.lock_for(sha256, uploader);
+        let _guard = lock.lock().await;
+        if self.partial(sha256, uploader).await?.is_some() {
+            return Ok(Ok(()));
+        }
+        let held = self.partial_bytes(uploader).await?;
+        if held.saturating_add(total) > quota {
+            return Ok(Err(held));
+        }
+        tokio::fs::create_dir_all(self.uploader_dir(uploader)).await?;
+        tokio::fs::write(self.length_path(sha256, uploader), total.to_string()).await?;
+        Ok(Ok(()))
     }
 
     async fn append(
