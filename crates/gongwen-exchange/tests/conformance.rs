@@ -133,6 +133,7 @@ fn main() {
         blob_access_names_the_document,
         // content stored once, access module
         content_is_stored_once_per_dispatch,
+        a_dispatch_ends_only_its_users_upload_grant,
     ];
 
     // Start PostgreSQL only when a postgres case is selected. A missing PostgreSQL is
@@ -1495,4 +1496,29 @@ async fn content_is_stored_once_per_dispatch(h: Arc<Harness>) {
         s.log_after(&FGW.into(), 0, 10).await,
         Err(StorageError::Backend(_))
     ));
+}
+
+async fn a_dispatch_ends_only_its_users_upload_grant(h: Arc<Harness>) {
+    let s = h.storage.as_ref();
+    seed_city(s).await;
+    let file = sha(0x63);
+    for username in ["zhangming", "wangfang"] {
+        s.grant_upload(&file, username, Classification::Secret, NOW)
+            .await
+            .unwrap();
+    }
+    // zhangming's dispatch lists the file.
+    let (c, _) = dispatch(doc_id(), &file);
+    assert_eq!(c.command.username, "zhangming");
+    s.commit(&c).await.unwrap();
+    assert!(!s
+        .upload_granted(&file, "zhangming", Classification::Secret)
+        .await
+        .unwrap());
+    assert!(
+        s.upload_granted(&file, "wangfang", Classification::Secret)
+            .await
+            .unwrap(),
+        "another uploader's grant outlives a dispatch that is not theirs"
+    );
 }

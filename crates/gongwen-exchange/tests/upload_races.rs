@@ -1,5 +1,6 @@
 //! Races around uploads, against a real server process on 127.0.0.1 with a real SQLite
-//! file and blob folder: first pieces of one user's uploads at once and the quota.
+//! file and blob folder: first pieces of one user's uploads at once and the quota; two
+//! users who uploaded the same file and each dispatch it.
 
 #[path = "common/api.rs"]
 mod api;
@@ -7,7 +8,97 @@ mod common;
 
 use api::{http, login_as};
 use common::TestServer;
+use gongwen_core::exchange::{
+    Command, CommandBody, CommandId, CommandResult, PushResponse, RejectCode, UnitCode,
+};
+use gongwen_core::{Attachment, Document, DocumentId};
 use reqwest::StatusCode;
+
+async fn upload(server: &TestServer, token: &str, data: &[u8]) -> (StatusCode, String) {
+    let sha = gongwen_core::digest::sha256_hex(data);
+    let status = http()
+        .patch(format!("{}/v1/blobs/{sha}", server.url))
+        .bearer_auth(token)
+        .header("upload-offset", 0)
+        .header("upload-length", data.len())
+        .body(data.to_vec())
+        .send()
+        .await
+        .expect("PATCH")
+        .status();
+    (status, sha)
+}
+
+/// A dispatch listing the file `sha` to `to`: None when accepted, else the refusal.
+async fn dispatch_listing(
+    server: &TestServer,
+    token: &str,
+    sha: &str,
+    to: &str,
+) -> Option<RejectCode> {
+    let command = Command {
+        id: CommandId(uuid::Uuid::new_v4()),
+        body: CommandBody::Dispatch {
+            document_id: DocumentId(uuid::Uuid::new_v4()),
+            document: Box::new(Document {
+                title: "关于报送材料的通知".into(),
+                issuer_mark: vec!["宿州市人民政府文件".into()],
+                doc_number: "宿政〔2026〕3号".into(),
+                attachments: vec![Attachment {
+                    name: "材料".into(),
+                    sha256: Some(sha.to_string()),
+                    file_name: Some("材料.pdf".into()),
+                    size: None,
+                }],
+                ..Document::default()
+            }),
+            main: vec![UnitCode::from(to)],
+            cc: vec![],
+        },
+    };
+    let r = http()
+        .post(format!("{}/v1/commands", server.url))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "commands": [command] }))
+        .send()
+        .await
+        .expect("push");
+    assert_eq!(r.status(), StatusCode::OK);
+    let outcome = r.json::<PushResponse>().await.expect("outcomes").outcomes;
+    match &outcome[0].result {
+        CommandResult::Accepted => None,
+        CommandResult::Rejected { rejection } => Some(rejection.code),
+    }
+}
+
+/// Two users of different units uploaded the same file; the first one's dispatch
+/// listing it must not end the second one's grant, or their own dispatch of it is
+/// refused as if they never uploaded it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispatch_ends_only_the_dispatching_users_upload_grant() {
+    let server = TestServer::start();
+    let fgw = login_as(&server, "fgw-clerk").await;
+    let szgov = login_as(&server, "szgov-clerk").await;
+    let data = b"the same statistics table, uploaded by two units";
+    let (status, sha) = upload(&server, &fgw, data).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = upload(&server, &szgov, data).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "their own upload of the same bytes"
+    );
+
+    assert_eq!(dispatch_listing(&server, &fgw, &sha, "sz-tjj").await, None);
+    assert_eq!(
+        dispatch_listing(&server, &szgov, &sha, "yq-gov").await,
+        None,
+        "the other uploader still lists the file they uploaded"
+    );
+    // Their grant ended with their own dispatch: the documents decide from here on.
+    let (status, _) = upload(&server, &szgov, data).await;
+    assert_eq!(status, StatusCode::OK, "sz-gov sent a document listing it");
+}
 
 /// Many new uploads of one user announced at once: the quota check and the
 /// reservation are one step, so no more pass than the quota holds.

@@ -123,7 +123,8 @@ pub struct LogContent {
 pub use codec::log_writes;
 
 /// What one command does to storage, written in one transaction: all or nothing. A
-/// document's attachment files end their upload grants in the same transaction.
+/// document's attachment files end the dispatching user's upload grants of them in the
+/// same transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Commit {
     pub command: CommandRecord,
@@ -526,7 +527,7 @@ pub trait Storage: Send + Sync + 'static {
     /// Whether any document lists the file.
     async fn blob_listed(&self, sha256: &str) -> Result<bool, StorageError>;
     /// Lets `username`, cleared to `clearance`, read back a file they uploaded whole
-    /// (verified). Ends when a document lists the file (in [`Storage::commit`]).
+    /// (verified). Ends when their dispatch lists the file (in [`Storage::commit`]).
     async fn grant_upload(
         &self,
         sha256: &str,

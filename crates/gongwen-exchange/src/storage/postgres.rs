@@ -641,12 +641,16 @@ async fn commit_tx(
             .await
             .map_err(pg)?;
         tx.execute(&blobs, &[&hashes, &id]).await.map_err(pg)?;
-        // Listed: from now on the document's rules decide who reads the file.
+        // Listed: from now on the document's rules decide who reads the file. Only the
+        // dispatching user's grant ends: another user who uploaded the same bytes may
+        // still list them in their own dispatch.
         let ungrant = tx
-            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ANY($1)")
+            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ANY($1) AND username = $2")
             .await
             .map_err(pg)?;
-        tx.execute(&ungrant, &[&hashes]).await.map_err(pg)?;
+        tx.execute(&ungrant, &[&hashes, &c.command.username])
+            .await
+            .map_err(pg)?;
     }
 
     // Per-unit seqs (see the module doc): how many entries each unit gets, then one

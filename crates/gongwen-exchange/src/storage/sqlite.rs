@@ -484,12 +484,16 @@ fn commit_tx(conn: &Connection, c: &Commit) -> Result<Vec<i64>, StorageError> {
             )
             .map_err(backend)?;
         let mut ungrant = conn
-            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ?1")
+            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ?1 AND username = ?2")
             .map_err(backend)?;
         for h in &hashes {
             blob.execute(params![h, id]).map_err(backend)?;
-            // Listed: from now on the document's rules decide who reads the file.
-            ungrant.execute([h]).map_err(backend)?;
+            // Listed: from now on the document's rules decide who reads the file. Only
+            // the dispatching user's grant ends: another user who uploaded the same
+            // bytes may still list them in their own dispatch.
+            ungrant
+                .execute(params![h, c.command.username])
+                .map_err(backend)?;
         }
     }
 
