@@ -592,7 +592,10 @@ pub struct SweepReport {
 /// Removes stale uploads in progress and complete files that no document lists, both
 /// last written at least `older_than` ago; a removed file's upload grants go with it.
 /// A file becomes listed only through a dispatch, which refuses a file that is gone,
-/// so nothing a document lists is ever removed.
+/// so nothing a document lists is ever removed. Nor is a file with a live upload
+/// grant, one given within `older_than`: its uploader may be about to list it, and a
+/// complete file keeps the time it was first written when someone uploads the same
+/// bytes again, so the file's age alone says nothing about its grants.
 pub async fn sweep(
     storage: &dyn crate::storage::Storage,
     blobs: &dyn BlobStore,
@@ -601,6 +604,8 @@ pub async fn sweep(
     let cutoff = std::time::SystemTime::now()
         .checked_sub(older_than)
         .unwrap_or(std::time::UNIX_EPOCH);
+    let granted_since = chrono::DateTime::<chrono::Utc>::from(cutoff)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut report = SweepReport::default();
     for blob in blobs.list().await? {
         if blob.modified > cutoff {
@@ -613,7 +618,14 @@ pub async fn sweep(
                 }
             }
             None => {
-                if storage.blob_listed(&blob.sha256).await? {
+                // The grant is asked first: a dispatch that lists the file ends its
+                // grant in the same transaction, so one of the two answers sees it
+                // whichever way that dispatch and this sweep interleave.
+                if storage
+                    .upload_granted_since(&blob.sha256, &granted_since)
+                    .await?
+                    || storage.blob_listed(&blob.sha256).await?
+                {
                     continue;
                 }
                 // Grants first: a grant without its file would let a dispatch through

@@ -134,6 +134,7 @@ fn main() {
         // content stored once, access module
         content_is_stored_once_per_dispatch,
         a_dispatch_ends_only_its_users_upload_grant,
+        a_live_upload_grant_is_found_by_the_time_it_was_given,
     ];
 
     // Start PostgreSQL only when a postgres case is selected. A missing PostgreSQL is
@@ -1521,4 +1522,50 @@ async fn a_dispatch_ends_only_its_users_upload_grant(h: Arc<Harness>) {
             .unwrap(),
         "another uploader's grant outlives a dispatch that is not theirs"
     );
+}
+
+async fn a_live_upload_grant_is_found_by_the_time_it_was_given(h: Arc<Harness>) {
+    let s = h.storage.as_ref();
+    seed_city(s).await;
+    let file = sha(0x64);
+    assert!(!s
+        .upload_granted_since(&file, "2026-01-01T00:00:00.000Z")
+        .await
+        .unwrap());
+    s.grant_upload(
+        &file,
+        "wangfang",
+        Classification::Secret,
+        "2026-03-01T08:00:00.000Z",
+    )
+    .await
+    .unwrap();
+    for (since, live) in [
+        ("2026-02-28T08:00:00.000Z", true),
+        ("2026-03-01T08:00:00.000Z", true),
+        ("2026-03-01T08:00:00.001Z", false),
+    ] {
+        assert_eq!(
+            s.upload_granted_since(&file, since).await.unwrap(),
+            live,
+            "given 2026-03-01T08:00:00.000Z, asked since {since}"
+        );
+    }
+    // Uploaded again: the grant is given anew.
+    s.grant_upload(
+        &file,
+        "wangfang",
+        Classification::Secret,
+        "2026-04-01T08:00:00.000Z",
+    )
+    .await
+    .unwrap();
+    assert!(s
+        .upload_granted_since(&file, "2026-03-15T00:00:00.000Z")
+        .await
+        .unwrap());
+    assert!(!s
+        .upload_granted_since(&sha(0x65), "2026-01-01T00:00:00.000Z")
+        .await
+        .unwrap());
 }

@@ -1,6 +1,7 @@
 //! Races around uploads, against a real server process on 127.0.0.1 with a real SQLite
 //! file and blob folder: first pieces of one user's uploads at once and the quota; two
-//! users who uploaded the same file and each dispatch it.
+//! users who uploaded the same file and each dispatch it; a sweep between an upload and
+//! its dispatch.
 
 #[path = "common/api.rs"]
 mod api;
@@ -139,4 +140,68 @@ async fn first_pieces_at_once_cannot_pass_the_partial_quota_together() {
         (1, 23),
         "one upload of 600 bytes fits a quota of 1000: {answers:?}"
     );
+}
+
+/// Dates a complete file back 30 days, as if first written then.
+fn written_long_ago(path: &std::path::Path) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(30 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(then))
+        .expect("date the file back");
+}
+
+fn sweep(server: &TestServer) {
+    let out = server.admin(&["blobs", "sweep"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A complete file keeps the time it was first written when the same bytes are
+/// uploaded again (here: written a month ago, uploaded again today): a sweep between
+/// that upload and its dispatch removed it, and the dispatch was then refused. A live
+/// upload grant now keeps it; once the grant itself is stale, the unlisted file is
+/// swept as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sweep_keeps_a_file_whose_upload_grant_is_live() {
+    let server = TestServer::start();
+    let token = login_as(&server, "fgw-clerk").await;
+    let blob_path = |sha: &str| server.data_dir().join("blobs").join(&sha[..2]).join(sha);
+
+    let data = b"a table uploaded once last month, and again today";
+    let (status, sha) = upload(&server, &token, data).await;
+    assert_eq!(status, StatusCode::CREATED);
+    written_long_ago(&blob_path(&sha));
+    sweep(&server);
+    assert!(
+        blob_path(&sha).exists(),
+        "swept between the upload and its dispatch"
+    );
+    assert_eq!(
+        dispatch_listing(&server, &token, &sha, "sz-tjj").await,
+        None
+    );
+
+    // Unlisted, and the grant as old as the file: swept.
+    let other = b"a table nobody ever sent";
+    let (status, other_sha) = upload(&server, &token, other).await;
+    assert_eq!(status, StatusCode::CREATED);
+    written_long_ago(&blob_path(&other_sha));
+    let conn = rusqlite::Connection::open(server.db_path()).expect("open the database");
+    conn.execute(
+        "UPDATE blob_uploads SET at = '2026-01-01T00:00:00.000Z' WHERE sha256 = ?1",
+        [&other_sha],
+    )
+    .expect("date the grant back");
+    drop(conn);
+    sweep(&server);
+    assert!(
+        !blob_path(&other_sha).exists(),
+        "a stale unlisted file is still swept"
+    );
+    assert!(blob_path(&sha).exists(), "a listed file never is");
 }

@@ -543,6 +543,10 @@ pub trait Storage: Send + Sync + 'static {
         username: &str,
         clearance: Classification,
     ) -> Result<bool, StorageError>;
+    /// Whether anyone holds an upload grant for the file given at `since` or later
+    /// (the server's fixed RFC 3339 form, so the times compare as text): a sweep keeps
+    /// such a file, its uploader may still list it.
+    async fn upload_granted_since(&self, sha256: &str, since: &str) -> Result<bool, StorageError>;
     /// Ends every upload grant of the file (its file was removed).
     async fn drop_upload_grants(&self, sha256: &str) -> Result<(), StorageError>;
     /// Writes a command's effects atomically and returns the log seqs assigned, in the

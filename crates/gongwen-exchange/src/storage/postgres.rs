@@ -1106,6 +1106,18 @@ impl Storage for PostgresStorage {
         col(&row, 0)
     }
 
+    async fn upload_granted_since(&self, sha256: &str, since: &str) -> Result<bool, StorageError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM blob_uploads WHERE sha256 = $1 AND at >= $2)",
+                &[&sha256, &since],
+            )
+            .await
+            .map_err(pg)?;
+        col(&row, 0)
+    }
+
     async fn drop_upload_grants(&self, sha256: &str) -> Result<(), StorageError> {
         let client = self.client().await?;
         client

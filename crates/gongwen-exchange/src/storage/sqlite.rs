@@ -1066,6 +1066,19 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn upload_granted_since(&self, sha256: &str, since: &str) -> Result<bool, StorageError> {
+        let (sha256, since) = (sha256.to_string(), since.to_string());
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM blob_uploads WHERE sha256 = ?1 AND at >= ?2)",
+                params![sha256, since],
+                |r| r.get(0),
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn drop_upload_grants(&self, sha256: &str) -> Result<(), StorageError> {
         let sha256 = sha256.to_string();
         self.write(move |conn| {
