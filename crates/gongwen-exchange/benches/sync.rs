@@ -12,7 +12,9 @@
 //!    the WAL checkpoint) runs as the app's sync loop runs it, timed apart. The store
 //!    alone, without a server and with a reusable 100,000-document store, is
 //!    `cargo bench -p gongwen-store --bench apply`.
-//! 3. Dispatch of one document to 300 units: the `POST /v1/commands` round trip.
+//! 3. Dispatch of one document to 300 units: the `POST /v1/commands` round trip; and
+//!    of one 5 MB document to the same units, reported as how much the server's
+//!    database grew, as a multiple of the document's size (its content is stored once).
 //! 4. 200 concurrent clients pushing and pulling for 60 s, on SQLite and on a temporary
 //!    PostgreSQL (`gongwen_exchange::testing::TempPostgres`).
 //!
@@ -976,7 +978,47 @@ async fn fanout(
             fmt_samples(&s)
         ),
     );
+
+    // A document's content is stored once however many units receive it.
+    let big = generate(rng, p.fanout_reps, BIG_DOC_BYTES);
+    let big_bytes = serde_json::to_string(&big)?.len() as u64;
+    let before = db_used_bytes(&server.data.join("exchange.db"))?;
+    let t = Instant::now();
+    push_accepted(sender, stoken, &[dispatch(big, main, cc)]).await?;
+    let took = ms(t.elapsed());
+    let grew = db_used_bytes(&server.data.join("exchange.db"))?.saturating_sub(before);
+    rows.push(
+        &format!("dispatch of a 5 MB document to {n} units, database growth"),
+        grew as f64 / big_bytes as f64,
+        "× document",
+        "<= 3",
+        format!(
+            "the SQLite database grew by {:.1} MB for a document of {:.1} MB (its JSON) sent to {} 主送 + {} 抄送 ({} log entries); round trip {took:.0} ms",
+            grew as f64 / 1e6,
+            big_bytes as f64 / 1e6,
+            main.len(),
+            cc.len(),
+            n + 1,
+        ),
+    );
     Ok(())
+}
+
+/// Body text of the large document of the fan-out part.
+const BIG_DOC_BYTES: usize = 5_000_000;
+
+/// Bytes of the SQLite database in use (pages not on the free list), the WAL's
+/// committed pages included: what the server has stored, not what the file has
+/// reserved.
+fn db_used_bytes(path: &Path) -> Result<u64> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let pragma = |name: &str| -> Result<u64> {
+        Ok(conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, i64>(0))? as u64)
+    };
+    Ok((pragma("page_count")? - pragma("freelist_count")?) * pragma("page_size")?)
 }
 
 // ---------------------------------------------------------------------------------

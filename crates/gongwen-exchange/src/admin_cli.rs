@@ -131,8 +131,8 @@ enum AuditCmd {
 #[derive(Subcommand)]
 enum BlobsCmd {
     /// Remove uploads in progress untouched for `stale_upload_secs` and complete files
-    /// no document lists that were written that long ago (what `serve` does every
-    /// `blob_sweep_interval_secs`).
+    /// no document lists that were written that long ago and granted to no uploader
+    /// within it (what `serve` does every `blob_sweep_interval_secs`).
     Sweep {
         /// Use this age instead of `stale_upload_secs`.
         #[arg(long)]

@@ -28,11 +28,12 @@ use serde::Deserialize;
 
 use gongwen_core::exchange::{
     Change, ChangeEntry, ChangesPage, CommandId, Directory, DirectoryUser, LoginRequest,
-    LoginResponse, PushResponse, Role, UnitCode, UserInfo,
+    LoginResponse, PushResponse, UnitCode, UserInfo,
 };
-use gongwen_core::{Classification, DocumentId};
+use gongwen_core::DocumentId;
 use tokio::sync::Semaphore;
 
+use crate::access::{self, DocumentRead, FileAccess};
 use crate::auth::{self, Secret};
 use crate::blobs::{is_sha256, with_idle_timeout, BlobError, BlobStore, UploadState};
 use crate::commands;
@@ -226,9 +227,9 @@ struct BodyRules {
 }
 
 /// Reads a JSON route's whole body before the handler runs: at most `limit` bytes
-/// (413 beyond, without reading on), all of it within `timeout` (408 otherwise), so
-/// a client that trickles its body holds neither a socket nor a handler for long.
-/// Either refusal closes the connection, since the rest of the body is not read.
+/// (413 beyond, see [`refuse_too_large`]), all of it within `timeout` (408
+/// otherwise), so a client that trickles its body holds neither a socket nor a
+/// handler for long. Either refusal closes the connection.
 async fn read_body(State(rules): State<BodyRules>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let declared = parts
@@ -236,18 +237,20 @@ async fn read_body(State(rules): State<BodyRules>, req: Request, next: Next) -> 
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > rules.limit) {
-        return closing(ApiError::too_large(rules.limit));
-    }
     let deadline = tokio::time::Instant::now() + rules.timeout;
     let mut stream = body.into_data_stream();
+    if declared.is_some_and(|n| n > rules.limit) {
+        return refuse_too_large(&mut stream, 0, declared, rules, deadline).await;
+    }
     let mut buf: Vec<u8> = Vec::new();
     loop {
         match tokio::time::timeout_at(deadline, stream.next()).await {
             Ok(None) => break,
             Ok(Some(Ok(chunk))) => {
-                if (buf.len() + chunk.len()) as u64 > rules.limit {
-                    return closing(ApiError::too_large(rules.limit));
+                let read = (buf.len() + chunk.len()) as u64;
+                if read > rules.limit {
+                    drop(buf);
+                    return refuse_too_large(&mut stream, read, declared, rules, deadline).await;
                 }
                 buf.extend_from_slice(&chunk);
             }
@@ -276,6 +279,49 @@ async fn read_body(State(rules): State<BodyRules>, req: Request, next: Next) -> 
         }
     }
     next.run(Request::from_parts(parts, Body::from(buf))).await
+}
+
+/// How much of an over-limit body is read (and thrown away) at most before the 413:
+/// four times the limit, at least 1 MiB and at most 64 MiB.
+fn drain_bound(limit: u64) -> u64 {
+    limit.saturating_mul(4).clamp(1 << 20, 64 << 20)
+}
+
+/// Answers 413 to a body over the limit, `read` bytes of which have arrived. The
+/// rest is read and thrown away first, up to [`drain_bound`] in all and within the
+/// body's deadline: a client still sending when the server answers and closes sees a
+/// broken pipe, not the 413, takes it for a network fault and sends the same body
+/// again for ever. Nothing is kept (no memory grows) and a body beyond the bound, or
+/// declared beyond it, is cut at once, so draining never costs more than a bounded
+/// read per request.
+async fn refuse_too_large<S>(
+    stream: &mut S,
+    mut read: u64,
+    declared: Option<u64>,
+    rules: BodyRules,
+    deadline: tokio::time::Instant,
+) -> Response
+where
+    S: futures_util::Stream<Item = Result<Bytes, axum::Error>> + Unpin,
+{
+    let bound = drain_bound(rules.limit);
+    if declared.is_none_or(|n| n <= bound) {
+        while read <= bound {
+            match tokio::time::timeout_at(deadline, stream.next()).await {
+                Ok(Some(Ok(chunk))) => read += chunk.len() as u64,
+                // The whole body is in (the answer will reach the client), or it
+                // cannot be read on: answer either way.
+                Ok(None) | Ok(Some(Err(_))) | Err(_) => break,
+            }
+        }
+    }
+    tracing::info!(
+        declared,
+        read,
+        limit = rules.limit,
+        "request body over the limit: 413"
+    );
+    closing(ApiError::too_large(rules.limit))
 }
 
 /// An error answer after which the connection is closed.
@@ -424,7 +470,7 @@ impl Authed {
     /// documents or attachment files. Every other role (档案员 too) reads its own
     /// unit's, up to its clearance.
     fn may_read_documents(&self) -> Result<(), ApiError> {
-        if self.info().role == Role::Admin {
+        if !access::reads_documents(self.info().role) {
             return Err(ApiError::forbidden(
                 "the admin role reads no documents, change log or attachments",
                 "管理员账号不能查看公文",
@@ -760,7 +806,7 @@ async fn changes(
     for row in rows {
         // Withheld entries are skipped but still passed by the cursor: a reader below
         // the entry's 密级 never sees it, and never waits for it either.
-        if row.classification > info.clearance {
+        if !access::log_entry(info, row.classification) {
             continue;
         }
         let entry: ChangeEntry = serde_json::from_str(&row.entry).map_err(|e| {
@@ -807,7 +853,9 @@ async fn document(
     let Some(doc) = st.storage.document(id).await? else {
         return Err(not_found());
     };
-    if !st.storage.has_access(id, &who.info().unit).await? {
+    let listed = st.storage.has_access(id, &who.info().unit).await?;
+    let verdict = access::document(who.info(), listed, doc.classification);
+    if verdict == DocumentRead::NotFound {
         return Err(not_found());
     }
     // Reads of classified documents are audited, refused ones too: who looked at
@@ -823,7 +871,7 @@ async fn document(
             }),
         )
     };
-    if doc.classification > who.info().clearance {
+    if verdict == DocumentRead::AboveClearance {
         st.storage.append_audit(&audited("refused")).await?;
         return Err(ApiError::forbidden(
             format!(
@@ -834,7 +882,7 @@ async fn document(
             format!("公文密级为{}，超出您的知悉范围", doc.classification.label()),
         ));
     }
-    if doc.classification > Classification::Unclassified {
+    if access::audited(doc.classification) {
         st.storage.append_audit(&audited("read")).await?;
     }
     Ok(([(CONTENT_TYPE, "application/json")], doc.content).into_response())
@@ -866,38 +914,14 @@ fn offset_header(n: u64) -> [(HeaderName, HeaderValue); 1] {
     [(UPLOAD_OFFSET, HeaderValue::from(n))]
 }
 
-/// Why a user may read a complete file.
-enum ReadAccess {
-    /// A document they may see lists it: the most classified such document.
-    Document(DocumentId, gongwen_core::Classification),
-    /// They uploaded it themselves and no document lists it yet.
-    Upload,
-}
-
-/// Whether the caller may read the complete file `sha`, and through what. Everything
-/// that answers about a complete file asks this first: to anyone else the file does
-/// not exist, so a learned hash neither opens nor confirms it.
+/// Whether the caller may read the complete file `sha`, and through what (see
+/// [`access::file`]).
 async fn read_access(
     st: &AppState,
     who: &Authed,
     sha: &str,
-) -> Result<Option<ReadAccess>, ApiError> {
-    let info = who.info();
-    if let Some((id, classification)) = st
-        .storage
-        .blob_access(sha, &info.unit, info.clearance)
-        .await?
-    {
-        return Ok(Some(ReadAccess::Document(id, classification)));
-    }
-    if st
-        .storage
-        .upload_granted(sha, &info.username, info.clearance)
-        .await?
-    {
-        return Ok(Some(ReadAccess::Upload));
-    }
-    Ok(None)
+) -> Result<Option<FileAccess>, ApiError> {
+    Ok(access::file(st.storage.as_ref(), who.info(), sha).await?)
 }
 
 /// The length of the complete file `sha` if the caller may read it, else None (also
@@ -906,7 +930,7 @@ async fn readable_len(
     st: &AppState,
     who: &Authed,
     sha: &str,
-) -> Result<Option<(u64, ReadAccess)>, ApiError> {
+) -> Result<Option<(u64, FileAccess)>, ApiError> {
     let Some(len) = st.blobs.complete_len(sha).await.map_err(blob_error)? else {
         return Ok(None);
     };
@@ -1043,20 +1067,24 @@ async fn blob_patch(
         }
     }
     let username = who.info().username.clone();
-    if st
-        .blobs
-        .partial(&sha, &username)
-        .await
-        .map_err(blob_error)?
-        .is_none()
-    {
-        let held = st
+    // A new upload counts against the quota from its first piece on; the check and
+    // the reservation are one step, so first pieces at once cannot pass together. (A
+    // piece at another offset of an upload not begun is refused by `append` as it is.)
+    let quota = st.limits.max_partial_bytes_per_user;
+    if offset == 0
+        && st
             .blobs
-            .partial_bytes(&username)
+            .partial(&sha, &username)
             .await
-            .map_err(blob_error)?;
-        let quota = st.limits.max_partial_bytes_per_user;
-        if held.saturating_add(total) > quota {
+            .map_err(blob_error)?
+            .is_none()
+    {
+        if let Err(held) = st
+            .blobs
+            .start_upload(&sha, &username, total, quota)
+            .await
+            .map_err(blob_error)?
+        {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "upload_quota_exceeded",
@@ -1194,7 +1222,7 @@ async fn blob_get(
             "没有这个附件",
         )
     };
-    let Some((len, access)) = readable_len(&st, &who, &sha).await? else {
+    let Some((len, file_access)) = readable_len(&st, &who, &sha).await? else {
         return Err(not_found());
     };
     let (status, start, count) = match parse_range(&headers, len) {
@@ -1214,11 +1242,11 @@ async fn blob_get(
             return Ok(r);
         }
     };
-    if let ReadAccess::Document(document_id, classification) = access {
+    if let FileAccess::Document(document_id, classification) = file_access {
         // Every request that returns bytes of a classified file is one entry: a range
         // is a read too, and the client fetches a file in one request, so a download
         // is one entry and a reader who pieces a file together leaves one per piece.
-        if classification > gongwen_core::Classification::Unclassified {
+        if access::audited(classification) {
             st.storage
                 .append_audit(&AuditDraft {
                     at: now(),

@@ -154,6 +154,18 @@ pub trait BlobStore: Send + Sync + 'static {
     /// The announced lengths of all the uploader's uploads in progress, summed (what
     /// their quota counts).
     async fn partial_bytes(&self, uploader: &str) -> Result<u64, BlobError>;
+    /// Starts the uploader's upload of a blob of `total` bytes (fixes its announced
+    /// length) unless their uploads in progress would then announce more than `quota`
+    /// bytes: the check and the reservation are one step per uploader, so first pieces
+    /// of two uploads at once cannot both pass. `Err(held)`: refused, `held` bytes
+    /// already announced. An upload already in progress is left as it is.
+    async fn start_upload(
+        &self,
+        sha256: &str,
+        uploader: &str,
+        total: u64,
+        quota: u64,
+    ) -> Result<Result<(), u64>, BlobError>;
     /// Appends `body` at `offset` (which must equal the bytes of the uploader's
     /// partial) to their upload of a blob of `total` bytes; `total` is fixed by the
     /// first piece ([`BlobError::LengthMismatch`] otherwise). When `total` is reached
@@ -344,6 +356,31 @@ impl BlobStore for FsBlobStore {
             }
         }
         Ok(sum)
+    }
+
+    async fn start_upload(
+        &self,
+        sha256: &str,
+        uploader: &str,
+        total: u64,
+        quota: u64,
+    ) -> Result<Result<(), u64>, BlobError> {
+        // One lock per uploader (no blob is named ""): their quota checks and
+        // reservations happen one at a time.
+        let quota_lock = self.lock_for("", uploader);
+        let _quota = quota_lock.lock().await;
+        let lock = self.lock_for(sha256, uploader);
+        let _guard = lock.lock().await;
+        if self.partial(sha256, uploader).await?.is_some() {
+            return Ok(Ok(()));
+        }
+        let held = self.partial_bytes(uploader).await?;
+        if held.saturating_add(total) > quota {
+            return Ok(Err(held));
+        }
+        tokio::fs::create_dir_all(self.uploader_dir(uploader)).await?;
+        tokio::fs::write(self.length_path(sha256, uploader), total.to_string()).await?;
+        Ok(Ok(()))
     }
 
     async fn append(
@@ -555,7 +592,10 @@ pub struct SweepReport {
 /// Removes stale uploads in progress and complete files that no document lists, both
 /// last written at least `older_than` ago; a removed file's upload grants go with it.
 /// A file becomes listed only through a dispatch, which refuses a file that is gone,
-/// so nothing a document lists is ever removed.
+/// so nothing a document lists is ever removed. Nor is a file with a live upload
+/// grant, one given within `older_than`: its uploader may be about to list it, and a
+/// complete file keeps the time it was first written when someone uploads the same
+/// bytes again, so the file's age alone says nothing about its grants.
 pub async fn sweep(
     storage: &dyn crate::storage::Storage,
     blobs: &dyn BlobStore,
@@ -564,6 +604,8 @@ pub async fn sweep(
     let cutoff = std::time::SystemTime::now()
         .checked_sub(older_than)
         .unwrap_or(std::time::UNIX_EPOCH);
+    let granted_since = chrono::DateTime::<chrono::Utc>::from(cutoff)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let mut report = SweepReport::default();
     for blob in blobs.list().await? {
         if blob.modified > cutoff {
@@ -576,7 +618,14 @@ pub async fn sweep(
                 }
             }
             None => {
-                if storage.blob_listed(&blob.sha256).await? {
+                // The grant is asked first: a dispatch that lists the file ends its
+                // grant in the same transaction, so one of the two answers sees it
+                // whichever way that dispatch and this sweep interleave.
+                if storage
+                    .upload_granted_since(&blob.sha256, &granted_since)
+                    .await?
+                    || storage.blob_listed(&blob.sha256).await?
+                {
                     continue;
                 }
                 // Grants first: a grant without its file would let a dispatch through

@@ -14,7 +14,7 @@ use gongwen_core::workflow::{self, Actor, Context, DocumentState};
 use crate::api::{now, AppState};
 use crate::error::ApiError;
 use crate::storage::{
-    AuditDraft, CommandRecord, Commit, DocumentRecord, LogWrite, StorageError, WorkflowWrite,
+    log_writes, AuditDraft, CommandRecord, Commit, DocumentRecord, StorageError, WorkflowWrite,
 };
 
 /// How often a command is decided again after losing a race on its document before
@@ -294,6 +294,7 @@ async fn apply_one(
             workflow: None,
             document: None,
             log: Vec::new(),
+            contents: Vec::new(),
             audit: AuditDraft {
                 at: at.clone(),
                 username: user.username.clone(),
@@ -322,13 +323,11 @@ async fn apply_one(
                     content: serde_json::to_string(doc).map_err(ApiError::internal)?,
                 });
             }
-            for (unit, entry) in &decision.log {
-                commit.log.push(LogWrite {
-                    unit: unit.clone(),
-                    classification,
-                    entry: serde_json::to_string(entry).map_err(ApiError::internal)?,
-                });
-            }
+            // Each entry refers to the document's content, stored once for them all.
+            let (log, contents) =
+                log_writes(decision.log, classification).map_err(ApiError::internal)?;
+            commit.log = log;
+            commit.contents = contents;
         }
         match st.storage.commit(&commit).await {
             Ok(_) => {
@@ -386,16 +385,10 @@ async fn attachment_blobs(
             if !complete {
                 continue;
             }
-            let readable = st
-                .storage
-                .upload_granted(&sha, &user.username, user.clearance)
+            if crate::access::file(st.storage.as_ref(), user, &sha)
                 .await?
-                || st
-                    .storage
-                    .blob_access(&sha, &user.unit, user.clearance)
-                    .await?
-                    .is_some();
-            if readable {
+                .is_some()
+            {
                 present.insert(given.to_string());
             }
         }

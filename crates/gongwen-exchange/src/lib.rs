@@ -11,6 +11,7 @@
 //! (`gongwen-core` does) and never logs a password or token. The binary
 //! (`src/main.rs`) adds `serve` and the `admin` commands.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod blobs;

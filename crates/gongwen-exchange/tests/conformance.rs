@@ -23,9 +23,9 @@ use gongwen_core::{Attachment, Classification, DocKind, Document, DocumentId};
 use gongwen_exchange::storage::postgres::PostgresStorage;
 use gongwen_exchange::storage::sqlite::SqliteStorage;
 use gongwen_exchange::storage::{
-    audit_hash, verify_audit, AdminChange, AuditChain, AuditDraft, AuditHead, AuditRecord,
-    CommandRecord, Commit, DocumentRecord, LogWrite, Storage, StorageError, TokenRecord,
-    UserRecord, WorkflowWrite, AUDIT_GENESIS,
+    audit_hash, log_writes, verify_audit, AdminChange, AuditChain, AuditDraft, AuditHead,
+    AuditRecord, CommandRecord, Commit, DocumentRecord, LogWrite, Storage, StorageError,
+    TokenRecord, UserRecord, WorkflowWrite, AUDIT_GENESIS,
 };
 use gongwen_exchange::testing::TempPostgres;
 use libtest_mimic::{Arguments, Trial};
@@ -60,6 +60,34 @@ impl Harness {
                     .execute(sql, &[])
                     .await
                     .expect("raw SQL on PostgreSQL");
+                drop(client);
+                let _ = task.await;
+                n
+            }
+        }
+    }
+}
+
+impl Harness {
+    /// One whole number from a query run directly on the database (`CAST(… AS BIGINT)`
+    /// reads the same on both engines).
+    async fn raw_number(&self, sql: &str) -> i64 {
+        match &self.raw {
+            Raw::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).expect("open SQLite file directly");
+                conn.query_row(sql, [], |r| r.get(0))
+                    .expect("raw query on SQLite")
+            }
+            Raw::Postgres(url) => {
+                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connect to PostgreSQL directly");
+                let task = tokio::spawn(conn);
+                let n: i64 = client
+                    .query_one(sql, &[])
+                    .await
+                    .expect("raw query on PostgreSQL")
+                    .get(0);
                 drop(client);
                 let _ = task.await;
                 n
@@ -103,6 +131,10 @@ fn main() {
         // Attachment-file access (uploader grants, the document that gives access).
         upload_grants_are_per_user_and_end_when_listed,
         blob_access_names_the_document,
+        // content stored once, access module
+        content_is_stored_once_per_dispatch,
+        a_dispatch_ends_only_its_users_upload_grant,
+        a_live_upload_grant_is_found_by_the_time_it_was_given,
     ];
 
     // Start PostgreSQL only when a postgres case is selected. A missing PostgreSQL is
@@ -300,8 +332,10 @@ fn accepted_commit(
                 unit: unit.clone(),
                 classification: state.classification,
                 entry: serde_json::to_string(entry).expect("entry JSON"),
+                content: None,
             })
             .collect(),
+        contents: Vec::new(),
         audit: AuditDraft {
             at: NOW.into(),
             username: actor.username.clone(),
@@ -721,8 +755,10 @@ fn log_commit(units: &[&str], tag: &str) -> Commit {
                 unit: (*u).into(),
                 classification: Classification::Unclassified,
                 entry: format!(r#"{{"tag":"{tag}"}}"#),
+                content: None,
             })
             .collect(),
+        contents: Vec::new(),
         audit: AuditDraft {
             at: NOW.into(),
             username: "zhangming".into(),
@@ -1342,4 +1378,194 @@ async fn expired_tokens_are_purged(h: Arc<Harness>) {
             .unwrap(),
         0
     );
+}
+
+// ---------------------------------------------------------------------------------
+// content stored once, access module
+
+/// Accepts any unit: a dispatch to many units.
+struct AnyUnit;
+impl Context for AnyUnit {
+    fn unit_exists(&self, _unit: &UnitCode) -> bool {
+        true
+    }
+    fn blob_exists(&self, _sha256: &str) -> bool {
+        true
+    }
+}
+
+async fn content_is_stored_once_per_dispatch(h: Arc<Harness>) {
+    let s = h.storage.as_ref();
+    seed_city(s).await;
+    const N: usize = 40;
+    let recipients: Vec<UnitCode> = (0..N).map(|i| UnitCode(format!("fo-{i:03}"))).collect();
+    let mut doc = notice(&sha(0x61));
+    // About 96 KB of body text: far more than any entry's own fields.
+    let text: Vec<String> = (0..400)
+        .map(|i| format!("第{i}段：{}", "各县区发展改革部门要按时报送。".repeat(5)))
+        .collect();
+    doc.body = gongwen_core::Body::from_text(&text.join("\n"));
+    let document_id = doc_id();
+    let body = CommandBody::Dispatch {
+        document_id,
+        document: Box::new(doc.clone()),
+        main: recipients[..4].to_vec(),
+        cc: recipients[4..].to_vec(),
+    };
+    let a = actor("zhangming", FGW);
+    let d = decide(None, &a, &body, &AnyUnit, NOW).expect("dispatch is accepted");
+    // What an earlier build stored (and served) for each unit: the entry whole.
+    let whole: Vec<(UnitCode, String)> = d
+        .log
+        .iter()
+        .map(|(u, e)| (u.clone(), serde_json::to_string(e).expect("entry JSON")))
+        .collect();
+    let content_len = serde_json::to_string(&doc).expect("document JSON").len() as i64;
+    assert!(content_len > 90_000, "the document is {content_len} bytes");
+
+    let mut c = accepted_commit(Uuid::new_v4(), &a, "dispatch", None, &d);
+    let (log, contents) = log_writes(d.log.clone(), d.state.classification).expect("log writes");
+    assert_eq!(contents.len(), 1, "one content for 1 + {N} entries");
+    assert!(log.iter().all(|l| l.content.is_some()));
+    c.log = log;
+    c.contents = contents;
+    s.commit(&c).await.expect("dispatch commit");
+
+    let stored = |h: Arc<Harness>| async move {
+        (
+            h.raw_number("SELECT CAST(COUNT(*) AS BIGINT) FROM log_contents")
+                .await,
+            h.raw_number(
+                "SELECT CAST(COALESCE(SUM(LENGTH(content)), 0) AS BIGINT) FROM log_contents",
+            )
+            .await,
+            h.raw_number("SELECT CAST(COALESCE(SUM(LENGTH(entry)), 0) AS BIGINT) FROM log")
+                .await,
+        )
+    };
+    let (rows, content_chars, entry_chars) = stored(Arc::clone(&h)).await;
+    assert_eq!(rows, 1, "the content is stored once");
+    let chars = serde_json::to_string(&doc).unwrap().chars().count() as i64;
+    assert_eq!(content_chars, chars, "and whole");
+    assert!(
+        entry_chars < chars,
+        "the {} entries hold {entry_chars} characters: the document is not in them",
+        N + 1
+    );
+
+    // Every unit reads its entry exactly as it was written whole.
+    for (unit, text) in &whole {
+        let got = s.log_after(unit, 0, 10).await.expect("log_after");
+        assert_eq!(got.len(), 1, "{unit}");
+        assert_eq!(&got[0].entry, text, "{unit} reads its entry byte for byte");
+    }
+
+    // The same content again (a second command carrying it to two more units): not
+    // stored again.
+    let more: Vec<(UnitCode, gongwen_core::exchange::ChangeEntry)> = d
+        .log
+        .iter()
+        .skip(1)
+        .take(2)
+        .map(|(_, e)| (UnitCode::from(OTHER), e.clone()))
+        .collect();
+    let mut again = log_commit(&[], "again");
+    let (log, contents) = log_writes(more, d.state.classification).expect("log writes");
+    again.log = log;
+    again.contents = contents;
+    s.commit(&again).await.expect("second commit");
+    assert_eq!(stored(Arc::clone(&h)).await.0, 1, "still one content");
+    let other = s.log_after(&OTHER.into(), 0, 10).await.unwrap();
+    assert_eq!(other.len(), 2);
+    assert_eq!(other[0].entry, whole[1].1);
+
+    // An entry written whole, as earlier builds wrote every entry, is served as written.
+    let (old, _) = dispatch(doc_id(), &sha(0x62));
+    let old_text = old.log[0].entry.clone();
+    assert!(old.log.iter().all(|l| l.content.is_none()) && old.contents.is_empty());
+    s.commit(&old).await.expect("inline commit");
+    let fgw = s.log_after(&FGW.into(), 0, 10).await.unwrap();
+    assert_eq!(fgw.len(), 2);
+    assert_eq!(fgw[0].entry, whole[0].1, "the referring entry");
+    assert_eq!(fgw[1].entry, old_text, "the whole entry");
+    assert!(old_text.contains("宿发改〔2026〕12号"));
+
+    // A reference to a content that is gone is an error, never an entry without its
+    // document.
+    h.raw_execute("DELETE FROM log_contents").await;
+    assert!(matches!(
+        s.log_after(&FGW.into(), 0, 10).await,
+        Err(StorageError::Backend(_))
+    ));
+}
+
+async fn a_dispatch_ends_only_its_users_upload_grant(h: Arc<Harness>) {
+    let s = h.storage.as_ref();
+    seed_city(s).await;
+    let file = sha(0x63);
+    for username in ["zhangming", "wangfang"] {
+        s.grant_upload(&file, username, Classification::Secret, NOW)
+            .await
+            .unwrap();
+    }
+    // zhangming's dispatch lists the file.
+    let (c, _) = dispatch(doc_id(), &file);
+    assert_eq!(c.command.username, "zhangming");
+    s.commit(&c).await.unwrap();
+    assert!(!s
+        .upload_granted(&file, "zhangming", Classification::Secret)
+        .await
+        .unwrap());
+    assert!(
+        s.upload_granted(&file, "wangfang", Classification::Secret)
+            .await
+            .unwrap(),
+        "another uploader's grant outlives a dispatch that is not theirs"
+    );
+}
+
+async fn a_live_upload_grant_is_found_by_the_time_it_was_given(h: Arc<Harness>) {
+    let s = h.storage.as_ref();
+    seed_city(s).await;
+    let file = sha(0x64);
+    assert!(!s
+        .upload_granted_since(&file, "2026-01-01T00:00:00.000Z")
+        .await
+        .unwrap());
+    s.grant_upload(
+        &file,
+        "wangfang",
+        Classification::Secret,
+        "2026-03-01T08:00:00.000Z",
+    )
+    .await
+    .unwrap();
+    for (since, live) in [
+        ("2026-02-28T08:00:00.000Z", true),
+        ("2026-03-01T08:00:00.000Z", true),
+        ("2026-03-01T08:00:00.001Z", false),
+    ] {
+        assert_eq!(
+            s.upload_granted_since(&file, since).await.unwrap(),
+            live,
+            "given 2026-03-01T08:00:00.000Z, asked since {since}"
+        );
+    }
+    // Uploaded again: the grant is given anew.
+    s.grant_upload(
+        &file,
+        "wangfang",
+        Classification::Secret,
+        "2026-04-01T08:00:00.000Z",
+    )
+    .await
+    .unwrap();
+    assert!(s
+        .upload_granted_since(&file, "2026-03-15T00:00:00.000Z")
+        .await
+        .unwrap());
+    assert!(!s
+        .upload_granted_since(&sha(0x65), "2026-01-01T00:00:00.000Z")
+        .await
+        .unwrap());
 }

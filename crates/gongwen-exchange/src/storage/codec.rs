@@ -1,9 +1,10 @@
 //! How both engines store values as text: enums by their serde names, ids as
 //! hyphenated UUIDs, times as RFC 3339; and what they read out of a document's JSON.
 
-use gongwen_core::Classification;
+use gongwen_core::exchange::{ChangeEntry, UnitCode};
+use gongwen_core::{Classification, Document};
 
-use super::StorageError;
+use super::{ContentKey, LogContent, LogWrite, StorageError};
 
 /// The serde name of a unit-like enum (`clerk`, `secret` …).
 pub(super) fn enum_text<T: serde::Serialize + std::fmt::Debug>(
@@ -58,14 +59,14 @@ pub(super) fn token_live(expires_at: &str, now: &str) -> Result<bool, StorageErr
     Ok(parse(now, "time")? < parse(expires_at, "token expiry")?)
 }
 
-/// The stored names of every 密级 up to and including `clearance`.
+/// The stored names of every 密级 a reader cleared to `clearance` may see (the rule is
+/// in [`crate::access`]).
 pub(super) fn classifications_up_to(
     clearance: Classification,
 ) -> Result<Vec<String>, StorageError> {
-    Classification::ALL
-        .into_iter()
-        .filter(|c| *c <= clearance)
-        .map(|c| enum_text(&c))
+    crate::access::classifications_cleared(clearance)
+        .iter()
+        .map(enum_text)
         .collect()
 }
 
@@ -82,4 +83,115 @@ pub(super) fn most_classified(
         }
     }
     Ok(best)
+}
+
+/// What a stored entry holds where its document was taken out.
+const DOCUMENT_TAKEN_OUT: &str = r#""document":null"#;
+
+/// A decision's log entries as storage writes them: the document a `sent` or
+/// `received` entry carries is taken out (one [`LogContent`] per document and content
+/// hash) and `"document":null` stands in its place, so a dispatch to N units stores
+/// its text once instead of N + 1 times. Every other byte of the entry is as
+/// `serde_json` writes it whole, so putting the content back gives the same text.
+pub fn log_writes(
+    log: Vec<(UnitCode, ChangeEntry)>,
+    classification: Classification,
+) -> Result<(Vec<LogWrite>, Vec<LogContent>), serde_json::Error> {
+    let placeholder = format!(
+        r#""document":{}"#,
+        serde_json::to_string(&Document::default())?
+    );
+    let mut writes = Vec::with_capacity(log.len());
+    let mut contents: Vec<LogContent> = Vec::new();
+    for (unit, mut entry) in log {
+        let carried = match &mut entry {
+            ChangeEntry::Sent {
+                document_id,
+                document,
+                content_hash,
+                ..
+            }
+            | ChangeEntry::Received {
+                document_id,
+                document,
+                content_hash,
+                ..
+            } => Some((
+                ContentKey {
+                    document_id: *document_id,
+                    content_hash: content_hash.clone(),
+                },
+                std::mem::take(&mut **document),
+            )),
+            ChangeEntry::Delivery { .. } => None,
+        };
+        let mut text = serde_json::to_string(&entry)?;
+        let content = match carried {
+            None => None,
+            // `type` and `document_id` come before it and cannot hold this text, so
+            // the first match is the field.
+            Some((key, document)) => match text.find(&placeholder) {
+                Some(at) => {
+                    text.replace_range(at..at + placeholder.len(), DOCUMENT_TAKEN_OUT);
+                    if !contents.iter().any(|c| c.key == key) {
+                        contents.push(LogContent {
+                            key: key.clone(),
+                            content: serde_json::to_string(&document)?,
+                        });
+                    }
+                    Some(key)
+                }
+                // Not expected; the entry is then stored whole, which is always read.
+                None => {
+                    put_back(&mut entry, document);
+                    text = serde_json::to_string(&entry)?;
+                    None
+                }
+            },
+        };
+        writes.push(LogWrite {
+            unit,
+            classification,
+            entry: text,
+            content,
+        });
+    }
+    Ok((writes, contents))
+}
+
+fn put_back(entry: &mut ChangeEntry, doc: Document) {
+    if let ChangeEntry::Sent { document, .. } | ChangeEntry::Received { document, .. } = entry {
+        **document = doc;
+    }
+}
+
+/// A stored entry as it was written whole: `content` (read through the entry's
+/// reference) back in the place of `"document":null`. An entry without a reference
+/// is returned as stored: earlier builds wrote every entry whole.
+pub(super) fn entry_with_content(
+    entry: String,
+    referenced: bool,
+    content: Option<String>,
+    unit: &str,
+    seq: i64,
+) -> Result<String, StorageError> {
+    if !referenced {
+        return Ok(entry);
+    }
+    let content = content.ok_or_else(|| {
+        StorageError::Backend(format!(
+            "log entry {unit}#{seq} refers to a document content that is not stored"
+        ))
+    })?;
+    let at = entry.find(DOCUMENT_TAKEN_OUT).ok_or_else(|| {
+        StorageError::Backend(format!(
+            "log entry {unit}#{seq} refers to a content but has no place for it"
+        ))
+    })?;
+    let mut whole = String::with_capacity(entry.len() + content.len());
+    whole.push_str(&entry[..at]);
+    whole.push_str(r#""document":"#);
+    whole.push_str(&content);
+    whole.push_str(&entry[at + DOCUMENT_TAKEN_OUT.len()..]);
+    Ok(whole)
 }

@@ -96,12 +96,35 @@ pub struct LogWrite {
     pub unit: UnitCode,
     /// Readers below this clearance do not get the entry (their cursor passes it).
     pub classification: Classification,
-    /// [`gongwen_core::exchange::ChangeEntry`] as JSON.
+    /// [`gongwen_core::exchange::ChangeEntry`] as JSON. With `content` set, its
+    /// `document` is `null` and the stored content takes its place when it is read
+    /// (see [`log_writes`]); without, the entry is whole (as earlier builds wrote it).
     pub entry: String,
+    pub content: Option<ContentKey>,
 }
 
+/// Names a document's content stored once in [`Commit::contents`] (or by an earlier
+/// commit) for every log entry that carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentKey {
+    pub document_id: DocumentId,
+    pub content_hash: String,
+}
+
+/// A document's content as log entries carry it, written once per (document, content
+/// hash): a dispatch to 300 units stores it once, not 301 times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogContent {
+    pub key: ContentKey,
+    /// The `Document` as JSON, exactly as it stood in the entry.
+    pub content: String,
+}
+
+pub use codec::log_writes;
+
 /// What one command does to storage, written in one transaction: all or nothing. A
-/// document's attachment files end their upload grants in the same transaction.
+/// document's attachment files end the dispatching user's upload grants of them in the
+/// same transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Commit {
     pub command: CommandRecord,
@@ -109,6 +132,8 @@ pub struct Commit {
     pub workflow: Option<WorkflowWrite>,
     pub document: Option<DocumentRecord>,
     pub log: Vec<LogWrite>,
+    /// Contents the log entries refer to; one already stored is not written again.
+    pub contents: Vec<LogContent>,
     pub audit: AuditDraft,
 }
 
@@ -481,14 +506,15 @@ pub trait Storage: Send + Sync + 'static {
         unit: &UnitCode,
     ) -> Result<bool, StorageError>;
     /// Whether any document this unit may read, classified at most `clearance`, lists
-    /// an attachment with this SHA-256 (for downloads: the file of a document a user may
-    /// not see is not theirs to download either).
+    /// an attachment with this SHA-256: [`Storage::blob_access`] found one.
     async fn blob_visible_to(
         &self,
         sha256: &str,
         unit: &UnitCode,
         clearance: Classification,
-    ) -> Result<bool, StorageError>;
+    ) -> Result<bool, StorageError> {
+        Ok(self.blob_access(sha256, unit, clearance).await?.is_some())
+    }
     /// The document that lets a user of `unit` cleared to `clearance` read the file:
     /// of those this unit may read, at most `clearance`, that list it, the most
     /// classified one (what a download of it is audited as).
@@ -501,7 +527,7 @@ pub trait Storage: Send + Sync + 'static {
     /// Whether any document lists the file.
     async fn blob_listed(&self, sha256: &str) -> Result<bool, StorageError>;
     /// Lets `username`, cleared to `clearance`, read back a file they uploaded whole
-    /// (verified). Ends when a document lists the file (in [`Storage::commit`]).
+    /// (verified). Ends when their dispatch lists the file (in [`Storage::commit`]).
     async fn grant_upload(
         &self,
         sha256: &str,
@@ -517,6 +543,10 @@ pub trait Storage: Send + Sync + 'static {
         username: &str,
         clearance: Classification,
     ) -> Result<bool, StorageError>;
+    /// Whether anyone holds an upload grant for the file given at `since` or later
+    /// (the server's fixed RFC 3339 form, so the times compare as text): a sweep keeps
+    /// such a file, its uploader may still list it.
+    async fn upload_granted_since(&self, sha256: &str, since: &str) -> Result<bool, StorageError>;
     /// Ends every upload grant of the file (its file was removed).
     async fn drop_upload_grants(&self, sha256: &str) -> Result<(), StorageError>;
     /// Writes a command's effects atomically and returns the log seqs assigned, in the

@@ -37,8 +37,8 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 
 use super::codec::{
-    attachment_hashes, classifications_up_to, enum_text, most_classified, parse_enum, parse_uuid,
-    token_live,
+    attachment_hashes, classifications_up_to, entry_with_content, enum_text, most_classified,
+    parse_enum, parse_uuid, token_live,
 };
 use super::{
     audit_hash, AdminChange, AuditDraft, AuditHead, AuditRecord, CommandRecord, Commit,
@@ -182,6 +182,21 @@ CREATE TABLE meta (
     value TEXT NOT NULL
 );
 INSERT INTO meta (key, value) VALUES ('epoch', md5(random()::text || clock_timestamp()::text));
+"#,
+    // A document's content once per (document, content hash), which the log entries
+    // that carry it refer to (`"document":null` in the entry, see `codec::log_writes`).
+    // Entries written whole by earlier builds keep NULL references and are read as
+    // they are, not converted: the migration stays instant however large the log is,
+    // and what is served for an old entry stays exactly the bytes that were written.
+    r#"
+CREATE TABLE log_contents (
+    document_id  TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    content      TEXT NOT NULL,
+    PRIMARY KEY (document_id, content_hash)
+);
+ALTER TABLE log ADD COLUMN document_id TEXT;
+ALTER TABLE log ADD COLUMN content_hash TEXT;
 "#,
 ];
 
@@ -626,12 +641,16 @@ async fn commit_tx(
             .await
             .map_err(pg)?;
         tx.execute(&blobs, &[&hashes, &id]).await.map_err(pg)?;
-        // Listed: from now on the document's rules decide who reads the file.
+        // Listed: from now on the document's rules decide who reads the file. Only the
+        // dispatching user's grant ends: another user who uploaded the same bytes may
+        // still list them in their own dispatch.
         let ungrant = tx
-            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ANY($1)")
+            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ANY($1) AND username = $2")
             .await
             .map_err(pg)?;
-        tx.execute(&ungrant, &[&hashes]).await.map_err(pg)?;
+        tx.execute(&ungrant, &[&hashes, &c.command.username])
+            .await
+            .map_err(pg)?;
     }
 
     // Per-unit seqs (see the module doc): how many entries each unit gets, then one
@@ -656,10 +675,30 @@ async fn commit_tx(
         let last: i64 = col(&row, 0)?;
         next.insert(unit, last - count + 1);
     }
+    let insert_content = tx
+        .prepare_cached(
+            "INSERT INTO log_contents (document_id, content_hash, content) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .await
+        .map_err(pg)?;
+    for lc in &c.contents {
+        tx.execute(
+            &insert_content,
+            &[
+                &lc.key.document_id.to_string(),
+                &lc.key.content_hash,
+                &lc.content,
+            ],
+        )
+        .await
+        .map_err(pg)?;
+    }
     let insert_log = tx
         .prepare_cached(
-            "INSERT INTO log (unit, seq, command_id, classification, entry)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO log (unit, seq, command_id, classification, entry, document_id,
+                              content_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .await
         .map_err(pg)?;
@@ -678,6 +717,8 @@ async fn commit_tx(
                 &command_id,
                 &enum_text(&l.classification)?,
                 &l.entry,
+                &l.content.as_ref().map(|k| k.document_id.to_string()),
+                &l.content.as_ref().map(|k| k.content_hash.as_str()),
             ],
         )
         .await
@@ -988,28 +1029,6 @@ impl Storage for PostgresStorage {
         col(&row, 0)
     }
 
-    async fn blob_visible_to(
-        &self,
-        sha256: &str,
-        unit: &UnitCode,
-        clearance: Classification,
-    ) -> Result<bool, StorageError> {
-        let client = self.client().await?;
-        let allowed = classifications_up_to(clearance)?;
-        let row = client
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM document_blobs b
-                                JOIN document_access a ON a.document_id = b.document_id
-                                JOIN documents d ON d.document_id = b.document_id
-                                WHERE b.sha256 = $1 AND a.unit = $2
-                                  AND d.classification = ANY($3))",
-                &[&sha256, &unit.0, &allowed],
-            )
-            .await
-            .map_err(pg)?;
-        col(&row, 0)
-    }
-
     async fn blob_access(
         &self,
         sha256: &str,
@@ -1087,6 +1106,18 @@ impl Storage for PostgresStorage {
         col(&row, 0)
     }
 
+    async fn upload_granted_since(&self, sha256: &str, since: &str) -> Result<bool, StorageError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM blob_uploads WHERE sha256 = $1 AND at >= $2)",
+                &[&sha256, &since],
+            )
+            .await
+            .map_err(pg)?;
+        col(&row, 0)
+    }
+
     async fn drop_upload_grants(&self, sha256: &str) -> Result<(), StorageError> {
         let client = self.client().await?;
         client
@@ -1122,8 +1153,11 @@ impl Storage for PostgresStorage {
         let client = self.client().await?;
         let st = client
             .prepare_cached(
-                "SELECT seq, command_id, classification, entry FROM log
-                 WHERE unit = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                "SELECT l.seq, l.command_id, l.classification, l.entry,
+                        l.document_id IS NOT NULL, c.content
+                 FROM log l LEFT JOIN log_contents c
+                     ON c.document_id = l.document_id AND c.content_hash = l.content_hash
+                 WHERE l.unit = $1 AND l.seq > $2 ORDER BY l.seq LIMIT $3",
             )
             .await
             .map_err(pg)?;
@@ -1135,12 +1169,13 @@ impl Storage for PostgresStorage {
             .map(|r| {
                 let command_id: String = col(r, 1)?;
                 let classification: String = col(r, 2)?;
+                let seq: i64 = col(r, 0)?;
                 Ok(LogRecord {
                     unit: unit.clone(),
-                    seq: col(r, 0)?,
+                    seq,
                     command_id: parse_uuid(&command_id, "command id")?,
                     classification: parse_enum(&classification, "classification")?,
-                    entry: col(r, 3)?,
+                    entry: entry_with_content(col(r, 3)?, col(r, 4)?, col(r, 5)?, &unit.0, seq)?,
                 })
             })
             .collect()

@@ -18,8 +18,8 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 use rusqlite_migration::{Migrations, M};
 
 use super::codec::{
-    attachment_hashes, classifications_up_to, enum_text, most_classified, parse_enum, parse_uuid,
-    token_live,
+    attachment_hashes, classifications_up_to, entry_with_content, enum_text, most_classified,
+    parse_enum, parse_uuid, token_live,
 };
 use super::{
     audit_hash, AdminChange, AuditDraft, AuditHead, AuditRecord, CommandRecord, Commit,
@@ -153,6 +153,22 @@ CREATE TABLE meta (
     value TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 INSERT INTO meta (key, value) VALUES ('epoch', lower(hex(randomblob(16))));
+"#,
+    // A document's content once per (document, content hash), which the log entries
+    // that carry it refer to (`"document":null` in the entry, see `codec::log_writes`).
+    // Entries written whole by earlier builds keep NULL references and are read as
+    // they are, not converted: the migration stays instant however large the log is,
+    // holds no lock for minutes while it rewrites gigabytes, and what is served for
+    // an old entry stays exactly the bytes that were written.
+    r#"
+CREATE TABLE log_contents (
+    document_id  TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    content      TEXT NOT NULL,
+    PRIMARY KEY (document_id, content_hash)
+) STRICT;
+ALTER TABLE log ADD COLUMN document_id TEXT;
+ALTER TABLE log ADD COLUMN content_hash TEXT;
 "#,
 ];
 
@@ -468,13 +484,33 @@ fn commit_tx(conn: &Connection, c: &Commit) -> Result<Vec<i64>, StorageError> {
             )
             .map_err(backend)?;
         let mut ungrant = conn
-            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ?1")
+            .prepare_cached("DELETE FROM blob_uploads WHERE sha256 = ?1 AND username = ?2")
             .map_err(backend)?;
         for h in &hashes {
             blob.execute(params![h, id]).map_err(backend)?;
-            // Listed: from now on the document's rules decide who reads the file.
-            ungrant.execute([h]).map_err(backend)?;
+            // Listed: from now on the document's rules decide who reads the file. Only
+            // the dispatching user's grant ends: another user who uploaded the same
+            // bytes may still list them in their own dispatch.
+            ungrant
+                .execute(params![h, c.command.username])
+                .map_err(backend)?;
         }
+    }
+
+    let mut content = conn
+        .prepare_cached(
+            "INSERT INTO log_contents (document_id, content_hash, content) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
+        )
+        .map_err(backend)?;
+    for lc in &c.contents {
+        content
+            .execute(params![
+                lc.key.document_id.to_string(),
+                lc.key.content_hash,
+                lc.content
+            ])
+            .map_err(backend)?;
     }
 
     // The only writer holds the database lock (BEGIN IMMEDIATE), so MAX + 1 is gapless
@@ -489,14 +525,17 @@ fn commit_tx(conn: &Connection, c: &Commit) -> Result<Vec<i64>, StorageError> {
             )
             .map_err(backend)?;
         conn.execute(
-            "INSERT INTO log (unit, seq, command_id, classification, entry)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO log (unit, seq, command_id, classification, entry, document_id,
+                              content_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 l.unit.0,
                 seq,
                 command_id,
                 enum_text(&l.classification)?,
-                l.entry
+                l.entry,
+                l.content.as_ref().map(|k| k.document_id.to_string()),
+                l.content.as_ref().map(|k| k.content_hash.as_str()),
             ],
         )
         .map_err(backend)?;
@@ -936,31 +975,6 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn blob_visible_to(
-        &self,
-        sha256: &str,
-        unit: &UnitCode,
-        clearance: Classification,
-    ) -> Result<bool, StorageError> {
-        let sha256 = sha256.to_string();
-        let unit = unit.0.clone();
-        let allowed = serde_json::to_string(&classifications_up_to(clearance)?)
-            .map_err(|e| StorageError::Backend(e.to_string()))?;
-        self.read(move |conn| {
-            conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM document_blobs b
-                                JOIN document_access a ON a.document_id = b.document_id
-                                JOIN documents d ON d.document_id = b.document_id
-                                WHERE b.sha256 = ?1 AND a.unit = ?2
-                                  AND d.classification IN (SELECT value FROM json_each(?3)))",
-                params![sha256, unit, allowed],
-                |r| r.get(0),
-            )
-            .map_err(backend)
-        })
-        .await
-    }
-
     async fn blob_access(
         &self,
         sha256: &str,
@@ -1052,6 +1066,19 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn upload_granted_since(&self, sha256: &str, since: &str) -> Result<bool, StorageError> {
+        let (sha256, since) = (sha256.to_string(), since.to_string());
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM blob_uploads WHERE sha256 = ?1 AND at >= ?2)",
+                params![sha256, since],
+                |r| r.get(0),
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn drop_upload_grants(&self, sha256: &str) -> Result<(), StorageError> {
         let sha256 = sha256.to_string();
         self.write(move |conn| {
@@ -1086,8 +1113,11 @@ impl Storage for SqliteStorage {
         self.read(move |conn| {
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT seq, command_id, classification, entry FROM log
-                     WHERE unit = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                    "SELECT l.seq, l.command_id, l.classification, l.entry,
+                            l.document_id IS NOT NULL, c.content
+                     FROM log l LEFT JOIN log_contents c
+                         ON c.document_id = l.document_id AND c.content_hash = l.content_hash
+                     WHERE l.unit = ?1 AND l.seq > ?2 ORDER BY l.seq LIMIT ?3",
                 )
                 .map_err(backend)?;
             let rows = stmt
@@ -1097,18 +1127,21 @@ impl Storage for SqliteStorage {
                         r.get::<_, String>(1)?,
                         r.get::<_, String>(2)?,
                         r.get::<_, String>(3)?,
+                        r.get::<_, bool>(4)?,
+                        r.get::<_, Option<String>>(5)?,
                     ))
                 })
                 .map_err(backend)?;
             let mut out = Vec::new();
             for row in rows {
-                let (seq, command_id, classification, entry) = row.map_err(backend)?;
+                let (seq, command_id, classification, entry, referenced, content) =
+                    row.map_err(backend)?;
                 out.push(LogRecord {
                     unit: unit.clone(),
                     seq,
                     command_id: parse_uuid(&command_id, "command id")?,
                     classification: parse_enum(&classification, "classification")?,
-                    entry,
+                    entry: entry_with_content(entry, referenced, content, &unit.0, seq)?,
                 });
             }
             Ok(out)
