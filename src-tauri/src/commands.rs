@@ -21,6 +21,10 @@ pub struct DocumentView {
     pub stored: StoredDocument,
     pub paragraphs: Vec<Paragraph>,
     pub problems: Vec<Problem>,
+    /// The logged-in account may edit it now (the store's rule: `Store::read_only`).
+    pub editable: bool,
+    /// Why not, in Chinese, when it is not editable.
+    pub read_only_reason: Option<String>,
 }
 
 /// The answer to a save: the stored version, and the problems of what was saved.
@@ -116,7 +120,13 @@ pub fn list_documents(
 #[tauri::command]
 pub fn get_document(state: State<'_, AppState>, id: String) -> Answer<DocumentView> {
     let id = parse_id(&id)?;
-    let stored = with_store(&state, "get document", |s| s.get(id))?.ok_or_else(|| {
+    let (stored, read_only) = with_store(&state, "get document", |s| {
+        let Some(stored) = s.get(id)? else {
+            return Ok(None);
+        };
+        Ok(Some((stored, s.read_only(id)?)))
+    })?
+    .ok_or_else(|| {
         tracing::warn!(%id, "document not found");
         StoreError::NotFound(id).message_zh()
     })?;
@@ -124,6 +134,8 @@ pub fn get_document(state: State<'_, AppState>, id: String) -> Answer<DocumentVi
         paragraphs: stored.document.body.paragraphs().to_vec(),
         problems: gongwen_core::validate(&stored.document),
         stored,
+        editable: read_only.is_none(),
+        read_only_reason: read_only.map(|why| why.message_zh().to_string()),
     })
 }
 

@@ -12,6 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::access;
+use crate::editable::{self, ReadOnly};
 use crate::model::*;
 use crate::schema;
 use crate::search;
@@ -225,7 +226,8 @@ impl Store {
     /// Saves `doc` as the next version of `id`. Saving the same content as the latest
     /// version changes nothing and returns it. Earlier versions are never overwritten.
     /// Only a document the logged-in account may see, and not raised above its
-    /// clearance (see [`Store::clearance`]).
+    /// clearance (see [`Store::clearance`]), and only while it may be edited
+    /// ([`StoreError::ReadOnly`] otherwise; see [`Store::read_only`]).
     pub fn save_draft(
         &mut self,
         id: DocumentId,
@@ -238,9 +240,25 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let h = head(&tx, id)?.ok_or(StoreError::NotFound(id))?;
+        editable::check_editable(&tx, id, h.status)?;
         let stored = append_version(&tx, id, doc, &now())?;
         tx.commit()?;
         Ok(stored)
+    }
+
+    /// Why the logged-in account cannot edit this document (save it or add files), or
+    /// `None` when it can; `NotFound` if it may not see it. The rule is in `editable`;
+    /// every edit checks it again in its own transaction.
+    pub fn read_only(&self, id: DocumentId) -> Result<Option<ReadOnly>, StoreError> {
+        self.check_visible(id)?;
+        let status: String = self
+            .conn
+            .prepare_cached("SELECT status FROM documents WHERE id = ?1")?
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound(id))?;
+        editable::read_only(&self.conn, id, enum_parse(&status)?)
     }
 
     /// Changes where a document stands (e.g. 草稿 → 已签发). Not a new version: the
@@ -498,7 +516,8 @@ impl Store {
     }
 
     /// The quick half of `add_attachment_file`: lists a staged file as an attachment
-    /// named `name` and saves that as a new version.
+    /// named `name` and saves that as a new version, only while the document may be
+    /// edited ([`StoreError::ReadOnly`] otherwise).
     pub fn add_staged_file(
         &mut self,
         id: DocumentId,
@@ -523,6 +542,8 @@ impl Store {
             .query_row([id.to_string()], |r| r.get(0))
             .optional()?;
         let mut doc = parse_document(&current.ok_or(StoreError::NotFound(id))?)?;
+        let h = head(&tx, id)?.ok_or(StoreError::NotFound(id))?;
+        editable::check_editable(&tx, id, h.status)?;
         doc.attachments.push(gongwen_core::Attachment {
             name: name.trim().to_string(),
             sha256: Some(sha256.clone()),
@@ -869,7 +890,8 @@ fn insert_row(
     Ok(sort_key)
 }
 
-/// Appends a version unless `doc` equals the latest.
+/// Appends a version unless `doc` equals the latest. Whether the document may be
+/// changed is the caller's to check first (`editable` for a user's edit).
 pub(crate) fn append_version(
     tx: &Transaction<'_>,
     id: DocumentId,
@@ -877,9 +899,6 @@ pub(crate) fn append_version(
     t: &chrono::DateTime<chrono::Utc>,
 ) -> Result<StoredDocument, StoreError> {
     let h = head(tx, id)?.ok_or(StoreError::NotFound(id))?;
-    if h.status == DocStatus::Archived {
-        return Err(StoreError::Archived { id });
-    }
     let (latest, created_at, updated_at): (String, String, String) = tx
         .prepare_cached(
             "SELECT v.content, d.created_at, d.updated_at FROM versions v JOIN documents d ON d.doc_rowid = v.doc_rowid
