@@ -259,6 +259,11 @@ fn refused(message: impl Into<String>, message_zh: impl Into<String>) -> StoreEr
     }
 }
 
+/// A workflow rule of `gongwen_core::workflow`, broken before anything was queued.
+fn refused_as(rejection: Rejection) -> StoreError {
+    refused(rejection.message_en, rejection.message)
+}
+
 fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::BadRecord(e.to_string()))
 }
@@ -436,6 +441,7 @@ impl Store {
             ));
         };
         self.check_visible(body.document_id())?;
+        gongwen_core::workflow::precheck(body).map_err(refused_as)?;
         let classification = match body {
             CommandBody::Dispatch { document, .. } => {
                 if document.classification > account.user.clearance {
@@ -471,9 +477,7 @@ impl Store {
             Ok(found)
         };
         match body {
-            CommandBody::Dispatch {
-                document, main, cc, ..
-            } => {
+            CommandBody::Dispatch { document, .. } => {
                 match h.status {
                     DocStatus::Dispatched => {
                         return Err(refused(
@@ -501,27 +505,6 @@ impl Store {
                         "该公文的分发已在待同步队列中。",
                     ));
                 }
-                if main.is_empty() {
-                    return Err(refused(
-                        "at least one main recipient (--main) is required",
-                        "至少需要一个主送单位。",
-                    ));
-                }
-                let mut seen = std::collections::HashSet::new();
-                for unit in main.iter().chain(cc) {
-                    if unit.0.trim().is_empty() {
-                        return Err(refused(
-                            "a recipient unit code is empty",
-                            "收文单位代码为空。",
-                        ));
-                    }
-                    if !seen.insert(unit) {
-                        return Err(refused(
-                            format!("unit `{unit}` is listed twice"),
-                            format!("单位“{unit}”重复出现在主送或抄送中。"),
-                        ));
-                    }
-                }
                 let latest: String = tx
                     .prepare_cached(
                         "SELECT content FROM versions WHERE doc_rowid = ?1 AND version = ?2",
@@ -545,11 +528,6 @@ impl Store {
                 }
             }
             CommandBody::Acknowledge { .. } | CommandBody::Return { .. } => {
-                if let CommandBody::Return { reason, .. } = body {
-                    if reason.trim().is_empty() {
-                        return Err(refused("a return needs a reason", "退回必须写明理由。"));
-                    }
-                }
                 let status: Option<String> = tx
                     .prepare_cached(
                         "SELECT dl.status FROM exchanged e JOIN deliveries dl ON dl.document_id = e.document_id
@@ -564,12 +542,11 @@ impl Store {
                     ));
                 };
                 let status: DeliveryStatus = enum_parse(&status)?;
-                if status != DeliveryStatus::Delivered {
-                    return Err(refused(
-                        format!("document {document_id} is {status:?} already"),
-                        format!("该公文{}，不能再签收或退回。", status.label()),
-                    ));
-                }
+                let answer = match body {
+                    CommandBody::Return { .. } => DeliveryStatus::Returned,
+                    _ => DeliveryStatus::Acknowledged,
+                };
+                gongwen_core::workflow::check_answer(status, answer).map_err(refused_as)?;
                 if queued(&["acknowledge", "return"])? {
                     return Err(refused(
                         format!("a receipt or return of document {document_id} is already queued"),
