@@ -75,7 +75,9 @@ pub fn login(data: Option<PathBuf>, args: LoginArgs) -> anyhow::Result<ExitCode>
     }
     let store = Mutex::new(open_store(data)?);
     let client = client_for(&store, &args.server)?;
-    let resp = runtime()?.block_on(gongwen_sync::login(&client, &store, &args.user, &password))?;
+    let logged_in =
+        runtime()?.block_on(gongwen_sync::log_in(&client, &store, &args.user, &password))?;
+    let resp = logged_in.response;
     let u = &resp.user;
     println!(
         "logged in to {} as {} ({}), {} of unit {}; token valid until {}",
@@ -86,9 +88,9 @@ pub fn login(data: Option<PathBuf>, args: LoginArgs) -> anyhow::Result<ExitCode>
         u.unit,
         resp.expires_at
     );
-    match credentials::save_token(client.server(), &u.username, &resp.token) {
-        Ok(()) => println!("the token is kept in the system keyring"),
-        Err(e) => {
+    match logged_in.not_kept {
+        None => println!("the token is kept in the system keyring"),
+        Some(e) => {
             eprintln!("warning: {e}; set {PASSWORD_ENV} for later commands");
             // Nothing can use a token that is not kept: revoke it rather than leave it
             // live for its whole lifetime.
@@ -106,24 +108,16 @@ pub fn login(data: Option<PathBuf>, args: LoginArgs) -> anyhow::Result<ExitCode>
 /// server revokes the token and the keyring forgets it
 pub fn logout(data: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let store = Mutex::new(open_store(data)?);
-    let Some(account) = lock(&store)?.account()? else {
+    let out = runtime()?.block_on(gongwen_sync::log_out(&store, None))?;
+    let Some(account) = out.account else {
         bail!("not logged in");
     };
-    // First, so that nothing after this line can leave the account's view open.
-    lock(&store)?.sign_out()?;
-    let client = client_for(&store, &account.server)?;
-    match credentials::load_token(&account.server, &account.user.username) {
-        Ok(Some(token)) => {
-            if let Err(e) = runtime()?.block_on(client.logout(&token)) {
-                eprintln!("warning: the server was not told ({e}); the token expires by itself");
-            }
-        }
-        Ok(None) => {}
-        Err(e) => eprintln!("warning: {e}"),
+    if let Some(e) = out.not_revoked {
+        eprintln!("warning: the server was not told ({e}); the token expires by itself");
     }
-    match credentials::delete_token(&account.server, &account.user.username) {
-        Ok(()) | Err(CredentialError::Unavailable(_)) => {}
-        Err(e) => eprintln!("warning: {e}"),
+    match out.keyring {
+        None | Some(CredentialError::Unavailable(_)) => {}
+        Some(e) => eprintln!("warning: {e}"),
     }
     println!(
         "logged out {} from {}",

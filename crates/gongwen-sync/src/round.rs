@@ -61,12 +61,12 @@ pub struct SyncReport {
     pub warnings: Vec<String>,
 }
 
-fn lock(store: &Mutex<Store>) -> Result<MutexGuard<'_, Store>, SyncError> {
+pub(crate) fn lock(store: &Mutex<Store>) -> Result<MutexGuard<'_, Store>, SyncError> {
     store.lock().map_err(|_| SyncError::StoreLock)
 }
 
-/// Logs in and remembers the account in the store (not the token: the caller puts
-/// `LoginResponse::token` in the keyring with [`crate::credentials::save_token`]).
+/// Logs in and remembers the account in the store (not the token: [`crate::log_in`]
+/// also puts it in the keyring).
 pub async fn login(
     client: &Client,
     store: &Mutex<Store>,
