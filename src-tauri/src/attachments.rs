@@ -28,7 +28,7 @@ pub async fn attach_file(
     let id = parse_id(&id)?;
     let store = shared_store(&state)?;
     {
-        let store = store.lock().unwrap_or_else(|p| p.into_inner());
+        let store = gongwen_store::lock(&store);
         if let Some(why) = store.read_only(id).map_err(|e| e.message_zh())? {
             return Err(why.message_zh().into());
         }
@@ -51,12 +51,9 @@ pub async fn attach_file(
             tracing::warn!(%id, path = %path.display(), error = %e, "cannot attach the file");
             e.message_zh()
         };
-        let dir = store
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .attachments_dir();
+        let dir = gongwen_store::lock(&store).attachments_dir();
         let staged = Store::stage_file(&dir, &path).map_err(refused)?;
-        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        let mut store = gongwen_store::lock(&store);
         store.add_staged_file(id, &name, staged).map_err(refused)
     })
     .await
@@ -82,7 +79,7 @@ pub async fn save_attachment_as(
     let id = parse_id(&id)?;
     let source = {
         let store = shared_store(&state)?;
-        let store = store.lock().unwrap_or_else(|p| p.into_inner());
+        let store = gongwen_store::lock(&store);
         match store.attachment_of(id, &sha256) {
             Ok(path) => path,
             Err(gongwen_store::StoreError::AttachmentMissing { .. }) => {

@@ -41,8 +41,7 @@ pub(crate) type Answer<T> = Result<T, String>;
 const MAX_SEARCH_LIMIT: u32 = 100;
 
 fn lock<'a>(state: &'a AppState) -> MutexGuard<'a, Result<Arc<Mutex<Store>>, String>> {
-    // A panic while holding the lock cannot leave the SQLite connection half-written
-    // (transactions roll back), so a poisoned lock is still safe to use.
+    // A poisoned lock is used as it is: the policy of `gongwen_store::lock`.
     state
         .store
         .lock()
@@ -63,9 +62,7 @@ pub(crate) fn with_store<T>(
 ) -> Answer<T> {
     let shared = shared_store(state)?;
     // The sync loop holds this lock only between its network calls, never across one.
-    let mut store = shared
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut store = gongwen_store::lock(&shared);
     f(&mut store).map_err(|e| {
         tracing::warn!(error = %e, "{what} failed");
         e.message_zh()

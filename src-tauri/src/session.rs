@@ -40,6 +40,7 @@ pub struct Session {
 }
 
 fn session<'a>(state: &'a AppState) -> std::sync::MutexGuard<'a, Session> {
+    // A poisoned lock is used as it is: the policy of `gongwen_store::lock`.
     state
         .session
         .lock()
@@ -91,7 +92,7 @@ fn shared_store(state: &AppState) -> Answer<Arc<Mutex<Store>>> {
 pub fn status(state: &AppState) -> Answer<SyncStatus> {
     let shared = shared_store(state)?;
     let (account, signed_in, last_sync_at, restored, directory, queue) = {
-        let store = shared.lock().unwrap_or_else(|p| p.into_inner());
+        let store = gongwen_store::lock(&shared);
         let fail = |e: gongwen_store::StoreError| {
             tracing::warn!(error = %e, "cannot read the sync state");
             e.message_zh()
@@ -192,14 +193,10 @@ fn start_loop(state: &AppState, app: &AppHandle, client: Client, token: String) 
 
 fn client_for(state: &AppState, server: &str) -> Answer<Client> {
     let shared = shared_store(state)?;
-    let client_id = shared
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .client_id()
-        .map_err(|e| {
-            tracing::warn!(error = %e, "cannot read the install id");
-            e.message_zh()
-        })?;
+    let client_id = gongwen_store::lock(&shared).client_id().map_err(|e| {
+        tracing::warn!(error = %e, "cannot read the install id");
+        e.message_zh()
+    })?;
     Client::new(server, &client_id).map_err(|e| {
         tracing::warn!(server, error = %e, "bad exchange server address");
         e.message_zh()
@@ -222,7 +219,7 @@ pub fn resume(app: &AppHandle) {
 async fn resume_stored(app: &AppHandle, state: &AppState) {
     let account = match shared_store(state)
         .ok()
-        .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).account())
+        .map(|s| gongwen_store::lock(&s).account())
     {
         Some(Ok(Some(account))) => account,
         _ => return,

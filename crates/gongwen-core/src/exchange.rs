@@ -80,20 +80,6 @@ impl Role {
     }
 }
 
-impl std::str::FromStr for Role {
-    type Err = String;
-    /// Accepts the JSON name (`office_director`) or the Chinese label (`办公室主任`).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let quoted = format!("\"{s}\"");
-        serde_json::from_str(&quoted)
-            .ok()
-            .or_else(|| Role::ALL.into_iter().find(|r| r.label() == s))
-            .ok_or_else(|| {
-                format!("unknown role `{s}`; expected clerk, office_director, leader, archivist or admin")
-            })
-    }
-}
-
 /// A user as others see them (no secrets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]

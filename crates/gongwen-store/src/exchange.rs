@@ -23,9 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::DocumentSummary;
 use crate::store::{
-    append_version, begin_bulk_merging, end_bulk_merging, enum_parse, enum_text, head,
-    insert_batch, now, parse_document, parse_id, rfc3339, summary_from_row, NewDocument,
-    SUMMARY_COLUMNS,
+    append_version, begin_bulk_merging, end_bulk_merging, enum_parse, head, insert_batch, now,
+    parse_document, parse_id, rfc3339, summary_from_row, NewDocument, SUMMARY_COLUMNS,
 };
 use crate::{Store, StoreError};
 
@@ -76,6 +75,24 @@ pub enum OutboxState {
     /// Never sent: discarded on purpose while it waited for the account that queued it
     /// (see [`Store::discard_command`]). Kept as the record; the document is untouched.
     Discarded,
+}
+
+impl std::str::FromStr for OutboxState {
+    type Err = gongwen_core::UnknownName;
+    /// The name stored in the outbox's `state` column.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pending" => Ok(OutboxState::Pending),
+            "accepted" => Ok(OutboxState::Accepted),
+            "rejected" => Ok(OutboxState::Rejected),
+            "discarded" => Ok(OutboxState::Discarded),
+            _ => Err(gongwen_core::UnknownName {
+                what: "outbox state",
+                text: s.chars().take(80).collect(),
+                expected: &["pending", "accepted", "rejected", "discarded"],
+            }),
+        }
+    }
 }
 
 /// The account that queued a command: only that account sends it.
@@ -566,7 +583,7 @@ impl Store {
             payload,
             rfc3339(&now()),
             account.key(),
-            enum_text(&classification)
+            classification.as_str()
         ])?;
         tx.commit()?;
         Ok(id)
@@ -939,7 +956,7 @@ impl Store {
                 key,
                 page.epoch,
                 page.unit.as_ref().map(|u| u.0.clone()),
-                page.clearance.as_ref().map(enum_text)
+                page.clearance.as_ref().map(|c| c.as_str())
             ],
         )?;
         let mut repushed = 0;
@@ -1069,7 +1086,7 @@ impl Store {
             next,
             page.epoch,
             page.unit.as_ref().map(|u| u.0.clone()),
-            page.clearance.as_ref().map(enum_text)
+            page.clearance.as_ref().map(|c| c.as_str())
         ])?;
         let cursor: i64 = tx.query_row(
             "SELECT cursor FROM sync_state WHERE account = ?1",
@@ -1304,7 +1321,7 @@ fn apply_change<'a>(
                 document_id.to_string(),
                 content_hash,
                 from.0,
-                enum_text(role),
+                role.as_str(),
                 by,
                 at,
                 key
@@ -1317,7 +1334,7 @@ fn apply_change<'a>(
             .execute(params![
                 document_id.to_string(),
                 account.user.unit.0,
-                enum_text(role),
+                role.as_str(),
                 by,
                 at
             ])?;
@@ -1356,8 +1373,8 @@ fn apply_change<'a>(
                 .execute(params![
                     document_id.to_string(),
                     d.unit.0,
-                    enum_text(&d.role),
-                    enum_text(&d.status),
+                    d.role.as_str(),
+                    d.status.as_str(),
                     d.reason,
                     d.by,
                     d.at,
@@ -1376,7 +1393,7 @@ fn apply_change<'a>(
                             "UPDATE documents SET status = ?1, updated_at = ?2 WHERE doc_rowid = ?3",
                         )?
                         .execute(params![
-                            enum_text(&DocStatus::Dispatched),
+                            DocStatus::Dispatched.as_str(),
                             rfc3339(&now()),
                             h.doc_rowid
                         ])?;
@@ -1399,8 +1416,8 @@ fn apply_change<'a>(
             .execute(params![
                 document_id.to_string(),
                 d.unit.0,
-                enum_text(&d.role),
-                enum_text(&d.status),
+                d.role.as_str(),
+                d.status.as_str(),
                 d.reason,
                 d.by,
                 d.at

@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 
 use gongwen_core::{parse_date, DocStatus, Document, DocumentId};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::access;
@@ -38,6 +36,18 @@ pub struct Store {
     damage_at_open: u64,
 }
 
+/// Locks a store shared behind a mutex (the app and its sync loop, the CLI). The one
+/// policy for a poisoned lock, wherever a store is shared: use it as it is. A thread
+/// that panicked while holding the store cannot have left the database half-written
+/// (every write is a transaction, rolled back when dropped unfinished), so the store
+/// is as sound as after any refused write, and refusing it would only take the app
+/// down with the thread.
+pub fn lock(shared: &std::sync::Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Drop for Store {
     fn drop(&mut self) {
         let damaged = crate::error::DAMAGE_SEEN.load(std::sync::atomic::Ordering::SeqCst)
@@ -55,9 +65,9 @@ pub(crate) const SUMMARY_COLUMNS: &str =
 
 /// Columns derived from a document, written with each version.
 struct Derived {
-    kind: String,
-    urgency: String,
-    classification: String,
+    kind: &'static str,
+    urgency: &'static str,
+    classification: &'static str,
     issuer: String,
     issuers: String,
     recipients: String,
@@ -85,9 +95,9 @@ impl Derived {
                 .join("、")
         };
         Derived {
-            kind: enum_text(&doc.kind),
-            urgency: enum_text(&doc.urgency),
-            classification: enum_text(&doc.classification),
+            kind: doc.kind.as_str(),
+            urgency: doc.urgency.as_str(),
+            classification: doc.classification.as_str(),
             issuer,
             issuers: join(&[&doc.issuer_signature, &doc.issuer_mark]),
             recipients: join(&[&doc.main_recipients, &doc.cc_recipients]),
@@ -116,16 +126,12 @@ fn sort_key(day: i64, doc_rowid: i64) -> i64 {
     (day << 32) | (doc_rowid & 0xFFFF_FFFF)
 }
 
-pub(crate) fn enum_text<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
-pub(crate) fn enum_parse<T: DeserializeOwned>(text: &str) -> Result<T, StoreError> {
-    serde_json::from_value(serde_json::Value::String(text.to_string()))
-        .map_err(|_| StoreError::BadRecord(format!("unknown value {text:?}")))
+/// A stored name read back (`gongwen_core`'s names); an unknown one is a bad record.
+pub(crate) fn enum_parse<T: std::str::FromStr<Err = gongwen_core::UnknownName>>(
+    text: &str,
+) -> Result<T, StoreError> {
+    text.parse()
+        .map_err(|e: gongwen_core::UnknownName| StoreError::BadRecord(e.to_string()))
 }
 
 pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
@@ -278,7 +284,7 @@ impl Store {
         }
         tx.execute(
             "UPDATE documents SET status = ?1, updated_at = ?2 WHERE doc_rowid = ?3",
-            params![enum_text(&status), rfc3339(&now()), head.doc_rowid],
+            params![status.as_str(), rfc3339(&now()), head.doc_rowid],
         )?;
         tx.commit()?;
         self.get(id)?.ok_or(StoreError::NotFound(id))
@@ -366,11 +372,11 @@ impl Store {
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(kind) = filter.kind {
             conditions.push("kind = ?");
-            values.push(enum_text(&kind).into());
+            values.push(kind.as_str().to_string().into());
         }
         if let Some(status) = filter.status {
             conditions.push("status = ?");
-            values.push(enum_text(&status).into());
+            values.push(status.as_str().to_string().into());
         }
         if let Some(year) = filter.year {
             conditions.push("year = ?");
@@ -635,10 +641,7 @@ impl Store {
                     let title: String = r.get(4)?;
                     let number: String = r.get(5)?;
                     let kind: String = r.get(6)?;
-                    if doc.title != title
-                        || doc.doc_number != number
-                        || enum_text(&doc.kind) != kind
-                    {
+                    if doc.title != title || doc.doc_number != number || doc.kind.as_str() != kind {
                         problems.push(format!(
                             "document {id}: list columns disagree with version {version}"
                         ));
@@ -872,7 +875,7 @@ fn insert_row(
     .execute(params![
         doc_rowid,
         id.to_string(),
-        enum_text(&status),
+        status.as_str(),
         ts,
         d.kind,
         d.urgency,

@@ -182,10 +182,13 @@ async fn run(
         let wrote = matches!(&result, Ok(r) if r.pulled > 0 || r.pushed > 0 || r.downloaded > 0);
         rounds_since_upkeep += 1;
         let upkeep_due = wrote || rounds_since_upkeep >= UPKEEP_EVERY_ROUNDS;
-        let counts = store.lock().ok().and_then(|s| {
-            let account = s.account().ok().flatten()?;
-            s.sync_state(&account).ok()
-        });
+        let counts = {
+            let s = gongwen_store::lock(&store);
+            s.account()
+                .ok()
+                .flatten()
+                .and_then(|account| s.sync_state(&account).ok())
+        };
         let login_needed = matches!(&result, Err(e) if e.is_auth());
         match &result {
             Ok(_) => failures = 0,
@@ -227,9 +230,7 @@ async fn run(
             rounds_since_upkeep = 0;
             let upkeep = store.clone();
             let maintained = tokio::task::spawn_blocking(move || {
-                upkeep
-                    .lock()
-                    .map_err(|_| "the store lock is poisoned".to_string())?
+                gongwen_store::lock(&upkeep)
                     .maintain()
                     .map_err(|e| e.to_string())
             })

@@ -11,7 +11,6 @@ use gongwen_core::exchange::LoginResponse;
 use gongwen_store::{Account, Store};
 
 use crate::credentials::{self, CredentialError};
-use crate::round::lock;
 use crate::{Client, SyncError};
 
 /// A login that succeeded.
@@ -63,7 +62,7 @@ pub async fn log_in(
 /// next login. Fails only if the store cannot be signed out.
 pub async fn log_out(store: &Mutex<Store>, token: Option<String>) -> Result<LoggedOut, SyncError> {
     let (account, client_id) = {
-        let mut store = lock(store)?;
+        let mut store = gongwen_store::lock(store);
         store.sign_out()?;
         (store.account()?, store.client_id()?)
     };
