@@ -8,6 +8,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use gongwen_core::exchange::Connection;
 use gongwen_store::Store;
 use serde::Serialize;
 use tokio::sync::{watch, Notify};
@@ -30,21 +31,6 @@ impl Default for LoopConfig {
             max_backoff: Duration::from_secs(30),
         }
     }
-}
-
-/// The connection as the UI shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "snake_case")]
-pub enum Connection {
-    /// 连接中: the first round since the loop started (or since login) is running.
-    Connecting,
-    /// 已连接: the last round succeeded.
-    Online,
-    /// 离线: the server could not be reached, or failed; retrying on a timer.
-    Offline,
-    /// 需要登录: nobody is logged in, or the token was refused (the loop has stopped).
-    LoginNeeded,
 }
 
 /// What the UI shows about syncing.
