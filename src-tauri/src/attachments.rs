@@ -7,7 +7,6 @@
 
 use std::path::Path;
 
-use gongwen_core::DocStatus;
 use gongwen_store::Store;
 use tauri::{AppHandle, State};
 
@@ -17,7 +16,9 @@ use crate::AppState;
 
 /// 添加附件文件: asks for a file and attaches it to the draft under its file name
 /// (without the extension) as the 附件名称, as a new version. `None` when the clerk
-/// cancelled. Only an own draft that is not on its way to the exchange takes files.
+/// cancelled. Only a document the store says may be edited takes files (asked before
+/// the dialog, so the clerk is not asked for a file in vain; the store checks again as
+/// it lists the file).
 #[tauri::command]
 pub async fn attach_file(
     app: AppHandle,
@@ -27,15 +28,9 @@ pub async fn attach_file(
     let id = parse_id(&id)?;
     let store = shared_store(&state)?;
     {
-        let store = store.lock().unwrap_or_else(|p| p.into_inner());
-        let stored = store
-            .get(id)
-            .map_err(|e| e.message_zh())?
-            .ok_or_else(|| "找不到这份公文。".to_string())?;
-        if stored.status != DocStatus::Draft
-            || store.incoming(id).map_err(|e| e.message_zh())?.is_some()
-        {
-            return Err("只有本单位的草稿可以添加附件。".into());
+        let store = gongwen_store::lock(&store);
+        if let Some(why) = store.read_only(id).map_err(|e| e.message_zh())? {
+            return Err(why.message_zh().into());
         }
     }
     let Some(path) = dialogs::choose(
@@ -56,12 +51,9 @@ pub async fn attach_file(
             tracing::warn!(%id, path = %path.display(), error = %e, "cannot attach the file");
             e.message_zh()
         };
-        let dir = store
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .attachments_dir();
+        let dir = gongwen_store::lock(&store).attachments_dir();
         let staged = Store::stage_file(&dir, &path).map_err(refused)?;
-        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        let mut store = gongwen_store::lock(&store);
         store.add_staged_file(id, &name, staged).map_err(refused)
     })
     .await
@@ -87,7 +79,7 @@ pub async fn save_attachment_as(
     let id = parse_id(&id)?;
     let source = {
         let store = shared_store(&state)?;
-        let store = store.lock().unwrap_or_else(|p| p.into_inner());
+        let store = gongwen_store::lock(&store);
         match store.attachment_of(id, &sha256) {
             Ok(path) => path,
             Err(gongwen_store::StoreError::AttachmentMissing { .. }) => {

@@ -21,6 +21,10 @@ pub struct DocumentView {
     pub stored: StoredDocument,
     pub paragraphs: Vec<Paragraph>,
     pub problems: Vec<Problem>,
+    /// The logged-in account may edit it now (the store's rule: `Store::read_only`).
+    pub editable: bool,
+    /// Why not, in Chinese, when it is not editable.
+    pub read_only_reason: Option<String>,
 }
 
 /// The answer to a save: the stored version, and the problems of what was saved.
@@ -37,8 +41,7 @@ pub(crate) type Answer<T> = Result<T, String>;
 const MAX_SEARCH_LIMIT: u32 = 100;
 
 fn lock<'a>(state: &'a AppState) -> MutexGuard<'a, Result<Arc<Mutex<Store>>, String>> {
-    // A panic while holding the lock cannot leave the SQLite connection half-written
-    // (transactions roll back), so a poisoned lock is still safe to use.
+    // A poisoned lock is used as it is: the policy of `gongwen_store::lock`.
     state
         .store
         .lock()
@@ -59,9 +62,7 @@ pub(crate) fn with_store<T>(
 ) -> Answer<T> {
     let shared = shared_store(state)?;
     // The sync loop holds this lock only between its network calls, never across one.
-    let mut store = shared
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut store = gongwen_store::lock(&shared);
     f(&mut store).map_err(|e| {
         tracing::warn!(error = %e, "{what} failed");
         e.message_zh()
@@ -116,7 +117,13 @@ pub fn list_documents(
 #[tauri::command]
 pub fn get_document(state: State<'_, AppState>, id: String) -> Answer<DocumentView> {
     let id = parse_id(&id)?;
-    let stored = with_store(&state, "get document", |s| s.get(id))?.ok_or_else(|| {
+    let (stored, read_only) = with_store(&state, "get document", |s| {
+        let Some(stored) = s.get(id)? else {
+            return Ok(None);
+        };
+        Ok(Some((stored, s.read_only(id)?)))
+    })?
+    .ok_or_else(|| {
         tracing::warn!(%id, "document not found");
         StoreError::NotFound(id).message_zh()
     })?;
@@ -124,6 +131,8 @@ pub fn get_document(state: State<'_, AppState>, id: String) -> Answer<DocumentVi
         paragraphs: stored.document.body.paragraphs().to_vec(),
         problems: gongwen_core::validate(&stored.document),
         stored,
+        editable: read_only.is_none(),
+        read_only_reason: read_only.map(|why| why.message_zh().to_string()),
     })
 }
 

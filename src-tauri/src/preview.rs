@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use gongwen_core::Document;
 use gongwen_typeset::fonts::DEFAULT_FONTS_TOML;
-use gongwen_typeset::{FontConfig, FontSet, RenderOptions, TypesetError, WarningKind};
+use gongwen_typeset::{FontConfig, FontSet, RenderOptions, TypesetError};
 use serde::Serialize;
 use tauri::ipc::Response;
 use tauri::{AppHandle, State};
@@ -73,8 +73,8 @@ impl Typesetter {
                     .warnings
                     .iter()
                     .map(|w| PreviewWarning {
-                        kind: warning_kind(w.kind),
-                        message: chinese_part(&w.message).to_string(),
+                        kind: w.kind.as_str().to_string(),
+                        message: w.message.clone(),
                     })
                     .collect(),
                 render_ms: ms as u32,
@@ -109,24 +109,6 @@ pub struct PreviewWarning {
     pub message: String,
 }
 
-fn warning_kind(kind: WarningKind) -> String {
-    match kind {
-        WarningKind::FontSubstituted => "font_substituted",
-        WarningKind::FallbackGlyph => "fallback_glyph",
-        WarningKind::MissingGlyph => "missing_glyph",
-        WarningKind::Layout => "layout",
-    }
-    .to_string()
-}
-
-/// Typeset warnings read "中文说明 (English)"; the window shows only the Chinese.
-fn chinese_part(message: &str) -> &str {
-    match message.find(" (") {
-        Some(i) if message.ends_with(')') => &message[..i],
-        _ => message,
-    }
-}
-
 /// The preview's answer as one binary body (no JSON/base64 round trip for the PDF):
 /// the byte length of the metadata JSON (u32, little-endian), that JSON, then the PDF.
 pub fn frame(meta: &PreviewMeta, pdf: &[u8]) -> Vec<u8> {
@@ -157,11 +139,7 @@ pub fn template_choices() -> Vec<TemplateChoice> {
         .filter_map(|(name, _)| match gongwen_typeset::template(name) {
             Ok(t) => Some(TemplateChoice {
                 name: name.to_string(),
-                issuer_mark: t
-                    .marks
-                    .iter()
-                    .map(|m| format!("{}{}", m.trim(), t.suffix))
-                    .collect(),
+                issuer_mark: t.issuer_mark(),
                 label: t.name,
             }),
             Err(e) => {
@@ -366,15 +344,6 @@ mod tests {
         assert!(err.starts_with("无法保存到“"), "{err}");
         assert!(err.ends_with("文件夹不存在。"), "{err}");
         assert!(!path.exists());
-    }
-
-    #[test]
-    fn warnings_show_their_chinese_half() {
-        assert_eq!(
-            chinese_part("仿宋: 仿宋_GB2312 未安装，使用 Noto Serif CJK SC 代替 (仿宋_GB2312 not installed, using Noto Serif CJK SC)"),
-            "仿宋: 仿宋_GB2312 未安装，使用 Noto Serif CJK SC 代替"
-        );
-        assert_eq!(chinese_part("只有中文"), "只有中文");
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub struct Session {
 }
 
 fn session<'a>(state: &'a AppState) -> std::sync::MutexGuard<'a, Session> {
+    // A poisoned lock is used as it is: the policy of `gongwen_store::lock`.
     state
         .session
         .lock()
@@ -91,7 +92,7 @@ fn shared_store(state: &AppState) -> Answer<Arc<Mutex<Store>>> {
 pub fn status(state: &AppState) -> Answer<SyncStatus> {
     let shared = shared_store(state)?;
     let (account, signed_in, last_sync_at, restored, directory, queue) = {
-        let store = shared.lock().unwrap_or_else(|p| p.into_inner());
+        let store = gongwen_store::lock(&shared);
         let fail = |e: gongwen_store::StoreError| {
             tracing::warn!(error = %e, "cannot read the sync state");
             e.message_zh()
@@ -192,14 +193,10 @@ fn start_loop(state: &AppState, app: &AppHandle, client: Client, token: String) 
 
 fn client_for(state: &AppState, server: &str) -> Answer<Client> {
     let shared = shared_store(state)?;
-    let client_id = shared
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .client_id()
-        .map_err(|e| {
-            tracing::warn!(error = %e, "cannot read the install id");
-            e.message_zh()
-        })?;
+    let client_id = gongwen_store::lock(&shared).client_id().map_err(|e| {
+        tracing::warn!(error = %e, "cannot read the install id");
+        e.message_zh()
+    })?;
     Client::new(server, &client_id).map_err(|e| {
         tracing::warn!(server, error = %e, "bad exchange server address");
         e.message_zh()
@@ -222,7 +219,7 @@ pub fn resume(app: &AppHandle) {
 async fn resume_stored(app: &AppHandle, state: &AppState) {
     let account = match shared_store(state)
         .ok()
-        .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).account())
+        .map(|s| gongwen_store::lock(&s).account())
     {
         Some(Ok(Some(account))) => account,
         _ => return,
@@ -283,31 +280,19 @@ pub async fn login(
     // account's commands.
     let previous = session(&state).sync.take();
     drop(previous);
-    let response = gongwen_sync::login(&client, &shared, &username, &password)
+    let logged_in = gongwen_sync::log_in(&client, &shared, &username, &password)
         .await
         .map_err(|e| {
             tracing::warn!(server = %client.server(), username, error = %e, "login failed");
             login_error(&server, &e)
         })?;
+    let response = logged_in.response;
     tracing::info!(server = %client.server(), username, unit = %response.user.unit, "logged in");
-    let token = response.token.clone();
-    let (kept_server, kept_user, kept_token) =
-        (client.server().to_string(), username.clone(), token.clone());
-    let saved = tauri::async_runtime::spawn_blocking(move || {
-        credentials::save_token(&kept_server, &kept_user, &kept_token)
-    })
-    .await;
-    let warning = match saved {
-        Ok(Ok(())) => None,
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "the token is kept in memory only for this run");
-            Some(keyring_warning(&e))
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "the keyring call failed");
-            Some(keyring_warning(&CredentialError::Keyring(e.to_string())))
-        }
-    };
+    let warning = logged_in.not_kept.map(|e| {
+        tracing::warn!(error = %e, "the token is kept in memory only for this run");
+        keyring_warning(&e)
+    });
+    let token = response.token;
     session(&state).keyring_warning = warning;
     start_loop(&state, &app, client, token)?;
     announce(&state);
@@ -325,32 +310,18 @@ pub async fn logout(state: State<'_, AppState>) -> Answer<SyncStatus> {
         (s.token.take(), s.sync.take())
     };
     drop(sync);
-    let account = {
-        let shared = shared_store(&state)?;
-        let mut store = shared.lock().unwrap_or_else(|p| p.into_inner());
-        store.sign_out().map_err(|e| {
-            tracing::error!(error = %e, "cannot end the account's view of the store");
-            e.message_zh()
-        })?;
-        store.account().map_err(|e| e.message_zh())?
-    };
-    if let Some(account) = account {
-        if let (Some(token), Ok(client)) = (token, client_for(&state, &account.server)) {
-            // Best effort: offline, the token simply expires on the server.
-            if let Err(e) = client.logout(&token).await {
-                tracing::info!(error = %e, "could not revoke the token on the server");
-            }
-        }
-        let (server, username) = (account.server.clone(), account.user.username.clone());
-        let deleted = tauri::async_runtime::spawn_blocking(move || {
-            credentials::delete_token(&server, &username)
-        })
-        .await;
-        match deleted {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "cannot delete the token from the keyring"),
-            Err(e) => tracing::error!(error = %e, "the keyring call failed"),
-        }
+    let shared = shared_store(&state)?;
+    let out = gongwen_sync::log_out(&shared, token).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot end the account's view of the store");
+        e.message_zh()
+    })?;
+    if let Some(e) = &out.not_revoked {
+        tracing::info!(error = %e, "could not revoke the token on the server");
+    }
+    if let Some(e) = &out.keyring {
+        tracing::warn!(error = %e, "cannot delete the token from the keyring");
+    }
+    if let Some(account) = &out.account {
         tracing::info!(server = %account.server, user = %account.user.username, "logged out");
     }
     announce(&state);

@@ -3,12 +3,17 @@ export function formatDocDate(d: Date): string {
   return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日`
 }
 
-/** Reads `2026年11月25日` back into a timestamp for the calendar; null when not in that form. */
+/** Reads `2026年11月25日` back into a timestamp for the calendar; null when not in that
+ *  form or not a calendar date (2026年2月31日 is no date, not 3 March: gongwen-core's
+ *  `parse_date` says the same). */
 export function parseDocDate(text: string): number | null {
   const m = /^\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*$/.exec(text)
   if (!m) return null
-  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]))
-  return Number.isNaN(d.getTime()) ? null : d.getTime()
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const d = new Date(year, month - 1, day)
+  // Date rolls an impossible day over into the next month; such a date does not exist.
+  if (d.getFullYear() !== year || d.getMonth() !== month - 1 || d.getDate() !== day) return null
+  return d.getTime()
 }
 
 /** hh:mm:ss for the autosave indicator. */

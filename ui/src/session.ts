@@ -57,27 +57,3 @@ export async function refreshStatus(): Promise<void> {
 export function unitName(code: UnitCode): string {
   return directory.value?.units.find((u) => u.code === code)?.name ?? code
 }
-
-export const connectionLabels = {
-  connecting: '连接中',
-  online: '已连接',
-  offline: '离线',
-  login_needed: '需要登录',
-} as const
-
-export const deliveryLabels = {
-  delivered: '已送达',
-  acknowledged: '已签收',
-  returned: '已退回',
-} as const
-
-export const roleLabels = {
-  main: '主送',
-  cc: '抄送',
-} as const
-
-export const commandLabels: Record<string, string> = {
-  dispatch: '分发',
-  acknowledge: '签收',
-  return: '退回',
-}

@@ -234,6 +234,10 @@ fn lint() -> Result<()> {
 fn test() -> Result<()> {
     let started = std::time::Instant::now();
     lint()?;
+    step("The UI's unit tests (vitest)");
+    run(Command::new("npm")
+        .arg("test")
+        .current_dir(root().join("ui")))?;
     // A fresh, throw-away keyring for every run: tokens stored by one run's tests never
     // meet the next run's.
     let keyring = target_dir().join("xtask/keyring");

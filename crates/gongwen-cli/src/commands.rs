@@ -20,19 +20,18 @@ pub(crate) fn open_store(data: Option<PathBuf>) -> anyhow::Result<Store> {
     Store::open(&dir).with_context(|| format!("cannot open the store in {}", dir.display()))
 }
 
-/// A value of a serde enum from its snake_case name or its Chinese label.
-fn parse_enum<T: serde::de::DeserializeOwned + serde::Serialize + Copy>(
-    s: &str,
-    all: &[T],
-    label: fn(T) -> &'static str,
-) -> Result<T, String> {
+/// A value from its name (`gongwen_core`'s names) or its Chinese label.
+fn parse_enum<T>(s: &str, all: &[T], label: fn(T) -> &'static str) -> Result<T, String>
+where
+    T: std::str::FromStr + Into<&'static str> + Copy,
+{
     if let Some(v) = all.iter().find(|v| label(**v) == s) {
         return Ok(*v);
     }
-    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+    s.parse().map_err(|_| {
         let names: Vec<String> = all
             .iter()
-            .map(|v| format!("{} ({})", snake(v), label(*v)))
+            .map(|v| format!("{} ({})", (*v).into(), label(*v)))
             .collect();
         format!("expected one of: {}", names.join(", "))
     })
@@ -46,19 +45,16 @@ fn parse_status(s: &str) -> Result<DocStatus, String> {
     parse_enum(s, &DocStatus::ALL, DocStatus::label)
 }
 
-fn snake<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|j| j.as_str().map(String::from))
-        .unwrap_or_default()
-}
-
 fn problem_line(p: &Problem) -> String {
     let severity = match p.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let mut line = format!("{severity:<7}  {:<16}  {}", snake(&p.element), p.message_en);
+    let mut line = format!(
+        "{severity:<7}  {:<16}  {}",
+        p.element.as_str(),
+        p.message_en
+    );
     // Some messages already carry the suggestion; say it once.
     if let Some(s) = p
         .suggestion

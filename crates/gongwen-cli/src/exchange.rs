@@ -15,7 +15,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use gongwen_core::exchange::{CommandBody, CommandId, UnitCode};
 use gongwen_core::DocumentId;
-use gongwen_store::{Account, OutboxState, Store};
+use gongwen_store::{lock, Account, OutboxState, Store};
 use gongwen_sync::credentials::{self, CredentialError};
 use gongwen_sync::{Client, SyncError, SyncReport};
 
@@ -37,14 +37,8 @@ fn parse_id(s: &str) -> anyhow::Result<DocumentId> {
 }
 
 fn client_for(store: &Mutex<Store>, server: &str) -> anyhow::Result<Client> {
-    let client_id = lock(store)?.client_id()?;
+    let client_id = lock(store).client_id()?;
     Ok(Client::new(server, &client_id)?)
-}
-
-fn lock(store: &Mutex<Store>) -> anyhow::Result<std::sync::MutexGuard<'_, Store>> {
-    store
-        .lock()
-        .map_err(|_| anyhow::anyhow!("the store lock was poisoned"))
 }
 
 /// Log in to an exchange server; the token goes to the OS keyring
@@ -75,20 +69,22 @@ pub fn login(data: Option<PathBuf>, args: LoginArgs) -> anyhow::Result<ExitCode>
     }
     let store = Mutex::new(open_store(data)?);
     let client = client_for(&store, &args.server)?;
-    let resp = runtime()?.block_on(gongwen_sync::login(&client, &store, &args.user, &password))?;
+    let logged_in =
+        runtime()?.block_on(gongwen_sync::log_in(&client, &store, &args.user, &password))?;
+    let resp = logged_in.response;
     let u = &resp.user;
     println!(
         "logged in to {} as {} ({}), {} of unit {}; token valid until {}",
         client.server(),
         u.username,
         u.display_name,
-        serde_json::to_value(u.role)?.as_str().unwrap_or(""),
+        u.role.as_str(),
         u.unit,
         resp.expires_at
     );
-    match credentials::save_token(client.server(), &u.username, &resp.token) {
-        Ok(()) => println!("the token is kept in the system keyring"),
-        Err(e) => {
+    match logged_in.not_kept {
+        None => println!("the token is kept in the system keyring"),
+        Some(e) => {
             eprintln!("warning: {e}; set {PASSWORD_ENV} for later commands");
             // Nothing can use a token that is not kept: revoke it rather than leave it
             // live for its whole lifetime.
@@ -106,24 +102,16 @@ pub fn login(data: Option<PathBuf>, args: LoginArgs) -> anyhow::Result<ExitCode>
 /// server revokes the token and the keyring forgets it
 pub fn logout(data: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let store = Mutex::new(open_store(data)?);
-    let Some(account) = lock(&store)?.account()? else {
+    let out = runtime()?.block_on(gongwen_sync::log_out(&store, None))?;
+    let Some(account) = out.account else {
         bail!("not logged in");
     };
-    // First, so that nothing after this line can leave the account's view open.
-    lock(&store)?.sign_out()?;
-    let client = client_for(&store, &account.server)?;
-    match credentials::load_token(&account.server, &account.user.username) {
-        Ok(Some(token)) => {
-            if let Err(e) = runtime()?.block_on(client.logout(&token)) {
-                eprintln!("warning: the server was not told ({e}); the token expires by itself");
-            }
-        }
-        Ok(None) => {}
-        Err(e) => eprintln!("warning: {e}"),
+    if let Some(e) = out.not_revoked {
+        eprintln!("warning: the server was not told ({e}); the token expires by itself");
     }
-    match credentials::delete_token(&account.server, &account.user.username) {
-        Ok(()) | Err(CredentialError::Unavailable(_)) => {}
-        Err(e) => eprintln!("warning: {e}"),
+    match out.keyring {
+        None | Some(CredentialError::Unavailable(_)) => {}
+        Some(e) => eprintln!("warning: {e}"),
     }
     println!(
         "logged out {} from {}",
@@ -198,7 +186,7 @@ async fn token_for(
 /// One sync round for the saved account; a refused keyring token is replaced by a
 /// password login when GONGWEN_PASSWORD is set.
 async fn sync_round(store: &Mutex<Store>) -> anyhow::Result<SyncReport> {
-    let account = lock(store)?
+    let account = lock(store)
         .account()?
         .context("not logged in: run `gongwen login --server URL --user NAME` first")?;
     let client = client_for(store, &account.server)?;
@@ -214,7 +202,7 @@ async fn sync_round(store: &Mutex<Store>) -> anyhow::Result<SyncReport> {
     let report = result?;
     // The store's upkeep (search-index merging, WAL checkpoint) after the round, as the
     // app's sync loop does; a one-shot run has no later round to leave it to.
-    lock(store)?.maintain()?;
+    lock(store).maintain()?;
     Ok(report)
 }
 
@@ -286,7 +274,7 @@ pub fn sync(data: Option<PathBuf>, args: SyncArgs) -> anyhow::Result<ExitCode> {
             let id: CommandId =
                 serde_json::from_value(serde_json::Value::String(command_id.trim().into()))
                     .with_context(|| format!("{command_id:?} is not a command id (a UUID)"))?;
-            if lock(&store)?.discard_command(id)? {
+            if lock(&store).discard_command(id)? {
                 println!("discarded {id}; it will not be sent");
                 Ok(ExitCode::SUCCESS)
             } else {
@@ -296,7 +284,7 @@ pub fn sync(data: Option<PathBuf>, args: SyncArgs) -> anyhow::Result<ExitCode> {
         }
         None => {
             if args.repull {
-                let mut s = lock(&store)?;
+                let mut s = lock(&store);
                 let account = s.account()?.context("not logged in")?;
                 s.restart_cursor(&account)?;
                 eprintln!("pulling the whole change log again");
@@ -309,7 +297,7 @@ pub fn sync(data: Option<PathBuf>, args: SyncArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn status(store: &Mutex<Store>, json: bool) -> anyhow::Result<ExitCode> {
-    let s = lock(store)?;
+    let s = lock(store);
     let Some(account) = s.account()? else {
         bail!("not logged in: run `gongwen login --server URL --user NAME` first");
     };
@@ -408,7 +396,7 @@ fn doctor(store: &Mutex<Store>) -> anyhow::Result<ExitCode> {
         println!("problem: {text}");
     };
     let (account, verify, outbox, wanted) = {
-        let s = lock(store)?;
+        let s = lock(store);
         (
             s.account()?,
             s.verify()?,
@@ -487,7 +475,7 @@ fn queue_and_sync(
 ) -> anyhow::Result<ExitCode> {
     let store = Mutex::new(open_store(data)?);
     let id = {
-        let mut s = lock(&store)?;
+        let mut s = lock(&store);
         queue(&mut s)?
     };
     println!("queued {id}");
@@ -503,7 +491,7 @@ fn queue_and_sync(
             return Ok(ExitCode::SUCCESS);
         }
     }
-    let entry = lock(&store)?.outbox_entry(id)?;
+    let entry = lock(&store).outbox_entry(id)?;
     match entry {
         Some(e) if e.state == OutboxState::Rejected => {
             let r = e
@@ -615,9 +603,9 @@ pub fn inbox(data: Option<PathBuf>, args: InboxArgs) -> anyhow::Result<ExitCode>
         println!(
             "{}  {:<12}  from {} ({})  {}{}",
             i.document_id,
-            snake(&i.status),
+            i.status.as_str(),
             i.from,
-            snake(&i.role),
+            i.role.as_str(),
             item.summary.title,
             if item.pending { "  [pending]" } else { "" }
         );
@@ -654,13 +642,17 @@ pub fn deliveries(data: Option<PathBuf>, args: DeliveriesArgs) -> anyhow::Result
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{id}  {}  {}", snake(&stored.status), stored.document.title);
+    println!(
+        "{id}  {}  {}",
+        stored.status.as_str(),
+        stored.document.title
+    );
     for d in &deliveries {
         println!(
             "  {:<12} {:<4} {:<12} by {} at {}{}",
             d.unit.0,
-            snake(&d.role),
-            snake(&d.status),
+            d.role.as_str(),
+            d.status.as_str(),
             d.by,
             d.at,
             d.reason
@@ -676,11 +668,4 @@ pub fn deliveries(data: Option<PathBuf>, args: DeliveriesArgs) -> anyhow::Result
         eprintln!("not exchanged");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn snake<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|j| j.as_str().map(String::from))
-        .unwrap_or_default()
 }

@@ -115,7 +115,7 @@ pub fn render(data: Option<PathBuf>, args: RenderArgs) -> anyhow::Result<ExitCod
     std::fs::rename(&tmp, &args.output)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     for w in &rendered.warnings {
-        eprintln!("warning: {}", w.message);
+        eprintln!("warning: {} ({})", w.message_en, w.message);
     }
     println!(
         "wrote {} ({} pages, {} bytes)",

@@ -80,17 +80,36 @@ impl Role {
     }
 }
 
-impl std::str::FromStr for Role {
-    type Err = String;
-    /// Accepts the JSON name (`office_director`) or the Chinese label (`办公室主任`).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let quoted = format!("\"{s}\"");
-        serde_json::from_str(&quoted)
-            .ok()
-            .or_else(|| Role::ALL.into_iter().find(|r| r.label() == s))
-            .ok_or_else(|| {
-                format!("unknown role `{s}`; expected clerk, office_director, leader, archivist or admin")
-            })
+/// A client's connection to the exchange as the UI shows it (the sync loop's view).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum Connection {
+    /// 连接中: the first round since the loop started (or since login) is running.
+    Connecting,
+    /// 已连接: the last round succeeded.
+    Online,
+    /// 离线: the server could not be reached, or failed; retrying on a timer.
+    Offline,
+    /// 需要登录: nobody is logged in, or the token was refused (the loop has stopped).
+    LoginNeeded,
+}
+
+impl Connection {
+    pub const ALL: [Connection; 4] = [
+        Connection::Connecting,
+        Connection::Online,
+        Connection::Offline,
+        Connection::LoginNeeded,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Connection::Connecting => "连接中",
+            Connection::Online => "已连接",
+            Connection::Offline => "离线",
+            Connection::LoginNeeded => "需要登录",
+        }
     }
 }
 
@@ -160,6 +179,8 @@ pub enum RecipientRole {
 }
 
 impl RecipientRole {
+    pub const ALL: [RecipientRole; 2] = [RecipientRole::Main, RecipientRole::Cc];
+
     pub fn label(self) -> &'static str {
         match self {
             RecipientRole::Main => "主送",
@@ -191,6 +212,14 @@ pub enum CommandBody {
 }
 
 impl CommandBody {
+    /// Each command type's name ([`CommandBody::kind`]) and its Chinese label, for the
+    /// vocabulary (the outbox lists commands by name).
+    pub const KINDS: [(&'static str, &'static str); 3] = [
+        ("dispatch", "分发"),
+        ("acknowledge", "签收"),
+        ("return", "退回"),
+    ];
+
     /// The `type` tag, for logs, audit and metrics.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -285,6 +314,12 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 3] = [
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Acknowledged,
+        DeliveryStatus::Returned,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             DeliveryStatus::Delivered => "已送达",

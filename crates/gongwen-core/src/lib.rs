@@ -16,6 +16,7 @@ mod document;
 pub mod exchange;
 mod file;
 mod kinds;
+mod names;
 mod validate;
 pub mod workflow;
 
@@ -25,6 +26,7 @@ pub use doc_number::{DocNumber, DocNumberError};
 pub use document::{Attachment, DocStatus, Document, DocumentId};
 pub use file::{DocumentFile, FileError};
 pub use kinds::{Classification, Direction, DocKind, Urgency};
+pub use names::UnknownName;
 pub use validate::{order_number, validate, Element, Problem, Severity};
 
 /// Labels for every enum value, so the UI never keeps its own copy of the Chinese names.

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::exchange::{CommandBody, Connection, DeliveryStatus, RecipientRole};
 use crate::{Classification, Direction, DocKind, DocStatus, Element, Urgency};
 
 #[derive(Debug, Clone, Serialize)]
@@ -21,6 +22,14 @@ pub struct Vocabulary {
     pub directions: Vec<Choice<Direction>>,
     pub statuses: Vec<Choice<DocStatus>>,
     pub elements: Vec<Choice<Element>>,
+    /// 已送达 / 已签收 / 已退回.
+    pub delivery_statuses: Vec<Choice<DeliveryStatus>>,
+    /// 主送 / 抄送.
+    pub recipient_roles: Vec<Choice<RecipientRole>>,
+    /// The connection to the exchange (连接中, 已连接 …).
+    pub connections: Vec<Choice<Connection>>,
+    /// Command types by their name (`dispatch` → 分发).
+    pub commands: Vec<Choice<String>>,
 }
 
 fn choices<T: Copy>(all: &[T], label: impl Fn(T) -> &'static str) -> Vec<Choice<T>> {
@@ -40,5 +49,15 @@ pub fn vocabulary() -> Vocabulary {
         directions: choices(&Direction::ALL, Direction::label),
         statuses: choices(&DocStatus::ALL, DocStatus::label),
         elements: choices(&Element::ALL, Element::label),
+        delivery_statuses: choices(&DeliveryStatus::ALL, DeliveryStatus::label),
+        recipient_roles: choices(&RecipientRole::ALL, RecipientRole::label),
+        connections: choices(&Connection::ALL, Connection::label),
+        commands: CommandBody::KINDS
+            .iter()
+            .map(|(value, label)| Choice {
+                value: value.to_string(),
+                label: label.to_string(),
+            })
+            .collect(),
     }
 }

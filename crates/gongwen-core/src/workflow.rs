@@ -77,6 +77,76 @@ fn reject(
     }
 }
 
+/// The rules a command must keep whatever the document's state, so a client checks
+/// them before it queues the command and [`decide`] applies the same ones: a 分发
+/// names at least one 主送 unit and no unit twice (nor an empty code), and a 退回
+/// gives a reason. State-dependent rules are not here (see [`check_answer`]).
+pub fn precheck(body: &CommandBody) -> Result<(), Rejection> {
+    match body {
+        CommandBody::Dispatch { main, cc, .. } => check_recipients(main, cc),
+        CommandBody::Acknowledge { .. } => Ok(()),
+        CommandBody::Return { reason, .. } => check_reason(reason),
+    }
+}
+
+fn check_recipients(main: &[UnitCode], cc: &[UnitCode]) -> Result<(), Rejection> {
+    if main.is_empty() {
+        return Err(reject(
+            RejectCode::Invalid,
+            "至少需要一个主送单位",
+            "at least one main recipient is required",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for unit in main.iter().chain(cc) {
+        if unit.0.trim().is_empty() {
+            return Err(reject(
+                RejectCode::Invalid,
+                "收文单位代码为空",
+                "a recipient unit code is empty",
+            ));
+        }
+        if !seen.insert(unit) {
+            return Err(reject(
+                RejectCode::Invalid,
+                format!("单位“{unit}”重复出现在主送或抄送中"),
+                format!("unit `{unit}` is listed twice"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_reason(reason: &str) -> Result<(), Rejection> {
+    if reason.trim().is_empty() {
+        return Err(reject(
+            RejectCode::Invalid,
+            "退回必须写明理由",
+            "a return needs a reason",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a recipient unit whose delivery stands at `current` may answer it with
+/// `answer` (签收 [`DeliveryStatus::Acknowledged`] or 退回 [`DeliveryStatus::Returned`]):
+/// only while it is 已送达. The server checks its state; a client checks what the log
+/// last told it.
+pub fn check_answer(current: DeliveryStatus, answer: DeliveryStatus) -> Result<(), Rejection> {
+    if current != DeliveryStatus::Delivered {
+        return Err(reject(
+            RejectCode::InvalidState,
+            format!(
+                "该公文已{}，不能再{}",
+                current.label().trim_start_matches('已'),
+                verb(answer)
+            ),
+            format!("document is already {current:?} at this unit"),
+        ));
+    }
+    Ok(())
+}
+
 /// Decides one command. `state` is the document's current state (None if the server
 /// has never seen it); `now` is the server's RFC 3339 time.
 pub fn decide(
@@ -109,14 +179,8 @@ pub fn decide(
             reason,
         } => {
             let state = visible_to_recipient(state, actor, *document_id)?;
+            check_reason(reason)?;
             let reason = reason.trim();
-            if reason.is_empty() {
-                return Err(reject(
-                    RejectCode::Invalid,
-                    "退回必须写明理由",
-                    "a return needs a reason",
-                ));
-            }
             change_delivery(
                 state,
                 actor,
@@ -160,14 +224,7 @@ fn dispatch(
             ),
         ));
     }
-    if main.is_empty() {
-        return Err(reject(
-            RejectCode::Invalid,
-            "至少需要一个主送单位",
-            "at least one main recipient is required",
-        ));
-    }
-    let mut seen = std::collections::HashSet::new();
+    check_recipients(main, cc)?;
     for unit in main.iter().chain(cc) {
         if unit == &actor.unit {
             return Err(reject(
@@ -181,13 +238,6 @@ fn dispatch(
                 RejectCode::Invalid,
                 format!("交换平台上没有单位“{unit}”"),
                 format!("unknown unit `{unit}`"),
-            ));
-        }
-        if !seen.insert(unit) {
-            return Err(reject(
-                RejectCode::Invalid,
-                format!("单位“{unit}”重复出现在主送或抄送中"),
-                format!("unit `{unit}` is listed twice"),
             ));
         }
     }
@@ -344,17 +394,7 @@ fn change_delivery(
             "document was not sent to this unit",
         ));
     };
-    if delivery.status != DeliveryStatus::Delivered {
-        return Err(reject(
-            RejectCode::InvalidState,
-            format!(
-                "该公文已{}，不能再{}",
-                delivery.status.label().trim_start_matches('已'),
-                verb(status)
-            ),
-            format!("document is already {:?} at this unit", delivery.status),
-        ));
-    }
+    check_answer(delivery.status, status)?;
     delivery.status = status;
     delivery.reason = reason;
     delivery.by = actor.username.clone();

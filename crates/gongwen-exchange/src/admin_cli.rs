@@ -189,8 +189,8 @@ pub async fn run(args: AdminArgs) -> Result<bool> {
                     i.username,
                     i.display_name,
                     i.unit,
-                    serde_plain(&i.role),
-                    serde_plain(&i.clearance),
+                    i.role.as_str(),
+                    i.clearance.as_str(),
                     if u.disabled { "\tdisabled" } else { "" }
                 );
             }
@@ -303,7 +303,7 @@ pub async fn run(args: AdminArgs) -> Result<bool> {
                 serde_json::json!({
                     "username": username,
                     "unit": unit.as_ref().map(|u| u.0.clone()),
-                    "clearance": clearance.map(|c| serde_plain(&c)),
+                    "clearance": clearance.map(|c| c.as_str()),
                 }),
             )
             .await?;
@@ -317,15 +317,8 @@ fn not_found_msg(e: StorageError) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }
 
-fn serde_plain<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 fn parse_clearance(s: &str) -> Result<Classification> {
-    serde_json::from_value::<Classification>(serde_json::Value::String(s.to_string()))
+    s.parse::<Classification>()
         .ok()
         .or_else(|| Classification::ALL.into_iter().find(|c| c.label() == s))
         .with_context(|| {
@@ -571,8 +564,8 @@ async fn demo(storage: &dyn Storage) -> Result<()> {
         }
         println!(
             "{username}\t{DEMO_PASSWORD}\t{unit}\t{}\t{}\t{name}",
-            serde_plain(role),
-            serde_plain(clearance)
+            role.as_str(),
+            clearance.as_str()
         );
     }
     Ok(())

@@ -16,7 +16,6 @@ use gongwen_core::{Classification, DocumentId};
 use rusqlite::OptionalExtension;
 
 use crate::exchange::Account;
-use crate::store::enum_text;
 use crate::{Store, StoreError};
 
 /// Settings key of the logged-in account (the [`Account`] as JSON, with its clearance).
@@ -31,7 +30,7 @@ pub(crate) fn visible(column: &str, clearance: Classification) -> String {
     let allowed: Vec<String> = Classification::ALL
         .iter()
         .filter(|c| **c <= clearance)
-        .map(|c| format!("'{}'", enum_text(c)))
+        .map(|c| format!("'{}'", c.as_str()))
         .collect();
     format!("{column} IN ({})", allowed.join(", "))
 }

@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use gongwen_core::{Classification, DocumentId};
 
+use crate::editable::ReadOnly;
+
 /// An error from the store. `Display` is English (logs, CLI); [`StoreError::message_zh`]
 /// is the sentence the UI shows.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +33,9 @@ pub enum StoreError {
     NotFound(DocumentId),
     #[error("document {id} is archived and can no longer be changed")]
     Archived { id: DocumentId },
+    /// The document may not be edited (see `Store::read_only`).
+    #[error("document {id} {}", .why.message_en())]
+    ReadOnly { id: DocumentId, why: ReadOnly },
     #[error("version {version} of document {id} does not exist")]
     NoSuchVersion { id: DocumentId, version: u32 },
     #[error("{0:?} is not a SHA-256 hash (64 hexadecimal digits)")]
@@ -86,7 +91,8 @@ impl StoreError {
             ),
             StoreError::Damaged { .. } => "本地数据库已损坏，请重新启动软件进行检查。".to_string(),
             StoreError::NotFound(_) => "找不到该公文，可能已被删除。".to_string(),
-            StoreError::Archived { .. } => "该公文已归档，不能再修改。".to_string(),
+            StoreError::Archived { .. } => ReadOnly::Archived.message_zh().to_string(),
+            StoreError::ReadOnly { why, .. } => why.message_zh().to_string(),
             StoreError::NoSuchVersion { version, .. } => format!("该公文没有第{version}版。"),
             StoreError::InvalidHash(_) => "附件标识无效。".to_string(),
             StoreError::AttachmentMissing { .. } => "附件文件缺失，请重新添加附件。".to_string(),

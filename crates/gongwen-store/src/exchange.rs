@@ -23,9 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::DocumentSummary;
 use crate::store::{
-    append_version, begin_bulk_merging, end_bulk_merging, enum_parse, enum_text, head,
-    insert_batch, now, parse_document, parse_id, rfc3339, summary_from_row, NewDocument,
-    SUMMARY_COLUMNS,
+    append_version, begin_bulk_merging, end_bulk_merging, enum_parse, head, insert_batch, now,
+    parse_document, parse_id, rfc3339, summary_from_row, NewDocument, SUMMARY_COLUMNS,
 };
 use crate::{Store, StoreError};
 
@@ -76,6 +75,24 @@ pub enum OutboxState {
     /// Never sent: discarded on purpose while it waited for the account that queued it
     /// (see [`Store::discard_command`]). Kept as the record; the document is untouched.
     Discarded,
+}
+
+impl std::str::FromStr for OutboxState {
+    type Err = gongwen_core::UnknownName;
+    /// The name stored in the outbox's `state` column.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pending" => Ok(OutboxState::Pending),
+            "accepted" => Ok(OutboxState::Accepted),
+            "rejected" => Ok(OutboxState::Rejected),
+            "discarded" => Ok(OutboxState::Discarded),
+            _ => Err(gongwen_core::UnknownName {
+                what: "outbox state",
+                text: s.chars().take(80).collect(),
+                expected: &["pending", "accepted", "rejected", "discarded"],
+            }),
+        }
+    }
 }
 
 /// The account that queued a command: only that account sends it.
@@ -259,6 +276,11 @@ fn refused(message: impl Into<String>, message_zh: impl Into<String>) -> StoreEr
     }
 }
 
+/// A workflow rule of `gongwen_core::workflow`, broken before anything was queued.
+fn refused_as(rejection: Rejection) -> StoreError {
+    refused(rejection.message_en, rejection.message)
+}
+
 fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::BadRecord(e.to_string()))
 }
@@ -436,6 +458,7 @@ impl Store {
             ));
         };
         self.check_visible(body.document_id())?;
+        gongwen_core::workflow::precheck(body).map_err(refused_as)?;
         let classification = match body {
             CommandBody::Dispatch { document, .. } => {
                 if document.classification > account.user.clearance {
@@ -471,9 +494,7 @@ impl Store {
             Ok(found)
         };
         match body {
-            CommandBody::Dispatch {
-                document, main, cc, ..
-            } => {
+            CommandBody::Dispatch { document, .. } => {
                 match h.status {
                     DocStatus::Dispatched => {
                         return Err(refused(
@@ -501,27 +522,6 @@ impl Store {
                         "该公文的分发已在待同步队列中。",
                     ));
                 }
-                if main.is_empty() {
-                    return Err(refused(
-                        "at least one main recipient (--main) is required",
-                        "至少需要一个主送单位。",
-                    ));
-                }
-                let mut seen = std::collections::HashSet::new();
-                for unit in main.iter().chain(cc) {
-                    if unit.0.trim().is_empty() {
-                        return Err(refused(
-                            "a recipient unit code is empty",
-                            "收文单位代码为空。",
-                        ));
-                    }
-                    if !seen.insert(unit) {
-                        return Err(refused(
-                            format!("unit `{unit}` is listed twice"),
-                            format!("单位“{unit}”重复出现在主送或抄送中。"),
-                        ));
-                    }
-                }
                 let latest: String = tx
                     .prepare_cached(
                         "SELECT content FROM versions WHERE doc_rowid = ?1 AND version = ?2",
@@ -545,11 +545,6 @@ impl Store {
                 }
             }
             CommandBody::Acknowledge { .. } | CommandBody::Return { .. } => {
-                if let CommandBody::Return { reason, .. } = body {
-                    if reason.trim().is_empty() {
-                        return Err(refused("a return needs a reason", "退回必须写明理由。"));
-                    }
-                }
                 let status: Option<String> = tx
                     .prepare_cached(
                         "SELECT dl.status FROM exchanged e JOIN deliveries dl ON dl.document_id = e.document_id
@@ -564,12 +559,11 @@ impl Store {
                     ));
                 };
                 let status: DeliveryStatus = enum_parse(&status)?;
-                if status != DeliveryStatus::Delivered {
-                    return Err(refused(
-                        format!("document {document_id} is {status:?} already"),
-                        format!("该公文{}，不能再签收或退回。", status.label()),
-                    ));
-                }
+                let answer = match body {
+                    CommandBody::Return { .. } => DeliveryStatus::Returned,
+                    _ => DeliveryStatus::Acknowledged,
+                };
+                gongwen_core::workflow::check_answer(status, answer).map_err(refused_as)?;
                 if queued(&["acknowledge", "return"])? {
                     return Err(refused(
                         format!("a receipt or return of document {document_id} is already queued"),
@@ -589,7 +583,7 @@ impl Store {
             payload,
             rfc3339(&now()),
             account.key(),
-            enum_text(&classification)
+            classification.as_str()
         ])?;
         tx.commit()?;
         Ok(id)
@@ -962,7 +956,7 @@ impl Store {
                 key,
                 page.epoch,
                 page.unit.as_ref().map(|u| u.0.clone()),
-                page.clearance.as_ref().map(enum_text)
+                page.clearance.as_ref().map(|c| c.as_str())
             ],
         )?;
         let mut repushed = 0;
@@ -1092,7 +1086,7 @@ impl Store {
             next,
             page.epoch,
             page.unit.as_ref().map(|u| u.0.clone()),
-            page.clearance.as_ref().map(enum_text)
+            page.clearance.as_ref().map(|c| c.as_str())
         ])?;
         let cursor: i64 = tx.query_row(
             "SELECT cursor FROM sync_state WHERE account = ?1",
@@ -1327,7 +1321,7 @@ fn apply_change<'a>(
                 document_id.to_string(),
                 content_hash,
                 from.0,
-                enum_text(role),
+                role.as_str(),
                 by,
                 at,
                 key
@@ -1340,7 +1334,7 @@ fn apply_change<'a>(
             .execute(params![
                 document_id.to_string(),
                 account.user.unit.0,
-                enum_text(role),
+                role.as_str(),
                 by,
                 at
             ])?;
@@ -1379,8 +1373,8 @@ fn apply_change<'a>(
                 .execute(params![
                     document_id.to_string(),
                     d.unit.0,
-                    enum_text(&d.role),
-                    enum_text(&d.status),
+                    d.role.as_str(),
+                    d.status.as_str(),
                     d.reason,
                     d.by,
                     d.at,
@@ -1399,7 +1393,7 @@ fn apply_change<'a>(
                             "UPDATE documents SET status = ?1, updated_at = ?2 WHERE doc_rowid = ?3",
                         )?
                         .execute(params![
-                            enum_text(&DocStatus::Dispatched),
+                            DocStatus::Dispatched.as_str(),
                             rfc3339(&now()),
                             h.doc_rowid
                         ])?;
@@ -1422,8 +1416,8 @@ fn apply_change<'a>(
             .execute(params![
                 document_id.to_string(),
                 d.unit.0,
-                enum_text(&d.role),
-                enum_text(&d.status),
+                d.role.as_str(),
+                d.status.as_str(),
                 d.reason,
                 d.by,
                 d.at

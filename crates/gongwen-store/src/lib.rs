@@ -44,6 +44,7 @@
 //! database from a newer version of the application is refused untouched.
 
 mod access;
+mod editable;
 mod error;
 pub mod exchange;
 mod model;
@@ -52,6 +53,7 @@ pub mod search;
 mod store;
 mod tokens;
 
+pub use editable::ReadOnly;
 pub use error::StoreError;
 pub use exchange::{
     Account, ApplyReport, CursorReset, InboxItem, IncomingInfo, OutboxEntry, OutboxState, QueuedBy,
@@ -62,4 +64,4 @@ pub use model::{
     SortOrder, StagedFile, StoredDocument, VersionInfo,
 };
 pub use schema::SCHEMA_VERSION;
-pub use store::{Store, ATTACHMENTS_DIR, DB_FILE};
+pub use store::{lock, Store, ATTACHMENTS_DIR, DB_FILE};

@@ -7,11 +7,10 @@ use std::path::{Path, PathBuf};
 
 use gongwen_core::{parse_date, DocStatus, Document, DocumentId};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::access;
+use crate::editable::{self, ReadOnly};
 use crate::model::*;
 use crate::schema;
 use crate::search;
@@ -37,6 +36,18 @@ pub struct Store {
     damage_at_open: u64,
 }
 
+/// Locks a store shared behind a mutex (the app and its sync loop, the CLI). The one
+/// policy for a poisoned lock, wherever a store is shared: use it as it is. A thread
+/// that panicked while holding the store cannot have left the database half-written
+/// (every write is a transaction, rolled back when dropped unfinished), so the store
+/// is as sound as after any refused write, and refusing it would only take the app
+/// down with the thread.
+pub fn lock(shared: &std::sync::Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Drop for Store {
     fn drop(&mut self) {
         let damaged = crate::error::DAMAGE_SEEN.load(std::sync::atomic::Ordering::SeqCst)
@@ -54,9 +65,9 @@ pub(crate) const SUMMARY_COLUMNS: &str =
 
 /// Columns derived from a document, written with each version.
 struct Derived {
-    kind: String,
-    urgency: String,
-    classification: String,
+    kind: &'static str,
+    urgency: &'static str,
+    classification: &'static str,
     issuer: String,
     issuers: String,
     recipients: String,
@@ -84,9 +95,9 @@ impl Derived {
                 .join("、")
         };
         Derived {
-            kind: enum_text(&doc.kind),
-            urgency: enum_text(&doc.urgency),
-            classification: enum_text(&doc.classification),
+            kind: doc.kind.as_str(),
+            urgency: doc.urgency.as_str(),
+            classification: doc.classification.as_str(),
             issuer,
             issuers: join(&[&doc.issuer_signature, &doc.issuer_mark]),
             recipients: join(&[&doc.main_recipients, &doc.cc_recipients]),
@@ -115,16 +126,12 @@ fn sort_key(day: i64, doc_rowid: i64) -> i64 {
     (day << 32) | (doc_rowid & 0xFFFF_FFFF)
 }
 
-pub(crate) fn enum_text<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
-pub(crate) fn enum_parse<T: DeserializeOwned>(text: &str) -> Result<T, StoreError> {
-    serde_json::from_value(serde_json::Value::String(text.to_string()))
-        .map_err(|_| StoreError::BadRecord(format!("unknown value {text:?}")))
+/// A stored name read back (`gongwen_core`'s names); an unknown one is a bad record.
+pub(crate) fn enum_parse<T: std::str::FromStr<Err = gongwen_core::UnknownName>>(
+    text: &str,
+) -> Result<T, StoreError> {
+    text.parse()
+        .map_err(|e: gongwen_core::UnknownName| StoreError::BadRecord(e.to_string()))
 }
 
 pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
@@ -225,7 +232,8 @@ impl Store {
     /// Saves `doc` as the next version of `id`. Saving the same content as the latest
     /// version changes nothing and returns it. Earlier versions are never overwritten.
     /// Only a document the logged-in account may see, and not raised above its
-    /// clearance (see [`Store::clearance`]).
+    /// clearance (see [`Store::clearance`]), and only while it may be edited
+    /// ([`StoreError::ReadOnly`] otherwise; see [`Store::read_only`]).
     pub fn save_draft(
         &mut self,
         id: DocumentId,
@@ -238,9 +246,25 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let h = head(&tx, id)?.ok_or(StoreError::NotFound(id))?;
+        editable::check_editable(&tx, id, h.status)?;
         let stored = append_version(&tx, id, doc, &now())?;
         tx.commit()?;
         Ok(stored)
+    }
+
+    /// Why the logged-in account cannot edit this document (save it or add files), or
+    /// `None` when it can; `NotFound` if it may not see it. The rule is in `editable`;
+    /// every edit checks it again in its own transaction.
+    pub fn read_only(&self, id: DocumentId) -> Result<Option<ReadOnly>, StoreError> {
+        self.check_visible(id)?;
+        let status: String = self
+            .conn
+            .prepare_cached("SELECT status FROM documents WHERE id = ?1")?
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound(id))?;
+        editable::read_only(&self.conn, id, enum_parse(&status)?)
     }
 
     /// Changes where a document stands (e.g. 草稿 → 已签发). Not a new version: the
@@ -260,7 +284,7 @@ impl Store {
         }
         tx.execute(
             "UPDATE documents SET status = ?1, updated_at = ?2 WHERE doc_rowid = ?3",
-            params![enum_text(&status), rfc3339(&now()), head.doc_rowid],
+            params![status.as_str(), rfc3339(&now()), head.doc_rowid],
         )?;
         tx.commit()?;
         self.get(id)?.ok_or(StoreError::NotFound(id))
@@ -348,11 +372,11 @@ impl Store {
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(kind) = filter.kind {
             conditions.push("kind = ?");
-            values.push(enum_text(&kind).into());
+            values.push(kind.as_str().to_string().into());
         }
         if let Some(status) = filter.status {
             conditions.push("status = ?");
-            values.push(enum_text(&status).into());
+            values.push(status.as_str().to_string().into());
         }
         if let Some(year) = filter.year {
             conditions.push("year = ?");
@@ -498,7 +522,8 @@ impl Store {
     }
 
     /// The quick half of `add_attachment_file`: lists a staged file as an attachment
-    /// named `name` and saves that as a new version.
+    /// named `name` and saves that as a new version, only while the document may be
+    /// edited ([`StoreError::ReadOnly`] otherwise).
     pub fn add_staged_file(
         &mut self,
         id: DocumentId,
@@ -523,6 +548,8 @@ impl Store {
             .query_row([id.to_string()], |r| r.get(0))
             .optional()?;
         let mut doc = parse_document(&current.ok_or(StoreError::NotFound(id))?)?;
+        let h = head(&tx, id)?.ok_or(StoreError::NotFound(id))?;
+        editable::check_editable(&tx, id, h.status)?;
         doc.attachments.push(gongwen_core::Attachment {
             name: name.trim().to_string(),
             sha256: Some(sha256.clone()),
@@ -614,10 +641,7 @@ impl Store {
                     let title: String = r.get(4)?;
                     let number: String = r.get(5)?;
                     let kind: String = r.get(6)?;
-                    if doc.title != title
-                        || doc.doc_number != number
-                        || enum_text(&doc.kind) != kind
-                    {
+                    if doc.title != title || doc.doc_number != number || doc.kind.as_str() != kind {
                         problems.push(format!(
                             "document {id}: list columns disagree with version {version}"
                         ));
@@ -851,7 +875,7 @@ fn insert_row(
     .execute(params![
         doc_rowid,
         id.to_string(),
-        enum_text(&status),
+        status.as_str(),
         ts,
         d.kind,
         d.urgency,
@@ -869,7 +893,8 @@ fn insert_row(
     Ok(sort_key)
 }
 
-/// Appends a version unless `doc` equals the latest.
+/// Appends a version unless `doc` equals the latest. Whether the document may be
+/// changed is the caller's to check first (`editable` for a user's edit).
 pub(crate) fn append_version(
     tx: &Transaction<'_>,
     id: DocumentId,
@@ -877,9 +902,6 @@ pub(crate) fn append_version(
     t: &chrono::DateTime<chrono::Utc>,
 ) -> Result<StoredDocument, StoreError> {
     let h = head(tx, id)?.ok_or(StoreError::NotFound(id))?;
-    if h.status == DocStatus::Archived {
-        return Err(StoreError::Archived { id });
-    }
     let (latest, created_at, updated_at): (String, String, String) = tx
         .prepare_cached(
             "SELECT v.content, d.created_at, d.updated_at FROM versions v JOIN documents d ON d.doc_rowid = v.doc_rowid

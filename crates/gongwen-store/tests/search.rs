@@ -177,6 +177,8 @@ fn limit_is_respected() {
 fn edits_reindex_and_the_old_text_is_no_longer_found() {
     let (_dir, mut store) = sample_store();
     let id = store.search("校园", 1).unwrap()[0].summary.id;
+    // The sample's 校园 notice is 已分发; only a draft may be edited.
+    store.set_status(id, DocStatus::Draft).unwrap();
     let mut doc = store.get(id).unwrap().unwrap().document;
     doc.title = "关于开展消防安全检查的通知".into();
     doc.date_of_issue = "2026年10月8日".into();

@@ -85,7 +85,16 @@ fn saving_an_unknown_or_archived_document_is_refused() {
     let mut changed = doc.clone();
     changed.title = "改过的标题的通知".into();
     let err = store.save_draft(id, &changed).unwrap_err();
-    assert!(matches!(err, StoreError::Archived { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            StoreError::ReadOnly {
+                why: gongwen_store::ReadOnly::Archived,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.message_zh().contains("已归档"));
     assert_eq!(store.get(id).unwrap().unwrap().document, doc);
 }

@@ -45,8 +45,6 @@ pub enum SyncError {
     /// The store is logged in to another server than the client talks to.
     #[error("the store is logged in to {store}, not {client}; log in again")]
     AccountMismatch { store: String, client: String },
-    #[error("the local store is in use by a thread that failed; restart the application")]
-    StoreLock,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{path}: {source}")]
@@ -96,7 +94,6 @@ impl SyncError {
                 "交换服务器的应答无法识别，请升级软件或联系管理员。".into()
             }
             SyncError::Attachment { .. } => "附件文件校验失败，已丢弃，稍后将重新传输。".into(),
-            SyncError::StoreLock => "本地数据访问出错，请重新启动软件。".into(),
             SyncError::Store(e) => e.message_zh(),
             SyncError::Io { path, .. } => format!("无法读写文件“{path}”。"),
         }

@@ -14,6 +14,9 @@
 //!   a [`LoopStatus`] for the UI. After each round it runs the store's idle upkeep
 //!   (`Store::maintain`: search-index merging and the WAL checkpoint), which the
 //!   round's commits no longer do.
+//! * [`log_in`] and [`log_out`]: the account in the store and the token in the OS
+//!   keyring, the same for the app and the CLI; each caller phrases what a keyring or
+//!   network failure means for it.
 //! * [`credentials`]: the token in the OS keyring, never in a file.
 //!
 //! Architecture invariants: the store is never locked across network I/O; a cursor is
@@ -25,8 +28,10 @@ pub mod credentials;
 mod error;
 mod looping;
 mod round;
+mod signin;
 
 pub use client::{Client, UploadReport};
 pub use error::SyncError;
 pub use looping::{Connection, LoopConfig, LoopStatus, SyncLoop};
 pub use round::{login, sync_once, sync_once_with, SyncOptions, SyncReport, DIRECTORY_MAX_AGE};
+pub use signin::{log_in, log_out, LoggedIn, LoggedOut};

@@ -8,6 +8,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use gongwen_core::exchange::Connection;
 use gongwen_store::Store;
 use serde::Serialize;
 use tokio::sync::{watch, Notify};
@@ -30,21 +31,6 @@ impl Default for LoopConfig {
             max_backoff: Duration::from_secs(30),
         }
     }
-}
-
-/// The connection as the UI shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-#[serde(rename_all = "snake_case")]
-pub enum Connection {
-    /// 连接中: the first round since the loop started (or since login) is running.
-    Connecting,
-    /// 已连接: the last round succeeded.
-    Online,
-    /// 离线: the server could not be reached, or failed; retrying on a timer.
-    Offline,
-    /// 需要登录: nobody is logged in, or the token was refused (the loop has stopped).
-    LoginNeeded,
 }
 
 /// What the UI shows about syncing.
@@ -182,10 +168,13 @@ async fn run(
         let wrote = matches!(&result, Ok(r) if r.pulled > 0 || r.pushed > 0 || r.downloaded > 0);
         rounds_since_upkeep += 1;
         let upkeep_due = wrote || rounds_since_upkeep >= UPKEEP_EVERY_ROUNDS;
-        let counts = store.lock().ok().and_then(|s| {
-            let account = s.account().ok().flatten()?;
-            s.sync_state(&account).ok()
-        });
+        let counts = {
+            let s = gongwen_store::lock(&store);
+            s.account()
+                .ok()
+                .flatten()
+                .and_then(|account| s.sync_state(&account).ok())
+        };
         let login_needed = matches!(&result, Err(e) if e.is_auth());
         match &result {
             Ok(_) => failures = 0,
@@ -227,9 +216,7 @@ async fn run(
             rounds_since_upkeep = 0;
             let upkeep = store.clone();
             let maintained = tokio::task::spawn_blocking(move || {
-                upkeep
-                    .lock()
-                    .map_err(|_| "the store lock is poisoned".to_string())?
+                gongwen_store::lock(&upkeep)
                     .maintain()
                     .map_err(|e| e.to_string())
             })

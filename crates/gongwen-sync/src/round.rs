@@ -1,11 +1,11 @@
 //! One sync round ([`sync_once`]) and login.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use gongwen_core::exchange::{CommandBody, CommandResult, LoginResponse, RejectCode, Rejection};
-use gongwen_store::{Account, CursorReset, OutboxEntry, Store};
+use gongwen_store::{lock, Account, CursorReset, OutboxEntry, Store};
 use serde::Serialize;
 
 use crate::{Client, SyncError};
@@ -61,12 +61,8 @@ pub struct SyncReport {
     pub warnings: Vec<String>,
 }
 
-fn lock(store: &Mutex<Store>) -> Result<MutexGuard<'_, Store>, SyncError> {
-    store.lock().map_err(|_| SyncError::StoreLock)
-}
-
-/// Logs in and remembers the account in the store (not the token: the caller puts
-/// `LoginResponse::token` in the keyring with [`crate::credentials::save_token`]).
+/// Logs in and remembers the account in the store (not the token: [`crate::log_in`]
+/// also puts it in the keyring).
 pub async fn login(
     client: &Client,
     store: &Mutex<Store>,
@@ -75,14 +71,14 @@ pub async fn login(
 ) -> Result<LoginResponse, SyncError> {
     let resp = client.login(username, password).await?;
     let account = Account::new(client.server(), resp.user.clone());
-    lock(store)?.set_account(Some(&account))?;
+    lock(store).set_account(Some(&account))?;
     // A login is when units and users are most likely to have changed for this user
     // (first use, another server, a new account); the rounds after it ask only when
     // the copy is stale. A failure here is no reason to refuse the login: the cache
     // and its fetch record stay as they were (a copy from another server counts as
     // stale for this one), so a round asks again as soon as it is stale.
     match client.directory(&resp.token).await {
-        Ok(directory) => lock(store)?.set_fetched_directory(client.server(), &directory)?,
+        Ok(directory) => lock(store).set_fetched_directory(client.server(), &directory)?,
         Err(e) => tracing::warn!("directory not fetched at login: {e}"),
     }
     Ok(resp)
@@ -118,7 +114,7 @@ pub async fn sync_once_with(
     store: &Mutex<Store>,
     options: &SyncOptions,
 ) -> Result<SyncReport, SyncError> {
-    let account = lock(store)?.account()?.ok_or(SyncError::NotLoggedIn)?;
+    let account = lock(store).account()?.ok_or(SyncError::NotLoggedIn)?;
     if account.server != client.server() {
         return Err(SyncError::AccountMismatch {
             store: account.server,
@@ -127,7 +123,7 @@ pub async fn sync_once_with(
     }
     let result = round(client, token, store, &account, options).await;
     let error = result.as_ref().err().map(|e| e.to_string());
-    lock(store)?.record_sync(&account, error.as_deref().map_or(Ok(()), Err))?;
+    lock(store).record_sync(&account, error.as_deref().map_or(Ok(()), Err))?;
     result
 }
 
@@ -140,12 +136,12 @@ async fn round(
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
 
-    let fresh = lock(store)?.directory_is_fresh(client.server(), options.directory_max_age)?;
+    let fresh = lock(store).directory_is_fresh(client.server(), options.directory_max_age)?;
     if !fresh {
         // The cached copy stays usable whatever happens here (addressing offline).
         match client.directory(token).await {
             Ok(directory) => {
-                lock(store)?.set_fetched_directory(client.server(), &directory)?;
+                lock(store).set_fetched_directory(client.server(), &directory)?;
                 report.directory_refreshed = true;
             }
             Err(e) if e.is_auth() || e.is_offline() => return Err(e),
@@ -180,7 +176,7 @@ async fn push(
     // its own.
     let mut batch_size = PUSH_BATCH;
     loop {
-        let batch = lock(store)?.pending_commands_of(account, batch_size)?;
+        let batch = lock(store).pending_commands_of(account, batch_size)?;
         if batch.is_empty() {
             return Ok(());
         }
@@ -201,7 +197,7 @@ async fn push(
                 if !uploaded.insert(sha.clone()) {
                     continue;
                 }
-                let path = lock(store)?.attachment_path(sha);
+                let path = lock(store).attachment_path(sha);
                 let path = match path {
                     Ok(p) => p,
                     Err(e) => {
@@ -238,7 +234,7 @@ async fn push(
                     }
                     Err(e) => {
                         let ids: Vec<_> = batch.iter().map(|e| e.command.id).collect();
-                        lock(store)?.record_attempt_error(&ids, &e.to_string())?;
+                        lock(store).record_attempt_error(&ids, &e.to_string())?;
                         return Err(e);
                     }
                 }
@@ -269,13 +265,13 @@ async fn push(
             }
             Err(e) => {
                 let ids: Vec<_> = batch.iter().map(|e| e.command.id).collect();
-                lock(store)?.record_attempt_error(&ids, &e.to_string())?;
+                lock(store).record_attempt_error(&ids, &e.to_string())?;
                 return Err(e);
             }
         };
         report.pushed += batch.len();
         {
-            let mut s = lock(store)?;
+            let mut s = lock(store);
             for (entry, outcome) in batch.iter().zip(&response.outcomes) {
                 let command = &entry.command;
                 if outcome.command_id != command.id {
@@ -345,7 +341,7 @@ fn refuse(
         rejection.message_en
     );
     // False when another process on this store recorded an answer first.
-    lock(store)?.record_refusal(entry.command.id, rejection)?;
+    lock(store).record_refusal(entry.command.id, rejection)?;
     Ok(())
 }
 
@@ -363,9 +359,9 @@ async fn pull(
     let mut account = account.clone();
     let mut resets = 0;
     loop {
-        let cursor = lock(store)?.cursor(&account)?;
+        let cursor = lock(store).cursor(&account)?;
         let page = client.pull(token, cursor, PULL_LIMIT).await?;
-        let void = lock(store)?.cursor_void(&account, &page, cursor)?;
+        let void = lock(store).cursor_void(&account, &page, cursor)?;
         if let Some(why) = void {
             resets += 1;
             if resets > MAX_CURSOR_RESETS {
@@ -380,7 +376,7 @@ async fn pull(
                 "the stored cursor is void; pulling from the start"
             );
             {
-                let mut s = lock(store)?;
+                let mut s = lock(store);
                 report.repushed += s.reset_cursor(&account, &page, why)?;
                 // The saved account now has the unit and clearance the page gave.
                 if let Some(saved) = s.account()?.filter(|a| a.key() == account.key()) {
@@ -394,7 +390,7 @@ async fn pull(
             }
             continue;
         }
-        let applied = lock(store)?.apply_changes(&account, &page)?;
+        let applied = lock(store).apply_changes(&account, &page)?;
         report.pulled += applied.changes;
         report.new_documents += applied.new_documents;
         report.cursor = applied.cursor;
@@ -417,13 +413,13 @@ async fn download(
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     let (wanted, dir) = {
-        let s = lock(store)?;
+        let s = lock(store);
         (s.wanted_attachments()?, s.attachments_dir())
     };
     for w in wanted {
         match client.download_blob(token, &w.sha256, &dir).await {
             Ok(file) => {
-                lock(store)?.adopt_attachment(&w.sha256, file)?;
+                lock(store).adopt_attachment(&w.sha256, file)?;
                 report.downloaded += 1;
             }
             Err(e) if e.is_auth() || e.is_offline() => return Err(e),
@@ -431,7 +427,7 @@ async fn download(
                 report
                     .warnings
                     .push(format!("attachment {} not downloaded: {e}", w.sha256));
-                lock(store)?.record_download_error(&w.sha256, &e.to_string())?;
+                lock(store).record_download_error(&w.sha256, &e.to_string())?;
             }
         }
     }

@@ -160,7 +160,7 @@ pub struct FontSet {
     roles: HashMap<FontRole, Vec<FaceId>>,
     fallback: Vec<FaceId>,
     /// Substitutions made while loading, e.g. 仿宋 → Noto Serif CJK SC.
-    pub substitutions: Vec<String>,
+    pub substitutions: Vec<crate::Warning>,
 }
 
 fn parse_family(spec: &str) -> (&str, fontdb::Weight) {
@@ -217,13 +217,12 @@ impl FontSet {
             };
             let official = wanted.first().map(String::as_str).unwrap_or("");
             if set.faces[first].family != official {
-                set.substitutions.push(format!(
-                    "{}: {} 未安装，使用 {} 代替 ({official} not installed, using {})",
-                    role.label(),
-                    official,
-                    set.faces[first].family,
-                    set.faces[first].family
-                ));
+                let used = &set.faces[first].family;
+                set.substitutions.push(crate::Warning {
+                    kind: crate::WarningKind::FontSubstituted,
+                    message: format!("{}: {official} 未安装，使用 {used} 代替", role.label()),
+                    message_en: format!("{}: {official} not installed, using {used}", role.label()),
+                });
             }
             set.roles.insert(role, ids);
         }

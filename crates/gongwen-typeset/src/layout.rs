@@ -153,6 +153,19 @@ impl HeaderTemplate {
         Ok(t)
     }
 
+    /// The 发文机关标志 lines a document takes from this template, one per organ, each
+    /// with the suffix (宿州市人民政府文件); [`HeaderTemplate::from_document`] reads them
+    /// back into the same names and suffix.
+    pub fn issuer_mark(&self) -> Vec<String> {
+        let suffix = self.suffix.trim();
+        self.marks
+            .iter()
+            .map(|m| m.trim())
+            .filter(|m| !m.is_empty())
+            .map(|m| format!("{m}{suffix}"))
+            .collect()
+    }
+
     /// A template from the document's own 发文机关标志 lines: a trailing 文件 of several
     /// organs becomes the shared suffix.
     pub fn from_document(doc: &Document, format: Format) -> HeaderTemplate {
@@ -266,22 +279,17 @@ impl<'a> Ctx<'a> {
             match self.fonts.face_for(role, ch) {
                 Some((face, gid)) => {
                     if face != self.fonts.role_face(role) {
+                        let (element, paragraph, char) =
+                            (origin.element, origin.paragraph + 1, origin.offset + i + 1);
+                        let (wanted, used) =
+                            (self.fonts.role_family(role), &self.fonts.face(face).family);
                         self.warnings.push(Warning {
                             kind: WarningKind::FallbackGlyph,
                             message: format!(
-                                "{}第{}段第{}字“{}”：{}无此字，改用 {} ({}: paragraph {}, char {}: '{}' not in {}, drawn with {})",
-                                origin.element,
-                                origin.paragraph + 1,
-                                origin.offset + i + 1,
-                                ch,
-                                self.fonts.role_family(role),
-                                self.fonts.face(face).family,
-                                origin.element,
-                                origin.paragraph + 1,
-                                origin.offset + i + 1,
-                                ch,
-                                self.fonts.role_family(role),
-                                self.fonts.face(face).family
+                                "{element}第{paragraph}段第{char}字“{ch}”：{wanted}无此字，改用 {used}"
+                            ),
+                            message_en: format!(
+                                "{element}: paragraph {paragraph}, char {char}: '{ch}' not in {wanted}, drawn with {used}"
                             ),
                         });
                     }
@@ -293,21 +301,20 @@ impl<'a> Ctx<'a> {
                         advance: adv,
                     });
                 }
-                None => self.warnings.push(Warning {
-                    kind: WarningKind::MissingGlyph,
-                    message: format!(
-                        "{}第{}段第{}字“{}”（U+{:04X}）：所有字体均无此字，未能印出 ({} paragraph {}, char {}: U+{:04X} is in no installed font and was left blank)",
-                        origin.element,
-                        origin.paragraph + 1,
-                        origin.offset + i + 1,
-                        ch,
-                        ch as u32,
-                        origin.element,
-                        origin.paragraph + 1,
-                        origin.offset + i + 1,
-                        ch as u32
-                    ),
-                }),
+                None => {
+                    let (element, paragraph, char) =
+                        (origin.element, origin.paragraph + 1, origin.offset + i + 1);
+                    let code = ch as u32;
+                    self.warnings.push(Warning {
+                        kind: WarningKind::MissingGlyph,
+                        message: format!(
+                            "{element}第{paragraph}段第{char}字“{ch}”（U+{code:04X}）：所有字体均无此字，未能印出"
+                        ),
+                        message_en: format!(
+                            "{element} paragraph {paragraph}, char {char}: U+{code:04X} is in no installed font and was left blank"
+                        ),
+                    })
+                }
             }
             cx += adv;
         }
@@ -588,12 +595,7 @@ pub fn layout(doc: &Document, fonts: &FontSet, opts: &RenderOptions) -> (PageMod
         line: 0,
         warnings: Vec::new(),
     };
-    for s in &fonts.substitutions {
-        cx.warnings.push(Warning {
-            kind: WarningKind::FontSubstituted,
-            message: s.clone(),
-        });
-    }
+    cx.warnings.extend(fonts.substitutions.iter().cloned());
     let origin = Origin::of;
 
     // ---- 版头 ----
@@ -1137,8 +1139,8 @@ fn signature_block(cx: &mut Ctx, doc: &Document, format: Format) {
     if doc.sealed && format == Format::Minutes {
         cx.warnings.push(Warning {
             kind: WarningKind::Layout,
-            message: "纪要不加盖印章，已忽略“印章” (minutes carry no seal; the seal was left out)"
-                .into(),
+            message: "纪要不加盖印章，已忽略“印章”".into(),
+            message_en: "minutes carry no seal; the seal was left out".into(),
         });
     }
     // Lines the block needs after the last text line.

@@ -96,11 +96,27 @@ pub enum WarningKind {
     Layout,
 }
 
-/// Something the reader of the PDF should know; messages are Chinese then English.
+impl WarningKind {
+    /// Its name for the app's preview and logs (`font_substituted` …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningKind::FontSubstituted => "font_substituted",
+            WarningKind::FallbackGlyph => "fallback_glyph",
+            WarningKind::MissingGlyph => "missing_glyph",
+            WarningKind::Layout => "layout",
+        }
+    }
+}
+
+/// Something the reader of the PDF should know, said in Chinese for the window and in
+/// English for logs and the CLI (as `gongwen_core::Problem` is).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     pub kind: WarningKind,
+    /// In Chinese.
     pub message: String,
+    /// The same in English.
+    pub message_en: String,
 }
 
 /// A rendered document.

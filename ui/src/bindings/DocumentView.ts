@@ -7,4 +7,12 @@ import type { StoredDocument } from "./StoredDocument";
  * A document opened for reading: as stored, its 正文 as structure, and what
  * validation says about it.
  */
-export type DocumentView = { stored: StoredDocument, paragraphs: Array<Paragraph>, problems: Array<Problem>, };
+export type DocumentView = { stored: StoredDocument, paragraphs: Array<Paragraph>, problems: Array<Problem>, 
+/**
+ * The logged-in account may edit it now (the store's rule: `Store::read_only`).
+ */
+editable: boolean, 
+/**
+ * Why not, in Chinese, when it is not editable.
+ */
+read_only_reason: string | null, };

@@ -6,24 +6,17 @@ use gongwen_core::{Classification, Document};
 
 use super::{ContentKey, LogContent, LogWrite, StorageError};
 
-/// The serde name of a unit-like enum (`clerk`, `secret` …).
-pub(super) fn enum_text<T: serde::Serialize + std::fmt::Debug>(
-    v: &T,
-) -> Result<String, StorageError> {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => Ok(s),
-        _ => Err(StorageError::Backend(format!(
-            "{v:?} does not serialize as a plain name"
-        ))),
-    }
+/// The stored name of a value (`clerk`, `secret` …): gongwen-core's `as_str`.
+pub(super) fn enum_text<T: Copy + Into<&'static str>>(v: &T) -> Result<String, StorageError> {
+    Ok((*v).into().to_string())
 }
 
-/// Parses a stored serde name back.
-pub(super) fn parse_enum<T: serde::de::DeserializeOwned>(
+/// Parses a stored name back (gongwen-core's `FromStr`).
+pub(super) fn parse_enum<T: std::str::FromStr<Err = gongwen_core::UnknownName>>(
     s: &str,
     what: &str,
 ) -> Result<T, StorageError> {
-    serde_json::from_value(serde_json::Value::String(s.to_string()))
+    s.parse()
         .map_err(|e| StorageError::Backend(format!("stored {what} `{s}` is not valid: {e}")))
 }
 

@@ -1,0 +1,76 @@
+/**
+ * The editor's pure parts: its form, the 附件 lines and their files, and a problem's
+ * suggestion put into its field. Kept out of EditorView so they are unit-tested.
+ */
+import type { Attachment } from './bindings/Attachment'
+import type { Document } from './bindings/Document'
+
+/** The editor's copy of the document, shaped for input controls: one-per-line lists
+ *  stay as the clerk's text so typing a newline is never undone. */
+export interface Form {
+  kind: Document['kind']
+  direction: Document['direction']
+  copy_number: string
+  classification: Document['classification']
+  secrecy_term: string
+  urgency: Document['urgency']
+  issuer_mark: string
+  doc_number: string
+  signers: string[]
+  title: string
+  main_recipients: string[]
+  body: string
+  attachments: string
+  issuer_signature: string
+  date_of_issue: string
+  sealed: boolean
+  note: string
+  cc_recipients: string[]
+  printing_office: string
+  printing_date: string
+  template: string
+}
+export type FieldKey = keyof Form
+
+
+/** The 附件 lines with their files: a line keeps the file of the attachment of the same
+ *  name; a renamed line (no such name) keeps the file that was on its line before, so
+ *  editing a 附件名称 never silently drops the file. A deleted line drops its file. */
+export function withFiles(names: string[], before: Attachment[]): Attachment[] {
+  const taken = new Set<Attachment>()
+  const byName = names.map((name) => {
+    const same = before.find((a) => a.name === name && !taken.has(a))
+    if (same) taken.add(same)
+    return same
+  })
+  return names.map((name, i) => {
+    let file = byName[i]
+    const inPlace = before[i]
+    if (!file && inPlace && !taken.has(inPlace) && !names.includes(inPlace.name)) {
+      file = inPlace
+      taken.add(inPlace)
+    }
+    return { ...file, name }
+  })
+}
+
+/** Puts a problem's suggestion into the field it belongs to (only the fields in
+ *  `fixable`); for 附件 it replaces the one line the suggestion corrects. */
+export function applySuggestion(f: Form, key: FieldKey, suggestion: string): void {
+  switch (key) {
+    case 'copy_number':
+    case 'doc_number':
+    case 'date_of_issue':
+    case 'printing_date':
+      f[key] = suggestion
+      break
+    case 'attachments': {
+      // The suggestion is an attachment name without its final punctuation.
+      const all = f.attachments.split('\n')
+      const i = all.findIndex((l) => l.trim() !== suggestion && l.trim().replace(/[。，；：.,;]+$/u, '') === suggestion)
+      if (i >= 0) all[i] = suggestion
+      f.attachments = all.join('\n')
+      break
+    }
+  }
+}
