@@ -15,6 +15,7 @@ mod doc_number;
 mod document;
 pub mod exchange;
 mod file;
+pub mod flow;
 mod kinds;
 mod validate;
 pub mod workflow;
