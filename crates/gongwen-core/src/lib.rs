@@ -18,6 +18,7 @@ pub mod exchange;
 mod file;
 pub mod flow;
 mod kinds;
+pub mod page;
 mod validate;
 pub mod workflow;
 
