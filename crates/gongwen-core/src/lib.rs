@@ -19,6 +19,7 @@ mod file;
 pub mod flow;
 mod kinds;
 pub mod page;
+pub mod revision;
 mod validate;
 pub mod workflow;
 
