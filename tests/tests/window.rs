@@ -22,10 +22,23 @@ use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 const DRIVER_URL: &str = "http://127.0.0.1:4444";
-const WAIT: Duration = Duration::from_secs(15);
+/// How long the window may take to show what a step leads to. Generous: on a 2-core
+/// machine under load a debug build may need many seconds for what takes one here, and
+/// this bounds only how long a failing test waits; a passing one goes on at once.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// This package's folder, as `cargo test` tells the running test. Preferred to the path
+/// compiled in: with one target folder shared by two checkouts, cargo may run the test
+/// binary last built from the other one, which would read that checkout's fixtures and
+/// write its screenshots there.
+fn package_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
 
 fn output_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("output");
+    let dir = package_dir().join("output");
     fs::create_dir_all(&dir).expect("create tests/output");
     dir
 }
@@ -66,6 +79,25 @@ fn tauri_driver_binary() -> PathBuf {
 /// it stops the whole process group and reaps what is left, even when a test fails.
 struct Driver {
     child: Child,
+    /// The app's GTK settings (see `reduced_motion_settings`); removed with the driver.
+    _settings: tempfile::TempDir,
+}
+
+/// A GTK configuration folder that turns animations off, as a user does in the
+/// desktop's settings; WebKitGTK then reports `prefers-reduced-motion: reduce` and the
+/// app (ui/src/style.css) shows dialogs, menus and the date panel in place at once.
+/// Clicks land where an element is drawn: under load a scaling dialog or a sliding date
+/// panel is still moving when WebDriver clicks where it computed the element to be, and
+/// the click lands on a neighbour (the 8th instead of the 15th) or nowhere.
+fn reduced_motion_settings() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp GTK settings folder");
+    fs::create_dir(dir.path().join("gtk-3.0")).expect("create gtk-3.0");
+    fs::write(
+        dir.path().join("gtk-3.0/settings.ini"),
+        "[Settings]\ngtk-enable-animations=false\n",
+    )
+    .expect("write GTK settings.ini");
+    dir
 }
 
 impl Driver {
@@ -82,9 +114,11 @@ impl Driver {
             libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         }
         let log = fs::File::create(output_dir().join(log_name)).expect("create driver log");
+        let settings = reduced_motion_settings();
         let child = Command::new(tauri_driver_binary())
             // The app inherits these through WebKitWebDriver.
             .env("GONGWEN_DATA_DIR", data_dir)
+            .env("XDG_CONFIG_HOME", settings.path())
             .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .process_group(0)
@@ -93,7 +127,10 @@ impl Driver {
             .stderr(log)
             .spawn()
             .expect("start tauri-driver");
-        Driver { child }
+        Driver {
+            child,
+            _settings: settings,
+        }
     }
 
     /// Opens a WebDriver session, which launches a fresh app window.
@@ -111,7 +148,10 @@ impl Driver {
                 .connect(DRIVER_URL)
                 .await
             {
-                Ok(client) => return client,
+                Ok(client) => {
+                    assert_reduced_motion(&client).await;
+                    return client;
+                }
                 Err(e) if Instant::now() < deadline => {
                     let _ = e;
                     tokio::time::sleep(Duration::from_millis(250)).await;
@@ -120,6 +160,23 @@ impl Driver {
             }
         }
     }
+}
+
+/// Fails at once, rather than with a flaky click later, when the window still animates.
+async fn assert_reduced_motion(c: &Client) {
+    let reduced = c
+        .execute(
+            "return window.matchMedia('(prefers-reduced-motion: reduce)').matches;",
+            vec![],
+        )
+        .await
+        .expect("ask the window for prefers-reduced-motion");
+    assert_eq!(
+        reduced,
+        serde_json::Value::Bool(true),
+        "the app window does not prefer reduced motion: was gtk-3.0/settings.ini \
+         (XDG_CONFIG_HOME) read?"
+    );
 }
 
 impl Drop for Driver {
@@ -643,7 +700,7 @@ async fn a_store_from_a_newer_version_is_refused_untouched() {
 fn seed_store(dir: &Path, extra: usize) -> usize {
     use gongwen_core::{Body, DocKind, DocStatus, Document};
 
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let fixtures = package_dir().join("fixtures");
     let mut docs = Vec::new();
     for entry in fs::read_dir(&fixtures).expect("list tests/fixtures") {
         let path = entry.expect("fixture entry").path();
@@ -1110,8 +1167,60 @@ async fn wait_still(c: &Client, xpath: &str) {
     }
 }
 
-/// In the 分发 dialog, sets `unit` to 主送 or 抄送 (its radio group is labelled with the
-/// unit's name).
+/// Clicks 确认分发 and waits until the 分发 dialog is gone.
+///
+/// Once, in ten runs of the suite on a machine loaded with builds, a click that
+/// WebKitWebDriver reported as done never reached the page: the dialog stayed, with no
+/// request, no error and the button not busy. The page therefore records the clicks it
+/// receives. A click that reached the button must then close the dialog (or the failure
+/// names what is still on screen); a click the page never received, or received
+/// elsewhere, is made again, as a clerk would.
+async fn confirm_dispatch(c: &Client) {
+    const DIALOG: &str = "//*[@aria-label='分发公文']";
+    let confirm = button("确认分发");
+    c.execute(
+        "window.__clicks = [];
+         document.addEventListener('click', (e) => {
+           const b = e.target.closest('button');
+           window.__clicks.push({x: e.clientX, y: e.clientY,
+             onConfirm: !!b && b.textContent.trim() === '确认分发',
+             target: e.target.tagName + '.' + e.target.className});
+         }, true);",
+        vec![],
+    )
+    .await
+    .expect("watch clicks in the page");
+    for attempt in 1..=3 {
+        click(c, &confirm).await;
+        let settle = Instant::now() + Duration::from_secs(3);
+        let mut clicks = serde_json::Value::Null;
+        while Instant::now() < settle {
+            let open = c.find_all(Locator::XPath(DIALOG)).await;
+            if open.as_ref().is_ok_and(|f| f.is_empty()) {
+                return;
+            }
+            clicks = c
+                .execute("return window.__clicks", vec![])
+                .await
+                .unwrap_or_default();
+            if clicks
+                .as_array()
+                .is_some_and(|a| a.iter().any(|k| k["onConfirm"] == true))
+            {
+                // Taken: the app is at work; the dialog must now close.
+                wait_gone(c, DIALOG).await;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = c.execute("window.__clicks.splice(0)", vec![]).await;
+        println!(
+            "click {attempt} on 确认分发 did not reach it (clicks the page saw: {clicks}); again"
+        );
+    }
+    wait_gone(c, DIALOG).await;
+}
+
 /// Chooses 主送 or 抄送 for a unit in the 分发 dialog and waits until the choice shows
 /// as made (a click during the dialog's opening animation can miss its target).
 async fn send_to(c: &Client, unit: &str, role: &str) {
@@ -1228,8 +1337,7 @@ async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit
     send_to(&c, "埇桥区人民政府", "抄送").await;
     save_screenshot(&c, "exchange-dispatch-dialog.png").await;
     wait_status(&c, "分发范围", "主送 1 个单位，抄送 1 个单位").await;
-    click(&c, &button("确认分发")).await;
-    wait_gone(&c, "//*[@aria-label='分发公文']").await;
+    confirm_dispatch(&c).await;
     wait_status(&c, "分发状态", "待同步").await;
     wait_status(&c, "待同步数", "1").await;
     save_screenshot(&c, "exchange-pending.png").await;
@@ -1520,8 +1628,7 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
     click(&c, &button("分发")).await;
     wait_still(&c, "//*[@aria-label='分发公文']").await;
     send_to(&c, "宿州市人民政府办公室", "主送").await;
-    click(&c, &button("确认分发")).await;
-    wait_gone(&c, "//*[@aria-label='分发公文']").await;
+    confirm_dispatch(&c).await;
 
     // The server refuses; its reason is shown on the document and in the queue.
     let alert = wait_text_containing(
@@ -1783,8 +1890,7 @@ async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
     click(&c, &button("分发")).await;
     wait_still(&c, "//*[@aria-label='分发公文']").await;
     send_to(&c, "宿州市统计局", "主送").await;
-    click(&c, &button("确认分发")).await;
-    wait_gone(&c, "//*[@aria-label='分发公文']").await;
+    confirm_dispatch(&c).await;
     wait_status(&c, "宿州市统计局的状态", "已送达").await;
     save_screenshot(&c, "attachment-dispatched.png").await;
 

@@ -54,6 +54,8 @@ const TEST: &[&str] = &[
     "xclip",
     "ripgrep",
     "postgresql",
+    // `cargo xtask window --load`: the window tests beside a CPU load, as on a busy CI box.
+    "stress-ng",
 ];
 
 /// Extra packages for benchmarks: ripgrep and LibreOffice as the comparison baselines.

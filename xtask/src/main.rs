@@ -6,6 +6,8 @@
 //!   units
 //! - `cargo xtask test`  everything CI runs (lint, unit/integration tests, real-window test),
 //!   inside a private D-Bus session with an unlocked keyring
+//! - `cargo xtask window [--times N] [--load] [FILTER]` only the real-window tests, N
+//!   times in a row, optionally beside a CPU load: how a flaky window test is found
 //! - `cargo xtask lint`  rustfmt, clippy -D warnings, TS bindings in step, vue-tsc, eslint
 //! - `cargo xtask bench` benchmarks; prints a table and writes bench/results.json
 //! - `cargo xtask install` only the installing part
@@ -39,6 +41,7 @@ fn real_main() -> Result<()> {
         "install" => install::all(install::Purpose::Test),
         "run" => run_app(rest),
         "test" => test(),
+        "window" => window(rest),
         "lint" => lint(),
         "bench" => bench::bench(),
         "bindings" => bindings(),
@@ -62,6 +65,9 @@ const HELP: &str = "usage: cargo xtask <command>
                     windows to target/xtask/run.png and exit)
   test              everything CI runs: lint, all crate tests (PostgreSQL and keyring included),
                     the real-window end-to-end test with a real exchange server
+  window [--times N] [--load] [FILTER]
+                    only the real-window tests, N times in a row (default 1), each run's result
+                    printed; --load runs `stress-ng --cpu <cores>` beside them; FILTER picks tests
   lint              cargo fmt --check, clippy -D warnings, TypeScript bindings in step, vue-tsc, eslint
   bench             benchmarks: prints a table, writes bench/results.json
   bindings          regenerate ui/src/bindings from the Rust types
@@ -241,22 +247,99 @@ fn test() -> Result<()> {
     run(&mut util::in_keyring_session(&tests, &keyring)?)?;
     let bin = build_app(false)?;
     step("End-to-end test in the real app window (Xvfb + tauri-driver + WebKitWebDriver) against a real exchange server");
-    let out = root().join("tests/output");
-    std::fs::create_dir_all(&out)?;
+    run(&mut window_tests(&bin, &keyring, None)?)?;
+    println!(
+        "\nxtask test: all steps passed in {:.0} s (screenshots in {})",
+        started.elapsed().as_secs_f64(),
+        root().join("tests/output").display()
+    );
+    Ok(())
+}
+
+/// The real-window suite (one test at a time: they share the X display), in the private
+/// keyring session; `filter` picks tests by name.
+fn window_tests(
+    bin: &std::path::Path,
+    keyring: &std::path::Path,
+    filter: Option<&str>,
+) -> Result<Command> {
+    std::fs::create_dir_all(root().join("tests/output"))?;
     let mut e2e = Command::new("xvfb-run");
     e2e.args(["-a", "-s", "-screen 0 1280x800x24"])
         .arg(env!("CARGO"))
-        .args(["test", "-p", "gongwen-e2e", "--", "--test-threads=1"])
+        .args(["test", "-p", "gongwen-e2e", "--"])
+        .args(filter)
+        .arg("--test-threads=1")
         .current_dir(root())
         .env("GONGWEN_APP_BIN", bin.join("gongwen-desk"))
         .env("GONGWEN_CLI_BIN", bin.join("gongwen"))
         .env("GONGWEN_EXCHANGE_BIN", bin.join("gongwen-exchange"))
         .env("PATH", util::path_with_cargo_bin());
-    run(&mut util::in_keyring_session(&e2e, &keyring)?)?;
-    println!(
-        "\nxtask test: all steps passed in {:.0} s (screenshots in {})",
-        started.elapsed().as_secs_f64(),
-        out.display()
-    );
-    Ok(())
+    util::in_keyring_session(&e2e, keyring)
+}
+
+/// `cargo xtask window`: the window suite N times in a row, to find a test that fails
+/// only sometimes. Every run is reported; the command fails if any run failed.
+fn window(args: &[String]) -> Result<()> {
+    let mut times = 1u32;
+    let mut load = false;
+    let mut filter = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--times" => {
+                times = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n > 0)
+                    .context("--times wants a positive number")?
+            }
+            "--load" => load = true,
+            f if !f.starts_with('-') && filter.is_none() => filter = Some(f.to_string()),
+            other => bail!("unknown argument `{other}` for `window`\n\n{HELP}"),
+        }
+    }
+    install::all(install::Purpose::Test)?;
+    build_ui()?;
+    let bin = build_app(false)?;
+    let keyring = target_dir().join("xtask/keyring-window");
+    let _stress = if load {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        step(&format!(
+            "A CPU load beside the tests: stress-ng --cpu {cores}"
+        ));
+        Some(util::KillOnDrop(
+            Command::new("stress-ng")
+                .args(["--cpu", &cores.to_string(), "--quiet"])
+                .spawn()
+                .context("starting stress-ng")?,
+        ))
+    } else {
+        None
+    };
+    let mut failed = Vec::new();
+    for i in 1..=times {
+        step(&format!("Window tests, run {i} of {times}"));
+        if keyring.exists() {
+            std::fs::remove_dir_all(&keyring)?;
+        }
+        let started = std::time::Instant::now();
+        let status = window_tests(&bin, &keyring, filter.as_deref())?
+            .status()
+            .context("running the window tests")?;
+        println!(
+            "xtask window: run {i} of {times} {} in {:.0} s",
+            if status.success() { "passed" } else { "FAILED" },
+            started.elapsed().as_secs_f64()
+        );
+        if !status.success() {
+            failed.push(i);
+        }
+    }
+    if failed.is_empty() {
+        println!("\nxtask window: {times} of {times} runs passed");
+        Ok(())
+    } else {
+        bail!("{} of {times} runs failed: runs {failed:?}", failed.len())
+    }
 }

@@ -116,3 +116,13 @@ pub fn in_keyring_session(cmd: &Command, keyring_dir: &Path) -> Result<Command> 
         .env("GONGWEN_KEYRING_HOME", keyring_dir);
     Ok(c)
 }
+
+/// A helper process (e.g. a CPU load) that ends with the step that started it.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
