@@ -1,4 +1,14 @@
-//! End-to-end tests of Gongwen Desk live in `tests/*.rs`; this library is empty.
+//! The harness of Gongwen Desk's end-to-end tests; the stories are in `tests/*.rs`.
 //!
 //! `tests/window.rs` drives the real app window through tauri-driver and WebKitWebDriver
-//! (run it under Xvfb, see the test's module docs). Nothing here is used by the app.
+//! under Xvfb (see its module docs), beside a real exchange server and the `gongwen` CLI
+//! acting for other units. This library is that harness: starting the app
+//! ([`app`]), reading and acting on the page ([`page`]), the app's dialogs ([`dialogs`]),
+//! the exchange server and CLI ([`exchange`]) and data folders seeded before a start
+//! ([`seed`]). Nothing here is used by the app.
+
+pub mod app;
+pub mod dialogs;
+pub mod exchange;
+pub mod page;
+pub mod seed;

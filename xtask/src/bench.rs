@@ -34,6 +34,11 @@ pub fn bench() -> Result<()> {
         .args(["bench", "-p", "gongwen-typeset", "--bench", "typeset"])
         .env("GONGWEN_BENCH_OUT", out_dir.join("typeset.json")))?;
 
+    step("Revision trail benchmark (character diff of a 20-page document)");
+    run(cargo()
+        .args(["bench", "-p", "gongwen-core", "--bench", "revision"])
+        .env("GONGWEN_BENCH_OUT", out_dir.join("revision.json")))?;
+
     // A real exchange server process on loopback with real client stores; the load part
     // runs on SQLite and on a temporary PostgreSQL. Parameters: GONGWEN_BENCH_SYNC_*,
     // GONGWEN_BENCH_SECS … (see crates/gongwen-exchange/benches/sync.rs).
@@ -55,7 +60,7 @@ pub fn bench() -> Result<()> {
         .arg(out_dir.join("app.json")))?;
 
     let mut rows = Vec::new();
-    for part in ["store", "typeset", "sync", "app"] {
+    for part in ["store", "typeset", "revision", "sync", "app"] {
         let path = out_dir.join(format!("{part}.json"));
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;

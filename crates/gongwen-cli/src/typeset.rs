@@ -127,7 +127,7 @@ pub fn render(data: Option<PathBuf>, args: RenderArgs) -> anyhow::Result<ExitCod
 }
 
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let report = gongwen_typeset::check::check_pdf(&args.file, args.tolerance)?;
+    let report = gongwen_pdfcheck::check_pdf(&args.file, args.tolerance)?;
     if report.is_ok() {
         println!(
             "{}: {} 页，符合 GB/T 9704-2012 / {} pages, conforms to GB/T 9704-2012",

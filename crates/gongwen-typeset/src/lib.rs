@@ -1,5 +1,6 @@
-//! GB/T 9704-2012 typesetting: a [`gongwen_core::Document`] becomes an A4 PDF, and any PDF
-//! can be checked against the standard ([`check`]).
+//! GB/T 9704-2012 typesetting: a [`gongwen_core::Document`] becomes an A4 PDF. Checking
+//! any PDF against the standard is `gongwen-pdfcheck`'s, with the same page numbers
+//! ([`gongwen_core::page::LayoutConfig`]).
 //!
 //! Layout is computed once into a [`PageModel`] (glyphs on the 22 × 28 grid, rules, seals,
 //! all in millimetres); [`pdf`] only draws that model, so an OFD writer can draw the same
@@ -17,11 +18,9 @@
 //! 通知 sent as a letter. 纪要 attendee lines are body paragraphs beginning 出席：/请假：/列席：.
 //!
 //! Architecture invariant: no network, no database, no UI. The only I/O is reading
-//! installed fonts, and, in [`check`], running poppler's `pdftotext`/`pdffonts`.
+//! installed fonts.
 
-pub mod check;
 pub mod fonts;
-pub mod inspect;
 pub mod layout;
 pub mod linebreak;
 pub mod model;
@@ -80,8 +79,6 @@ pub enum TypesetError {
     FontMissing { role: String, families: String },
     #[error("PDF writer: {0}")]
     Pdf(String),
-    #[error("cannot read PDF: {0}")]
-    Inspect(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -82,8 +82,4 @@ pub struct PageModel {
     pub pages: Vec<Page>,
 }
 
-pub const PT_PER_MM: f64 = 72.0 / 25.4;
-
-pub fn pt_to_mm(pt: f64) -> f64 {
-    pt / PT_PER_MM
-}
+pub use gongwen_core::page::{pt_to_mm, PT_PER_MM};

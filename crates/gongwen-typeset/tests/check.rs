@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 
-use gongwen_typeset::check::{check_pdf, CheckReport};
+use gongwen_pdfcheck::{check_pdf, CheckReport};
 use gongwen_typeset::{LayoutConfig, RenderOptions, WarningKind};
 
 fn check_with(name: &str, layout: LayoutConfig) -> CheckReport {

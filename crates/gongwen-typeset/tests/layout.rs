@@ -4,10 +4,10 @@
 mod common;
 use common::*;
 
-use gongwen_typeset::check::check_layout;
+use gongwen_pdfcheck::check_layout;
 
 /// The red separator on page 1.
-fn separator(out: &Out) -> &gongwen_typeset::inspect::RuleLine {
+fn separator(out: &Out) -> &gongwen_pdfcheck::inspect::RuleLine {
     out.pdf.pages[0]
         .rules
         .iter()

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use gongwen_core::Document;
-use gongwen_typeset::inspect::{inspect, PageText, PdfLayout, TextLine};
+use gongwen_pdfcheck::inspect::{inspect, PageText, PdfLayout, TextLine};
 use gongwen_typeset::{render, FontConfig, FontSet, RenderOptions, Rendered};
 
 pub const TOL: f64 = 1.0;

@@ -8,8 +8,8 @@
 use std::path::Path;
 
 use crate::inspect::{inspect, PdfLayout, RuleLine, TextLine};
-use crate::layout::LayoutConfig;
-use crate::TypesetError;
+use crate::CheckError;
+use gongwen_core::page::{pt_to_mm, LayoutConfig};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
@@ -48,7 +48,7 @@ impl CheckReport {
 }
 
 /// Checks a PDF file with the standard's measures and a tolerance in millimetres.
-pub fn check_pdf(path: &Path, tolerance_mm: f64) -> Result<CheckReport, TypesetError> {
+pub fn check_pdf(path: &Path, tolerance_mm: f64) -> Result<CheckReport, CheckError> {
     let layout = inspect(path)?;
     Ok(check_layout(&layout, tolerance_mm))
 }
@@ -121,7 +121,7 @@ pub fn check_layout(pdf: &PdfLayout, tolerance_mm: f64) -> CheckReport {
     let (left, right) = (cfg.left_mm, cfg.left_mm + cfg.body_width_mm);
     let (top_edge, bottom_edge) = (cfg.top_mm, cfg.top_mm + cfg.body_height_mm);
     let pitch = cfg.pitch();
-    let body_em = crate::model::pt_to_mm(cfg.body_size_pt);
+    let body_em = pt_to_mm(cfg.body_size_pt);
     let cell = cfg.cell();
 
     for f in &pdf.fonts {
@@ -299,7 +299,7 @@ pub fn check_layout(pdf: &PdfLayout, tolerance_mm: f64) -> CheckReport {
         // Page number.
         for l in page.lines.iter().filter(|l| page_number(l).is_some()) {
             let n = page_number(l).unwrap_or(0);
-            let small = crate::model::pt_to_mm(cfg.small_size_pt);
+            let small = pt_to_mm(cfg.small_size_pt);
             let y = l.centre_y();
             let want_y = bottom_edge + cfg.page_number_gap_mm;
             if !near(y, want_y, tol) {

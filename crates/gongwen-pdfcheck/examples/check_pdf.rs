@@ -1,8 +1,8 @@
-//! `cargo run -p gongwen-typeset --example check_pdf -- FILE.pdf…`: prints GB/T 9704 findings.
+//! `cargo run -p gongwen-pdfcheck --example check_pdf -- FILE.pdf…`: prints GB/T 9704 findings.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     for path in std::env::args().skip(1) {
-        let report = gongwen_typeset::check::check_pdf(std::path::Path::new(&path), 1.0)?;
+        let report = gongwen_pdfcheck::check_pdf(std::path::Path::new(&path), 1.0)?;
         println!(
             "{path}: {} pages, {} findings",
             report.pages,

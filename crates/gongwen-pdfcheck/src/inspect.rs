@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::model::pt_to_mm;
-use crate::TypesetError;
+use crate::CheckError;
+use gongwen_core::page::pt_to_mm;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Word {
@@ -96,7 +96,7 @@ impl PdfLayout {
     }
 }
 
-fn tool(cmd: &str, args: &[&str], path: &Path) -> Result<String, TypesetError> {
+fn tool(cmd: &str, args: &[&str], path: &Path) -> Result<String, CheckError> {
     let out = Command::new(cmd)
         .args(args)
         .arg(path)
@@ -107,10 +107,10 @@ fn tool(cmd: &str, args: &[&str], path: &Path) -> Result<String, TypesetError> {
         })
         .output()
         .map_err(|e| {
-            TypesetError::Inspect(format!("cannot run `{cmd}` ({e}); install poppler-utils"))
+            CheckError::Inspect(format!("cannot run `{cmd}` ({e}); install poppler-utils"))
         })?;
     if !out.status.success() {
-        return Err(TypesetError::Inspect(format!(
+        return Err(CheckError::Inspect(format!(
             "`{cmd}` failed on {}: {}",
             path.display(),
             String::from_utf8_lossy(&out.stderr).trim()
@@ -213,7 +213,7 @@ pub fn parse_pdffonts(out: &str) -> Vec<FontInfo> {
 }
 
 /// Reads a PDF file.
-pub fn inspect(path: &Path) -> Result<PdfLayout, TypesetError> {
+pub fn inspect(path: &Path) -> Result<PdfLayout, CheckError> {
     let xhtml = tool("pdftotext", &["-bbox-layout", "-enc", "UTF-8"], path)?;
     let mut pages = parse_bbox_layout(&xhtml);
     let fonts = parse_pdffonts(&tool("pdffonts", &[], path)?);
@@ -258,8 +258,8 @@ fn is_red(c: &[f64]) -> bool {
 }
 
 /// Horizontal rules per page: thin filled rectangles and stroked horizontal segments.
-pub fn read_rules(path: &Path) -> Result<Vec<Vec<RuleLine>>, TypesetError> {
-    let doc = lopdf::Document::load(path).map_err(|e| TypesetError::Inspect(e.to_string()))?;
+pub fn read_rules(path: &Path) -> Result<Vec<Vec<RuleLine>>, CheckError> {
+    let doc = lopdf::Document::load(path).map_err(|e| CheckError::Inspect(e.to_string()))?;
     let mut out = Vec::new();
     for (_, page_id) in doc.get_pages() {
         let height = doc
@@ -272,9 +272,9 @@ pub fn read_rules(path: &Path) -> Result<Vec<Vec<RuleLine>>, TypesetError> {
             .unwrap_or(841.89);
         let content = doc
             .get_page_content(page_id)
-            .map_err(|e| TypesetError::Inspect(e.to_string()))?;
+            .map_err(|e| CheckError::Inspect(e.to_string()))?;
         let ops = lopdf::content::Content::decode(&content)
-            .map_err(|e| TypesetError::Inspect(e.to_string()))?;
+            .map_err(|e| CheckError::Inspect(e.to_string()))?;
         let mut rules = Vec::new();
         let mut stack: Vec<(Mat, Vec<f64>, Vec<f64>, f64)> = Vec::new();
         let mut ctm: Mat = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];

@@ -1,0 +1,204 @@
+//! Finding and acting on what the window shows, by visible Chinese labels (XPath), with
+//! waits that tolerate a loaded machine: a step fails only after [`WAIT`].
+
+use std::fs;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, Locator};
+
+use crate::app::{output_dir, WAIT};
+
+pub async fn find(c: &Client, xpath: &str) -> Element {
+    match c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(xpath))
+        .await
+    {
+        Ok(element) => element,
+        Err(e) => {
+            // What the window showed instead, for the person reading the failure.
+            if let Ok(png) = c.screenshot().await {
+                let _ = fs::write(output_dir().join("not-found.png"), png);
+            }
+            panic!("nothing on screen matches {xpath}: {e} (screen: tests/output/not-found.png)")
+        }
+    }
+}
+
+/// Waits until nothing matches (an error message went away).
+pub async fn wait_gone(c: &Client, xpath: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        // WebKitWebDriver may answer "stale element" while the page re-renders the very
+        // nodes asked about: that is "not settled yet", so ask again.
+        let found = c.find_all(Locator::XPath(xpath)).await;
+        if found.as_ref().is_ok_and(|f| f.is_empty()) {
+            return;
+        }
+        if Instant::now() >= deadline {
+            if let Ok(png) = c.screenshot().await {
+                let _ = fs::write(output_dir().join("still-there.png"), png);
+            }
+            // An error message on screen is usually why: name it in the failure.
+            let alerts = texts_shown(c, "//*[@role='alert']").await;
+            let error = found.err().map(|e| format!("; last query failed: {e}"));
+            panic!(
+                "still on screen after {WAIT:?}: {xpath}{}; alerts shown: {alerts:?} \
+                 (screen: tests/output/still-there.png)",
+                error.unwrap_or_default()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the element's text contains `expected` (validation answers after a
+/// debounce); on timeout, fails showing the text it last had.
+pub async fn wait_text_containing(c: &Client, xpath: &str, expected: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let text = text_of(c, xpath).await;
+        if text.contains(expected) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{xpath} should mention {expected:?} but shows {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn type_into(c: &Client, xpath: &str, text: &str) {
+    let field = find(c, xpath).await;
+    field
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("cannot type into {xpath}: {e}"));
+}
+
+pub async fn value_of(c: &Client, xpath: &str) -> String {
+    find(c, xpath)
+        .await
+        .prop("value")
+        .await
+        .expect("read value")
+        .unwrap_or_default()
+}
+
+/// The texts of whatever matches `xpath` now, for a failure message (best effort: a
+/// query or read that fails gives nothing, so the failure being reported stays in front).
+pub async fn texts_shown(c: &Client, xpath: &str) -> Vec<String> {
+    let mut texts = Vec::new();
+    for element in c.find_all(Locator::XPath(xpath)).await.unwrap_or_default() {
+        texts.push(element.text().await.unwrap_or_default());
+    }
+    texts
+}
+
+pub async fn text_of(c: &Client, xpath: &str) -> String {
+    // Parts that follow the sync loop (the status bar) are re-rendered as its state
+    // changes: an element found a moment ago may be replaced before it is read.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match find(c, xpath).await.text().await {
+            Ok(text) => return text,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("cannot read the text of {xpath}: {e}"),
+        }
+    }
+}
+
+/// Clicks the element as soon as it takes the click. While a drawer or dialog is
+/// still fading out its mask intercepts clicks (a user simply clicks again a moment
+/// later), so a refused click is retried until the deadline.
+pub async fn click(c: &Client, xpath: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let element = find(c, xpath).await;
+        // WebDriver scrolls a target only to the edge of the view, where the editor's
+        // sticky toolbar covers it; a user scrolls it into the middle first.
+        if let Ok(arg) = serde_json::to_value(&element) {
+            let _ = c
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'})",
+                    vec![arg],
+                )
+                .await;
+        }
+        match element.click().await {
+            Ok(()) => return,
+            Err(e) if Instant::now() < deadline => {
+                // Printed only when the test fails.
+                println!("click on {xpath} refused ({e}), retrying");
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+            Err(e) => {
+                if let Ok(png) = c.screenshot().await {
+                    let _ = fs::write(output_dir().join("not-clickable.png"), png);
+                }
+                panic!("cannot click {xpath}: {e} (screen: tests/output/not-clickable.png)")
+            }
+        }
+    }
+}
+
+pub fn button(label: &str) -> String {
+    format!("//button[normalize-space(.)='{label}' or @aria-label='{label}']")
+}
+
+pub async fn choose(c: &Client, select: &str, option: &str) {
+    // Mid-page, so the editor's sticky toolbar cannot cover it.
+    let field = find(c, &format!("//*[@aria-label='{select}']")).await;
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'});",
+        vec![serde_json::to_value(&field).expect("element as JSON")],
+    )
+    .await
+    .expect("scroll the field into view");
+    click(c, &format!("//*[@aria-label='{select}']")).await;
+    click(
+        c,
+        &format!("//*[@role='option' and @aria-label='{option}']"),
+    )
+    .await;
+}
+
+/// The text a select shows (WebKitWebDriver reports Naive UI's select as empty text).
+pub async fn shown_in(c: &Client, xpath: &str) -> String {
+    let field = find(c, xpath).await;
+    c.execute(
+        "return arguments[0].textContent;",
+        vec![serde_json::to_value(&field).expect("element as JSON")],
+    )
+    .await
+    .expect("read the select")
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+/// Waits until a dialog has finished growing into place (Naive UI scales it in), so a
+/// click lands where the element is drawn, not where it was a frame ago.
+pub async fn wait_still(c: &Client, xpath: &str) {
+    let deadline = Instant::now() + WAIT;
+    let mut last = None;
+    loop {
+        let rect = find(c, xpath).await.rectangle().await.ok();
+        if rect.is_some() && rect == last {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{xpath} kept moving");
+        last = rect;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+pub async fn wait_status(c: &Client, label: &str, expected: &str) -> String {
+    wait_text_containing(c, &format!("//*[@aria-label='{label}']"), expected).await
+}
