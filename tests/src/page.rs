@@ -114,38 +114,138 @@ pub async fn text_of(c: &Client, xpath: &str) -> String {
     }
 }
 
-/// Clicks the element as soon as it takes the click. While a drawer or dialog is
-/// still fading out its mask intercepts clicks (a user simply clicks again a moment
-/// later), so a refused click is retried until the deadline.
+/// Clicks the element as soon as it takes the click, and makes sure the page received it
+/// there. While a drawer or dialog is still fading out its mask intercepts clicks (a user
+/// simply clicks again a moment later), so a refused click is retried until the deadline.
+/// Under load a click WebDriver reports as done can also land beside its target: the
+/// pointer goes where the element was when WebDriver measured it, and a popup that is
+/// placed a frame later (a menu, the date panel, a confirmation) has moved. The page
+/// therefore records which element each press and click reached; one that missed is made
+/// again, as a clerk whose click went astray clicks again.
 pub async fn click(c: &Client, xpath: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
-        let element = find(c, xpath).await;
-        // WebDriver scrolls a target only to the edge of the view, where the editor's
-        // sticky toolbar covers it; a user scrolls it into the middle first.
-        if let Ok(arg) = serde_json::to_value(&element) {
-            let _ = c
-                .execute(
-                    "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'})",
-                    vec![arg],
-                )
-                .await;
-        }
-        match element.click().await {
-            Ok(()) => return,
-            Err(e) if Instant::now() < deadline => {
+        match click_once(c, xpath).await {
+            Ok(Reached::Yes) => return,
+            Ok(Reached::No(seen)) if Instant::now() < deadline => {
                 // Printed only when the test fails.
+                println!("click on {xpath} did not reach it (the page saw: {seen}); again");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) if Instant::now() < deadline => {
                 println!("click on {xpath} refused ({e}), retrying");
                 tokio::time::sleep(Duration::from_millis(150)).await;
             }
-            Err(e) => {
-                if let Ok(png) = c.screenshot().await {
-                    let _ = fs::write(output_dir().join("not-clickable.png"), png);
-                }
-                panic!("cannot click {xpath}: {e} (screen: tests/output/not-clickable.png)")
+            Ok(Reached::No(seen)) => {
+                fail_click(
+                    c,
+                    xpath,
+                    &format!("the page never received it; it saw {seen}"),
+                )
+                .await
             }
+            Err(e) => fail_click(c, xpath, &e).await,
         }
     }
+}
+
+/// Opens a popup with `opener` (a select, a date button, a confirmation's trigger) and
+/// clicks `item` in it. A click that misses the item closes the popup, so the popup is
+/// opened again before the next try.
+pub async fn click_in_popup(c: &Client, opener: &str, item: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if c.find_all(Locator::XPath(item))
+            .await
+            .unwrap_or_default()
+            .is_empty()
+        {
+            click(c, opener).await;
+        }
+        match click_once(c, item).await {
+            Ok(Reached::Yes) => return,
+            Ok(Reached::No(seen)) if Instant::now() < deadline => {
+                println!("click on {item} did not reach it (the page saw: {seen}); again");
+            }
+            Err(e) if Instant::now() < deadline => {
+                println!("click on {item} refused ({e}), retrying");
+            }
+            Ok(Reached::No(seen)) => {
+                fail_click(
+                    c,
+                    item,
+                    &format!("the page never received it; it saw {seen}"),
+                )
+                .await
+            }
+            Err(e) => fail_click(c, item, &e).await,
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+enum Reached {
+    Yes,
+    /// What the page received instead (event, element and class), for the failure.
+    No(String),
+}
+
+/// One click on what `xpath` finds (waiting for it to appear), scrolled to the middle of
+/// the view first; whether the page received it on that element; `Err` when WebDriver
+/// refused the click.
+async fn click_once(c: &Client, xpath: &str) -> Result<Reached, String> {
+    let element = find(c, xpath).await;
+    // WebDriver scrolls a target only to the edge of the view, where the editor's sticky
+    // toolbar covers it; a user scrolls it into the middle first. The recorder is
+    // installed once per page; a press or click counts when its target is inside any
+    // element the XPath finds at that moment (Vue may have re-rendered the one found).
+    let arg = serde_json::to_value(&element).map_err(|e| e.to_string())?;
+    c.execute(
+        "const [el, xpath] = arguments;
+         if (!window.__e2eClicks) {
+           window.__e2eClicks = { xpath: null, reached: false, seen: [] };
+           for (const type of ['pointerdown', 'mousedown', 'click']) {
+             document.addEventListener(type, (e) => {
+               const r = window.__e2eClicks;
+               if (!r.xpath) return;
+               const found = document.evaluate(r.xpath, document, null,
+                 XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
+               for (let i = 0; i < found.snapshotLength; i++) {
+                 if (found.snapshotItem(i).contains(e.target)) r.reached = true;
+               }
+               if (r.seen.length < 6) {
+                 r.seen.push(type + ' ' + e.target.nodeName + '.' +
+                   (e.target.getAttribute ? e.target.getAttribute('class') : ''));
+               }
+             }, true);
+           }
+         }
+         Object.assign(window.__e2eClicks, { xpath, reached: false, seen: [] });
+         el.scrollIntoView({ block: 'center', inline: 'nearest' });",
+        vec![arg, serde_json::Value::from(xpath)],
+    )
+    .await
+    .map_err(|e| format!("cannot watch the click: {e}"))?;
+    element.click().await.map_err(|e| e.to_string())?;
+    let record = c
+        .execute(
+            "const r = window.__e2eClicks; r.xpath = null; return r;",
+            vec![],
+        )
+        .await
+        .map_err(|e| format!("cannot read what the page received: {e}"))?;
+    if record["reached"] == true {
+        Ok(Reached::Yes)
+    } else {
+        Ok(Reached::No(record["seen"].to_string()))
+    }
+}
+
+async fn fail_click(c: &Client, xpath: &str, why: &str) -> ! {
+    if let Ok(png) = c.screenshot().await {
+        let _ = fs::write(output_dir().join("not-clickable.png"), png);
+    }
+    panic!("cannot click {xpath}: {why} (screen: tests/output/not-clickable.png)")
 }
 
 pub fn button(label: &str) -> String {
@@ -161,9 +261,9 @@ pub async fn choose(c: &Client, select: &str, option: &str) {
     )
     .await
     .expect("scroll the field into view");
-    click(c, &format!("//*[@aria-label='{select}']")).await;
-    click(
+    click_in_popup(
         c,
+        &format!("//*[@aria-label='{select}']"),
         &format!("//*[@role='option' and @aria-label='{option}']"),
     )
     .await;

@@ -95,8 +95,12 @@ async fn a_draft_written_in_the_editor_survives_closing_and_is_found_by_search()
     .await;
     // 成文日期: typed, then changed with the calendar, which writes the 公文 form.
     type_into(&c, "//input[@aria-label='成文日期']", "2026年11月25日").await;
-    click(&c, &button("选择成文日期")).await;
-    click(&c, "//div[normalize-space(text())='15']").await;
+    click_in_popup(
+        &c,
+        &button("选择成文日期"),
+        "//div[normalize-space(text())='15']",
+    )
+    .await;
     assert_eq!(
         value_of(&c, "//input[@aria-label='成文日期']").await,
         DATE_OF_ISSUE
@@ -770,8 +774,7 @@ async fn a_received_document_is_in_the_inbox_and_can_be_returned_with_a_reason()
     );
 
     // --- 退出登录 forgets the token: 需要登录 again. ---
-    click(&c, &button("退出登录")).await;
-    click(&c, &button("确认退出")).await;
+    click_in_popup(&c, &button("退出登录"), &button("确认退出")).await;
     wait_status(&c, "连接状态", "需要登录").await;
     c.close().await.expect("end the session");
 }
