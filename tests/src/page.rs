@@ -155,11 +155,12 @@ pub async fn click(c: &Client, xpath: &str) {
 pub async fn click_in_popup(c: &Client, opener: &str, item: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
-        if c.find_all(Locator::XPath(item))
-            .await
-            .unwrap_or_default()
-            .is_empty()
-        {
+        // A popup once opened may stay in the page, hidden, until it opens again.
+        let mut shown = false;
+        for found in c.find_all(Locator::XPath(item)).await.unwrap_or_default() {
+            shown |= found.is_displayed().await.unwrap_or(false);
+        }
+        if !shown {
             click(c, opener).await;
         }
         match click_once(c, item).await {
@@ -226,7 +227,8 @@ async fn click_once(c: &Client, xpath: &str) -> Result<Reached, String> {
     )
     .await
     .map_err(|e| format!("cannot watch the click: {e}"))?;
-    element.click().await.map_err(|e| e.to_string())?;
+    // WebDriver's error kind (Debug); its message is often empty.
+    element.click().await.map_err(|e| format!("{e:?}"))?;
     let record = c
         .execute(
             "const r = window.__e2eClicks; r.xpath = null; return r;",

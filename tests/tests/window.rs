@@ -356,7 +356,8 @@ async fn first_page_pixels(c: &Client) -> String {
 
 #[tokio::test]
 async fn the_preview_shows_the_typeset_pages_and_follows_typing() {
-    const NOTICE: &str = "宿州市人民政府办公室关于做好2026年冬季安全生产工作的通知";
+    // A draft (only a draft opens in the editor) whose 附件说明 and 版记 run onto page 2.
+    const NOTICE: &str = "宿州市统计局关于开展2026年度统计执法“双随机”抽查工作的通知";
     let app = app_binary();
     let data = tempfile::tempdir().expect("temp data dir");
     seed_store(data.path(), 0);
