@@ -254,21 +254,41 @@ pub fn button(label: &str) -> String {
     format!("//button[normalize-space(.)='{label}' or @aria-label='{label}']")
 }
 
+/// Chooses `option` in the select labelled `select`, and waits until the select shows it,
+/// as a clerk glances at the field: a press can reach an option whose click then never
+/// comes (the menu re-rendered under the pointer), which leaves the old value.
 pub async fn choose(c: &Client, select: &str, option: &str) {
-    // Mid-page, so the editor's sticky toolbar cannot cover it.
-    let field = find(c, &format!("//*[@aria-label='{select}']")).await;
-    c.execute(
-        "arguments[0].scrollIntoView({block: 'center'});",
-        vec![serde_json::to_value(&field).expect("element as JSON")],
-    )
-    .await
-    .expect("scroll the field into view");
-    click_in_popup(
-        c,
-        &format!("//*[@aria-label='{select}']"),
-        &format!("//*[@role='option' and @aria-label='{option}']"),
-    )
-    .await;
+    let field = format!("//*[@aria-label='{select}']");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        // Mid-page, so the editor's sticky toolbar cannot cover it.
+        let found = find(c, &field).await;
+        c.execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&found).expect("element as JSON")],
+        )
+        .await
+        .expect("scroll the field into view");
+        click_in_popup(
+            c,
+            &field,
+            &format!("//*[@role='option' and @aria-label='{option}']"),
+        )
+        .await;
+        let settle = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < settle {
+            if shown_in(c, &field).await.contains(option) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let shown = shown_in(c, &field).await;
+        assert!(
+            Instant::now() < deadline,
+            "{select} shows {shown:?} after choosing {option}"
+        );
+        println!("{select} still shows {shown:?} after choosing {option}; again");
+    }
 }
 
 /// The text a select shows (WebKitWebDriver reports Naive UI's select as empty text).
