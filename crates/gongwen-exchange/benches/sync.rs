@@ -1,4 +1,4 @@
-//! Sync benchmark: the exchange numbers, measured against a real
+//! Sync benchmark: the exchange's speed targets, measured against a real
 //! `gongwen-exchange serve` process on 127.0.0.1 with real client stores in temporary
 //! folders (release build via `cargo bench`).
 //!
@@ -22,8 +22,8 @@
 //! clients fill it, so every seeded document went through the same decision and commit
 //! path as the ones measured. Units and users are created with `gongwen-exchange admin`.
 //!
-//! `cargo bench -p gongwen-exchange --bench sync`. Environment (defaults are the
-//! issue's values):
+//! `cargo bench -p gongwen-exchange --bench sync`. Environment (defaults are the sizes
+//! the targets are stated for):
 //! * `GONGWEN_BENCH_OUT` — JSON rows (default `bench/sync.json` in the workspace)
 //! * `GONGWEN_BENCH_SYNC_PARTS` — `initial,incremental,fanout,load` (any subset)
 //! * `GONGWEN_BENCH_SYNC_DOCS` 10000 · `GONGWEN_BENCH_DOC_BYTES` 10000 (UTF-8 body bytes)

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// The major version asked for by the issue; others are used only when it is missing.
+/// Debian 12's PostgreSQL, which `cargo xtask` installs; others are used only when it is
+/// missing.
 const PREFERRED_MAJOR: u32 = 15;
 /// The OS user that runs the server when we are root (initdb refuses root).
 const OS_USER: &str = "postgres";
