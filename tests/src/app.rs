@@ -205,8 +205,19 @@ pub fn close_windows_titled(title: &str, send: bool) -> usize {
     use x11rb::connection::Connection;
     use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt as _, EventMask, MapState};
 
-    let (conn, screen) =
-        x11rb::connect(None).expect("cannot reach the X display; run the test under xvfb-run");
+    // A loaded Xvfb sometimes resets a new connection (ECONNRESET); a moment later it
+    // takes it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (conn, screen) = loop {
+        match x11rb::connect(None) {
+            Ok(connected) => break connected,
+            Err(e) if Instant::now() < deadline => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => panic!("cannot reach the X display; run the test under xvfb-run: {e}"),
+        }
+    };
     let atom = |name: &str| {
         conn.intern_atom(false, name.as_bytes())
             .expect("intern atom")

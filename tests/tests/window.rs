@@ -95,16 +95,34 @@ async fn a_draft_written_in_the_editor_survives_closing_and_is_found_by_search()
     .await;
     // 成文日期: typed, then changed with the calendar, which writes the 公文 form.
     type_into(&c, "//input[@aria-label='成文日期']", "2026年11月25日").await;
-    click_in_popup(
-        &c,
-        &button("选择成文日期"),
-        "//div[normalize-space(text())='15']",
-    )
-    .await;
-    assert_eq!(
-        value_of(&c, "//input[@aria-label='成文日期']").await,
-        DATE_OF_ISSUE
-    );
+    // As with a select (see `choose`), a press can reach the day whose click never comes;
+    // the clerk sees the old date and picks again.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        click_in_popup(
+            &c,
+            &button("选择成文日期"),
+            "//div[normalize-space(text())='15']",
+        )
+        .await;
+        let settle = Instant::now() + Duration::from_secs(3);
+        let mut shown = String::new();
+        while Instant::now() < settle {
+            shown = value_of(&c, "//input[@aria-label='成文日期']").await;
+            if shown == DATE_OF_ISSUE {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if shown == DATE_OF_ISSUE {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "成文日期 shows {shown:?} after picking the 15th"
+        );
+        println!("成文日期 still shows {shown:?} after picking the 15th; again");
+    }
 
     // A 发文字号 with square brackets and a leading zero: the problem shows under the field.
     type_into(&c, "//input[@aria-label='发文字号']", BAD_NUMBER).await;
