@@ -26,8 +26,8 @@ const BUILD: &[&str] = &[
     "libayatana-appindicator3-dev",
     "librsvg2-dev",
     "libsoup-3.0-dev",
-    // Fonts for the UI and for GB/T 9704 typesetting (see assets/fonts.toml).
-    // No open 仿宋 covers simplified Chinese; Noto Serif stands in (assets/fonts.toml).
+    // Fonts for the UI and for GB/T 9704 typesetting (see assets/fonts.toml). The Fandol
+    // faces (仿宋, 楷体, 黑体, 宋体) come from texlive-lang-chinese: see `fandol_fonts`.
     "fonts-noto-cjk",
     "fonts-lxgw-wenkai",
     "fonts-arphic-ukai",
@@ -73,6 +73,8 @@ pub fn all(purpose: Purpose) -> Result<()> {
         wanted.extend(["nodejs", "npm"]);
     }
     apt(&wanted)?;
+    let sudo = Sudo::detect()?;
+    fandol_fonts(&sudo)?;
     npm()?;
     if purpose != Purpose::Run {
         tauri_driver()?;
@@ -86,6 +88,37 @@ fn installed(pkg: &str) -> bool {
         .output()
         .map(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).starts_with("ii"))
         .unwrap_or(false)
+}
+
+/// Runs a command as root: directly when we are root, else through sudo.
+struct Sudo {
+    is_root: bool,
+}
+
+impl Sudo {
+    fn detect() -> Result<Sudo> {
+        let is_root = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+            .unwrap_or(false);
+        Ok(Sudo { is_root })
+    }
+
+    fn command(&self, args: &[&str]) -> Result<Command> {
+        if !self.is_root && !have("sudo") {
+            bail!("not root and no sudo: as root, run `{}`", args.join(" "));
+        }
+        let mut c = if self.is_root {
+            Command::new(args[0])
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg(args[0]);
+            c
+        };
+        c.args(&args[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        Ok(c)
+    }
 }
 
 fn apt(wanted: &[&str]) -> Result<()> {
@@ -104,32 +137,78 @@ fn apt(wanted: &[&str]) -> Result<()> {
             missing.join(" ")
         );
     }
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    let sudo = |args: &[&str]| {
-        let mut c = if is_root {
-            Command::new(args[0])
-        } else {
-            let mut c = Command::new("sudo");
-            c.arg(args[0]);
-            c
-        };
-        c.args(&args[1..]).env("DEBIAN_FRONTEND", "noninteractive");
-        c
-    };
-    if !is_root && !have("sudo") {
-        bail!(
-            "not root and no sudo: as root, run `apt-get install -y {}`",
-            missing.join(" ")
-        );
-    }
-    run(&mut sudo(&["apt-get", "update", "-qq"]))?;
+    let sudo = Sudo::detect()?;
     let mut args = vec!["apt-get", "install", "-y", "-qq", "--no-install-recommends"];
     args.extend(&missing);
-    run(&mut sudo(&args))
+    run(&mut sudo.command(&["apt-get", "update", "-qq"])?)?;
+    run(&mut sudo.command(&args)?)
+}
+
+/// Where the Fandol faces are installed, system-wide so every account's app finds them.
+const FANDOL_DIR: &str = "/usr/local/share/fonts/fandol";
+/// The faces assets/fonts.toml names: each covers the 6,763 hanzi of GB2312. Not their
+/// Bold faces, which no role uses.
+const FANDOL_FACES: &[&str] = &[
+    "FandolFang-Regular.otf",
+    "FandolKai-Regular.otf",
+    "FandolHei-Regular.otf",
+    "FandolSong-Regular.otf",
+];
+
+/// The Fandol fonts: the only open 仿宋 (and a 楷体, 黑体, 宋体) that covers all of GB2312.
+/// Debian ships them only inside texlive-lang-chinese, which installs ~260 MB with its TeX
+/// dependencies; so the package is downloaded and only its font files (GPL with the font
+/// exception, which allows embedding in PDFs) and its README are copied out.
+fn fandol_fonts(sudo: &Sudo) -> Result<()> {
+    let dir = std::path::Path::new(FANDOL_DIR);
+    if FANDOL_FACES.iter().all(|f| dir.join(f).is_file()) {
+        println!("Fandol fonts: present in {FANDOL_DIR}.");
+        return Ok(());
+    }
+    step(&format!(
+        "Installing the Fandol fonts (仿宋, 楷体, 黑体, 宋体 covering GB2312) into {FANDOL_DIR}: \
+         downloading texlive-lang-chinese and copying out only its font files"
+    ));
+    let work = std::env::temp_dir().join(format!("gongwen-fandol-{}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
+    // apt downloads as its own user (_apt), which needs to write here.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o777))?;
+    }
+    let result = (|| -> Result<()> {
+        let download = |c: &mut Command| {
+            run(c
+                .args(["download", "texlive-lang-chinese"])
+                .current_dir(&work))
+        };
+        if download(&mut Command::new("apt-get")).is_err() {
+            // A fresh machine may not have the package lists yet.
+            run(&mut sudo.command(&["apt-get", "update", "-qq"])?)?;
+            download(&mut Command::new("apt-get"))?;
+        }
+        let deb = std::fs::read_dir(&work)?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "deb"))
+            .context("apt-get download left no .deb")?;
+        let unpacked = work.join("unpacked");
+        run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&unpacked))?;
+        let source = unpacked.join("usr/share/texlive/texmf-dist/fonts/opentype/public/fandol");
+        let readme = unpacked.join("usr/share/doc/texlive-doc/fonts/fandol/README");
+        let mut files: Vec<PathBuf> = FANDOL_FACES.iter().map(|f| source.join(f)).collect();
+        files.push(readme);
+        if let Some(gone) = files.iter().find(|f| !f.is_file()) {
+            bail!("texlive-lang-chinese no longer holds {}", gone.display());
+        }
+        let mut install = sudo.command(&["install", "-D", "-m", "644", "-t", FANDOL_DIR])?;
+        install.args(&files);
+        run(&mut install)?;
+        run(&mut sudo.command(&["fc-cache", "-f", FANDOL_DIR])?)
+    })();
+    let _ = std::fs::remove_dir_all(&work);
+    result.context("installing the Fandol fonts")
 }
 
 /// `npm ci` when node_modules is missing or older than the lock file.

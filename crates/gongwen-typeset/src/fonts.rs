@@ -171,6 +171,28 @@ fn parse_family(spec: &str) -> (&str, fontdb::Weight) {
     }
 }
 
+/// fontdb's nearest-weight match, with a tie broken by the faces' own names. The Fandol
+/// fonts declare weight 400 for their Regular and their Bold faces alike, so a request
+/// for the regular weight could otherwise be given the bold one (and the other way).
+fn by_name_weight(db: &fontdb::Database, id: fontdb::ID, weight: fontdb::Weight) -> fontdb::ID {
+    let says_bold = |f: &fontdb::FaceInfo| f.post_script_name.contains("Bold");
+    let want_bold = weight >= fontdb::Weight::BOLD;
+    let Some(chosen) = db.face(id) else {
+        return id;
+    };
+    if says_bold(chosen) == want_bold {
+        return id;
+    }
+    db.faces()
+        .find(|f| {
+            f.families == chosen.families
+                && f.weight == chosen.weight
+                && f.style == chosen.style
+                && says_bold(f) == want_bold
+        })
+        .map_or(id, |f| f.id)
+}
+
 impl FontSet {
     /// Finds the configured families among the installed fonts.
     pub fn load(config: &FontConfig) -> Result<FontSet, TypesetError> {
@@ -247,7 +269,7 @@ impl FontSet {
             weight,
             ..Default::default()
         };
-        let Some(id) = db.query(&query) else {
+        let Some(id) = db.query(&query).map(|id| by_name_weight(db, id, weight)) else {
             return Ok(None);
         };
         // fontdb matches the nearest weight; a `:bold` request that only finds Regular is
@@ -305,5 +327,46 @@ impl FontSet {
     /// Family name used for a role.
     pub fn role_family(&self, role: FontRole) -> &str {
         &self.faces[self.role_face(role)].family
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn face(db: &mut fontdb::Database, post_script_name: &str) -> fontdb::ID {
+        db.push_face_info(fontdb::FaceInfo {
+            id: fontdb::ID::dummy(),
+            source: fontdb::Source::Binary(Arc::new(Vec::<u8>::new())),
+            index: 0,
+            families: vec![("FandolHei".into(), fontdb::Language::English_UnitedStates)],
+            post_script_name: post_script_name.into(),
+            style: fontdb::Style::Normal,
+            // As the Fandol files declare: 400 for both.
+            weight: fontdb::Weight::NORMAL,
+            stretch: fontdb::Stretch::Normal,
+            monospaced: false,
+        })
+    }
+
+    #[test]
+    fn a_bold_face_declared_regular_is_told_apart_by_its_name() {
+        let mut db = fontdb::Database::new();
+        let bold = face(&mut db, "FandolHei-Bold");
+        let regular = face(&mut db, "FandolHei-Regular");
+        for weight in [fontdb::Weight::NORMAL, fontdb::Weight::BOLD] {
+            let query = fontdb::Query {
+                families: &[fontdb::Family::Name("FandolHei")],
+                weight,
+                ..Default::default()
+            };
+            let found = db.query(&query).expect("the family is there");
+            let want = if weight == fontdb::Weight::BOLD {
+                bold
+            } else {
+                regular
+            };
+            assert_eq!(by_name_weight(&db, found, weight), want, "{weight:?}");
+        }
     }
 }
