@@ -64,4 +64,4 @@ pub use model::{
     SortOrder, StagedFile, StoredDocument, VersionInfo,
 };
 pub use schema::SCHEMA_VERSION;
-pub use store::{lock, Store, ATTACHMENTS_DIR, DB_FILE};
+pub use store::{lock, Import, Store, ATTACHMENTS_DIR, DB_FILE, IMPORT_CHUNK};

@@ -470,28 +470,26 @@ impl Store {
         &mut self,
         docs: &[(Document, DocStatus)],
     ) -> Result<Vec<DocumentId>, StoreError> {
+        let mut import = self.begin_import()?;
+        let ids = import.add_all(docs)?;
+        import.commit()?;
+        Ok(ids)
+    }
+
+    /// Starts an import that stores documents as they are read: one transaction, so all
+    /// or none are kept, with memory bounded by [`IMPORT_CHUNK`] documents whatever the
+    /// input's size. Nothing is kept unless [`Import::commit`] is called. The store's
+    /// write lock is held until then.
+    pub fn begin_import(&mut self) -> Result<Import<'_>, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let t = now();
-        let ids: Vec<DocumentId> = docs
-            .iter()
-            .map(|_| DocumentId(uuid::Uuid::new_v4()))
-            .collect();
-        let batch: Vec<NewDocument<'_>> = docs
-            .iter()
-            .zip(&ids)
-            .map(|((document, status), id)| NewDocument {
-                id: *id,
-                document,
-                status: *status,
-            })
-            .collect();
         begin_bulk_merging(&tx, schema::IMPORT_CRISISMERGE)?;
-        insert_batch(&tx, &batch, &t)?;
-        end_bulk_merging(&tx)?;
-        tx.commit()?;
-        Ok(ids)
+        Ok(Import {
+            tx,
+            pending: Vec::new(),
+            t: now(),
+        })
     }
 
     /// Copies a file into the store (named by its SHA-256; identical content is kept
@@ -685,6 +683,77 @@ pub(crate) struct NewDocument<'a> {
     pub(crate) id: DocumentId,
     pub(crate) document: &'a Document,
     pub(crate) status: DocStatus,
+}
+
+/// Documents written in chunks of this many by a streaming [`Import`]: large enough that
+/// each chunk is one fast batch (see [`insert_batch`]), small enough that a 100,000-file
+/// import holds only a few megabytes of documents at a time.
+pub const IMPORT_CHUNK: usize = 2_000;
+
+/// An import in progress (see [`Store::begin_import`]). Dropped without
+/// [`Import::commit`], it keeps nothing.
+pub struct Import<'s> {
+    tx: Transaction<'s>,
+    pending: Vec<(DocumentId, Document, DocStatus)>,
+    t: chrono::DateTime<chrono::Utc>,
+}
+
+impl Import<'_> {
+    /// Adds one document and returns the id it will have. Written with the next chunk.
+    pub fn add(&mut self, document: Document, status: DocStatus) -> Result<DocumentId, StoreError> {
+        let id = DocumentId(uuid::Uuid::new_v4());
+        self.pending.push((id, document, status));
+        if self.pending.len() >= IMPORT_CHUNK {
+            self.flush()?;
+        }
+        Ok(id)
+    }
+
+    /// Adds documents the caller already holds, as one batch; ids in input order.
+    pub fn add_all(
+        &mut self,
+        docs: &[(Document, DocStatus)],
+    ) -> Result<Vec<DocumentId>, StoreError> {
+        self.flush()?;
+        let ids: Vec<DocumentId> = docs
+            .iter()
+            .map(|_| DocumentId(uuid::Uuid::new_v4()))
+            .collect();
+        let batch: Vec<NewDocument<'_>> = docs
+            .iter()
+            .zip(&ids)
+            .map(|((document, status), id)| NewDocument {
+                id: *id,
+                document,
+                status: *status,
+            })
+            .collect();
+        insert_batch(&self.tx, &batch, &self.t)?;
+        Ok(ids)
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        let batch: Vec<NewDocument<'_>> = self
+            .pending
+            .iter()
+            .map(|(id, document, status)| NewDocument {
+                id: *id,
+                document,
+                status: *status,
+            })
+            .collect();
+        insert_batch(&self.tx, &batch, &self.t)?;
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Writes what is pending and keeps the whole import.
+    pub fn commit(mut self) -> Result<(), StoreError> {
+        self.flush()?;
+        end_bulk_merging(&self.tx)?;
+        self.tx.commit()?;
+        Ok(())
+    }
 }
 
 /// Stores new documents as version 1, in one go, inside the caller's transaction:

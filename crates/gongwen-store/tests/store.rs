@@ -226,6 +226,42 @@ fn import_is_all_or_nothing_and_keeps_order() {
     assert_eq!(store.list(&ListFilter::default()).unwrap().total, 30);
 }
 
+#[test]
+fn a_streamed_import_keeps_everything_on_commit_and_nothing_when_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let n = gongwen_store::IMPORT_CHUNK + 7; // crosses a chunk written mid-import
+    let doc = |i: usize| notice(&format!("第{i}号流式导入的通知"), "2026年2月3日", "正文。");
+
+    // Dropped after more than a chunk was written: nothing is kept, the store still works.
+    let mut import = store.begin_import().unwrap();
+    for i in 0..n {
+        import.add(doc(i), DocStatus::Incoming).unwrap();
+    }
+    drop(import);
+    assert_eq!(store.list(&ListFilter::default()).unwrap().total, 0);
+    assert!(store.search("流式导入", 10).unwrap().is_empty());
+
+    let mut import = store.begin_import().unwrap();
+    let ids: Vec<DocumentId> = (0..n)
+        .map(|i| import.add(doc(i), DocStatus::Incoming).unwrap())
+        .collect();
+    import.commit().unwrap();
+    assert_eq!(store.list(&ListFilter::default()).unwrap().total, n as u64);
+    for i in [
+        0,
+        gongwen_store::IMPORT_CHUNK - 1,
+        gongwen_store::IMPORT_CHUNK,
+        n - 1,
+    ] {
+        let got = store.get(ids[i]).unwrap().unwrap();
+        assert_eq!(got.document, doc(i));
+    }
+    // The last chunk, written at commit, is found like the first.
+    let hits = store.search(&format!("第{}号", n - 1), 10).unwrap();
+    assert!(hits.iter().any(|h| h.summary.id == ids[n - 1]), "{hits:?}");
+}
+
 /// A store with one draft, and a folder holding `名单.xlsx` ("hello").
 fn draft_and_file() -> (tempfile::TempDir, Store, DocumentId, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
