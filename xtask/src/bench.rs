@@ -24,10 +24,24 @@ pub fn bench() -> Result<()> {
     if store_dir.exists() {
         std::fs::remove_dir_all(&store_dir)?;
     }
+    let toml_dir = target_dir().join("bench/toml-100k");
+    if toml_dir.exists() {
+        std::fs::remove_dir_all(&toml_dir)?;
+    }
     run(cargo()
         .args(["bench", "-p", "gongwen-store", "--bench", "store"])
         .env("GONGWEN_BENCH_OUT", out_dir.join("store.json"))
-        .env("GONGWEN_BENCH_KEEP_STORE", &store_dir))?;
+        .env("GONGWEN_BENCH_KEEP_STORE", &store_dir)
+        .env("GONGWEN_BENCH_TOML_DIR", &toml_dir))?;
+
+    step("gongwen import of the same 100,000 documents as files in 100 folders");
+    run(cargo().args(["build", "--release", "-p", "gongwen-cli"]))?;
+    let rows = cli_import(&target_dir().join("release/gongwen"), &toml_dir)?;
+    std::fs::write(
+        out_dir.join("cli.json"),
+        serde_json::to_string_pretty(&rows)?,
+    )?;
+    std::fs::remove_dir_all(&toml_dir)?;
 
     step("Typesetting benchmark (compared with LibreOffice)");
     run(cargo()
@@ -60,7 +74,7 @@ pub fn bench() -> Result<()> {
         .arg(out_dir.join("app.json")))?;
 
     let mut rows = Vec::new();
-    for part in ["store", "typeset", "revision", "sync", "app"] {
+    for part in ["store", "cli", "typeset", "revision", "sync", "app"] {
         let path = out_dir.join(format!("{part}.json"));
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
@@ -77,6 +91,78 @@ pub fn bench() -> Result<()> {
     std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
     println!("\nWrote {}", path.display());
     Ok(())
+}
+
+/// `gongwen import DIR` on a fresh store: documents per second, and the process's peak
+/// resident memory (VmHWM, read every 20 ms while it runs, so the last 20 ms are unseen).
+fn cli_import(gongwen: &Path, dir: &Path) -> Result<Vec<Value>> {
+    let files = walk_count(dir);
+    let store = tempfile_dir("gongwen-bench-import")?;
+    let t = Instant::now();
+    let mut child = Command::new(gongwen)
+        .arg("--data")
+        .arg(&store)
+        .arg("import")
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {}", gongwen.display()))?;
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0u64;
+    let status = loop {
+        if let Some(kb) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        }) {
+            peak_kb = peak_kb.max(kb);
+        }
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let secs = t.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&store);
+    if !status.success() {
+        bail!("gongwen import {} failed: {status}", dir.display());
+    }
+    let rate = files as f64 / secs;
+    let peak = peak_kb as f64 / 1024.0;
+    println!(
+        "    gongwen import: {files} files in {secs:.1} s, {rate:.0} docs/s, peak {peak:.0} MB"
+    );
+    Ok(vec![
+        json!({"group":"store","metric":"gongwen import (files in 100 folders)","value":rate,"unit":"docs/s","target":">= 5000","note":format!("{files} TOML files, {secs:.1} s, read, checked and stored in one transaction")}),
+        json!({"group":"store","metric":"gongwen import peak memory (VmHWM)","value":peak,"unit":"MB","target":"<= 300","note":format!("{files} files")}),
+    ])
+}
+
+fn walk_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                walk_count(&p)
+            } else {
+                usize::from(p.extension().is_some_and(|x| x == "toml"))
+            }
+        })
+        .sum()
+}
+
+fn tempfile_dir(prefix: &str) -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
 fn machine() -> Value {

@@ -9,6 +9,7 @@ use gongwen_core::{validate as check, DocKind, DocStatus, DocumentId, Problem, S
 use gongwen_store::{marked_snippet, ListFilter, SortOrder, Store};
 
 use crate::files;
+use crate::output::{out, outln};
 
 pub(crate) fn open_store(data: Option<PathBuf>) -> anyhow::Result<Store> {
     let dir = match data {
@@ -66,7 +67,8 @@ fn problem_line(p: &Problem) -> String {
     line
 }
 
-/// Import TOML documents (files, or folders of *.toml) into the store
+/// Import TOML documents (files, or folders: every *.toml in them and their subfolders)
+/// into the store
 #[derive(Args)]
 pub struct ImportArgs {
     /// TOML files or folders
@@ -75,10 +77,10 @@ pub struct ImportArgs {
 }
 
 pub fn import(data: Option<PathBuf>, args: ImportArgs) -> anyhow::Result<ExitCode> {
-    let paths = files::expand(&args.paths);
+    let paths = files::expand(&args.paths)?;
     if paths.is_empty() {
         bail!(
-            "no .toml files found in {}",
+            "no .toml files found in {} (nor in its subfolders)",
             args.paths
                 .iter()
                 .map(|p| p.display().to_string())
@@ -86,7 +88,11 @@ pub fn import(data: Option<PathBuf>, args: ImportArgs) -> anyhow::Result<ExitCod
                 .join(", ")
         );
     }
-    let mut accepted = Vec::new();
+    // Each file is read, checked and stored before the next is read, so memory stays
+    // bounded whatever the input's size; the store keeps all accepted files or none.
+    let mut store = open_store(data)?;
+    let mut import = store.begin_import()?;
+    let mut accepted: Vec<(PathBuf, DocumentId)> = Vec::new();
     let mut rejected = 0;
     for path in paths {
         match files::read_document(&path) {
@@ -100,7 +106,10 @@ pub fn import(data: Option<PathBuf>, args: ImportArgs) -> anyhow::Result<ExitCod
                     .filter(|p| p.severity == Severity::Error)
                     .collect();
                 if errors.is_empty() {
-                    accepted.push((path, doc, status));
+                    let id = import
+                        .add(doc, status)
+                        .context("import failed; nothing was imported")?;
+                    accepted.push((path, id));
                 } else {
                     eprintln!("rejected {}: {} error(s)", path.display(), errors.len());
                     for p in &errors {
@@ -111,15 +120,11 @@ pub fn import(data: Option<PathBuf>, args: ImportArgs) -> anyhow::Result<ExitCod
             }
         }
     }
-    if !accepted.is_empty() {
-        let mut store = open_store(data)?;
-        let docs: Vec<_> = accepted.iter().map(|(_, d, s)| (d.clone(), *s)).collect();
-        let ids = store
-            .import(&docs)
-            .context("import failed; nothing was imported")?;
-        for ((path, _, _), id) in accepted.iter().zip(ids) {
-            println!("{id}  {}", path.display());
-        }
+    import
+        .commit()
+        .context("import failed; nothing was imported")?;
+    for (path, id) in &accepted {
+        outln!("{id}  {}", path.display());
     }
     eprintln!("imported {}, rejected {rejected}", accepted.len());
     Ok(if rejected > 0 {
@@ -154,7 +159,7 @@ pub fn export(data: Option<PathBuf>, args: ExportArgs) -> anyhow::Result<ExitCod
     match args.output {
         Some(path) => std::fs::write(&path, text)
             .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -168,11 +173,11 @@ pub struct ValidateArgs {
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let mut failed = false;
-    let paths = files::expand(&args.files);
+    let paths = files::expand(&args.files)?;
     for path in &paths {
         match files::read_document(path) {
             Err(message) => {
-                println!("{message}");
+                outln!("{message}");
                 failed = true;
             }
             Ok((doc, _)) => {
@@ -181,13 +186,13 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                     .iter()
                     .filter(|p| p.severity == Severity::Error)
                     .count();
-                println!(
+                outln!(
                     "{}: {errors} error(s), {} warning(s)",
                     path.display(),
                     problems.len() - errors
                 );
                 for p in &problems {
-                    println!("{}", problem_line(p));
+                    outln!("{}", problem_line(p));
                 }
                 failed |= errors > 0;
             }
@@ -215,18 +220,18 @@ pub fn search(data: Option<PathBuf>, args: SearchArgs) -> anyhow::Result<ExitCod
     let store = open_store(data)?;
     let hits = store.search(&args.query, args.limit)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&hits)?);
+        outln!("{}", serde_json::to_string_pretty(&hits)?);
     } else {
         for h in &hits {
             let s = &h.summary;
-            println!(
+            outln!(
                 "{}  {}  {}  {}",
                 s.id,
                 or_dash(&s.date_of_issue),
                 or_dash(&s.doc_number),
                 s.title
             );
-            println!(
+            outln!(
                 "    {}: {}",
                 h.field,
                 marked_snippet(&h.snippet, "【", "】")
@@ -283,10 +288,10 @@ pub fn list(data: Option<PathBuf>, args: ListArgs) -> anyhow::Result<ExitCode> {
         limit: args.limit,
     })?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&page)?);
+        outln!("{}", serde_json::to_string_pretty(&page)?);
     } else {
         for s in &page.items {
-            println!(
+            outln!(
                 "{}  {}  {}  {}  {}  {}",
                 s.id,
                 or_dash(&s.date_of_issue),

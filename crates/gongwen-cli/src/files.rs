@@ -5,25 +5,28 @@ use std::path::{Path, PathBuf};
 
 use gongwen_core::{DocStatus, Document, DocumentFile};
 
-/// Files named on the command line, and the `*.toml` files of named folders (sorted).
-pub fn expand(inputs: &[PathBuf]) -> Vec<PathBuf> {
+/// Files named on the command line, and the `*.toml` files of named folders and of their
+/// subfolders, each folder's in name order. A folder that cannot be read is an error
+/// naming it: skipping it would import less than was asked without saying so.
+pub fn expand(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for input in inputs {
-        if input.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
-                .collect();
-            found.sort();
-            out.extend(found);
-        } else {
+        if !input.is_dir() {
             out.push(input.clone());
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
+            let entry = entry.map_err(|e| {
+                let at = e.path().unwrap_or(input).display().to_string();
+                anyhow::anyhow!("cannot read {at}: {e}")
+            })?;
+            let path = entry.path();
+            if entry.file_type().is_file() && path.extension().is_some_and(|e| e == "toml") {
+                out.push(entry.into_path());
+            }
         }
     }
-    out
+    Ok(out)
 }
 
 /// Reads one document file (format and checks: `gongwen_core::DocumentFile`). The error

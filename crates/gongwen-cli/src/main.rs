@@ -6,6 +6,8 @@
 //! Messages are English; exit status 0 = success, 1 = some input was rejected or has
 //! errors, 2 = the command could not run.
 
+mod output;
+
 mod commands;
 mod exchange;
 mod files;
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
         Command::Deliveries(args) => exchange::deliveries(data, args),
     };
     match result {
+        Ok(_) if output::failed() => ExitCode::from(2),
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");

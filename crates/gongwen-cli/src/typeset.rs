@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Args;
+
+use crate::output::outln;
 use gongwen_core::{Document, DocumentId};
 use gongwen_store::Store;
 use gongwen_typeset::{FontConfig, FontSet, Format, HeaderTemplate, RenderOptions};
@@ -70,9 +72,10 @@ fn load_document(data: Option<PathBuf>, args: &RenderArgs) -> anyhow::Result<Doc
     let Some(path) = &args.file else {
         bail!("give a FILE.toml or --from-store ID");
     };
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("{} is not a valid document", path.display()))
+    // The one reader of document files that `import` and `validate` use too, so a file
+    // renders as it validates (a 请示 without `direction` is upward, with its 签发人).
+    let (document, _) = crate::files::read_document(path).map_err(anyhow::Error::msg)?;
+    Ok(document)
 }
 
 fn template(name: &str) -> anyhow::Result<HeaderTemplate> {
@@ -117,7 +120,7 @@ pub fn render(data: Option<PathBuf>, args: RenderArgs) -> anyhow::Result<ExitCod
     for w in &rendered.warnings {
         eprintln!("warning: {} ({})", w.message_en, w.message);
     }
-    println!(
+    outln!(
         "wrote {} ({} pages, {} bytes)",
         args.output.display(),
         rendered.pages,
@@ -129,7 +132,7 @@ pub fn render(data: Option<PathBuf>, args: RenderArgs) -> anyhow::Result<ExitCod
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let report = gongwen_pdfcheck::check_pdf(&args.file, args.tolerance)?;
     if report.is_ok() {
-        println!(
+        outln!(
             "{}: {} 页，符合 GB/T 9704-2012 / {} pages, conforms to GB/T 9704-2012",
             args.file.display(),
             report.pages,
@@ -138,9 +141,9 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for f in &report.findings {
-        println!("{f}");
+        outln!("{f}");
     }
-    println!(
+    outln!(
         "{}: {} 处不符合 / {} findings",
         args.file.display(),
         report.findings.len(),

@@ -108,6 +108,35 @@ fn a_folder_imports_its_toml_files() {
 }
 
 #[test]
+fn a_folder_of_folders_imports_the_toml_files_of_every_subfolder() {
+    let data = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    for (sub, name) in [("2026/03", "notice.toml"), ("2026/04", "request.toml")] {
+        let dir = folder.path().join(sub);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(fixture(name), dir.join(name)).unwrap();
+    }
+    let out = gongwen(data.path(), &["import", folder.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    assert_eq!(ids(&out).len(), 2, "{printed}");
+    assert!(printed.contains("2026/03/notice.toml"), "{printed}");
+    assert!(printed.contains("2026/04/request.toml"), "{printed}");
+
+    // A folder with no document anywhere below it says where it looked.
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(empty.path().join("a/b")).unwrap();
+    let out = gongwen(data.path(), &["import", empty.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no .toml files found in"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("subfolders"), "{}", stderr(&out));
+}
+
+#[test]
 fn export_round_trips_through_import() {
     let data = tempfile::tempdir().unwrap();
     let out = gongwen(

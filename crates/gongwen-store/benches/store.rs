@@ -289,6 +289,22 @@ fn export_text(docs: &[(Document, DocStatus)], dir: &Path) {
     }
 }
 
+/// The corpus as document files for `gongwen import`, in 100 folders of 1,000, as an
+/// office's yearly folders would hold them (`cargo xtask bench` imports them).
+fn export_toml(docs: &[(Document, DocStatus)], dir: &Path) {
+    for (i, (d, status)) in docs.iter().enumerate() {
+        let folder = dir.join(format!("{:02}", i / 1000));
+        if i % 1000 == 0 {
+            std::fs::create_dir_all(&folder).unwrap();
+        }
+        let file = gongwen_core::DocumentFile {
+            status: Some(*status),
+            document: d.clone(),
+        };
+        std::fs::write(folder.join(format!("{i:06}.toml")), file.to_toml()).unwrap();
+    }
+}
+
 /// Wall time of `rg -F -l QUERY DIR` (second run, warm cache).
 fn rg_time(query: &str, dir: &Path) -> Option<(f64, usize)> {
     let mut result = None;
@@ -394,6 +410,14 @@ fn main() {
         let t = Instant::now();
         export_text(&docs, &text_dir);
         eprintln!("exported text for rg in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    if let Some(dir) = std::env::var_os("GONGWEN_BENCH_TOML_DIR").map(PathBuf::from) {
+        let t = Instant::now();
+        export_toml(&docs, &dir);
+        eprintln!(
+            "wrote {n} document files in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
     }
     drop(docs);
 
