@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Attachment } from './bindings/Attachment'
-import { applySuggestion, withFiles, type Form } from './editing'
+import type { Document } from './bindings/Document'
+import { applySuggestion, attachmentLines, toDocument, toForm, withFiles, type Form } from './editing'
 
 const file = (name: string, sha: string): Attachment => ({
   name,
@@ -89,5 +90,57 @@ describe('applySuggestion', () => {
     const f = form({ title: '关于防汛的通知' })
     applySuggestion(f, 'title', '别的标题')
     expect(f.title).toBe('关于防汛的通知')
+  })
+})
+
+describe('toForm and toDocument', () => {
+  const stored: Document = {
+    kind: 'notice',
+    direction: 'downward',
+    copy_number: '',
+    classification: 'unclassified',
+    secrecy_term: '',
+    urgency: 'normal',
+    issuer_mark: ['宿州市人民政府', '宿州市财政局'],
+    doc_number: '宿政〔2026〕12号',
+    signers: ['张明'],
+    title: '宿州市人民政府关于做好防汛工作的通知',
+    main_recipients: ['各县、区人民政府'],
+    body: '一、压实责任\n各地要落实。',
+    attachments: [file('防汛责任人名单', 'a'), { name: '物资清单' }],
+    issuer_signature: ['宿州市人民政府'],
+    date_of_issue: '2026年11月25日',
+    sealed: true,
+    note: '',
+    cc_recipients: ['市委办公室'],
+    printing_office: '宿州市人民政府办公室',
+    printing_date: '2026年11月25日',
+    template: '',
+  }
+
+  it('gives one line per entry, and gets the same document back', () => {
+    const f = toForm(stored)
+    expect(f.issuer_mark).toBe('宿州市人民政府\n宿州市财政局')
+    expect(f.attachments).toBe(attachmentLines(stored.attachments))
+    expect(f.attachments).toBe('防汛责任人名单\n物资清单')
+    expect(toDocument(f, stored.attachments)).toEqual(stored)
+  })
+
+  it('copies the lists, so editing the form leaves the stored document alone', () => {
+    const f = toForm(stored)
+    f.signers.push('李华')
+    f.main_recipients.push('市直各单位')
+    expect(stored.signers).toEqual(['张明'])
+    expect(stored.main_recipients).toEqual(['各县、区人民政府'])
+  })
+
+  it('drops empty lines and spaces around entries as typed', () => {
+    const f = toForm(stored)
+    f.issuer_mark = ' 宿州市人民政府 \n\n'
+    f.attachments = '防汛责任人名单（修订）\n\n'
+    const d = toDocument(f, stored.attachments)
+    expect(d.issuer_mark).toEqual(['宿州市人民政府'])
+    // A renamed line keeps its file.
+    expect(d.attachments).toEqual([{ ...file('防汛责任人名单', 'a'), name: '防汛责任人名单（修订）' }])
   })
 })

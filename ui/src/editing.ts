@@ -4,6 +4,7 @@
  */
 import type { Attachment } from './bindings/Attachment'
 import type { Document } from './bindings/Document'
+import { lines } from './format'
 
 /** The editor's copy of the document, shaped for input controls: one-per-line lists
  *  stay as the clerk's text so typing a newline is never undone. */
@@ -32,6 +33,35 @@ export interface Form {
 }
 export type FieldKey = keyof Form
 
+/** The 附件 field's text: one attachment name a line. */
+export function attachmentLines(attachments: Attachment[]): string {
+  return attachments.map((a) => a.name).join('\n')
+}
+
+/** A stored document as the editor's form. */
+export function toForm(d: Document): Form {
+  return {
+    ...d,
+    issuer_mark: d.issuer_mark.join('\n'),
+    attachments: attachmentLines(d.attachments),
+    issuer_signature: d.issuer_signature.join('\n'),
+    signers: [...d.signers],
+    main_recipients: [...d.main_recipients],
+    cc_recipients: [...d.cc_recipients],
+  }
+}
+
+/** The form as a document to save, validate or typeset. Attachment file data (hash, file
+ *  name) is not edited in the form: `files` are the attachments as last stored, and each
+ *  line keeps its file (see `withFiles`). */
+export function toDocument(f: Form, files: Attachment[]): Document {
+  return {
+    ...f,
+    issuer_mark: lines(f.issuer_mark),
+    issuer_signature: lines(f.issuer_signature),
+    attachments: withFiles(lines(f.attachments), files),
+  }
+}
 
 /** The 附件 lines with their files: a line keeps the file of the attachment of the same
  *  name; a renamed line (no such name) keeps the file that was on its line before, so

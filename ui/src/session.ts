@@ -19,7 +19,7 @@ function viewer(status: SyncStatus | null): string {
 }
 /** The login dialog is open. */
 export const loginOpen = ref(false)
-/** The 同步队列 drawer is open. */
+/** The 同步队列 drawer (the outbox: commands waiting for the exchange) is open. */
 export const queueOpen = ref(false)
 
 function apply(status: SyncStatus) {

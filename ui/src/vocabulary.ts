@@ -4,6 +4,7 @@
  */
 import { shallowRef } from 'vue'
 import { api, type Vocabulary } from './api'
+import type { QueueState } from './bindings/QueueState'
 
 export const vocabulary = shallowRef<Vocabulary | null>(null)
 
@@ -30,4 +31,17 @@ export function options<K extends Key>(list: K): Array<{ value: Vocabulary[K][nu
 /** Gives each dropdown option the `option` role and its label, for assistive tools and tests. */
 export function optionProps(option: { label?: unknown }): Record<string, string> {
   return { role: 'option', 'aria-label': String(option.label ?? '') }
+}
+
+/**
+ * The outbox (the commands waiting to go to the exchange server) as the window names it,
+ * in one place: the list is the 同步队列; a command in it is 待同步 until the server
+ * accepts it, or 被拒绝 with the server's reason. The `vocabulary` command has no label for
+ * a queued command's state yet, so the UI keeps these two here and nowhere else.
+ */
+export const OUTBOX = '同步队列'
+
+/** A queued command's state as the 同步队列, the status bar and a document show it. */
+export function queueStateLabel(state: QueueState): string {
+  return state === 'rejected' ? '被拒绝' : '待同步'
 }
