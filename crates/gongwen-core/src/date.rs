@@ -45,6 +45,8 @@ pub enum DateError {
     ChineseNumerals(Option<DocDate>),
     #[error("month and day must not have leading zeros{}", suggest_en(&Some(*.0)))]
     LeadingZero(DocDate),
+    #[error("write the date with 年, 月 and 日{}", suggest_en(&Some(*.0)))]
+    Separators(DocDate),
     #[error("no such calendar date")]
     NoSuchDate,
     #[error("not a date of the form 2026年11月25日")]
@@ -64,6 +66,7 @@ impl DateError {
                 s.map(|d| format!("，应为“{d}”")).unwrap_or_default()
             ),
             DateError::LeadingZero(d) => format!("月、日不编虚位，应为“{d}”"),
+            DateError::Separators(d) => format!("日期应写作“{d}”"),
             DateError::NoSuchDate => "日期不存在，请检查月、日".to_string(),
             DateError::Unrecognised => "日期格式应为“2026年11月25日”".to_string(),
         }
@@ -73,7 +76,7 @@ impl DateError {
     pub fn suggestion(&self) -> Option<DocDate> {
         match self {
             DateError::ChineseNumerals(s) => *s,
-            DateError::LeadingZero(d) => Some(*d),
+            DateError::LeadingZero(d) | DateError::Separators(d) => Some(*d),
             _ => None,
         }
     }
@@ -131,9 +134,31 @@ fn split_ymd(s: &str) -> Option<(&str, &str, &str)> {
     Some((y.trim(), m.trim(), d.trim()))
 }
 
+/// `2026-12-07`, `2026.12.7`, `2026/12/7` (full-width separators too): the forms a date
+/// is often typed in, which a 公文 writes with 年, 月 and 日. `None` for anything else.
+fn separated(s: &str) -> Option<Result<DocDate, DateError>> {
+    let mut parts = s.split(['-', '.', '/', '－', '．', '／']);
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |p: &str, max: usize| {
+        !p.is_empty() && p.len() <= max && p.chars().all(|c| c.is_ascii_digit())
+    };
+    if parts.next().is_some() || y.len() != 4 || !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
+        return None;
+    }
+    let date = DocDate::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    Some(
+        date.map(DateError::Separators)
+            .ok_or(DateError::NoSuchDate)
+            .and_then(Err),
+    )
+}
+
 /// Parses a 公文 date strictly, naming what is wrong with anything else.
 pub fn parse_date(input: &str) -> Result<DocDate, DateError> {
     let s = input.trim();
+    if let Some(result) = separated(s) {
+        return result;
+    }
     let (y, m, d) = split_ymd(s).ok_or(DateError::Unrecognised)?;
     let all_ascii = [y, m, d]
         .iter()
@@ -205,6 +230,42 @@ mod tests {
     }
 
     #[test]
+    fn a_date_typed_with_separators_is_refused_with_the_written_form() {
+        for typed in [
+            "2026-12-07",
+            "2026.12.7",
+            "2026/12/7",
+            "2026－12－07",
+            "2026．12．7",
+            " 2026-12-7 ",
+        ] {
+            let e = parse_date(typed).unwrap_err();
+            assert_eq!(
+                e.suggestion().unwrap().to_string(),
+                "2026年12月7日",
+                "{typed}"
+            );
+            assert_eq!(e.message_zh(), "日期应写作“2026年12月7日”", "{typed}");
+            assert!(e.to_string().contains("did you mean 2026年12月7日"), "{e}");
+        }
+        assert_eq!(parse_date("2026-2-30"), Err(DateError::NoSuchDate));
+        for not_a_date in [
+            "2026-12",
+            "26-12-7",
+            "2026-12-7-1",
+            "2026-123-7",
+            "2026.12.7日",
+            "2026-1a-7",
+        ] {
+            assert_eq!(
+                parse_date(not_a_date),
+                Err(DateError::Unrecognised),
+                "{not_a_date}"
+            );
+        }
+    }
+
+    #[test]
     fn leading_zeros_and_impossible_dates_are_refused() {
         let e = parse_date("2026年01月05日").unwrap_err();
         assert_eq!(
@@ -218,7 +279,6 @@ mod tests {
         assert!(e.message_zh().contains("2026年1月5日"));
         assert_eq!(parse_date("2026年2月29日"), Err(DateError::NoSuchDate));
         assert_eq!(parse_date("2026年13月1日"), Err(DateError::NoSuchDate));
-        assert_eq!(parse_date("2026-11-25"), Err(DateError::Unrecognised));
         assert_eq!(parse_date(""), Err(DateError::Unrecognised));
     }
 }
