@@ -10,7 +10,7 @@ use gongwen_store::{Account, InboxItem, OutboxEntry, OutboxState, Store};
 use tauri::State;
 
 use crate::commands::{parse_id, with_store, Answer};
-use crate::exchange_types::{DocumentExchange, QueueItem, QueueState};
+use crate::exchange_types::{CommandKind, DocumentExchange, QueueItem, QueueState};
 use crate::AppState;
 
 /// A command as the 同步队列 shows it; `title` from the local store; `me` is the
@@ -25,7 +25,7 @@ fn queue_item(store: &Store, entry: &OutboxEntry, me: Option<&Account>) -> Queue
         .unwrap_or_default();
     QueueItem {
         command_id: entry.command.id,
-        kind: entry.command.body.kind().to_string(),
+        kind: CommandKind::from(&entry.command.body),
         document_id,
         title,
         state: match entry.state {

@@ -8,6 +8,7 @@
  */
 import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
+import type { CommandKind } from './bindings/CommandKind'
 import type { DocKind } from './bindings/DocKind'
 import type { Direction } from './bindings/Direction'
 import type { Document } from './bindings/Document'
@@ -30,13 +31,16 @@ import type { PreviewMeta } from './bindings/PreviewMeta'
 import type { PreviewWarning } from './bindings/PreviewWarning'
 import type { Problem } from './bindings/Problem'
 import type { SaveResult } from './bindings/SaveResult'
+import type { SearchField } from './bindings/SearchField'
 import type { SearchHit } from './bindings/SearchHit'
 import type { StoredDocument } from './bindings/StoredDocument'
 import type { TemplateChoice } from './bindings/TemplateChoice'
 import type { VersionInfo } from './bindings/VersionInfo'
 import type { Vocabulary } from './bindings/Vocabulary'
+import type { WarningKind } from './bindings/WarningKind'
 
 export type {
+  CommandKind,
   Delivery,
   DeliveryStatus,
   Directory,
@@ -58,11 +62,13 @@ export type {
   PreviewWarning,
   Problem,
   SaveResult,
+  SearchField,
   SearchHit,
   StoredDocument,
   TemplateChoice,
   VersionInfo,
   Vocabulary,
+  WarningKind,
 }
 
 export const api = {

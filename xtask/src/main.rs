@@ -188,11 +188,13 @@ fn bindings() -> Result<()> {
             "-p",
             "gongwen-sync",
             "-p",
+            "gongwen-typeset",
+            "-p",
             "gongwen-desk",
         ])
         .args([
             "--features",
-            "gongwen-core/ts,gongwen-store/ts,gongwen-sync/ts,gongwen-desk/ts",
+            "gongwen-core/ts,gongwen-store/ts,gongwen-sync/ts,gongwen-typeset/ts,gongwen-desk/ts",
         ])
         .arg("export_bindings"))
 }
