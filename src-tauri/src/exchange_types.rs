@@ -2,7 +2,7 @@
 //! bar, a document's 分发/收文 state, the 收文箱. Plain data built from what gongwen-sync
 //! and gongwen-store report; the UI gets these through ts-rs bindings.
 
-use gongwen_core::exchange::{CommandId, Delivery, Role, UnitCode};
+use gongwen_core::exchange::{CommandBody, CommandId, Delivery, Role, UnitCode};
 use gongwen_core::DocumentId;
 use gongwen_store::IncomingInfo;
 use serde::Serialize;
@@ -67,13 +67,37 @@ pub enum QueueState {
     Rejected,
 }
 
+/// Which command a queued one is: what the 同步队列 labels it with (the `commands`
+/// vocabulary) and where the window opens its document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum CommandKind {
+    /// 分发
+    Dispatch,
+    /// 签收
+    Acknowledge,
+    /// 退回
+    Return,
+}
+
+impl From<&CommandBody> for CommandKind {
+    fn from(body: &CommandBody) -> Self {
+        // A new command type stops the build here until the queue knows it.
+        match body {
+            CommandBody::Dispatch { .. } => CommandKind::Dispatch,
+            CommandBody::Acknowledge { .. } => CommandKind::Acknowledge,
+            CommandBody::Return { .. } => CommandKind::Return,
+        }
+    }
+}
+
 /// One line of the 同步队列.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct QueueItem {
     pub command_id: CommandId,
-    /// `dispatch`, `acknowledge`, `return`.
-    pub kind: String,
+    pub kind: CommandKind,
     pub document_id: DocumentId,
     /// The document's title as stored locally ("" if the document is not here).
     pub title: String,
@@ -103,4 +127,34 @@ pub struct DocumentExchange {
     pub received: Option<IncomingInfo>,
     /// This document's commands still waiting or refused, oldest first.
     pub queue: Vec<QueueItem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gongwen_core::{DocKind, Document};
+
+    /// The kind the window gets is the command's own name (`CommandBody::kind`), the
+    /// value the `commands` vocabulary labels.
+    #[test]
+    fn a_command_kind_is_the_command_s_name() {
+        let document_id = DocumentId(uuid::Uuid::nil());
+        let bodies = [
+            CommandBody::Dispatch {
+                document_id,
+                document: Box::new(Document::new(DocKind::Notice)),
+                main: vec![UnitCode("宿政".into())],
+                cc: vec![],
+            },
+            CommandBody::Acknowledge { document_id },
+            CommandBody::Return {
+                document_id,
+                reason: "不属于本单位办理".into(),
+            },
+        ];
+        for body in &bodies {
+            let kind = serde_json::to_value(CommandKind::from(body)).unwrap();
+            assert_eq!(kind, serde_json::json!(body.kind()));
+        }
+    }
 }

@@ -11,10 +11,10 @@
 mod attachments;
 mod commands;
 mod dialogs;
-mod exchange;
 mod exchange_types;
 mod preview;
 mod session;
+mod sync_commands;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -206,15 +206,15 @@ pub fn run() {
             session::login,
             session::logout,
             session::sync_now,
-            exchange::sync_queue,
-            exchange::remove_command,
-            exchange::discard_command,
-            exchange::directory,
-            exchange::dispatch,
-            exchange::document_exchange,
-            exchange::inbox,
-            exchange::acknowledge,
-            exchange::return_document,
+            sync_commands::sync_queue,
+            sync_commands::remove_command,
+            sync_commands::discard_command,
+            sync_commands::directory,
+            sync_commands::dispatch,
+            sync_commands::document_exchange,
+            sync_commands::inbox,
+            sync_commands::acknowledge,
+            sync_commands::return_document,
             attachments::attach_file,
             attachments::save_attachment_as,
         ])

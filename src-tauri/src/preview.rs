@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use gongwen_core::Document;
 use gongwen_typeset::fonts::DEFAULT_FONTS_TOML;
-use gongwen_typeset::{FontConfig, FontSet, RenderOptions, TypesetError};
+use gongwen_typeset::{FontConfig, FontSet, RenderOptions, TypesetError, WarningKind};
 use serde::Serialize;
 use tauri::ipc::Response;
 use tauri::{AppHandle, State};
@@ -73,7 +73,7 @@ impl Typesetter {
                     .warnings
                     .iter()
                     .map(|w| PreviewWarning {
-                        kind: w.kind.as_str().to_string(),
+                        kind: w.kind,
                         message: w.message.clone(),
                     })
                     .collect(),
@@ -104,8 +104,8 @@ pub struct PreviewMeta {
 #[derive(Debug, Serialize, PartialEq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PreviewWarning {
-    /// `font_substituted`, `fallback_glyph`, `missing_glyph` or `layout`.
-    pub kind: String,
+    /// What it is about: the preview lists font substitutions apart from the rest.
+    pub kind: WarningKind,
     pub message: String,
 }
 

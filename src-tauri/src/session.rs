@@ -108,7 +108,7 @@ pub fn status(state: &AppState) -> Answer<SyncStatus> {
             None => (None, None),
         };
         let directory = store.directory().map_err(fail)?;
-        let queue = crate::exchange::queue(&store).map_err(fail)?;
+        let queue = crate::sync_commands::queue(&store).map_err(fail)?;
         (account, signed_in, last_sync_at, restored, directory, queue)
     };
     let (default_server, default_server_from_env) = default_server(account.as_ref());

@@ -1,13 +1,14 @@
 /**
- * The one place the UI talks to the Rust side. Every Tauri command has a typed
- * wrapper here; the payload types are generated from the Rust types by ts-rs
- * (src/bindings; regenerate with
- * `TS_RS_EXPORT_DIR=$PWD/ui/src/bindings cargo test -p gongwen-core -p gongwen-store -p gongwen-desk
- *   --features gongwen-core/ts,gongwen-store/ts,gongwen-desk/ts --lib export_bindings`).
+ * The one place the UI talks to the Rust side. Every Tauri command is called through
+ * `commands` (src/bindings/commands.ts), which `cargo xtask bindings` generates from the
+ * `#[tauri::command]` signatures, as it generates the payload types from the Rust types
+ * (ts-rs); `cargo xtask lint` fails when either is out of step. No command or argument
+ * name is typed here: a renamed one is a vue-tsc error in this file.
  * Commands reject with a Chinese message meant to be shown as is.
  */
-import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
+import { commands } from './bindings/commands'
+import type { CommandKind } from './bindings/CommandKind'
 import type { DocKind } from './bindings/DocKind'
 import type { Direction } from './bindings/Direction'
 import type { Document } from './bindings/Document'
@@ -30,13 +31,16 @@ import type { PreviewMeta } from './bindings/PreviewMeta'
 import type { PreviewWarning } from './bindings/PreviewWarning'
 import type { Problem } from './bindings/Problem'
 import type { SaveResult } from './bindings/SaveResult'
+import type { SearchField } from './bindings/SearchField'
 import type { SearchHit } from './bindings/SearchHit'
 import type { StoredDocument } from './bindings/StoredDocument'
 import type { TemplateChoice } from './bindings/TemplateChoice'
 import type { VersionInfo } from './bindings/VersionInfo'
 import type { Vocabulary } from './bindings/Vocabulary'
+import type { WarningKind } from './bindings/WarningKind'
 
 export type {
+  CommandKind,
   Delivery,
   DeliveryStatus,
   Directory,
@@ -47,6 +51,7 @@ export type {
   SyncStatus,
   Unit,
   UnitCode,
+  Direction,
   DocKind,
   Document,
   DocumentId,
@@ -58,74 +63,76 @@ export type {
   PreviewWarning,
   Problem,
   SaveResult,
+  SearchField,
   SearchHit,
   StoredDocument,
   TemplateChoice,
   VersionInfo,
   Vocabulary,
+  WarningKind,
 }
 
 export const api = {
   /** Labels of every closed vocabulary (文种, 密级, …). */
-  vocabulary: () => invoke<Vocabulary>('vocabulary'),
+  vocabulary: () => commands.vocabulary(),
   /** Set when the local store could not be opened; the window shows it instead of the list. */
-  startupError: () => invoke<string | null>('startup_error'),
+  startupError: () => commands.startupError(),
   /** Tries to open the store again; the error that remains, or null. */
-  reopenStore: () => invoke<string | null>('reopen_store'),
-  listDocuments: (filter: ListFilter) => invoke<Page<DocumentSummary>>('list_documents', { filter }),
-  getDocument: (id: DocumentId) => invoke<DocumentView>('get_document', { id }),
-  createDocument: (kind: DocKind) => invoke<StoredDocument>('create_document', { kind }),
-  saveDraft: (id: DocumentId, document: Document) => invoke<SaveResult>('save_draft', { id, document }),
-  validateDocument: (document: Document) => invoke<Problem[]>('validate_document', { document }),
-  search: (query: string, limit: number) => invoke<SearchHit[]>('search', { query, limit }),
-  documentVersions: (id: DocumentId) => invoke<VersionInfo[]>('document_versions', { id }),
+  reopenStore: () => commands.reopenStore(),
+  listDocuments: (filter: ListFilter) => commands.listDocuments({ filter }),
+  getDocument: (id: DocumentId) => commands.getDocument({ id }),
+  createDocument: (kind: DocKind) => commands.createDocument({ kind }),
+  saveDraft: (id: DocumentId, document: Document) => commands.saveDraft({ id, document }),
+  validateDocument: (document: Document) => commands.validateDocument({ document }),
+  search: (query: string, limit: number) => commands.search({ query, limit }),
+  documentVersions: (id: DocumentId) => commands.documentVersions({ id }),
   /** Tells the shell the first list has rendered (cold-start benchmark hook). */
-  appReady: () => invoke<void>('app_ready'),
+  appReady: () => commands.appReady(),
   /** The usual 行文方向 of a 文种 (the rule lives in gongwen-core). */
-  defaultDirection: (kind: DocKind) => invoke<Direction>('default_direction', { kind }),
+  defaultDirection: (kind: DocKind) => commands.defaultDirection({ kind }),
   /** The built-in 红头模板 for the editor's dropdown. */
-  templates: () => invoke<TemplateChoice[]>('templates'),
+  templates: () => commands.templates(),
   /** 预览: the draft typeset as GB/T 9704 PDF, unsaved edits included. */
   renderPreview: async (document: Document): Promise<Preview> =>
-    unframe(await invoke<ArrayBuffer>('render_preview', { document })),
+    unframe(await commands.renderPreview({ document })),
   /** 导出PDF: the save dialog, then the file; the path written, or null if cancelled. */
-  exportPdf: (document: Document) => invoke<string | null>('export_pdf', { document }),
+  exportPdf: (document: Document) => commands.exportPdf({ document }),
   /** 添加附件文件: the open dialog, then the file is copied into the store and listed as an
    *  attachment of the draft (a new version); null if cancelled. */
-  attachFile: (id: DocumentId) => invoke<SaveResult | null>('attach_file', { id }),
+  attachFile: (id: DocumentId) => commands.attachFile({ id }),
   /** 另存为: the save dialog, then a copy of document `id`'s attachment file; the path, or null. */
   saveAttachmentAs: (id: DocumentId, sha256: string, fileName: string) =>
-    invoke<string | null>('save_attachment_as', { id, sha256, fileName }),
+    commands.saveAttachmentAs({ id, sha256, fileName }),
 
   // --- The exchange: login, the sync loop's state, 分发, 收文箱, 签收/退回. ---
   /** Connection, last sync, 待同步 count; also pushed as the `sync-status` event. */
-  syncStatus: () => invoke<SyncStatus>('sync_status'),
+  syncStatus: () => commands.syncStatus(),
   /** Logs in; the token goes to the OS keyring (or stays in memory, see keyring_warning). */
   login: (server: string, username: string, password: string) =>
-    invoke<SyncStatus>('login', { server, username, password }),
+    commands.login({ server, username, password }),
   /** 退出登录: forgets the token (keyring included); from then on only 非密 documents are
    *  shown. Queued commands stay queued for this account's next login. */
-  logout: () => invoke<SyncStatus>('logout'),
+  logout: () => commands.logout(),
   /** Asks the sync loop to push and pull now instead of at its next tick. */
-  syncNow: () => invoke<void>('sync_now'),
+  syncNow: () => commands.syncNow(),
   /** 同步队列: commands waiting for the server and those it refused. */
-  syncQueue: () => invoke<QueueItem[]>('sync_queue'),
+  syncQueue: () => commands.syncQueue(),
   /** 移除 a refused command from the queue; the document itself is not touched. */
-  removeCommand: (commandId: string) => invoke<void>('remove_command', { commandId }),
+  removeCommand: (commandId: string) => commands.removeCommand({ commandId }),
   /** 放弃 a command another account queued on this computer: it is never sent. */
-  discardCommand: (commandId: string) => invoke<void>('discard_command', { commandId }),
+  discardCommand: (commandId: string) => commands.discardCommand({ commandId }),
   /** Units and users, from the local cache (works offline). */
-  directory: () => invoke<Directory>('directory'),
+  directory: () => commands.directory(),
   /** 分发: queues the command; the document shows 待同步 until the server accepts it. */
-  dispatch: (id: DocumentId, main: UnitCode[], cc: UnitCode[]) => invoke<void>('dispatch', { id, main, cc }),
+  dispatch: (id: DocumentId, main: UnitCode[], cc: UnitCode[]) => commands.dispatch({ id, main, cc }),
   /** A document's 分发/收文 state and its queued commands. */
-  documentExchange: (id: DocumentId) => invoke<DocumentExchange>('document_exchange', { id }),
+  documentExchange: (id: DocumentId) => commands.documentExchange({ id }),
   /** 收文箱: documents received from other units, newest first. */
-  inbox: () => invoke<InboxItem[]>('inbox'),
+  inbox: () => commands.inbox(),
   /** 签收 (queued). */
-  acknowledge: (id: DocumentId) => invoke<void>('acknowledge', { id }),
+  acknowledge: (id: DocumentId) => commands.acknowledge({ id }),
   /** 退回 with a reason (queued). */
-  returnDocument: (id: DocumentId, reason: string) => invoke<void>('return_document', { id, reason }),
+  returnDocument: (id: DocumentId, reason: string) => commands.returnDocument({ id, reason }),
   /** Calls `handler` with every new status the shell announces. */
   onSyncStatus: (handler: (status: SyncStatus) => void): Promise<UnlistenFn> =>
     listen<SyncStatus>('sync-status', (event) => handler(event.payload)),

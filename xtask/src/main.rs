@@ -13,6 +13,7 @@
 //! - `cargo xtask install` only the installing part
 
 mod bench;
+mod commands_ts;
 mod demo;
 mod exchange;
 mod install;
@@ -70,7 +71,7 @@ const HELP: &str = "usage: cargo xtask <command>
                     printed; --load runs `stress-ng --cpu <cores>` beside them; FILTER picks tests
   lint              cargo fmt --check, clippy -D warnings, TypeScript bindings in step, vue-tsc, eslint
   bench             benchmarks: prints a table, writes bench/results.json
-  bindings          regenerate ui/src/bindings from the Rust types
+  bindings          regenerate ui/src/bindings from the Rust types and the #[tauri::command]s
   install           install missing system (apt), npm and cargo tools";
 
 /// Builds the UI bundle that the app binary embeds.
@@ -177,8 +178,18 @@ fn demo_screenshot() -> Result<()> {
 fn bindings() -> Result<()> {
     step("Generating TypeScript bindings from the Rust types (ts-rs)");
     let dir = root().join("ui/src/bindings");
+    ts_rs_bindings(&dir)?;
+    step("Generating the typed command wrappers from the #[tauri::command]s (ui/src/bindings/commands.ts)");
+    let has_binding = |name: &str| dir.join(format!("{name}.ts")).is_file();
+    let ts = commands_ts::generate(&root().join("src-tauri/src"), &has_binding)?;
+    let path = dir.join(commands_ts::FILE_NAME);
+    std::fs::write(&path, ts).with_context(|| format!("writing {}", path.display()))
+}
+
+/// One file per Rust type deriving `ts_rs::TS` (under each crate's `ts` feature).
+fn ts_rs_bindings(dir: &std::path::Path) -> Result<()> {
     run(cargo()
-        .env("TS_RS_EXPORT_DIR", &dir)
+        .env("TS_RS_EXPORT_DIR", dir)
         .args(["test", "--lib", "--quiet"])
         .args([
             "-p",
@@ -188,11 +199,13 @@ fn bindings() -> Result<()> {
             "-p",
             "gongwen-sync",
             "-p",
+            "gongwen-typeset",
+            "-p",
             "gongwen-desk",
         ])
         .args([
             "--features",
-            "gongwen-core/ts,gongwen-store/ts,gongwen-sync/ts,gongwen-desk/ts",
+            "gongwen-core/ts,gongwen-store/ts,gongwen-sync/ts,gongwen-typeset/ts,gongwen-desk/ts",
         ])
         .arg("export_bindings"))
 }

@@ -60,8 +60,8 @@ pub use exchange::{
     SyncState, WantedAttachment,
 };
 pub use model::{
-    marked_snippet, CheckpointReport, DocumentSummary, ListFilter, Page, SearchHit, SnippetPart,
-    SortOrder, StagedFile, StoredDocument, VersionInfo,
+    marked_snippet, CheckpointReport, DocumentSummary, ListFilter, Page, SearchField, SearchHit,
+    SnippetPart, SortOrder, StagedFile, StoredDocument, VersionInfo,
 };
 pub use schema::SCHEMA_VERSION;
 pub use store::{lock, Import, Store, ATTACHMENTS_DIR, DB_FILE, IMPORT_CHUNK};

@@ -119,13 +119,57 @@ pub struct Page<T> {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SearchHit {
     pub summary: DocumentSummary,
-    /// `title`, `doc_number`, `issuer`, `recipients` or `body`.
-    pub field: String,
+    /// Where the snippet comes from.
+    pub field: SearchField,
     /// About 60 characters of that field around the first match, matches highlighted.
     pub snippet: Vec<SnippetPart>,
     /// Higher is better; ≥ 1 for a match in the title, number, issuer or recipients,
     /// < 1 for a match in the body only.
     pub score: f64,
+}
+
+/// The part of a document a search hit's snippet comes from: one of the header fields
+/// the ranking weighs, or the 正文.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum SearchField {
+    /// 标题
+    Title,
+    /// 发文字号
+    DocNumber,
+    /// 发文机关署名
+    Issuer,
+    /// 主送机关
+    Recipients,
+    /// 正文
+    Body,
+}
+
+impl SearchField {
+    /// Its name in JSON and on the command line (`gongwen search`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchField::Title => "title",
+            SearchField::DocNumber => "doc_number",
+            SearchField::Issuer => "issuer",
+            SearchField::Recipients => "recipients",
+            SearchField::Body => "body",
+        }
+    }
+}
+
+impl std::fmt::Display for SearchField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A field compares equal to its name, as the string it replaced did.
+impl PartialEq<&str> for SearchField {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
+    }
 }
 
 /// A piece of a snippet; the UI renders the parts in order (no HTML involved).
@@ -160,4 +204,19 @@ pub struct CheckpointReport {
     pub wal_pages: u64,
     /// Of those, pages now in the database file.
     pub copied_pages: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_field_is_named_as_serde_names_it() {
+        use SearchField::*;
+        for field in [Title, DocNumber, Issuer, Recipients, Body] {
+            let json = serde_json::to_value(field).unwrap();
+            assert_eq!(json, serde_json::json!(field.as_str()));
+            assert_eq!(field.to_string(), field.as_str());
+        }
+    }
 }

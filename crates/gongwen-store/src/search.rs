@@ -27,7 +27,7 @@ use std::collections::HashSet;
 use gongwen_core::Classification;
 use rusqlite::Connection;
 
-use crate::model::{DocumentSummary, SearchHit, SnippetPart};
+use crate::model::{DocumentSummary, SearchField, SearchHit, SnippetPart};
 use crate::store::{summary_from_row, SUMMARY_COLUMNS};
 use crate::tokens::{find_all, normalized_chars, Query};
 use crate::StoreError;
@@ -41,12 +41,12 @@ const SNIPPET_CHARS: usize = 60;
 /// Characters of context before the first match in a snippet.
 const SNIPPET_LEAD: usize = 20;
 
-/// Header fields in rank order: (name, weight, typical length in characters).
-const HEAD_FIELDS: [(&str, f64, f64); 4] = [
-    ("title", 8.0, 25.0),
-    ("doc_number", 6.0, 12.0),
-    ("issuer", 4.0, 12.0),
-    ("recipients", 2.0, 30.0),
+/// Header fields in rank order: (field, weight, typical length in characters).
+const HEAD_FIELDS: [(SearchField, f64, f64); 4] = [
+    (SearchField::Title, 8.0, 25.0),
+    (SearchField::DocNumber, 6.0, 12.0),
+    (SearchField::Issuer, 4.0, 12.0),
+    (SearchField::Recipients, 2.0, 30.0),
 ];
 
 struct Row {
@@ -170,7 +170,7 @@ pub(crate) fn search(
             key,
             SearchHit {
                 summary: row.summary,
-                field: field.to_string(),
+                field,
                 snippet,
                 score,
             },
@@ -222,14 +222,15 @@ pub(crate) fn search(
         let body = load_body(conn, key)?;
         let rank = hits.len();
         let (field, snippet) = match snippet(&body, &needles) {
-            Some(s) => ("body", s),
-            None => locate_head(&row.head, &needles).unwrap_or(("body", plain_snippet(&body))),
+            Some(s) => (SearchField::Body, s),
+            None => locate_head(&row.head, &needles)
+                .unwrap_or((SearchField::Body, plain_snippet(&body))),
         };
         hits.push((
             key,
             SearchHit {
                 summary: row.summary,
-                field: field.to_string(),
+                field,
                 snippet,
                 score: 1.0 / (2.0 + rank as f64),
             },
@@ -239,7 +240,7 @@ pub(crate) fn search(
 }
 
 /// Score (≥ 1), field and snippet of a header match.
-fn rank_head(head: &[String; 4], needles: &[Vec<char>]) -> (f64, &'static str, Vec<SnippetPart>) {
+fn rank_head(head: &[String; 4], needles: &[Vec<char>]) -> (f64, SearchField, Vec<SnippetPart>) {
     const K1: f64 = 1.2;
     const B: f64 = 0.75;
     let mut score = 1.0;
@@ -252,7 +253,8 @@ fn rank_head(head: &[String; 4], needles: &[Vec<char>]) -> (f64, &'static str, V
             score += weight * tf * (K1 + 1.0) / (tf + K1 * norm);
         }
     }
-    let (field, snippet) = locate_head(head, needles).unwrap_or(("title", plain_snippet(&head[0])));
+    let (field, snippet) =
+        locate_head(head, needles).unwrap_or((SearchField::Title, plain_snippet(&head[0])));
     (score, field, snippet)
 }
 
@@ -260,7 +262,7 @@ fn rank_head(head: &[String; 4], needles: &[Vec<char>]) -> (f64, &'static str, V
 fn locate_head(
     head: &[String; 4],
     needles: &[Vec<char>],
-) -> Option<(&'static str, Vec<SnippetPart>)> {
+) -> Option<(SearchField, Vec<SnippetPart>)> {
     head.iter()
         .zip(HEAD_FIELDS)
         .find_map(|(text, (name, _, _))| snippet(text, needles).map(|s| (name, s)))

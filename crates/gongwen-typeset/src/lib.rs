@@ -81,7 +81,10 @@ pub enum TypesetError {
     Pdf(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a [`Warning`] is about; the app's preview sorts warnings by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
 pub enum WarningKind {
     /// A role's official font is missing; another family is used.
     FontSubstituted,
@@ -94,7 +97,7 @@ pub enum WarningKind {
 }
 
 impl WarningKind {
-    /// Its name for the app's preview and logs (`font_substituted` …).
+    /// Its name for the app's preview and logs (`font_substituted` …), the same as serde's.
     pub fn as_str(self) -> &'static str {
         match self {
             WarningKind::FontSubstituted => "font_substituted",
@@ -102,6 +105,13 @@ impl WarningKind {
             WarningKind::MissingGlyph => "missing_glyph",
             WarningKind::Layout => "layout",
         }
+    }
+}
+
+/// A kind compares equal to its name, as the string the app once got did.
+impl PartialEq<&str> for WarningKind {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
     }
 }
 
@@ -149,4 +159,18 @@ pub fn render(
         pdf,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_warning_kind_is_named_as_serde_names_it() {
+        use WarningKind::*;
+        for kind in [FontSubstituted, FallbackGlyph, MissingGlyph, Layout] {
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json, serde_json::json!(kind.as_str()));
+        }
+    }
 }

@@ -1,14 +1,16 @@
-//! The exchange commands the window calls: the cached directory, 分发, the 收文箱,
-//! 签收/退回, the 同步队列 and a document's exchange state. Each checks its input and
-//! calls gongwen-store, which writes the command to the outbox in one transaction;
-//! the sync loop (see `session`) sends it. Nothing here decides workflow.
+//! The commands whose work the sync loop carries: 分发 and 签收/退回 (each queued in the
+//! store's outbox in one transaction, sent by the sync loop, see `session`), the
+//! 同步队列 (listing, 移除 and 放弃 queued commands), and what the loop pulled — the
+//! cached directory, the 收文箱 and a document's exchange state. Each checks its input
+//! and calls gongwen-store. Nothing here decides workflow; login and the loop itself are
+//! in `session`.
 
 use gongwen_core::exchange::{CommandBody, CommandId, Directory, UnitCode};
 use gongwen_store::{Account, InboxItem, OutboxEntry, OutboxState, Store};
 use tauri::State;
 
 use crate::commands::{parse_id, with_store, Answer};
-use crate::exchange_types::{DocumentExchange, QueueItem, QueueState};
+use crate::exchange_types::{CommandKind, DocumentExchange, QueueItem, QueueState};
 use crate::AppState;
 
 /// A command as the 同步队列 shows it; `title` from the local store; `me` is the
@@ -23,7 +25,7 @@ fn queue_item(store: &Store, entry: &OutboxEntry, me: Option<&Account>) -> Queue
         .unwrap_or_default();
     QueueItem {
         command_id: entry.command.id,
-        kind: entry.command.body.kind().to_string(),
+        kind: CommandKind::from(&entry.command.body),
         document_id,
         title,
         state: match entry.state {
