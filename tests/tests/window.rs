@@ -19,9 +19,9 @@ use fantoccini::{Client, Locator};
 
 use gongwen_e2e::app::*;
 use gongwen_e2e::dialogs::*;
-use gongwen_e2e::exchange::*;
 use gongwen_e2e::page::*;
 use gongwen_e2e::seed::*;
+use gongwen_e2e::server::*;
 
 const TITLE: &str = "宿州市人民政府办公室关于开展冬季森林防火巡查的通知";
 
@@ -775,7 +775,7 @@ async fn a_received_document_is_in_the_inbox_and_can_be_returned_with_a_reason()
     assert_eq!(deliveries.len(), 1, "{deliveries:?}");
     assert_eq!(
         deliveries[0].status,
-        gongwen_core::exchange::DeliveryStatus::Returned
+        gongwen_core::wire::DeliveryStatus::Returned
     );
     assert_eq!(deliveries[0].reason.as_deref(), Some(RETURN_REASON));
 

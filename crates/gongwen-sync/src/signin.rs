@@ -7,7 +7,7 @@
 
 use std::sync::Mutex;
 
-use gongwen_core::exchange::LoginResponse;
+use gongwen_core::wire::LoginResponse;
 use gongwen_store::{Account, Store};
 
 use crate::credentials::{self, CredentialError};

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use clients::{random_file, sha256_of, Side};
 use common::{TestServer, DEMO_PASSWORD};
-use gongwen_core::exchange::{CommandBody, CommandId, DeliveryStatus, RejectCode};
+use gongwen_core::wire::{CommandBody, CommandId, DeliveryStatus, RejectCode};
 use gongwen_core::DocStatus;
 use gongwen_store::{OutboxState, Store};
 use gongwen_sync::{Client, LoopConfig, SyncLoop};

@@ -1,7 +1,7 @@
 //! Who this store syncs as ([`Account`]), the install id and the cached directory of
 //! units and users: settings rows, none of them a secret.
 
-use gongwen_core::exchange::{Directory, UserInfo};
+use gongwen_core::wire::{Directory, UserInfo};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use gongwen_core::exchange::{ChangeEntry, ChangesPage};
+use gongwen_core::wire::{ChangeEntry, ChangesPage};
 use gongwen_core::{DocStatus, Document, DocumentId};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! What came over the exchange as this store keeps it: received documents (收文, the
 //! inbox), and the deliveries and server content hash of every exchanged document.
 
-use gongwen_core::exchange::{Delivery, DeliveryStatus, RecipientRole, UnitCode};
+use gongwen_core::wire::{Delivery, DeliveryStatus, RecipientRole, UnitCode};
 use gongwen_core::DocumentId;
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};

@@ -16,7 +16,7 @@
 //! change log and the cursor), `inbox` (收文 and deliveries) and `attachments` (files
 //! exchanged documents list). Their public items are re-exported here.
 
-use gongwen_core::exchange::Rejection;
+use gongwen_core::wire::Rejection;
 use serde::Serialize;
 
 use crate::StoreError;

@@ -1,7 +1,7 @@
 //! The outbox (待同步): commands written with their local checks, waiting for the
 //! account that queued them to send them, and the server's answers.
 
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     Command, CommandBody, CommandId, CommandOutcome, CommandResult, DeliveryStatus, Rejection,
     UnitCode,
 };

@@ -3,7 +3,7 @@
 
 mod common;
 
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     Change, ChangeEntry, ChangesPage, CommandBody, CommandId, CommandOutcome, CommandResult,
     Delivery, DeliveryStatus, Directory, RecipientRole, RejectCode, Rejection, Unit, UnitCode,
 };

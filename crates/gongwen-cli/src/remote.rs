@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use gongwen_core::exchange::{CommandBody, CommandId, UnitCode};
+use gongwen_core::wire::{CommandBody, CommandId, UnitCode};
 use gongwen_core::DocumentId;
 use gongwen_store::{lock, Account, OutboxState, Store};
 use gongwen_sync::credentials::{self, CredentialError};
