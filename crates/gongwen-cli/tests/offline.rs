@@ -1,5 +1,5 @@
 //! The exchange subcommands of the real `gongwen` binary without a server: what they
-//! say when there is no login or no server, and queueing offline. (With a real server:
+//! say when there is no login or no server, and the outbox offline. (With a real server:
 //! `crates/gongwen-exchange/tests/faults.rs`.)
 
 use std::path::Path;

@@ -318,7 +318,7 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Removes a refused command from the queue the user sees (移除), once they have
+    /// Removes a refused command from the outbox the user sees (移除), once they have
     /// read the reason. The row stays as the record of what was asked and answered;
     /// only refusals can be removed: a pending command is still the user's work.
     /// Returns false when the command is not a refusal still shown.

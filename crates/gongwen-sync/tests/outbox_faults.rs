@@ -1,4 +1,4 @@
-//! The push queue and the transport against a real `gongwen-exchange` process on
+//! The outbox push and the transport against a real `gongwen-exchange` process on
 //! 127.0.0.1: a permanent refusal of one command or file never blocks the commands
 //! after it, a batch refused as too large is split, a stored command goes out byte for
 //! byte, and a connection that goes silent ends the round instead of hanging it.
