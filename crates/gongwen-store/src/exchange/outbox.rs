@@ -52,7 +52,7 @@ impl std::str::FromStr for OutboxState {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct QueuedBy {
-    /// The exchange server, normalized (see [`normalize_server`]).
+    /// The exchange server, normalized (see [`normalize_server`](super::normalize_server)).
     pub server: String,
     pub username: String,
 }
