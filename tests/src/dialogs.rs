@@ -11,10 +11,10 @@ use fantoccini::key::Key;
 use fantoccini::Client;
 
 use crate::app::{output_dir, WAIT};
-use crate::exchange::DEMO_PASSWORD;
 use crate::page::{
     button, click, find, texts_shown, type_into, wait_gone, wait_status, wait_still,
 };
+use crate::server::DEMO_PASSWORD;
 
 /// Clicks 确认分发 and waits until the 分发 dialog is gone (`click` makes sure the button
 /// received the click: once, on a loaded machine, a click WebDriver reported as done never

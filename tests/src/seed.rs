@@ -40,11 +40,11 @@ pub fn seed_store(dir: &Path, extra: usize) -> usize {
     }
     let mut store = gongwen_store::Store::open(dir).expect("open a store to seed");
     store.import(&docs).expect("seed documents");
-    let clerk = gongwen_core::exchange::UserInfo {
+    let clerk = gongwen_core::wire::UserInfo {
         username: "fgw-clerk".into(),
         display_name: "张明".into(),
         unit: "sz-fgw".into(),
-        role: gongwen_core::exchange::Role::Clerk,
+        role: gongwen_core::wire::Role::Clerk,
         clearance: gongwen_core::Classification::Secret,
     };
     store

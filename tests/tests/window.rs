@@ -19,9 +19,9 @@ use fantoccini::{Client, Locator};
 
 use gongwen_e2e::app::*;
 use gongwen_e2e::dialogs::*;
-use gongwen_e2e::exchange::*;
 use gongwen_e2e::page::*;
 use gongwen_e2e::seed::*;
+use gongwen_e2e::server::*;
 
 const TITLE: &str = "宿州市人民政府办公室关于开展冬季森林防火巡查的通知";
 
@@ -617,13 +617,13 @@ async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit
     wait_status(&c, "待同步数", "1").await;
     save_screenshot(&c, "exchange-pending.png").await;
 
-    // The queue lists it, waiting.
+    // The outbox (同步队列) lists it, waiting.
     click(&c, &button("同步队列")).await;
-    let queue = wait_text_containing(&c, "//*[@aria-label='同步队列' and .//li]", "待同步").await;
+    let outbox = wait_text_containing(&c, "//*[@aria-label='同步队列' and .//li]", "待同步").await;
     save_screenshot(&c, "exchange-queue.png").await;
     assert!(
-        queue.contains("分发") && queue.contains(DISPATCHED),
-        "{queue:?}"
+        outbox.contains("分发") && outbox.contains(DISPATCHED),
+        "{outbox:?}"
     );
     // Closed with Escape, as from the keyboard.
     c.active_element()
@@ -775,7 +775,7 @@ async fn a_received_document_is_in_the_inbox_and_can_be_returned_with_a_reason()
     assert_eq!(deliveries.len(), 1, "{deliveries:?}");
     assert_eq!(
         deliveries[0].status,
-        gongwen_core::exchange::DeliveryStatus::Returned
+        gongwen_core::wire::DeliveryStatus::Returned
     );
     assert_eq!(deliveries[0].reason.as_deref(), Some(RETURN_REASON));
 
@@ -889,7 +889,7 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
     send_to(&c, "宿州市人民政府办公室", "主送").await;
     confirm_dispatch(&c).await;
 
-    // The server refuses; its reason is shown on the document and in the queue.
+    // The server refuses; its reason is shown on the document and in the outbox.
     let alert = wait_text_containing(
         &c,
         "//*[@role='alert' and contains(., '分发被拒绝')]",
@@ -905,7 +905,7 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
     wait_still(&c, "//*[@aria-label='拒绝理由']").await;
     save_screenshot(&c, "exchange-refused.png").await;
 
-    // 重新编辑: the draft is there as it was, and the refusal leaves the queue.
+    // 重新编辑: the draft is there as it was, and the refusal leaves the outbox.
     click(&c, &button("重新编辑")).await;
     let title = value_of(&c, "//input[@aria-label='标题']").await;
     assert_eq!(title, SECRET, "the draft is kept");

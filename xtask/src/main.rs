@@ -15,7 +15,7 @@
 mod bench;
 mod commands_ts;
 mod demo;
-mod exchange;
+mod demo_server;
 mod install;
 mod util;
 
@@ -121,9 +121,9 @@ fn run_app(args: &[String]) -> Result<()> {
         .arg("import")
         .arg(root().join("assets/demo")))?;
 
-    let exchange_data = exchange::demo_data_dir(&target_dir());
-    exchange::seed_demo(&bin.join("gongwen-exchange"), &exchange_data)?;
-    let server = exchange::DemoServer::start(
+    let exchange_data = demo_server::demo_data_dir(&target_dir());
+    demo_server::seed_demo(&bin.join("gongwen-exchange"), &exchange_data)?;
+    let server = demo_server::DemoServer::start(
         &bin.join("gongwen-exchange"),
         &exchange_data,
         &target_dir().join("xtask/exchange.log"),

@@ -9,8 +9,8 @@
 mod output;
 
 mod commands;
-mod exchange;
 mod files;
+mod remote;
 mod typeset;
 
 use std::path::PathBuf;
@@ -43,15 +43,15 @@ enum Command {
     Render(typeset::RenderArgs),
     /// Check a PDF against GB/T 9704-2012 (exit 1 when it does not conform).
     Check(typeset::CheckArgs),
-    Login(exchange::LoginArgs),
+    Login(remote::LoginArgs),
     /// Log out of the exchange: the server revokes the token, the keyring forgets it
     Logout,
-    Sync(exchange::SyncArgs),
-    Dispatch(exchange::DispatchArgs),
-    Inbox(exchange::InboxArgs),
-    Ack(exchange::AckArgs),
-    Return(exchange::ReturnArgs),
-    Deliveries(exchange::DeliveriesArgs),
+    Sync(remote::SyncArgs),
+    Dispatch(remote::DispatchArgs),
+    Inbox(remote::InboxArgs),
+    Ack(remote::AckArgs),
+    Return(remote::ReturnArgs),
+    Deliveries(remote::DeliveriesArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,14 +71,14 @@ fn main() -> ExitCode {
         Command::List(args) => commands::list(data, args),
         Command::Render(args) => typeset::render(data, args),
         Command::Check(args) => typeset::check(args),
-        Command::Login(args) => exchange::login(data, args),
-        Command::Logout => exchange::logout(data),
-        Command::Sync(args) => exchange::sync(data, args),
-        Command::Dispatch(args) => exchange::dispatch(data, args),
-        Command::Inbox(args) => exchange::inbox(data, args),
-        Command::Ack(args) => exchange::ack(data, args),
-        Command::Return(args) => exchange::return_(data, args),
-        Command::Deliveries(args) => exchange::deliveries(data, args),
+        Command::Login(args) => remote::login(data, args),
+        Command::Logout => remote::logout(data),
+        Command::Sync(args) => remote::sync(data, args),
+        Command::Dispatch(args) => remote::dispatch(data, args),
+        Command::Inbox(args) => remote::inbox(data, args),
+        Command::Ack(args) => remote::ack(data, args),
+        Command::Return(args) => remote::return_(data, args),
+        Command::Deliveries(args) => remote::deliveries(data, args),
     };
     match result {
         Ok(_) if output::failed() => ExitCode::from(2),

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use gongwen_core::exchange::{Role, UserInfo};
+use gongwen_core::wire::{Role, UserInfo};
 use gongwen_core::{Classification, DocStatus};
 use gongwen_store::{Account, Store};
 

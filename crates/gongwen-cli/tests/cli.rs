@@ -322,11 +322,11 @@ fn shared_fixtures_round_trip() {
             .unwrap()
             .set_account(Some(&gongwen_store::Account::new(
                 "http://127.0.0.1:1",
-                gongwen_core::exchange::UserInfo {
+                gongwen_core::wire::UserInfo {
                     username: "fgw-leader".into(),
                     display_name: "李华".into(),
                     unit: "sz-fgw".into(),
-                    role: gongwen_core::exchange::Role::Leader,
+                    role: gongwen_core::wire::Role::Leader,
                     clearance: gongwen_core::Classification::TopSecret,
                 },
             )))

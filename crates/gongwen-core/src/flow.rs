@@ -19,7 +19,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::exchange::Role;
+use crate::wire::Role;
 
 /// 发文 (a document this unit issues) or 收文 (one it received).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -14,7 +14,6 @@ mod date;
 pub mod digest;
 mod doc_number;
 mod document;
-pub mod exchange;
 mod file;
 pub mod flow;
 mod kinds;
@@ -22,6 +21,7 @@ mod names;
 pub mod page;
 pub mod revision;
 mod validate;
+pub mod wire;
 pub mod workflow;
 
 pub use body::{Body, Paragraph, ParagraphLevel};
@@ -32,6 +32,10 @@ pub use file::{DocumentFile, FileError};
 pub use kinds::{Classification, Direction, DocKind, Urgency};
 pub use names::UnknownName;
 pub use validate::{order_number, validate, Element, Problem, Severity};
+
+/// The old path of [`wire`], kept while the app shell (`src-tauri/`) still imports
+/// `gongwen_core::exchange`; new code uses `gongwen_core::wire`.
+pub use wire as exchange;
 
 /// Labels for every enum value, so the UI never keeps its own copy of the Chinese names.
 pub mod vocabulary;

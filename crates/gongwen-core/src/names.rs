@@ -84,7 +84,7 @@ macro_rules! names {
 }
 
 use crate::body::ParagraphLevel;
-use crate::exchange::{DeliveryStatus, RecipientRole, RejectCode, Role};
+use crate::wire::{DeliveryStatus, RecipientRole, RejectCode, Role};
 use crate::{Classification, Direction, DocKind, DocStatus, Element, Severity, Urgency};
 
 names! {

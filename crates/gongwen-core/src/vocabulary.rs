@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::exchange::{CommandBody, Connection, DeliveryStatus, RecipientRole};
+use crate::wire::{CommandBody, Connection, DeliveryStatus, RecipientRole};
 use crate::{Classification, Direction, DocKind, DocStatus, Element, Urgency};
 
 #[derive(Debug, Clone, Serialize)]

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::exchange::{
+use crate::wire::{
     ChangeEntry, CommandBody, Delivery, DeliveryStatus, RecipientRole, RejectCode, Rejection, Role,
     UnitCode,
 };
@@ -426,7 +426,7 @@ fn verb(status: DeliveryStatus) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::RejectCode;
+    use crate::wire::RejectCode;
 
     struct Units;
     impl Context for Units {

@@ -1,8 +1,8 @@
 //! Flow files: the shipped defaults load, and each kind of mistake an admin can make in
 //! a flow file is refused at load, naming the line and the reason.
 
-use gongwen_core::exchange::Role;
 use gongwen_core::flow::{Flow, FlowError, FlowKind, FlowProblem, StepKind};
+use gongwen_core::wire::Role;
 
 fn ids(flow: &Flow, of: &str) -> Vec<String> {
     let step = flow

@@ -2,7 +2,7 @@
 //! not one of them is an error that says which vocabulary and what it expects (never
 //! an empty string or a default value).
 
-use gongwen_core::exchange::{DeliveryStatus, Role};
+use gongwen_core::wire::{DeliveryStatus, Role};
 use gongwen_core::{Classification, DocStatus, UnknownName};
 
 #[test]

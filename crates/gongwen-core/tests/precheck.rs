@@ -2,7 +2,7 @@
 //! a client checks before it queues the command and `decide` applies on the server, and
 //! `check_answer`, the one state-dependent rule both sides share.
 
-use gongwen_core::exchange::{CommandBody, DeliveryStatus, RejectCode, Role, UnitCode};
+use gongwen_core::wire::{CommandBody, DeliveryStatus, RejectCode, Role, UnitCode};
 use gongwen_core::workflow::{check_answer, decide, precheck, Actor, Context};
 use gongwen_core::{Classification, Document, DocumentId};
 

@@ -1,8 +1,8 @@
 //! The vocabulary gives the UI every label it shows for the exchange too (delivery
 //! status, 主送/抄送, the connection, command types), so the UI keeps no copy of its own.
 
-use gongwen_core::exchange::{CommandBody, Connection, DeliveryStatus, RecipientRole};
 use gongwen_core::vocabulary::vocabulary;
+use gongwen_core::wire::{CommandBody, Connection, DeliveryStatus, RecipientRole};
 use gongwen_core::DocumentId;
 
 #[test]

@@ -50,7 +50,7 @@ use anyhow::{bail, ensure, Context, Result};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     ChangeEntry, Command as ExCommand, CommandBody, CommandId, CommandResult, UnitCode,
 };
 use gongwen_core::{Attachment, DocStatus, Document, DocumentId};

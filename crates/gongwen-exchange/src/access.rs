@@ -13,7 +13,7 @@
 //! 4. **Uploader grant**: a user reads back a file they uploaded whole, given at a
 //!    clearance no higher than theirs now, until a document lists it.
 
-use gongwen_core::exchange::{Role, UserInfo};
+use gongwen_core::wire::{Role, UserInfo};
 use gongwen_core::{Classification, DocumentId};
 
 use crate::storage::{Storage, StorageError};
@@ -120,7 +120,7 @@ mod tests {
     use crate::storage::{
         AuditDraft, CommandRecord, Commit, DocumentRecord, LogWrite, WorkflowWrite,
     };
-    use gongwen_core::exchange::{Unit, UnitCode};
+    use gongwen_core::wire::{Unit, UnitCode};
     use Classification::{Confidential, Secret, TopSecret, Unclassified};
 
     fn reader(unit: &str, role: Role, clearance: Classification) -> UserInfo {

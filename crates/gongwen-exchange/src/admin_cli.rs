@@ -7,7 +7,7 @@ use std::io::BufRead;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 
-use gongwen_core::exchange::{Role, Unit, UnitCode, UserInfo};
+use gongwen_core::wire::{Role, Unit, UnitCode, UserInfo};
 use gongwen_core::Classification;
 use gongwen_exchange::api::now;
 use gongwen_exchange::auth::{self, Secret};

@@ -26,7 +26,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     Change, ChangeEntry, ChangesPage, CommandId, Directory, DirectoryUser, LoginRequest,
     LoginResponse, PushResponse, UnitCode, UserInfo,
 };
@@ -358,7 +358,7 @@ async fn track(req: Request, next: Next) -> Response {
     response
 }
 
-/// Turns an error answered below us without an [`gongwen_core::exchange::ErrorBody`]
+/// Turns an error answered below us without an [`gongwen_core::wire::ErrorBody`]
 /// (a routing miss, a wrong method, an extractor's plain-text rejection) into one, so
 /// every error a client sees has the same shape.
 async fn json_errors(req: Request, next: Next) -> Response {

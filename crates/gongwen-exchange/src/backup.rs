@@ -24,7 +24,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use gongwen_core::exchange::UnitCode;
+use gongwen_core::wire::UnitCode;
 use gongwen_exchange::api::now;
 use gongwen_exchange::config::{Config, Database};
 use gongwen_exchange::storage::{AuditDraft, Storage};

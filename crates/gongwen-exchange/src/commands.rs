@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     Command, CommandBody, CommandOutcome, CommandResult, RejectCode, Rejection, UnitCode, UserInfo,
 };
 use gongwen_core::workflow::{self, Actor, Context, DocumentState};

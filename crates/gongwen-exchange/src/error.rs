@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use gongwen_core::exchange::ErrorBody;
+use gongwen_core::wire::ErrorBody;
 
 use crate::storage::StorageError;
 

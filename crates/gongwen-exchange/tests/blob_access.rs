@@ -8,7 +8,7 @@ mod common;
 
 use api::{http, login_as};
 use common::{TestServer, DEMO_PASSWORD};
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     ChangesPage, Command, CommandBody, CommandId, CommandOutcome, CommandResult, PushResponse,
     RejectCode, UnitCode,
 };

@@ -2,7 +2,7 @@
 //! 413 reaches a client that is still sending (the body is read and thrown away, up to
 //! a bound, before the answer), and a body declared beyond that bound is refused at
 //! once, unread. The client's side of it: `gongwen-sync`'s
-//! `queue_faults::a_command_over_the_body_limit_is_refused_alone`.
+//! `outbox_faults::a_command_over_the_body_limit_is_refused_alone`.
 
 #[path = "common/api.rs"]
 mod api;

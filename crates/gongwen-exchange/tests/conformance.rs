@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     CommandBody, CommandId, CommandOutcome, CommandResult, Role, Unit, UnitCode, UserInfo,
 };
 use gongwen_core::workflow::{decide, Actor, Context, Decision, DocumentState};
@@ -1462,7 +1462,7 @@ async fn content_is_stored_once_per_dispatch(h: Arc<Harness>) {
 
     // The same content again (a second command carrying it to two more units): not
     // stored again.
-    let more: Vec<(UnitCode, gongwen_core::exchange::ChangeEntry)> = d
+    let more: Vec<(UnitCode, gongwen_core::wire::ChangeEntry)> = d
         .log
         .iter()
         .skip(1)

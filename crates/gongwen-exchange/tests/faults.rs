@@ -258,7 +258,7 @@ async fn client_killed_in_the_middle_of_a_pull() {
     fgw.sync().await;
     assert_eq!(
         fgw.store().deliveries(first).unwrap()[0].status,
-        gongwen_core::exchange::DeliveryStatus::Acknowledged
+        gongwen_core::wire::DeliveryStatus::Acknowledged
     );
     let status = run(&mut gongwen(&bin, tjj_dir.path(), &["sync", "status"]));
     let status = String::from_utf8_lossy(&status.stdout);
@@ -278,7 +278,7 @@ async fn client_killed_in_the_middle_of_a_pull() {
     assert_holds(&tjj, &expected, DocStatus::Incoming);
     assert_eq!(
         tjj.store().incoming(first).unwrap().unwrap().status,
-        gongwen_core::exchange::DeliveryStatus::Acknowledged
+        gongwen_core::wire::DeliveryStatus::Acknowledged
     );
 
     let gov = Side::login(&server.url, "szgov-clerk").await;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use api::{http, login_as};
 use common::TestServer;
-use gongwen_core::exchange::{CommandOutcome, CommandResult, PushResponse};
+use gongwen_core::wire::{CommandOutcome, CommandResult, PushResponse};
 use reqwest::StatusCode;
 
 async fn try_login(server: &TestServer, body: String) -> reqwest::Response {

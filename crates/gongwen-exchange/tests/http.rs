@@ -8,7 +8,7 @@ mod common;
 
 use api::{http, login_as};
 use common::{TestServer, DEMO_PASSWORD};
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     ChangeEntry, ChangesPage, Command, CommandBody, CommandId, CommandOutcome, CommandResult,
     DeliveryStatus, ErrorBody, LoginResponse, PushResponse, RecipientRole, RejectCode, UnitCode,
 };

@@ -2,7 +2,7 @@
 //! PostgreSQL with `ssl=on` and a certificate of its own CA, reached with libpq-style
 //! `sslmode` and `sslrootcert` in the URL.
 
-use gongwen_core::exchange::{Unit, UnitCode};
+use gongwen_core::wire::{Unit, UnitCode};
 use gongwen_exchange::storage::postgres::PostgresStorage;
 use gongwen_exchange::storage::Storage;
 use gongwen_exchange::testing::TempPostgres;

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use clients::{random_file, sha256_of, Side};
 use common::TestServer;
-use gongwen_core::exchange::{ChangeEntry, CommandBody, DeliveryStatus, UnitCode};
+use gongwen_core::wire::{ChangeEntry, CommandBody, DeliveryStatus, UnitCode};
 use gongwen_core::{Classification, DocStatus, DocumentId};
 use gongwen_exchange::storage::Storage;
 use gongwen_store::{CursorReset, OutboxState};

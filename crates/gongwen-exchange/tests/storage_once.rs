@@ -10,7 +10,7 @@ mod common;
 
 use api::{http, login_as};
 use common::TestServer;
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     ChangeEntry, ChangesPage, Command, CommandBody, CommandId, CommandResult, PushResponse,
     UnitCode,
 };

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use clients::{assert_holds, random_file, sha256_of, Side};
 use common::TestServer;
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     CommandBody, CommandResult, DeliveryStatus, RecipientRole, RejectCode, UnitCode,
 };
 use gongwen_core::workflow::content_hash;

@@ -9,7 +9,7 @@ mod common;
 
 use api::{http, login_as};
 use common::TestServer;
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     Command, CommandBody, CommandId, CommandResult, PushResponse, RejectCode, UnitCode,
 };
 use gongwen_core::{Attachment, Document, DocumentId};

@@ -23,7 +23,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     Change, ChangeEntry, ChangesPage, CommandId, RecipientRole, Role, UnitCode, UserInfo,
 };
 use gongwen_core::{Classification, DocStatus, Document, DocumentId};

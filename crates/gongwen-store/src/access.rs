@@ -51,8 +51,8 @@ impl Store {
     }
 
     /// 退出登录: from now on the store shows what nobody-logged-in may see (非密), and
-    /// queues nothing for the exchange. The account stays remembered for the login
-    /// dialog, and its queued commands stay queued for its next login.
+    /// adds nothing to the outbox. The account stays remembered for the login dialog,
+    /// and its commands stay in the outbox for its next login.
     pub fn sign_out(&mut self) -> Result<(), StoreError> {
         self.conn
             .prepare_cached("DELETE FROM settings WHERE key = ?1")?

@@ -5,7 +5,7 @@
 
 mod common;
 
-use gongwen_core::exchange::{ChangesPage, CommandBody, Role, UserInfo};
+use gongwen_core::wire::{ChangesPage, CommandBody, Role, UserInfo};
 use gongwen_core::{Body, Classification, DocStatus, Document};
 use gongwen_store::{Account, ListFilter, Store, StoreError};
 

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::{received, NOW};
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     Change, ChangeEntry, ChangesPage, CommandId, Delivery, DeliveryStatus, Directory,
     RecipientRole, Unit,
 };

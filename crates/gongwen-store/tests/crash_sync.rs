@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use gongwen_core::exchange::ChangesPage;
+use gongwen_core::wire::ChangesPage;
 use gongwen_core::workflow::content_hash;
 use gongwen_core::{DocStatus, Document, DocumentId};
 use gongwen_store::{Account, ListFilter, Store};

@@ -5,7 +5,7 @@
 
 mod common;
 
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     Change, ChangeEntry, ChangesPage, CommandOutcome, CommandResult, RejectCode, Rejection,
 };
 use gongwen_core::workflow::content_hash;

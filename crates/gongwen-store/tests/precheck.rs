@@ -4,7 +4,7 @@
 
 mod common;
 
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     Change, ChangeEntry, ChangesPage, CommandBody, Delivery, DeliveryStatus, RecipientRole,
     UnitCode,
 };
@@ -98,7 +98,7 @@ fn a_return_needs_a_reason_and_an_answer_comes_only_while_delivered() {
     // Once 已签收 (the log says so), neither 签收 nor 退回 is queued.
     let signed = Change {
         seq: 2,
-        command_id: gongwen_core::exchange::CommandId(uuid::Uuid::new_v4()),
+        command_id: gongwen_core::wire::CommandId(uuid::Uuid::new_v4()),
         entry: ChangeEntry::Delivery {
             document_id: id,
             delivery: Delivery {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use gongwen_core::digest::hex;
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     ChangesPage, Command, Directory, ErrorBody, LoginRequest, LoginResponse, PushResponse, UserInfo,
 };
 use reqwest::{header, RequestBuilder, Response, StatusCode};

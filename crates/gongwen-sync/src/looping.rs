@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-pub use gongwen_core::exchange::Connection;
+pub use gongwen_core::wire::Connection;
 use gongwen_store::Store;
 use serde::Serialize;
 use tokio::sync::{watch, Notify};

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use gongwen_core::exchange::{CommandBody, CommandResult, LoginResponse, RejectCode, Rejection};
+use gongwen_core::wire::{CommandBody, CommandResult, LoginResponse, RejectCode, Rejection};
 use gongwen_store::{lock, Account, CursorReset, OutboxEntry, Store};
 use serde::Serialize;
 

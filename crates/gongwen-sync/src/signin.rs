@@ -7,7 +7,7 @@
 
 use std::sync::Mutex;
 
-use gongwen_core::exchange::LoginResponse;
+use gongwen_core::wire::LoginResponse;
 use gongwen_store::{Account, Store};
 
 use crate::credentials::{self, CredentialError};
@@ -56,10 +56,10 @@ pub async fn log_in(
 }
 
 /// 退出登录: first ends the account's view of the store (from then on it shows only
-/// 非密 documents and queues nothing), then revokes `token` on the server (the
-/// keyring's token when `None`; best effort: offline, it expires by itself) and
-/// deletes the token from the keyring. Queued commands stay queued for the account's
-/// next login. Fails only if the store cannot be signed out.
+/// 非密 documents and adds nothing to the outbox), then revokes `token` on the server
+/// (the keyring's token when `None`; best effort: offline, it expires by itself) and
+/// deletes the token from the keyring. Its commands stay in the outbox for the
+/// account's next login. Fails only if the store cannot be signed out.
 pub async fn log_out(store: &Mutex<Store>, token: Option<String>) -> Result<LoggedOut, SyncError> {
     let (account, client_id) = {
         let mut store = gongwen_store::lock(store);

@@ -1,7 +1,7 @@
 //! How both engines store values as text: enums by their serde names, ids as
 //! hyphenated UUIDs, times as RFC 3339; and what they read out of a document's JSON.
 
-use gongwen_core::exchange::{ChangeEntry, UnitCode};
+use gongwen_core::wire::{ChangeEntry, UnitCode};
 use gongwen_core::{Classification, Document};
 
 use super::{ContentKey, LogContent, LogWrite, StorageError};

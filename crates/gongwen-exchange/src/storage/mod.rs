@@ -13,7 +13,7 @@ mod postgres_tls;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use gongwen_core::exchange::{Unit, UnitCode, UserInfo};
+use gongwen_core::wire::{Unit, UnitCode, UserInfo};
 use gongwen_core::{Classification, DocumentId};
 
 /// A user as stored: [`UserInfo`] plus what only the server may see.
@@ -36,7 +36,7 @@ impl std::fmt::Debug for UserRecord {
 }
 
 /// A command as recorded: the key of idempotency. `outcome` is the
-/// [`gongwen_core::exchange::CommandOutcome`] as JSON, returned again on a re-send.
+/// [`gongwen_core::wire::CommandOutcome`] as JSON, returned again on a re-send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandRecord {
     pub command_id: uuid::Uuid,
@@ -96,7 +96,7 @@ pub struct LogWrite {
     pub unit: UnitCode,
     /// Readers below this clearance do not get the entry (their cursor passes it).
     pub classification: Classification,
-    /// [`gongwen_core::exchange::ChangeEntry`] as JSON. With `content` set, its
+    /// [`gongwen_core::wire::ChangeEntry`] as JSON. With `content` set, its
     /// `document` is `null` and the stored content takes its place when it is read
     /// (see [`log_writes`]); without, the entry is whole (as earlier builds wrote it).
     pub entry: String,
@@ -412,7 +412,7 @@ pub struct LogRecord {
 }
 
 /// Where a unit's log ends, and which log epoch it belongs to (see
-/// [`gongwen_core::exchange::ChangesPage::epoch`]).
+/// [`gongwen_core::wire::ChangesPage::epoch`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogHead {
     /// Changes when the server is restored from a backup (`admin restore`).

@@ -31,7 +31,7 @@
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use gongwen_core::exchange::{Unit, UnitCode, UserInfo};
+use gongwen_core::wire::{Unit, UnitCode, UserInfo};
 use gongwen_core::{Classification, DocumentId};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Row};

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use gongwen_core::exchange::{Unit, UnitCode, UserInfo};
+use gongwen_core::wire::{Unit, UnitCode, UserInfo};
 use gongwen_core::{Classification, DocumentId};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};

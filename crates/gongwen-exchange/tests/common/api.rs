@@ -3,7 +3,7 @@
 //! which therefore needs nothing beyond the standard library.
 #![allow(dead_code)] // each test file uses a different part
 
-use gongwen_core::exchange::LoginResponse;
+use gongwen_core::wire::LoginResponse;
 use reqwest::StatusCode;
 
 use crate::common::{TestServer, DEMO_PASSWORD};

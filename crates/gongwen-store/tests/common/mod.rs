@@ -1,6 +1,6 @@
 #![allow(dead_code)]
 
-use gongwen_core::exchange::{Change, ChangeEntry, CommandId, RecipientRole, Role, UserInfo};
+use gongwen_core::wire::{Change, ChangeEntry, CommandId, RecipientRole, Role, UserInfo};
 use gongwen_core::workflow::content_hash;
 use gongwen_core::{Body, Classification, DocKind, Document, DocumentId};
 use gongwen_store::Account;

@@ -1,5 +1,5 @@
 //! The exchange subcommands of the real `gongwen` binary without a server: what they
-//! say when there is no login or no server, and queueing offline. (With a real server:
+//! say when there is no login or no server, and the outbox offline. (With a real server:
 //! `crates/gongwen-exchange/tests/faults.rs`.)
 
 use std::path::Path;
@@ -99,11 +99,11 @@ fn a_dispatch_queued_offline_is_pending_and_checked_locally() {
         .unwrap()
         .set_account(Some(&gongwen_store::Account::new(
             "http://127.0.0.1:1",
-            gongwen_core::exchange::UserInfo {
+            gongwen_core::wire::UserInfo {
                 username: "fgw-clerk".into(),
                 display_name: "张明".into(),
                 unit: "sz-fgw".into(),
-                role: gongwen_core::exchange::Role::Clerk,
+                role: gongwen_core::wire::Role::Clerk,
                 clearance: gongwen_core::Classification::Secret,
             },
         )))

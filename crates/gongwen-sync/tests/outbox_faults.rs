@@ -1,4 +1,4 @@
-//! The push queue and the transport against a real `gongwen-exchange` process on
+//! The outbox push and the transport against a real `gongwen-exchange` process on
 //! 127.0.0.1: a permanent refusal of one command or file never blocks the commands
 //! after it, a batch refused as too large is split, a stored command goes out byte for
 //! byte, and a connection that goes silent ends the round instead of hanging it.
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use clients::{random_file, sha256_of, Side};
 use common::{TestServer, DEMO_PASSWORD};
-use gongwen_core::exchange::{CommandBody, CommandId, DeliveryStatus, RejectCode};
+use gongwen_core::wire::{CommandBody, CommandId, DeliveryStatus, RejectCode};
 use gongwen_core::DocStatus;
 use gongwen_store::{OutboxState, Store};
 use gongwen_sync::{Client, LoopConfig, SyncLoop};

@@ -1,5 +1,5 @@
 //! The exchange subcommands: login, logout, sync, sync status, dispatch, inbox, ack,
-//! return, deliveries. Commands are queued in the store's outbox first, then one sync
+//! return, deliveries. Commands are written to the store's outbox first, then one sync
 //! is tried; offline they stay pending and the next `gongwen sync` sends them.
 //!
 //! The token is kept in the OS keyring. Where there is none (no D-Bus session), or the
@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use gongwen_core::exchange::{CommandBody, CommandId, UnitCode};
+use gongwen_core::wire::{CommandBody, CommandId, UnitCode};
 use gongwen_core::DocumentId;
 use gongwen_store::{lock, Account, OutboxState, Store};
 use gongwen_sync::credentials::{self, CredentialError};
@@ -98,8 +98,8 @@ pub fn login(data: Option<PathBuf>, args: LoginArgs) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-/// Log out: the store shows only 非密 documents and queues nothing from now on, the
-/// server revokes the token and the keyring forgets it
+/// Log out: the store shows only 非密 documents and adds nothing to the outbox from now
+/// on, the server revokes the token and the keyring forgets it
 pub fn logout(data: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let store = Mutex::new(open_store(data)?);
     let out = runtime()?.block_on(gongwen_sync::log_out(&store, None))?;
@@ -236,7 +236,7 @@ fn cursor_reset_text(why: gongwen_store::CursorReset, repushed: u64) -> String {
     }
 }
 
-/// Sync with the exchange once (push queued commands, pull changes)
+/// Sync with the exchange once (push the outbox, pull changes)
 #[derive(Args)]
 pub struct SyncArgs {
     #[command(subcommand)]
@@ -257,8 +257,8 @@ enum SyncCommand {
     },
     /// Check the store, the login and the server; says what is wrong and what to do
     Doctor,
-    /// Discard a command another account queued on this computer: it is never sent
-    /// (recorded as discarded; the document stays as it is)
+    /// Discard a command another account left in the outbox on this computer: it is never
+    /// sent (recorded as discarded; the document stays as it is)
     Discard {
         /// Command id (as `gongwen sync status` prints it)
         command_id: String,
@@ -467,18 +467,19 @@ fn doctor(store: &Mutex<Store>) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Queues a command, then tries one sync unless told not to; says what became of it.
-fn queue_and_sync(
+/// Adds a command to the outbox, then tries one sync unless told not to; says what
+/// became of it.
+fn outbox_and_sync(
     data: Option<PathBuf>,
     no_sync: bool,
-    queue: impl FnOnce(&mut Store) -> anyhow::Result<CommandId>,
+    add: impl FnOnce(&mut Store) -> anyhow::Result<CommandId>,
 ) -> anyhow::Result<ExitCode> {
     let store = Mutex::new(open_store(data)?);
     let id = {
         let mut s = lock(&store);
-        queue(&mut s)?
+        add(&mut s)?
     };
-    println!("queued {id}");
+    println!("queued {id} in the outbox");
     if no_sync {
         return Ok(ExitCode::SUCCESS);
     }
@@ -486,7 +487,8 @@ fn queue_and_sync(
         Ok(report) => print_report(&report),
         Err(e) => {
             eprintln!(
-                "not synced now ({e:#}); the command stays pending and goes with the next sync"
+                "not synced now ({e:#}); the command stays pending in the outbox and goes \
+                 with the next sync"
             );
             return Ok(ExitCode::SUCCESS);
         }
@@ -525,7 +527,7 @@ pub struct DispatchArgs {
     /// 抄送 unit codes
     #[arg(long, value_delimiter = ',')]
     cc: Vec<String>,
-    /// Only queue; do not sync now
+    /// Only add to the outbox; do not sync now
     #[arg(long)]
     no_sync: bool,
 }
@@ -540,7 +542,7 @@ pub fn dispatch(data: Option<PathBuf>, args: DispatchArgs) -> anyhow::Result<Exi
             .collect()
     };
     let (main, cc) = (units(args.main), units(args.cc));
-    queue_and_sync(data, args.no_sync, |s| Ok(s.queue_dispatch(id, main, cc)?))
+    outbox_and_sync(data, args.no_sync, |s| Ok(s.queue_dispatch(id, main, cc)?))
 }
 
 /// Sign for (签收) a received document
@@ -548,14 +550,14 @@ pub fn dispatch(data: Option<PathBuf>, args: DispatchArgs) -> anyhow::Result<Exi
 pub struct AckArgs {
     /// Document id
     id: String,
-    /// Only queue; do not sync now
+    /// Only add to the outbox; do not sync now
     #[arg(long)]
     no_sync: bool,
 }
 
 pub fn ack(data: Option<PathBuf>, args: AckArgs) -> anyhow::Result<ExitCode> {
     let id = parse_id(&args.id)?;
-    queue_and_sync(data, args.no_sync, |s| {
+    outbox_and_sync(data, args.no_sync, |s| {
         Ok(s.queue_command(&CommandBody::Acknowledge { document_id: id })?)
     })
 }
@@ -568,14 +570,14 @@ pub struct ReturnArgs {
     /// Why it is returned (required)
     #[arg(long)]
     reason: String,
-    /// Only queue; do not sync now
+    /// Only add to the outbox; do not sync now
     #[arg(long)]
     no_sync: bool,
 }
 
 pub fn return_(data: Option<PathBuf>, args: ReturnArgs) -> anyhow::Result<ExitCode> {
     let id = parse_id(&args.id)?;
-    queue_and_sync(data, args.no_sync, |s| {
+    outbox_and_sync(data, args.no_sync, |s| {
         Ok(s.queue_command(&CommandBody::Return {
             document_id: id,
             reason: args.reason,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use gongwen_core::exchange::{
+use gongwen_core::wire::{
     Change, ChangeEntry, ChangesPage, CommandBody, CommandId, CommandOutcome, CommandResult,
     Delivery, DeliveryStatus, Directory, RecipientRole, RejectCode, Rejection, Unit, UnitCode,
 };
@@ -101,7 +101,7 @@ fn a_queued_dispatch_is_pending_until_answered_and_a_refusal_keeps_the_draft() {
     assert_eq!(after.status, DocStatus::SignedOff);
     assert_eq!(after.version, 1);
 
-    // Once read, the refusal can be removed from the queue; the record stays.
+    // Once read, the refusal can be removed from the outbox; the record stays.
     assert!(!store
         .dismiss_rejected(CommandId(uuid::Uuid::new_v4()))
         .unwrap());

@@ -1,0 +1,492 @@
+//! The outbox (待同步): commands written with their local checks, waiting for the
+//! account that queued them to send them, and the server's answers.
+
+use gongwen_core::wire::{
+    Command, CommandBody, CommandId, CommandOutcome, CommandResult, DeliveryStatus, Rejection,
+    UnitCode,
+};
+use gongwen_core::{DocStatus, DocumentId};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+
+use super::attachments::self_attachment_missing;
+use super::{from_json, json, refused, refused_as, Account};
+use crate::store::{enum_parse, head, now, parse_document, rfc3339};
+use crate::{Store, StoreError};
+
+/// Where a queued command stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    /// 待同步: not yet answered by the server.
+    Pending,
+    /// The server accepted it; its effect arrives with the change log.
+    Accepted,
+    /// The server refused it (final); the reason is kept for the user.
+    Rejected,
+    /// Never sent: discarded on purpose while it waited for the account that queued it
+    /// (see [`Store::discard_command`]). Kept as the record; the document is untouched.
+    Discarded,
+}
+
+impl std::str::FromStr for OutboxState {
+    type Err = gongwen_core::UnknownName;
+    /// The name stored in the outbox's `state` column.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pending" => Ok(OutboxState::Pending),
+            "accepted" => Ok(OutboxState::Accepted),
+            "rejected" => Ok(OutboxState::Rejected),
+            "discarded" => Ok(OutboxState::Discarded),
+            _ => Err(gongwen_core::UnknownName {
+                what: "outbox state",
+                text: s.chars().take(80).collect(),
+                expected: &["pending", "accepted", "rejected", "discarded"],
+            }),
+        }
+    }
+}
+
+/// The account that queued a command: only that account sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct QueuedBy {
+    /// The exchange server, normalized (see [`normalize_server`](super::normalize_server)).
+    pub server: String,
+    pub username: String,
+}
+
+impl QueuedBy {
+    fn from_key(key: &str) -> Option<QueuedBy> {
+        let (server, username) = key.split_once('\n')?;
+        Some(QueuedBy {
+            server: server.to_string(),
+            username: username.to_string(),
+        })
+    }
+
+    /// Whether `account` is the one that queued the command.
+    pub fn is(&self, account: &Account) -> bool {
+        self.server == account.server && self.username == account.user.username
+    }
+}
+
+/// One command in the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct OutboxEntry {
+    /// Order in which the user gave the commands; they are pushed in this order.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: u64,
+    pub command: Command,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub state: OutboxState,
+    pub rejection: Option<Rejection>,
+    /// When the server decided (RFC 3339), for accepted and rejected commands.
+    pub decided_at: Option<String>,
+    /// How many times a push of this command was tried.
+    pub attempts: u32,
+    /// Why the last try failed (network, server error), in English.
+    pub last_error: Option<String>,
+    pub last_attempt_at: Option<String>,
+    /// The command as stored (JSON): what a push sends, byte for byte, so a re-send
+    /// is the same request whatever build sends it.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub payload: String,
+    /// The account that queued it and alone sends it; `None` for a command queued
+    /// before accounts were recorded with no account remembered (never sent; it can
+    /// only be discarded).
+    pub queued_by: Option<QueuedBy>,
+}
+
+impl Store {
+    /// Queues a dispatch (分发) of the latest saved version of a document.
+    pub fn queue_dispatch(
+        &mut self,
+        document_id: DocumentId,
+        main: Vec<UnitCode>,
+        cc: Vec<UnitCode>,
+    ) -> Result<CommandId, StoreError> {
+        let stored = self
+            .get(document_id)?
+            .ok_or(StoreError::NotFound(document_id))?;
+        self.queue_command(&CommandBody::Dispatch {
+            document_id,
+            document: Box::new(stored.document),
+            main,
+            cc,
+        })
+    }
+
+    /// Writes a command to the outbox under a new id, for the logged-in account (only
+    /// it will send it), after checking what can be checked locally: someone is logged
+    /// in, the document exists here and they may see it, is in a state that allows the
+    /// step, has no such step already queued, and (for a dispatch) the content sent is
+    /// the latest saved version and its attachment files are here. The server decides
+    /// the rest. Refusals are [`StoreError::CommandRefused`] (or `NotFound`).
+    pub fn queue_command(&mut self, body: &CommandBody) -> Result<CommandId, StoreError> {
+        let Some(account) = self.signed_in()? else {
+            return Err(refused(
+                "not logged in: commands for the exchange are queued only by a logged-in account",
+                "请先登录交换平台，再分发、签收或退回。",
+            ));
+        };
+        self.check_visible(body.document_id())?;
+        gongwen_core::workflow::precheck(body).map_err(refused_as)?;
+        let classification = match body {
+            CommandBody::Dispatch { document, .. } => {
+                if document.classification > account.user.clearance {
+                    return Err(self.above_clearance(document.classification)?);
+                }
+                document.classification
+            }
+            _ => self
+                .get(body.document_id())?
+                .map(|d| d.document.classification)
+                .unwrap_or_default(),
+        };
+        let id = CommandId(uuid::Uuid::new_v4());
+        let command = Command {
+            id,
+            body: body.clone(),
+        };
+        let payload = json(&command)?;
+        let document_id = body.document_id();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let h = head(&tx, document_id)?.ok_or(StoreError::NotFound(document_id))?;
+        let queued = |kinds: &[&str]| -> Result<bool, StoreError> {
+            let mut found = false;
+            for kind in kinds {
+                found |= tx
+                    .prepare_cached(
+                        "SELECT 1 FROM outbox WHERE document_id = ?1 AND kind = ?2 AND state = 'pending'",
+                    )?
+                    .exists(params![document_id.to_string(), kind])?;
+            }
+            Ok(found)
+        };
+        match body {
+            CommandBody::Dispatch { document, .. } => {
+                match h.status {
+                    DocStatus::Dispatched => {
+                        return Err(refused(
+                            format!("document {document_id} was dispatched already"),
+                            "该公文已分发，不能重复分发。",
+                        ))
+                    }
+                    DocStatus::Incoming => {
+                        return Err(refused(
+                            format!("document {document_id} is a received document; it cannot be dispatched"),
+                            "收文不能直接分发。",
+                        ))
+                    }
+                    DocStatus::Archived => {
+                        return Err(refused(
+                            format!("document {document_id} is archived"),
+                            "该公文已归档，不能分发。",
+                        ))
+                    }
+                    DocStatus::Draft | DocStatus::SignedOff => {}
+                }
+                if queued(&["dispatch"])? {
+                    return Err(refused(
+                        format!("a dispatch of document {document_id} is already queued"),
+                        "该公文的分发已在待同步队列中。",
+                    ));
+                }
+                let latest: String = tx
+                    .prepare_cached(
+                        "SELECT content FROM versions WHERE doc_rowid = ?1 AND version = ?2",
+                    )?
+                    .query_row(params![h.doc_rowid, h.version], |r| r.get(0))?;
+                if parse_document(&latest)? != **document {
+                    return Err(refused(
+                        format!("the dispatched content of {document_id} is not its latest saved version; save first"),
+                        "分发的内容与最新保存的版本不一致，请先保存。",
+                    ));
+                }
+                for a in &document.attachments {
+                    if let Some(sha) = &a.sha256 {
+                        if self_attachment_missing(&tx, sha)? {
+                            return Err(refused(
+                                format!("attachment file {sha} ({}) is not in this store", a.name),
+                                format!("附件“{}”的文件缺失，请重新添加附件。", a.name),
+                            ));
+                        }
+                    }
+                }
+            }
+            CommandBody::Acknowledge { .. } | CommandBody::Return { .. } => {
+                let status: Option<String> = tx
+                    .prepare_cached(
+                        "SELECT dl.status FROM exchanged e JOIN deliveries dl ON dl.document_id = e.document_id
+                         WHERE e.document_id = ?1 AND e.direction = 'received'",
+                    )?
+                    .query_row([document_id.to_string()], |r| r.get(0))
+                    .optional()?;
+                let Some(status) = status else {
+                    return Err(refused(
+                        format!("document {document_id} was not received from the exchange"),
+                        "该公文不是收文，不能签收或退回。",
+                    ));
+                };
+                let status: DeliveryStatus = enum_parse(&status)?;
+                let answer = match body {
+                    CommandBody::Return { .. } => DeliveryStatus::Returned,
+                    _ => DeliveryStatus::Acknowledged,
+                };
+                gongwen_core::workflow::check_answer(status, answer).map_err(refused_as)?;
+                if queued(&["acknowledge", "return"])? {
+                    return Err(refused(
+                        format!("a receipt or return of document {document_id} is already queued"),
+                        "该公文的签收或退回已在待同步队列中。",
+                    ));
+                }
+            }
+        }
+        tx.prepare_cached(
+            "INSERT INTO outbox(command_id, kind, document_id, payload, created_at, account, classification)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            id.to_string(),
+            body.kind(),
+            document_id.to_string(),
+            payload,
+            rfc3339(&now()),
+            account.key(),
+            classification.as_str()
+        ])?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Every pending and rejected command, oldest first, of every account that used
+    /// this computer (each with [`OutboxEntry::queued_by`]), as far as the logged-in
+    /// account may see their documents. Accepted and discarded ones are history and are
+    /// left out.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let visible = self.visible_commands()?;
+        self.outbox_where(
+            &format!("state IN ('pending', 'rejected') AND dismissed_at IS NULL AND {visible}"),
+            &[],
+            None,
+        )
+    }
+
+    /// The condition on outbox rows the logged-in account may see.
+    pub(super) fn visible_commands(&self) -> Result<String, StoreError> {
+        Ok(crate::access::visible("classification", self.clearance()?))
+    }
+
+    /// Discards (放弃) a pending command another account queued on this computer, on
+    /// purpose: it will never be sent. Recorded with who discarded it and when; the
+    /// document is untouched. Only the logged-in account can, and only commands it may
+    /// see; its own pending commands are not discarded here (they may be on their way).
+    /// Returns false when there is no such pending command it may see.
+    pub fn discard_command(&mut self, id: CommandId) -> Result<bool, StoreError> {
+        let Some(account) = self.signed_in()? else {
+            return Err(refused(
+                "not logged in: only a logged-in account can discard queued commands",
+                "请先登录，再放弃待同步的操作。",
+            ));
+        };
+        let Some(entry) = self.outbox_entry(id)? else {
+            return Ok(false);
+        };
+        if entry.state != OutboxState::Pending {
+            return Ok(false);
+        }
+        if entry.queued_by.as_ref().is_some_and(|q| q.is(&account)) {
+            return Err(refused(
+                format!("command {id} is this account's own and is sent by its sync"),
+                "本账号的待同步操作会自动发送，不能放弃。",
+            ));
+        }
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE outbox SET state = 'discarded', dismissed_at = ?2, discarded_by = ?3
+                 WHERE command_id = ?1 AND state = 'pending'",
+            )?
+            .execute(params![id.to_string(), rfc3339(&now()), account.key()])?;
+        Ok(n > 0)
+    }
+
+    /// Removes a refused command from the outbox the user sees (移除), once they have
+    /// read the reason. The row stays as the record of what was asked and answered;
+    /// only refusals can be removed: a pending command is still the user's work.
+    /// Returns false when the command is not a refusal still shown.
+    pub fn dismiss_rejected(&mut self, id: CommandId) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE outbox SET dismissed_at = ?2
+                 WHERE command_id = ?1 AND state = 'rejected' AND dismissed_at IS NULL",
+            )?
+            .execute(params![id.to_string(), rfc3339(&now())])?;
+        Ok(n > 0)
+    }
+
+    /// The logged-in account's pending commands in the order they were queued, at
+    /// most `limit` (none with nobody logged in).
+    pub fn pending_commands(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        match self.signed_in()? {
+            Some(account) => self.pending_commands_of(&account, limit),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// `account`'s pending commands in the order they were queued, at most `limit`:
+    /// what a push with its token sends next. Other accounts' commands wait for them.
+    pub fn pending_commands_of(
+        &self,
+        account: &Account,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.outbox_where(
+            "state = 'pending' AND account = ?",
+            &[account.key()],
+            Some(limit),
+        )
+    }
+
+    /// The pending (待同步) commands on one document, oldest first (if the logged-in
+    /// account may see it).
+    pub fn pending_for(&self, document_id: DocumentId) -> Result<Vec<OutboxEntry>, StoreError> {
+        let visible = self.visible_commands()?;
+        self.outbox_where(
+            &format!("state = 'pending' AND document_id = ? AND {visible}"),
+            &[document_id.to_string()],
+            None,
+        )
+    }
+
+    /// Every command ever queued on one document (any state), oldest first (if the
+    /// logged-in account may see it).
+    pub fn commands_for(&self, document_id: DocumentId) -> Result<Vec<OutboxEntry>, StoreError> {
+        let visible = self.visible_commands()?;
+        self.outbox_where(
+            &format!("document_id = ? AND {visible}"),
+            &[document_id.to_string()],
+            None,
+        )
+    }
+
+    /// One command of the outbox, in any state (if the logged-in account may see it).
+    pub fn outbox_entry(&self, id: CommandId) -> Result<Option<OutboxEntry>, StoreError> {
+        let visible = self.visible_commands()?;
+        Ok(self
+            .outbox_where(
+                &format!("command_id = ? AND {visible}"),
+                &[id.to_string()],
+                None,
+            )?
+            .pop())
+    }
+
+    fn outbox_where(
+        &self,
+        condition: &str,
+        values: &[String],
+        limit: Option<usize>,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT seq, payload, created_at, state, rejection, decided_at, attempts, last_error, last_attempt_at,
+                account
+             FROM outbox WHERE {condition} ORDER BY seq LIMIT {limit}"
+        ))?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let payload: String = r.get(1)?;
+            let state: String = r.get(3)?;
+            let rejection: Option<String> = r.get(4)?;
+            out.push(OutboxEntry {
+                seq: r.get::<_, i64>(0)? as u64,
+                command: from_json(&payload)?,
+                payload,
+                created_at: r.get(2)?,
+                state: enum_parse(&state)?,
+                rejection: rejection.as_deref().map(from_json).transpose()?,
+                decided_at: r.get(5)?,
+                attempts: r.get(6)?,
+                last_error: r.get(7)?,
+                last_attempt_at: r.get(8)?,
+                queued_by: r
+                    .get::<_, Option<String>>(9)?
+                    .as_deref()
+                    .and_then(QueuedBy::from_key),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records the server's answer to a command: accepted → no longer pending;
+    /// rejected → kept with the server's reason, never sent again. The document is not
+    /// touched either way. Returns false when the command is not pending here (unknown,
+    /// or answered before: a second answer changes nothing).
+    pub fn record_outcome(&mut self, outcome: &CommandOutcome) -> Result<bool, StoreError> {
+        let (state, rejection) = match &outcome.result {
+            CommandResult::Accepted => ("accepted", None),
+            CommandResult::Rejected { rejection } => ("rejected", Some(json(rejection)?)),
+        };
+        let n = self.conn.prepare_cached(
+            "UPDATE outbox SET state = ?2, rejection = ?3, decided_at = ?4, attempts = attempts + 1,
+                last_error = NULL, last_attempt_at = ?5
+             WHERE command_id = ?1 AND state = 'pending'",
+        )?
+        .execute(params![
+            outcome.command_id.to_string(),
+            state,
+            rejection,
+            outcome.decided_at,
+            rfc3339(&now())
+        ])?;
+        Ok(n > 0)
+    }
+
+    /// Notes that a push of these commands failed for a reason that is not the
+    /// server's decision (network, server error); they stay pending and are retried.
+    pub fn record_attempt_error(
+        &mut self,
+        ids: &[CommandId],
+        message: &str,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let at = rfc3339(&now());
+        for id in ids {
+            tx.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, last_attempt_at = ?3
+                 WHERE command_id = ?1 AND state = 'pending'",
+            )?
+            .execute(params![id.to_string(), message, at])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records that the server refused a command without deciding it (the request
+    /// carrying it, or one of its attachment files, was refused for good: too large,
+    /// malformed). Like a rejection it is final and keeps the server's reason; the
+    /// document is not touched. Returns false when the command is not pending here.
+    pub fn record_refusal(
+        &mut self,
+        id: CommandId,
+        rejection: &Rejection,
+    ) -> Result<bool, StoreError> {
+        self.record_outcome(&CommandOutcome {
+            command_id: id,
+            result: CommandResult::Rejected {
+                rejection: rejection.clone(),
+            },
+            decided_at: rfc3339(&now()),
+        })
+    }
+}
