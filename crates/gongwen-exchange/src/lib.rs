@@ -9,7 +9,8 @@
 //! SHA-256 ([`blobs`]), settings ([`config`]) and storage behind one trait
 //! ([`storage`], SQLite or PostgreSQL). It does not decide workflow rules itself
 //! (`gongwen-core` does) and never logs a password or token. The binary
-//! (`src/main.rs`) adds `serve` and the `admin` commands.
+//! (`src/main.rs`) adds `serve` and the `admin` commands. `testing` (a temporary
+//! PostgreSQL for tests and benchmarks) exists only with the `testing` feature.
 
 pub mod access;
 pub mod api;
@@ -19,6 +20,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod storage;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;
 

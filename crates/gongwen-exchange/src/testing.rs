@@ -5,6 +5,9 @@
 //! version 15 preferred; `cargo xtask install` installs them). When they are missing,
 //! [`TempPostgres::start`] fails and says so: a test must never pass by skipping
 //! PostgreSQL.
+//!
+//! Compiled only with the `testing` feature, which this crate's tests and benchmarks
+//! turn on (see Cargo.toml); the server does not carry it.
 
 use std::fs::File;
 use std::net::{TcpListener, TcpStream};
