@@ -21,7 +21,7 @@ fn main() {
         "login",
         "logout",
         "sync_now",
-        "sync_queue",
+        "outbox",
         "remove_command",
         "directory",
         "dispatch",

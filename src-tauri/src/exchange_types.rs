@@ -1,8 +1,8 @@
-//! What the window is told about the exchange: connection and queue state for the status
+//! What the window is told about the exchange: connection and outbox state for the status
 //! bar, a document's 分发/收文 state, the 收文箱. Plain data built from what gongwen-sync
 //! and gongwen-store report; the UI gets these through ts-rs bindings.
 
-use gongwen_core::exchange::{CommandBody, CommandId, Delivery, Role, UnitCode};
+use gongwen_core::wire::{CommandBody, CommandId, Delivery, Role, UnitCode};
 use gongwen_core::DocumentId;
 use gongwen_store::IncomingInfo;
 use serde::Serialize;
@@ -37,7 +37,7 @@ pub struct SyncStatus {
     pub signed_in: bool,
     /// RFC 3339, UTC: the last complete push and pull.
     pub last_sync_at: Option<String>,
-    /// Commands waiting for the server (待同步): the same query as the queue's list.
+    /// Commands waiting for the server (待同步): the same query as the outbox's list.
     pub pending: u32,
     /// Commands the server refused, still shown until the clerk removes them.
     pub rejected: u32,
@@ -60,7 +60,7 @@ pub struct SyncStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
-pub enum QueueState {
+pub enum OutboxItemState {
     /// 待同步
     Pending,
     /// 被拒绝: the server refused it; `reason` says why.
@@ -83,7 +83,7 @@ pub enum CommandKind {
 
 impl From<&CommandBody> for CommandKind {
     fn from(body: &CommandBody) -> Self {
-        // A new command type stops the build here until the queue knows it.
+        // A new command type stops the build here until the outbox list knows it.
         match body {
             CommandBody::Dispatch { .. } => CommandKind::Dispatch,
             CommandBody::Acknowledge { .. } => CommandKind::Acknowledge,
@@ -95,13 +95,13 @@ impl From<&CommandBody> for CommandKind {
 /// One line of the 同步队列.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct QueueItem {
+pub struct OutboxItem {
     pub command_id: CommandId,
     pub kind: CommandKind,
     pub document_id: DocumentId,
     /// The document's title as stored locally ("" if the document is not here).
     pub title: String,
-    pub state: QueueState,
+    pub state: OutboxItemState,
     /// The server's reason, in Chinese, for a rejected command.
     pub reason: Option<String>,
     /// RFC 3339, UTC: when the clerk gave the command.
@@ -126,7 +126,7 @@ pub struct DocumentExchange {
     /// this unit's status.
     pub received: Option<IncomingInfo>,
     /// This document's commands still waiting or refused, oldest first.
-    pub queue: Vec<QueueItem>,
+    pub outbox: Vec<OutboxItem>,
 }
 
 #[cfg(test)]

@@ -206,7 +206,7 @@ pub fn run() {
             session::login,
             session::logout,
             session::sync_now,
-            sync_commands::sync_queue,
+            sync_commands::outbox,
             sync_commands::remove_command,
             sync_commands::discard_command,
             sync_commands::directory,

@@ -69,7 +69,7 @@ pub fn keyring_warning(e: &CredentialError) -> String {
         CredentialError::Unavailable(_) => "本机没有可用的系统密钥环服务",
         CredentialError::Keyring(_) => "系统密钥环拒绝了保存",
     };
-    format!("令牌无法保存到系统密钥环：{why}，每次启动需重新输入密码。")
+    format!("登录状态无法保存到系统密钥环：{why}，每次启动需重新输入密码。")
 }
 
 /// What a failed login means for the clerk.
@@ -108,7 +108,7 @@ pub fn status(state: &AppState) -> Answer<SyncStatus> {
             None => (None, None),
         };
         let directory = store.directory().map_err(fail)?;
-        let queue = crate::sync_commands::queue(&store).map_err(fail)?;
+        let queue = crate::sync_commands::outbox_items(&store).map_err(fail)?;
         (account, signed_in, last_sync_at, restored, directory, queue)
     };
     let (default_server, default_server_from_env) = default_server(account.as_ref());
@@ -121,7 +121,7 @@ pub fn status(state: &AppState) -> Answer<SyncStatus> {
     };
     let pending = queue
         .iter()
-        .filter(|q| q.state == crate::exchange_types::QueueState::Pending)
+        .filter(|q| q.state == crate::exchange_types::OutboxItemState::Pending)
         .count();
     Ok(SyncStatus {
         connection,
@@ -359,7 +359,7 @@ mod tests {
         let text = keyring_warning(&CredentialError::Unavailable(
             "org.freedesktop.DBus.Error.ServiceUnknown".into(),
         ));
-        assert!(text.starts_with("令牌无法保存到系统密钥环："), "{text}");
+        assert!(text.starts_with("登录状态无法保存到系统密钥环："), "{text}");
         assert!(text.ends_with("每次启动需重新输入密码。"), "{text}");
         assert!(!text.contains("DBus"), "no English in the window: {text}");
     }

@@ -5,17 +5,17 @@
 //! and calls gongwen-store. Nothing here decides workflow; login and the loop itself are
 //! in `session`.
 
-use gongwen_core::exchange::{CommandBody, CommandId, Directory, UnitCode};
+use gongwen_core::wire::{CommandBody, CommandId, Directory, UnitCode};
 use gongwen_store::{Account, InboxItem, OutboxEntry, OutboxState, Store};
 use tauri::State;
 
 use crate::commands::{parse_id, with_store, Answer};
-use crate::exchange_types::{CommandKind, DocumentExchange, QueueItem, QueueState};
+use crate::exchange_types::{CommandKind, DocumentExchange, OutboxItem, OutboxItemState};
 use crate::AppState;
 
 /// A command as the 同步队列 shows it; `title` from the local store; `me` is the
 /// account logged in now.
-fn queue_item(store: &Store, entry: &OutboxEntry, me: Option<&Account>) -> QueueItem {
+fn outbox_item(store: &Store, entry: &OutboxEntry, me: Option<&Account>) -> OutboxItem {
     let document_id = entry.command.body.document_id();
     let title = store
         .get(document_id)
@@ -23,14 +23,14 @@ fn queue_item(store: &Store, entry: &OutboxEntry, me: Option<&Account>) -> Queue
         .flatten()
         .map(|d| d.document.title)
         .unwrap_or_default();
-    QueueItem {
+    OutboxItem {
         command_id: entry.command.id,
         kind: CommandKind::from(&entry.command.body),
         document_id,
         title,
         state: match entry.state {
-            OutboxState::Rejected => QueueState::Rejected,
-            _ => QueueState::Pending,
+            OutboxState::Rejected => OutboxItemState::Rejected,
+            _ => OutboxItemState::Pending,
         },
         reason: entry.rejection.as_ref().map(|r| r.message.clone()),
         created_at: entry.created_at.clone(),
@@ -52,19 +52,19 @@ fn queue_item(store: &Store, entry: &OutboxEntry, me: Option<&Account>) -> Queue
 /// The status bar's 待同步 count is computed from this same list.
 /// Other accounts' commands are listed too, as theirs (as far as the logged-in
 /// account may see their documents).
-pub(crate) fn queue(store: &Store) -> Result<Vec<QueueItem>, gongwen_store::StoreError> {
+pub(crate) fn outbox_items(store: &Store) -> Result<Vec<OutboxItem>, gongwen_store::StoreError> {
     let me = store.signed_in()?;
     Ok(store
         .outbox()?
         .iter()
         .filter(|e| matches!(e.state, OutboxState::Pending | OutboxState::Rejected))
-        .map(|e| queue_item(store, e, me.as_ref()))
+        .map(|e| outbox_item(store, e, me.as_ref()))
         .collect())
 }
 
 #[tauri::command]
-pub fn sync_queue(state: State<'_, AppState>) -> Answer<Vec<QueueItem>> {
-    with_store(&state, "read the sync queue", |s| queue(s))
+pub fn outbox(state: State<'_, AppState>) -> Answer<Vec<OutboxItem>> {
+    with_store(&state, "read the outbox", |s| outbox_items(s))
 }
 
 fn parse_command_id(command_id: &str) -> Answer<CommandId> {
@@ -89,7 +89,7 @@ pub fn discard_command(state: State<'_, AppState>, command_id: String) -> Answer
         crate::session::announce(&state);
         Ok(())
     } else {
-        Err("队列中没有这项待同步的操作。".into())
+        Err("同步队列中没有这项待同步的操作。".into())
     }
 }
 
@@ -104,12 +104,12 @@ pub fn remove_command(state: State<'_, AppState>, command_id: String) -> Answer<
             with_store(&state, "remove a refused command", |s| {
                 s.dismiss_rejected(id)
             })?;
-            tracing::info!(%id, "refused command removed from the queue");
+            tracing::info!(%id, "refused command removed from the outbox");
             crate::session::announce(&state);
             Ok(())
         }
         Some(_) => Err("只能移除被拒绝的操作；待同步的操作会自动发送。".into()),
-        None => Err("队列中没有这项操作。".into()),
+        None => Err("同步队列中没有这项操作。".into()),
     }
 }
 
@@ -184,14 +184,14 @@ pub fn document_exchange(state: State<'_, AppState>, id: String) -> Answer<Docum
             Some(_) => None,
             None => Some(s.deliveries(id)?).filter(|d| !d.is_empty()),
         };
-        let queue = queue(s)?
+        let outbox = outbox_items(s)?
             .into_iter()
             .filter(|q| q.document_id == id)
             .collect();
         Ok(DocumentExchange {
             deliveries,
             received,
-            queue,
+            outbox,
         })
     })
 }

@@ -93,8 +93,26 @@ async fn a_draft_written_in_the_editor_survives_closing_and_is_found_by_search()
         "宿州市人民政府办公室",
     )
     .await;
-    // 成文日期: typed, then changed with the calendar, which writes the 公文 form.
-    type_into(&c, "//input[@aria-label='成文日期']", "2026年11月25日").await;
+    // 成文日期: typed as dates are often typed, fixed with one click to the 公文 form,
+    // then changed with the calendar, which writes that form too.
+    type_into(&c, "//input[@aria-label='成文日期']", "2026-11-25").await;
+    let date_problems = "//*[@aria-label='成文日期的问题']";
+    let date_fix = format!("{date_problems}//button[starts-with(normalize-space(.), '改为')]");
+    wait_text_containing(&c, &date_fix, "2026年11月25日").await;
+    click(&c, &date_fix).await;
+    wait_gone(&c, date_problems).await;
+    assert_eq!(
+        value_of(&c, "//input[@aria-label='成文日期']").await,
+        "2026年11月25日"
+    );
+    // The calendar's button for today's date says so (not naive-ui's 此刻, "this moment").
+    click(&c, &button("选择成文日期")).await;
+    wait_text_containing(&c, "//button[normalize-space(.)='今天']", "今天").await;
+    let moment = c
+        .find_all(Locator::XPath("//button[normalize-space(.)='此刻']"))
+        .await
+        .expect("find_all");
+    assert!(moment.is_empty(), "the date panel offers 此刻");
     // As with a select (see `choose`), a press can reach the day whose click never comes;
     // the clerk sees the old date and picks again.
     let deadline = Instant::now() + WAIT;
@@ -592,7 +610,7 @@ async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit
     wait_status(&c, "当前用户", "宿州市发展和改革委员会").await;
     // The token is in the keyring, so nothing warns about keeping it in memory.
     let warnings = c
-        .find_all(Locator::XPath("//*[contains(., '令牌无法保存')]"))
+        .find_all(Locator::XPath("//*[contains(., '登录状态无法保存')]"))
         .await
         .expect("look for a keyring warning");
     assert!(
@@ -820,7 +838,8 @@ async fn without_a_keyring_the_login_holds_for_this_run_only_and_says_so() {
     // Logging in works all the same, and the window says why the next start will ask
     // again.
     log_in_at_the_keyboard(&c, "yq-clerk").await;
-    let warning = wait_text_containing(&c, "//*[@role='alert']", "令牌无法保存到系统密钥环").await;
+    let warning =
+        wait_text_containing(&c, "//*[@role='alert']", "登录状态无法保存到系统密钥环").await;
     assert!(warning.contains("每次启动需重新输入密码"), "{warning:?}");
     save_screenshot(&c, "exchange-no-keyring.png").await;
     // Nothing in the data folder holds the token: the only files are the store's.

@@ -20,7 +20,7 @@ import type { DeliveryStatus } from './bindings/DeliveryStatus'
 import type { Directory } from './bindings/Directory'
 import type { DocumentExchange } from './bindings/DocumentExchange'
 import type { InboxItem } from './bindings/InboxItem'
-import type { QueueItem } from './bindings/QueueItem'
+import type { OutboxItem } from './bindings/OutboxItem'
 import type { RecipientRole } from './bindings/RecipientRole'
 import type { SyncStatus } from './bindings/SyncStatus'
 import type { Unit } from './bindings/Unit'
@@ -46,7 +46,7 @@ export type {
   Directory,
   DocumentExchange,
   InboxItem,
-  QueueItem,
+  OutboxItem,
   RecipientRole,
   SyncStatus,
   Unit,
@@ -116,7 +116,7 @@ export const api = {
   /** Asks the sync loop to push and pull now instead of at its next tick. */
   syncNow: () => commands.syncNow(),
   /** 同步队列: commands waiting for the server and those it refused. */
-  syncQueue: () => commands.syncQueue(),
+  outbox: () => commands.outbox(),
   /** 移除 a refused command from the queue; the document itself is not touched. */
   removeCommand: (commandId: string) => commands.removeCommand({ commandId }),
   /** 放弃 a command another account queued on this computer: it is never sent. */

@@ -20,7 +20,7 @@ function viewer(status: SyncStatus | null): string {
 /** The login dialog is open. */
 export const loginOpen = ref(false)
 /** The 同步队列 drawer (the outbox: commands waiting for the exchange) is open. */
-export const queueOpen = ref(false)
+export const outboxOpen = ref(false)
 
 function apply(status: SyncStatus) {
   const before = syncStatus.value

@@ -4,7 +4,7 @@
  */
 import { shallowRef } from 'vue'
 import { api, type Vocabulary } from './api'
-import type { QueueState } from './bindings/QueueState'
+import type { OutboxItemState } from './bindings/OutboxItemState'
 
 export const vocabulary = shallowRef<Vocabulary | null>(null)
 
@@ -42,6 +42,6 @@ export function optionProps(option: { label?: unknown }): Record<string, string>
 export const OUTBOX = '同步队列'
 
 /** A queued command's state as the 同步队列, the status bar and a document show it. */
-export function queueStateLabel(state: QueueState): string {
+export function outboxStateLabel(state: OutboxItemState): string {
   return state === 'rejected' ? '被拒绝' : '待同步'
 }

@@ -20,6 +20,7 @@ use gongwen_sync::credentials::{self, CredentialError};
 use gongwen_sync::{Client, SyncError, SyncReport};
 
 use crate::commands::open_store;
+use crate::output::outln;
 
 const PASSWORD_ENV: &str = "GONGWEN_PASSWORD";
 
@@ -73,7 +74,7 @@ pub fn login(data: Option<PathBuf>, args: LoginArgs) -> anyhow::Result<ExitCode>
         runtime()?.block_on(gongwen_sync::log_in(&client, &store, &args.user, &password))?;
     let resp = logged_in.response;
     let u = &resp.user;
-    println!(
+    outln!(
         "logged in to {} as {} ({}), {} of unit {}; token valid until {}",
         client.server(),
         u.username,
@@ -83,7 +84,7 @@ pub fn login(data: Option<PathBuf>, args: LoginArgs) -> anyhow::Result<ExitCode>
         resp.expires_at
     );
     match logged_in.not_kept {
-        None => println!("the token is kept in the system keyring"),
+        None => outln!("the token is kept in the system keyring"),
         Some(e) => {
             eprintln!("warning: {e}; set {PASSWORD_ENV} for later commands");
             // Nothing can use a token that is not kept: revoke it rather than leave it
@@ -113,9 +114,10 @@ pub fn logout(data: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         None | Some(CredentialError::Unavailable(_)) => {}
         Some(e) => eprintln!("warning: {e}"),
     }
-    println!(
+    outln!(
         "logged out {} from {}",
-        account.user.username, account.server
+        account.user.username,
+        account.server
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -207,12 +209,12 @@ async fn sync_round(store: &Mutex<Store>) -> anyhow::Result<SyncReport> {
 }
 
 fn print_report(r: &SyncReport) {
-    println!(
+    outln!(
         "pushed {} command(s): {} accepted, {} rejected; pulled {} change(s), {} new document(s); uploaded {}, downloaded {} file(s); cursor {}",
         r.pushed, r.accepted, r.rejected, r.pulled, r.new_documents, r.uploaded, r.downloaded, r.cursor
     );
     if let Some(why) = r.cursor_reset {
-        println!("{}", cursor_reset_text(why, r.repushed));
+        outln!("{}", cursor_reset_text(why, r.repushed));
     }
     for w in &r.warnings {
         eprintln!("warning: {w}");
@@ -275,7 +277,7 @@ pub fn sync(data: Option<PathBuf>, args: SyncArgs) -> anyhow::Result<ExitCode> {
                 serde_json::from_value(serde_json::Value::String(command_id.trim().into()))
                     .with_context(|| format!("{command_id:?} is not a command id (a UUID)"))?;
             if lock(&store).discard_command(id)? {
-                println!("discarded {id}; it will not be sent");
+                outln!("discarded {id}; it will not be sent");
                 Ok(ExitCode::SUCCESS)
             } else {
                 eprintln!("no pending command {id} to discard");
@@ -318,16 +320,18 @@ fn status(store: &Mutex<Store>, json: bool) -> anyhow::Result<ExitCode> {
             "outbox": outbox,
             "keyring": keyring,
         });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
     let u = &account.user;
-    println!("server:     {}", account.server);
-    println!(
+    outln!("server:     {}", account.server);
+    outln!(
         "user:       {} ({}), unit {}",
-        u.username, u.display_name, u.unit
+        u.username,
+        u.display_name,
+        u.unit
     );
-    println!(
+    outln!(
         "logged in:  {}",
         if signed_in.is_some() {
             "yes"
@@ -335,20 +339,20 @@ fn status(store: &Mutex<Store>, json: bool) -> anyhow::Result<ExitCode> {
             "no (logged out: only 非密 documents are shown)"
         }
     );
-    println!("keyring:    {keyring}");
-    println!("cursor:     {}", state.cursor);
-    println!("pending:    {}", state.pending);
-    println!("rejected:   {}", state.rejected);
-    println!(
+    outln!("keyring:    {keyring}");
+    outln!("cursor:     {}", state.cursor);
+    outln!("pending:    {}", state.pending);
+    outln!("rejected:   {}", state.rejected);
+    outln!(
         "last sync:  {}",
         state.last_sync_at.as_deref().unwrap_or("never")
     );
-    println!(
+    outln!(
         "last error: {}",
         state.last_error.as_deref().unwrap_or("none")
     );
     if let Some(at) = &state.server_restored_at {
-        println!(
+        outln!(
             "restored:   the server was restored from a backup (noticed {at}); the change log \
              was pulled again from the start and {} accepted command(s) were sent again",
             state.repushed
@@ -374,9 +378,9 @@ fn status(store: &Mutex<Store>, json: bool) -> anyhow::Result<ExitCode> {
         }
         match (&e.state, &e.rejection) {
             (OutboxState::Rejected, Some(r)) => {
-                println!("rejected  {what}: {} ({})", r.message_en, r.message)
+                outln!("rejected  {what}: {} ({})", r.message_en, r.message)
             }
-            _ => println!(
+            _ => outln!(
                 "pending   {what}: {} attempt(s){}",
                 e.attempts,
                 e.last_error
@@ -393,7 +397,7 @@ fn doctor(store: &Mutex<Store>) -> anyhow::Result<ExitCode> {
     let mut problems = 0;
     let mut problem = |text: String| {
         problems += 1;
-        println!("problem: {text}");
+        outln!("problem: {text}");
     };
     let (account, verify, outbox, wanted) = {
         let s = lock(store);
@@ -407,10 +411,10 @@ fn doctor(store: &Mutex<Store>) -> anyhow::Result<ExitCode> {
     for p in &verify {
         problem(format!("store: {p}"));
     }
-    println!("store: {} problem(s) found by the full check", verify.len());
+    outln!("store: {} problem(s) found by the full check", verify.len());
     for e in &outbox {
         match (&e.state, &e.rejection) {
-            (OutboxState::Rejected, Some(r)) => println!(
+            (OutboxState::Rejected, Some(r)) => outln!(
                 "note: {} of {} was refused: {} (the document is unchanged; fix it and send again)",
                 e.command.body.kind(),
                 e.command.body.document_id(),
@@ -427,9 +431,10 @@ fn doctor(store: &Mutex<Store>) -> anyhow::Result<ExitCode> {
         }
     }
     for w in &wanted {
-        println!(
+        outln!(
             "note: attachment {} of {} not downloaded yet (the next sync tries again)",
-            w.sha256, w.document_id
+            w.sha256,
+            w.document_id
         );
     }
     let Some(account) = account else {
@@ -437,9 +442,9 @@ fn doctor(store: &Mutex<Store>) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     match credentials::load_token(&account.server, &account.user.username) {
-        Ok(Some(_)) => println!("keyring: token kept"),
-        Ok(None) => println!("keyring: no token kept; log in again or set {PASSWORD_ENV}"),
-        Err(e) => println!("keyring: {e}"),
+        Ok(Some(_)) => outln!("keyring: token kept"),
+        Ok(None) => outln!("keyring: no token kept; log in again or set {PASSWORD_ENV}"),
+        Err(e) => outln!("keyring: {e}"),
     }
     let client = client_for(store, &account.server)?;
     let checked = runtime()?.block_on(async {
@@ -453,14 +458,15 @@ fn doctor(store: &Mutex<Store>) -> anyhow::Result<ExitCode> {
             "the server now puts {} in unit {}, the store knows unit {}; log in again",
             me.username, me.unit, account.user.unit
         )),
-        Ok(me) => println!(
+        Ok(me) => outln!(
             "server: {} reachable, logged in as {}",
-            account.server, me.username
+            account.server,
+            me.username
         ),
         Err(e) => problem(format!("server: {e:#}")),
     }
     if problems == 0 {
-        println!("no problems found");
+        outln!("no problems found");
         Ok(ExitCode::SUCCESS)
     } else {
         Ok(ExitCode::from(1))
@@ -479,7 +485,7 @@ fn outbox_and_sync(
         let mut s = lock(&store);
         add(&mut s)?
     };
-    println!("queued {id} in the outbox");
+    outln!("queued {id} in the outbox");
     if no_sync {
         return Ok(ExitCode::SUCCESS);
     }
@@ -506,11 +512,11 @@ fn outbox_and_sync(
             Ok(ExitCode::from(1))
         }
         Some(e) if e.state == OutboxState::Accepted => {
-            println!("accepted {id}");
+            outln!("accepted {id}");
             Ok(ExitCode::SUCCESS)
         }
         _ => {
-            println!("pending {id}");
+            outln!("pending {id}");
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -597,12 +603,12 @@ pub fn inbox(data: Option<PathBuf>, args: InboxArgs) -> anyhow::Result<ExitCode>
     let store = open_store(data)?;
     let items = store.inbox()?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&items)?);
+        outln!("{}", serde_json::to_string_pretty(&items)?);
         return Ok(ExitCode::SUCCESS);
     }
     for item in &items {
         let i = &item.incoming;
-        println!(
+        outln!(
             "{}  {:<12}  from {} ({})  {}{}",
             i.document_id,
             i.status.as_str(),
@@ -641,16 +647,16 @@ pub fn deliveries(data: Option<PathBuf>, args: DeliveriesArgs) -> anyhow::Result
             "deliveries": deliveries,
             "pending": pending,
         });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{id}  {}  {}",
         stored.status.as_str(),
         stored.document.title
     );
     for d in &deliveries {
-        println!(
+        outln!(
             "  {:<12} {:<4} {:<12} by {} at {}{}",
             d.unit.0,
             d.role.as_str(),
@@ -664,7 +670,7 @@ pub fn deliveries(data: Option<PathBuf>, args: DeliveriesArgs) -> anyhow::Result
         );
     }
     for p in &pending {
-        println!("  pending {} {}", p.command.body.kind(), p.command.id);
+        outln!("  pending {} {}", p.command.body.kind(), p.command.id);
     }
     if deliveries.is_empty() && pending.is_empty() {
         eprintln!("not exchanged");

@@ -33,9 +33,5 @@ pub use kinds::{Classification, Direction, DocKind, Urgency};
 pub use names::UnknownName;
 pub use validate::{order_number, validate, Element, Problem, Severity};
 
-/// The old path of [`wire`], kept while the app shell (`src-tauri/`) still imports
-/// `gongwen_core::exchange`; new code uses `gongwen_core::wire`.
-pub use wire as exchange;
-
 /// Labels for every enum value, so the UI never keeps its own copy of the Chinese names.
 pub mod vocabulary;

@@ -37,7 +37,7 @@ impl ReadOnly {
             ReadOnly::Archived => "该公文已归档，不能再修改。",
             ReadOnly::Received => "这是其他单位发来的收文，不能修改。",
             ReadOnly::Dispatched => "该公文已分发，不能再修改。",
-            ReadOnly::DispatchQueued => "该公文的分发已在待同步队列中，不能再修改。",
+            ReadOnly::DispatchQueued => "该公文的分发已在同步队列中，不能再修改。",
         }
     }
 

@@ -5,6 +5,6 @@
  */
 export type QueuedBy = { 
 /**
- * The exchange server, normalized (see [`normalize_server`]).
+ * The exchange server, normalized (see [`normalize_server`](super::normalize_server)).
  */
 server: string, username: string, };

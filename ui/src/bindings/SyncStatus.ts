@@ -22,7 +22,7 @@ signed_in: boolean,
  */
 last_sync_at: string | null, 
 /**
- * Commands waiting for the server (待同步): the same query as the queue's list.
+ * Commands waiting for the server (待同步): the same query as the outbox's list.
  */
 pending: number, 
 /**

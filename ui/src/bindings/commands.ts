@@ -10,9 +10,9 @@ import type { DocumentSummary } from './DocumentSummary'
 import type { DocumentView } from './DocumentView'
 import type { InboxItem } from './InboxItem'
 import type { ListFilter } from './ListFilter'
+import type { OutboxItem } from './OutboxItem'
 import type { Page } from './Page'
 import type { Problem } from './Problem'
-import type { QueueItem } from './QueueItem'
 import type { SaveResult } from './SaveResult'
 import type { SearchHit } from './SearchHit'
 import type { StoredDocument } from './StoredDocument'
@@ -84,7 +84,7 @@ export const commands = {
    * 立即同步: the loop runs a round now.
    */
   syncNow: () => invoke<void>('sync_now'),
-  syncQueue: () => invoke<Array<QueueItem>>('sync_queue'),
+  outbox: () => invoke<Array<OutboxItem>>('outbox'),
   /**
    * 移除: hides a refused command from the queue. Only refused ones: a pending command
    * may already be on its way to the server, so it cannot be taken back here.

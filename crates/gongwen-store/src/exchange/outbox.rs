@@ -196,7 +196,7 @@ impl Store {
                 if queued(&["dispatch"])? {
                     return Err(refused(
                         format!("a dispatch of document {document_id} is already queued"),
-                        "该公文的分发已在待同步队列中。",
+                        "该公文的分发已在同步队列中。",
                     ));
                 }
                 let latest: String = tx
@@ -244,7 +244,7 @@ impl Store {
                 if queued(&["acknowledge", "return"])? {
                     return Err(refused(
                         format!("a receipt or return of document {document_id} is already queued"),
-                        "该公文的签收或退回已在待同步队列中。",
+                        "该公文的签收或退回已在同步队列中。",
                     ));
                 }
             }

@@ -3,4 +3,4 @@
 /**
  * Where a queued command stands.
  */
-export type QueueState = "pending" | "rejected";
+export type OutboxItemState = "pending" | "rejected";

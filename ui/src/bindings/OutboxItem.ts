@@ -2,16 +2,16 @@
 import type { CommandId } from "./CommandId";
 import type { CommandKind } from "./CommandKind";
 import type { DocumentId } from "./DocumentId";
-import type { QueueState } from "./QueueState";
+import type { OutboxItemState } from "./OutboxItemState";
 
 /**
  * One line of the 同步队列.
  */
-export type QueueItem = { command_id: CommandId, kind: CommandKind, document_id: DocumentId, 
+export type OutboxItem = { command_id: CommandId, kind: CommandKind, document_id: DocumentId, 
 /**
  * The document's title as stored locally ("" if the document is not here).
  */
-title: string, state: QueueState, 
+title: string, state: OutboxItemState, 
 /**
  * The server's reason, in Chinese, for a rejected command.
  */
