@@ -20,6 +20,8 @@ use crate::{AppState, BENCH_READY_ENV};
 pub struct DocumentView {
     pub stored: StoredDocument,
     pub paragraphs: Vec<Paragraph>,
+    /// The 主送机关 line as the PDF prints it (`Document::main_recipients_line`).
+    pub main_recipients_line: String,
     pub problems: Vec<Problem>,
     /// The logged-in account may edit it now (the store's rule: `Store::read_only`).
     pub editable: bool,
@@ -129,6 +131,7 @@ pub fn get_document(state: State<'_, AppState>, id: String) -> Answer<DocumentVi
     })?;
     Ok(DocumentView {
         paragraphs: stored.document.body.paragraphs().to_vec(),
+        main_recipients_line: stored.document.main_recipients_line(),
         problems: gongwen_core::validate(&stored.document),
         stored,
         editable: read_only.is_none(),

@@ -61,7 +61,7 @@ pub fn seed_draft(dir: &Path, title: &str) -> gongwen_core::DocumentId {
     use gongwen_core::{Body, DocKind, DocStatus, Document};
     let mut doc = Document::new(DocKind::Notice);
     doc.title = title.into();
-    doc.main_recipients = vec!["市统计局".into()];
+    doc.main_recipients = vec!["市统计局".into(), "市工业和信息化局".into()];
     doc.issuer_signature = vec!["宿州市发展和改革委员会".into()];
     doc.date_of_issue = "2026年11月25日".into();
     doc.body = Body::from_text("请于12月5日前报送有关数据。");

@@ -753,6 +753,11 @@ async fn a_received_document_is_in_the_inbox_and_can_be_returned_with_a_reason()
     click(&c, &format!("{row}//a")).await;
     let from = text_of(&c, "//*[@aria-label='来文信息']").await;
     assert!(from.contains("宿州市发展和改革委员会"), "{from:?}");
+    // 主送 reads as the PDF prints it: the names joined by 、, ending in ：.
+    assert_eq!(
+        text_of(&c, "//p[@aria-label='主送机关']").await.trim(),
+        "市统计局、市工业和信息化局："
+    );
     find(&c, &button("签收")).await;
     assert!(
         c.find_all(Locator::XPath(&button("编辑")))

@@ -185,6 +185,23 @@ impl Document {
         }
     }
 
+    /// The 主送机关 line as printed (GB/T 9704-2012 7.3.2): the names in order, joined by
+    /// 、, ending in a full-width colon; empty when there is none. The typesetter and the
+    /// reading view both show this line, so they join the names the same way.
+    pub fn main_recipients_line(&self) -> String {
+        let names: Vec<&str> = self
+            .main_recipients
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if names.is_empty() {
+            String::new()
+        } else {
+            format!("{}：", names.join("、"))
+        }
+    }
+
     /// Year the document belongs to: from the 成文日期, else the 发文字号.
     pub fn year(&self) -> Option<u16> {
         crate::parse_date(&self.date_of_issue)
@@ -196,5 +213,25 @@ impl Document {
                     .ok()
                     .map(|n| n.year())
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_main_recipients_line_joins_with_the_enumeration_comma_and_ends_in_a_colon() {
+        let mut doc = Document::new(DocKind::Notice);
+        assert_eq!(doc.main_recipients_line(), "");
+        doc.main_recipients = vec![
+            "各县、区人民政府".into(),
+            " ".into(),
+            " 市政府各部门 ".into(),
+        ];
+        assert_eq!(
+            doc.main_recipients_line(),
+            "各县、区人民政府、市政府各部门："
+        );
     }
 }

@@ -686,7 +686,7 @@ pub(crate) struct NewDocument<'a> {
 }
 
 /// Documents written in chunks of this many by a streaming [`Import`]: large enough that
-/// each chunk is one fast batch (see [`insert_batch`]), small enough that a 100,000-file
+/// each chunk is one fast batch (see `insert_batch`), small enough that a 100,000-file
 /// import holds only a few megabytes of documents at a time.
 pub const IMPORT_CHUNK: usize = 2_000;
 

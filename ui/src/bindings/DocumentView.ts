@@ -7,7 +7,11 @@ import type { StoredDocument } from "./StoredDocument";
  * A document opened for reading: as stored, its 正文 as structure, and what
  * validation says about it.
  */
-export type DocumentView = { stored: StoredDocument, paragraphs: Array<Paragraph>, problems: Array<Problem>, 
+export type DocumentView = { stored: StoredDocument, paragraphs: Array<Paragraph>, 
+/**
+ * The 主送机关 line as the PDF prints it (`Document::main_recipients_line`).
+ */
+main_recipients_line: string, problems: Array<Problem>, 
 /**
  * The logged-in account may edit it now (the store's rule: `Store::read_only`).
  */

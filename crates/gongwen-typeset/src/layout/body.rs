@@ -63,14 +63,8 @@ pub(super) fn title(cx: &mut Ctx, doc: &Document, template: &HeaderTemplate, for
 /// 主送机关 (7.3.2): one line, flush left, ending in a full-width colon.
 pub(super) fn main_recipients(cx: &mut Ctx, doc: &Document) {
     let origin = Origin::of;
-    let recipients: Vec<&str> = doc
-        .main_recipients
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect();
-    if !recipients.is_empty() {
-        let text = format!("{}：", recipients.join("、"));
+    let text = doc.main_recipients_line();
+    if !text.is_empty() {
         cx.paragraph(
             &text,
             0.0,
