@@ -428,6 +428,10 @@ fn main() {
         // Rare phrases made of common bigrams (全市, 市财, 财政 each occur in most
         // documents, 全市财政 in none): the worst case for an index without positions.
         ("4 chars, rare", &["全市财政", "市政办公", "2026年防汛"]),
+        // Inside Latin words and numbers (their pieces in the character table): 026 in
+        // 2026 (文号 and body), DP in GDP, 00 in 2000 and 3000 (most bodies), 9704 in
+        // nothing.
+        ("inside Latin words", &["026", "DP", "00", "9704"]),
     ];
     let reps = 30;
     for (label, qs) in queries {

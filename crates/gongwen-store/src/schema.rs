@@ -262,6 +262,13 @@ ALTER TABLE sync_state ADD COLUMN cursor_clearance TEXT;
 ALTER TABLE sync_state ADD COLUMN restored_at TEXT;
 ALTER TABLE sync_state ADD COLUMN repushed INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 5: Latin letters and digits found inside words (`026` in `2026`): the pieces of
+    // each document's Latin words join the position-free character table (see
+    // tokens.rs). Its rows are written anew from each document's latest version by
+    // `fill_search_chars`, in the same transaction.
+    r#"
+INSERT INTO search_chars(search_chars) VALUES ('delete-all');
+"#,
 ];
 
 /// Each search table's FTS5 `automerge` and `crisismerge` settings, as the migrations
@@ -300,7 +307,51 @@ pub(crate) const WAL_AUTOCHECKPOINT_PAGES: i64 = 4096;
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+    Migrations::new(
+        MIGRATIONS
+            .iter()
+            .enumerate()
+            .map(|(i, sql)| match i + 1 {
+                5 => M::up_with_hook(sql, fill_search_chars),
+                _ => M::up(sql),
+            })
+            .collect(),
+    )
+}
+
+/// Migration 5's second half: indexes every stored document's latest version in the
+/// character table again, now with its Latin pieces, in sort-key order (FTS5 then
+/// keeps the postings in memory and writes few segments). Tokenising needs Rust, hence
+/// a hook instead of SQL; it runs inside the migration's transaction, so a store is
+/// upgraded wholly or not at all. A version whose JSON cannot be read is indexed by
+/// its header fields only (the columns of `documents`); [`crate::Store::verify`]
+/// reports it.
+fn fill_search_chars(tx: &rusqlite::Transaction<'_>) -> rusqlite_migration::HookResult {
+    let mut read = tx.prepare(
+        "SELECT d.sort_key, d.title, d.doc_number, d.issuers, d.recipients, v.content
+         FROM documents d JOIN versions v ON v.doc_rowid = d.doc_rowid AND v.version = d.version
+         ORDER BY d.sort_key",
+    )?;
+    let mut write = tx.prepare("INSERT INTO search_chars(rowid, chars) VALUES (?1, ?2)")?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let sort_key: i64 = r.get(0)?;
+        let head: [String; 4] = [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?];
+        let content: String = r.get(5)?;
+        let head_text = head.join("\n");
+        let all = match crate::store::parse_document(&content) {
+            Ok(doc) => crate::store::all_text(&doc, &head[2], &head[3]),
+            Err(e) => {
+                tracing::warn!("document at {sort_key}: indexing its header only: {e}");
+                head_text.clone()
+            }
+        };
+        write.execute(rusqlite::params![
+            sort_key,
+            crate::tokens::position_free_tokens(&all, &head_text)
+        ])?;
+    }
+    Ok(())
 }
 
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";

@@ -13,8 +13,10 @@
 //! `sort_key` column), and stop after the rows they need; a 1-character query that
 //! matches every document costs about the same as a rare word. Matches are substring
 //! matches of the whole query text (letters and digits; punctuation and spaces split the
-//! query into parts that must all occur). Latin words and numbers match from their
-//! start (`GD` finds `GDP`, `026` does not find `2026`).
+//! query into parts that must all occur). A part that is one Latin word or number is
+//! found inside words too (`DP` finds `GDP`, `026` finds `2026`, through the pieces of
+//! Latin words in the character table: see `tokens`); a Latin word within a mixed part
+//! (`026年`) matches from its word's start only.
 //!
 //! The snippet is cut in Rust from the original text around the first match.
 //!
@@ -136,6 +138,41 @@ fn visible_matches(
     Ok(out)
 }
 
+/// Rows matching every given expression, each in its table, newest first (see
+/// [`visible_matches`]). The first table with an expression is read in rowid order
+/// and stops early; the others only filter it. The order given is therefore the order
+/// of preference: the table whose matches are usually fewest first.
+fn match_in_tables(
+    conn: &Connection,
+    tables: &[(&str, Option<String>)],
+    want: usize,
+    visible: &str,
+    skip: impl FnMut(i64) -> bool,
+) -> Result<Vec<(i64, Row)>, StoreError> {
+    let present: Vec<(&str, &str)> = tables
+        .iter()
+        .filter_map(|(table, e)| e.as_deref().map(|e| (*table, e)))
+        .collect();
+    let Some(&(first, _)) = present.first() else {
+        return Ok(Vec::new());
+    };
+    let mut sql = format!("SELECT rowid FROM {first} WHERE {first} MATCH ?1");
+    for (i, (table, _)) in present.iter().enumerate().skip(1) {
+        sql.push_str(&format!(
+            " AND rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH ?{})",
+            i + 1
+        ));
+    }
+    let n = present.len();
+    sql.push_str(&format!(
+        " AND rowid < ?{} ORDER BY rowid DESC LIMIT ?{}",
+        n + 1,
+        n + 2
+    ));
+    let expressions: Vec<&str> = present.iter().map(|(_, e)| *e).collect();
+    visible_matches(conn, &sql, &expressions, want, visible, skip)
+}
+
 pub(crate) fn search(
     conn: &Connection,
     input: &str,
@@ -153,11 +190,12 @@ pub(crate) fn search(
     let needles: Vec<Vec<char>> = query.groups.iter().map(|g| g.chars().collect()).collect();
 
     // 1. Header matches, newest HEAD_WINDOW, ranked.
-    let head_rows = visible_matches(
+    let head_rows = match_in_tables(
         conn,
-        "SELECT rowid FROM search_head WHERE search_head MATCH ?1 AND rowid < ?2
-         ORDER BY rowid DESC LIMIT ?3",
-        &[query.head_expression().as_str()],
+        &[
+            ("search_head", query.head_expression()),
+            ("search_chars", query.latin_head_expression()),
+        ],
         HEAD_WINDOW,
         &visible,
         |_| false,
@@ -187,37 +225,16 @@ pub(crate) fn search(
     let want = limit - hits.len();
     let seen: HashSet<i64> = head_keys.iter().copied().collect();
     let skip = |key: i64| seen.contains(&key);
-    let body_rows = match (query.body_expression(), query.chars_expression()) {
-        (Some(all), None) => visible_matches(
-            conn,
-            "SELECT rowid FROM search_all WHERE search_all MATCH ?1 AND rowid < ?2
-             ORDER BY rowid DESC LIMIT ?3",
-            &[all.as_str()],
-            want,
-            &visible,
-            skip,
-        )?,
-        (None, Some(chars)) => visible_matches(
-            conn,
-            "SELECT rowid FROM search_chars WHERE search_chars MATCH ?1 AND rowid < ?2
-             ORDER BY rowid DESC LIMIT ?3",
-            &[chars.as_str()],
-            want,
-            &visible,
-            skip,
-        )?,
-        (Some(all), Some(chars)) => visible_matches(
-            conn,
-            "SELECT rowid FROM search_all WHERE search_all MATCH ?1
-             AND rowid IN (SELECT rowid FROM search_chars WHERE search_chars MATCH ?2)
-             AND rowid < ?3 ORDER BY rowid DESC LIMIT ?4",
-            &[all.as_str(), chars.as_str()],
-            want,
-            &visible,
-            skip,
-        )?,
-        (None, None) => Vec::new(),
-    };
+    let body_rows = match_in_tables(
+        conn,
+        &[
+            ("search_all", query.body_expression()),
+            ("search_chars", query.chars_expression()),
+        ],
+        want,
+        &visible,
+        skip,
+    )?;
     for (key, row) in body_rows {
         let body = load_body(conn, key)?;
         let rank = hits.len();

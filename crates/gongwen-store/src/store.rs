@@ -659,7 +659,7 @@ impl Store {
                 None => problems.push(format!("document {id}: version {version} missing")),
             }
         }
-        for table in ["search_head", "search_all", "search_chars"] {
+        for table in SEARCH_TABLES {
             let mut stmt = self.conn.prepare(&format!("SELECT rowid FROM {table}"))?;
             let indexed: HashSet<i64> = stmt
                 .query_map([], |r| r.get(0))?
@@ -1015,7 +1015,7 @@ pub(crate) fn append_version(
         d.recipients,
         sort_key
     ])?;
-    for table in ["search_head", "search_all", "search_chars"] {
+    for table in SEARCH_TABLES {
         tx.prepare_cached(&format!("DELETE FROM {table} WHERE rowid = ?1"))?
             .execute([h.sort_key])?;
     }
@@ -1065,6 +1065,9 @@ impl Prepared {
     }
 }
 
+/// The full-text tables; each holds one row per document, its rowid the sort key.
+const SEARCH_TABLES: [&str; 3] = ["search_head", "search_all", "search_chars"];
+
 /// The search tokens of one version (see `tokens`): computed off the writing thread
 /// during a bulk import.
 struct Tokens {
@@ -1084,7 +1087,13 @@ impl Tokens {
                 tokens::index_tokens(&derived.recipients, true),
             ],
             all_tokens: tokens::index_tokens(&all, false),
-            chars: tokens::distinct_chars(&all),
+            chars: tokens::position_free_tokens(
+                &all,
+                &format!(
+                    "{}\n{}\n{}\n{}",
+                    doc.title, doc.doc_number, derived.issuers, derived.recipients
+                ),
+            ),
         }
     }
 }

@@ -236,3 +236,199 @@ fn many_imports_find_what_each_batch_holds() {
     assert_eq!(store.search("汛", 100).unwrap().len(), 60);
     assert!(store.verify().unwrap().is_empty());
 }
+
+/// Documents with Latin letters and digits inside longer words: standard numbers,
+/// years, model names.
+fn latin_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let mut standard = notice(
+        "关于执行党政机关公文格式标准的通知",
+        "2025年3月2日",
+        "公文格式按GB/T 9704执行。",
+    );
+    standard.doc_number = "宿政办〔2025〕5号".into();
+    let mut compact = notice(
+        "关于公文用纸的通知",
+        "2025年4月2日",
+        "用纸幅面依照GB/T9704-2012确定。",
+    );
+    compact.doc_number = "宿政办〔2025〕7号".into();
+    let mut year = notice(
+        "关于做好2026年防汛工作的通知",
+        "2026年5月10日",
+        "今年汛期较常年偏早。",
+    );
+    year.doc_number = "宿政办〔2026〕12号".into();
+    let mut gb = notice("关于字符集的通知", "2025年6月2日", "汉字编码采用GB 2312。");
+    gb.doc_number = "宿政办〔2025〕9号".into();
+    store
+        .import(&[
+            (standard, DocStatus::Draft),
+            (compact, DocStatus::Draft),
+            (year, DocStatus::Draft),
+            (gb, DocStatus::Draft),
+        ])
+        .unwrap();
+    (dir, store)
+}
+
+fn titles(hits: &[SearchHit]) -> Vec<&str> {
+    let mut t: Vec<&str> = hits.iter().map(|h| h.summary.title.as_str()).collect();
+    t.sort_unstable();
+    t
+}
+
+#[test]
+fn digits_inside_a_number_are_found() {
+    let (_dir, store) = latin_store();
+    let hits = store.search("026", 10).unwrap();
+    assert_eq!(titles(&hits), vec!["关于做好2026年防汛工作的通知"]);
+    // In the title: ranked as a header match, the match inside the word highlighted.
+    assert!(hits[0].score >= 1.0);
+    assert_eq!(rendered(&hits[0]), "关于做好2[026]年防汛工作的通知");
+    // Full width is the same digits.
+    assert_eq!(store.search("０２６", 10).unwrap().len(), 1);
+    // With a Chinese part as a separate part of the query.
+    assert_eq!(store.search("026 防汛", 10).unwrap().len(), 1);
+    assert!(store.search("026 公文", 10).unwrap().is_empty());
+}
+
+#[test]
+fn latin_prefixes_and_infixes_of_standard_numbers_are_found() {
+    let (_dir, store) = latin_store();
+    let hits = store.search("GB", 10).unwrap();
+    assert_eq!(
+        titles(&hits),
+        vec![
+            "关于公文用纸的通知",
+            "关于字符集的通知",
+            "关于执行党政机关公文格式标准的通知"
+        ]
+    );
+    let hits = store.search("9704", 10).unwrap();
+    assert_eq!(
+        titles(&hits),
+        vec!["关于公文用纸的通知", "关于执行党政机关公文格式标准的通知"]
+    );
+    let compact = hits
+        .iter()
+        .find(|h| h.summary.title == "关于公文用纸的通知")
+        .unwrap();
+    assert_eq!(compact.field, "body");
+    assert!(
+        rendered(compact).contains("GB/T[9704]-2012"),
+        "{}",
+        rendered(compact)
+    );
+    // Inside the word t9704 and inside 2012.
+    assert_eq!(store.search("970", 10).unwrap().len(), 2);
+    let hits = store.search("01", 10).unwrap();
+    assert_eq!(titles(&hits), vec!["关于公文用纸的通知"]);
+    assert!(
+        rendered(&hits[0]).contains("GB/T9704-2[01]2"),
+        "{}",
+        rendered(&hits[0])
+    );
+    // 312 inside 2312.
+    assert_eq!(
+        titles(&store.search("312", 10).unwrap()),
+        vec!["关于字符集的通知"]
+    );
+    assert!(store.search("9705", 10).unwrap().is_empty());
+}
+
+#[test]
+fn a_latin_infix_does_not_match_across_a_separator() {
+    let (_dir, store) = latin_store();
+    // GB/T is the words gb and t: BT is in neither.
+    assert!(store.search("BT", 10).unwrap().is_empty());
+    assert_eq!(store.search("T 97", 10).unwrap().len(), 2);
+    // B/T is two parts, b and t, that must both occur: GB 2312 has no t.
+    let hits = store.search("B/T", 10).unwrap();
+    assert_eq!(
+        titles(&hits),
+        vec!["关于公文用纸的通知", "关于执行党政机关公文格式标准的通知"]
+    );
+    // 9704 and 2012 are two words: 042 spans the hyphen.
+    assert!(store.search("042", 10).unwrap().is_empty());
+}
+
+#[test]
+fn hidden_documents_stay_hidden_for_latin_infixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let mut secret = notice(
+        "关于涉密载体管理的通知",
+        "2026年2月2日",
+        "载体编号SM2026A0101统一登记。",
+    );
+    secret.classification = gongwen_core::Classification::Confidential;
+    store.import(&[(secret, DocStatus::Draft)]).unwrap();
+    // Nobody logged in: only 非密 documents. (M2026A0101 is longer than the pieces
+    // and found as the start of a suffix.)
+    let queries = ["026a", "M2026", "A01", "M2026A0101"];
+    for q in queries {
+        assert!(store.search(q, 10).unwrap().is_empty(), "{q}");
+    }
+    store
+        .set_account(Some(&common::account(
+            "https://exchange.example.gov.cn",
+            "fgw-clerk",
+            "sz-fgw",
+        )))
+        .unwrap();
+    for q in queries {
+        assert_eq!(store.search(q, 10).unwrap().len(), 1, "{q}");
+    }
+    assert!(store.search("M2026A0102", 10).unwrap().is_empty());
+}
+
+#[test]
+fn a_store_from_before_latin_infixes_finds_them_after_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open(dir.path()).unwrap();
+        let mut doc = notice(
+            "关于做好2026年防汛工作的通知",
+            "2026年5月10日",
+            "执行GB/T9704-2012。",
+        );
+        doc.doc_number = "宿政办〔2026〕12号".into();
+        let id = store.create_document(&doc, DocStatus::Draft).unwrap().id;
+        // A second version: the index must hold the latest one only.
+        doc.body = gongwen_core::Body::from_text("执行GB/T9704-2013。");
+        store.save_draft(id, &doc).unwrap();
+        // No Latin letter or digit anywhere: an index row all the same.
+        let mut plain = notice("关于节日值班的通知", "二〇二六年一月五日", "做好值班。");
+        plain.doc_number = String::new();
+        store.create_document(&plain, DocStatus::Draft).unwrap();
+        assert!(store.verify().unwrap().is_empty());
+    }
+    {
+        // Back to schema 4, whose character table had no Latin pieces: emptied here,
+        // since the upgrade writes every row of it anew.
+        let conn = rusqlite::Connection::open(dir.path().join(gongwen_store::DB_FILE)).unwrap();
+        conn.execute_batch(
+            "INSERT INTO search_chars(search_chars) VALUES ('delete-all');
+             PRAGMA user_version = 4;",
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.search("026", 10).unwrap().len(), 1);
+    assert_eq!(store.search("9704", 10).unwrap().len(), 1);
+    assert_eq!(store.search("013", 10).unwrap().len(), 1);
+    assert!(store.search("012", 10).unwrap().is_empty());
+    // The single characters are back too (执 and, in the plain one, 做 only in bodies).
+    assert_eq!(store.search("执", 10).unwrap().len(), 1);
+    assert_eq!(store.search("做", 10).unwrap().len(), 2);
+    assert!(store.verify().unwrap().is_empty());
+    // Written after the upgrade: indexed as on a new store.
+    let mut doc = notice("关于报送数据的通知", "2026年6月1日", "按DB34/T 5201报送。");
+    doc.doc_number = "宿政办〔2026〕40号".into();
+    store.create_document(&doc, DocStatus::Draft).unwrap();
+    assert_eq!(store.search("520", 10).unwrap().len(), 1);
+    assert_eq!(store.search("026", 10).unwrap().len(), 2);
+    assert!(store.verify().unwrap().is_empty());
+}
