@@ -99,7 +99,7 @@ fn a_document_whose_dispatch_is_queued_is_read_only_until_it_is_refused() {
     let command = store
         .queue_dispatch(id, vec!["sz-tjj".into()], vec![])
         .unwrap();
-    assert_refused(&mut store, id, ReadOnly::DispatchQueued, "待同步");
+    assert_refused(&mut store, id, ReadOnly::DispatchQueued, "同步队列");
 
     // A refused 分发 gives the draft back to its clerk.
     store
