@@ -98,6 +98,7 @@ pub fn bench() -> Result<()> {
 fn cli_import(gongwen: &Path, dir: &Path) -> Result<Vec<Value>> {
     let files = walk_count(dir);
     let store = tempfile_dir("gongwen-bench-import")?;
+    let said = store.with_extension("stderr");
     let t = Instant::now();
     let mut child = Command::new(gongwen)
         .arg("--data")
@@ -105,7 +106,7 @@ fn cli_import(gongwen: &Path, dir: &Path) -> Result<Vec<Value>> {
         .arg("import")
         .arg(dir)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&said)?)
         .spawn()
         .with_context(|| format!("starting {}", gongwen.display()))?;
     let status_file = format!("/proc/{}/status", child.id());
@@ -126,16 +127,25 @@ fn cli_import(gongwen: &Path, dir: &Path) -> Result<Vec<Value>> {
     };
     let secs = t.elapsed().as_secs_f64();
     let _ = std::fs::remove_dir_all(&store);
-    if !status.success() {
+    // The generated corpus holds some documents with errors (a 请示 to two organs, a
+    // classified one without 份号); import rejects those, exits 1 and says how many.
+    let summary = std::fs::read_to_string(&said)
+        .unwrap_or_default()
+        .lines()
+        .rfind(|l| l.starts_with("imported "))
+        .unwrap_or_default()
+        .to_string();
+    let _ = std::fs::remove_file(&said);
+    if !matches!(status.code(), Some(0 | 1)) || summary.is_empty() {
         bail!("gongwen import {} failed: {status}", dir.display());
     }
     let rate = files as f64 / secs;
     let peak = peak_kb as f64 / 1024.0;
     println!(
-        "    gongwen import: {files} files in {secs:.1} s, {rate:.0} docs/s, peak {peak:.0} MB"
+        "    gongwen import: {files} files in {secs:.1} s ({summary}), {rate:.0} files/s, peak {peak:.0} MB"
     );
     Ok(vec![
-        json!({"group":"store","metric":"gongwen import (files in 100 folders)","value":rate,"unit":"docs/s","target":">= 5000","note":format!("{files} TOML files, {secs:.1} s, read, checked and stored in one transaction")}),
+        json!({"group":"store","metric":"gongwen import (files in 100 folders)","value":rate,"unit":"docs/s","target":">= 5000","note":format!("{files} TOML files read and checked ({summary}), stored in one transaction, {secs:.1} s")}),
         json!({"group":"store","metric":"gongwen import peak memory (VmHWM)","value":peak,"unit":"MB","target":"<= 300","note":format!("{files} files")}),
     ])
 }
