@@ -72,8 +72,8 @@ pub fn all(purpose: Purpose) -> Result<()> {
     if !have("node") || !have("npm") {
         wanted.extend(["nodejs", "npm"]);
     }
-    apt(&wanted)?;
-    let sudo = Sudo::detect()?;
+    let sudo = Sudo::detect();
+    apt(&sudo, &wanted)?;
     fandol_fonts(&sudo)?;
     npm()?;
     if purpose != Purpose::Run {
@@ -96,13 +96,13 @@ struct Sudo {
 }
 
 impl Sudo {
-    fn detect() -> Result<Sudo> {
+    fn detect() -> Sudo {
         let is_root = Command::new("id")
             .arg("-u")
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
             .unwrap_or(false);
-        Ok(Sudo { is_root })
+        Sudo { is_root }
     }
 
     fn command(&self, args: &[&str]) -> Result<Command> {
@@ -121,7 +121,7 @@ impl Sudo {
     }
 }
 
-fn apt(wanted: &[&str]) -> Result<()> {
+fn apt(sudo: &Sudo, wanted: &[&str]) -> Result<()> {
     let missing: Vec<&str> = wanted.iter().copied().filter(|p| !installed(p)).collect();
     if missing.is_empty() {
         println!("System packages: all {} present.", wanted.len());
@@ -137,11 +137,12 @@ fn apt(wanted: &[&str]) -> Result<()> {
             missing.join(" ")
         );
     }
-    let sudo = Sudo::detect()?;
     let mut args = vec!["apt-get", "install", "-y", "-qq", "--no-install-recommends"];
     args.extend(&missing);
+    // Built first, so a machine with neither root nor sudo is told the install to run.
+    let mut install = sudo.command(&args)?;
     run(&mut sudo.command(&["apt-get", "update", "-qq"])?)?;
-    run(&mut sudo.command(&args)?)
+    run(&mut install)
 }
 
 /// Where the Fandol faces are installed, system-wide so every account's app finds them.
