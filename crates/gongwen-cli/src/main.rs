@@ -1,7 +1,8 @@
 //! `gongwen`: the command line of Gongwen Desk. Imports, exports, validates, lists and
 //! searches 公文 in a local store (the same folder the desktop app uses), and exchanges
 //! them with other units through an exchange server (`login`, `sync`, `dispatch`,
-//! `inbox`, `ack`, `return`, `deliveries`).
+//! `inbox`, `ack`, `return`, `deliveries`), and takes the steps of a document's flow
+//! (`flow`).
 //!
 //! Messages are English; exit status 0 = success, 1 = some input was rejected or has
 //! errors, 2 = the command could not run.
@@ -10,6 +11,7 @@ mod output;
 
 mod commands;
 mod files;
+mod flow;
 mod remote;
 mod typeset;
 
@@ -52,6 +54,7 @@ enum Command {
     Ack(remote::AckArgs),
     Return(remote::ReturnArgs),
     Deliveries(remote::DeliveriesArgs),
+    Flow(flow::FlowArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Ack(args) => remote::ack(data, args),
         Command::Return(args) => remote::return_(data, args),
         Command::Deliveries(args) => remote::deliveries(data, args),
+        Command::Flow(args) => flow::flow(data, args),
     };
     match result {
         Ok(_) if output::failed() => ExitCode::from(2),

@@ -31,7 +31,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the network runtime")
 }
 
-fn parse_id(s: &str) -> anyhow::Result<DocumentId> {
+pub(crate) fn parse_id(s: &str) -> anyhow::Result<DocumentId> {
     s.trim().parse().with_context(|| {
         format!("{s:?} is not a document id (a UUID such as 67e55044-10b1-426f-9247-bb680e5fe0c8)")
     })
@@ -475,7 +475,7 @@ fn doctor(store: &Mutex<Store>) -> anyhow::Result<ExitCode> {
 
 /// Adds a command to the outbox, then tries one sync unless told not to; says what
 /// became of it.
-fn outbox_and_sync(
+pub(crate) fn outbox_and_sync(
     data: Option<PathBuf>,
     no_sync: bool,
     add: impl FnOnce(&mut Store) -> anyhow::Result<CommandId>,

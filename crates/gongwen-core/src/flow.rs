@@ -32,6 +32,13 @@ pub enum FlowKind {
 }
 
 impl FlowKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowKind::Outgoing => "outgoing",
+            FlowKind::Incoming => "incoming",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             FlowKind::Outgoing => "发文",
@@ -192,6 +199,12 @@ pub struct StepId(String);
 impl StepId {
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<&str> for StepId {
+    fn from(id: &str) -> StepId {
+        StepId(id.to_string())
     }
 }
 

@@ -16,6 +16,7 @@ mod doc_number;
 mod document;
 mod file;
 pub mod flow;
+pub mod handling;
 mod kinds;
 mod names;
 pub mod page;

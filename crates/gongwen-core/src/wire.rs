@@ -209,15 +209,42 @@ pub enum CommandBody {
         document_id: DocumentId,
         reason: String,
     },
+    /// A step of the actor's unit's 发文 or 收文 flow (核稿, 会签, 签发, 编号, 登记,
+    /// 批办, 承办, 传阅, 催办, 办结 …), or 撤回, 加签, 减签 on it. The first step of a
+    /// 发文 (拟稿 finished, i.e. 送审) brings the document and starts its handling.
+    Step {
+        document_id: DocumentId,
+        /// The step the actor acts on, as their client last saw it: when the document
+        /// has moved on meanwhile, the command is refused, naming who moved it.
+        step: crate::flow::StepId,
+        action: crate::handling::StepAction,
+        /// 意见 / 批示, kept with name, role, date and step.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        opinion: Option<String>,
+        /// A new version of the document (拟稿, 核稿 and 复核 may change it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        document: Option<Box<Document>>,
+        /// 公开属性: required at 签发.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        publicity: Option<crate::handling::Publicity>,
+        /// 限办日期 (YYYY-MM-DD), given at 批办.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        deadline: Option<String>,
+    },
 }
 
 impl CommandBody {
     /// Each command type's name ([`CommandBody::kind`]) and its Chinese label, for the
     /// vocabulary (the outbox lists commands by name).
-    pub const KINDS: [(&'static str, &'static str); 3] = [
+    pub const KINDS: [(&'static str, &'static str); 4] = [
         ("dispatch", "分发"),
         ("acknowledge", "签收"),
         ("return", "退回"),
+        ("step", "办理"),
     ];
 
     /// The `type` tag, for logs, audit and metrics.
@@ -226,6 +253,7 @@ impl CommandBody {
             CommandBody::Dispatch { .. } => "dispatch",
             CommandBody::Acknowledge { .. } => "acknowledge",
             CommandBody::Return { .. } => "return",
+            CommandBody::Step { .. } => "step",
         }
     }
 
@@ -233,7 +261,8 @@ impl CommandBody {
         match self {
             CommandBody::Dispatch { document_id, .. }
             | CommandBody::Acknowledge { document_id }
-            | CommandBody::Return { document_id, .. } => *document_id,
+            | CommandBody::Return { document_id, .. }
+            | CommandBody::Step { document_id, .. } => *document_id,
         }
     }
 }
@@ -387,6 +416,17 @@ pub enum ChangeEntry {
         document_id: DocumentId,
         delivery: Delivery,
     },
+    /// In the log of a unit whose flow it is, and of units taking part (会签): where
+    /// the document stands in that unit's flow, whole, with the current version when
+    /// the step concerns it (absent at 签收 and 核发, which bring no new content).
+    Handling {
+        document_id: DocumentId,
+        handling: Box<crate::handling::Handling>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        document: Option<Box<Document>>,
+        content_hash: String,
+    },
 }
 
 impl ChangeEntry {
@@ -394,7 +434,8 @@ impl ChangeEntry {
         match self {
             ChangeEntry::Sent { document_id, .. }
             | ChangeEntry::Received { document_id, .. }
-            | ChangeEntry::Delivery { document_id, .. } => *document_id,
+            | ChangeEntry::Delivery { document_id, .. }
+            | ChangeEntry::Handling { document_id, .. } => *document_id,
         }
     }
 }

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::flow::{Flow, FlowKind};
+use crate::handling::Handling;
 use crate::wire::{
     ChangeEntry, CommandBody, Delivery, DeliveryStatus, RecipientRole, RejectCode, Rejection, Role,
     UnitCode,
@@ -27,17 +29,49 @@ pub struct DocumentState {
     /// The sending unit.
     pub owner: UnitCode,
     pub classification: Classification,
+    /// Of the current version: the dispatched one once dispatched.
     pub content_hash: String,
+    /// Empty until the document is dispatched (a 发文 in its handling is not yet).
+    #[serde(default)]
     pub dispatched_by: String,
+    #[serde(default)]
     pub dispatched_at: String,
     pub deliveries: Vec<Delivery>,
+    /// The handling of each unit that has one: the owner's 发文, each recipient's 收文.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handlings: Vec<Handling>,
 }
 
 impl DocumentState {
-    /// Units that may see the document: the sender and every recipient.
+    /// Units that may see the document: the sender, every recipient, and every unit
+    /// that was asked to take part in a handling (会签).
     pub fn units(&self) -> impl Iterator<Item = &UnitCode> {
-        std::iter::once(&self.owner).chain(self.deliveries.iter().map(|d| &d.unit))
+        std::iter::once(&self.owner)
+            .chain(self.deliveries.iter().map(|d| &d.unit))
+            .chain(self.handlings.iter().flat_map(|h| h.participant_units()))
     }
+
+    /// The handling of a unit's flow, if it has one.
+    pub fn handling(&self, unit: &UnitCode) -> Option<&Handling> {
+        self.handlings.iter().find(|h| &h.unit == unit)
+    }
+
+    /// Whether it went out over the exchange.
+    pub fn is_dispatched(&self) -> bool {
+        !self.dispatched_at.is_empty()
+    }
+}
+
+/// A number taken from a series at 编号 (发文字号) or 登记 (收文编号); storage takes it
+/// with a compare-and-set on the series in the command's transaction, so two commands
+/// can never take the same one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberTaken {
+    /// The series' storage key (机关代字 and year).
+    pub series: String,
+    pub number: i64,
+    /// As the document carries it: `宿发改〔2026〕12号`.
+    pub text: String,
 }
 
 /// What the server must store when a command is accepted.
@@ -49,6 +83,8 @@ pub struct Decision {
     pub document: Option<Document>,
     /// Entries to append, each to one unit's log.
     pub log: Vec<(UnitCode, ChangeEntry)>,
+    /// Numbers this decision takes (编号, 登记).
+    pub numbers: Vec<NumberTaken>,
 }
 
 /// What the server knows besides the document's state, asked through the caller so
@@ -57,6 +93,36 @@ pub trait Context {
     fn unit_exists(&self, unit: &UnitCode) -> bool;
     /// Whether the attachment file with this SHA-256 has been uploaded completely.
     fn blob_exists(&self, sha256: &str) -> bool;
+    /// A unit's flow of this kind: its own, or the default of the 条例.
+    fn flow(&self, _unit: &UnitCode, kind: FlowKind) -> Flow {
+        Flow::default_for(kind)
+    }
+    /// The next number of the series this document takes at 编号 (`incoming`: the
+    /// unit's 收文 series at 登记), as storage stands when the command is decided.
+    fn next_number(
+        &self,
+        unit: &UnitCode,
+        _document: &Document,
+        incoming: bool,
+        _year: i32,
+    ) -> Result<NumberTaken, Rejection> {
+        Err(reject(
+            RejectCode::InvalidState,
+            format!(
+                "单位“{unit}”没有配置{}编号规则",
+                if incoming { "收文" } else { "发文字号" }
+            ),
+            format!("unit {unit} has no numbering rules"),
+        ))
+    }
+    /// The document's current version as the server stores it (for a step command).
+    fn current_document(&self) -> Option<Document> {
+        None
+    }
+    /// A user of the directory: their unit, role and clearance (for participants).
+    fn user(&self, _username: &str) -> Option<(UnitCode, Role, Classification)> {
+        None
+    }
 }
 
 /// SHA-256 (lower-case hex) of a document's canonical JSON: the same on every side
@@ -65,7 +131,7 @@ pub fn content_hash(document: &Document) -> String {
     crate::digest::json_sha256(document)
 }
 
-fn reject(
+pub(crate) fn reject(
     code: RejectCode,
     message: impl Into<String>,
     message_en: impl Into<String>,
@@ -86,6 +152,7 @@ pub fn precheck(body: &CommandBody) -> Result<(), Rejection> {
         CommandBody::Dispatch { main, cc, .. } => check_recipients(main, cc),
         CommandBody::Acknowledge { .. } => Ok(()),
         CommandBody::Return { reason, .. } => check_reason(reason),
+        CommandBody::Step { action, .. } => crate::handling::precheck(action),
     }
 }
 
@@ -172,7 +239,7 @@ pub fn decide(
         } => dispatch(state, actor, *document_id, document, main, cc, ctx, now),
         CommandBody::Acknowledge { document_id } => {
             let state = visible_to_recipient(state, actor, *document_id)?;
-            change_delivery(state, actor, DeliveryStatus::Acknowledged, None, now)
+            change_delivery(state, actor, DeliveryStatus::Acknowledged, None, ctx, now)
         }
         CommandBody::Return {
             document_id,
@@ -186,9 +253,11 @@ pub fn decide(
                 actor,
                 DeliveryStatus::Returned,
                 Some(reason.to_string()),
+                ctx,
                 now,
             )
         }
+        CommandBody::Step { .. } => crate::handling::decide_step(state, actor, body, ctx, now),
     }
 }
 
@@ -203,13 +272,12 @@ fn dispatch(
     ctx: &dyn Context,
     now: &str,
 ) -> Result<Decision, Rejection> {
-    if state.is_some() {
-        return Err(reject(
-            RejectCode::InvalidState,
-            "该公文已分发，不能重复分发",
-            format!("document {document_id} was already dispatched"),
-        ));
-    }
+    // A 发文 in a handling goes out at its 核发 step, as the flow left it (numbered,
+    // sealed); any other dispatch of a known document is a second one.
+    let handled = match state {
+        None => None,
+        Some(st) => Some(crate::handling::check_dispatch(st, actor, document, ctx)?),
+    };
     if document.classification > actor.clearance {
         return Err(reject(
             RejectCode::AboveClearance,
@@ -312,6 +380,19 @@ fn dispatch(
             },
         ));
     }
+    let mut handlings = handled.map(|st| st.handlings.clone()).unwrap_or_default();
+    if let Some(h) = handlings.iter_mut().find(|h| h.unit == actor.unit) {
+        crate::handling::finish_dispatch(h, actor, deliveries.len(), now);
+        log.push((
+            actor.unit.clone(),
+            ChangeEntry::Handling {
+                document_id,
+                handling: Box::new(h.clone()),
+                document: None,
+                content_hash: content_hash.clone(),
+            },
+        ));
+    }
     Ok(Decision {
         state: DocumentState {
             document_id,
@@ -321,9 +402,11 @@ fn dispatch(
             dispatched_by: actor.username.clone(),
             dispatched_at: now.to_string(),
             deliveries,
+            handlings,
         },
         document: Some(document.clone()),
         log,
+        numbers: Vec::new(),
     })
 }
 
@@ -384,8 +467,10 @@ fn change_delivery(
     actor: &Actor,
     status: DeliveryStatus,
     reason: Option<String>,
+    ctx: &dyn Context,
     now: &str,
 ) -> Result<Decision, Rejection> {
+    let state_before = state;
     let mut state = state.clone();
     let Some(delivery) = state.deliveries.iter_mut().find(|d| d.unit == actor.unit) else {
         return Err(reject(
@@ -394,24 +479,46 @@ fn change_delivery(
             "document was not sent to this unit",
         ));
     };
-    check_answer(delivery.status, status)?;
+    // 退文 at 初审 comes after 签收: the document was taken in, then found not ours.
+    let at_screening = status == DeliveryStatus::Returned
+        && delivery.status == DeliveryStatus::Acknowledged
+        && crate::handling::at_screening(state_before.handling(&actor.unit));
+    if !at_screening {
+        check_answer(delivery.status, status)?;
+    }
     delivery.status = status;
-    delivery.reason = reason;
+    delivery.reason = reason.clone();
     delivery.by = actor.username.clone();
     delivery.at = now.to_string();
     let delivery = delivery.clone();
+    let document_id = state.document_id;
     let entry = ChangeEntry::Delivery {
-        document_id: state.document_id,
+        document_id,
         delivery,
     };
-    let log = vec![
+    let mut log = vec![
         (state.owner.clone(), entry.clone()),
         (actor.unit.clone(), entry),
     ];
+    // The recipient's 收文 handling starts at its 签收, and ends at a 退回 or 退文.
+    let flow = ctx.flow(&actor.unit, FlowKind::Incoming);
+    let handling = crate::handling::answer_delivery(&mut state, actor, &flow, status, reason, now);
+    if let Some(handling) = handling {
+        log.push((
+            actor.unit.clone(),
+            ChangeEntry::Handling {
+                document_id,
+                handling: Box::new(handling),
+                document: None,
+                content_hash: state.content_hash.clone(),
+            },
+        ));
+    }
     Ok(Decision {
         state,
         document: None,
         log,
+        numbers: Vec::new(),
     })
 }
 
@@ -476,7 +583,8 @@ mod tests {
         let a = decide(Some(&d.state), &clerk("tjj"), &ack, &Units, NOW).expect("ack");
         assert_eq!(a.state.deliveries[0].status, DeliveryStatus::Acknowledged);
         let units: Vec<_> = a.log.iter().map(|(u, _)| u.0.as_str()).collect();
-        assert_eq!(units, ["fgw", "tjj"]);
+        // The 回执 to both, and the recipient's 收文 handling, which starts at 签收.
+        assert_eq!(units, ["fgw", "tjj", "tjj"]);
         // Twice is refused, as is returning after signing.
         let again = decide(Some(&a.state), &clerk("tjj"), &ack, &Units, NOW).unwrap_err();
         assert_eq!(again.code, RejectCode::InvalidState);

@@ -2,14 +2,16 @@
 //! ([`gongwen_core::workflow::decide`]) on the stored state, and one [`Commit`] per
 //! command, retried when another command on the same document won the race.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
 use gongwen_core::wire::{
-    Command, CommandBody, CommandOutcome, CommandResult, RejectCode, Rejection, UnitCode, UserInfo,
+    Command, CommandBody, CommandOutcome, CommandResult, RejectCode, Rejection, Role, UnitCode,
+    UserInfo,
 };
 use gongwen_core::workflow::{self, Actor, Context, DocumentState};
+use gongwen_core::{Classification, Document};
 
 use crate::api::{now, AppState};
 use crate::error::ApiError;
@@ -144,6 +146,10 @@ fn same_payload(recorded: &str, pushed: &Pushed) -> bool {
 struct Ctx {
     units: HashSet<UnitCode>,
     blobs: HashSet<String>,
+    /// For a step command: the document's stored version and the directory's users
+    /// (participants of 会签/传阅 are checked against it).
+    current: Option<Document>,
+    users: HashMap<String, (UnitCode, Role, Classification)>,
 }
 
 impl Context for Ctx {
@@ -153,6 +159,48 @@ impl Context for Ctx {
     fn blob_exists(&self, sha256: &str) -> bool {
         self.blobs.contains(sha256)
     }
+    fn current_document(&self) -> Option<Document> {
+        self.current.clone()
+    }
+    fn user(&self, username: &str) -> Option<(UnitCode, Role, Classification)> {
+        self.users.get(username).cloned()
+    }
+}
+
+/// What a step command's decision needs from storage besides the state.
+async fn load_step_context(
+    st: &AppState,
+    ctx: &mut Ctx,
+    body: &CommandBody,
+) -> Result<(), ApiError> {
+    if !matches!(body, CommandBody::Step { .. }) {
+        return Ok(());
+    }
+    ctx.current = match st.storage.document(body.document_id()).await? {
+        Some(record) => Some(serde_json::from_str(&record.content).map_err(|e| {
+            ApiError::internal(format!(
+                "stored content of {} is not valid: {e}",
+                body.document_id()
+            ))
+        })?),
+        None => None,
+    };
+    if ctx.users.is_empty() {
+        ctx.users = st
+            .storage
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled)
+            .map(|u| {
+                (
+                    u.info.username.clone(),
+                    (u.info.unit.clone(), u.info.role, u.info.clearance),
+                )
+            })
+            .collect();
+    }
+    Ok(())
 }
 
 /// Applies commands in order and returns one outcome each.
@@ -211,9 +259,11 @@ async fn apply_one(
         clearance: user.clearance,
     };
     let blobs = attachment_blobs(st, user, &command.body).await?;
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         units: units.clone(),
         blobs,
+        current: None,
+        users: HashMap::new(),
     };
     for _ in 0..MAX_ATTEMPTS {
         if let Some(recorded) = st.storage.command(command.id.0).await? {
@@ -247,6 +297,7 @@ async fn apply_one(
             .map_err(|e| {
                 ApiError::internal(format!("workflow state of {document_id} is not valid: {e}"))
             })?;
+        load_step_context(st, &mut ctx, &command.body).await?;
         let at = now();
         let decision = workflow::decide(state.as_ref(), &actor, &command.body, &ctx, &at);
         let result = match &decision {

@@ -626,8 +626,9 @@ async fn dispatch_commit_is_atomic(h: Arc<Harness>) {
     let seqs = s.commit(&ack).await.expect("commit acknowledge");
     assert_eq!(
         seqs.len(),
-        2,
-        "the receipt goes to the sender and the recipient"
+        3,
+        "the receipt goes to the sender and the recipient, and the recipient's 收文 \
+         handling starts"
     );
     let w = s.workflow(id).await.unwrap().unwrap();
     assert_eq!(w.version, 2);

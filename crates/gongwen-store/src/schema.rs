@@ -269,6 +269,23 @@ ALTER TABLE sync_state ADD COLUMN repushed INTEGER NOT NULL DEFAULT 0;
     r#"
 INSERT INTO search_chars(search_chars) VALUES ('delete-all');
 "#,
+    // 6: each unit's handling of a document (its 发文 or 收文 flow: the step it stands
+    // at, its participants and the whole trail), as the server last sent it. The JSON
+    // is the record; the columns are for the boxes (待办, 在办, 办结).
+    r#"
+CREATE TABLE handlings (
+    document_id TEXT NOT NULL,
+    unit        TEXT NOT NULL,
+    flow        TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    step_kind   TEXT NOT NULL,
+    finished    INTEGER NOT NULL,
+    deadline    TEXT,
+    content     TEXT NOT NULL,
+    PRIMARY KEY (document_id, unit)
+);
+CREATE INDEX handlings_open ON handlings(finished, step_kind);
+"#,
 ];
 
 /// Each search table's FTS5 `automerge` and `crisismerge` settings, as the migrations

@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use gongwen_core::flow::FlowKind;
+use gongwen_core::handling::Handling;
 use gongwen_core::wire::{ChangeEntry, ChangesPage};
 use gongwen_core::{DocStatus, Document, DocumentId};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
@@ -487,7 +489,79 @@ fn apply_change<'a>(
             ])?;
             Ok(false)
         }
+        ChangeEntry::Handling {
+            document_id,
+            handling,
+            document,
+            content_hash,
+        } => apply_handling(
+            tx,
+            *document_id,
+            handling,
+            document.as_deref(),
+            content_hash,
+            batch,
+        ),
     }
+}
+
+/// A unit's handling as the server sent it, whole: stored over what was there. The
+/// version it carries (a 核稿 edit, the numbered version after 编号) becomes the local
+/// latest, appended so nothing is overwritten; a 会签 unit gets the document here.
+fn apply_handling<'a>(
+    tx: &Transaction<'_>,
+    document_id: DocumentId,
+    handling: &Handling,
+    document: Option<&'a Document>,
+    content_hash: &str,
+    batch: &mut NewBatch<'a>,
+) -> Result<bool, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO handlings(document_id, unit, flow, step, step_kind, finished, deadline, content)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (document_id, unit) DO UPDATE SET flow = excluded.flow, step = excluded.step,
+            step_kind = excluded.step_kind, finished = excluded.finished,
+            deadline = excluded.deadline, content = excluded.content",
+    )?
+    .execute(params![
+        document_id.to_string(),
+        handling.unit.0,
+        handling.flow.as_str(),
+        handling.step.as_str(),
+        handling.step_kind.as_str(),
+        handling.finished,
+        handling.deadline,
+        json(handling)?
+    ])?;
+    let Some(document) = document else {
+        return Ok(false);
+    };
+    check_hash(document_id, document, content_hash);
+    let status = match handling.flow {
+        FlowKind::Outgoing if handling.unit_is_past_sign_off() => DocStatus::SignedOff,
+        FlowKind::Outgoing => DocStatus::Draft,
+        FlowKind::Incoming => DocStatus::Incoming,
+    };
+    let new = batch.add_if_missing(tx, document_id, document, status)?;
+    if !new {
+        if let Some(h) = head(tx, document_id)? {
+            if matches!(h.status, DocStatus::Draft | DocStatus::SignedOff) {
+                append_version(tx, document_id, document, &now())?;
+                if h.status != status && status == DocStatus::SignedOff {
+                    tx.prepare_cached(
+                        "UPDATE documents SET status = ?1, updated_at = ?2 WHERE doc_rowid = ?3",
+                    )?
+                    .execute(params![
+                        status.as_str(),
+                        rfc3339(&now()),
+                        h.doc_rowid
+                    ])?;
+                }
+            }
+        }
+    }
+    want_attachments(tx, document_id, document)?;
+    Ok(new)
 }
 
 fn check_hash(document_id: DocumentId, document: &Document, expected: &str) {

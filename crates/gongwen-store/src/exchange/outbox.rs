@@ -121,6 +121,39 @@ impl Store {
         })
     }
 
+    /// Queues a step of the document's flow (核稿, 签发, 登记 …). `with_document`
+    /// brings the latest saved version along: 送审 (the end of 拟稿) and the steps that
+    /// may change the text (核稿, 复核).
+    #[allow(clippy::too_many_arguments)]
+    pub fn queue_step(
+        &mut self,
+        document_id: DocumentId,
+        step: gongwen_core::flow::StepId,
+        action: gongwen_core::handling::StepAction,
+        opinion: Option<String>,
+        publicity: Option<gongwen_core::handling::Publicity>,
+        deadline: Option<String>,
+        with_document: bool,
+    ) -> Result<CommandId, StoreError> {
+        let document = if with_document {
+            let stored = self
+                .get(document_id)?
+                .ok_or(StoreError::NotFound(document_id))?;
+            Some(Box::new(stored.document))
+        } else {
+            None
+        };
+        self.queue_command(&CommandBody::Step {
+            document_id,
+            step,
+            action,
+            opinion,
+            document,
+            publicity,
+            deadline,
+        })
+    }
+
     /// Writes a command to the outbox under a new id, for the logged-in account (only
     /// it will send it), after checking what can be checked locally: someone is logged
     /// in, the document exists here and they may see it, is in a state that allows the
@@ -248,6 +281,25 @@ impl Store {
                     ));
                 }
             }
+            // A step is decided by the server on its own state; what a version brought
+            // along must be the latest saved one, as for a dispatch.
+            CommandBody::Step {
+                document: Some(document),
+                ..
+            } => {
+                let latest: String = tx
+                    .prepare_cached(
+                        "SELECT content FROM versions WHERE doc_rowid = ?1 AND version = ?2",
+                    )?
+                    .query_row(params![h.doc_rowid, h.version], |r| r.get(0))?;
+                if parse_document(&latest)? != **document {
+                    return Err(refused(
+                        format!("the content sent with the step on {document_id} is not its latest saved version; save first"),
+                        "随办理提交的内容与最新保存的版本不一致，请先保存。",
+                    ));
+                }
+            }
+            CommandBody::Step { .. } => {}
         }
         tx.prepare_cached(
             "INSERT INTO outbox(command_id, kind, document_id, payload, created_at, account, classification)

@@ -1,0 +1,281 @@
+//! `gongwen flow`: the steps of a document's 发文 or 收文 flow (核稿, 会签, 签发, 编号,
+//! 登记, 批办, 承办, 传阅, 催办, 办结), so scripts and tests can act as each user. Every
+//! step is a command queued in the outbox and decided by the server, like `ack`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Subcommand};
+use gongwen_core::flow::{Flow, FlowKind, StepId};
+use gongwen_core::handling::{Handling, Participant, Publicity, StepAction};
+
+use crate::commands::open_store;
+use crate::output::outln;
+use crate::remote::{outbox_and_sync, parse_id};
+
+/// Take a step of a document's flow, or show where it stands
+#[derive(Args)]
+pub struct FlowArgs {
+    #[command(subcommand)]
+    action: FlowAction,
+}
+
+#[derive(Subcommand)]
+enum FlowAction {
+    /// Show every unit's handling of the document: the step it stands at and the trail
+    Show {
+        /// Document id
+        id: String,
+        /// JSON for machines
+        #[arg(long)]
+        json: bool,
+    },
+    /// Finish the current step (or your part of a 会签/承办/传阅) and go on
+    Next {
+        #[command(flatten)]
+        common: Common,
+        /// The next step, when the flow offers a choice (e.g. countersign or sign_off)
+        #[arg(long, value_name = "STEP")]
+        to: Option<String>,
+        /// Who takes the next step when it is parallel: unit:CODE or user:NAME (the
+        /// first named is 主办 for 承办); repeat for more
+        #[arg(long = "participant", value_name = "WHO")]
+        participants: Vec<String>,
+        /// 公开属性 at 签发: active, on-request, or withheld:REASON
+        #[arg(long)]
+        publicity: Option<String>,
+        /// 限办日期 at 批办 (YYYY-MM-DD)
+        #[arg(long)]
+        deadline: Option<String>,
+        /// Send the latest saved version along (送审 does this by itself; 核稿 and 复核
+        /// may change the text)
+        #[arg(long)]
+        with_document: bool,
+    },
+    /// Send the document back to an earlier step, with a reason
+    Return {
+        #[command(flatten)]
+        common: Common,
+        /// The step to return to
+        #[arg(long, value_name = "STEP")]
+        to: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// 撤回: take back a step you sent on, before anyone acted on it
+    Withdraw {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// 加签: add a participant to the current 会签/承办/传阅 (unit:CODE or user:NAME)
+    Add {
+        #[command(flatten)]
+        common: Common,
+        who: String,
+    },
+    /// 减签: take a participant off the current 会签/承办/传阅
+    Remove {
+        #[command(flatten)]
+        common: Common,
+        who: String,
+    },
+    /// 催办: send a reminder about the current step
+    Remind {
+        #[command(flatten)]
+        common: Common,
+        /// What is asked
+        #[arg(long)]
+        note: String,
+        /// A participant (unit:CODE or user:NAME); default: whoever holds the step
+        #[arg(long = "participant", value_name = "WHO")]
+        to: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct Common {
+    /// Document id
+    id: String,
+    /// The step acted on [default: where the document stands, as last synced]; a
+    /// step the document has left is refused by the server, naming who moved it
+    #[arg(long)]
+    step: Option<String>,
+    /// 意见 / 批示
+    #[arg(long)]
+    opinion: Option<String>,
+    /// Only add to the outbox; do not sync now
+    #[arg(long)]
+    no_sync: bool,
+}
+
+fn participant(s: &str) -> anyhow::Result<Participant> {
+    match s.split_once(':') {
+        Some(("unit", code)) if !code.trim().is_empty() => {
+            Ok(Participant::Unit(code.trim().into()))
+        }
+        Some(("user", name)) if !name.trim().is_empty() => {
+            Ok(Participant::User(name.trim().to_string()))
+        }
+        _ => bail!("{s:?} is not a participant: write unit:CODE (e.g. unit:sz-tjj) or user:NAME"),
+    }
+}
+
+fn publicity(s: &str) -> anyhow::Result<Publicity> {
+    match s.split_once(':') {
+        None if s == "active" => Ok(Publicity::Active),
+        None if s == "on-request" => Ok(Publicity::OnRequest),
+        Some(("withheld", reason)) => Ok(Publicity::Withheld {
+            reason: reason.to_string(),
+        }),
+        _ => bail!("{s:?} is not a publicity: write active, on-request or withheld:REASON"),
+    }
+}
+
+pub fn flow(data: Option<PathBuf>, args: FlowArgs) -> anyhow::Result<ExitCode> {
+    let (common, action, publicity_arg, deadline, with_document) = match args.action {
+        FlowAction::Show { id, json } => return show(data, &id, json),
+        FlowAction::Next {
+            common,
+            to,
+            participants,
+            publicity: p,
+            deadline,
+            with_document,
+        } => {
+            let participants = participants
+                .iter()
+                .map(|s| participant(s))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let action = StepAction::Finish {
+                next: to.as_deref().map(StepId::from),
+                participants,
+            };
+            (common, action, p, deadline, with_document)
+        }
+        FlowAction::Return { common, to, reason } => {
+            let action = StepAction::Return {
+                to: StepId::from(to.as_str()),
+                reason,
+            };
+            (common, action, None, None, false)
+        }
+        FlowAction::Withdraw { common } => (common, StepAction::Withdraw, None, None, false),
+        FlowAction::Add { common, who } => {
+            let action = StepAction::AddParticipant {
+                participant: participant(&who)?,
+            };
+            (common, action, None, None, false)
+        }
+        FlowAction::Remove { common, who } => {
+            let action = StepAction::RemoveParticipant {
+                participant: participant(&who)?,
+            };
+            (common, action, None, None, false)
+        }
+        FlowAction::Remind { common, note, to } => {
+            let action = StepAction::Remind {
+                to: to.as_deref().map(participant).transpose()?,
+                note,
+            };
+            (common, action, None, None, false)
+        }
+    };
+    let id = parse_id(&common.id)?;
+    let publicity = publicity_arg.as_deref().map(publicity).transpose()?;
+    let store = open_store(data.clone())?;
+    let unit = store
+        .signed_in()?
+        .map(|a| a.user.unit)
+        .context("not logged in: run `gongwen login` first")?;
+    let handling = store.handlings(id)?.into_iter().find(|h| {
+        h.unit == unit
+            || h.branches
+                .iter()
+                .any(|b| b.participant == Participant::Unit(unit.clone()))
+    });
+    // Where the document stands as last synced; a document with no handling yet is a
+    // draft here, and its first step (送审) brings it to the server.
+    let (step, starts) = match (&common.step, &handling, &action) {
+        (Some(s), _, _) => (StepId::from(s.as_str()), false),
+        (None, _, StepAction::Remind { .. }) => {
+            bail!("a reminder names the remind step: pass --step (e.g. --step remind)")
+        }
+        (None, Some(h), _) => (h.step.clone(), false),
+        (None, None, _) => (
+            Flow::default_for(FlowKind::Outgoing).first().id.clone(),
+            true,
+        ),
+    };
+    drop(store);
+    let with_document = with_document || starts;
+    outbox_and_sync(data, common.no_sync, |s| {
+        Ok(s.queue_step(
+            id,
+            step,
+            action,
+            common.opinion,
+            publicity,
+            deadline,
+            with_document,
+        )?)
+    })
+}
+
+fn show(data: Option<PathBuf>, id: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let id = parse_id(id)?;
+    let store = open_store(data)?;
+    let handlings = store.handlings(id)?;
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&handlings)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if handlings.is_empty() {
+        outln!("no handling of {id} here (a local draft, or not synced yet)");
+    }
+    for h in &handlings {
+        print_handling(h);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_handling(h: &Handling) {
+    outln!(
+        "{} {} at {}: {}{}",
+        h.unit,
+        h.flow.as_str(),
+        h.step,
+        h.status_label(),
+        h.number
+            .as_deref()
+            .map(|n| format!("  number {n}"))
+            .unwrap_or_default()
+    );
+    for b in &h.branches {
+        outln!(
+            "  {}{} {}",
+            b.participant,
+            if b.lead { " (lead)" } else { "" },
+            b.status.label()
+        );
+    }
+    for e in &h.trail {
+        outln!(
+            "  {}  {:<14} {:<6} {} ({}, {}){}{}",
+            e.at,
+            e.step,
+            e.action.label(),
+            e.by,
+            e.role.label(),
+            e.unit,
+            e.opinion
+                .as_deref()
+                .map(|o| format!("  意见: {o}"))
+                .unwrap_or_default(),
+            e.result
+                .as_deref()
+                .map(|r| format!("  [{r}]"))
+                .unwrap_or_default()
+        );
+    }
+}
