@@ -107,12 +107,27 @@ fn notice_with_attachments_first_page_grid_attachments_and_colophon() {
     }
     assert!(pure >= 1, "a full line of 28 hanzi");
 
-    // Page 2 is a full page: 22 lines, first at the 版心 top, last at its bottom.
+    // The body fills page 2, but the 附件说明, 署名 and 印章 do not fit under it: its last
+    // two lines go to page 3 with them (7.3.5), so page 2 ends two grid lines early and
+    // page 3 starts with body text at the 版心 top.
     let p2 = &pdf.pages[1];
     let rows2 = body_rows(p2, 0.0);
-    assert_eq!(rows2.len(), 22, "lines on page 2");
+    assert_eq!(rows2.len(), 20, "lines on page 2");
     assert_mm("first line top", rows2[0].y_min, TOP);
-    assert_mm("last line top", rows2[21].y_min, TOP + 21.0 * PITCH);
+    for (i, r) in rows2.iter().enumerate() {
+        assert_mm("page 2 grid line", r.y_min, TOP + i as f64 * PITCH);
+    }
+    let p3 = &pdf.pages[2];
+    let rows3 = body_rows(p3, 0.0);
+    assert!(
+        rows3[0].text().starts_with("政，规范执法程序"),
+        "{}",
+        rows3[0].text()
+    );
+    assert_mm("page 3 first line top", rows3[0].y_min, TOP);
+    assert_mm("page 3 second line top", rows3[1].y_min, TOP + PITCH);
+    line(p3, "附件：1.2026年度");
+    line(p3, "2026年11月24日");
 
     // 附件 pages: label flush left on line 1 in the 版心, title centred on line 3.
     let a2 = pdf
