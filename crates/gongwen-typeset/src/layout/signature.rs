@@ -99,7 +99,20 @@ fn block(cx: &mut Ctx, doc: &Document, format: Format) -> Option<usize> {
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
         .collect();
-    let date = doc.date_of_issue.trim();
+    // 纪要 carry no seal (10.3), whether or not they are signed.
+    if doc.sealed && format == Format::Minutes {
+        cx.warnings.push(Warning {
+            kind: WarningKind::Layout,
+            message: "纪要不加盖印章，已忽略“印章”".into(),
+            message_en: "minutes carry no seal; the seal was left out".into(),
+        });
+    }
+    // A 纪要 carries its 成文日期 in the header (see `header::minutes_lines`), not twice.
+    let date = if format == Format::Minutes {
+        ""
+    } else {
+        doc.date_of_issue.trim()
+    };
     if sigs.is_empty() && date.is_empty() {
         return None;
     }
@@ -108,13 +121,6 @@ fn block(cx: &mut Ctx, doc: &Document, format: Format) -> Option<usize> {
     let o = |element| Origin::of(element);
     // 纪要 carry no seal (10.3); an order uses the 签名章 (7.3.5.3).
     let sealed = doc.sealed && format != Format::Minutes;
-    if doc.sealed && format == Format::Minutes {
-        cx.warnings.push(Warning {
-            kind: WarningKind::Layout,
-            message: "纪要不加盖印章，已忽略“印章”".into(),
-            message_en: "minutes carry no seal; the seal was left out".into(),
-        });
-    }
     // Lines the block needs after the last text line.
     let need = if format == Format::Order {
         4
