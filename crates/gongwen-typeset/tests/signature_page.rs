@@ -242,6 +242,74 @@ fn the_date_page_carries_body_text_for_bodies_ending_on_every_line() {
 }
 
 #[test]
+fn a_short_body_on_page_one_keeps_its_first_page_text() {
+    // Bodies ending on each line of page 1: page 1 keeps its header, its title and at
+    // least one body line (7.3.3), so lines are pulled only from the body, and a body of
+    // two lines that cannot spare two is reported rather than taken off page 1.
+    // Cases where the closing fits under the body, where lines are pulled, where neither.
+    let mut outcomes = [0; 3];
+    for form in forms() {
+        let mut probe = form.doc.clone();
+        probe.body = body_of_lines(2 * LINES_PER_PAGE);
+        let first_page = body_lines(&render_with(&probe, &form.opts).pdf.pages[0]).len();
+        // The title's last line (the mark, for an order) ends with the kind's name.
+        let title_end: String = {
+            let rev: Vec<char> = form.doc.title.chars().rev().take(3).collect();
+            rev.into_iter().rev().collect()
+        };
+        for j in 1..=first_page {
+            let case = format!("{}, body ending on line {j} of page 1", form.name);
+            let mut doc = form.doc.clone();
+            doc.body = body_of_lines(j);
+            let out = render_with(&doc, &form.opts);
+            let pdf = &out.pdf;
+            // Page 1 holds `first_page` body lines; the closing takes the rest.
+            let fits = j + form.tail <= first_page;
+            let reported = out
+                .rendered
+                .warnings
+                .iter()
+                .any(|w| w.kind == gongwen_typeset::WarningKind::Layout);
+            let page1 = body_lines(&pdf.pages[0]).len();
+            let date_page = pdf
+                .pages
+                .iter()
+                .position(|p| p.lines.iter().any(|l| l.text() == doc.date_of_issue))
+                .unwrap_or_else(|| panic!("{case}: no 成文日期"));
+            assert!(
+                pdf.pages[0]
+                    .lines
+                    .iter()
+                    .any(|l| l.text().ends_with(&title_end)),
+                "{case}: title left page 1"
+            );
+            outcomes[usize::from(!fits) + usize::from(!fits && j <= PULLED)] += 1;
+            if fits {
+                assert_eq!((date_page, page1, reported), (0, j, false), "{case}");
+            } else if j > PULLED {
+                assert_eq!(
+                    (date_page, page1, reported),
+                    (1, j - PULLED, false),
+                    "{case}"
+                );
+                assert_eq!(body_lines(&pdf.pages[1]).len(), PULLED, "{case}");
+            } else {
+                assert_eq!((page1, reported), (j, true), "{case}");
+            }
+            let order: Vec<usize> = pdf
+                .pages
+                .iter()
+                .flat_map(|p| body_lines(p).into_iter().map(|(m, _)| m))
+                .collect();
+            assert_eq!(order, (1..=j).collect::<Vec<_>>(), "{case}");
+            let report = check_layout(pdf, TOL);
+            assert!(report.is_ok(), "{case}: {:#?}", report.findings);
+        }
+    }
+    assert!(outcomes.iter().all(|&n| n > 0), "{outcomes:?}");
+}
+
+#[test]
 fn a_closing_taller_than_a_page_is_reported() {
     // Thirty attachments: the 附件说明 alone is longer than a page, so no page can carry
     // it with body text; the writer is told instead of getting a silent 此页无正文 page.
