@@ -90,9 +90,9 @@ pub fn layout(doc: &Document, fonts: &FontSet, opts: &RenderOptions) -> (PageMod
     // ---- 主体 ----
     body::title(&mut cx, doc, &template, format);
     body::main_recipients(&mut cx, doc);
+    let body_start = (cx.pages.len() - 1, cx.line);
     body::paragraphs(&mut cx, doc, format);
-    let names = body::attachment_list(&mut cx, doc);
-    signature::block(&mut cx, doc, format);
+    let names = signature::closing(&mut cx, doc, format, body_start);
 
     // ---- 附件 pages (7.3.7) ----
     body::attachment_pages(&mut cx, &names);
