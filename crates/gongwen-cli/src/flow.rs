@@ -9,6 +9,7 @@ use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
 use gongwen_core::flow::{Flow, FlowKind, StepId};
 use gongwen_core::handling::{Handling, Participant, Publicity, StepAction};
+use gongwen_store::HandlingBox;
 
 use crate::commands::open_store;
 use crate::output::outln;
@@ -23,6 +24,15 @@ pub struct FlowArgs {
 
 #[derive(Subcommand)]
 enum FlowAction {
+    /// A box of the logged-in user: todo (待办), in-progress (在办), done (办结) or
+    /// reading (阅件), most urgent first
+    Box {
+        #[arg(value_enum, default_value = "todo")]
+        which: BoxArg,
+        /// JSON for machines
+        #[arg(long)]
+        json: bool,
+    },
     /// Show every unit's handling of the document: the step it stands at and the trail
     Show {
         /// Document id
@@ -93,6 +103,14 @@ enum FlowAction {
     },
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum BoxArg {
+    Todo,
+    InProgress,
+    Done,
+    Reading,
+}
+
 #[derive(Args)]
 struct Common {
     /// Document id
@@ -135,6 +153,7 @@ fn publicity(s: &str) -> anyhow::Result<Publicity> {
 pub fn flow(data: Option<PathBuf>, args: FlowArgs) -> anyhow::Result<ExitCode> {
     let (common, action, publicity_arg, deadline, with_document) = match args.action {
         FlowAction::Show { id, json } => return show(data, &id, json),
+        FlowAction::Box { which, json } => return show_box(data, which, json),
         FlowAction::Next {
             common,
             to,
@@ -278,4 +297,36 @@ fn print_handling(h: &Handling) {
                 .unwrap_or_default()
         );
     }
+}
+
+fn show_box(data: Option<PathBuf>, which: BoxArg, json: bool) -> anyhow::Result<ExitCode> {
+    let store = open_store(data)?;
+    if store.signed_in()?.is_none() {
+        bail!("not logged in: run `gongwen login` first");
+    }
+    let which = match which {
+        BoxArg::Todo => HandlingBox::Todo,
+        BoxArg::InProgress => HandlingBox::InProgress,
+        BoxArg::Done => HandlingBox::Done,
+        BoxArg::Reading => HandlingBox::Reading,
+    };
+    let items = store.handling_box(which)?;
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&items)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for item in &items {
+        outln!(
+            "{}  {:<6} {:<16} {}{}",
+            item.summary.id,
+            item.summary.urgency.label(),
+            item.status,
+            item.summary.title,
+            item.deadline
+                .as_deref()
+                .map(|d| format!("  限办 {d}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

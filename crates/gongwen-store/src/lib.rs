@@ -56,7 +56,7 @@ mod tokens;
 pub use editable::ReadOnly;
 pub use error::StoreError;
 pub use exchange::{
-    Account, ApplyReport, CursorReset, InboxItem, IncomingInfo, OutboxEntry, OutboxState, QueuedBy,
+    Account, ApplyReport, BoxItem, CursorReset, HandlingBox, InboxItem, IncomingInfo, OutboxEntry, OutboxState, QueuedBy,
     SyncState, WantedAttachment,
 };
 pub use model::{

@@ -155,24 +155,3 @@ impl Store {
     }
 }
 
-impl Store {
-    /// Every unit's handling of a document that this store has (its own unit's 发文 or
-    /// 收文 flow, and a 收文's handling at a unit that answered it), for the 办理单.
-    pub fn handlings(
-        &self,
-        document_id: DocumentId,
-    ) -> Result<Vec<gongwen_core::handling::Handling>, StoreError> {
-        if !self.is_visible(document_id)? {
-            return Ok(Vec::new());
-        }
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT content FROM handlings WHERE document_id = ?1 ORDER BY unit")?;
-        let rows = stmt.query_map([document_id.to_string()], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(super::from_json(&row?)?);
-        }
-        Ok(out)
-    }
-}
