@@ -1,0 +1,252 @@
+//! The story of the workflow issue through the `gongwen` command line: each user is a
+//! client of their own (a store folder, logged in as them), two units, a real server
+//! on SQLite and on PostgreSQL. 市发改委 drafts a 请示, reviews it, signs it off, numbers,
+//! seals and dispatches it; 市政府办公室 签收s, 登记s, 初审s, 拟办s and 批办s it to two
+//! units, who 承办 it; three people 传阅 it; it is 催办ed and 办结ed, and the sender sees
+//! the 答复.
+
+#[path = "common/cli.rs"]
+mod cli;
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use cli::{gongwen, gongwen_bin};
+use common::TestServer;
+use gongwen_core::handling::Handling;
+use gongwen_core::{DocumentFile, DocumentId};
+use gongwen_store::Store;
+
+struct Desk {
+    dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+}
+
+impl Desk {
+    fn login(bin: &Path, server: &TestServer, username: &str) -> Desk {
+        let desk = Desk {
+            dir: tempfile::tempdir().expect("store folder"),
+            bin: bin.to_path_buf(),
+        };
+        desk.ok(&["login", "--server", &server.url, "--user", username]);
+        desk
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        gongwen(&self.bin, self.dir.path(), args)
+            .output()
+            .expect("run gongwen")
+    }
+
+    /// Runs a command that must succeed (for a step: accepted by the server).
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "gongwen {args:?} failed: {text}");
+        text
+    }
+
+    /// Runs a step that the server must refuse; its message.
+    fn refused(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "gongwen {args:?}: {text}");
+        assert!(text.contains("rejected by the server"), "{text}");
+        text
+    }
+
+    fn handlings(&self, id: &str) -> Vec<Handling> {
+        self.ok(&["sync"]);
+        let out = self.ok(&["flow", "show", id, "--json"]);
+        serde_json::from_str(&out[..out.rfind(']').map_or(out.len(), |i| i + 1)])
+            .unwrap_or_else(|e| panic!("flow show --json: {e}: {out}"))
+    }
+
+    fn handling(&self, id: &str, unit: &str) -> Handling {
+        self.handlings(id)
+            .into_iter()
+            .find(|h| h.unit.0 == unit)
+            .unwrap_or_else(|| panic!("no handling of {unit} in this store"))
+    }
+}
+
+/// A 请示 of 市发改委 to 市政府, complete but for its 发文字号.
+fn request_file(dir: &Path) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/demo/17-request-straw-subsidy.toml"
+    ))
+    .expect("demo file");
+    let mut file = DocumentFile::from_toml(&text).expect("valid");
+    file.status = None;
+    let doc = &mut file.document;
+    doc.issuer_mark = vec!["宿州市发展和改革委员会文件".into()];
+    doc.issuer_signature = vec!["宿州市发展和改革委员会".into()];
+    doc.title = "宿州市发展和改革委员会关于申请追加秸秆综合利用补助资金的请示".into();
+    doc.doc_number = "宿发改〔2026〕　号".into();
+    doc.printing_office = "宿州市发展和改革委员会办公室".into();
+    let path = dir.join("request.toml");
+    std::fs::write(&path, file.to_toml()).expect("write");
+    path
+}
+
+fn story(server: &TestServer) {
+    let bin = gongwen_bin();
+    let clerk = Desk::login(&bin, server, "fgw-clerk");
+    let director = Desk::login(&bin, server, "fgw-director");
+    let leader = Desk::login(&bin, server, "fgw-leader");
+
+    let file = request_file(clerk.dir.path());
+    let out = clerk.ok(&["import", file.to_str().expect("path")]);
+    let id = out.split_whitespace().next().expect("id").to_string();
+    id.parse::<DocumentId>().expect("import prints the id");
+
+    // 送审, sent back once at 核稿, sent again, reviewed.
+    clerk.ok(&["flow", "next", &id]);
+    director.ok(&[
+        "flow", "return", &id, "--to", "draft", "--reason", "请补充资金测算依据",
+    ]);
+    clerk.ok(&["sync"]);
+    clerk.ok(&["flow", "next", &id]);
+    // A clerk may not 核稿; nothing is recorded.
+    clerk.refused(&["flow", "next", &id, "--step", "review"]);
+    director.ok(&[
+        "flow", "next", &id, "--to", "sign_off", "--opinion", "核稿同意",
+    ]);
+    // 签发 without 公开属性 is refused and names what is missing.
+    let text = leader.refused(&["flow", "next", &id, "--opinion", "同意"]);
+    assert!(text.contains("公开属性"), "{text}");
+    leader.ok(&[
+        "flow", "next", &id, "--opinion", "同意", "--publicity", "active",
+    ]);
+    // A late 撤回 by the reviewer names who signed.
+    let text = director.refused(&["flow", "withdraw", &id, "--step", "recheck"]);
+    assert!(text.contains("fgw-leader"), "{text}");
+
+    // 复核, then 编号: the clerk's copy gets the real 发文字号.
+    clerk.ok(&["sync"]);
+    clerk.ok(&["flow", "next", &id]);
+    clerk.ok(&["flow", "next", &id]);
+    let h = clerk.handling(&id, "sz-fgw");
+    assert_eq!(h.number.as_deref(), Some("宿发改〔2026〕1号"));
+    {
+        let store = Store::open(clerk.dir.path()).expect("clerk's store");
+        let doc = store
+            .get(id.parse().expect("id"))
+            .expect("read")
+            .expect("document");
+        assert_eq!(doc.document.doc_number, "宿发改〔2026〕1号");
+    }
+    clerk.ok(&["flow", "next", &id]); // 用印
+    clerk.ok(&["dispatch", &id, "--main", "sz-gov"]); // 核发
+    let h = clerk.handling(&id, "sz-fgw");
+    assert!(h.finished, "{h:?}");
+
+    // 市政府办公室.
+    let gov_clerk = Desk::login(&bin, server, "szgov-clerk");
+    let gov_director = Desk::login(&bin, server, "szgov-director");
+    let secretary = Desk::login(&bin, server, "szgov-leader");
+    let deputy = Desk::login(&bin, server, "szgov-deputy");
+    gov_clerk.ok(&["sync"]);
+    gov_clerk.ok(&["ack", &id]);
+    gov_clerk.ok(&["sync"]);
+    gov_clerk.ok(&["flow", "next", &id]); // 登记
+    let h = gov_clerk.handling(&id, "sz-gov");
+    assert_eq!(h.number.as_deref(), Some("宿政办收〔2026〕1号"));
+    gov_clerk.ok(&["flow", "next", &id, "--to", "propose"]); // 初审: a 办件
+    gov_director.ok(&["flow", "next", &id, "--opinion", "拟请秘书长阅示"]);
+    secretary.ok(&[
+        "flow",
+        "next",
+        &id,
+        "--to",
+        "handle",
+        "--participant",
+        "unit:sz-tjj",
+        "--participant",
+        "unit:yq-gov",
+        "--deadline",
+        "2026-12-20",
+        "--opinion",
+        "请市统计局牵头办理，埇桥区政府配合",
+    ]);
+    // 催办 the lead unit while it handles.
+    gov_clerk.ok(&[
+        "flow",
+        "remind",
+        &id,
+        "--step",
+        "remind",
+        "--note",
+        "限办日期将至，请抓紧办理",
+        "--participant",
+        "unit:sz-tjj",
+    ]);
+    let tjj = Desk::login(&bin, server, "tjj-clerk");
+    let yq = Desk::login(&bin, server, "yq-clerk");
+    for desk in [&tjj, &yq] {
+        desk.ok(&["sync"]);
+        let todo = desk.ok(&["flow", "box", "todo"]);
+        assert!(todo.contains(&id), "承办 is in the 待办 box: {todo}");
+        desk.ok(&["flow", "next", &id, "--opinion", "已办理"]);
+    }
+    // 传阅 to three; each marks it read.
+    for reader in ["user:szgov-leader", "user:szgov-deputy", "user:szgov-director"] {
+        gov_director.ok(&["flow", "add", &id, reader]);
+    }
+    for desk in [&secretary, &deputy, &gov_director] {
+        desk.ok(&["sync"]);
+        let reading = desk.ok(&["flow", "box", "reading"]);
+        assert!(reading.contains(&id), "{reading}");
+        desk.ok(&["flow", "next", &id, "--opinion", "已阅"]);
+    }
+    gov_clerk.ok(&[
+        "flow", "next", &id, "--opinion", "已按批示办理，资金已追加",
+    ]);
+
+    // Every step is on the record at 市政府办公室, with who and opinion.
+    let h = gov_clerk.handling(&id, "sz-gov");
+    assert!(h.finished);
+    let steps: Vec<_> = h
+        .trail
+        .iter()
+        .map(|e| format!("{}{}", e.kind.label(), e.action.label()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "签收办理", "登记办理", "初审办理", "拟办办理", "批办办理", "催办催办", "承办办理",
+            "承办办理", "传阅加签", "传阅加签", "传阅加签", "传阅办理", "传阅办理", "传阅办理",
+            "办结办理"
+        ]
+    );
+    assert!(h
+        .trail
+        .iter()
+        .any(|e| e.by == "szgov-leader" && e.opinion.as_deref() == Some("已阅")));
+    // The sender sees the 答复: the 收文 handling, finished.
+    let answer = clerk.handling(&id, "sz-gov");
+    assert!(answer.finished);
+    assert_eq!(answer.status_label(), "已办结");
+}
+
+#[test]
+fn the_story_through_the_cli_on_sqlite() {
+    story(&TestServer::start());
+}
+
+#[test]
+fn the_story_through_the_cli_on_postgresql() {
+    let pg = gongwen_exchange::testing::TempPostgres::start().expect("temporary PostgreSQL");
+    let db = pg.create_database("flow_cli").expect("database");
+    story(&TestServer::start_on_postgres(&db, &[]));
+}
