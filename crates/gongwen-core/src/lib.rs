@@ -18,6 +18,7 @@ mod file;
 pub mod flow;
 mod kinds;
 mod names;
+pub mod numbering;
 pub mod page;
 pub mod revision;
 mod validate;
