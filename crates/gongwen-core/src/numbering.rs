@@ -782,6 +782,63 @@ mod tests {
     }
 
     #[test]
+    fn every_number_the_shipped_rules_give_validates_and_so_does_its_provisional_mark() {
+        use crate::{validate, Element, Severity};
+        let rules = NumberingRules::demo();
+        let units = ["sz-gov", "sz-fgw", "sz-tjj", "yq-gov", "sz-daj"];
+        let marks = [
+            "宿州市人民政府文件",
+            "宿州市人民政府办公室文件",
+            "宿州市统计局",
+        ];
+        let mut seen = 0;
+        for code in units {
+            for kind in DocKind::ALL {
+                for (main, mark) in [
+                    (vec!["各县、区人民政府"], marks[0]),
+                    (vec!["市统计局"], marks[1]),
+                ]
+                .into_iter()
+                .chain(marks.iter().map(|m| (vec!["市财政局"], *m)))
+                {
+                    let mut d = doc(kind, mark, &main, &[]);
+                    d.date_of_issue = "2026年12月7日".into();
+                    let Ok(key) = rules.series_for(&unit(code), &d, 2026) else {
+                        // Only a 令 of a unit that issues none finds no series.
+                        assert_eq!(kind, DocKind::Order, "{code} {kind:?}");
+                        continue;
+                    };
+                    let number_problems = |text: String| -> Vec<Severity> {
+                        let d = Document {
+                            doc_number: text,
+                            ..d.clone()
+                        };
+                        validate(&d)
+                            .into_iter()
+                            .filter(|p| p.element == Element::DocNumber)
+                            .map(|p| p.severity)
+                            .collect()
+                    };
+                    let text = number_text(&key, 12);
+                    assert_eq!(
+                        number_problems(text.clone()),
+                        vec![],
+                        "{code} {kind:?} {text}"
+                    );
+                    let blank = provisional_text(&key);
+                    assert_eq!(
+                        number_problems(blank.clone()),
+                        vec![Severity::Warning],
+                        "{code} {kind:?} {blank}"
+                    );
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 300, "{seen}");
+    }
+
+    #[test]
     fn the_incoming_series_is_the_units_own_per_year() {
         let rules = NumberingRules::demo();
         let key = rules.incoming_series(&unit("sz-tjj"), 2026).unwrap();
