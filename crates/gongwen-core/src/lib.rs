@@ -19,6 +19,7 @@ pub mod flow;
 pub mod handling;
 mod kinds;
 mod names;
+pub mod numbering;
 pub mod page;
 pub mod revision;
 mod validate;

@@ -346,6 +346,7 @@ async fn apply_one(
             document: None,
             log: Vec::new(),
             contents: Vec::new(),
+            numbers: Vec::new(),
             audit: AuditDraft {
                 at: at.clone(),
                 username: user.username.clone(),
@@ -394,6 +395,9 @@ async fn apply_one(
             }
             // Another command on this document won: decide again on the new state.
             Err(StorageError::Conflict(_)) => continue,
+            // Another command took the series' next number: read the series and
+            // number again.
+            Err(StorageError::NumberTaken { .. }) => continue,
             // A concurrent re-send of this very command won: the next round answers
             // with its recorded outcome.
             Err(StorageError::DuplicateCommand(_)) => continue,
