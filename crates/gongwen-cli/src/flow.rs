@@ -13,7 +13,7 @@ use gongwen_store::HandlingBox;
 
 use crate::commands::open_store;
 use crate::output::outln;
-use crate::remote::{outbox_and_sync, parse_id};
+use crate::remote::{outbox_and_sync, parse_id, runtime, sync_round};
 
 /// Take a step of a document's flow, or show where it stands
 #[derive(Args)]
@@ -202,7 +202,18 @@ pub fn flow(data: Option<PathBuf>, args: FlowArgs) -> anyhow::Result<ExitCode> {
     };
     let id = parse_id(&common.id)?;
     let publicity = publicity_arg.as_deref().map(publicity).transpose()?;
-    let store = open_store(data.clone())?;
+    let mut store = open_store(data.clone())?;
+    // Act on where the document stands now: pull first (offline, on what was last
+    // synced; the server decides anyway).
+    if !common.no_sync && store.signed_in()?.is_some() {
+        let shared = std::sync::Mutex::new(store);
+        if let Err(e) = runtime()?.block_on(sync_round(&shared)) {
+            eprintln!("not synced before the step ({e:#}); acting on what was last synced");
+        }
+        store = shared
+            .into_inner()
+            .map_err(|_| anyhow::anyhow!("the store lock was poisoned"))?;
+    }
     let unit = store
         .signed_in()?
         .map(|a| a.user.unit)

@@ -24,7 +24,7 @@ use crate::output::outln;
 
 const PASSWORD_ENV: &str = "GONGWEN_PASSWORD";
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -187,7 +187,7 @@ async fn token_for(
 
 /// One sync round for the saved account; a refused keyring token is replaced by a
 /// password login when GONGWEN_PASSWORD is set.
-async fn sync_round(store: &Mutex<Store>) -> anyhow::Result<SyncReport> {
+pub(crate) async fn sync_round(store: &Mutex<Store>) -> anyhow::Result<SyncReport> {
     let account = lock(store)
         .account()?
         .context("not logged in: run `gongwen login --server URL --user NAME` first")?;

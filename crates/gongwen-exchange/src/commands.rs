@@ -3,20 +3,23 @@
 //! command, retried when another command on the same document won the race.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
+use gongwen_core::numbering::{self, NumberingRules};
 use gongwen_core::wire::{
     Command, CommandBody, CommandOutcome, CommandResult, RejectCode, Rejection, Role, UnitCode,
     UserInfo,
 };
-use gongwen_core::workflow::{self, Actor, Context, DocumentState};
+use gongwen_core::workflow::{self, Actor, Context, DocumentState, NumberTaken};
 use gongwen_core::{Classification, Document};
 
 use crate::api::{now, AppState};
 use crate::error::ApiError;
 use crate::storage::{
-    log_writes, AuditDraft, CommandRecord, Commit, DocumentRecord, StorageError, WorkflowWrite,
+    log_writes, AuditDraft, CommandRecord, Commit, DocumentRecord, NumberEvent, NumberWrite,
+    StorageError, WorkflowWrite,
 };
 
 /// How often a command is decided again after losing a race on its document before
@@ -150,6 +153,9 @@ struct Ctx {
     /// (participants of 会签/传阅 are checked against it).
     current: Option<Document>,
     users: HashMap<String, (UnitCode, Role, Classification)>,
+    numbering: Arc<NumberingRules>,
+    /// The last number of each series the step may take from, read before deciding.
+    series_last: HashMap<String, i64>,
 }
 
 impl Context for Ctx {
@@ -165,12 +171,57 @@ impl Context for Ctx {
     fn user(&self, username: &str) -> Option<(UnitCode, Role, Classification)> {
         self.users.get(username).cloned()
     }
+    fn next_number(
+        &self,
+        unit: &UnitCode,
+        document: &Document,
+        incoming: bool,
+        year: i32,
+    ) -> Result<NumberTaken, Rejection> {
+        let key =
+            series_key(&self.numbering, unit, document, incoming, year).map_err(|e| Rejection {
+                code: RejectCode::InvalidState,
+                message: e.message_zh(),
+                message_en: e.to_string(),
+            })?;
+        let series = key.text();
+        // A series not read beforehand cannot be decided on; the caller reads every
+        // series a step may take from, so this is a bug, not a user's mistake.
+        let Some(last) = self.series_last.get(&series) else {
+            return Err(Rejection {
+                code: RejectCode::InvalidState,
+                message: format!("编号序列“{series}”暂不可用，请稍后重试"),
+                message_en: format!("series {series} was not read before deciding"),
+            });
+        };
+        let number = last + 1;
+        Ok(NumberTaken {
+            text: numbering::number_text(&key, number),
+            series,
+            number,
+        })
+    }
+}
+
+fn series_key(
+    rules: &NumberingRules,
+    unit: &UnitCode,
+    document: &Document,
+    incoming: bool,
+    year: i32,
+) -> Result<numbering::SeriesKey, numbering::NumberingError> {
+    if incoming {
+        rules.incoming_series(unit, year)
+    } else {
+        rules.series_for(unit, document, year)
+    }
 }
 
 /// What a step command's decision needs from storage besides the state.
 async fn load_step_context(
     st: &AppState,
     ctx: &mut Ctx,
+    unit: &UnitCode,
     body: &CommandBody,
 ) -> Result<(), ApiError> {
     if !matches!(body, CommandBody::Step { .. }) {
@@ -185,6 +236,19 @@ async fn load_step_context(
         })?),
         None => None,
     };
+    // The series a step of the actor's unit may number in this year (编号 or 登记):
+    // read now, taken by compare-and-set in the commit.
+    ctx.series_last.clear();
+    if let Some(doc) = &ctx.current {
+        let year = now().get(..4).and_then(|y| y.parse().ok()).unwrap_or(1970);
+        for incoming in [false, true] {
+            if let Ok(key) = series_key(&ctx.numbering, unit, doc, incoming, year) {
+                let text = key.text();
+                let last = st.storage.series_last(&text).await?;
+                ctx.series_last.insert(text, last);
+            }
+        }
+    }
     if ctx.users.is_empty() {
         ctx.users = st
             .storage
@@ -264,6 +328,8 @@ async fn apply_one(
         blobs,
         current: None,
         users: HashMap::new(),
+        numbering: Arc::clone(&st.numbering),
+        series_last: HashMap::new(),
     };
     for _ in 0..MAX_ATTEMPTS {
         if let Some(recorded) = st.storage.command(command.id.0).await? {
@@ -297,7 +363,7 @@ async fn apply_one(
             .map_err(|e| {
                 ApiError::internal(format!("workflow state of {document_id} is not valid: {e}"))
             })?;
-        load_step_context(st, &mut ctx, &command.body).await?;
+        load_step_context(st, &mut ctx, &user.unit, &command.body).await?;
         let at = now();
         let decision = workflow::decide(state.as_ref(), &actor, &command.body, &ctx, &at);
         let result = match &decision {
@@ -380,6 +446,19 @@ async fn apply_one(
                 log_writes(decision.log, classification).map_err(ApiError::internal)?;
             commit.log = log;
             commit.contents = contents;
+            commit.numbers = decision
+                .numbers
+                .iter()
+                .map(|n| NumberWrite {
+                    series: n.series.clone(),
+                    number: n.number,
+                    document_id,
+                    event: NumberEvent::Issued,
+                    by: user.username.clone(),
+                    at: at.clone(),
+                    reason: None,
+                })
+                .collect();
         }
         match st.storage.commit(&commit).await {
             Ok(_) => {

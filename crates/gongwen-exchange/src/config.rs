@@ -53,6 +53,8 @@ pub struct Settings {
     pub blob_sweep_interval_secs: Option<u64>,
     pub metrics_token_file: Option<PathBuf>,
     pub database_allow_insecure: Option<bool>,
+    /// Each unit's 文号 series; the shipped `assets/numbering.toml` without one.
+    pub numbering_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -86,6 +88,7 @@ impl std::fmt::Debug for Settings {
             .field("blob_sweep_interval_secs", &self.blob_sweep_interval_secs)
             .field("metrics_token_file", &self.metrics_token_file)
             .field("database_allow_insecure", &self.database_allow_insecure)
+            .field("numbering_file", &self.numbering_file)
             .finish()
     }
 }
@@ -110,7 +113,7 @@ impl Settings {
     /// `…_HEADER_READ_TIMEOUT_SECS`, `…_BODY_READ_TIMEOUT_SECS`,
     /// `…_MAX_REQUESTS_IN_FLIGHT`, `…_METRICS_TOKEN_FILE`, `…_DATABASE_ALLOW_INSECURE`.
     /// `…_MAX_PARTIAL_BYTES_PER_USER`, `…_STALE_UPLOAD_SECS`,
-    /// `…_BLOB_SWEEP_INTERVAL_SECS`.
+    /// `…_BLOB_SWEEP_INTERVAL_SECS`, `…_NUMBERING_FILE`.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let var = |key: &str| get(&format!("{ENV_PREFIX}{key}")).filter(|v| !v.is_empty());
         fn num<T: std::str::FromStr>(
@@ -181,6 +184,7 @@ impl Settings {
                     }),
                 })
                 .transpose()?,
+            numbering_file: var("NUMBERING_FILE").map(PathBuf::from),
         })
     }
 
@@ -224,6 +228,7 @@ impl Settings {
                 .blob_sweep_interval_secs
                 .or(self.blob_sweep_interval_secs),
             metrics_token_file: over.metrics_token_file.or(self.metrics_token_file),
+            numbering_file: over.numbering_file.or(self.numbering_file),
             database_allow_insecure: over
                 .database_allow_insecure
                 .or(self.database_allow_insecure),
@@ -336,6 +341,7 @@ impl Settings {
             // 0: no sweep inside `serve` (run `admin blobs sweep` from cron instead).
             blob_sweep_interval: Duration::from_secs(self.blob_sweep_interval_secs.unwrap_or(3600)),
             metrics_token_file: self.metrics_token_file,
+            numbering_file: self.numbering_file,
             database_allow_insecure: self.database_allow_insecure.unwrap_or(false),
         })
     }
@@ -407,6 +413,8 @@ pub struct Config {
     /// Allow `sslmode=disable` or `prefer` to a PostgreSQL host that is not this
     /// machine (refused otherwise: either would let the connection go unencrypted).
     pub database_allow_insecure: bool,
+    /// Each unit's 文号 series (see `gongwen_core::numbering`); None: the shipped rules.
+    pub numbering_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -425,6 +433,22 @@ impl Config {
             });
         }
         Ok(())
+    }
+
+    /// The 文号 series rules: `numbering_file`, refused at start with its line and
+    /// reason when it is wrong, or the shipped `assets/numbering.toml`.
+    pub fn numbering(&self) -> Result<gongwen_core::numbering::NumberingRules, ConfigError> {
+        let Some(path) = &self.numbering_file else {
+            return Ok(gongwen_core::numbering::NumberingRules::demo());
+        };
+        let invalid = |message: String| ConfigError::Invalid {
+            name: "numbering_file".into(),
+            message,
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+        gongwen_core::numbering::NumberingRules::parse(&text)
+            .map_err(|e| invalid(format!("{}: {e}", path.display())))
     }
 
     /// The token `/metrics` asks for, read from `metrics_token_file`: its content

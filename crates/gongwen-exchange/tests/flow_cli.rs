@@ -113,20 +113,38 @@ fn story(server: &TestServer) {
     // 送审, sent back once at 核稿, sent again, reviewed.
     clerk.ok(&["flow", "next", &id]);
     director.ok(&[
-        "flow", "return", &id, "--to", "draft", "--reason", "请补充资金测算依据",
+        "flow",
+        "return",
+        &id,
+        "--to",
+        "draft",
+        "--reason",
+        "请补充资金测算依据",
     ]);
     clerk.ok(&["sync"]);
     clerk.ok(&["flow", "next", &id]);
     // A clerk may not 核稿; nothing is recorded.
     clerk.refused(&["flow", "next", &id, "--step", "review"]);
     director.ok(&[
-        "flow", "next", &id, "--to", "sign_off", "--opinion", "核稿同意",
+        "flow",
+        "next",
+        &id,
+        "--to",
+        "sign_off",
+        "--opinion",
+        "核稿同意",
     ]);
     // 签发 without 公开属性 is refused and names what is missing.
     let text = leader.refused(&["flow", "next", &id, "--opinion", "同意"]);
     assert!(text.contains("公开属性"), "{text}");
     leader.ok(&[
-        "flow", "next", &id, "--opinion", "同意", "--publicity", "active",
+        "flow",
+        "next",
+        &id,
+        "--opinion",
+        "同意",
+        "--publicity",
+        "active",
     ]);
     // A late 撤回 by the reviewer names who signed.
     let text = director.refused(&["flow", "withdraw", &id, "--step", "recheck"]);
@@ -200,7 +218,11 @@ fn story(server: &TestServer) {
         desk.ok(&["flow", "next", &id, "--opinion", "已办理"]);
     }
     // 传阅 to three; each marks it read.
-    for reader in ["user:szgov-leader", "user:szgov-deputy", "user:szgov-director"] {
+    for reader in [
+        "user:szgov-leader",
+        "user:szgov-deputy",
+        "user:szgov-director",
+    ] {
         gov_director.ok(&["flow", "add", &id, reader]);
     }
     for desk in [&secretary, &deputy, &gov_director] {
@@ -209,9 +231,7 @@ fn story(server: &TestServer) {
         assert!(reading.contains(&id), "{reading}");
         desk.ok(&["flow", "next", &id, "--opinion", "已阅"]);
     }
-    gov_clerk.ok(&[
-        "flow", "next", &id, "--opinion", "已按批示办理，资金已追加",
-    ]);
+    gov_clerk.ok(&["flow", "next", &id, "--opinion", "已按批示办理，资金已追加"]);
 
     // Every step is on the record at 市政府办公室, with who and opinion.
     let h = gov_clerk.handling(&id, "sz-gov");
@@ -224,8 +244,20 @@ fn story(server: &TestServer) {
     assert_eq!(
         steps,
         [
-            "签收办理", "登记办理", "初审办理", "拟办办理", "批办办理", "催办催办", "承办办理",
-            "承办办理", "传阅加签", "传阅加签", "传阅加签", "传阅办理", "传阅办理", "传阅办理",
+            "签收办理",
+            "登记办理",
+            "初审办理",
+            "拟办办理",
+            "批办办理",
+            "催办催办",
+            "承办办理",
+            "承办办理",
+            "传阅加签",
+            "传阅加签",
+            "传阅加签",
+            "传阅办理",
+            "传阅办理",
+            "传阅办理",
             "办结办理"
         ]
     );

@@ -107,6 +107,8 @@ pub struct AppState {
     pub limits: Limits,
     /// None when `/metrics` is off (it answers 404).
     pub metrics: Option<Metrics>,
+    /// Each unit's 文号 series (`assets/numbering.toml` unless configured).
+    pub numbering: Arc<gongwen_core::numbering::NumberingRules>,
 }
 
 /// What `/metrics` serves, and the bearer token it asks for (none: open, which the

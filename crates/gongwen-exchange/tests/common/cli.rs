@@ -71,4 +71,3 @@ pub fn run(cmd: &mut Command) -> Output {
     );
     out
 }
-

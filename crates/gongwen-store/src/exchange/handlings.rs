@@ -119,7 +119,8 @@ impl Store {
                 HandlingBox::InProgress => !todo && took_part,
                 HandlingBox::Done => took_part,
                 HandlingBox::Reading => {
-                    h.step_kind == StepKind::Circulate && h.branches.iter().any(|b| me(&b.participant))
+                    h.step_kind == StepKind::Circulate
+                        && h.branches.iter().any(|b| me(&b.participant))
                         || h.trail
                             .iter()
                             .any(|e| e.kind == StepKind::Circulate && e.by == user.username)
@@ -137,15 +138,14 @@ impl Store {
         }
         // 特急 before 加急 before 平急/none; then the nearest deadline.
         items.sort_by(|a, b| {
-            b.summary
-                .urgency
-                .cmp(&a.summary.urgency)
-                .then_with(|| match (&a.deadline, &b.deadline) {
+            b.summary.urgency.cmp(&a.summary.urgency).then_with(|| {
+                match (&a.deadline, &b.deadline) {
                     (Some(x), Some(y)) => x.cmp(y),
                     (Some(_), None) => std::cmp::Ordering::Less,
                     (None, Some(_)) => std::cmp::Ordering::Greater,
                     (None, None) => std::cmp::Ordering::Equal,
-                })
+                }
+            })
         });
         Ok(items)
     }
