@@ -131,6 +131,10 @@ pub enum StepAction {
     AddParticipant { participant: Participant },
     /// 减签: a participant taken off the current parallel step.
     RemoveParticipant { participant: Participant },
+    /// 取消编号: the 发文字号 given at 编号 is cancelled, with a reason, before the
+    /// document is sent; the number is never given again and the document goes back to
+    /// 编号 with its provisional mark.
+    CancelNumber { reason: String },
     /// 催办: a reminder, to a participant or to whoever holds the current step.
     Remind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,6 +152,7 @@ impl StepAction {
             StepAction::Withdraw => "撤回",
             StepAction::AddParticipant { .. } => "加签",
             StepAction::RemoveParticipant { .. } => "减签",
+            StepAction::CancelNumber { .. } => "取消编号",
             StepAction::Remind { .. } => "催办",
         }
     }
@@ -320,6 +325,11 @@ pub(crate) fn precheck(action: &StepAction) -> Result<(), Rejection> {
             RejectCode::Invalid,
             "退回必须写明理由",
             "a return needs a reason",
+        )),
+        StepAction::CancelNumber { reason } if reason.trim().is_empty() => Err(reject(
+            RejectCode::Invalid,
+            "取消编号须写明理由",
+            "cancelling a number needs a reason",
         )),
         StepAction::Remind { note, .. } if note.trim().is_empty() => Err(reject(
             RejectCode::Invalid,
@@ -628,6 +638,7 @@ pub(crate) fn decide_step(
         result: None,
     };
     let mut numbers = Vec::new();
+    let mut cancelled = Vec::new();
     let mut new_content = started;
 
     match action {
@@ -882,6 +893,32 @@ pub(crate) fn decide_step(
                 }
             }
         }
+        StepAction::CancelNumber { reason } => {
+            let Some(number) = h.number.clone().filter(|_| h.flow == FlowKind::Outgoing) else {
+                return Err(reject(
+                    RejectCode::InvalidState,
+                    "该公文还没有编号，无可取消",
+                    "the document has no number to cancel",
+                ));
+            };
+            // Whoever may give the number may cancel it.
+            let Some(numbering) = flow.steps_of(StepKind::AssignNumber).next().cloned() else {
+                return Err(reject(
+                    RejectCode::InvalidState,
+                    "流程中没有编号环节",
+                    "the flow has no assign_number step",
+                ));
+            };
+            check_role(&numbering, actor)?;
+            let taken = ctx.number_of(&h.unit, &doc, &number, year_of(now))?;
+            doc.doc_number = taken.provisional.clone();
+            new_content = true;
+            entry.result = Some(format!("{number}（{}）", reason.trim()));
+            h.number = None;
+            h.trail.push(entry);
+            cancelled.push(taken.number);
+            move_to(&mut h, &flow, &numbering.id);
+        }
         StepAction::Remind { to, note } => {
             check_role(&acting, actor)?;
             if let Some(p) = to {
@@ -935,6 +972,7 @@ pub(crate) fn decide_step(
         document: new_content.then_some(doc),
         log,
         numbers,
+        cancelled,
     })
 }
 

@@ -62,6 +62,14 @@ impl DocumentState {
     }
 }
 
+/// A number being cancelled, and the mark the document carries instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelledNumber {
+    pub number: NumberTaken,
+    /// `宿发改〔2026〕　号`.
+    pub provisional: String,
+}
+
 /// A number taken from a series at 编号 (发文字号) or 登记 (收文编号); storage takes it
 /// with a compare-and-set on the series in the command's transaction, so two commands
 /// can never take the same one.
@@ -85,6 +93,8 @@ pub struct Decision {
     pub log: Vec<(UnitCode, ChangeEntry)>,
     /// Numbers this decision takes (编号, 登记).
     pub numbers: Vec<NumberTaken>,
+    /// Numbers this decision cancels (取消编号), with the reason in the trail.
+    pub cancelled: Vec<NumberTaken>,
 }
 
 /// What the server knows besides the document's state, asked through the caller so
@@ -118,6 +128,21 @@ pub trait Context {
     /// The document's current version as the server stores it (for a step command).
     fn current_document(&self) -> Option<Document> {
         None
+    }
+    /// The series and number of a number text the unit gave (for 取消编号), with the
+    /// provisional mark the document carries again.
+    fn number_of(
+        &self,
+        unit: &UnitCode,
+        _document: &Document,
+        text: &str,
+        _year: i32,
+    ) -> Result<CancelledNumber, Rejection> {
+        Err(reject(
+            RejectCode::InvalidState,
+            format!("无法识别单位“{unit}”的编号“{text}”"),
+            format!("number {text:?} of unit {unit} is not known"),
+        ))
     }
     /// A user of the directory: their unit, role and clearance (for participants).
     fn user(&self, _username: &str) -> Option<(UnitCode, Role, Classification)> {
@@ -407,6 +432,7 @@ fn dispatch(
         document: Some(document.clone()),
         log,
         numbers: Vec::new(),
+        cancelled: Vec::new(),
     })
 }
 
@@ -519,6 +545,7 @@ fn change_delivery(
         document: None,
         log,
         numbers: Vec::new(),
+        cancelled: Vec::new(),
     })
 }
 

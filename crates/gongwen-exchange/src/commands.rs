@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use gongwen_core::handling::StepAction;
 use gongwen_core::numbering::{self, NumberingRules};
 use gongwen_core::wire::{
     Command, CommandBody, CommandOutcome, CommandResult, RejectCode, Rejection, Role, UnitCode,
     UserInfo,
 };
-use gongwen_core::workflow::{self, Actor, Context, DocumentState, NumberTaken};
+use gongwen_core::workflow::{self, Actor, CancelledNumber, Context, DocumentState, NumberTaken};
 use gongwen_core::{Classification, Document};
 
 use crate::api::{now, AppState};
@@ -25,6 +26,11 @@ use crate::storage::{
 /// How often a command is decided again after losing a race on its document before
 /// the request gives up with 503 (the client re-sends; nothing is lost).
 const MAX_ATTEMPTS: usize = 16;
+
+/// The same for a race on a 文号 series: every 编号 of a unit contends for one counter,
+/// and each round one of them wins, so a burst of N needs up to N rounds. Each round
+/// is two small reads; past this the request answers 503 and the client re-sends.
+const MAX_NUMBER_ATTEMPTS: usize = 128;
 
 /// A command as pushed, with the hash of the JSON the client sent for it.
 #[derive(Debug, Clone)]
@@ -201,6 +207,67 @@ impl Context for Ctx {
             number,
         })
     }
+    fn number_of(
+        &self,
+        unit: &UnitCode,
+        document: &Document,
+        text: &str,
+        year: i32,
+    ) -> Result<CancelledNumber, Rejection> {
+        let (number, in_text) = Ctx::parse_number(text).ok_or_else(|| cancel_rejection(text))?;
+        let key = series_key(
+            &self.numbering,
+            unit,
+            document,
+            false,
+            in_text.unwrap_or(year),
+        )
+        .map_err(|_| cancel_rejection(text))?;
+        if number < 1 || numbering::number_text(&key, number) != text {
+            return Err(cancel_rejection(text));
+        }
+        Ok(CancelledNumber {
+            provisional: numbering::provisional_text(&key),
+            number: NumberTaken {
+                series: key.text(),
+                number,
+                text: text.to_string(),
+            },
+        })
+    }
+}
+
+impl Ctx {
+    /// The number and year a number text of `key`'s kind carries: `宿发改〔2026〕12号`
+    /// → (12, Some(2026)); `第12号` → (12, None).
+    fn parse_number(text: &str) -> Option<(i64, Option<i32>)> {
+        let body = text
+            .trim()
+            .strip_suffix('号')
+            .or_else(|| text.trim().strip_suffix('期'))?;
+        let digits: String = body
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let number = digits.parse().ok()?;
+        let year = text
+            .split_once('〔')
+            .and_then(|(_, rest)| rest.split_once('〕'))
+            .and_then(|(y, _)| y.parse().ok());
+        Some((number, year))
+    }
+}
+
+fn cancel_rejection(text: &str) -> Rejection {
+    Rejection {
+        code: RejectCode::InvalidState,
+        message: format!("“{text}”不是本单位按编号规则给出的文号，不能取消"),
+        message_en: format!("{text:?} is not a number this unit's series gave"),
+    }
 }
 
 fn series_key(
@@ -331,7 +398,8 @@ async fn apply_one(
         numbering: Arc::clone(&st.numbering),
         series_last: HashMap::new(),
     };
-    for _ in 0..MAX_ATTEMPTS {
+    let (mut attempts, mut number_attempts) = (0, 0);
+    while attempts < MAX_ATTEMPTS && number_attempts < MAX_NUMBER_ATTEMPTS {
         if let Some(recorded) = st.storage.command(command.id.0).await? {
             // A re-send: the same payload from the same unit gets the original answer
             // and changes nothing; anything else reusing the id is refused (and not
@@ -459,6 +527,24 @@ async fn apply_one(
                     reason: None,
                 })
                 .collect();
+            let reason = match &command.body {
+                CommandBody::Step {
+                    action: StepAction::CancelNumber { reason },
+                    ..
+                } => Some(reason.trim().to_string()),
+                _ => None,
+            };
+            commit
+                .numbers
+                .extend(decision.cancelled.iter().map(|n| NumberWrite {
+                    series: n.series.clone(),
+                    number: n.number,
+                    document_id,
+                    event: NumberEvent::Cancelled,
+                    by: user.username.clone(),
+                    at: at.clone(),
+                    reason: reason.clone(),
+                }));
         }
         match st.storage.commit(&commit).await {
             Ok(_) => {
@@ -473,13 +559,13 @@ async fn apply_one(
                 return Ok(outcome);
             }
             // Another command on this document won: decide again on the new state.
-            Err(StorageError::Conflict(_)) => continue,
+            Err(StorageError::Conflict(_)) => attempts += 1,
             // Another command took the series' next number: read the series and
             // number again.
-            Err(StorageError::NumberTaken { .. }) => continue,
+            Err(StorageError::NumberTaken { .. }) => number_attempts += 1,
             // A concurrent re-send of this very command won: the next round answers
             // with its recorded outcome.
-            Err(StorageError::DuplicateCommand(_)) => continue,
+            Err(StorageError::DuplicateCommand(_)) => attempts += 1,
             Err(e) => return Err(e.into()),
         }
     }

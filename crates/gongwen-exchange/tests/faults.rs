@@ -10,15 +10,14 @@ mod clients;
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cli::{gongwen, gongwen_bin, run};
 use clients::{assert_holds, random_file, sha256_of, Proxy, Side};
-use common::{TestServer, DEMO_PASSWORD};
+use common::TestServer;
 use gongwen_core::workflow::content_hash;
 use gongwen_core::{DocStatus, DocumentId};
 use gongwen_store::{OutboxState, Store};

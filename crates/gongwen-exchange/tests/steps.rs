@@ -76,13 +76,17 @@ fn finish() -> StepAction {
 /// Pushes one command as a user; the server's answer.
 async fn push(server: &TestServer, username: &str, body: CommandBody) -> Result<(), Rejection> {
     let token = login_as(server, username).await;
+    push_with(server, &token, body).await
+}
+
+async fn push_with(server: &TestServer, token: &str, body: CommandBody) -> Result<(), Rejection> {
     let command = Command {
         id: CommandId(uuid::Uuid::new_v4()),
         body,
     };
     let r = http()
         .post(format!("{}/v1/commands", server.url))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .json(&serde_json::json!({ "commands": [command] }))
         .send()
         .await
@@ -244,4 +248,128 @@ async fn outgoing_steps_on_postgresql() {
     let pg = gongwen_exchange::testing::TempPostgres::start().expect("temporary PostgreSQL");
     let db = pg.create_database("steps").expect("database");
     outgoing_story(&TestServer::start_on_postgres(&db, &[])).await;
+}
+
+/// 50 documents reach 编号 and are numbered at once: 1 to 50, each once. A cancelled
+/// number is recorded with who and why and never given again.
+async fn fifty_numbered_at_once(server: &TestServer) {
+    let clerk = login_as(server, "fgw-clerk").await;
+    let director = login_as(server, "fgw-director").await;
+    let leader = login_as(server, "fgw-leader").await;
+    let mut ids = Vec::new();
+    for _ in 0..50 {
+        let id = DocumentId(uuid::Uuid::new_v4());
+        let mut submit = Step::new(id, "draft", finish());
+        submit.document = Some(request());
+        let to_sign_off = StepAction::Finish {
+            next: Some(StepId::from("sign_off")),
+            participants: vec![],
+        };
+        let mut sign = Step::new(id, "sign_off", finish());
+        sign.publicity = Some(Publicity::OnRequest);
+        for (token, body) in [
+            (&clerk, submit.body()),
+            (&director, Step::new(id, "review", to_sign_off).body()),
+            (&leader, sign.body()),
+            (&clerk, Step::new(id, "recheck", finish()).body()),
+        ] {
+            push_with(server, token, body).await.expect("step");
+        }
+        ids.push(id);
+    }
+    let numbering = ids.iter().map(|id| {
+        push_with(
+            server,
+            &clerk,
+            Step::new(*id, "assign_number", finish()).body(),
+        )
+    });
+    for outcome in futures_util::future::join_all(numbering).await {
+        outcome.expect("编号");
+    }
+    let numbers = numbers_of(server, &ids).await;
+    let mut sorted: Vec<i64> = numbers.iter().map(|(_, n)| *n).collect();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        (1..=50).collect::<Vec<_>>(),
+        "unique and consecutive"
+    );
+
+    // 取消编号 of one; its next 编号 is 51, never the cancelled one.
+    let (cancelled_id, cancelled_n) = numbers[6];
+    let cancel = StepAction::CancelNumber {
+        reason: "文稿需重新报批".into(),
+    };
+    let e = push(
+        server,
+        "tjj-director",
+        Step::new(cancelled_id, "seal", cancel.clone()).body(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.code,
+        RejectCode::NotFound,
+        "another unit cannot cancel it"
+    );
+    push_with(
+        server,
+        &clerk,
+        Step::new(cancelled_id, "seal", cancel).body(),
+    )
+    .await
+    .expect("取消编号");
+    let h = handling_seen_by(server, "fgw-clerk", cancelled_id)
+        .await
+        .expect("handling");
+    assert_eq!(h.step.as_str(), "assign_number");
+    assert_eq!(h.number, None);
+    let record = h.trail.last().expect("trail");
+    assert_eq!(record.by, "fgw-clerk");
+    let result = record.result.as_deref().unwrap_or_default();
+    assert!(
+        result.contains(&format!("宿发改〔2026〕{cancelled_n}号"))
+            && result.contains("文稿需重新报批"),
+        "{result}"
+    );
+    push_with(
+        server,
+        &clerk,
+        Step::new(cancelled_id, "assign_number", finish()).body(),
+    )
+    .await
+    .expect("编号 again");
+    let again = numbers_of(server, &[cancelled_id]).await;
+    assert_eq!(again[0].1, 51);
+}
+
+/// The number each document's handling carries, as the clerk's unit log says.
+async fn numbers_of(server: &TestServer, ids: &[DocumentId]) -> Vec<(DocumentId, i64)> {
+    let mut out = Vec::new();
+    for id in ids {
+        let h = handling_seen_by(server, "fgw-clerk", *id)
+            .await
+            .expect("handling");
+        let text = h.number.expect("numbered");
+        let n = text
+            .trim_start_matches("宿发改〔2026〕")
+            .trim_end_matches('号')
+            .parse()
+            .unwrap_or_else(|_| panic!("{text}"));
+        out.push((*id, n));
+    }
+    out
+}
+
+#[tokio::test]
+async fn fifty_numbered_at_once_on_sqlite() {
+    fifty_numbered_at_once(&TestServer::start()).await;
+}
+
+#[tokio::test]
+async fn fifty_numbered_at_once_on_postgresql() {
+    let pg = gongwen_exchange::testing::TempPostgres::start().expect("temporary PostgreSQL");
+    let db = pg.create_database("numbered").expect("database");
+    fifty_numbered_at_once(&TestServer::start_on_postgres(&db, &[])).await;
 }
