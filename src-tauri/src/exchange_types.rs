@@ -79,6 +79,8 @@ pub enum CommandKind {
     Acknowledge,
     /// 退回
     Return,
+    /// 办理: a step of the document's flow (送审, 核稿, 签发 …).
+    Step,
 }
 
 impl From<&CommandBody> for CommandKind {
@@ -88,6 +90,7 @@ impl From<&CommandBody> for CommandKind {
             CommandBody::Dispatch { .. } => CommandKind::Dispatch,
             CommandBody::Acknowledge { .. } => CommandKind::Acknowledge,
             CommandBody::Return { .. } => CommandKind::Return,
+            CommandBody::Step { .. } => CommandKind::Step,
         }
     }
 }
@@ -150,6 +153,15 @@ mod tests {
             CommandBody::Return {
                 document_id,
                 reason: "不属于本单位办理".into(),
+            },
+            CommandBody::Step {
+                document_id,
+                step: "sign_off".into(),
+                action: gongwen_core::handling::StepAction::Withdraw,
+                opinion: None,
+                document: None,
+                publicity: None,
+                deadline: None,
             },
         ];
         for body in &bodies {

@@ -12,6 +12,7 @@ mod attachments;
 mod commands;
 mod dialogs;
 mod exchange_types;
+mod flow_commands;
 mod preview;
 mod session;
 mod sync_commands;
@@ -215,6 +216,10 @@ pub fn run() {
             sync_commands::inbox,
             sync_commands::acknowledge,
             sync_commands::return_document,
+            flow_commands::flow_steps,
+            flow_commands::handlings,
+            flow_commands::handling_box,
+            flow_commands::take_step,
             attachments::attach_file,
             attachments::save_attachment_as,
         ])

@@ -1060,3 +1060,133 @@ async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
         "the received file is the attached file, byte for byte"
     );
 }
+
+const REQUEST_TITLE: &str =
+    "宿州市发展和改革委员会关于申请安排2027年市级重点项目前期工作经费的请示";
+
+/// The leader on the train: the document was reviewed at the office (through the CLI,
+/// as the clerk's and the director's desks); the leader's laptop loses the exchange,
+/// he reads the trail, writes 同意 and 签发s offline (待同步); when the exchange is back
+/// the sign-off reaches it, and after the clerk's 编号 his window shows the real 发文字号.
+#[tokio::test]
+async fn a_leader_signs_off_offline_and_the_sign_off_reaches_the_exchange() {
+    let app = app_binary();
+    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let server_data = demo_exchange_data(&exchange_bin);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-flow-1.log",
+    );
+
+    // At the office: the clerk drafts and 送审s, the director 核稿s on to 签发.
+    let clerk = tempfile::tempdir().expect("clerk's data dir");
+    let director = tempfile::tempdir().expect("director's data dir");
+    gongwen(
+        &cli,
+        clerk.path(),
+        &["login", "--server", &url, "--user", "fgw-clerk"],
+    );
+    gongwen(
+        &cli,
+        director.path(),
+        &["login", "--server", &url, "--user", "fgw-director"],
+    );
+    let fixture = fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-with-signer.toml"),
+    )
+    .expect("request fixture");
+    let draft = fixture
+        .replace("status = \"signed_off\"\n", "")
+        .replace("宿发改〔2026〕57号", "宿发改〔2026〕\u{3000}号");
+    let file = clerk.path().join("request.toml");
+    fs::write(&file, draft).expect("write the draft");
+    let out = gongwen(
+        &cli,
+        clerk.path(),
+        &["import", file.to_str().expect("path")],
+    );
+    let id = out.split_whitespace().next().expect("the id").to_string();
+    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    gongwen(
+        &cli,
+        director.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--to",
+            "sign_off",
+            "--opinion",
+            "核稿同意，请签发",
+        ],
+    );
+
+    // The leader's laptop.
+    let data = tempfile::tempdir().expect("leader's data dir");
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-flow.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    wait_still(&c, "//*[@aria-label='登录交换平台']").await;
+    type_into(&c, "//input[@aria-label='用户名']", "fgw-leader").await;
+    type_into(&c, "//input[@aria-label='密码']", DEMO_PASSWORD).await;
+    click(
+        &c,
+        &format!("//*[@aria-label='登录交换平台']{}", button("登录")),
+    )
+    .await;
+    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
+    wait_status(&c, "连接状态", "已连接").await;
+    click(&c, &format!("//a[normalize-space(.)='{REQUEST_TITLE}']")).await;
+    wait_status(&c, "办理状态", "待签发").await;
+    let trail = wait_status(&c, "办理记录", "核稿同意，请签发").await;
+    assert!(trail.contains("王强"), "the reviewer is named: {trail:?}");
+
+    // The train leaves the network.
+    server.stop();
+    click(&c, &button("立即同步")).await;
+    wait_status(&c, "连接状态", "离线").await;
+    type_into(&c, "//textarea[@aria-label='办理意见']", "同意").await;
+    click(
+        &c,
+        &format!("//*[@aria-label='办理操作']{}", button("签发")),
+    )
+    .await;
+    wait_status(&c, "办理同步状态", "待同步").await;
+    wait_status(&c, "待同步数", "1").await;
+    assert_eq!(text_of(&c, "//*[@aria-label='办理状态']").await, "待签发");
+    save_screenshot(&c, "flow-signed-offline.png").await;
+
+    // Back on the network: the sign-off reaches the exchange.
+    let server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-flow-2.log",
+    );
+    click(&c, &button("立即同步")).await;
+    wait_status(&c, "办理状态", "待复核").await;
+    wait_status(&c, "待同步数", "0").await;
+    let trail = wait_status(&c, "办理记录", "同意").await;
+    assert!(trail.contains("李华"), "the signer is named: {trail:?}");
+
+    // The clerk 复核s and 编号s; the leader's copy shows the real 发文字号.
+    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    click(&c, &button("立即同步")).await;
+    wait_status(&c, "办理单文号", "宿发改〔2026〕1号").await;
+    wait_status(&c, "办理状态", "待用印").await;
+    // The reading view shows the numbered version, not the provisional mark.
+    wait_status(&c, "发文字号", "宿发改〔2026〕1号").await;
+    save_screenshot(&c, "flow-numbered.png").await;
+    c.close().await.expect("end the session");
+    drop(driver);
+    drop(server);
+}

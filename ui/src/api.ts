@@ -36,10 +36,28 @@ import type { SearchHit } from './bindings/SearchHit'
 import type { StoredDocument } from './bindings/StoredDocument'
 import type { TemplateChoice } from './bindings/TemplateChoice'
 import type { VersionInfo } from './bindings/VersionInfo'
+import type { BoxItem } from './bindings/BoxItem'
+import type { FlowKind } from './bindings/FlowKind'
+import type { Handling } from './bindings/Handling'
+import type { HandlingBox } from './bindings/HandlingBox'
+import type { Participant } from './bindings/Participant'
+import type { Publicity } from './bindings/Publicity'
+import type { StepAction } from './bindings/StepAction'
+import type { StepInfo } from './bindings/StepInfo'
+import type { TrailEntry } from './bindings/TrailEntry'
 import type { Vocabulary } from './bindings/Vocabulary'
 import type { WarningKind } from './bindings/WarningKind'
 
 export type {
+  BoxItem,
+  FlowKind,
+  Handling,
+  HandlingBox,
+  Participant,
+  Publicity,
+  StepAction,
+  StepInfo,
+  TrailEntry,
   CommandKind,
   Delivery,
   DeliveryStatus,
@@ -131,6 +149,24 @@ export const api = {
   inbox: () => commands.inbox(),
   /** 签收 (queued). */
   acknowledge: (id: DocumentId) => commands.acknowledge({ id }),
+
+  // --- 办理: the steps of a document's 发文 or 收文 flow, queued like a 签收. ---
+  /** The default flows' steps (names, roles, where each may go on and back to). */
+  flowSteps: (kind: FlowKind) => commands.flowSteps({ kind }),
+  /** Every unit's handling of a document this store has (none for a local draft). */
+  handlings: (id: DocumentId) => commands.handlings({ id }),
+  /** 待办 / 在办 / 办结 / 阅件 of the logged-in user. */
+  handlingBox: (which: HandlingBox) => commands.handlingBox({ which }),
+  /** Queues a step; the server decides it when the outbox is sent. */
+  takeStep: (args: {
+    id: DocumentId
+    step: string
+    action: StepAction
+    opinion: string | null
+    publicity: Publicity | null
+    deadline: string | null
+    withDocument: boolean
+  }) => commands.takeStep(args),
   /** 退回 with a reason (queued). */
   returnDocument: (id: DocumentId, reason: string) => commands.returnDocument({ id, reason }),
   /** Calls `handler` with every new status the shell announces. */

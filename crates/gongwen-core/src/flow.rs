@@ -23,6 +23,7 @@ use crate::wire::Role;
 
 /// 发文 (a document this unit issues) or 收文 (one it received).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum FlowKind {
     /// 发文办理
@@ -49,6 +50,7 @@ impl FlowKind {
 
 /// What a step does. The names are the glossary's; each belongs to one [`FlowKind`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum StepKind {
     /// 拟稿
@@ -193,6 +195,7 @@ impl fmt::Display for StepKind {
 
 /// A step's name in its flow file, unique within the flow (`review`, `office_review`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "string"))]
 #[serde(transparent)]
 pub struct StepId(String);
 

@@ -61,6 +61,14 @@ pub enum BranchStatus {
 }
 
 impl BranchStatus {
+    pub const ALL: [BranchStatus; 5] = [
+        BranchStatus::Open,
+        BranchStatus::Done,
+        BranchStatus::Returned,
+        BranchStatus::Removed,
+        BranchStatus::RemovedAfterDone,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             BranchStatus::Open => "在办",
@@ -118,8 +126,7 @@ pub enum StepAction {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         next: Option<StepId>,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[cfg_attr(feature = "ts", ts(optional))]
+        #[serde(default)]
         participants: Vec<Participant>,
     },
     /// Send the document back to an earlier step the flow allows, with a reason.
@@ -194,8 +201,7 @@ pub struct Handling {
     pub step: StepId,
     pub step_kind: StepKind,
     /// Participants of the current step when it is a parallel one.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[serde(default)]
     pub branches: Vec<Branch>,
     /// 核发 done (发文) or 办结 (收文).
     pub finished: bool,
