@@ -5,6 +5,7 @@ import DocumentList from './views/DocumentList.vue'
 import ReadView from './views/ReadView.vue'
 import EditorView from './views/EditorView.vue'
 import InboxView from './views/InboxView.vue'
+import DeskView from './views/DeskView.vue'
 import './style.css'
 
 // Hash history: the app is served from tauri://localhost/index.html with no server-side routing.
@@ -13,6 +14,7 @@ const router = createRouter({
   routes: [
     { path: '/', name: 'list', component: DocumentList },
     { path: '/inbox', name: 'inbox', component: InboxView },
+    { path: '/desk', name: 'desk', component: DeskView },
     { path: '/doc/:id', name: 'read', component: ReadView, props: true },
     { path: '/doc/:id/edit', name: 'edit', component: EditorView, props: true },
   ],

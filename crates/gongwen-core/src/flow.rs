@@ -187,6 +187,40 @@ impl StepKind {
     }
 }
 
+impl std::str::FromStr for StepKind {
+    type Err = crate::UnknownName;
+    /// The name [`StepKind::as_str`] gives (as stored by clients).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        const NAMES: [&str; 17] = [
+            "draft",
+            "review",
+            "countersign",
+            "sign_off",
+            "recheck",
+            "assign_number",
+            "seal",
+            "dispatch",
+            "acknowledge",
+            "register",
+            "screen",
+            "propose",
+            "instruct",
+            "handle",
+            "circulate",
+            "remind",
+            "complete",
+        ];
+        StepKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| crate::UnknownName {
+                what: "step kind",
+                text: s.chars().take(80).collect(),
+                expected: &NAMES,
+            })
+    }
+}
+
 impl fmt::Display for StepKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -78,20 +78,74 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         let visible = crate::access::visible("d.classification", self.clearance()?);
-        let finished = match which {
-            HandlingBox::Todo | HandlingBox::InProgress => "h.finished = 0",
-            HandlingBox::Done => "h.finished = 1",
-            HandlingBox::Reading => "1",
+        // 待办 is chosen in SQL by the steps the user's role may take, so only those
+        // rows are read; a parallel step's rows are then read whole for their branches.
+        // The other boxes need the trail (who took part) and read every row.
+        let quote = |flow: FlowKind, step: &str| format!("'{}:{}'", flow.as_str(), step);
+        let mut sequential = Vec::new();
+        let mut parallel = Vec::new();
+        for flow in &flows {
+            for s in flow.steps.iter().filter(|s| s.roles.contains(&user.role)) {
+                let key = quote(flow.kind, s.id.as_str());
+                if s.parallel {
+                    parallel.push(key);
+                } else {
+                    sequential.push(key);
+                }
+            }
+        }
+        let list = |keys: &[String]| {
+            if keys.is_empty() {
+                "''".to_string()
+            } else {
+                keys.join(", ")
+            }
+        };
+        let condition = match which {
+            HandlingBox::Todo => format!(
+                "h.finished = 0 AND ((h.unit = ?1 AND h.flow || ':' || h.step IN ({})) \
+                 OR h.flow || ':' || h.step IN ({}))",
+                list(&sequential),
+                list(&parallel)
+            ),
+            HandlingBox::InProgress => "h.finished = 0 AND ?1 = ?1".into(),
+            HandlingBox::Done => "h.finished = 1 AND ?1 = ?1".into(),
+            HandlingBox::Reading => "?1 = ?1".into(),
         };
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {columns}, h.content FROM handlings h JOIN documents d ON d.id = h.document_id
-             WHERE {finished} AND {visible}"
+            "SELECT {columns}, h.unit, h.flow, h.step, h.step_kind, h.deadline, h.content
+             FROM handlings h JOIN documents d ON d.id = h.document_id
+             WHERE {condition} AND {visible}"
         ))?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([&user.unit.0])?;
+        let base = SUMMARY_COLUMNS.split(", ").count();
+        let parallel_steps: Vec<String> = parallel
+            .iter()
+            .map(|k| k.trim_matches('\'').to_string())
+            .collect();
         let mut items = Vec::new();
         while let Some(r) = rows.next()? {
             let summary = summary_from_row(r)?;
-            let text: String = r.get(SUMMARY_COLUMNS.split(", ").count())?;
+            let unit: String = r.get(base)?;
+            let flow: String = r.get(base + 1)?;
+            let step: String = r.get(base + 2)?;
+            let step_kind: String = r.get(base + 3)?;
+            let deadline: Option<String> = r.get(base + 4)?;
+            let is_parallel = parallel_steps.contains(&format!("{flow}:{step}"));
+            if which == HandlingBox::Todo && !is_parallel {
+                // A sequential step of the user's role at their unit: no need to read
+                // the handling itself.
+                let kind: StepKind = crate::store::enum_parse(&step_kind)?;
+                items.push(BoxItem {
+                    summary,
+                    unit,
+                    step_kind: kind,
+                    status: format!("待{}", kind.label()),
+                    deadline,
+                });
+                continue;
+            }
+            let text: String = r.get(base + 5)?;
             let h: Handling = from_json(&text)?;
             let me = |p: &Participant| p.is(&user.username, &user.unit);
             let took_part = h.trail.iter().any(|e| e.by == user.username);
