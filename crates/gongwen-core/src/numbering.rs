@@ -45,7 +45,7 @@
 //! (every kind but 令 must be covered by series without an `issuer` condition), or when
 //! a 令 would be numbered otherwise than 第N号.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -514,13 +514,13 @@ fn check(source: &str, raw: RawRules) -> Result<NumberingRules, NumberingError> 
     }
     // Marks are unique in the whole file: the storage text of a series is its mark and
     // year, so two units sharing a mark would share one counter.
-    let mut marks: HashMap<String, ()> = HashMap::new();
+    let mut marks: HashSet<String> = HashSet::new();
     let mut claim = |mark: &toml::Spanned<String>| -> Result<(), NumberingError> {
         let m = mark.get_ref();
         if !valid_mark(m) {
             return Err(at(mark.span().start, NumberingProblem::BadMark(m.clone())));
         }
-        if marks.insert(m.clone(), ()).is_some() {
+        if !marks.insert(m.clone()) {
             return Err(at(
                 mark.span().start,
                 NumberingProblem::DuplicateMark(m.clone()),
