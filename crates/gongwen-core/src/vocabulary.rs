@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::revision::VersionReason;
 use crate::wire::{CommandBody, Connection, DeliveryStatus, RecipientRole};
 use crate::{Classification, Direction, DocKind, DocStatus, Element, Urgency};
 
@@ -30,6 +31,8 @@ pub struct Vocabulary {
     pub connections: Vec<Choice<Connection>>,
     /// Command types by their name (`dispatch` → 分发).
     pub commands: Vec<Choice<String>>,
+    /// Why a numbered version was made (保存, 完成编辑, 恢复旧版 …).
+    pub version_reasons: Vec<Choice<VersionReason>>,
 }
 
 fn choices<T: Copy>(all: &[T], label: impl Fn(T) -> &'static str) -> Vec<Choice<T>> {
@@ -59,5 +62,6 @@ pub fn vocabulary() -> Vocabulary {
                 label: label.to_string(),
             })
             .collect(),
+        version_reasons: choices(&VersionReason::ALL, VersionReason::label),
     }
 }
