@@ -53,6 +53,11 @@ pub fn bench() -> Result<()> {
         .args(["bench", "-p", "gongwen-core", "--bench", "revision"])
         .env("GONGWEN_BENCH_OUT", out_dir.join("revision.json")))?;
 
+    step("Version history benchmark (two stored versions of a 20-page document compared)");
+    run(cargo()
+        .args(["bench", "-p", "gongwen-store", "--bench", "versions"])
+        .env("GONGWEN_BENCH_OUT", out_dir.join("versions.json")))?;
+
     // A real exchange server process on loopback with real client stores; the load part
     // runs on SQLite and on a temporary PostgreSQL. Parameters: GONGWEN_BENCH_SYNC_*,
     // GONGWEN_BENCH_SECS … (see crates/gongwen-exchange/benches/sync.rs).
@@ -74,7 +79,7 @@ pub fn bench() -> Result<()> {
         .arg(out_dir.join("app.json")))?;
 
     let mut rows = Vec::new();
-    for part in ["store", "cli", "typeset", "revision", "sync", "app"] {
+    for part in ["store", "cli", "typeset", "revision", "versions", "sync", "app"] {
         let path = out_dir.join(format!("{part}.json"));
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;
