@@ -94,8 +94,9 @@ pub enum ChangeKind {
 }
 
 /// A run of characters that fare alike, in reading order.
+// `TextChange` in TypeScript: `Change` there is the exchange's change-log entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, rename = "TextChange"))]
 pub struct Change {
     pub kind: ChangeKind,
     pub text: String,

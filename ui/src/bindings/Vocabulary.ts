@@ -9,6 +9,7 @@ import type { DocStatus } from "./DocStatus";
 import type { Element } from "./Element";
 import type { RecipientRole } from "./RecipientRole";
 import type { Urgency } from "./Urgency";
+import type { VersionReason } from "./VersionReason";
 
 /**
  * Every label the UI shows for an enum value, from the one place that defines them.
@@ -29,4 +30,8 @@ connections: Array<Choice<Connection>>,
 /**
  * Command types by their name (`dispatch` → 分发).
  */
-commands: Array<Choice<string>>, };
+commands: Array<Choice<string>>, 
+/**
+ * Why a numbered version was made (保存, 完成编辑, 恢复旧版 …).
+ */
+version_reasons: Array<Choice<VersionReason>>, };
