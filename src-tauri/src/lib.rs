@@ -16,6 +16,7 @@ mod flow_commands;
 mod preview;
 mod session;
 mod sync_commands;
+mod versions;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -198,6 +199,12 @@ pub fn run() {
             commands::validate_document,
             commands::search,
             commands::document_versions,
+            versions::autosave_draft,
+            versions::finish_draft,
+            versions::document_version,
+            versions::compare_versions,
+            versions::revision_trail,
+            versions::restore_version,
             commands::app_ready,
             commands::default_direction,
             preview::render_preview,

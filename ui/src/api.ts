@@ -100,10 +100,24 @@ export const api = {
   listDocuments: (filter: ListFilter) => commands.listDocuments({ filter }),
   getDocument: (id: DocumentId) => commands.getDocument({ id }),
   createDocument: (kind: DocKind) => commands.createDocument({ kind }),
+  /** 保存: the draft as a new numbered version (nothing new if unchanged). */
   saveDraft: (id: DocumentId, document: Document) => commands.saveDraft({ id, document }),
+  /** Autosave: the draft becomes the working copy; no new version. */
+  autosaveDraft: (id: DocumentId, document: Document) => commands.autosaveDraft({ id, document }),
+  /** 完成: the draft as a new numbered version (完成编辑). */
+  finishDraft: (id: DocumentId, document: Document) => commands.finishDraft({ id, document }),
   validateDocument: (document: Document) => commands.validateDocument({ document }),
   search: (query: string, limit: number) => commands.search({ query, limit }),
+  /** 历史版本: every numbered version, oldest first. */
   documentVersions: (id: DocumentId) => commands.documentVersions({ id }),
+  /** One version, read-only. */
+  documentVersion: (id: DocumentId, version: number) => commands.documentVersion({ id, version }),
+  /** Two versions compared element by element, character by character. */
+  compareVersions: (id: DocumentId, old: number, newer: number) => commands.compareVersions({ id, old, new: newer }),
+  /** The marked-up text of all versions, each change with its author. */
+  revisionTrail: (id: DocumentId) => commands.revisionTrail({ id }),
+  /** 恢复: an old version's text as a new version. */
+  restoreVersion: (id: DocumentId, version: number) => commands.restoreVersion({ id, version }),
   /** Tells the shell the first list has rendered (cold-start benchmark hook). */
   appReady: () => commands.appReady(),
   /** The usual 行文方向 of a 文种 (the rule lives in gongwen-core). */

@@ -53,6 +53,11 @@ pub fn bench() -> Result<()> {
         .args(["bench", "-p", "gongwen-core", "--bench", "revision"])
         .env("GONGWEN_BENCH_OUT", out_dir.join("revision.json")))?;
 
+    step("Version history benchmark (two stored versions of a 20-page document compared)");
+    run(cargo()
+        .args(["bench", "-p", "gongwen-store", "--bench", "versions"])
+        .env("GONGWEN_BENCH_OUT", out_dir.join("versions.json")))?;
+
     step("Boxes benchmark (the 待办 box of a leader among 10,000 documents in handling)");
     run(cargo()
         .args(["bench", "-p", "gongwen-store", "--bench", "boxes"])
@@ -80,7 +85,7 @@ pub fn bench() -> Result<()> {
 
     let mut rows = Vec::new();
     for part in [
-        "store", "cli", "typeset", "revision", "boxes", "sync", "app",
+        "store", "cli", "typeset", "revision", "versions", "boxes", "sync", "app",
     ] {
         let path = out_dir.join(format!("{part}.json"));
         let text = std::fs::read_to_string(&path)

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::flow::StepKind;
 use crate::handling::BranchStatus;
+use crate::revision::VersionReason;
 use crate::wire::{CommandBody, Connection, DeliveryStatus, RecipientRole, Role};
 use crate::{Classification, Direction, DocKind, DocStatus, Element, Urgency};
 
@@ -38,6 +39,8 @@ pub struct Vocabulary {
     pub branch_statuses: Vec<Choice<BranchStatus>>,
     /// 文书, 办公室主任, 领导 …
     pub roles: Vec<Choice<Role>>,
+    /// Why a numbered version was made (保存, 完成编辑, 恢复旧版 …).
+    pub version_reasons: Vec<Choice<VersionReason>>,
 }
 
 fn choices<T: Copy>(all: &[T], label: impl Fn(T) -> &'static str) -> Vec<Choice<T>> {
@@ -70,5 +73,6 @@ pub fn vocabulary() -> Vocabulary {
         step_kinds: choices(&StepKind::ALL, StepKind::label),
         branch_statuses: choices(&BranchStatus::ALL, BranchStatus::label),
         roles: choices(&Role::ALL, Role::label),
+        version_reasons: choices(&VersionReason::ALL, VersionReason::label),
     }
 }

@@ -57,6 +57,16 @@ async fn dispatch_with_attachment_then_acknowledge_and_return() {
         fgw.store().get(id).unwrap().unwrap().status,
         DocStatus::Dispatched
     );
+    // 历史版本 marks the version that was sent (the one with the file), and only it.
+    let marked: Vec<u32> = fgw
+        .store()
+        .versions(id)
+        .unwrap()
+        .iter()
+        .filter(|v| v.dispatched_at.is_some())
+        .map(|v| v.version)
+        .collect();
+    assert_eq!(marked, [with_file.version]);
     let hash = content_hash(&with_file.document);
     let deliveries = fgw.store().deliveries(id).unwrap();
     let seen: Vec<_> = deliveries

@@ -38,6 +38,9 @@ pub enum StoreError {
     ReadOnly { id: DocumentId, why: ReadOnly },
     #[error("version {version} of document {id} does not exist")]
     NoSuchVersion { id: DocumentId, version: u32 },
+    /// A version's author or step name that is empty or too long.
+    #[error("a version's {what} must be 1 to 40 characters, not {text:?}")]
+    InvalidVersionLabel { what: &'static str, text: String },
     #[error("{0:?} is not a SHA-256 hash (64 hexadecimal digits)")]
     InvalidHash(String),
     #[error("attachment file {sha256} is missing from {dir}")]
@@ -94,6 +97,10 @@ impl StoreError {
             StoreError::Archived { .. } => ReadOnly::Archived.message_zh().to_string(),
             StoreError::ReadOnly { why, .. } => why.message_zh().to_string(),
             StoreError::NoSuchVersion { version, .. } => format!("该公文没有第{version}版。"),
+            StoreError::InvalidVersionLabel { what, .. } => format!(
+                "版本的{}须为1至40个字。",
+                if *what == "step" { "环节名称" } else { "制作人" }
+            ),
             StoreError::InvalidHash(_) => "附件标识无效。".to_string(),
             StoreError::AttachmentMissing { .. } => "附件文件缺失，请重新添加附件。".to_string(),
             StoreError::Read { path, .. } => format!("无法读取文件“{}”。", path.display()),

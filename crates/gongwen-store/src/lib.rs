@@ -2,8 +2,9 @@
 //! files, and full-text search that works for Chinese, in one folder
 //! (`DIR/gongwen.db` + `DIR/attachments/<sha256>`), so a clerk can work offline.
 //!
-//! Owns: the SQLite schema and its migrations, versioning (a save appends, never
-//! overwrites), content-addressed attachments, search tokens (see `tokens`), and the
+//! Owns: the SQLite schema and its migrations, versioning (autosave keeps a working
+//! copy; a save, a step or a pause appends a numbered version, never overwrites; see
+//! `versions`), content-addressed attachments, search tokens (see `tokens`), and the
 //! client's exchange state: the outbox of commands, applied change-log pages with their
 //! cursor, deliveries, the cached directory (see [`exchange`]), and who is logged in:
 //! each queued command is that account's own, and every read and write a user makes
@@ -52,6 +53,7 @@ mod schema;
 pub mod search;
 mod store;
 mod tokens;
+mod versions;
 
 pub use editable::ReadOnly;
 pub use error::StoreError;
@@ -65,3 +67,4 @@ pub use model::{
 };
 pub use schema::SCHEMA_VERSION;
 pub use store::{lock, Import, Store, ATTACHMENTS_DIR, DB_FILE, IMPORT_CHUNK};
+pub use versions::{LOCAL_AUTHOR, PAUSE_AFTER_EDITING, PAUSE_IDLE};

@@ -286,6 +286,50 @@ CREATE TABLE handlings (
 );
 CREATE INDEX handlings_open ON handlings(finished, step_kind);
 "#,
+    // 7: versions that mean something. Autosave now writes the working copy, not a new
+    // version; a numbered version (第N版) is made on 保存, 完成, a workflow step, a file
+    // added, a restore, or after a pause in typing (see versions.rs), and records who
+    // made it, at which step and why, and whether it was 签发ed or 分发ed.
+    // Existing versions keep their numbers (a clerk may have noted 第12版 somewhere):
+    // they were saved every few seconds by the earlier build, so their reason is
+    // `autosaved` and their author is not known (NULL, shown as such). Only the marks
+    // that can be told from what is stored are set: the latest version of a document
+    // this unit dispatched is what was sent (it could not be edited after the 分发 was
+    // queued, and the server's record was appended as the latest if it differed).
+    r#"
+ALTER TABLE versions ADD COLUMN reason TEXT NOT NULL DEFAULT 'autosaved';
+ALTER TABLE versions ADD COLUMN author TEXT;        -- display name; 本机 with nobody logged in
+ALTER TABLE versions ADD COLUMN step TEXT;          -- the workflow step it was made at (核稿, 签发 …)
+ALTER TABLE versions ADD COLUMN restored_from INTEGER; -- the version a 恢复 brought back
+ALTER TABLE versions ADD COLUMN dispatched_at TEXT; -- this version is what was 分发ed (server time)
+ALTER TABLE versions ADD COLUMN signed_off_at TEXT; -- this version was 签发ed …
+ALTER TABLE versions ADD COLUMN signed_off_by TEXT; -- … by this person
+
+UPDATE versions SET reason = 'received'
+WHERE version = 1 AND doc_rowid IN (
+    SELECT d.doc_rowid FROM documents d JOIN exchanged e ON e.document_id = d.id
+    WHERE e.direction = 'received');
+UPDATE versions SET dispatched_at = (
+    SELECT coalesce(
+        (SELECT e.at FROM exchanged e WHERE e.document_id = d.id AND e.direction = 'sent'),
+        (SELECT max(o.decided_at) FROM outbox o
+         WHERE o.document_id = d.id AND o.kind = 'dispatch' AND o.state = 'accepted'))
+    FROM documents d WHERE d.doc_rowid = versions.doc_rowid AND d.version = versions.version)
+WHERE EXISTS (SELECT 1 FROM documents d WHERE d.doc_rowid = versions.doc_rowid AND d.version = versions.version);
+
+-- What autosave last wrote since the latest numbered version: at most one row per
+-- document, its text what the document shows, lists and is found by. It becomes a
+-- numbered version (and the row goes) when one is made; it goes without one only
+-- when the text is back to the latest version's.
+CREATE TABLE working_copies (
+    doc_rowid  INTEGER PRIMARY KEY REFERENCES documents(doc_rowid),
+    content    TEXT NOT NULL,      -- the Document as JSON
+    char_count INTEGER NOT NULL,
+    author     TEXT NOT NULL,      -- who typed it (the last autosave's)
+    started_at TEXT NOT NULL,      -- the first autosave since the latest version
+    saved_at   TEXT NOT NULL       -- the last autosave
+);
+"#,
 ];
 
 /// Each search table's FTS5 `automerge` and `crisismerge` settings, as the migrations

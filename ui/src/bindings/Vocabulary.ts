@@ -12,6 +12,7 @@ import type { RecipientRole } from "./RecipientRole";
 import type { Role } from "./Role";
 import type { StepKind } from "./StepKind";
 import type { Urgency } from "./Urgency";
+import type { VersionReason } from "./VersionReason";
 
 /**
  * Every label the UI shows for an enum value, from the one place that defines them.
@@ -45,3 +46,6 @@ branch_statuses: Array<Choice<BranchStatus>>,
  * 文书, 办公室主任, 领导 …
  */
 roles: Array<Choice<Role>>, };
+ * Why a numbered version was made (保存, 完成编辑, 恢复旧版 …).
+ */
+version_reasons: Array<Choice<VersionReason>>, };

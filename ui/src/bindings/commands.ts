@@ -18,6 +18,7 @@ import type { OutboxItem } from './OutboxItem'
 import type { Page } from './Page'
 import type { Problem } from './Problem'
 import type { Publicity } from './Publicity'
+import type { RevisionTrail } from './RevisionTrail'
 import type { SaveResult } from './SaveResult'
 import type { SearchHit } from './SearchHit'
 import type { StepAction } from './StepAction'
@@ -25,7 +26,9 @@ import type { StepInfo } from './StepInfo'
 import type { StoredDocument } from './StoredDocument'
 import type { SyncStatus } from './SyncStatus'
 import type { TemplateChoice } from './TemplateChoice'
+import type { VersionComparison } from './VersionComparison'
 import type { VersionInfo } from './VersionInfo'
+import type { VersionView } from './VersionView'
 import type { Vocabulary } from './Vocabulary'
 
 /**
@@ -51,6 +54,21 @@ export const commands = {
   validateDocument: (args: { document: Document }) => invoke<Array<Problem>>('validate_document', args),
   search: (args: { query: string; limit: number }) => invoke<Array<SearchHit>>('search', args),
   documentVersions: (args: { id: string }) => invoke<Array<VersionInfo>>('document_versions', args),
+  /**
+   * Autosave: the draft as typed becomes the working copy, no new 版.
+   */
+  autosaveDraft: (args: { id: string; document: Document }) => invoke<SaveResult>('autosave_draft', args),
+  /**
+   * 完成: the draft as it stands becomes a numbered version (完成编辑).
+   */
+  finishDraft: (args: { id: string; document: Document }) => invoke<SaveResult>('finish_draft', args),
+  documentVersion: (args: { id: string; version: number }) => invoke<VersionView>('document_version', args),
+  compareVersions: (args: { id: string; old: number; new: number }) => invoke<VersionComparison>('compare_versions', args),
+  revisionTrail: (args: { id: string }) => invoke<RevisionTrail>('revision_trail', args),
+  /**
+   * 恢复: the text of `version` as a new version; nothing is overwritten.
+   */
+  restoreVersion: (args: { id: string; version: number }) => invoke<StoredDocument>('restore_version', args),
   /**
    * The UI has shown its first document list. For `cargo xtask bench`: writes the
    * milliseconds since the process started to `GONGWEN_BENCH_READY_FILE`, if set.

@@ -17,7 +17,9 @@ use crate::store::{
     append_version, begin_bulk_merging, end_bulk_merging, enum_parse, head, insert_batch, now,
     rfc3339, NewDocument,
 };
+use crate::versions::{self, VersionMeta};
 use crate::{Store, StoreError};
+use gongwen_core::revision::VersionReason;
 
 /// What the store knows about syncing one account.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -403,7 +405,9 @@ fn apply_change<'a>(
                 by,
                 at
             ])?;
-            let new = batch.add_if_missing(tx, *document_id, document, DocStatus::Incoming)?;
+            let meta = VersionMeta::new(VersionReason::Received, by.clone());
+            let new =
+                batch.add_if_missing(tx, *document_id, document, DocStatus::Incoming, meta)?;
             want_attachments(tx, *document_id, document)?;
             Ok(new)
         }
@@ -446,13 +450,27 @@ fn apply_change<'a>(
                     i as i64
                 ])?;
             }
-            let new = batch.add_if_missing(tx, *document_id, document, DocStatus::Dispatched)?;
+            let mut meta = VersionMeta::new(VersionReason::Sent, by.clone());
+            meta.dispatched_at = Some(at.clone());
+            let new = batch.add_if_missing(
+                tx,
+                *document_id,
+                document,
+                DocStatus::Dispatched,
+                meta.clone(),
+            )?;
             if !new {
                 let h = head(tx, *document_id)?.ok_or(StoreError::NotFound(*document_id))?;
                 if h.status != DocStatus::Archived {
                     // What was sent is the record: appended as a version if the local
                     // latest differs (nothing is overwritten), then marked dispatched.
-                    append_version(tx, *document_id, document, &now())?;
+                    // Edits autosaved meanwhile are kept as a version of their own first.
+                    if let Some(w) = versions::working_copy(tx, h.doc_rowid)? {
+                        let kept = VersionMeta::new(VersionReason::Autosaved, w.author.clone());
+                        versions::number_working_copy(tx, &h, &w, &w.saved_at, &kept)?;
+                    }
+                    let stored = append_version(tx, *document_id, document, &now(), &meta)?;
+                    versions::mark_dispatched(tx, h.doc_rowid, stored.version, &at)?;
                     if h.status != DocStatus::Dispatched {
                         tx.prepare_cached(
                             "UPDATE documents SET status = ?1, updated_at = ?2 WHERE doc_rowid = ?3",
@@ -591,6 +609,7 @@ impl<'a> NewBatch<'a> {
         id: DocumentId,
         document: &'a Document,
         status: DocStatus,
+        meta: VersionMeta,
     ) -> Result<bool, StoreError> {
         if self.ids.contains(&id) || head(tx, id)?.is_some() {
             return Ok(false);
@@ -600,6 +619,7 @@ impl<'a> NewBatch<'a> {
             id,
             document,
             status,
+            meta,
         });
         Ok(true)
     }

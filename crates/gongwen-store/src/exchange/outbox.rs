@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::attachments::self_attachment_missing;
 use super::{from_json, json, refused, refused_as, Account};
 use crate::store::{enum_parse, head, now, parse_document, rfc3339};
+use crate::versions;
 use crate::{Store, StoreError};
+use gongwen_core::revision::VersionReason;
 
 /// Where a queued command stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,13 +105,22 @@ pub struct OutboxEntry {
 }
 
 impl Store {
-    /// Queues a dispatch (分发) of the latest saved version of a document.
+    /// Queues a dispatch (分发) of the latest saved version of a document. Edits only
+    /// autosaved so far are numbered first (a version at step 分发), so what is sent is
+    /// a version the history shows and marks 已分发.
     pub fn queue_dispatch(
         &mut self,
         document_id: DocumentId,
         main: Vec<UnitCode>,
         cc: Vec<UnitCode>,
     ) -> Result<CommandId, StoreError> {
+        let unnumbered = self
+            .get(document_id)?
+            .is_some_and(|d| d.working_copy_at.is_some());
+        if unnumbered && self.signed_in()?.is_some() {
+            let author = self.author_name()?;
+            self.make_version(document_id, &author, Some("分发"), VersionReason::Step)?;
+        }
         let stored = self
             .get(document_id)?
             .ok_or(StoreError::NotFound(document_id))?;
@@ -489,7 +500,8 @@ impl Store {
             CommandResult::Accepted => ("accepted", None),
             CommandResult::Rejected { rejection } => ("rejected", Some(json(rejection)?)),
         };
-        let n = self.conn.prepare_cached(
+        let tx = self.conn.transaction()?;
+        let n = tx.prepare_cached(
             "UPDATE outbox SET state = ?2, rejection = ?3, decided_at = ?4, attempts = attempts + 1,
                 last_error = NULL, last_attempt_at = ?5
              WHERE command_id = ?1 AND state = 'pending'",
@@ -501,6 +513,26 @@ impl Store {
             outcome.decided_at,
             rfc3339(&now())
         ])?;
+        if n > 0 && state == "accepted" {
+            // An accepted 分发: the version it carried is marked 已分发 in the history.
+            let payload: String = tx
+                .prepare_cached("SELECT payload FROM outbox WHERE command_id = ?1")?
+                .query_row([outcome.command_id.to_string()], |r| r.get(0))?;
+            if let CommandBody::Dispatch {
+                document_id,
+                document,
+                ..
+            } = from_json::<Command>(&payload)?.body
+            {
+                versions::mark_dispatched_content(
+                    &tx,
+                    document_id,
+                    &document,
+                    &outcome.decided_at,
+                )?;
+            }
+        }
+        tx.commit()?;
         Ok(n > 0)
     }
 

@@ -65,3 +65,16 @@ pub fn request(title: &str, date: &str, body: &str) -> Document {
     d.date_of_issue = date.into();
     d
 }
+
+/// SQL that takes a store of the current schema back to what schema 5 had (before
+/// versions recorded author, step and reason, and before working copies): for tests
+/// that fake an older store by undoing later migrations (7, versions, and 6, handlings).
+pub const UNDO_SCHEMAS_6_7: &str = "DROP TABLE working_copies;
+    ALTER TABLE versions DROP COLUMN reason;
+    ALTER TABLE versions DROP COLUMN author;
+    ALTER TABLE versions DROP COLUMN step;
+    ALTER TABLE versions DROP COLUMN restored_from;
+    ALTER TABLE versions DROP COLUMN dispatched_at;
+    ALTER TABLE versions DROP COLUMN signed_off_at;
+    ALTER TABLE versions DROP COLUMN signed_off_by;
+    DROP TABLE handlings;";
