@@ -136,10 +136,10 @@ pub fn revision_trail(state: State<'_, AppState>, id: String) -> Answer<Revision
         let versions = s.versions(id)?;
         let mut documents = Vec::with_capacity(versions.len());
         for v in &versions {
-            documents.push(
-                s.version(id, v.version)?
-                    .ok_or(StoreError::NoSuchVersion { id, version: v.version })?,
-            );
+            documents.push(s.version(id, v.version)?.ok_or(StoreError::NoSuchVersion {
+                id,
+                version: v.version,
+            })?);
         }
         Ok((versions, documents))
     })?;
@@ -165,7 +165,9 @@ pub fn restore_version(
     version: u32,
 ) -> Answer<StoredDocument> {
     let id = parse_id(&id)?;
-    let stored = with_store(&state, "restore version", |s| s.restore_version(id, version))?;
+    let stored = with_store(&state, "restore version", |s| {
+        s.restore_version(id, version)
+    })?;
     tracing::info!(%id, from = version, version = stored.version, "version restored");
     Ok(stored)
 }

@@ -560,11 +560,32 @@ fn apply_handling<'a>(
         FlowKind::Outgoing => DocStatus::Draft,
         FlowKind::Incoming => DocStatus::Incoming,
     };
-    let new = batch.add_if_missing(tx, document_id, document, status)?;
+    // The version is the one the last step produced: who took it and at which step.
+    let last = handling.trail.last();
+    let author = last.map(|e| e.by.clone()).unwrap_or_default();
+    let mut meta = VersionMeta::new(VersionReason::Step, author.clone());
+    meta.step = last.map(|e| e.kind.label().to_string());
+    let new = batch.add_if_missing(tx, document_id, document, status, meta.clone())?;
     if !new {
         if let Some(h) = head(tx, document_id)? {
             if matches!(h.status, DocStatus::Draft | DocStatus::SignedOff) {
-                append_version(tx, document_id, document, &now())?;
+                let stored = append_version(tx, document_id, document, &now(), &meta)?;
+                // The version a 签发 stood on is marked 已签发, as 历史版本 shows it.
+                if last.is_some_and(|e| {
+                    e.kind == gongwen_core::flow::StepKind::SignOff
+                        && matches!(e.action, gongwen_core::handling::StepAction::Finish { .. })
+                }) {
+                    tx.prepare_cached(
+                        "UPDATE versions SET signed_off_at = ?3, signed_off_by = ?4
+                         WHERE doc_rowid = ?1 AND version = ?2 AND signed_off_at IS NULL",
+                    )?
+                    .execute(params![
+                        h.doc_rowid,
+                        stored.version,
+                        last.map(|e| e.at.clone()),
+                        author
+                    ])?;
+                }
                 if h.status != status && status == DocStatus::SignedOff {
                     tx.prepare_cached(
                         "UPDATE documents SET status = ?1, updated_at = ?2 WHERE doc_rowid = ?3",
