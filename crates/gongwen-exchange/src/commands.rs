@@ -2,7 +2,7 @@
 //! ([`gongwen_core::workflow::decide`]) on the stored state, and one [`Commit`] per
 //! command, retried when another command on the same document won the race.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
@@ -10,6 +10,7 @@ use gongwen_core::wire::{
     Command, CommandBody, CommandOutcome, CommandResult, RejectCode, Rejection, UnitCode, UserInfo,
 };
 use gongwen_core::workflow::{self, Actor, Context, DocumentState};
+use gongwen_core::Classification;
 
 use crate::api::{now, AppState};
 use crate::error::ApiError;
@@ -141,17 +142,26 @@ fn same_payload(recorded: &str, pushed: &Pushed) -> bool {
     }
 }
 
-struct Ctx {
-    units: HashSet<UnitCode>,
+/// The units and what their users may read, read once per push request.
+struct Units {
+    codes: HashSet<UnitCode>,
+    clearances: HashMap<UnitCode, Classification>,
+}
+
+struct Ctx<'a> {
+    units: &'a Units,
     blobs: HashSet<String>,
 }
 
-impl Context for Ctx {
+impl Context for Ctx<'_> {
     fn unit_exists(&self, unit: &UnitCode) -> bool {
-        self.units.contains(unit)
+        self.units.codes.contains(unit)
     }
     fn blob_exists(&self, sha256: &str) -> bool {
         self.blobs.contains(sha256)
+    }
+    fn unit_clearance(&self, unit: &UnitCode) -> Option<Classification> {
+        self.units.clearances.get(unit).copied()
     }
 }
 
@@ -162,14 +172,19 @@ pub async fn apply_all(
     client: &str,
     commands: Vec<Pushed>,
 ) -> Result<Vec<CommandOutcome>, ApiError> {
-    // Units change rarely; one read serves the whole request.
-    let units: HashSet<UnitCode> = st
-        .storage
-        .units()
-        .await?
-        .into_iter()
-        .map(|u| u.code)
-        .collect();
+    // Units and users change rarely; one read serves the whole request.
+    let units = Units {
+        codes: st
+            .storage
+            .units()
+            .await?
+            .into_iter()
+            .map(|u| u.code)
+            .collect(),
+        clearances: crate::access::unit_clearances(&st.storage.users().await?)
+            .into_iter()
+            .collect(),
+    };
     let mut outcomes = Vec::with_capacity(commands.len());
     for command in commands {
         outcomes.push(apply_one(st, user, client, &units, command).await?);
@@ -198,7 +213,7 @@ async fn apply_one(
     st: &AppState,
     user: &UserInfo,
     client: &str,
-    units: &HashSet<UnitCode>,
+    units: &Units,
     pushed: Pushed,
 ) -> Result<CommandOutcome, ApiError> {
     let command = &pushed.command;
@@ -211,10 +226,7 @@ async fn apply_one(
         clearance: user.clearance,
     };
     let blobs = attachment_blobs(st, user, &command.body).await?;
-    let ctx = Ctx {
-        units: units.clone(),
-        blobs,
-    };
+    let ctx = Ctx { units, blobs };
     for _ in 0..MAX_ATTEMPTS {
         if let Some(recorded) = st.storage.command(command.id.0).await? {
             // A re-send: the same payload from the same unit gets the original answer
