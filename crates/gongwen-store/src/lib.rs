@@ -56,8 +56,8 @@ mod tokens;
 pub use editable::ReadOnly;
 pub use error::StoreError;
 pub use exchange::{
-    Account, ApplyReport, CursorReset, InboxItem, IncomingInfo, OutboxEntry, OutboxState, QueuedBy,
-    SyncState, WantedAttachment,
+    Account, ApplyReport, CursorReset, DispatchCheck, InboxItem, IncomingInfo, OutboxEntry,
+    OutboxState, QueuedBy, SyncState, WantedAttachment,
 };
 pub use model::{
     marked_snippet, CheckpointReport, DocumentSummary, ListFilter, Page, SearchField, SearchHit,

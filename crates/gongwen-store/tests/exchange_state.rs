@@ -368,6 +368,7 @@ fn settings_survive_reopening_and_hold_no_secret() {
                 name: "宿州市统计局".into(),
             }],
             users: vec![],
+            clearances: None,
         };
         store.set_directory(&directory).unwrap();
         store.record_sync(&me, Err("connection refused")).unwrap();
