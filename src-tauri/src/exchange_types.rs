@@ -114,8 +114,9 @@ pub struct OutboxItem {
     pub last_error: Option<String>,
     /// Who queued it (`username @ server`); only that account sends it.
     pub queued_by: Option<String>,
-    /// Queued by an account other than the one logged in now: it waits for that
-    /// account's login, or is discarded (放弃) on purpose.
+    /// Queued by an account other than the one logged in now (or by none known): it
+    /// waits for that account's login, is confirmed (以本人名义发送) to go out under the
+    /// logged-in account's name, or is discarded (放弃) on purpose.
     pub other_account: bool,
 }
 

@@ -217,6 +217,8 @@ pub fn run() {
             sync_commands::outbox,
             sync_commands::remove_command,
             sync_commands::discard_command,
+            sync_commands::confirm_command,
+            sync_commands::dispatch_check,
             sync_commands::directory,
             sync_commands::dispatch,
             sync_commands::document_exchange,

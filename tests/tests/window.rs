@@ -574,6 +574,7 @@ async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit
     {
         use gongwen_core::{Body, DocKind, DocStatus, Document};
         let mut doc = Document::new(DocKind::Notice);
+        doc.issuer_mark = vec!["宿州市发展和改革委员会文件".into()];
         doc.title = DISPATCHED.into();
         doc.main_recipients = vec!["市统计局".into()];
         doc.cc_recipients = vec!["埇桥区人民政府".into()];
@@ -886,8 +887,15 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
     {
         use gongwen_core::{Attachment, Body, DocKind, DocStatus, Document};
         let mut doc = Document::new(DocKind::Report);
+        // Complete but for what only the server checks (a document with validation
+        // errors is not offered for 分发 at all).
+        doc.issuer_mark = vec!["埇桥区人民政府文件".into()];
+        doc.signers = vec!["王强".into()];
         doc.title = SECRET.into();
+        doc.main_recipients = vec!["宿州市人民政府".into()];
         doc.body = Body::from_text("现将有关情况报告如下。");
+        doc.issuer_signature = vec!["埇桥区人民政府".into()];
+        doc.date_of_issue = "2026年11月25日".into();
         doc.attachments = vec![Attachment {
             name: "重点目标名单/汇总表".into(),
             sha256: None,
@@ -1059,6 +1067,209 @@ async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
         content,
         "the received file is the attached file, byte for byte"
     );
+}
+
+// --- Logged out means locked; nothing half-made leaves the desk (#14.1, #14.2). ---
+
+const LOCKED_SECRET: &str = "宿州市发展和改革委员会关于做好重点项目安全保卫工作的通知";
+
+#[tokio::test]
+async fn logged_out_the_desk_is_locked_and_a_dispatch_queued_before_waits_for_the_next_login() {
+    let app = app_binary();
+    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
+    let server_data = demo_exchange_data(&exchange_bin);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-lock-1.log",
+    );
+
+    // The desk holds a complete 秘密 通知 with one 附件, and a brand-new 函 (nothing filled in).
+    let data = tempfile::tempdir().expect("app data dir");
+    {
+        use gongwen_core::{Attachment, Body, Classification, DocKind, DocStatus, Document};
+        let mut doc = Document::new(DocKind::Notice);
+        doc.classification = Classification::Confidential;
+        doc.copy_number = "000007".into();
+        doc.secrecy_term = "5年".into();
+        doc.issuer_mark = vec!["宿州市发展和改革委员会文件".into()];
+        doc.title = LOCKED_SECRET.into();
+        doc.main_recipients = vec!["市统计局".into()];
+        doc.body = Body::from_text("请按附件所列重点项目落实安全保卫措施。");
+        doc.attachments = vec![Attachment {
+            name: "重点项目名单".into(),
+            ..Default::default()
+        }];
+        doc.issuer_signature = vec!["宿州市发展和改革委员会".into()];
+        doc.date_of_issue = "2026年11月25日".into();
+        // Imported (as `gongwen import` does) before anyone has logged in here.
+        let mut store = gongwen_store::Store::open(data.path()).expect("open the store");
+        store
+            .import(&[
+                (doc, DocStatus::Draft),
+                (Document::new(DocKind::Letter), DocStatus::Draft),
+            ])
+            .expect("seed the 秘密 draft and the blank 函");
+    }
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-lock.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    let secret_link = format!("//a[normalize-space(.)='{LOCKED_SECRET}']");
+    let blank_link = "//a[normalize-space(.)='（无标题）']";
+
+    // --- Nobody logged in yet: the 秘密 draft is not listed; the 函 offers no 分发. ---
+    wait_still(&c, "//*[@aria-label='登录交换平台']").await;
+    click(
+        &c,
+        &format!("//*[@aria-label='登录交换平台']{}", button("取消")),
+    )
+    .await;
+    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
+    find(&c, blank_link).await;
+    assert!(
+        c.find_all(Locator::XPath(&secret_link))
+            .await
+            .expect("look for the 秘密 draft")
+            .is_empty(),
+        "a 秘密 document is listed with nobody logged in"
+    );
+    click(&c, blank_link).await;
+    find(&c, &button("编辑")).await;
+    assert!(
+        c.find_all(Locator::XPath(&button("分发")))
+            .await
+            .expect("look for 分发")
+            .is_empty(),
+        "分发 is offered with nobody logged in"
+    );
+    save_screenshot(&c, "lock-logged-out.png").await;
+    click(&c, &button("返回列表")).await;
+
+    // --- 市发改委's clerk logs in: the 函 without title cannot be dispatched, and says why. ---
+    click(
+        &c,
+        &format!("//*[@aria-label='同步状态栏']{}", button("登录")),
+    )
+    .await;
+    log_in_at_the_keyboard(&c, "fgw-clerk").await;
+    click(&c, blank_link).await;
+    let reason = text_of(&c, "//*[@aria-label='不能分发的原因']").await;
+    assert!(reason.contains("格式错误"), "{reason:?}");
+    let dispatch = find(&c, &button("分发")).await;
+    assert_eq!(
+        dispatch
+            .attr("disabled")
+            .await
+            .expect("read disabled")
+            .as_deref(),
+        Some("true"),
+        "分发 of a document with errors is disabled"
+    );
+    save_screenshot(&c, "lock-incomplete-letter.png").await;
+    click(&c, &button("返回列表")).await;
+
+    // --- The 秘密 通知: the dialog confirms what goes and names the unit nobody may read it at. ---
+    wait_still(&c, &secret_link).await;
+    // Offline now, so the 分发 stays in the 同步队列 when the clerk leaves.
+    server.stop();
+    click(&c, &button("立即同步")).await;
+    wait_status(&c, "连接状态", "离线").await;
+    click(&c, &secret_link).await;
+    click(&c, &button("分发")).await;
+    wait_still(&c, "//*[@aria-label='分发公文']").await;
+    let named = text_of(&c, "//*[@aria-label='埇桥区人民政府不能分发的原因']").await;
+    assert!(named.contains("没有可以阅知秘密公文的账号"), "{named:?}");
+    let yq_main = find(
+        &c,
+        "//*[@role='radiogroup' and @aria-label='埇桥区人民政府']//input[@value='main']",
+    )
+    .await;
+    assert_eq!(
+        yq_main
+            .attr("disabled")
+            .await
+            .expect("read disabled")
+            .as_deref(),
+        Some("true"),
+        "a unit nobody may read it at cannot be chosen"
+    );
+    send_to(&c, "宿州市统计局", "主送").await;
+    wait_status(&c, "主送单位", "宿州市统计局").await;
+    wait_status(&c, "分发密级", "秘密").await;
+    wait_status(&c, "附件数", "1 个").await;
+    save_screenshot(&c, "lock-dispatch-confirmation.png").await;
+    confirm_dispatch(&c).await;
+    wait_status(&c, "分发状态", "待同步").await;
+
+    // --- 退出登录: the 秘密 draft is gone from the list. ---
+    click(&c, &button("返回列表")).await;
+    click_in_popup(&c, &button("退出登录"), &button("确认退出")).await;
+    wait_status(&c, "连接状态", "需要登录").await;
+    wait_gone(&c, &secret_link).await;
+    click(&c, blank_link).await;
+    find(&c, &button("编辑")).await;
+    assert!(
+        c.find_all(Locator::XPath(&button("分发")))
+            .await
+            .expect("look for 分发")
+            .is_empty(),
+        "分发 is offered after 退出登录"
+    );
+    click(&c, &button("返回列表")).await;
+    find(&c, blank_link).await;
+
+    // --- The leader logs in on this desk: the clerk's 分发 is shown, not sent, until confirmed. ---
+    let server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-lock-2.log",
+    );
+    click(
+        &c,
+        &format!("//*[@aria-label='同步状态栏']{}", button("登录")),
+    )
+    .await;
+    wait_still(&c, "//*[@aria-label='登录交换平台']").await;
+    // The dialog offers the clerk's name again: the leader types over it.
+    let erase = format!(
+        "{}{}",
+        char::from(Key::End),
+        char::from(Key::Backspace).to_string().repeat(20)
+    );
+    type_into(&c, "//input[@aria-label='用户名']", &erase).await;
+    assert_eq!(value_of(&c, "//input[@aria-label='用户名']").await, "");
+    log_in_at_the_keyboard(&c, "fgw-leader").await;
+    let waiting = wait_text_containing(&c, "//*[@aria-label='待确认的操作']", LOCKED_SECRET).await;
+    assert!(
+        waiting.contains("fgw-clerk"),
+        "says whose it was: {waiting:?}"
+    );
+    save_screenshot(&c, "lock-confirm-after-login.png").await;
+    // 已连接: a round has run since the login, and the 分发 is still waiting.
+    wait_status(&c, "待同步数", "1").await;
+    click(
+        &c,
+        &format!(
+            "//*[@aria-label='确认待同步的操作']{}",
+            button("以本人名义发送")
+        ),
+    )
+    .await;
+    wait_gone(&c, "//*[@aria-label='确认待同步的操作']").await;
+    wait_status(&c, "待同步数", "0").await;
+    click(&c, &secret_link).await;
+    wait_status(&c, "分发状态", "已分发").await;
+    wait_status(&c, "宿州市统计局的状态", "已送达").await;
+    c.close().await.expect("end the session");
+    drop(driver);
+    drop(server);
 }
 
 const REQUEST_TITLE: &str =

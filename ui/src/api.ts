@@ -18,6 +18,7 @@ import type { DocumentView } from './bindings/DocumentView'
 import type { Delivery } from './bindings/Delivery'
 import type { DeliveryStatus } from './bindings/DeliveryStatus'
 import type { Directory } from './bindings/Directory'
+import type { DispatchCheck } from './bindings/DispatchCheck'
 import type { DocumentExchange } from './bindings/DocumentExchange'
 import type { InboxItem } from './bindings/InboxItem'
 import type { OutboxItem } from './bindings/OutboxItem'
@@ -62,6 +63,7 @@ export type {
   Delivery,
   DeliveryStatus,
   Directory,
+  DispatchCheck,
   DocumentExchange,
   InboxItem,
   OutboxItem,
@@ -143,7 +145,8 @@ export const api = {
   login: (server: string, username: string, password: string) =>
     commands.login({ server, username, password }),
   /** 退出登录: forgets the token (keyring included); from then on only 非密 documents are
-   *  shown. Queued commands stay queued for this account's next login. */
+   *  shown and nothing can be queued. Queued commands stay queued for this account's
+   *  next login (or another account's confirmation). */
   logout: () => commands.logout(),
   /** Asks the sync loop to push and pull now instead of at its next tick. */
   syncNow: () => commands.syncNow(),
@@ -153,6 +156,12 @@ export const api = {
   removeCommand: (commandId: string) => commands.removeCommand({ commandId }),
   /** 放弃 a command another account queued on this computer: it is never sent. */
   discardCommand: (commandId: string) => commands.discardCommand({ commandId }),
+  /** 确认发送 a command queued before this login by another account: from now on it is
+   *  sent under the logged-in account's name (checked again by the store). */
+  confirmCommand: (commandId: string) => commands.confirmCommand({ commandId }),
+  /** What a 分发 would carry and meet: 密级, attachment count, blocking validation
+   *  errors, the units nobody may read it at. */
+  dispatchCheck: (id: DocumentId) => commands.dispatchCheck({ id }),
   /** Units and users, from the local cache (works offline). */
   directory: () => commands.directory(),
   /** 分发: queues the command; the document shows 待同步 until the server accepts it. */

@@ -145,6 +145,35 @@ pub struct DirectoryUser {
 pub struct Directory {
     pub units: Vec<Unit>,
     pub users: Vec<DirectoryUser>,
+    /// For each unit with an active user who reads documents, the highest 密级 one of
+    /// them is cleared for (a unit not listed has none). Per unit, not per user, so
+    /// no one's clearance is shown; enough for a sender to see before 分发 which
+    /// recipient could never read the document. `None` from a server before this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub clearances: Option<Vec<UnitClearance>>,
+}
+
+/// The highest 密级 any active reader of a unit is cleared for (see [`Directory`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct UnitClearance {
+    pub unit: UnitCode,
+    pub clearance: Classification,
+}
+
+impl Directory {
+    /// What this directory says of a unit's readers: `Some(None)` when it lists none
+    /// cleared at all, `None` when the server did not say (an older server).
+    pub fn unit_clearance(&self, unit: &UnitCode) -> Option<Option<Classification>> {
+        let clearances = self.clearances.as_ref()?;
+        Some(
+            clearances
+                .iter()
+                .find(|c| &c.unit == unit)
+                .map(|c| c.clearance),
+        )
+    }
 }
 
 /// Client-generated id of a command: the key of idempotency. A command re-sent with

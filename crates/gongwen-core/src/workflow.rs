@@ -148,6 +148,9 @@ pub trait Context {
     fn user(&self, _username: &str) -> Option<(UnitCode, Role, Classification)> {
         None
     }
+    /// The highest 密级 an active user of `unit` who reads documents is cleared for;
+    /// `None` when the unit has no such user.
+    fn unit_clearance(&self, unit: &UnitCode) -> Option<Classification>;
 }
 
 /// SHA-256 (lower-case hex) of a document's canonical JSON: the same on every side
@@ -170,11 +173,17 @@ pub(crate) fn reject(
 
 /// The rules a command must keep whatever the document's state, so a client checks
 /// them before it queues the command and [`decide`] applies the same ones: a 分发
-/// names at least one 主送 unit and no unit twice (nor an empty code), and a 退回
-/// gives a reason. State-dependent rules are not here (see [`check_answer`]).
+/// names at least one 主送 unit and no unit twice (nor an empty code) and sends a
+/// document without validation errors ([`check_complete`]), and a 退回 gives a reason.
+/// State-dependent rules are not here (see [`check_answer`]).
 pub fn precheck(body: &CommandBody) -> Result<(), Rejection> {
     match body {
-        CommandBody::Dispatch { main, cc, .. } => check_recipients(main, cc),
+        CommandBody::Dispatch {
+            main, cc, document, ..
+        } => {
+            check_recipients(main, cc)?;
+            check_complete(document)
+        }
         CommandBody::Acknowledge { .. } => Ok(()),
         CommandBody::Return { reason, .. } => check_reason(reason),
         CommandBody::Step { action, .. } => crate::handling::precheck(action),
@@ -207,6 +216,61 @@ fn check_recipients(main: &[UnitCode], cc: &[UnitCode]) -> Result<(), Rejection>
         }
     }
     Ok(())
+}
+
+/// A document with validation errors (格式检查, [`crate::validate`]) is never sent: a
+/// 函 without title or body reached another unit as "（无标题）". The message names
+/// every error, so the clerk knows what to fix.
+pub fn check_complete(document: &Document) -> Result<(), Rejection> {
+    let errors: Vec<crate::Problem> = crate::validate(document)
+        .into_iter()
+        .filter(|p| p.severity == crate::Severity::Error)
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let zh: Vec<String> = errors
+        .iter()
+        .map(|p| format!("{}：{}", p.element.label(), p.message))
+        .collect();
+    let en: Vec<&str> = errors.iter().map(|p| p.message_en.as_str()).collect();
+    Err(reject(
+        RejectCode::Invalid,
+        format!(
+            "公文有 {} 个格式错误，不能分发：{}",
+            errors.len(),
+            zh.join("；")
+        ),
+        format!(
+            "the document has {} validation error(s) and cannot be dispatched: {}",
+            errors.len(),
+            en.join("; ")
+        ),
+    ))
+}
+
+/// Whether a recipient unit whose readers are cleared up to `unit_clearance` (`None`:
+/// it has no active reader) can read a document classified `classification`. Nobody
+/// there could ever open it, yet the sender would see 已送达, so the whole 分发 is
+/// refused, naming the unit: the document's 主送/抄送 are one list, and sending to the
+/// others only would deliver a document whose list says otherwise. The server asks its
+/// users; a client asks the directory it cached (`Directory::unit_clearance`).
+pub fn check_recipient_cleared(
+    unit: &UnitCode,
+    classification: Classification,
+    unit_clearance: Option<Classification>,
+) -> Result<(), Rejection> {
+    if unit_clearance.is_some_and(|c| classification <= c) {
+        return Ok(());
+    }
+    Err(reject(
+        RejectCode::Invalid,
+        format!(
+            "单位“{unit}”没有可以阅知{}公文的在用账号，不能分发给该单位",
+            classification.label()
+        ),
+        format!("unit `{unit}` has no active user cleared for {classification:?}"),
+    ))
 }
 
 fn check_reason(reason: &str) -> Result<(), Rejection> {
@@ -333,6 +397,7 @@ fn dispatch(
                 format!("unknown unit `{unit}`"),
             ));
         }
+        check_recipient_cleared(unit, document.classification, ctx.unit_clearance(unit))?;
     }
     for attachment in &document.attachments {
         if let Some(problem) = attachment_name_problem(&attachment.name).or_else(|| {
@@ -367,6 +432,7 @@ fn dispatch(
             }
         }
     }
+    check_complete(document)?;
 
     let content_hash = content_hash(document);
     let deliveries: Vec<Delivery> = main
@@ -570,6 +636,27 @@ mod tests {
         fn blob_exists(&self, sha256: &str) -> bool {
             sha256.starts_with('a')
         }
+        fn unit_clearance(&self, unit: &UnitCode) -> Option<Classification> {
+            match unit.0.as_str() {
+                "fgw" | "tjj" => Some(Classification::Secret),
+                "yqq" => Some(Classification::Unclassified),
+                _ => None,
+            }
+        }
+    }
+
+    /// A 函 with every element validation asks for.
+    fn letter() -> Document {
+        Document {
+            issuer_mark: vec!["宿州市发展和改革委员会".into()],
+            doc_number: "宿发改函〔2026〕3号".into(),
+            title: "宿州市发展和改革委员会关于商请提供统计资料的函".into(),
+            main_recipients: vec!["宿州市统计局".into()],
+            body: crate::Body::from_text("请于月底前提供有关统计资料。"),
+            issuer_signature: vec!["宿州市发展和改革委员会".into()],
+            date_of_issue: "2026年11月25日".into(),
+            ..Document::new(crate::DocKind::Letter)
+        }
     }
 
     fn clerk(unit: &str) -> Actor {
@@ -594,14 +681,13 @@ mod tests {
 
     #[test]
     fn dispatch_then_acknowledge_and_return() {
-        let d = decide(
-            None,
-            &clerk("fgw"),
-            &dispatch_cmd(Document::default()),
-            &Units,
-            NOW,
-        )
-        .expect("dispatch");
+        assert_eq!(
+            crate::validate(&letter()),
+            vec![],
+            "the test letter is complete"
+        );
+        let d =
+            decide(None, &clerk("fgw"), &dispatch_cmd(letter()), &Units, NOW).expect("dispatch");
         assert_eq!(d.log.len(), 3, "sender + two recipients");
         assert_eq!(d.state.deliveries.len(), 2);
         let ack = CommandBody::Acknowledge {
@@ -673,6 +759,72 @@ mod tests {
         };
         let e = decide(None, &clerk("fgw"), &cmd, &Units, NOW).unwrap_err();
         assert!(e.message.contains("nowhere"));
+    }
+
+    #[test]
+    fn a_document_with_validation_errors_is_not_dispatched() {
+        // A brand-new 函: no title, no body (the "（无标题）" that reached another unit).
+        let blank = Document::new(crate::DocKind::Letter);
+        let e = decide(
+            None,
+            &clerk("fgw"),
+            &dispatch_cmd(blank.clone()),
+            &Units,
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, RejectCode::Invalid);
+        assert!(e.message.starts_with("公文有 "), "{}", e.message);
+        assert!(e.message.contains("标题：缺少标题"), "{}", e.message);
+        assert!(e.message.contains("正文：正文为空"), "{}", e.message);
+        assert!(
+            e.message_en.contains("the title is missing"),
+            "{}",
+            e.message_en
+        );
+        assert_eq!(
+            precheck(&dispatch_cmd(blank)),
+            Err(e),
+            "the client's check says the same"
+        );
+        // Warnings do not block.
+        let mut doc = letter();
+        doc.note = "联系人：张明".into();
+        assert!(decide(None, &clerk("fgw"), &dispatch_cmd(doc), &Units, NOW).is_ok());
+    }
+
+    #[test]
+    fn a_recipient_unit_nobody_there_may_read_refuses_the_dispatch_naming_it() {
+        let mut secret = letter();
+        secret.classification = Classification::Confidential;
+        secret.copy_number = "000001".into();
+        secret.secrecy_term = "1年".into();
+        let mut actor = clerk("fgw");
+        actor.clearance = Classification::Secret;
+        assert_eq!(
+            crate::validate(&secret)
+                .iter()
+                .filter(|p| p.severity == crate::Severity::Error)
+                .count(),
+            0
+        );
+        // tjj reads up to 机密; yqq only 非密.
+        let e = decide(None, &actor, &dispatch_cmd(secret.clone()), &Units, NOW).unwrap_err();
+        assert_eq!(e.code, RejectCode::Invalid);
+        assert!(
+            e.message.contains("“yqq”") && e.message.contains("秘密"),
+            "{}",
+            e.message
+        );
+        let only_tjj = CommandBody::Dispatch {
+            document_id: DocumentId(uuid::Uuid::nil()),
+            document: Box::new(secret),
+            main: vec!["tjj".into()],
+            cc: vec![],
+        };
+        assert!(decide(None, &actor, &only_tjj, &Units, NOW).is_ok());
+        // A unit with no reader at all can read nothing, not even 非密.
+        assert!(check_recipient_cleared(&"x".into(), Classification::Unclassified, None).is_err());
     }
 
     #[test]

@@ -152,8 +152,14 @@ fn same_payload(recorded: &str, pushed: &Pushed) -> bool {
     }
 }
 
-struct Ctx {
-    units: HashSet<UnitCode>,
+/// The units and what their users may read, read once per push request.
+struct Units {
+    codes: HashSet<UnitCode>,
+    clearances: HashMap<UnitCode, Classification>,
+}
+
+struct Ctx<'a> {
+    units: &'a Units,
     blobs: HashSet<String>,
     /// For a step command: the document's stored version and the directory's users
     /// (participants of 会签/传阅 are checked against it).
@@ -164,12 +170,15 @@ struct Ctx {
     series_last: HashMap<String, i64>,
 }
 
-impl Context for Ctx {
+impl Context for Ctx<'_> {
     fn unit_exists(&self, unit: &UnitCode) -> bool {
-        self.units.contains(unit)
+        self.units.codes.contains(unit)
     }
     fn blob_exists(&self, sha256: &str) -> bool {
         self.blobs.contains(sha256)
+    }
+    fn unit_clearance(&self, unit: &UnitCode) -> Option<Classification> {
+        self.units.clearances.get(unit).copied()
     }
     fn current_document(&self) -> Option<Document> {
         self.current.clone()
@@ -237,7 +246,7 @@ impl Context for Ctx {
     }
 }
 
-impl Ctx {
+impl Ctx<'_> {
     /// The number and year a number text of `key`'s kind carries: `宿发改〔2026〕12号`
     /// → (12, Some(2026)); `第12号` → (12, None).
     fn parse_number(text: &str) -> Option<(i64, Option<i32>)> {
@@ -287,7 +296,7 @@ fn series_key(
 /// What a step command's decision needs from storage besides the state.
 async fn load_step_context(
     st: &AppState,
-    ctx: &mut Ctx,
+    ctx: &mut Ctx<'_>,
     unit: &UnitCode,
     body: &CommandBody,
 ) -> Result<(), ApiError> {
@@ -341,14 +350,19 @@ pub async fn apply_all(
     client: &str,
     commands: Vec<Pushed>,
 ) -> Result<Vec<CommandOutcome>, ApiError> {
-    // Units change rarely; one read serves the whole request.
-    let units: HashSet<UnitCode> = st
-        .storage
-        .units()
-        .await?
-        .into_iter()
-        .map(|u| u.code)
-        .collect();
+    // Units and users change rarely; one read serves the whole request.
+    let units = Units {
+        codes: st
+            .storage
+            .units()
+            .await?
+            .into_iter()
+            .map(|u| u.code)
+            .collect(),
+        clearances: crate::access::unit_clearances(&st.storage.users().await?)
+            .into_iter()
+            .collect(),
+    };
     let mut outcomes = Vec::with_capacity(commands.len());
     for command in commands {
         outcomes.push(apply_one(st, user, client, &units, command).await?);
@@ -377,7 +391,7 @@ async fn apply_one(
     st: &AppState,
     user: &UserInfo,
     client: &str,
-    units: &HashSet<UnitCode>,
+    units: &Units,
     pushed: Pushed,
 ) -> Result<CommandOutcome, ApiError> {
     let command = &pushed.command;
@@ -391,7 +405,7 @@ async fn apply_one(
     };
     let blobs = attachment_blobs(st, user, &command.body).await?;
     let mut ctx = Ctx {
-        units: units.clone(),
+        units,
         blobs,
         current: None,
         users: HashMap::new(),

@@ -266,6 +266,8 @@ fn notice(attachment_sha: &str) -> Document {
     d.main_recipients = vec!["市统计局".into()];
     d.cc_recipients = vec!["埇桥区人民政府".into()];
     d.date_of_issue = "2026年11月25日".into();
+    d.body = gongwen_core::Body::from_text("请按附表报送重点项目进展情况。");
+    d.issuer_signature = vec!["宿州市发展和改革委员会".into()];
     d.attachments = vec![Attachment {
         name: "重点项目进展情况表".into(),
         sha256: Some(attachment_sha.into()),
@@ -282,6 +284,10 @@ impl Context for City {
     }
     fn blob_exists(&self, _sha256: &str) -> bool {
         true
+    }
+    // Storage conformance, not workflow: every unit here has a reader cleared for all.
+    fn unit_clearance(&self, unit: &UnitCode) -> Option<Classification> {
+        self.unit_exists(unit).then_some(Classification::TopSecret)
     }
 }
 
@@ -1398,6 +1404,9 @@ impl Context for AnyUnit {
     }
     fn blob_exists(&self, _sha256: &str) -> bool {
         true
+    }
+    fn unit_clearance(&self, _unit: &UnitCode) -> Option<Classification> {
+        Some(Classification::TopSecret)
     }
 }
 

@@ -444,6 +444,24 @@ async fn a_damaged_or_partial_backup_is_refused_and_nothing_is_touched() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_raised_clearance_brings_the_entries_withheld_before() {
     let server = TestServer::start();
+    // 市统计局 gets a director cleared for 机密: a 机密 document may only be sent to a
+    // unit where someone may read it. tjj-clerk's entries are withheld all the same.
+    admin_ok(
+        &server,
+        &[
+            "user",
+            "add",
+            "tjj-director",
+            "--unit",
+            "sz-tjj",
+            "--role",
+            "office_director",
+            "--clearance",
+            "secret",
+            "--name",
+            "孙丽",
+        ],
+    );
     let fgw = Side::login(&server.url, "fgw-clerk").await;
     // tjj-clerk is cleared for 秘密 (confidential).
     let tjj = Side::login(&server.url, "tjj-clerk").await;

@@ -32,6 +32,9 @@ fn big_document(title: &str) -> Document {
         issuer_mark: vec!["宿州市发展和改革委员会文件".into()],
         doc_number: "宿发改〔2026〕30号".into(),
         body: Body::from_text(&text.join("\n")),
+        main_recipients: vec!["宿州市统计局".into()],
+        issuer_signature: vec!["宿州市发展和改革委员会".into()],
+        date_of_issue: "2026年11月25日".into(),
         ..Document::default()
     }
 }

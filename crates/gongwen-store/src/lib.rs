@@ -58,8 +58,8 @@ mod versions;
 pub use editable::ReadOnly;
 pub use error::StoreError;
 pub use exchange::{
-    Account, ApplyReport, BoxItem, CursorReset, HandlingBox, InboxItem, IncomingInfo, OutboxEntry,
-    OutboxState, QueuedBy, SyncState, WantedAttachment,
+    Account, ApplyReport, BoxItem, CursorReset, DispatchCheck, HandlingBox, InboxItem,
+    IncomingInfo, OutboxEntry, OutboxState, QueuedBy, SyncState, WantedAttachment,
 };
 pub use model::{
     marked_snippet, CheckpointReport, DocumentSummary, ListFilter, Page, SearchField, SearchHit,

@@ -330,6 +330,13 @@ CREATE TABLE working_copies (
     saved_at   TEXT NOT NULL       -- the last autosave
 );
 "#,
+    // 8: a pending command another account queued can be confirmed (确认发送) by the
+    // account logged in now, which then sends it under its own name; the row keeps
+    // whose it was ('' for no known account) and when it was taken.
+    r#"
+ALTER TABLE outbox ADD COLUMN confirmed_from TEXT;
+ALTER TABLE outbox ADD COLUMN confirmed_at TEXT;
+"#,
 ];
 
 /// Each search table's FTS5 `automerge` and `crisismerge` settings, as the migrations

@@ -4,6 +4,7 @@ import { invoke } from '@tauri-apps/api/core'
 import type { BoxItem } from './BoxItem'
 import type { Direction } from './Direction'
 import type { Directory } from './Directory'
+import type { DispatchCheck } from './DispatchCheck'
 import type { DocKind } from './DocKind'
 import type { Document } from './Document'
 import type { DocumentExchange } from './DocumentExchange'
@@ -120,6 +121,17 @@ export const commands = {
    * purpose; it is never sent. The store records who discarded it; the document stays.
    */
   discardCommand: (args: { commandId: string }) => invoke<void>('discard_command', args),
+  /**
+   * 确认发送: after a login, a pending command queued by another account (or by an
+   * account no longer known) becomes the logged-in account's, sent under its name. The
+   * store checks it again as if it were queued now.
+   */
+  confirmCommand: (args: { commandId: string }) => invoke<void>('confirm_command', args),
+  /**
+   * What the 分发 dialog shows before the send: the document's 密级 and attachment
+   * count, the validation errors that block it, the units nobody there may read it.
+   */
+  dispatchCheck: (args: { id: string }) => invoke<DispatchCheck>('dispatch_check', args),
   /**
    * Units and users as last synced (empty before the first sync); works offline.
    */

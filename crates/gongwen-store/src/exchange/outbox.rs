@@ -74,6 +74,20 @@ impl QueuedBy {
     }
 }
 
+/// What a 分发 of a document would carry and meet, for the dialog that confirms it
+/// ([`Store::dispatch_check`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct DispatchCheck {
+    pub classification: gongwen_core::Classification,
+    /// Attachments listed (附件), with or without a file.
+    pub attachments: u32,
+    /// Validation errors, each "要素：问题" in Chinese; any one blocks the 分发.
+    pub errors: Vec<String>,
+    /// Units of the cached directory with no user cleared to read it: not to be chosen.
+    pub uncleared: Vec<UnitCode>,
+}
+
 /// One command in the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -98,9 +112,10 @@ pub struct OutboxEntry {
     #[serde(skip)]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub payload: String,
-    /// The account that queued it and alone sends it; `None` for a command queued
-    /// before accounts were recorded with no account remembered (never sent; it can
-    /// only be discarded).
+    /// The account that queued it and alone sends it (or the account that confirmed
+    /// it since, see [`Store::confirm_command`]); `None` for a command queued before
+    /// accounts were recorded with no account remembered (sent only once a logged-in
+    /// account confirms it, or discarded).
     pub queued_by: Option<QueuedBy>,
 }
 
@@ -181,10 +196,13 @@ impl Store {
         self.check_visible(body.document_id())?;
         gongwen_core::workflow::precheck(body).map_err(refused_as)?;
         let classification = match body {
-            CommandBody::Dispatch { document, .. } => {
+            CommandBody::Dispatch {
+                document, main, cc, ..
+            } => {
                 if document.classification > account.user.clearance {
                     return Err(self.above_clearance(document.classification)?);
                 }
+                self.check_recipients_cleared(document.classification, main.iter().chain(cc))?;
                 document.classification
             }
             _ => self
@@ -327,6 +345,118 @@ impl Store {
         ])?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Refuses, in the server's words, a 分发 to a unit the cached directory lists with
+    /// no reader cleared for `classification` (the server refuses it too). A directory
+    /// from a server that does not say is not held against anyone, nor is a unit it
+    /// does not know (the server answers for those).
+    fn check_recipients_cleared<'a>(
+        &self,
+        classification: gongwen_core::Classification,
+        units: impl Iterator<Item = &'a UnitCode>,
+    ) -> Result<(), StoreError> {
+        let directory = self.directory()?;
+        for unit in units {
+            if !directory.units.iter().any(|u| &u.code == unit) {
+                continue;
+            }
+            if let Some(cleared) = directory.unit_clearance(unit) {
+                gongwen_core::workflow::check_recipient_cleared(unit, classification, cleared)
+                    .map_err(refused_as)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What the 分发 dialog shows and the store would refuse, before anything is queued:
+    /// the latest saved version's 密级 and attachment count, its validation errors (each
+    /// blocks the 分发), and the units of the cached directory none of whose users may
+    /// read it. `NotFound` for a document the logged-in account may not see.
+    pub fn dispatch_check(&self, document_id: DocumentId) -> Result<DispatchCheck, StoreError> {
+        let document = self
+            .get(document_id)?
+            .ok_or(StoreError::NotFound(document_id))?
+            .document;
+        let directory = self.directory()?;
+        let uncleared = directory
+            .units
+            .iter()
+            .filter(|u| {
+                directory.unit_clearance(&u.code).is_some_and(|cleared| {
+                    gongwen_core::workflow::check_recipient_cleared(
+                        &u.code,
+                        document.classification,
+                        cleared,
+                    )
+                    .is_err()
+                })
+            })
+            .map(|u| u.code.clone())
+            .collect();
+        Ok(DispatchCheck {
+            classification: document.classification,
+            attachments: document
+                .attachments
+                .iter()
+                .filter(|a| !a.name.trim().is_empty())
+                .count() as u32,
+            errors: gongwen_core::validate(&document)
+                .into_iter()
+                .filter(|p| p.severity == gongwen_core::Severity::Error)
+                .map(|p| format!("{}：{}", p.element.label(), p.message))
+                .collect(),
+            uncleared,
+        })
+    }
+
+    /// 确认发送: the logged-in account takes a pending command that another account (or
+    /// an account no longer known) queued on this computer, to send it under its own
+    /// name: after a login nothing queued before goes out as this user's act until they
+    /// have seen it. Checked again as when it was queued (they may see the document, the
+    /// rules of `workflow::precheck`, the directory's clearances), since the one who
+    /// queued it may have been cleared where this account is not. Recorded: the row keeps
+    /// whose it was (`confirmed_from`) and when it was taken. Returns false when there is
+    /// no such pending command this account may see; its own are refused (already its).
+    pub fn confirm_command(&mut self, id: CommandId) -> Result<bool, StoreError> {
+        let Some(account) = self.signed_in()? else {
+            return Err(refused(
+                "not logged in: only a logged-in account can confirm queued commands",
+                "请先登录，再确认待同步的操作。",
+            ));
+        };
+        let Some(entry) = self.outbox_entry(id)? else {
+            return Ok(false);
+        };
+        if entry.state != OutboxState::Pending {
+            return Ok(false);
+        }
+        if entry.queued_by.as_ref().is_some_and(|q| q.is(&account)) {
+            return Err(refused(
+                format!("command {id} is this account's own and is sent by its sync"),
+                "这是本账号加入同步队列的操作，会自动发送。",
+            ));
+        }
+        let body = &entry.command.body;
+        self.check_visible(body.document_id())?;
+        gongwen_core::workflow::precheck(body).map_err(refused_as)?;
+        if let CommandBody::Dispatch {
+            document, main, cc, ..
+        } = body
+        {
+            if document.classification > account.user.clearance {
+                return Err(self.above_clearance(document.classification)?);
+            }
+            self.check_recipients_cleared(document.classification, main.iter().chain(cc))?;
+        }
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE outbox SET confirmed_from = coalesce(account, ''), account = ?2, confirmed_at = ?3
+                 WHERE command_id = ?1 AND state = 'pending'",
+            )?
+            .execute(params![id.to_string(), account.key(), rfc3339(&now())])?;
+        Ok(n > 0)
     }
 
     /// Every pending and rejected command, oldest first, of every account that used
