@@ -38,6 +38,10 @@ fn main() {
         "inbox",
         "acknowledge",
         "return_document",
+        "flow_steps",
+        "handlings",
+        "handling_box",
+        "take_step",
         "attach_file",
         "save_attachment_as",
     ];
