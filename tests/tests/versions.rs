@@ -159,7 +159,7 @@ async fn versions_are_made_on_save_compared_with_marks_and_restored_as_new() {
     click(&c, &button("显示修订")).await;
     find(
         &c,
-        &format!("//*[@aria-label='修订痕迹']//ins[normalize-space(.)='如有问题请及时沟通。' and @title='本机 插入']"),
+        "//*[@aria-label='修订痕迹']//ins[normalize-space(.)='如有问题请及时沟通。' and @title='本机 插入']",
     )
     .await;
     assert!(texts_shown(&c, "//*[@aria-label='修订痕迹']//del")
