@@ -881,8 +881,8 @@ async fn audit_verify_finds_a_tampered_entry() {
         CommandResult::Accepted
     );
     let n = audit_count(&server);
-    // 5 units + 8 users (demo), 1 login, 1 command.
-    assert_eq!(n, 15);
+    // 5 units + 14 users (demo), 1 login, 1 command.
+    assert_eq!(n, 21);
 
     // Graceful stop: exits cleanly.
     let status = server.terminate().expect("server exit status");

@@ -217,7 +217,10 @@ async fn every_command_sent_twice_has_one_effect() {
     assert_eq!(twice.outcomes[0].result, CommandResult::Accepted);
     let r = tjj.sync().await;
     assert_eq!((r.pushed, r.accepted), (1, 1));
-    assert_eq!(r.pulled, 1, "one Delivery change, not two");
+    assert_eq!(
+        r.pulled, 2,
+        "one Delivery change and the 收文 handling it starts, not twice"
+    );
 
     fgw.sync().await;
     let expected: BTreeMap<_, _> = ids
@@ -241,11 +244,11 @@ async fn every_command_sent_twice_has_one_effect() {
             DeliveryStatus::Delivered
         ]
     );
-    // fgw's log: 3 Sent + 1 Delivery; tjj's: 3 Received + 1 Delivery.
+    // fgw's log: 3 Sent + 1 Delivery; tjj's: 3 Received + 1 Delivery + the 收文 handling.
     let fgw_account = fgw.store().account().unwrap().unwrap();
     assert_eq!(fgw.store().cursor(&fgw_account).unwrap(), 4);
     let tjj_account = tjj.store().account().unwrap().unwrap();
-    assert_eq!(tjj.store().cursor(&tjj_account).unwrap(), 4);
+    assert_eq!(tjj.store().cursor(&tjj_account).unwrap(), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
