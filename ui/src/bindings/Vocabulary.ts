@@ -45,7 +45,8 @@ branch_statuses: Array<Choice<BranchStatus>>,
 /**
  * 文书, 办公室主任, 领导 …
  */
-roles: Array<Choice<Role>>, };
+roles: Array<Choice<Role>>, 
+/**
  * Why a numbered version was made (保存, 完成编辑, 恢复旧版 …).
  */
 version_reasons: Array<Choice<VersionReason>>, };
