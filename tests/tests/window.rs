@@ -1355,7 +1355,15 @@ async fn a_leader_signs_off_offline_and_the_sign_off_reaches_the_exchange() {
     .await;
     wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
     wait_status(&c, "连接状态", "已连接").await;
-    click(&c, &format!("//a[normalize-space(.)='{REQUEST_TITLE}']")).await;
+    // 办文 → 待办: the request waits for him there.
+    click(&c, "//a[normalize-space(.)='办文']").await;
+    let todo = wait_status(&c, "办文列表", REQUEST_TITLE).await;
+    assert!(todo.contains("待签发"), "{todo:?}");
+    click(
+        &c,
+        &format!("//*[@aria-label='办文列表']//a[normalize-space(.)='{REQUEST_TITLE}']"),
+    )
+    .await;
     wait_status(&c, "办理状态", "待签发").await;
     let trail = wait_status(&c, "办理记录", "核稿同意，请签发").await;
     assert!(trail.contains("王强"), "the reviewer is named: {trail:?}");
