@@ -62,7 +62,7 @@ fn handling(flow: &Flow, step: &str, i: usize) -> Handling {
     h.step = at.id.clone();
     h.step_kind = at.kind;
     h.arrived = h.trail.len();
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         h.deadline = Some(format!("2026-12-{:02}", 10 + i % 18));
     }
     h
@@ -84,7 +84,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|&i| {
                 seq += 1;
                 let document = generate(&mut rng, i, 2000);
-                let step = if i % 2 == 0 { "sign_off" } else { "recheck" };
+                let step = if i.is_multiple_of(2) {
+                    "sign_off"
+                } else {
+                    "recheck"
+                };
                 Change {
                     seq,
                     command_id: CommandId(uuid::Uuid::new_v4()),
