@@ -156,15 +156,15 @@ fn same_payload(recorded: &str, pushed: &Pushed) -> bool {
 struct Units {
     codes: HashSet<UnitCode>,
     clearances: HashMap<UnitCode, Classification>,
+    /// Active users by name (participants of 会签/传阅 are checked against them).
+    users: HashMap<String, (UnitCode, Role, Classification)>,
 }
 
 struct Ctx<'a> {
     units: &'a Units,
     blobs: HashSet<String>,
-    /// For a step command: the document's stored version and the directory's users
-    /// (participants of 会签/传阅 are checked against it).
+    /// For a step command: the document's stored version.
     current: Option<Document>,
-    users: HashMap<String, (UnitCode, Role, Classification)>,
     numbering: Arc<NumberingRules>,
     /// The last number of each series the step may take from, read before deciding.
     series_last: HashMap<String, i64>,
@@ -184,7 +184,7 @@ impl Context for Ctx<'_> {
         self.current.clone()
     }
     fn user(&self, username: &str) -> Option<(UnitCode, Role, Classification)> {
-        self.users.get(username).cloned()
+        self.units.users.get(username).cloned()
     }
     fn next_number(
         &self,
@@ -325,21 +325,6 @@ async fn load_step_context(
             }
         }
     }
-    if ctx.users.is_empty() {
-        ctx.users = st
-            .storage
-            .users()
-            .await?
-            .into_iter()
-            .filter(|u| !u.disabled)
-            .map(|u| {
-                (
-                    u.info.username.clone(),
-                    (u.info.unit.clone(), u.info.role, u.info.clearance),
-                )
-            })
-            .collect();
-    }
     Ok(())
 }
 
@@ -351,6 +336,7 @@ pub async fn apply_all(
     commands: Vec<Pushed>,
 ) -> Result<Vec<CommandOutcome>, ApiError> {
     // Units and users change rarely; one read serves the whole request.
+    let users = st.storage.users().await?;
     let units = Units {
         codes: st
             .storage
@@ -359,8 +345,16 @@ pub async fn apply_all(
             .into_iter()
             .map(|u| u.code)
             .collect(),
-        clearances: crate::access::unit_clearances(&st.storage.users().await?)
-            .into_iter()
+        clearances: crate::access::unit_clearances(&users).into_iter().collect(),
+        users: users
+            .iter()
+            .filter(|u| !u.disabled)
+            .map(|u| {
+                (
+                    u.info.username.clone(),
+                    (u.info.unit.clone(), u.info.role, u.info.clearance),
+                )
+            })
             .collect(),
     };
     let mut outcomes = Vec::with_capacity(commands.len());
@@ -408,7 +402,6 @@ async fn apply_one(
         units,
         blobs,
         current: None,
-        users: HashMap::new(),
         numbering: Arc::clone(&st.numbering),
         series_last: HashMap::new(),
     };
