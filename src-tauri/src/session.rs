@@ -114,7 +114,10 @@ pub fn status(state: &AppState) -> Answer<SyncStatus> {
     let (default_server, default_server_from_env) = default_server(account.as_ref());
     let s = session(state);
     let loop_status = s.sync.as_ref().map(SyncLoop::status);
+    // Nobody signed in is 需要登录 whatever the loop last said: a loop stopped by
+    // 退出登录 may still hold the Offline of its last round.
     let connection = match loop_status.as_ref().map(|l| l.connection) {
+        _ if !signed_in && !s.resuming => Connection::LoginNeeded,
         Some(connection) => connection,
         None if s.resuming => Connection::Connecting,
         None => Connection::LoginNeeded,
