@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use gongwen_core::Document;
 use gongwen_typeset::fonts::DEFAULT_FONTS_TOML;
-use gongwen_typeset::{FontConfig, FontSet, RenderOptions, TypesetError, WarningKind};
+use gongwen_typeset::{FontConfig, FontSet, RedInk, RenderOptions, TypesetError, WarningKind};
 use serde::Serialize;
 use tauri::ipc::Response;
 use tauri::{AppHandle, State};
@@ -49,21 +49,23 @@ impl Typesetter {
     }
 
     /// Typesets `doc` with its red-header template (if it names one).
-    pub fn render(&self, doc: &Document) -> Answer<Rendered> {
+    pub fn render(&self, doc: &Document, red: RedInk) -> Answer<Rendered> {
         let fonts = self.fonts()?;
         let started = std::time::Instant::now();
-        let rendered = gongwen_typeset::render(doc, fonts, &RenderOptions::default()).map_err(
-            |e| match e {
-                TypesetError::UnknownTemplate(name) => {
-                    tracing::warn!(template = name, "unknown red-header template");
-                    format!("红头模板“{name}”不存在，请重新选择。")
-                }
-                e => {
-                    tracing::error!(error = %e, "typesetting failed");
-                    format!("排版失败：{e}")
-                }
-            },
-        )?;
+        let opts = RenderOptions {
+            red,
+            ..RenderOptions::default()
+        };
+        let rendered = gongwen_typeset::render(doc, fonts, &opts).map_err(|e| match e {
+            TypesetError::UnknownTemplate(name) => {
+                tracing::warn!(template = name, "unknown red-header template");
+                format!("红头模板“{name}”不存在，请重新选择。")
+            }
+            e => {
+                tracing::error!(error = %e, "typesetting failed");
+                format!("排版失败：{e}")
+            }
+        })?;
         let ms = started.elapsed().as_millis() as u64;
         tracing::debug!(ms, pages = rendered.pages, "typeset");
         Ok(Rendered {
@@ -214,9 +216,13 @@ pub fn write_atomic_with(
     Ok(())
 }
 
-async fn render_off_main(state: &State<'_, AppState>, document: Document) -> Answer<Rendered> {
+async fn render_off_main(
+    state: &State<'_, AppState>,
+    document: Document,
+    red: RedInk,
+) -> Answer<Rendered> {
     let typesetter = Arc::clone(&state.typesetter);
-    tauri::async_runtime::spawn_blocking(move || typesetter.render(&document))
+    tauri::async_runtime::spawn_blocking(move || typesetter.render(&document, red))
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "the typesetting task failed");
@@ -224,11 +230,12 @@ async fn render_off_main(state: &State<'_, AppState>, document: Document) -> Ans
         })?
 }
 
-/// 预览: the draft as it stands (unsaved edits included), as a framed binary body
-/// (see [`frame`]).
+/// 预览 (and 打印, which prints the preview's pages): the draft as it stands (unsaved
+/// edits included), as a framed binary body (see [`frame`]), with the red pdf.js draws
+/// as a PDF viewer does (see [`RedInk::Screen`]).
 #[tauri::command]
 pub async fn render_preview(state: State<'_, AppState>, document: Document) -> Answer<Response> {
-    let rendered = render_off_main(&state, document).await?;
+    let rendered = render_off_main(&state, document, RedInk::Screen).await?;
     Ok(Response::new(frame(&rendered.meta, &rendered.pdf)))
 }
 
@@ -238,8 +245,8 @@ pub fn templates() -> Vec<TemplateChoice> {
     template_choices()
 }
 
-/// 导出PDF: asks where to save (default name: the title), then writes the same PDF the
-/// preview shows. `None` when the clerk cancelled the dialog.
+/// 导出PDF: asks where to save (default name: the title), then writes the PDF the
+/// preview shows, with the printer's CMYK red. `None` when the clerk cancelled the dialog.
 #[tauri::command]
 pub async fn export_pdf(
     app: AppHandle,
@@ -247,7 +254,7 @@ pub async fn export_pdf(
     document: Document,
 ) -> Answer<Option<String>> {
     let name = pdf_file_name(&document.title);
-    let rendered = render_off_main(&state, document).await?;
+    let rendered = render_off_main(&state, document, RedInk::Print).await?;
     let ask = crate::dialogs::Ask::Save {
         title: "导出PDF",
         file_name: name,
@@ -382,7 +389,7 @@ mod tests {
         doc.date_of_issue = "2026年11月25日".into();
         doc.template = "suzhou-gov".into();
         let typesetter = Typesetter::default();
-        let short = typesetter.render(&doc).unwrap();
+        let short = typesetter.render(&doc, RedInk::Print).unwrap();
         assert!(short.pdf.starts_with(b"%PDF-"));
         assert!(short.meta.pages >= 2, "40 paragraphs fill more than a page");
         // No official 仿宋_GB2312 here: the substitution is said, in Chinese only.
@@ -396,10 +403,13 @@ mod tests {
         assert!(!sub.message.contains("not installed"), "{}", sub.message);
 
         doc.body = Body::from_text("各地要落实护林员进山蹲守制度。");
-        assert_eq!(typesetter.render(&doc).unwrap().meta.pages, 1);
+        assert_eq!(
+            typesetter.render(&doc, RedInk::Print).unwrap().meta.pages,
+            1
+        );
 
         doc.template = "no-such-template".into();
-        let err = typesetter.render(&doc).err().unwrap();
+        let err = typesetter.render(&doc, RedInk::Print).err().unwrap();
         assert_eq!(err, "红头模板“no-such-template”不存在，请重新选择。");
     }
 }

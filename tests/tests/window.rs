@@ -390,6 +390,75 @@ async fn first_page_pixels(c: &Client) -> String {
     value.as_str().unwrap_or_default().to_string()
 }
 
+/// The red that most red pixels of the first preview page have (the solid inside of the
+/// header's characters and the separator line; their anti-aliased edges vary).
+async fn preview_red(c: &Client) -> [u8; 3] {
+    let value = c
+        .execute(
+            "const canvas = document.querySelector('[aria-label=\"第1页\"] canvas'); \
+             const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data; \
+             const counts = new Map(); \
+             for (let i = 0; i < d.length; i += 4) { \
+               if (d[i] > 180 && d[i] - d[i + 1] > 100) { \
+                 const key = d[i] + ',' + d[i + 1] + ',' + d[i + 2]; \
+                 counts.set(key, (counts.get(key) || 0) + 1); \
+               } \
+             } \
+             let best = '', most = 0; \
+             for (const [key, n] of counts) if (n > most) { best = key; most = n; } \
+             return best;",
+            vec![],
+        )
+        .await
+        .expect("read the first preview page's pixels");
+    parse_rgb(value.as_str().unwrap_or_default())
+}
+
+fn parse_rgb(text: &str) -> [u8; 3] {
+    let parts: Vec<u8> = text
+        .split(',')
+        .filter_map(|p| p.trim().parse().ok())
+        .collect();
+    match parts[..] {
+        [r, g, b] => [r, g, b],
+        _ => panic!("no red pixel found ({text:?})"),
+    }
+}
+
+/// The red most red pixels have on page 1 of `pdf` as poppler (evince's engine) draws it.
+fn viewer_red(pdf: &std::path::Path) -> [u8; 3] {
+    let out = Command::new("pdftoppm")
+        .args(["-r", "72", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(pdf)
+        .output()
+        .expect("run pdftoppm (poppler-utils)");
+    assert!(out.status.success(), "pdftoppm failed on {}", pdf.display());
+    // Binary PPM: "P6\n<w> <h>\n255\n" then RGB triples.
+    let ppm = out.stdout;
+    let mut fields = 0;
+    let mut start = 0;
+    for (i, b) in ppm.iter().enumerate() {
+        if b.is_ascii_whitespace() {
+            fields += 1;
+            if fields == 4 {
+                start = i + 1;
+                break;
+            }
+        }
+    }
+    let mut counts = std::collections::HashMap::new();
+    for px in ppm[start..].chunks_exact(3) {
+        if px[0] > 180 && px[0].saturating_sub(px[1]) > 100 {
+            *counts.entry([px[0], px[1], px[2]]).or_insert(0usize) += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(rgb, _)| rgb)
+        .unwrap_or_else(|| panic!("no red on page 1 of {}", pdf.display()))
+}
+
 #[tokio::test]
 async fn the_preview_shows_the_typeset_pages_and_follows_typing() {
     // A draft (only a draft opens in the editor) whose 附件说明 and 版记 run onto page 2.
@@ -443,6 +512,8 @@ async fn the_preview_shows_the_typeset_pages_and_follows_typing() {
         "English in the notice: {notes:?}"
     );
 
+    // The red on screen, before typing changes anything; compared with the file below.
+    let red_on_screen = preview_red(&c).await;
     // Typing a new title re-renders the page, without a click.
     let before = first_page_pixels(&c).await;
     assert!(before.len() > 1000, "the first page is drawn");
@@ -526,6 +597,19 @@ async fn the_preview_shows_the_typeset_pages_and_follows_typing() {
     assert!(
         String::from_utf8_lossy(&text.stdout).contains("护林员"),
         "the exported PDF carries the body text"
+    );
+    // The preview's red (and 打印's, which prints those pages) is the red a PDF viewer
+    // shows for the file's CMYK red, not pdf.js's orange.
+    let red_in_viewer = viewer_red(&exported);
+    let off = red_on_screen
+        .iter()
+        .zip(red_in_viewer)
+        .map(|(a, b)| a.abs_diff(b))
+        .max()
+        .unwrap_or(0);
+    assert!(
+        off <= 8,
+        "the preview shows red {red_on_screen:?}, a PDF viewer shows the exported file's red as {red_in_viewer:?}"
     );
 
     // 红头模板: choosing one writes its 发文机关标志.

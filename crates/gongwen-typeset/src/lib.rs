@@ -28,7 +28,7 @@ pub mod model;
 pub mod pdf;
 
 pub use fonts::{FontConfig, FontRole, FontSet};
-pub use layout::{layout, Format, HeaderTemplate, LayoutConfig, RenderOptions};
+pub use layout::{layout, Format, HeaderTemplate, LayoutConfig, RedInk, RenderOptions};
 pub use model::PageModel;
 
 use gongwen_core::Document;
@@ -154,7 +154,7 @@ pub fn render(
         _ => opts,
     };
     let (model, warnings) = layout(doc, fonts, opts);
-    let pdf = pdf::write_pdf(&model, fonts, doc.title.trim())?;
+    let pdf = pdf::write_pdf(&model, fonts, doc.title.trim(), opts.red)?;
     Ok(Rendered {
         pages: model.pages.len(),
         pdf,
