@@ -46,7 +46,8 @@ pub fn bench() -> Result<()> {
     step("Typesetting benchmark (compared with LibreOffice)");
     run(cargo()
         .args(["bench", "-p", "gongwen-typeset", "--bench", "typeset"])
-        .env("GONGWEN_BENCH_OUT", out_dir.join("typeset.json")))?;
+        .env("GONGWEN_BENCH_OUT", out_dir.join("typeset.json"))
+        .env("GONGWEN_CLI_BIN", target_dir().join("release/gongwen")))?;
 
     step("Revision trail benchmark (character diff of a 20-page document)");
     run(cargo()
