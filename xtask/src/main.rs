@@ -109,18 +109,6 @@ fn run_app(args: &[String]) -> Result<()> {
     build_ui()?;
     let bin = build_app(false)?;
 
-    let data = target_dir().join("demo-data");
-    step(&format!(
-        "Seeding demo documents into a fresh data folder {}",
-        data.display()
-    ));
-    let data = fresh_dir(&data)?;
-    run(Command::new(bin.join("gongwen"))
-        .arg("--data")
-        .arg(&data)
-        .arg("import")
-        .arg(root().join("assets/demo")))?;
-
     let exchange_data = demo_server::demo_data_dir(&target_dir());
     demo_server::seed_demo(&bin.join("gongwen-exchange"), &exchange_data)?;
     let server = demo_server::DemoServer::start(
@@ -132,8 +120,9 @@ fn run_app(args: &[String]) -> Result<()> {
         bin.join("gongwen-desk"),
         bin.join("gongwen"),
         server.url.clone(),
-        data,
+        fresh_dir(&target_dir().join("demo-data"))?,
         fresh_dir(&target_dir().join("demo-data-tjj"))?,
+        fresh_dir(&target_dir().join("demo-data-gov"))?,
     );
     if headless
         || std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none()
