@@ -329,3 +329,47 @@ fn place_side_by_side(children: &[Child]) {
         println!("    (could not place the windows side by side; move one aside to see both)");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A desk's own documents are its unit's: the 署名 names the unit (the city
+    /// government's office also signs for 宿州市人民政府, whose documents it drafts).
+    #[test]
+    fn every_demo_desk_holds_only_its_own_units_documents() {
+        let plan: Plan = toml::from_str(
+            &std::fs::read_to_string(root().join("assets/demo-desks.toml")).expect("the plan"),
+        )
+        .expect("the plan parses");
+        let signs_for = |unit: &str| -> &[&str] {
+            match unit {
+                "sz-fgw" => &["宿州市发展和改革委员会"],
+                "sz-tjj" => &["宿州市统计局"],
+                "sz-gov" => &["宿州市人民政府办公室", "宿州市人民政府"],
+                other => panic!("unit {other} is not a demo desk"),
+            }
+        };
+        let mut seen = std::collections::HashSet::new();
+        for desk in &plan.desk {
+            let files = desk.keep.iter().chain(desk.send.iter().map(|s| &s.file));
+            for file in files {
+                assert!(seen.insert(file.clone()), "{file} is on two desks");
+                let text = std::fs::read_to_string(root().join("assets/demo").join(file))
+                    .unwrap_or_else(|e| panic!("{file}: {e}"));
+                let table: toml::Table = toml::from_str(&text).expect("a document file");
+                let signature: Vec<&str> = table["issuer_signature"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                    .collect();
+                assert!(
+                    signature.iter().any(|s| signs_for(&desk.unit).contains(s)),
+                    "{file} ({signature:?}) is not {}'s",
+                    desk.unit
+                );
+            }
+        }
+    }
+}
