@@ -54,6 +54,9 @@ pub struct SyncStatus {
     /// `default_server` came from `GONGWEN_SERVER` (as `cargo xtask run` sets it): with
     /// no account yet, the window opens the login dialog at start.
     pub default_server_from_env: bool,
+    /// A long transfer under way (a first sync, an attachment download): the status
+    /// bar shows its progress with bytes and time left.
+    pub transfer: Option<gongwen_sync::Transfer>,
 }
 
 /// Where a queued command stands.

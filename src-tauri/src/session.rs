@@ -144,6 +144,7 @@ pub fn status(state: &AppState) -> Answer<SyncStatus> {
         last_sync_at,
         pending: u32::try_from(pending).unwrap_or(u32::MAX),
         rejected: u32::try_from(queue.len() - pending).unwrap_or(u32::MAX),
+        transfer: loop_status.as_ref().and_then(|l| l.transfer.clone()),
         last_error: loop_status.and_then(|l| l.last_error_zh),
         keyring_warning: s.keyring_warning.clone(),
         server_restored: restored.map(server_restored_text),

@@ -80,8 +80,9 @@ export const commands = {
    */
   defaultDirection: (args: { kind: DocKind }) => invoke<Direction>('default_direction', args),
   /**
-   * 预览: the draft as it stands (unsaved edits included), as a framed binary body
-   * (see [`frame`]).
+   * 预览 (and 打印, which prints the preview's pages): the draft as it stands (unsaved
+   * edits included), as a framed binary body (see [`frame`]), with the red pdf.js draws
+   * as a PDF viewer does (see [`RedInk::Screen`]).
    */
   renderPreview: (args: { document: Document }) => invoke<ArrayBuffer>('render_preview', args),
   /**
@@ -89,8 +90,8 @@ export const commands = {
    */
   templates: () => invoke<Array<TemplateChoice>>('templates'),
   /**
-   * 导出PDF: asks where to save (default name: the title), then writes the same PDF the
-   * preview shows. `None` when the clerk cancelled the dialog.
+   * 导出PDF: asks where to save (default name: the title), then writes the PDF the
+   * preview shows, with the printer's CMYK red. `None` when the clerk cancelled the dialog.
    */
   exportPdf: (args: { document: Document }) => invoke<string | null>('export_pdf', args),
   syncStatus: () => invoke<SyncStatus>('sync_status'),
