@@ -1082,8 +1082,8 @@ pub fn check_batch(dir: &Path, opts: &CheckOptions<'_>) -> Result<CheckReport, A
                 2,
                 "病毒检测",
                 Status::NotChecked,
-                "未扫描：没有可用的杀毒软件".into(),
-                "not scanned: no virus scanner".into(),
+                "未扫描：杀毒软件不可用或未能扫描（见批次的 4-1 项）".into(),
+                "not scanned: no scanner, or it could not scan (see the batch's 4-1 item)".into(),
             );
         }
     }
