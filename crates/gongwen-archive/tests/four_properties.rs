@@ -412,3 +412,21 @@ fn the_eicar_file_is_found_by_the_virus_scan() {
         }
     }
 }
+
+#[test]
+fn at_transfer_the_codes_are_yj() {
+    let b = batch();
+    std::fs::remove_file(b.root.join(Y1).join("办理单.json")).unwrap();
+    let r = check_batch(
+        &b.root,
+        &CheckOptions {
+            stage: Stage::Transfer,
+            trusted_key: Some(b.key.public_hex()),
+            scanner: None,
+            store: None,
+        },
+    )
+    .unwrap();
+    assert!(r.results.iter().all(|x| x.code.starts_with("YJ-")));
+    assert!(r.failed("YJ-2-7", Some(Y1_CODE)), "{:#?}", problems(&r));
+}

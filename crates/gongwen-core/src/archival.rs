@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 /// and [`RetentionPeriod::Short`] exist only to read such old records: nothing new is
 /// filed with them, and a legacy `D` is 短期, never 定期.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum RetentionPeriod {
     /// 永久 (Y)
     #[serde(rename = "Y")]
@@ -151,7 +150,6 @@ pub enum ArchivalCodeError {
 /// codes of the same level (门类代码 and 年度) by `·` (U+00B7). The 机构（问题） level
 /// is optional. Unique as a whole; the 件号 restarts per 全宗/年度/期限/机构.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ArchivalCode {
     /// 全宗号
     pub fonds_code: String,
