@@ -375,6 +375,7 @@ fn read_package(text: &str) -> Result<Package, String> {
 /// Facts about one PDF.
 struct PdfFacts {
     pages: Result<usize, String>,
+    unembedded: Vec<String>,
     encrypted: bool,
     active: Vec<&'static str>,
 }
@@ -414,33 +415,18 @@ fn pdf_facts(bytes: &[u8]) -> PdfFacts {
             }
             PdfFacts {
                 pages: Ok(doc.get_pages().len()),
+                unembedded: gongwen_pdfcheck::inspect::unembedded_fonts(&doc),
                 encrypted: doc.is_encrypted() || raw_encrypt,
                 active,
             }
         }
         Err(e) => PdfFacts {
             pages: Err(e.to_string()),
+            unembedded: Vec::new(),
             encrypted: raw_encrypt,
             active: Vec::new(),
         },
     }
-}
-
-/// Fonts of a PDF not embedded, via poppler's pdffonts (gongwen-pdfcheck reads it).
-fn unembedded_fonts(path: &Path) -> Result<Vec<String>, String> {
-    let out = std::process::Command::new("pdffonts")
-        .arg(path)
-        .output()
-        .map_err(|e| format!("pdffonts: {e}"))?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
-    }
-    let fonts = gongwen_pdfcheck::inspect::parse_pdffonts(&String::from_utf8_lossy(&out.stdout));
-    Ok(fonts
-        .into_iter()
-        .filter(|f| !f.embedded)
-        .map(|f| f.name)
-        .collect())
 }
 
 fn special_chars(s: &str) -> bool {
@@ -960,18 +946,19 @@ pub fn check_batch(dir: &Path, opts: &CheckOptions<'_>) -> Result<CheckReport, A
                     )),
                     Err(_) => {}
                 }
-                if !facts.encrypted {
-                    match unembedded_fonts(&path) {
-                        Ok(fonts) if fonts.is_empty() => {}
-                        Ok(fonts) => usable.push((
-                            format!("{} 的字体未嵌入：{}", d.file_name, fonts.join("、")),
-                            format!("{}: fonts not embedded: {}", d.file_name, fonts.join(", ")),
-                        )),
-                        Err(e) => usable.push((
-                            format!("{} 的字体无法检查：{e}", d.file_name),
-                            format!("{}: fonts cannot be checked: {e}", d.file_name),
-                        )),
-                    }
+                if !facts.unembedded.is_empty() {
+                    usable.push((
+                        format!(
+                            "{} 的字体未嵌入：{}",
+                            d.file_name,
+                            facts.unembedded.join("、")
+                        ),
+                        format!(
+                            "{}: fonts not embedded: {}",
+                            d.file_name,
+                            facts.unembedded.join(", ")
+                        ),
+                    ));
                 }
                 for what in facts.active {
                     active.push((

@@ -430,3 +430,37 @@ fn at_transfer_the_codes_are_yj() {
     assert!(r.results.iter().all(|x| x.code.starts_with("YJ-")));
     assert!(r.failed("YJ-2-7", Some(Y1_CODE)), "{:#?}", problems(&r));
 }
+
+#[test]
+fn a_pdf_whose_fonts_are_not_embedded_is_not_usable() {
+    let b = batch();
+    let p = b.root.join(Y1).join("定稿.pdf");
+    let mut doc = lopdf::Document::load(&p).unwrap();
+    let mut stripped = 0;
+    for obj in doc.objects.values_mut() {
+        if let Ok(d) = obj.as_dict_mut() {
+            for k in [b"FontFile".as_slice(), b"FontFile2", b"FontFile3"] {
+                if d.remove(k).is_some() {
+                    stripped += 1;
+                }
+            }
+        }
+    }
+    assert!(stripped > 0);
+    doc.save(&p).unwrap();
+    // poppler agrees that they are no longer embedded.
+    let fonts = std::process::Command::new("pdffonts")
+        .arg(&p)
+        .output()
+        .unwrap();
+    let listed = gongwen_pdfcheck::inspect::parse_pdffonts(&String::from_utf8_lossy(&fonts.stdout));
+    assert!(listed.iter().any(|f| !f.embedded), "{listed:?}");
+    let r = check(&b, None);
+    let x = r
+        .results
+        .iter()
+        .find(|x| x.code == "GD-3-3" && x.subject == Y1_CODE)
+        .unwrap();
+    assert_eq!(x.status, Status::Fail, "{:#?}", problems(&r));
+    assert!(x.detail.contains("定稿.pdf 的字体未嵌入"), "{x:?}");
+}
