@@ -477,6 +477,530 @@ fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// What one 件 gives the batch-level checks (duplicates, continuity, counts, store).
+struct Found {
+    subject: String,
+    folder: String,
+    code_text: String,
+    record_id: String,
+    class: Option<(String, u32)>,
+    package_sm3: String,
+}
+
+/// Every per-件 item of one 件 folder; `None` when its package cannot be read.
+fn check_item(
+    dir: &Path,
+    item_dir: &Path,
+    prefix: &'static str,
+    trusted_key: Option<&str>,
+    infected: &HashMap<PathBuf, String>,
+    scanned: bool,
+) -> (Vec<ItemResult>, Option<Found>) {
+    let mut run = Run {
+        prefix,
+        results: Vec::new(),
+    };
+    let folder = item_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_string();
+    let package_path = item_dir.join(format!("{folder}.xml"));
+    let subject = folder.clone();
+    let bytes = match std::fs::read(&package_path) {
+        Ok(b) => b,
+        Err(e) => {
+            run.push(
+                &subject,
+                3,
+                1,
+                "封装包可读（XML）",
+                Status::Fail,
+                format!("缺少封装包 {folder}.xml（{e}）"),
+                format!("no package {folder}.xml: {e}"),
+            );
+            return (run.results, None);
+        }
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let pkg = match read_package(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            run.push(
+                &subject,
+                3,
+                1,
+                "封装包可读（XML）",
+                Status::Fail,
+                format!("封装包无法解析：{e}"),
+                format!("the package does not parse: {e}"),
+            );
+            return (run.results, None);
+        }
+    };
+    run.push(
+        &subject,
+        3,
+        1,
+        "封装包可读（XML）",
+        Status::Pass,
+        String::new(),
+        String::new(),
+    );
+    let subject = if pkg.code_text.is_empty() {
+        folder.clone()
+    } else {
+        pkg.code_text.clone()
+    };
+    let mut found = Found {
+        subject: subject.clone(),
+        folder: folder.clone(),
+        code_text: pkg.code_text.clone(),
+        record_id: pkg.record_id.clone(),
+        class: None,
+        package_sm3: FileDigests::of_bytes(&bytes).sm3,
+    };
+
+    // 2-3: the DA/T 46/48 elements we write are all there.
+    run.verdict(
+        &subject,
+        2,
+        3,
+        "元数据项齐全",
+        pkg.missing
+            .iter()
+            .map(|m| (format!("缺少元素 {m}"), format!("element {m} is missing")))
+            .collect(),
+    );
+    // 2-4: required values.
+    let mut empty = Vec::new();
+    for f in ["题名", "责任者", "日期", "密级"] {
+        if pkg.fields.get(f).is_none_or(|v| v.is_empty()) {
+            empty.push((
+                format!("必填著录项“{f}”为空"),
+                format!("required field {f} is empty"),
+            ));
+        }
+    }
+    for f in ["全宗号", "年度", "保管期限", "件号"] {
+        if pkg.parts.get(f).is_none_or(|v| v.is_empty()) {
+            empty.push((
+                format!("必填著录项“{f}”为空"),
+                format!("required field {f} is empty"),
+            ));
+        }
+    }
+    if pkg.code_text.is_empty() {
+        empty.push((
+            "必填著录项“档号”为空".into(),
+            "the archival code is empty".into(),
+        ));
+    }
+    run.verdict(&subject, 2, 4, "必填著录项", empty);
+
+    // 1-7: 档号 format and agreement with its parts and its folder.
+    let mut code_problems = Vec::new();
+    let parsed: Option<ArchivalCode> = match pkg.code_text.parse::<ArchivalCode>() {
+        Ok(c) => Some(c),
+        Err(e) => {
+            code_problems.push((
+                format!("档号“{}”不符合规则：{e}", pkg.code_text),
+                format!("archival code {:?}: {e}", pkg.code_text),
+            ));
+            None
+        }
+    };
+    if let Some(c) = &parsed {
+        let expect = [
+            ("全宗号", c.fonds_code.clone()),
+            ("档案门类代码", c.category_code.clone()),
+            ("年度", c.year.to_string()),
+            ("保管期限", c.retention.code().to_string()),
+            ("机构或问题", c.org_code.clone().unwrap_or_default()),
+            ("件号", format!("{:04}", c.item_number)),
+        ];
+        for (part, want) in expect {
+            let have = pkg.parts.get(part).cloned().unwrap_or_default();
+            if have != want {
+                code_problems.push((
+                    format!("档号中的{part}为“{want}”，元数据为“{have}”"),
+                    format!("{part} is {want:?} in the code but {have:?} in the metadata"),
+                ));
+            }
+        }
+        if folder != c.to_string() {
+            code_problems.push((
+                format!("文件夹名“{folder}”与档号不一致"),
+                format!("folder {folder:?} differs from the code"),
+            ));
+        }
+        let period_dir = item_dir
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
+        let year_dir = item_dir
+            .parent()
+            .and_then(|p| p.parent())
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or("");
+        if period_dir != c.retention.code() || year_dir != c.year.to_string() {
+            code_problems.push((
+                format!("存放位置 {year_dir}/{period_dir} 与档号的年度、保管期限不一致"),
+                format!("stored under {year_dir}/{period_dir}, not its year/retention"),
+            ));
+        }
+        found.class = Some((c.class_key(), c.item_number));
+    }
+    run.verdict(&subject, 1, 7, "档号规范性", code_problems);
+
+    // 1-4: value ranges.
+    let mut ranges = Vec::new();
+    let year: Option<u16> = pkg.parts.get("年度").and_then(|y| y.parse().ok());
+    if let (Some(p), Some(y)) = (pkg.parts.get("保管期限"), year) {
+        if RetentionPeriod::from_legacy_code(p, y).is_err() {
+            ranges.push((
+                format!(
+                    "保管期限“{p}”不在值域内（{y}年：{}）",
+                    if y < 2006 { "Y/C/D" } else { "Y/D30/D10" }
+                ),
+                format!("retention {p:?} is out of range for {y}"),
+            ));
+        }
+    }
+    let classification = pkg.fields.get("密级").cloned().unwrap_or_default();
+    if !["非密", "秘密", "机密", "绝密"].contains(&classification.as_str()) {
+        ranges.push((
+            format!("密级“{classification}”不在值域内（非密、秘密、机密、绝密）"),
+            format!("classification {classification:?} is out of range"),
+        ));
+    }
+    let date = pkg.fields.get("日期").cloned().unwrap_or_default();
+    let date_ok = date.len() == 8
+        && chrono::NaiveDate::parse_from_str(&date, "%Y%m%d").is_ok()
+        && year.is_some_and(|y| date.starts_with(&y.to_string()));
+    if !date_ok {
+        ranges.push((
+            format!("日期“{date}”不是所属年度内的8位日期（YYYYMMDD）"),
+            format!("date {date:?} is not an 8-digit date in the year"),
+        ));
+    }
+    if pkg.pages.parse::<u32>().map_or(true, |n| n == 0) {
+        ranges.push((
+            format!("页数“{}”不是正整数", pkg.pages),
+            format!("page count {:?} is not a positive number", pkg.pages),
+        ));
+    }
+    for d in &pkg.docs {
+        if d.size.parse::<u64>().is_err() {
+            ranges.push((
+                format!("{} 的计算机文件大小“{}”不是数字", d.id, d.size),
+                format!("{}: size {:?} is not a number", d.id, d.size),
+            ));
+        }
+    }
+    run.verdict(&subject, 1, 4, "元数据值域", ranges);
+
+    // 1-6: special characters.
+    let mut specials = Vec::new();
+    for (f, v) in &pkg.fields {
+        if special_chars(v) {
+            specials.push((
+                format!("“{f}”含控制字符或替换字符"),
+                format!("{f} holds control or replacement characters"),
+            ));
+        }
+    }
+    for d in &pkg.docs {
+        if bad_file_name(&d.file_name) {
+            specials.push((
+                format!("计算机文件名“{}”含不允许的字符", d.file_name),
+                format!("file name {:?} holds characters not allowed", d.file_name),
+            ));
+        }
+    }
+    run.verdict(&subject, 1, 6, "特殊字符", specials);
+
+    // 1-10: recorded location = actual location.
+    let actual = item_dir
+        .strip_prefix(dir)
+        .map(|p| format!("{}/", p.to_string_lossy()))
+        .unwrap_or_default();
+    let loc = if pkg.location == actual {
+        vec![]
+    } else {
+        vec![(
+            format!("存储位置记为“{}”，实际为“{actual}”", pkg.location),
+            format!("location recorded {:?}, actual {actual:?}", pkg.location),
+        )]
+    };
+    run.verdict(&subject, 1, 10, "元数据与内容关联（存储位置）", loc);
+
+    // 1-1: signature over the signed span, then each file's digests.
+    let mut fixity = Vec::new();
+    {
+        use base64::Engine as _;
+        match (
+            signed_span(&bytes),
+            base64::engine::general_purpose::STANDARD.decode(pkg.signature.as_bytes()),
+        ) {
+            (Some(span), Ok(sig)) => {
+                if let Err(e) = crate::keys::verify(&pkg.public_key, span, &sig) {
+                    fixity.push((
+                        format!("电子签名验证失败：{}", zh_sig(&e)),
+                        format!("the signature does not verify: {e}"),
+                    ));
+                }
+            }
+            (None, _) => fixity.push(("找不到被签名对象".into(), "no signed object".into())),
+            (_, Err(_)) => fixity.push((
+                "签名结果不是有效的 Base64".into(),
+                "the signature is not base64".into(),
+            )),
+        }
+        if let Some(trusted) = trusted_key {
+            if !trusted.eq_ignore_ascii_case(pkg.public_key.trim()) {
+                fixity.push((
+                    "签名公钥不是本单位的签名公钥".into(),
+                    "the package was signed with a key other than the unit's".into(),
+                ));
+            }
+        }
+    }
+    let mut listed: HashSet<String> = HashSet::new();
+    let mut components = Vec::new();
+    let mut attrs = Vec::new();
+    let mut usable = Vec::new();
+    let mut pdfa = Vec::new();
+    let mut sealed = Vec::new();
+    let mut active = Vec::new();
+    let mut viruses = Vec::new();
+    for d in &pkg.docs {
+        listed.insert(d.file_name.clone());
+        if bad_file_name(&d.file_name) {
+            continue;
+        }
+        let path = item_dir.join(&d.file_name);
+        let Ok(data) = std::fs::read(&path) else {
+            components.push((
+                format!("组件“{}”的文件 {} 缺失", d.id, d.file_name),
+                format!("component {} ({}) is missing", d.id, d.file_name),
+            ));
+            continue;
+        };
+        let got = FileDigests::of_bytes(&data);
+        if !got.sm3.eq_ignore_ascii_case(&d.sm3) {
+            fixity.push((
+                format!("{} 的 SM3 摘要与元数据不符", d.file_name),
+                format!("{}: SM3 digest differs", d.file_name),
+            ));
+        }
+        if !got.sha256.eq_ignore_ascii_case(&d.sha256) {
+            fixity.push((
+                format!("{} 的 SHA-256 摘要与元数据不符", d.file_name),
+                format!("{}: SHA-256 digest differs", d.file_name),
+            ));
+        }
+        if d.size != got.size.to_string() {
+            attrs.push((
+                format!(
+                    "{} 的大小为 {} 字节，元数据记为 {}",
+                    d.file_name, got.size, d.size
+                ),
+                format!(
+                    "{}: {} bytes, metadata says {}",
+                    d.file_name, got.size, d.size
+                ),
+            ));
+        }
+        let format = sniff(&data, &d.file_name);
+        if format.name != d.format {
+            attrs.push((
+                format!(
+                    "{} 实际格式为 {}，元数据记为 {}",
+                    d.file_name, format.name, d.format
+                ),
+                format!(
+                    "{}: format is {}, metadata says {}",
+                    d.file_name, format.name, d.format
+                ),
+            ));
+        }
+        if !ALLOWED_FORMATS.contains(&format.name) {
+            usable.push((
+                format!("{} 的格式 {} 不在归档格式清单内", d.file_name, format.name),
+                format!(
+                    "{}: format {} is not an archival format",
+                    d.file_name, format.name
+                ),
+            ));
+        }
+        if data.starts_with(b"MZ") || data.starts_with(b"\x7fELF") || data.starts_with(b"#!") {
+            active.push((
+                format!("{} 是可执行文件", d.file_name),
+                format!("{} is an executable", d.file_name),
+            ));
+        }
+        if data.starts_with(b"PK") && format.name != "OFD"
+            || data.starts_with(b"Rar!")
+            || data.starts_with(b"7z\xBC\xAF")
+        {
+            sealed.push((
+                format!("{} 是压缩包", d.file_name),
+                format!("{} is a compressed archive", d.file_name),
+            ));
+        }
+        if format.name == "PDF" {
+            let facts = pdf_facts(&data);
+            if facts.encrypted {
+                sealed.push((
+                    format!("{} 已加密", d.file_name),
+                    format!("{} is encrypted", d.file_name),
+                ));
+            }
+            match &facts.pages {
+                Ok(0) => usable.push((
+                    format!("{} 没有页面", d.file_name),
+                    format!("{} has no page", d.file_name),
+                )),
+                Ok(_) => {}
+                Err(e) if !facts.encrypted => usable.push((
+                    format!("{} 无法打开：{e}", d.file_name),
+                    format!("{} does not open: {e}", d.file_name),
+                )),
+                Err(_) => {}
+            }
+            if !facts.unembedded.is_empty() {
+                usable.push((
+                    format!(
+                        "{} 的字体未嵌入：{}",
+                        d.file_name,
+                        facts.unembedded.join("、")
+                    ),
+                    format!(
+                        "{}: fonts not embedded: {}",
+                        d.file_name,
+                        facts.unembedded.join(", ")
+                    ),
+                ));
+            }
+            for what in facts.active {
+                active.push((
+                    format!("{} 含{what}", d.file_name),
+                    format!("{} contains {what}", d.file_name),
+                ));
+            }
+            pdfa.push(d.file_name.clone());
+        }
+    }
+    run.verdict(
+        &subject,
+        1,
+        1,
+        "固化信息有效性（数字摘要、电子签名）",
+        fixity,
+    );
+    run.verdict(
+        &subject,
+        1,
+        9,
+        "电子属性一致性（文件名、大小、格式）",
+        attrs,
+    );
+
+    // 2-7: every component there: 正本, 办理单, 定稿 for a 发文.
+    let ids: HashSet<&str> = pkg.docs.iter().map(|d| d.id.as_str()).collect();
+    let outgoing = pkg.business.iter().any(|b| b == "发文办理");
+    for (need, when) in [("正本", true), ("办理单", true), ("定稿", outgoing)] {
+        if when && !ids.contains(need) {
+            components.push((
+                format!("缺少组件“{need}”"),
+                format!("component {need} is missing"),
+            ));
+        }
+    }
+    run.verdict(&subject, 2, 7, "内容完整性（组件齐全）", components);
+
+    // 2-11: files in the folder = files in the metadata.
+    let mut counted = Vec::new();
+    let mut present: Vec<String> = std::fs::read_dir(item_dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.path().is_file())
+                .filter_map(|e| e.file_name().to_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    present.retain(|n| *n != format!("{folder}.xml"));
+    present.sort();
+    for n in &present {
+        if !listed.contains(n) {
+            counted.push((
+                format!("文件 {n} 未在元数据中登记"),
+                format!("file {n} is not in the metadata"),
+            ));
+        }
+    }
+    run.verdict(&subject, 2, 11, "文件数量与元数据一致", counted);
+    // 4-2 over every file in the folder, listed or not.
+    let package_name = format!("{folder}.xml");
+    for n in present.iter().chain(std::iter::once(&package_name)) {
+        let found = item_dir.join(n).canonicalize().ok();
+        if let Some(sig) = found.and_then(|p| infected.get(&p)) {
+            viruses.push((
+                format!("{n} 感染病毒：{sig}"),
+                format!("{n} is infected: {sig}"),
+            ));
+        }
+    }
+
+    // 2-5: process history.
+    let steps = pkg.business.iter().filter(|b| b.ends_with("办理")).count();
+    let process = if steps == 0 || pkg.people == 0 {
+        vec![(
+            "没有办理过程信息（业务实体、机构人员实体）".to_string(),
+            "no process history (business and agent entities)".to_string(),
+        )]
+    } else {
+        vec![]
+    };
+    run.verdict(&subject, 2, 5, "过程信息完整性", process);
+
+    run.verdict(&subject, 3, 3, "内容可读及归档格式（含字体嵌入）", usable);
+    if pdfa.is_empty() {
+        run.push(
+            &subject,
+            3,
+            4,
+            "PDF/A 符合性",
+            Status::Pass,
+            "无 PDF 文件".into(),
+            "no PDF".into(),
+        );
+    } else {
+        run.push(&subject, 3, 4, "PDF/A 符合性", Status::NotChecked,
+            format!("未检测：{} 按排版输出保存为 PDF 1.7，尚未转换为 PDF/A-2b，也未做 PDF/A 验证", pdfa.join("、")),
+            format!("not checked: {} kept as typeset (PDF 1.7), not converted to or validated as PDF/A-2b", pdfa.join(", ")));
+    }
+    run.verdict(&subject, 3, 8, "无加密、无非公开压缩", sealed);
+    run.verdict(&subject, 4, 3, "无脚本、嵌入文件及可执行内容", active);
+    if scanned {
+        run.verdict(&subject, 4, 2, "病毒检测", viruses);
+    } else {
+        run.push(
+            &subject,
+            4,
+            2,
+            "病毒检测",
+            Status::NotChecked,
+            "未扫描：杀毒软件不可用或未能扫描（见批次的 4-1 项）".into(),
+            "not scanned: no scanner, or it could not scan (see the batch's 4-1 item)".into(),
+        );
+    }
+    (run.results, Some(found))
+}
+
 /// Runs every check over the batch in `dir`.
 pub fn check_batch(dir: &Path, opts: &CheckOptions<'_>) -> Result<CheckReport, ArchiveError> {
     let mut run = Run {
@@ -568,511 +1092,44 @@ pub fn check_batch(dir: &Path, opts: &CheckOptions<'_>) -> Result<CheckReport, A
     let mut found_codes = Vec::new();
     let mut packages_sm3: HashMap<String, (String, String)> = HashMap::new();
     let dirs = item_dirs(&records);
-    for item_dir in &dirs {
-        let folder = item_dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_string();
-        let package_path = item_dir.join(format!("{folder}.xml"));
-        let subject = folder.clone();
-        let bytes = match std::fs::read(&package_path) {
-            Ok(b) => b,
-            Err(e) => {
-                run.push(
-                    &subject,
-                    3,
-                    1,
-                    "封装包可读（XML）",
-                    Status::Fail,
-                    format!("缺少封装包 {folder}.xml（{e}）"),
-                    format!("no package {folder}.xml: {e}"),
-                );
-                continue;
-            }
-        };
-        let text = String::from_utf8_lossy(&bytes);
-        let pkg = match read_package(&text) {
-            Ok(p) => p,
-            Err(e) => {
-                run.push(
-                    &subject,
-                    3,
-                    1,
-                    "封装包可读（XML）",
-                    Status::Fail,
-                    format!("封装包无法解析：{e}"),
-                    format!("the package does not parse: {e}"),
-                );
-                continue;
-            }
-        };
-        run.push(
-            &subject,
-            3,
-            1,
-            "封装包可读（XML）",
-            Status::Pass,
-            String::new(),
-            String::new(),
-        );
-        let subject = if pkg.code_text.is_empty() {
-            folder.clone()
-        } else {
-            pkg.code_text.clone()
-        };
-        found_codes.push(subject.clone());
-        seen_codes
-            .entry(pkg.code_text.clone())
-            .or_default()
-            .push(folder.clone());
-        seen_ids
-            .entry(pkg.record_id.clone())
-            .or_default()
-            .push(subject.clone());
-        let pkg_digest = FileDigests::of_bytes(&bytes);
-        packages_sm3.insert(pkg.record_id.clone(), (subject.clone(), pkg_digest.sm3));
-
-        // 2-3: the DA/T 46/48 elements we write are all there.
-        run.verdict(
-            &subject,
-            2,
-            3,
-            "元数据项齐全",
-            pkg.missing
-                .iter()
-                .map(|m| (format!("缺少元素 {m}"), format!("element {m} is missing")))
-                .collect(),
-        );
-        // 2-4: required values.
-        let mut empty = Vec::new();
-        for f in ["题名", "责任者", "日期", "密级"] {
-            if pkg.fields.get(f).is_none_or(|v| v.is_empty()) {
-                empty.push((
-                    format!("必填著录项“{f}”为空"),
-                    format!("required field {f} is empty"),
-                ));
-            }
-        }
-        for f in ["全宗号", "年度", "保管期限", "件号"] {
-            if pkg.parts.get(f).is_none_or(|v| v.is_empty()) {
-                empty.push((
-                    format!("必填著录项“{f}”为空"),
-                    format!("required field {f} is empty"),
-                ));
-            }
-        }
-        if pkg.code_text.is_empty() {
-            empty.push((
-                "必填著录项“档号”为空".into(),
-                "the archival code is empty".into(),
-            ));
-        }
-        run.verdict(&subject, 2, 4, "必填著录项", empty);
-
-        // 1-7: 档号 format and agreement with its parts and its folder.
-        let mut code_problems = Vec::new();
-        let parsed: Option<ArchivalCode> = match pkg.code_text.parse::<ArchivalCode>() {
-            Ok(c) => Some(c),
-            Err(e) => {
-                code_problems.push((
-                    format!("档号“{}”不符合规则：{e}", pkg.code_text),
-                    format!("archival code {:?}: {e}", pkg.code_text),
-                ));
-                None
-            }
-        };
-        if let Some(c) = &parsed {
-            let expect = [
-                ("全宗号", c.fonds_code.clone()),
-                ("档案门类代码", c.category_code.clone()),
-                ("年度", c.year.to_string()),
-                ("保管期限", c.retention.code().to_string()),
-                ("机构或问题", c.org_code.clone().unwrap_or_default()),
-                ("件号", format!("{:04}", c.item_number)),
-            ];
-            for (part, want) in expect {
-                let have = pkg.parts.get(part).cloned().unwrap_or_default();
-                if have != want {
-                    code_problems.push((
-                        format!("档号中的{part}为“{want}”，元数据为“{have}”"),
-                        format!("{part} is {want:?} in the code but {have:?} in the metadata"),
-                    ));
-                }
-            }
-            if folder != c.to_string() {
-                code_problems.push((
-                    format!("文件夹名“{folder}”与档号不一致"),
-                    format!("folder {folder:?} differs from the code"),
-                ));
-            }
-            let period_dir = item_dir
-                .parent()
-                .and_then(|p| p.file_name())
-                .and_then(|n| n.to_str())
-                .unwrap_or("");
-            let year_dir = item_dir
-                .parent()
-                .and_then(|p| p.parent())
-                .and_then(|p| p.file_name())
-                .and_then(|n| n.to_str())
-                .unwrap_or("");
-            if period_dir != c.retention.code() || year_dir != c.year.to_string() {
-                code_problems.push((
-                    format!("存放位置 {year_dir}/{period_dir} 与档号的年度、保管期限不一致"),
-                    format!("stored under {year_dir}/{period_dir}, not its year/retention"),
-                ));
-            }
-            numbers
-                .entry(c.class_key())
-                .or_default()
-                .push(c.item_number);
-        }
-        run.verdict(&subject, 1, 7, "档号规范性", code_problems);
-
-        // 1-4: value ranges.
-        let mut ranges = Vec::new();
-        let year: Option<u16> = pkg.parts.get("年度").and_then(|y| y.parse().ok());
-        if let (Some(p), Some(y)) = (pkg.parts.get("保管期限"), year) {
-            if RetentionPeriod::from_legacy_code(p, y).is_err() {
-                ranges.push((
-                    format!(
-                        "保管期限“{p}”不在值域内（{y}年：{}）",
-                        if y < 2006 { "Y/C/D" } else { "Y/D30/D10" }
-                    ),
-                    format!("retention {p:?} is out of range for {y}"),
-                ));
-            }
-        }
-        let classification = pkg.fields.get("密级").cloned().unwrap_or_default();
-        if !["非密", "秘密", "机密", "绝密"].contains(&classification.as_str()) {
-            ranges.push((
-                format!("密级“{classification}”不在值域内（非密、秘密、机密、绝密）"),
-                format!("classification {classification:?} is out of range"),
-            ));
-        }
-        let date = pkg.fields.get("日期").cloned().unwrap_or_default();
-        let date_ok = date.len() == 8
-            && chrono::NaiveDate::parse_from_str(&date, "%Y%m%d").is_ok()
-            && year.is_some_and(|y| date.starts_with(&y.to_string()));
-        if !date_ok {
-            ranges.push((
-                format!("日期“{date}”不是所属年度内的8位日期（YYYYMMDD）"),
-                format!("date {date:?} is not an 8-digit date in the year"),
-            ));
-        }
-        if pkg.pages.parse::<u32>().map_or(true, |n| n == 0) {
-            ranges.push((
-                format!("页数“{}”不是正整数", pkg.pages),
-                format!("page count {:?} is not a positive number", pkg.pages),
-            ));
-        }
-        for d in &pkg.docs {
-            if d.size.parse::<u64>().is_err() {
-                ranges.push((
-                    format!("{} 的计算机文件大小“{}”不是数字", d.id, d.size),
-                    format!("{}: size {:?} is not a number", d.id, d.size),
-                ));
-            }
-        }
-        run.verdict(&subject, 1, 4, "元数据值域", ranges);
-
-        // 1-6: special characters.
-        let mut specials = Vec::new();
-        for (f, v) in &pkg.fields {
-            if special_chars(v) {
-                specials.push((
-                    format!("“{f}”含控制字符或替换字符"),
-                    format!("{f} holds control or replacement characters"),
-                ));
-            }
-        }
-        for d in &pkg.docs {
-            if bad_file_name(&d.file_name) {
-                specials.push((
-                    format!("计算机文件名“{}”含不允许的字符", d.file_name),
-                    format!("file name {:?} holds characters not allowed", d.file_name),
-                ));
-            }
-        }
-        run.verdict(&subject, 1, 6, "特殊字符", specials);
-
-        // 1-10: recorded location = actual location.
-        let actual = item_dir
-            .strip_prefix(dir)
-            .map(|p| format!("{}/", p.to_string_lossy()))
-            .unwrap_or_default();
-        let loc = if pkg.location == actual {
-            vec![]
-        } else {
-            vec![(
-                format!("存储位置记为“{}”，实际为“{actual}”", pkg.location),
-                format!("location recorded {:?}, actual {actual:?}", pkg.location),
-            )]
-        };
-        run.verdict(&subject, 1, 10, "元数据与内容关联（存储位置）", loc);
-
-        // 1-1: signature over the signed span, then each file's digests.
-        let mut fixity = Vec::new();
-        {
-            use base64::Engine as _;
-            match (
-                signed_span(&bytes),
-                base64::engine::general_purpose::STANDARD.decode(pkg.signature.as_bytes()),
-            ) {
-                (Some(span), Ok(sig)) => {
-                    if let Err(e) = crate::keys::verify(&pkg.public_key, span, &sig) {
-                        fixity.push((
-                            format!("电子签名验证失败：{}", zh_sig(&e)),
-                            format!("the signature does not verify: {e}"),
-                        ));
-                    }
-                }
-                (None, _) => fixity.push(("找不到被签名对象".into(), "no signed object".into())),
-                (_, Err(_)) => fixity.push((
-                    "签名结果不是有效的 Base64".into(),
-                    "the signature is not base64".into(),
-                )),
-            }
-            if let Some(trusted) = &opts.trusted_key {
-                if !trusted.eq_ignore_ascii_case(pkg.public_key.trim()) {
-                    fixity.push((
-                        "签名公钥不是本单位的签名公钥".into(),
-                        "the package was signed with a key other than the unit's".into(),
-                    ));
-                }
-            }
-        }
-        let mut listed: HashSet<String> = HashSet::new();
-        let mut components = Vec::new();
-        let mut attrs = Vec::new();
-        let mut usable = Vec::new();
-        let mut pdfa = Vec::new();
-        let mut sealed = Vec::new();
-        let mut active = Vec::new();
-        let mut viruses = Vec::new();
-        for d in &pkg.docs {
-            listed.insert(d.file_name.clone());
-            if bad_file_name(&d.file_name) {
-                continue;
-            }
-            let path = item_dir.join(&d.file_name);
-            let Ok(data) = std::fs::read(&path) else {
-                components.push((
-                    format!("组件“{}”的文件 {} 缺失", d.id, d.file_name),
-                    format!("component {} ({}) is missing", d.id, d.file_name),
-                ));
-                continue;
-            };
-            let got = FileDigests::of_bytes(&data);
-            if !got.sm3.eq_ignore_ascii_case(&d.sm3) {
-                fixity.push((
-                    format!("{} 的 SM3 摘要与元数据不符", d.file_name),
-                    format!("{}: SM3 digest differs", d.file_name),
-                ));
-            }
-            if !got.sha256.eq_ignore_ascii_case(&d.sha256) {
-                fixity.push((
-                    format!("{} 的 SHA-256 摘要与元数据不符", d.file_name),
-                    format!("{}: SHA-256 digest differs", d.file_name),
-                ));
-            }
-            if d.size != got.size.to_string() {
-                attrs.push((
-                    format!(
-                        "{} 的大小为 {} 字节，元数据记为 {}",
-                        d.file_name, got.size, d.size
-                    ),
-                    format!(
-                        "{}: {} bytes, metadata says {}",
-                        d.file_name, got.size, d.size
-                    ),
-                ));
-            }
-            let format = sniff(&data, &d.file_name);
-            if format.name != d.format {
-                attrs.push((
-                    format!(
-                        "{} 实际格式为 {}，元数据记为 {}",
-                        d.file_name, format.name, d.format
-                    ),
-                    format!(
-                        "{}: format is {}, metadata says {}",
-                        d.file_name, format.name, d.format
-                    ),
-                ));
-            }
-            if !ALLOWED_FORMATS.contains(&format.name) {
-                usable.push((
-                    format!("{} 的格式 {} 不在归档格式清单内", d.file_name, format.name),
-                    format!(
-                        "{}: format {} is not an archival format",
-                        d.file_name, format.name
-                    ),
-                ));
-            }
-            if data.starts_with(b"MZ") || data.starts_with(b"\x7fELF") || data.starts_with(b"#!") {
-                active.push((
-                    format!("{} 是可执行文件", d.file_name),
-                    format!("{} is an executable", d.file_name),
-                ));
-            }
-            if data.starts_with(b"PK") && format.name != "OFD"
-                || data.starts_with(b"Rar!")
-                || data.starts_with(b"7z\xBC\xAF")
-            {
-                sealed.push((
-                    format!("{} 是压缩包", d.file_name),
-                    format!("{} is a compressed archive", d.file_name),
-                ));
-            }
-            if format.name == "PDF" {
-                let facts = pdf_facts(&data);
-                if facts.encrypted {
-                    sealed.push((
-                        format!("{} 已加密", d.file_name),
-                        format!("{} is encrypted", d.file_name),
-                    ));
-                }
-                match &facts.pages {
-                    Ok(0) => usable.push((
-                        format!("{} 没有页面", d.file_name),
-                        format!("{} has no page", d.file_name),
-                    )),
-                    Ok(_) => {}
-                    Err(e) if !facts.encrypted => usable.push((
-                        format!("{} 无法打开：{e}", d.file_name),
-                        format!("{} does not open: {e}", d.file_name),
-                    )),
-                    Err(_) => {}
-                }
-                if !facts.unembedded.is_empty() {
-                    usable.push((
-                        format!(
-                            "{} 的字体未嵌入：{}",
-                            d.file_name,
-                            facts.unembedded.join("、")
-                        ),
-                        format!(
-                            "{}: fonts not embedded: {}",
-                            d.file_name,
-                            facts.unembedded.join(", ")
-                        ),
-                    ));
-                }
-                for what in facts.active {
-                    active.push((
-                        format!("{} 含{what}", d.file_name),
-                        format!("{} contains {what}", d.file_name),
-                    ));
-                }
-                pdfa.push(d.file_name.clone());
-            }
-        }
-        run.verdict(
-            &subject,
-            1,
-            1,
-            "固化信息有效性（数字摘要、电子签名）",
-            fixity,
-        );
-        run.verdict(
-            &subject,
-            1,
-            9,
-            "电子属性一致性（文件名、大小、格式）",
-            attrs,
-        );
-
-        // 2-7: every component there: 正本, 办理单, 定稿 for a 发文.
-        let ids: HashSet<&str> = pkg.docs.iter().map(|d| d.id.as_str()).collect();
-        let outgoing = pkg.business.iter().any(|b| b == "发文办理");
-        for (need, when) in [("正本", true), ("办理单", true), ("定稿", outgoing)] {
-            if when && !ids.contains(need) {
-                components.push((
-                    format!("缺少组件“{need}”"),
-                    format!("component {need} is missing"),
-                ));
-            }
-        }
-        run.verdict(&subject, 2, 7, "内容完整性（组件齐全）", components);
-
-        // 2-11: files in the folder = files in the metadata.
-        let mut counted = Vec::new();
-        let mut present: Vec<String> = std::fs::read_dir(item_dir)
-            .map(|rd| {
-                rd.flatten()
-                    .filter(|e| e.path().is_file())
-                    .filter_map(|e| e.file_name().to_str().map(String::from))
-                    .collect()
+    // Each 件 on its own, spread over the cores (the work is reading, hashing and
+    // parsing, independent per 件); results keep the folders' order.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = dirs.len().div_ceil(threads).max(1);
+    let trusted = opts.trusted_key.as_deref();
+    let outcomes: Vec<(Vec<ItemResult>, Option<Found>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = dirs
+            .chunks(chunk)
+            .map(|part| {
+                let infected = &infected;
+                let prefix = run.prefix;
+                s.spawn(move || {
+                    part.iter()
+                        .map(|d| check_item(dir, d, prefix, trusted, infected, scanned))
+                        .collect::<Vec<_>>()
+                })
             })
-            .unwrap_or_default();
-        present.retain(|n| *n != format!("{folder}.xml"));
-        present.sort();
-        for n in &present {
-            if !listed.contains(n) {
-                counted.push((
-                    format!("文件 {n} 未在元数据中登记"),
-                    format!("file {n} is not in the metadata"),
-                ));
-            }
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a check thread panicked"))
+            .collect()
+    });
+    for (results, found) in outcomes {
+        run.results.extend(results);
+        let Some(f) = found else { continue };
+        found_codes.push(f.subject.clone());
+        seen_codes.entry(f.code_text).or_default().push(f.folder);
+        seen_ids
+            .entry(f.record_id.clone())
+            .or_default()
+            .push(f.subject.clone());
+        if let Some((class, n)) = f.class {
+            numbers.entry(class).or_default().push(n);
         }
-        run.verdict(&subject, 2, 11, "文件数量与元数据一致", counted);
-        // 4-2 over every file in the folder, listed or not.
-        let package_name = format!("{folder}.xml");
-        for n in present.iter().chain(std::iter::once(&package_name)) {
-            let found = item_dir.join(n).canonicalize().ok();
-            if let Some(sig) = found.and_then(|p| infected.get(&p)) {
-                viruses.push((
-                    format!("{n} 感染病毒：{sig}"),
-                    format!("{n} is infected: {sig}"),
-                ));
-            }
-        }
-
-        // 2-5: process history.
-        let steps = pkg.business.iter().filter(|b| b.ends_with("办理")).count();
-        let process = if steps == 0 || pkg.people == 0 {
-            vec![(
-                "没有办理过程信息（业务实体、机构人员实体）".to_string(),
-                "no process history (business and agent entities)".to_string(),
-            )]
-        } else {
-            vec![]
-        };
-        run.verdict(&subject, 2, 5, "过程信息完整性", process);
-
-        run.verdict(&subject, 3, 3, "内容可读及归档格式（含字体嵌入）", usable);
-        if pdfa.is_empty() {
-            run.push(
-                &subject,
-                3,
-                4,
-                "PDF/A 符合性",
-                Status::Pass,
-                "无 PDF 文件".into(),
-                "no PDF".into(),
-            );
-        } else {
-            run.push(&subject, 3, 4, "PDF/A 符合性", Status::NotChecked,
-                format!("未检测：{} 按排版输出保存为 PDF 1.7，尚未转换为 PDF/A-2b，也未做 PDF/A 验证", pdfa.join("、")),
-                format!("not checked: {} kept as typeset (PDF 1.7), not converted to or validated as PDF/A-2b", pdfa.join(", ")));
-        }
-        run.verdict(&subject, 3, 8, "无加密、无非公开压缩", sealed);
-        run.verdict(&subject, 4, 3, "无脚本、嵌入文件及可执行内容", active);
-        if scanned {
-            run.verdict(&subject, 4, 2, "病毒检测", viruses);
-        } else {
-            run.push(
-                &subject,
-                4,
-                2,
-                "病毒检测",
-                Status::NotChecked,
-                "未扫描：杀毒软件不可用或未能扫描（见批次的 4-1 项）".into(),
-                "not scanned: no scanner, or it could not scan (see the batch's 4-1 item)".into(),
-            );
-        }
+        packages_sm3.insert(f.record_id, (f.subject, f.package_sm3));
     }
 
     // 1-8: duplicates across the batch (and with the store).
