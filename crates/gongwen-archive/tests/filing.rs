@@ -107,6 +107,23 @@ fn filing_writes_the_carrier_and_numbering_continues_in_the_next_batch() {
     let text = String::from_utf8_lossy(&text.stdout).replace(['\n', ' '], "");
     assert!(text.contains("关于申请重点项目前期经费的请示"), "{text}");
     assert_eq!(batch.items.len(), 3);
+    // The 归档文件目录 workbook lists every 件 with its 档号 and 题名 (read back with unzip).
+    let strings = std::process::Command::new("unzip")
+        .arg("-p")
+        .arg(root.join("其他/归档文件目录.xlsx"))
+        .arg("xl/sharedStrings.xml")
+        .output()
+        .expect("unzip");
+    let strings = String::from_utf8_lossy(&strings.stdout);
+    for s in [
+        "序号",
+        "档号",
+        "Z109-WS·2026-D10-BGS-0001",
+        "关于开展2026年度统计执法检查的通知",
+        "宿州市统计局",
+    ] {
+        assert!(strings.contains(s), "{s} in {strings}");
+    }
 
     // The store knows them now; nothing is proposed again, and a new 件 of the same class
     // continues at 0002.
