@@ -464,3 +464,38 @@ fn a_pdf_whose_fonts_are_not_embedded_is_not_usable() {
     assert_eq!(x.status, Status::Fail, "{:#?}", problems(&r));
     assert!(x.detail.contains("定稿.pdf 的字体未嵌入"), "{x:?}");
 }
+
+#[test]
+fn values_out_of_range_and_special_characters_are_named() {
+    let b = batch();
+    edit_package(&b, |x| {
+        x.replacen("<密级>非密</密级>", "<密级>内部</密级>", 1)
+            .replacen("<日期>20261125</日期>", "<日期>20251301</日期>", 1)
+            .replacen(
+                "<计算机文件名>办理单.json</计算机文件名>",
+                "<计算机文件名>../办理单.json</计算机文件名>",
+                1,
+            )
+            .replacen("<保管期限>Y</保管期限>", "<保管期限>D</保管期限>", 1)
+    });
+    let r = check(&b, None);
+    let ranges = r
+        .results
+        .iter()
+        .find(|x| x.code == "GD-1-4" && x.subject == Y1_CODE)
+        .unwrap();
+    assert_eq!(ranges.status, Status::Fail);
+    for what in ["密级“内部”", "日期“20251301”", "保管期限“D”"] {
+        assert!(ranges.detail.contains(what), "{what}: {ranges:?}");
+    }
+    let specials = r
+        .results
+        .iter()
+        .find(|x| x.code == "GD-1-6" && x.subject == Y1_CODE)
+        .unwrap();
+    assert!(specials.detail.contains("../办理单.json"), "{specials:?}");
+    assert!(
+        r.failed("GD-1-7", Some(Y1_CODE)),
+        "the 档号 says Y, its part says D"
+    );
+}
