@@ -3,7 +3,7 @@
 //! Every result names its item code: stage (`GD` 归档, `YJ` 移交与接收), property (1
 //! 真实性, 2 完整性, 3 可用性, 4 安全性) and item, per 件 (subject = 档号) or for the
 //! batch. The item numbers follow the vendor numbering recorded in
-//! /work/shared/standards.md where it is known; the rest are this project's and are
+//! the shared standards digest (standards.md) where it is known; the rest are this project's and are
 //! listed in docs/archiving.md. Nothing is passed silently: what was not checked
 //! (no virus scanner, PDF/A not validated) is `not_checked`, and a report with such an
 //! item does not pass.
