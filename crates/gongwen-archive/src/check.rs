@@ -1231,8 +1231,11 @@ pub fn check_batch(dir: &Path, opts: &CheckOptions<'_>) -> Result<CheckReport, A
                         ),
                     ));
                 }
+                // Sets: a batch of 10,000 件 would otherwise compare 10⁸ pairs.
+                let found_set: HashSet<&String> = found_codes.iter().collect();
+                let listed_set: HashSet<&String> = listed.iter().collect();
                 for code in &listed {
-                    if !found_codes.contains(code) {
+                    if !found_set.contains(code) {
                         count_problems.push((
                             format!("文件目录中的 {code} 没有对应的封装包"),
                             format!("{code} is in the catalogue but has no package"),
@@ -1240,7 +1243,7 @@ pub fn check_batch(dir: &Path, opts: &CheckOptions<'_>) -> Result<CheckReport, A
                     }
                 }
                 for code in &found_codes {
-                    if !listed.contains(code) {
+                    if !listed_set.contains(code) {
                         count_problems.push((
                             format!("{code} 未列入文件目录"),
                             format!("{code} is not in the catalogue"),
