@@ -64,6 +64,11 @@ pub fn bench() -> Result<()> {
         .args(["bench", "-p", "gongwen-store", "--bench", "boxes"])
         .env("GONGWEN_BENCH_OUT", out_dir.join("boxes.json")))?;
 
+    step("Archive benchmark (filing 1,000 件; 四性检测 against sha256sum over the same bytes)");
+    run(cargo()
+        .args(["bench", "-p", "gongwen-archive", "--bench", "archive"])
+        .env("GONGWEN_BENCH_OUT", out_dir.join("archive.json")))?;
+
     // A real exchange server process on loopback with real client stores; the load part
     // runs on SQLite and on a temporary PostgreSQL. Parameters: GONGWEN_BENCH_SYNC_*,
     // GONGWEN_BENCH_SECS … (see crates/gongwen-exchange/benches/sync.rs).
@@ -86,7 +91,7 @@ pub fn bench() -> Result<()> {
 
     let mut rows = Vec::new();
     for part in [
-        "store", "cli", "typeset", "revision", "versions", "boxes", "sync", "app",
+        "store", "cli", "typeset", "revision", "versions", "boxes", "archive", "sync", "app",
     ] {
         let path = out_dir.join(format!("{part}.json"));
         let text = std::fs::read_to_string(&path)

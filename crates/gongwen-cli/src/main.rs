@@ -1,14 +1,15 @@
 //! `gongwen`: the command line of Gongwen Desk. Imports, exports, validates, lists and
 //! searches 公文 in a local store (the same folder the desktop app uses), and exchanges
 //! them with other units through an exchange server (`login`, `sync`, `dispatch`,
-//! `inbox`, `ack`, `return`, `deliveries`), and takes the steps of a document's flow
-//! (`flow`).
+//! `inbox`, `ack`, `return`, `deliveries`), takes the steps of a document's flow
+//! (`flow`), and files finished documents into the archive offline (`archive`).
 //!
 //! Messages are English; exit status 0 = success, 1 = some input was rejected or has
 //! errors, 2 = the command could not run.
 
 mod output;
 
+mod archive;
 mod commands;
 mod files;
 mod flow;
@@ -55,6 +56,7 @@ enum Command {
     Return(remote::ReturnArgs),
     Deliveries(remote::DeliveriesArgs),
     Flow(flow::FlowArgs),
+    Archive(archive::ArchiveArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
         Command::Return(args) => remote::return_(data, args),
         Command::Deliveries(args) => remote::deliveries(data, args),
         Command::Flow(args) => flow::flow(data, args),
+        Command::Archive(args) => archive::archive(data, args),
     };
     match result {
         Ok(_) if output::failed() => ExitCode::from(2),

@@ -92,6 +92,9 @@ pub(crate) fn check_editable(
     id: DocumentId,
     status: DocStatus,
 ) -> Result<(), StoreError> {
+    if let Some(archival_code) = crate::archive::filed_code(conn, id)? {
+        return Err(StoreError::Filed { id, archival_code });
+    }
     match read_only(conn, id, status)? {
         Some(why) => Err(StoreError::ReadOnly { id, why }),
         None => Ok(()),

@@ -45,6 +45,7 @@
 //! database from a newer version of the application is refused untouched.
 
 mod access;
+mod archive;
 mod editable;
 mod error;
 pub mod exchange;
@@ -55,6 +56,7 @@ mod store;
 mod tokens;
 mod versions;
 
+pub use archive::{FilingCandidate, FilingRecord, RetentionChange};
 pub use editable::ReadOnly;
 pub use error::StoreError;
 pub use exchange::{

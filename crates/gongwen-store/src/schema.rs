@@ -337,6 +337,68 @@ CREATE TABLE working_copies (
 ALTER TABLE outbox ADD COLUMN confirmed_from TEXT;
 ALTER TABLE outbox ADD COLUMN confirmed_at TEXT;
 "#,
+    // 9: 归档. A filed document's record (档号, 保管期限, the package's digests) and
+    // every change of its 保管期限. A filed document is frozen in storage, not only in
+    // the code that writes it: triggers refuse a new version, an autosave, a status
+    // other than archived, its deletion, and any change to its filing record except
+    // extending the 保管期限 (rank: D < D10 < D30 < C < Y). The messages start with
+    // `filed:` so the store can name the 档号 (see `archive.rs`).
+    r#"
+CREATE TABLE filings (
+    document_id    TEXT PRIMARY KEY,
+    archival_code  TEXT NOT NULL UNIQUE,
+    class_key      TEXT NOT NULL, -- 全宗-门类·年度-期限(-机构): where the 件号 counts
+    item_number    INTEGER NOT NULL,
+    year           INTEGER NOT NULL,
+    retention      TEXT NOT NULL, -- the current 保管期限 (the 档号 keeps the filed one)
+    org_code       TEXT,
+    title          TEXT NOT NULL,
+    package_path   TEXT NOT NULL, -- the package XML, relative to the batch folder
+    package_sha256 TEXT NOT NULL,
+    package_sm3    TEXT NOT NULL,
+    filed_at       TEXT NOT NULL,
+    filed_by       TEXT NOT NULL,
+    UNIQUE (class_key, item_number)
+);
+CREATE TABLE retention_changes (
+    document_id   TEXT NOT NULL REFERENCES filings(document_id),
+    archival_code TEXT NOT NULL,
+    old_retention TEXT NOT NULL,
+    new_retention TEXT NOT NULL,
+    changed_at    TEXT NOT NULL,
+    changed_by    TEXT NOT NULL,
+    reason        TEXT NOT NULL
+);
+CREATE TRIGGER filings_kept BEFORE DELETE ON filings
+BEGIN SELECT RAISE(ABORT, 'filed: a filing record is never deleted'); END;
+CREATE TRIGGER filings_frozen BEFORE UPDATE ON filings
+WHEN NEW.document_id IS NOT OLD.document_id OR NEW.archival_code IS NOT OLD.archival_code
+  OR NEW.class_key IS NOT OLD.class_key OR NEW.item_number IS NOT OLD.item_number
+  OR NEW.year IS NOT OLD.year OR NEW.org_code IS NOT OLD.org_code OR NEW.title IS NOT OLD.title
+  OR NEW.package_path IS NOT OLD.package_path OR NEW.package_sha256 IS NOT OLD.package_sha256
+  OR NEW.package_sm3 IS NOT OLD.package_sm3 OR NEW.filed_at IS NOT OLD.filed_at
+  OR NEW.filed_by IS NOT OLD.filed_by
+  OR (CASE NEW.retention WHEN 'D' THEN 1 WHEN 'D10' THEN 2 WHEN 'D30' THEN 3 WHEN 'C' THEN 4 WHEN 'Y' THEN 5 ELSE 0 END)
+     <= (CASE OLD.retention WHEN 'D' THEN 1 WHEN 'D10' THEN 2 WHEN 'D30' THEN 3 WHEN 'C' THEN 4 WHEN 'Y' THEN 5 ELSE 0 END)
+BEGIN SELECT RAISE(ABORT, 'filed: a filing record is frozen; only its retention may be extended'); END;
+CREATE TRIGGER retention_changes_kept BEFORE DELETE ON retention_changes
+BEGIN SELECT RAISE(ABORT, 'filed: a retention change is never deleted'); END;
+CREATE TRIGGER retention_changes_frozen BEFORE UPDATE ON retention_changes
+BEGIN SELECT RAISE(ABORT, 'filed: a retention change is never changed'); END;
+CREATE TRIGGER filed_documents_kept BEFORE DELETE ON documents
+WHEN EXISTS (SELECT 1 FROM filings WHERE document_id = OLD.id)
+BEGIN SELECT RAISE(ABORT, 'filed: a filed document is never deleted'); END;
+CREATE TRIGGER filed_documents_stay_archived BEFORE UPDATE ON documents
+WHEN EXISTS (SELECT 1 FROM filings WHERE document_id = OLD.id)
+  AND (NEW.status IS NOT 'archived' OR NEW.version IS NOT OLD.version OR NEW.id IS NOT OLD.id)
+BEGIN SELECT RAISE(ABORT, 'filed: a filed document cannot change'); END;
+CREATE TRIGGER filed_documents_no_versions BEFORE INSERT ON versions
+WHEN EXISTS (SELECT 1 FROM filings f JOIN documents d ON d.id = f.document_id WHERE d.doc_rowid = NEW.doc_rowid)
+BEGIN SELECT RAISE(ABORT, 'filed: a filed document gets no new version'); END;
+CREATE TRIGGER filed_documents_no_working_copy BEFORE INSERT ON working_copies
+WHEN EXISTS (SELECT 1 FROM filings f JOIN documents d ON d.id = f.document_id WHERE d.doc_rowid = NEW.doc_rowid)
+BEGIN SELECT RAISE(ABORT, 'filed: a filed document cannot be edited'); END;
+"#,
 ];
 
 /// Each search table's FTS5 `automerge` and `crisismerge` settings, as the migrations

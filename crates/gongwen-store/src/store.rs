@@ -295,6 +295,11 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let head = head(&tx, id)?.ok_or(StoreError::NotFound(id))?;
+        if let Some(archival_code) = crate::archive::filed_code(&tx, id)? {
+            if status != DocStatus::Archived {
+                return Err(StoreError::Filed { id, archival_code });
+            }
+        }
         if head.status == DocStatus::Archived && status != DocStatus::Archived {
             return Err(StoreError::Archived { id });
         }
