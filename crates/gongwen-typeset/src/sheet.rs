@@ -811,14 +811,8 @@ impl Builder<'_> {
 
     fn outgoing(&self) -> Vec<Row> {
         let d = self.doc;
-        let number = self
-            .h
-            .number
-            .clone()
-            .unwrap_or_else(|| match d.doc_number.trim() {
-                "" => "待编号".into(),
-                n => format!("{n}（待编号）"),
-            });
+        // The 序号 exists only after 编号; the provisional mark would only say less.
+        let number = self.h.number.clone().unwrap_or_else(|| "待编号".into());
         let publicity = self
             .h
             .publicity
