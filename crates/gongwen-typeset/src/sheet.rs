@@ -129,33 +129,20 @@ enum Row {
     Step { label: String, cells: Vec<Cell> },
 }
 
-/// Lays out text broken to `width` mm.
+/// Lays out text broken to `width` mm, one paragraph per line of `text`.
 fn wrap(text: &str, width: f64, role: FontRole, size_pt: f64, right: bool) -> Vec<Line> {
-    let em = pt_to_mm(size_pt);
-    let room = (width / em).floor().max(1.0);
-    let chars: Vec<char> = text.chars().collect();
+    let room = (width / pt_to_mm(size_pt)).floor().max(1.0);
     let mut out = Vec::new();
-    for para in text.split('\n') {
-        let pchars: Vec<char> = para.chars().collect();
-        if pchars.is_empty() {
-            continue;
-        }
+    for para in text.split('\n').filter(|p| !p.trim().is_empty()) {
+        let chars: Vec<char> = para.chars().collect();
         for (a, b) in break_lines(para, |_| room) {
             out.push(Line {
-                text: pchars[a..b].iter().collect(),
+                text: chars[a..b].iter().collect(),
                 role,
                 size_pt,
                 right,
             });
         }
-    }
-    if out.is_empty() && !chars.is_empty() {
-        out.push(Line {
-            text: text.to_string(),
-            role,
-            size_pt,
-            right,
-        });
     }
     out
 }
@@ -612,7 +599,6 @@ impl Builder<'_> {
                 p.push(format!("退回至“{}”：{}", self.step_name(to), reason.trim()));
             }
             StepAction::Withdraw => p.push("撤回".to_string()),
-            StepAction::CancelNumber { .. } => {}
             _ => {}
         }
         if let Some(o) = e
