@@ -23,6 +23,8 @@ fn main() {
         "default_direction",
         "templates",
         "export_pdf",
+        "render_handling_sheet",
+        "export_handling_sheet",
         "sync_status",
         "login",
         "logout",

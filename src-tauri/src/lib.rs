@@ -210,6 +210,8 @@ pub fn run() {
             preview::render_preview,
             preview::templates,
             preview::export_pdf,
+            preview::render_handling_sheet,
+            preview::export_handling_sheet,
             session::sync_status,
             session::login,
             session::logout,

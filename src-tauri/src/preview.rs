@@ -6,9 +6,13 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+use gongwen_core::handling::Handling;
+use gongwen_core::wire::Directory;
 use gongwen_core::Document;
 use gongwen_typeset::fonts::DEFAULT_FONTS_TOML;
-use gongwen_typeset::{FontConfig, FontSet, RedInk, RenderOptions, TypesetError, WarningKind};
+use gongwen_typeset::{
+    FontConfig, FontSet, RedInk, RenderOptions, SheetForm, SheetKind, TypesetError, WarningKind,
+};
 use serde::Serialize;
 use tauri::ipc::Response;
 use tauri::{AppHandle, State};
@@ -48,6 +52,24 @@ impl Typesetter {
             .map_err(Clone::clone)
     }
 
+    /// The 办理单 of `handling` (发文稿纸, 收文处理笺 or 阅文单).
+    pub fn render_sheet(
+        &self,
+        doc: &Document,
+        handling: &Handling,
+        directory: &Directory,
+        form: SheetForm,
+    ) -> Answer<Rendered> {
+        let fonts = self.fonts()?;
+        let started = std::time::Instant::now();
+        let rendered = gongwen_typeset::handling_sheet(doc, handling, directory, fonts, form)
+            .map_err(|e| {
+                tracing::error!(error = %e, "the handling sheet could not be typeset");
+                format!("办理单排版失败：{e}")
+            })?;
+        Ok(framed_meta(rendered, started))
+    }
+
     /// Typesets `doc` with its red-header template (if it names one).
     pub fn render(&self, doc: &Document, red: RedInk) -> Answer<Rendered> {
         let fonts = self.fonts()?;
@@ -66,23 +88,28 @@ impl Typesetter {
                 format!("排版失败：{e}")
             }
         })?;
-        let ms = started.elapsed().as_millis() as u64;
-        tracing::debug!(ms, pages = rendered.pages, "typeset");
-        Ok(Rendered {
-            meta: PreviewMeta {
-                pages: rendered.pages as u32,
-                warnings: rendered
-                    .warnings
-                    .iter()
-                    .map(|w| PreviewWarning {
-                        kind: w.kind,
-                        message: w.message.clone(),
-                    })
-                    .collect(),
-                render_ms: ms as u32,
-            },
-            pdf: rendered.pdf,
-        })
+        Ok(framed_meta(rendered, started))
+    }
+}
+
+/// What the preview says about a typeset PDF, with it.
+fn framed_meta(rendered: gongwen_typeset::Rendered, started: std::time::Instant) -> Rendered {
+    let ms = started.elapsed().as_millis() as u64;
+    tracing::debug!(ms, pages = rendered.pages, "typeset");
+    Rendered {
+        meta: PreviewMeta {
+            pages: rendered.pages as u32,
+            warnings: rendered
+                .warnings
+                .iter()
+                .map(|w| PreviewWarning {
+                    kind: w.kind,
+                    message: w.message.clone(),
+                })
+                .collect(),
+            render_ms: ms as u32,
+        },
+        pdf: rendered.pdf,
     }
 }
 
@@ -269,6 +296,99 @@ pub async fn export_pdf(
         .await
         .map_err(|_| "保存失败：内部错误。".to_string())??;
     tracing::info!(path = %path.display(), pages = rendered.meta.pages, "PDF exported");
+    Ok(Some(path.display().to_string()))
+}
+
+/// What a 办理单 is drawn from: the document, one unit's handling of it and the
+/// directory's names, read from the store.
+fn sheet_parts(
+    state: &State<'_, AppState>,
+    id: &str,
+    unit: &str,
+) -> Answer<(Document, Handling, Directory)> {
+    let id = crate::commands::parse_id(id)?;
+    let (doc, handling, directory) =
+        crate::commands::with_store(state, "read a handling sheet", |s| {
+            let doc = s.get(id)?.map(|d| d.document);
+            let handling = s.handlings(id)?.into_iter().find(|h| h.unit.0 == unit);
+            Ok((doc, handling, s.directory()?))
+        })?;
+    let doc = doc.ok_or_else(|| "找不到这份公文。".to_string())?;
+    let handling = handling.ok_or_else(|| {
+        tracing::warn!(%id, unit, "no handling of this unit for the sheet");
+        "这份公文没有该单位的办理记录，无法生成办理单。".to_string()
+    })?;
+    Ok((doc, handling, directory))
+}
+
+async fn render_sheet_off_main(
+    state: &State<'_, AppState>,
+    id: &str,
+    unit: &str,
+    brief: bool,
+) -> Answer<(Rendered, String)> {
+    let (doc, handling, directory) = sheet_parts(state, id, unit)?;
+    let form = if brief {
+        SheetForm::Brief
+    } else {
+        SheetForm::Full
+    };
+    let name = pdf_file_name(&format!(
+        "{}（{}{}）",
+        doc.title.trim(),
+        SheetKind::of(&handling).label(),
+        if brief { "，精简" } else { "" }
+    ));
+    let typesetter = Arc::clone(&state.typesetter);
+    let rendered = tauri::async_runtime::spawn_blocking(move || {
+        typesetter.render_sheet(&doc, &handling, &directory, form)
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "the handling sheet task failed");
+        "办理单排版失败：内部错误。".to_string()
+    })??;
+    Ok((rendered, name))
+}
+
+/// 办理单: the 发文稿纸 / 收文处理笺 / 阅文单 of `unit`'s handling of document `id`, full
+/// or 精简 (`brief`), framed as the preview is (see [`frame`]).
+#[tauri::command]
+pub async fn render_handling_sheet(
+    state: State<'_, AppState>,
+    id: String,
+    unit: String,
+    brief: bool,
+) -> Answer<Response> {
+    let (rendered, _) = render_sheet_off_main(&state, &id, &unit, brief).await?;
+    Ok(Response::new(frame(&rendered.meta, &rendered.pdf)))
+}
+
+/// 导出办理单: asks where to save (default name: the title and the form), then writes
+/// the same PDF the 办理单 preview shows. `None` when the user cancelled the dialog.
+#[tauri::command]
+pub async fn export_handling_sheet(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: String,
+    unit: String,
+    brief: bool,
+) -> Answer<Option<String>> {
+    let (rendered, name) = render_sheet_off_main(&state, &id, &unit, brief).await?;
+    let ask = crate::dialogs::Ask::Save {
+        title: "导出办理单",
+        file_name: name,
+        filter: Some(("PDF 文件", &["pdf"])),
+    };
+    let Some(path) = crate::dialogs::choose(&app, ask).await? else {
+        return Ok(None);
+    };
+    let bytes = rendered.pdf;
+    let target = path.clone();
+    tauri::async_runtime::spawn_blocking(move || write_atomic(&target, &bytes))
+        .await
+        .map_err(|_| "保存失败：内部错误。".to_string())??;
+    tracing::info!(path = %path.display(), pages = rendered.meta.pages, "handling sheet exported");
     Ok(Some(path.display().to_string()))
 }
 

@@ -1493,3 +1493,143 @@ async fn a_leader_signs_off_offline_and_the_sign_off_reaches_the_exchange() {
     drop(driver);
     drop(server);
 }
+
+#[tokio::test]
+async fn the_handling_sheet_of_a_signed_request_is_shown_and_can_be_printed() {
+    let app = app_binary();
+    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let server_data = demo_exchange_data(&exchange_bin);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-sheet.log",
+    );
+
+    // The office, by the command line: 送审, 核稿 sends it back with a reason, 送审
+    // again, 核稿 on to 签发, the leader signs with 公开属性.
+    let clerk = tempfile::tempdir().expect("clerk's data dir");
+    let director = tempfile::tempdir().expect("director's data dir");
+    let leader = tempfile::tempdir().expect("leader's data dir");
+    for (dir, user) in [
+        (&clerk, "fgw-clerk"),
+        (&director, "fgw-director"),
+        (&leader, "fgw-leader"),
+    ] {
+        gongwen(
+            &cli,
+            dir.path(),
+            &["login", "--server", &url, "--user", user],
+        );
+    }
+    let fixture = fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-with-signer.toml"),
+    )
+    .expect("request fixture");
+    let draft = fixture
+        .replace("status = \"signed_off\"\n", "")
+        .replace("宿发改〔2026〕57号", "宿发改〔2026〕\u{3000}号");
+    let file = clerk.path().join("request.toml");
+    fs::write(&file, draft).expect("write the draft");
+    let out = gongwen(
+        &cli,
+        clerk.path(),
+        &["import", file.to_str().expect("path")],
+    );
+    let id = out.split_whitespace().next().expect("the id").to_string();
+    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    gongwen(
+        &cli,
+        director.path(),
+        &[
+            "flow",
+            "return",
+            &id,
+            "--to",
+            "draft",
+            "--reason",
+            "请补充测算依据",
+        ],
+    );
+    gongwen(&cli, clerk.path(), &["sync"]);
+    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    gongwen(
+        &cli,
+        director.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--to",
+            "sign_off",
+            "--opinion",
+            "核稿同意，请签发",
+        ],
+    );
+    gongwen(
+        &cli,
+        leader.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--opinion",
+            "同意",
+            "--publicity",
+            "active",
+        ],
+    );
+
+    // The clerk's desk: the request waits for 复核 in 办文 → 待办.
+    let data = tempfile::tempdir().expect("clerk's desk");
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-sheet.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    wait_still(&c, "//*[@aria-label='登录交换平台']").await;
+    type_into(&c, "//input[@aria-label='用户名']", "fgw-clerk").await;
+    type_into(&c, "//input[@aria-label='密码']", DEMO_PASSWORD).await;
+    click(
+        &c,
+        &format!("//*[@aria-label='登录交换平台']{}", button("登录")),
+    )
+    .await;
+    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
+    wait_status(&c, "连接状态", "已连接").await;
+    click(&c, "//a[normalize-space(.)='办文']").await;
+    wait_status(&c, "办文列表", REQUEST_TITLE).await;
+    click(
+        &c,
+        &format!("//*[@aria-label='办文列表']//a[normalize-space(.)='{REQUEST_TITLE}']"),
+    )
+    .await;
+    wait_status(&c, "办理状态", "待复核").await;
+
+    // 打印办理单: the 发文稿纸 on one page in the preview.
+    click(&c, &button("打印办理单")).await;
+    wait_status(&c, "办理单页数", "共 1 页").await;
+    wait_still(&c, "//*[@aria-label='办理单第1页']").await;
+    save_screenshot(&c, "handling-sheet.png").await;
+    // 精简 draws it again, still one page, with nothing said against it.
+    click(&c, "//*[@aria-label='精简']").await;
+    wait_status(&c, "办理单页数", "共 1 页").await;
+    wait_still(&c, "//*[@aria-label='办理单第1页']").await;
+    assert!(
+        c.find_all(Locator::XPath(
+            "//*[@aria-label='办理单预览']//*[@role='alert']"
+        ))
+        .await
+        .expect("look for errors")
+        .is_empty(),
+        "the sheet could not be made"
+    );
+    save_screenshot(&c, "handling-sheet-brief.png").await;
+    c.close().await.expect("end the session");
+    drop(driver);
+    drop(server);
+}

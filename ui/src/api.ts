@@ -131,6 +131,11 @@ export const api = {
     unframe(await commands.renderPreview({ document })),
   /** 导出PDF: the save dialog, then the file; the path written, or null if cancelled. */
   exportPdf: (document: Document) => commands.exportPdf({ document }),
+  /** 办理单: one unit's 发文稿纸 / 收文处理笺 / 阅文单 as PDF, full or 精简 (`brief`). */
+  renderHandlingSheet: async (id: string, unit: string, brief: boolean): Promise<Preview> =>
+    unframe(await commands.renderHandlingSheet({ id, unit, brief })),
+  /** 导出办理单: the save dialog, then the file; the path written, or null if cancelled. */
+  exportHandlingSheet: (id: string, unit: string, brief: boolean) => commands.exportHandlingSheet({ id, unit, brief }),
   /** 添加附件文件: the open dialog, then the file is copied into the store and listed as an
    *  attachment of the draft (a new version); null if cancelled. */
   attachFile: (id: DocumentId) => commands.attachFile({ id }),

@@ -2,14 +2,16 @@
 //! 登记, 批办, 承办, 传阅, 催办, 办结), so scripts and tests can act as each user. Every
 //! step is a command queued in the outbox and decided by the server, like `ack`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
 use gongwen_core::flow::{Flow, FlowKind, StepId};
 use gongwen_core::handling::{Handling, Participant, Publicity, StepAction};
-use gongwen_store::HandlingBox;
+use gongwen_core::wire::UnitCode;
+use gongwen_store::{HandlingBox, Store};
+use gongwen_typeset::{handling_sheet, FontConfig, FontSet, SheetForm, SheetKind, WarningKind};
 
 use crate::commands::open_store;
 use crate::output::outln;
@@ -40,6 +42,21 @@ enum FlowAction {
         /// JSON for machines
         #[arg(long)]
         json: bool,
+    },
+    /// Print the 办理单 as PDF: the 发文稿纸 of a 发文, the 收文处理笺 of a 收文 (办件)
+    /// or the 阅文单 of a 阅件, from your unit's handling as the server last sent it
+    Sheet {
+        /// Document id
+        id: String,
+        /// The PDF to write
+        #[arg(short, long, value_name = "FILE.pdf")]
+        output: PathBuf,
+        /// 精简: leave out the steps that were returned (退回) or withdrawn (撤回)
+        #[arg(long)]
+        brief: bool,
+        /// Print from what was last synced; do not pull first
+        #[arg(long)]
+        no_sync: bool,
     },
     /// Finish the current step (or your part of a 会签/承办/传阅) and go on
     Next {
@@ -154,6 +171,12 @@ pub fn flow(data: Option<PathBuf>, args: FlowArgs) -> anyhow::Result<ExitCode> {
     let (common, action, publicity_arg, deadline, with_document) = match args.action {
         FlowAction::Show { id, json } => return show(data, &id, json),
         FlowAction::Box { which, json } => return show_box(data, which, json),
+        FlowAction::Sheet {
+            id,
+            output,
+            brief,
+            no_sync,
+        } => return sheet(data, &id, &output, brief, no_sync),
         FlowAction::Next {
             common,
             to,
@@ -202,28 +225,14 @@ pub fn flow(data: Option<PathBuf>, args: FlowArgs) -> anyhow::Result<ExitCode> {
     };
     let id = parse_id(&common.id)?;
     let publicity = publicity_arg.as_deref().map(publicity).transpose()?;
-    let mut store = open_store(data.clone())?;
     // Act on where the document stands now: pull first (offline, on what was last
     // synced; the server decides anyway).
-    if !common.no_sync && store.signed_in()?.is_some() {
-        let shared = std::sync::Mutex::new(store);
-        if let Err(e) = runtime()?.block_on(sync_round(&shared)) {
-            eprintln!("not synced before the step ({e:#}); acting on what was last synced");
-        }
-        store = shared
-            .into_inner()
-            .map_err(|_| anyhow::anyhow!("the store lock was poisoned"))?;
-    }
+    let store = pulled(data.clone(), common.no_sync, "the step")?;
     let unit = store
         .signed_in()?
         .map(|a| a.user.unit)
         .context("not logged in: run `gongwen login` first")?;
-    let handling = store.handlings(id)?.into_iter().find(|h| {
-        h.unit == unit
-            || h.branches
-                .iter()
-                .any(|b| b.participant == Participant::Unit(unit.clone()))
-    });
+    let handling = own_handling(store.handlings(id)?, &unit);
     // Where the document stands as last synced; a document with no handling yet is a
     // draft here, and its first step (送审) brings it to the server.
     let (step, starts) = match (&common.step, &handling, &action) {
@@ -250,6 +259,96 @@ pub fn flow(data: Option<PathBuf>, args: FlowArgs) -> anyhow::Result<ExitCode> {
             with_document,
         )?)
     })
+}
+
+/// The store, after a pull unless `no_sync` (or nobody is logged in): a failed pull
+/// is said and what was last synced is used.
+fn pulled(data: Option<PathBuf>, no_sync: bool, what: &str) -> anyhow::Result<Store> {
+    let store = open_store(data)?;
+    if no_sync || store.signed_in()?.is_none() {
+        return Ok(store);
+    }
+    let shared = std::sync::Mutex::new(store);
+    if let Err(e) = runtime()?.block_on(sync_round(&shared)) {
+        eprintln!("not synced before {what} ({e:#}); using what was last synced");
+    }
+    shared
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("the store lock was poisoned"))
+}
+
+/// The handling a user of `unit` acts on: their unit's own, or one whose parallel step
+/// names their unit (会签 by another unit).
+fn own_handling(handlings: Vec<Handling>, unit: &UnitCode) -> Option<Handling> {
+    handlings.into_iter().find(|h| {
+        &h.unit == unit
+            || h.branches
+                .iter()
+                .any(|b| b.participant == Participant::Unit(unit.clone()))
+    })
+}
+
+fn sheet(
+    data: Option<PathBuf>,
+    id: &str,
+    output: &Path,
+    brief: bool,
+    no_sync: bool,
+) -> anyhow::Result<ExitCode> {
+    let id = parse_id(id)?;
+    let store = pulled(data, no_sync, "printing the sheet")?;
+    let handlings = store.handlings(id)?;
+    if handlings.is_empty() {
+        bail!("no handling of {id} here: a local draft has no 办理单 until it is sent for review (`gongwen flow next {id}`), or it is not synced yet");
+    }
+    // The user's own unit's handling, or one their unit took part in (a 会签 done);
+    // logged out, the only one there is.
+    let handling = match store.signed_in()? {
+        Some(account) => {
+            let unit = account.user.unit;
+            let took_part = handlings
+                .iter()
+                .find(|h| h.trail.iter().any(|e| e.unit == unit))
+                .cloned();
+            own_handling(handlings, &unit)
+                .or(took_part)
+                .with_context(|| format!("none of the handlings of {id} here is your unit's"))?
+        }
+        None if handlings.len() == 1 => handlings.into_iter().next().context("no handling")?,
+        None => bail!("{id} has several handlings here: log in to print your unit's"),
+    };
+    let document = store
+        .get(id)?
+        .with_context(|| format!("document {id} is not in this store"))?
+        .document;
+    let directory = store.directory()?;
+    let fonts = FontSet::load(&FontConfig::default())?;
+    let form = if brief {
+        SheetForm::Brief
+    } else {
+        SheetForm::Full
+    };
+    let rendered = handling_sheet(&document, &handling, &directory, &fonts, form)?;
+    // Write beside the target first, so a failed write never leaves half a PDF.
+    let tmp = output.with_extension("pdf.part");
+    std::fs::write(&tmp, &rendered.pdf)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, output).with_context(|| format!("cannot write {}", output.display()))?;
+    for w in rendered
+        .warnings
+        .iter()
+        .filter(|w| w.kind != WarningKind::FontSubstituted)
+    {
+        eprintln!("warning: {} ({})", w.message_en, w.message);
+    }
+    outln!(
+        "wrote {} ({}{}, {} pages)",
+        output.display(),
+        SheetKind::of(&handling).label(),
+        if brief { "，精简" } else { "" },
+        rendered.pages
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn show(data: Option<PathBuf>, id: &str, json: bool) -> anyhow::Result<ExitCode> {

@@ -290,6 +290,31 @@ impl Handling {
                 ))
     }
 
+    /// Whether this is a 阅件 (for reading only): a 收文 whose 初审 sent it straight to
+    /// 传阅, without 拟办, 批办 or 承办. Until 初审 has decided, a 收文 counts as a 办件.
+    pub fn is_reading_item(&self) -> bool {
+        if self.flow != FlowKind::Incoming {
+            return false;
+        }
+        let Some(screened) = self.trail.iter().rposition(|e| {
+            e.kind == StepKind::Screen && matches!(e.action, StepAction::Finish { .. })
+        }) else {
+            return false;
+        };
+        let after: Vec<&TrailEntry> = self.trail[screened + 1..]
+            .iter()
+            .filter(|e| !matches!(e.action, StepAction::Remind { .. }))
+            .collect();
+        // 初审 withdrawn: it is to be decided again.
+        if after.iter().any(|e| e.kind == StepKind::Screen) {
+            return false;
+        }
+        let acted_on =
+            |k: StepKind| matches!(k, StepKind::Propose | StepKind::Instruct | StepKind::Handle);
+        let next = after.first().map_or(self.step_kind, |e| e.kind);
+        !acted_on(next) && !after.iter().any(|e| acted_on(e.kind))
+    }
+
     /// Short Chinese words for where it stands: `核稿（在办）`, `已办结`.
     pub fn status_label(&self) -> String {
         if self.finished {
@@ -1223,4 +1248,73 @@ pub(crate) fn answer_delivery(
     }
     h.arrived = h.trail.len();
     Some(h.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(kind: StepKind, action: StepAction) -> TrailEntry {
+        TrailEntry {
+            step: StepId::from(kind.as_str()),
+            kind,
+            action,
+            by: "gov-director".into(),
+            role: Role::OfficeDirector,
+            unit: UnitCode::from("sz-gov"),
+            at: "2026-12-06T01:00:00Z".into(),
+            opinion: None,
+            result: None,
+        }
+    }
+
+    fn finish() -> StepAction {
+        StepAction::Finish {
+            next: None,
+            participants: Vec::new(),
+        }
+    }
+
+    fn incoming(trail: Vec<TrailEntry>, at: StepKind) -> Handling {
+        let flow = Flow::default_for(FlowKind::Incoming);
+        let mut h = Handling::start(&flow, UnitCode::from("sz-gov"));
+        h.step = StepId::from(at.as_str());
+        h.step_kind = at;
+        h.trail = trail;
+        h
+    }
+
+    #[test]
+    fn a_reading_item_is_one_that_screening_sent_straight_to_circulation() {
+        use StepKind::*;
+        let base = || {
+            vec![
+                entry(Acknowledge, finish()),
+                entry(Register, finish()),
+                entry(Screen, finish()),
+            ]
+        };
+        // Before 初审 decides, and when it chose 拟办, it is a 办件.
+        assert!(!incoming(base()[..2].to_vec(), Screen).is_reading_item());
+        assert!(!incoming(base(), Propose).is_reading_item());
+        let mut handled = base();
+        handled.push(entry(Propose, finish()));
+        handled.push(entry(Instruct, finish()));
+        handled.push(entry(Handle, finish()));
+        // A 办件 passes 传阅 too, and stays a 办件.
+        assert!(!incoming(handled, Circulate).is_reading_item());
+        // Straight to 传阅: a 阅件, before anyone read it and after.
+        assert!(incoming(base(), Circulate).is_reading_item());
+        let mut read = base();
+        read.push(entry(Circulate, finish()));
+        assert!(incoming(read, Complete).is_reading_item());
+        // 初审 taken back (撤回): undecided again.
+        let mut withdrawn = base();
+        withdrawn.push(entry(Screen, StepAction::Withdraw));
+        assert!(!incoming(withdrawn, Screen).is_reading_item());
+        // A 发文 is never one.
+        let mut out = incoming(base(), Circulate);
+        out.flow = FlowKind::Outgoing;
+        assert!(!out.is_reading_item());
+    }
 }

@@ -26,10 +26,12 @@ pub mod layout;
 pub mod linebreak;
 pub mod model;
 pub mod pdf;
+pub mod sheet;
 
 pub use fonts::{FontConfig, FontRole, FontSet};
 pub use layout::{layout, Format, HeaderTemplate, LayoutConfig, RedInk, RenderOptions};
 pub use model::PageModel;
+pub use sheet::{handling_sheet, SheetForm, SheetKind};
 
 use gongwen_core::Document;
 

@@ -94,6 +94,16 @@ export const commands = {
    * preview shows, with the printer's CMYK red. `None` when the clerk cancelled the dialog.
    */
   exportPdf: (args: { document: Document }) => invoke<string | null>('export_pdf', args),
+  /**
+   * 办理单: the 发文稿纸 / 收文处理笺 / 阅文单 of `unit`'s handling of document `id`, full
+   * or 精简 (`brief`), framed as the preview is (see [`frame`]).
+   */
+  renderHandlingSheet: (args: { id: string; unit: string; brief: boolean }) => invoke<ArrayBuffer>('render_handling_sheet', args),
+  /**
+   * 导出办理单: asks where to save (default name: the title and the form), then writes
+   * the same PDF the 办理单 preview shows. `None` when the user cancelled the dialog.
+   */
+  exportHandlingSheet: (args: { id: string; unit: string; brief: boolean }) => invoke<string | null>('export_handling_sheet', args),
   syncStatus: () => invoke<SyncStatus>('sync_status'),
   /**
    * 登录: checks the password with the server, keeps the token (keyring, else memory
