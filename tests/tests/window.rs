@@ -1615,9 +1615,11 @@ async fn the_handling_sheet_of_a_signed_request_is_shown_and_can_be_printed() {
     wait_status(&c, "办理单页数", "共 1 页").await;
     wait_still(&c, "//*[@aria-label='办理单第1页']").await;
     save_screenshot(&c, "handling-sheet.png").await;
+    let shown = text_of(&c, "//*[@aria-label='办理单页数']").await;
+    assert!(!shown.contains("精简"), "{shown:?}");
     // 精简 draws it again, still one page, with nothing said against it.
     click(&c, "//*[@aria-label='精简']").await;
-    wait_status(&c, "办理单页数", "共 1 页").await;
+    wait_status(&c, "办理单页数", "共 1 页（精简）").await;
     wait_still(&c, "//*[@aria-label='办理单第1页']").await;
     assert!(
         c.find_all(Locator::XPath(

@@ -919,7 +919,7 @@ impl Builder<'_> {
             self.sequential(StepKind::Screen, "初审"),
             self.parallel(StepKind::Circulate, "阅文批示"),
             self.sequential(StepKind::Remind, "催办"),
-            self.sequential(StepKind::Complete, "办结（注办）"),
+            self.sequential(StepKind::Complete, "注办"),
         ]);
         rows
     }
