@@ -54,6 +54,13 @@ pub struct SyncStatus {
     /// `default_server` came from `GONGWEN_SERVER` (as `cargo xtask run` sets it): with
     /// no account yet, the window opens the login dialog at start.
     pub default_server_from_env: bool,
+    /// Received documents the logged-in user has not opened (未读收文): the same query
+    /// as the 收文箱's bold rows (`Store::unread_arrivals`).
+    pub unread: u32,
+    /// How far this account's change log is applied here: it moves when a sync
+    /// brought documents, handlings or receipts, and lists reload when it does.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub cursor: u64,
 }
 
 /// Where a queued command stands.

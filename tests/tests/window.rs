@@ -1409,3 +1409,135 @@ async fn a_leader_signs_off_offline_and_the_sign_off_reaches_the_exchange() {
     drop(driver);
     drop(server);
 }
+
+const ARRIVING: &str = "宿州市发展和改革委员会关于报送今冬明春防汛物资储备情况的通知";
+
+/// Records, from the D-Bus session the window tests run in, every desktop notification
+/// the app asks for (`Notify` calls to org.freedesktop.Notifications): what the
+/// desktop's notification area would show, whether or not a notification server runs.
+struct NotificationWatch {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+}
+
+impl NotificationWatch {
+    fn start(name: &str) -> NotificationWatch {
+        let log = gongwen_e2e::app::output_dir().join(name);
+        let file = fs::File::create(&log).expect("create the notification log");
+        let child = Command::new("dbus-monitor")
+            .args([
+                "--session",
+                "type=method_call,interface=org.freedesktop.Notifications,member=Notify",
+            ])
+            .stdout(file)
+            .spawn()
+            .expect("start dbus-monitor (package dbus)");
+        NotificationWatch { child, log }
+    }
+
+    /// Waits until a notification whose title is `title` was asked for; its text.
+    fn wait_for(&self, title: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let seen = fs::read_to_string(&self.log).unwrap_or_default();
+            // dbus-monitor prints Notify's arguments one a line: app name, replaces id,
+            // icon, summary (the title), body, ….
+            if let Some(at) = seen.find(&format!("string \"{title}\"")) {
+                return seen[at..].lines().take(2).collect::<Vec<_>>().join("\n");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no desktop notification titled {title:?}; seen: {seen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for NotificationWatch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn an_arrival_is_counted_notified_and_listed_without_a_click() {
+    let app = app_binary();
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let (_server_data, _server, url) = demo_exchange("exchange-arrivals.log");
+    let notifications = NotificationWatch::start("notifications-arrivals.log");
+
+    // 市统计局's clerk has the app open on an empty 公文列表.
+    let data = tempfile::tempdir().expect("app data dir");
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-arrivals.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    log_in_at_the_keyboard(&c, "tjj-clerk").await;
+    find(
+        &c,
+        "//*[normalize-space(.)='暂无公文。点击“新建公文”开始起草。']",
+    )
+    .await;
+    assert!(
+        c.find_all(Locator::XPath("//*[@aria-label='未读收文']"))
+            .await
+            .expect("look for the unread count")
+            .is_empty(),
+        "nothing has arrived yet"
+    );
+
+    // --- 市发改委 sends a 特急 通知 from the command line. ---
+    let fgw = tempfile::tempdir().expect("sz-fgw data dir");
+    let id = seed_draft(fgw.path(), ARRIVING);
+    {
+        let mut store = gongwen_store::Store::open(fgw.path()).expect("open the sender's store");
+        let mut doc = store.get(id).expect("read").expect("seeded").document;
+        doc.urgency = gongwen_core::Urgency::Immediate;
+        store.save_draft(id, &doc).expect("make it 特急");
+    }
+    gongwen(
+        &cli,
+        fgw.path(),
+        &["login", "--server", &url, "--user", "fgw-clerk"],
+    );
+    gongwen(
+        &cli,
+        fgw.path(),
+        &["dispatch", &id.to_string(), "--main", "sz-tjj"],
+    );
+
+    // --- Without a click: the open list shows it, 收文箱 counts it, the desktop is told. ---
+    let row =
+        format!("//*[@aria-label='公文列表']//tbody/tr[.//a[normalize-space(.)='{ARRIVING}']]");
+    let text = wait_text_containing(&c, &row, "特急").await;
+    assert!(
+        text.contains("收文"),
+        "the row says it was received: {text:?}"
+    );
+    wait_status(&c, "未读收文", "1").await;
+    save_screenshot(&c, "arrivals-listed.png").await;
+    let notice = notifications.wait_for("【特急】新收文：宿州市发展和改革委员会");
+    assert!(
+        notice.contains(ARRIVING),
+        "the notification names the document: {notice}"
+    );
+
+    // --- 收文箱 marks it 未读; opening it reads it and the count goes. ---
+    click(&c, "//a[normalize-space(.)='收文箱']").await;
+    let inbox_row =
+        format!("//*[@aria-label='收文列表']//tbody/tr[.//a[normalize-space(.)='{ARRIVING}']]");
+    wait_text_containing(&c, &inbox_row, "未读").await;
+    save_screenshot(&c, "arrivals-inbox.png").await;
+    click(&c, &format!("{inbox_row}//a")).await;
+    find(&c, "//*[@aria-label='来文信息']").await;
+    wait_gone(&c, "//*[@aria-label='未读收文']").await;
+    click(&c, "//a[normalize-space(.)='收文箱']").await;
+    let text = wait_text_containing(&c, &inbox_row, "未签收").await;
+    assert!(!text.contains("未读"), "opened is read: {text:?}");
+    save_screenshot(&c, "arrivals-read.png").await;
+    c.close().await.expect("end the session");
+}

@@ -337,6 +337,17 @@ CREATE TABLE working_copies (
 ALTER TABLE outbox ADD COLUMN confirmed_from TEXT;
 ALTER TABLE outbox ADD COLUMN confirmed_at TEXT;
 "#,
+    // 9: 已读: which received documents each user has opened, for the 收文箱's count of
+    // unread arrivals and its bold rows. Per user (an account's key: server and
+    // username), since several accounts may share one computer.
+    r#"
+CREATE TABLE read_marks (
+    document_id TEXT NOT NULL,
+    reader      TEXT NOT NULL,
+    read_at     TEXT NOT NULL,
+    PRIMARY KEY (document_id, reader)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Each search table's FTS5 `automerge` and `crisismerge` settings, as the migrations

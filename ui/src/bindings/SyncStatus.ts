@@ -51,4 +51,14 @@ default_server: string,
  * `default_server` came from `GONGWEN_SERVER` (as `cargo xtask run` sets it): with
  * no account yet, the window opens the login dialog at start.
  */
-default_server_from_env: boolean, };
+default_server_from_env: boolean, 
+/**
+ * Received documents the logged-in user has not opened (未读收文): the same query
+ * as the 收文箱's bold rows (`Store::unread_arrivals`).
+ */
+unread: number, 
+/**
+ * How far this account's change log is applied here: it moves when a sync
+ * brought documents, handlings or receipts, and lists reload when it does.
+ */
+cursor: number, };

@@ -156,6 +156,7 @@ export const commands = {
    * 退回: queues the return of a received document, with the clerk's reason.
    */
   returnDocument: (args: { id: string; reason: string }) => invoke<void>('return_document', args),
+  markRead: (args: { id: string }) => invoke<boolean>('mark_read', args),
   /**
    * Both default flows, for the 办理 panel's choices.
    */
