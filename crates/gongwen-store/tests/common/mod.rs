@@ -68,8 +68,10 @@ pub fn request(title: &str, date: &str, body: &str) -> Document {
 
 /// SQL that takes a store of the current schema back to what schema 5 had (before
 /// versions recorded author, step and reason, and before working copies): for tests
-/// that fake an older store by undoing later migrations (8, confirmed commands; 7, versions; 6, handlings).
-pub const UNDO_SCHEMAS_6_TO_8: &str = "DROP TABLE working_copies;
+/// that fake an older store by undoing later migrations (9, read marks; 8, confirmed
+/// commands; 7, versions; 6, handlings).
+pub const UNDO_SCHEMAS_6_TO_9: &str = "DROP TABLE read_marks;
+    DROP TABLE working_copies;
     ALTER TABLE versions DROP COLUMN reason;
     ALTER TABLE versions DROP COLUMN author;
     ALTER TABLE versions DROP COLUMN step;
