@@ -1541,3 +1541,144 @@ async fn an_arrival_is_counted_notified_and_listed_without_a_click() {
     save_screenshot(&c, "arrivals-read.png").await;
     c.close().await.expect("end the session");
 }
+
+/// The request fixture with another title and `status`, as `gongwen import` reads it.
+fn request_as(title: &str, status: Option<&str>) -> String {
+    let fixture = fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-with-signer.toml"),
+    )
+    .expect("request fixture");
+    let text = fixture.replace(REQUEST_TITLE, title);
+    match status {
+        Some(status) => text.replace(
+            "status = \"signed_off\"\n",
+            &format!("status = \"{status}\"\n"),
+        ),
+        // A draft starts its flow with a provisional 发文字号, given at 编号.
+        None => text
+            .replace("status = \"signed_off\"\n", "")
+            .replace("宿发改〔2026〕57号", "宿发改〔2026〕\u{3000}号"),
+    }
+}
+
+fn import_into(cli: &std::path::Path, data: &std::path::Path, name: &str, text: &str) -> String {
+    let file = data.join(name);
+    fs::write(&file, text).expect("write the document file");
+    let out = gongwen(cli, data, &["import", file.to_str().expect("path")]);
+    out.split_whitespace().next().expect("the id").to_string()
+}
+
+/// The buttons of the open document that are offered: 编辑 and 分发.
+async fn offered(c: &Client) -> (bool, bool) {
+    let edit = !c
+        .find_all(Locator::XPath(&button("编辑")))
+        .await
+        .expect("look for 编辑")
+        .is_empty();
+    let dispatch = !c
+        .find_all(Locator::XPath(&button("分发")))
+        .await
+        .expect("look for 分发")
+        .is_empty();
+    (edit, dispatch)
+}
+
+const IMPORTED_SENT: &str = "宿州市发展和改革委员会关于申请安排2027年市级重点项目储备经费的请示";
+const IN_HANDLING: &str = "宿州市发展和改革委员会关于申请安排2027年市级重点项目评审经费的请示";
+
+#[tokio::test]
+async fn only_the_actions_the_store_and_server_allow_are_offered() {
+    let app = app_binary();
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let (_server_data, _server, url) = demo_exchange("exchange-offered.log");
+
+    // 市发改委's office takes a 请示 through 核稿 and 签发 (command line); it stands at 复核.
+    let clerk = tempfile::tempdir().expect("clerk's CLI data dir");
+    let director = tempfile::tempdir().expect("director's data dir");
+    let leader = tempfile::tempdir().expect("leader's data dir");
+    for (dir, user) in [
+        (&clerk, "fgw-clerk"),
+        (&director, "fgw-director"),
+        (&leader, "fgw-leader"),
+    ] {
+        gongwen(
+            &cli,
+            dir.path(),
+            &["login", "--server", &url, "--user", user],
+        );
+    }
+    let id = import_into(
+        &cli,
+        clerk.path(),
+        "flow.toml",
+        &request_as(IN_HANDLING, None),
+    );
+    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    gongwen(
+        &cli,
+        director.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--to",
+            "sign_off",
+            "--opinion",
+            "核稿同意",
+        ],
+    );
+    gongwen(
+        &cli,
+        leader.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--opinion",
+            "同意",
+            "--publicity",
+            "active",
+        ],
+    );
+
+    // The clerk's desk: a document imported from an older system, recorded as 已分发.
+    let data = tempfile::tempdir().expect("app data dir");
+    import_into(
+        &cli,
+        data.path(),
+        "sent.toml",
+        &request_as(IMPORTED_SENT, Some("dispatched")),
+    );
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-offered.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    log_in_at_the_keyboard(&c, "fgw-clerk").await;
+
+    // --- Imported as 已分发: neither 编辑 nor 分发, and why. ---
+    click(&c, &format!("//a[normalize-space(.)='{IMPORTED_SENT}']")).await;
+    wait_status(&c, "不能编辑的原因", "已分发").await;
+    assert_eq!(
+        offered(&c).await,
+        (false, false),
+        "an imported 已分发 document"
+    );
+    save_screenshot(&c, "offered-imported-dispatched.png").await;
+
+    // --- In the 发文 handling, signed and at 复核: neither, and it says when 分发 comes. ---
+    click(&c, "//a[normalize-space(.)='公文列表']").await;
+    click(&c, &format!("//a[normalize-space(.)='{IN_HANDLING}']")).await;
+    wait_status(&c, "办理状态", "待复核").await;
+    wait_status(&c, "不能编辑的原因", "已签发").await;
+    let why = wait_status(&c, "不能分发的原因", "核发").await;
+    assert!(why.contains("复核"), "{why:?}");
+    assert_eq!(
+        offered(&c).await,
+        (false, false),
+        "a signed document at 复核"
+    );
+    save_screenshot(&c, "offered-in-handling.png").await;
+    c.close().await.expect("end the session");
+}

@@ -55,7 +55,7 @@ mod store;
 mod tokens;
 mod versions;
 
-pub use editable::ReadOnly;
+pub use editable::{NoDispatch, ReadOnly};
 pub use error::StoreError;
 pub use exchange::{
     Account, ApplyReport, BoxItem, CursorReset, DispatchCheck, HandlingBox, InboxItem,
