@@ -156,6 +156,10 @@ export const commands = {
    * 退回: queues the return of a received document, with the clerk's reason.
    */
   returnDocument: (args: { id: string; reason: string }) => invoke<void>('return_document', args),
+  /**
+   * Opening a received document marks it read by the logged-in user; the 收文箱's
+   * count follows at once.
+   */
   markRead: (args: { id: string }) => invoke<boolean>('mark_read', args),
   /**
    * Both default flows, for the 办理 panel's choices.
