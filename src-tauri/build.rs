@@ -40,6 +40,7 @@ fn main() {
         "inbox",
         "acknowledge",
         "return_document",
+        "mark_read",
         "flow_steps",
         "handlings",
         "handling_box",

@@ -27,6 +27,11 @@ pub struct DocumentView {
     pub editable: bool,
     /// Why not, in Chinese, when it is not editable.
     pub read_only_reason: Option<String>,
+    /// It may be 分发ed now, as far as where it stands goes (`Store::no_dispatch`;
+    /// its validation errors and a login are the window's to add).
+    pub dispatchable: bool,
+    /// Why not, in Chinese, when it may not.
+    pub dispatch_refusal: Option<String>,
 }
 
 /// The answer to a save: the stored version, and the problems of what was saved.
@@ -119,11 +124,11 @@ pub fn list_documents(
 #[tauri::command]
 pub fn get_document(state: State<'_, AppState>, id: String) -> Answer<DocumentView> {
     let id = parse_id(&id)?;
-    let (stored, read_only) = with_store(&state, "get document", |s| {
+    let (stored, read_only, no_dispatch) = with_store(&state, "get document", |s| {
         let Some(stored) = s.get(id)? else {
             return Ok(None);
         };
-        Ok(Some((stored, s.read_only(id)?)))
+        Ok(Some((stored, s.read_only(id)?, s.no_dispatch(id)?)))
     })?
     .ok_or_else(|| {
         tracing::warn!(%id, "document not found");
@@ -136,6 +141,8 @@ pub fn get_document(state: State<'_, AppState>, id: String) -> Answer<DocumentVi
         stored,
         editable: read_only.is_none(),
         read_only_reason: read_only.map(|why| why.message_zh().to_string()),
+        dispatchable: no_dispatch.is_none(),
+        dispatch_refusal: no_dispatch.map(|why| why.message_zh()),
     })
 }
 

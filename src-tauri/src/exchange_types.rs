@@ -57,6 +57,13 @@ pub struct SyncStatus {
     /// A long transfer under way (a first sync, an attachment download): the status
     /// bar shows its progress with bytes and time left.
     pub transfer: Option<gongwen_sync::Transfer>,
+    /// Received documents the logged-in user has not opened (未读收文): the same query
+    /// as the 收文箱's bold rows (`Store::unread_arrivals`).
+    pub unread: u32,
+    /// How far this account's change log is applied here: it moves when a sync
+    /// brought documents, handlings or receipts, and lists reload when it does.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub cursor: u64,
 }
 
 /// Where a queued command stands.

@@ -8,6 +8,7 @@
 //! Architecture invariant: no domain rules and no SQL here, and nothing the UI sends
 //! can panic the app.
 
+mod arrivals;
 mod attachments;
 mod commands;
 mod dialogs;
@@ -46,6 +47,8 @@ pub struct AppState {
     session: Mutex<session::Session>,
     /// For pushing events to the window from outside a command.
     app: OnceLock<tauri::AppHandle>,
+    /// Arrivals the desktop was told of (`arrivals`).
+    notified: arrivals::Notified,
 }
 
 /// `GONGWEN_DATA_DIR` if set, else the platform data folder + `gongwen-desk`
@@ -170,8 +173,11 @@ pub fn run() {
         typesetter: Arc::default(),
         session: Mutex::default(),
         app: OnceLock::new(),
+        notified: arrivals::Notified::default(),
     };
-    let builder = tauri::Builder::default();
+    // Desktop notifications of arrivals (`arrivals`), sent from Rust: the page is
+    // granted none of the plugin's commands.
+    let builder = tauri::Builder::default().plugin(tauri_plugin_notification::init());
     // Linux: the shell's own GTK dialogs (see dialogs.rs).
     #[cfg(not(target_os = "linux"))]
     let builder = builder.plugin(tauri_plugin_dialog::init());
@@ -227,6 +233,7 @@ pub fn run() {
             sync_commands::inbox,
             sync_commands::acknowledge,
             sync_commands::return_document,
+            arrivals::mark_read,
             flow_commands::flow_steps,
             flow_commands::handlings,
             flow_commands::handling_box,

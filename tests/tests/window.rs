@@ -1635,3 +1635,276 @@ async fn the_handling_sheet_of_a_signed_request_is_shown_and_can_be_printed() {
     drop(driver);
     drop(server);
 }
+
+const ARRIVING: &str = "宿州市发展和改革委员会关于报送今冬明春防汛物资储备情况的通知";
+
+/// Records, from the D-Bus session the window tests run in, every desktop notification
+/// the app asks for (`Notify` calls to org.freedesktop.Notifications): what the
+/// desktop's notification area would show, whether or not a notification server runs.
+struct NotificationWatch {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+}
+
+impl NotificationWatch {
+    fn start(name: &str) -> NotificationWatch {
+        let log = gongwen_e2e::app::output_dir().join(name);
+        let file = fs::File::create(&log).expect("create the notification log");
+        let child = Command::new("dbus-monitor")
+            .args([
+                "--session",
+                "type=method_call,interface=org.freedesktop.Notifications,member=Notify",
+            ])
+            .stdout(file)
+            .spawn()
+            .expect("start dbus-monitor (package dbus)");
+        NotificationWatch { child, log }
+    }
+
+    /// Waits until a notification whose title is `title` was asked for; its text.
+    fn wait_for(&self, title: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let seen = fs::read_to_string(&self.log).unwrap_or_default();
+            // dbus-monitor prints Notify's arguments one a line: app name, replaces id,
+            // icon, summary (the title), body, ….
+            if let Some(at) = seen.find(&format!("string \"{title}\"")) {
+                return seen[at..].lines().take(2).collect::<Vec<_>>().join("\n");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no desktop notification titled {title:?}; seen: {seen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for NotificationWatch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn an_arrival_is_counted_notified_and_listed_without_a_click() {
+    let app = app_binary();
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let (_server_data, _server, url) = demo_exchange("exchange-arrivals.log");
+    let notifications = NotificationWatch::start("notifications-arrivals.log");
+
+    // 市统计局's clerk has the app open on an empty 公文列表.
+    let data = tempfile::tempdir().expect("app data dir");
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-arrivals.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    log_in_at_the_keyboard(&c, "tjj-clerk").await;
+    find(
+        &c,
+        "//*[normalize-space(.)='暂无公文。点击“新建公文”开始起草。']",
+    )
+    .await;
+    assert!(
+        c.find_all(Locator::XPath("//*[@aria-label='未读收文']"))
+            .await
+            .expect("look for the unread count")
+            .is_empty(),
+        "nothing has arrived yet"
+    );
+
+    // --- 市发改委 sends a 特急 通知 from the command line. ---
+    let fgw = tempfile::tempdir().expect("sz-fgw data dir");
+    let id = seed_draft(fgw.path(), ARRIVING);
+    {
+        let mut store = gongwen_store::Store::open(fgw.path()).expect("open the sender's store");
+        let mut doc = store.get(id).expect("read").expect("seeded").document;
+        doc.urgency = gongwen_core::Urgency::Immediate;
+        store.save_draft(id, &doc).expect("make it 特急");
+    }
+    gongwen(
+        &cli,
+        fgw.path(),
+        &["login", "--server", &url, "--user", "fgw-clerk"],
+    );
+    gongwen(
+        &cli,
+        fgw.path(),
+        &["dispatch", &id.to_string(), "--main", "sz-tjj"],
+    );
+
+    // --- Without a click: the open list shows it, 收文箱 counts it, the desktop is told. ---
+    let row =
+        format!("//*[@aria-label='公文列表']//tbody/tr[.//a[normalize-space(.)='{ARRIVING}']]");
+    let text = wait_text_containing(&c, &row, "特急").await;
+    assert!(
+        text.contains("收文"),
+        "the row says it was received: {text:?}"
+    );
+    wait_status(&c, "未读收文", "1").await;
+    save_screenshot(&c, "arrivals-listed.png").await;
+    let notice = notifications.wait_for("【特急】新收文：宿州市发展和改革委员会");
+    assert!(
+        notice.contains(ARRIVING),
+        "the notification names the document: {notice}"
+    );
+
+    // --- 收文箱 marks it 未读; opening it reads it and the count goes. ---
+    click(&c, "//a[normalize-space(.)='收文箱']").await;
+    let inbox_row =
+        format!("//*[@aria-label='收文列表']//tbody/tr[.//a[normalize-space(.)='{ARRIVING}']]");
+    wait_text_containing(&c, &inbox_row, "未读").await;
+    save_screenshot(&c, "arrivals-inbox.png").await;
+    click(&c, &format!("{inbox_row}//a")).await;
+    find(&c, "//*[@aria-label='来文信息']").await;
+    wait_gone(&c, "//*[@aria-label='未读收文']").await;
+    click(&c, "//a[normalize-space(.)='收文箱']").await;
+    let text = wait_text_containing(&c, &inbox_row, "未签收").await;
+    assert!(!text.contains("未读"), "opened is read: {text:?}");
+    save_screenshot(&c, "arrivals-read.png").await;
+    c.close().await.expect("end the session");
+}
+
+/// The request fixture with another title and `status`, as `gongwen import` reads it.
+fn request_as(title: &str, status: Option<&str>) -> String {
+    let fixture = fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-with-signer.toml"),
+    )
+    .expect("request fixture");
+    let text = fixture.replace(REQUEST_TITLE, title);
+    match status {
+        Some(status) => text.replace(
+            "status = \"signed_off\"\n",
+            &format!("status = \"{status}\"\n"),
+        ),
+        // A draft starts its flow with a provisional 发文字号, given at 编号.
+        None => text
+            .replace("status = \"signed_off\"\n", "")
+            .replace("宿发改〔2026〕57号", "宿发改〔2026〕\u{3000}号"),
+    }
+}
+
+fn import_into(cli: &std::path::Path, data: &std::path::Path, name: &str, text: &str) -> String {
+    let file = data.join(name);
+    fs::write(&file, text).expect("write the document file");
+    let out = gongwen(cli, data, &["import", file.to_str().expect("path")]);
+    out.split_whitespace().next().expect("the id").to_string()
+}
+
+/// The buttons of the open document that are offered: 编辑 and 分发.
+async fn offered(c: &Client) -> (bool, bool) {
+    let edit = !c
+        .find_all(Locator::XPath(&button("编辑")))
+        .await
+        .expect("look for 编辑")
+        .is_empty();
+    let dispatch = !c
+        .find_all(Locator::XPath(&button("分发")))
+        .await
+        .expect("look for 分发")
+        .is_empty();
+    (edit, dispatch)
+}
+
+const IMPORTED_SENT: &str = "宿州市发展和改革委员会关于申请安排2027年市级重点项目储备经费的请示";
+const IN_HANDLING: &str = "宿州市发展和改革委员会关于申请安排2027年市级重点项目评审经费的请示";
+
+#[tokio::test]
+async fn only_the_actions_the_store_and_server_allow_are_offered() {
+    let app = app_binary();
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let (_server_data, _server, url) = demo_exchange("exchange-offered.log");
+
+    // 市发改委's office takes a 请示 through 核稿 and 签发 (command line); it stands at 复核.
+    let clerk = tempfile::tempdir().expect("clerk's CLI data dir");
+    let director = tempfile::tempdir().expect("director's data dir");
+    let leader = tempfile::tempdir().expect("leader's data dir");
+    for (dir, user) in [
+        (&clerk, "fgw-clerk"),
+        (&director, "fgw-director"),
+        (&leader, "fgw-leader"),
+    ] {
+        gongwen(
+            &cli,
+            dir.path(),
+            &["login", "--server", &url, "--user", user],
+        );
+    }
+    let id = import_into(
+        &cli,
+        clerk.path(),
+        "flow.toml",
+        &request_as(IN_HANDLING, None),
+    );
+    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    gongwen(
+        &cli,
+        director.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--to",
+            "sign_off",
+            "--opinion",
+            "核稿同意",
+        ],
+    );
+    gongwen(
+        &cli,
+        leader.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--opinion",
+            "同意",
+            "--publicity",
+            "active",
+        ],
+    );
+
+    // The clerk's desk: a document imported from an older system, recorded as 已分发.
+    let data = tempfile::tempdir().expect("app data dir");
+    import_into(
+        &cli,
+        data.path(),
+        "sent.toml",
+        &request_as(IMPORTED_SENT, Some("dispatched")),
+    );
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-offered.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    log_in_at_the_keyboard(&c, "fgw-clerk").await;
+
+    // --- Imported as 已分发: neither 编辑 nor 分发, and why. ---
+    click(&c, &format!("//a[normalize-space(.)='{IMPORTED_SENT}']")).await;
+    wait_status(&c, "不能编辑的原因", "已分发").await;
+    assert_eq!(
+        offered(&c).await,
+        (false, false),
+        "an imported 已分发 document"
+    );
+    save_screenshot(&c, "offered-imported-dispatched.png").await;
+
+    // --- In the 发文 handling, signed and at 复核: neither, and it says when 分发 comes. ---
+    click(&c, "//a[normalize-space(.)='公文列表']").await;
+    click(&c, &format!("//a[normalize-space(.)='{IN_HANDLING}']")).await;
+    wait_status(&c, "办理状态", "待复核").await;
+    wait_status(&c, "不能编辑的原因", "已签发").await;
+    let why = wait_status(&c, "不能分发的原因", "核发").await;
+    assert!(why.contains("复核"), "{why:?}");
+    assert_eq!(
+        offered(&c).await,
+        (false, false),
+        "a signed document at 复核"
+    );
+    save_screenshot(&c, "offered-in-handling.png").await;
+    c.close().await.expect("end the session");
+}

@@ -175,6 +175,9 @@ export const api = {
   documentExchange: (id: DocumentId) => commands.documentExchange({ id }),
   /** 收文箱: documents received from other units, newest first. */
   inbox: () => commands.inbox(),
+  /** Marks a received document read by the logged-in user (it was opened); false when
+   *  nothing changed. The 收文箱's unread count follows in the next status. */
+  markRead: (id: DocumentId) => commands.markRead({ id }),
   /** 签收 (queued). */
   acknowledge: (id: DocumentId) => commands.acknowledge({ id }),
 

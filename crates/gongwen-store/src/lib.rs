@@ -57,7 +57,7 @@ mod tokens;
 mod versions;
 
 pub use archive::{FilingCandidate, FilingRecord, RetentionChange};
-pub use editable::ReadOnly;
+pub use editable::{NoDispatch, ReadOnly};
 pub use error::StoreError;
 pub use exchange::{
     Account, ApplyReport, BoxItem, CursorReset, DispatchCheck, HandlingBox, InboxItem,

@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use sha2::{Digest, Sha256};
 
 use crate::access;
-use crate::editable::{self, ReadOnly};
+use crate::editable::{self, NoDispatch, ReadOnly};
 use crate::model::*;
 use crate::schema;
 use crate::search;
@@ -281,6 +281,21 @@ impl Store {
             .optional()?
             .ok_or(StoreError::NotFound(id))?;
         editable::read_only(&self.conn, id, enum_parse(&status)?)
+    }
+
+    /// Why the logged-in account cannot 分发 this document now, or `None` when it can
+    /// (its content aside: validation and recipients are checked when it is queued);
+    /// `NotFound` if it may not see it. The rule is in `editable`; queuing a 分发
+    /// checks it again in its own transaction.
+    pub fn no_dispatch(&self, id: DocumentId) -> Result<Option<NoDispatch>, StoreError> {
+        self.check_visible(id)?;
+        let status: String = self
+            .conn
+            .prepare_cached("SELECT status FROM documents WHERE id = ?1")?
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound(id))?;
+        editable::no_dispatch(&self.conn, id, enum_parse(&status)?)
     }
 
     /// Changes where a document stands (e.g. 草稿 → 已签发). Not a new version: the

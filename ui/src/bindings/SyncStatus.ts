@@ -58,3 +58,12 @@ default_server_from_env: boolean,
  * bar shows its progress with bytes and time left.
  */
 transfer: Transfer | null, };
+ * Received documents the logged-in user has not opened (未读收文): the same query
+ * as the 收文箱's bold rows (`Store::unread_arrivals`).
+ */
+unread: number, 
+/**
+ * How far this account's change log is applied here: it moves when a sync
+ * brought documents, handlings or receipts, and lists reload when it does.
+ */
+cursor: number, };

@@ -168,6 +168,11 @@ export const commands = {
    */
   returnDocument: (args: { id: string; reason: string }) => invoke<void>('return_document', args),
   /**
+   * Opening a received document marks it read by the logged-in user; the 收文箱's
+   * count follows at once.
+   */
+  markRead: (args: { id: string }) => invoke<boolean>('mark_read', args),
+  /**
    * Both default flows, for the 办理 panel's choices.
    */
   flowSteps: (args: { kind: FlowKind }) => invoke<Array<StepInfo>>('flow_steps', args),

@@ -261,6 +261,14 @@ impl Store {
                         "该公文的分发已在同步队列中。",
                     ));
                 }
+                // The rest of the one rule (`editable`): a document in its 发文 handling
+                // goes out at 核发, not before.
+                if let Some(why) = crate::editable::no_dispatch(&tx, document_id, h.status)? {
+                    return Err(refused(
+                        format!("document {document_id} {}", why.message_en()),
+                        why.message_zh(),
+                    ));
+                }
                 let latest: String = tx
                     .prepare_cached(
                         "SELECT content FROM versions WHERE doc_rowid = ?1 AND version = ?2",

@@ -68,9 +68,10 @@ pub fn request(title: &str, date: &str, body: &str) -> Document {
 
 /// SQL that takes a store of the current schema back to what schema 5 had (before
 /// versions recorded author, step and reason, and before working copies): for tests
-/// that fake an older store by undoing later migrations (9, filings; 8, confirmed
-/// commands; 7, versions; 6, handlings).
-pub const UNDO_SCHEMAS_6_TO_8: &str = "DROP TRIGGER filed_documents_kept;
+/// that fake an older store by undoing later migrations (10, read marks; 9, filings;
+/// 8, confirmed commands; 7, versions; 6, handlings).
+pub const UNDO_SCHEMAS_6_TO_10: &str = "DROP TABLE read_marks;
+    DROP TRIGGER filed_documents_kept;
     DROP TRIGGER filed_documents_stay_archived;
     DROP TRIGGER filed_documents_no_versions;
     DROP TRIGGER filed_documents_no_working_copy;
