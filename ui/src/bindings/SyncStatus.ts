@@ -57,7 +57,8 @@ default_server_from_env: boolean,
  * A long transfer under way (a first sync, an attachment download): the status
  * bar shows its progress with bytes and time left.
  */
-transfer: Transfer | null, };
+transfer: Transfer | null, 
+/**
  * Received documents the logged-in user has not opened (未读收文): the same query
  * as the 收文箱's bold rows (`Store::unread_arrivals`).
  */
