@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
-use gongwen_core::flow::{Flow, FlowKind, StepId};
+use gongwen_core::flow::{Flow, FlowKind, StepId, StepKind};
 use gongwen_core::handling::{Handling, Participant, Publicity, StepAction};
 use gongwen_store::HandlingBox;
 
@@ -237,6 +237,11 @@ pub fn flow(data: Option<PathBuf>, args: FlowArgs) -> anyhow::Result<ExitCode> {
             true,
         ),
     };
+    if matches!(action, StepAction::Finish { .. }) {
+        if let Some(d) = store.get(id)? {
+            layout_gate(id, &step, &d.document)?;
+        }
+    }
     drop(store);
     let with_document = with_document || starts;
     outbox_and_sync(data, common.no_sync, |s| {
@@ -250,6 +255,40 @@ pub fn flow(data: Option<PathBuf>, args: FlowArgs) -> anyhow::Result<ExitCode> {
             with_document,
         )?)
     })
+}
+
+/// 签发 and 用印 are refused by the server while the rendered PDF fails `gongwen
+/// check`; checked here too before the step is queued, so a leader signing offline
+/// hears of it now rather than at the next connection. The server decides anyway.
+fn layout_gate(
+    id: gongwen_core::DocumentId,
+    step: &StepId,
+    doc: &gongwen_core::Document,
+) -> anyhow::Result<()> {
+    let gated = Flow::default_for(FlowKind::Outgoing)
+        .step(step)
+        .is_some_and(|s| matches!(s.kind, StepKind::SignOff | StepKind::Seal));
+    if !gated {
+        return Ok(());
+    }
+    let fonts = gongwen_typeset::FontSet::load(&gongwen_typeset::FontConfig::default())?;
+    let rendered = gongwen_typeset::render(doc, &fonts, &Default::default())?;
+    // poppler reads a file: one of our own, removed when done.
+    let path = std::env::temp_dir().join(format!("gongwen-gate-{}-{id}.pdf", std::process::id()));
+    std::fs::write(&path, &rendered.pdf)?;
+    let report = gongwen_pdfcheck::check_pdf(&path, 1.0);
+    let _ = std::fs::remove_file(&path);
+    let report = report?;
+    if report.is_ok() {
+        return Ok(());
+    }
+    for f in &report.findings {
+        eprintln!("{f}");
+    }
+    bail!(
+        "the rendered PDF fails `gongwen check` ({} finding(s) above): fix them before `{step}`; nothing was queued",
+        report.findings.len()
+    )
 }
 
 fn show(data: Option<PathBuf>, id: &str, json: bool) -> anyhow::Result<ExitCode> {

@@ -455,36 +455,65 @@ fn check_role(step: &Step, actor: &Actor) -> Result<(), Rejection> {
     ))
 }
 
-/// 签发 and 用印 are refused while the document has errors; before 编号 the 发文字号 is
-/// still provisional and is not held against it.
-fn gate(doc: &Document, step: &Step, numbered: bool) -> Result<(), Rejection> {
+/// 签发 and 用印 are refused while the document has errors, or while its rendered PDF
+/// fails `gongwen check` (what validation cannot see: a 发文机关署名 too long for the
+/// line runs out of the 版心); before 编号 the 发文字号 is still provisional and is not
+/// held against it. The layout is checked only once the document validates, since
+/// the errors are what to fix first.
+fn gate(doc: &Document, step: &Step, numbered: bool, ctx: &dyn Context) -> Result<(), Rejection> {
     let errors: Vec<_> = validate(doc)
         .into_iter()
         .filter(|p| p.severity == Severity::Error)
         .filter(|p| numbered || p.element != Element::DocNumber)
         .collect();
-    if errors.is_empty() {
+    if !errors.is_empty() {
+        return Err(reject(
+            RejectCode::Invalid,
+            format!(
+                "公文还有 {} 处错误，不能{}：{}",
+                errors.len(),
+                step.name,
+                errors
+                    .iter()
+                    .map(|p| p.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("；")
+            ),
+            format!(
+                "{} error(s) block `{}`: {}",
+                errors.len(),
+                step.id,
+                errors
+                    .iter()
+                    .map(|p| p.message_en.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ));
+    }
+    let findings = ctx.layout_findings(doc);
+    if findings.is_empty() {
         return Ok(());
     }
     Err(reject(
         RejectCode::Invalid,
         format!(
-            "公文还有 {} 处错误，不能{}：{}",
-            errors.len(),
+            "公文排版有 {} 处不符合 GB/T 9704-2012，不能{}，请修改后再办理：{}",
+            findings.len(),
             step.name,
-            errors
+            findings
                 .iter()
-                .map(|p| p.message.as_str())
+                .map(|f| f.message.as_str())
                 .collect::<Vec<_>>()
                 .join("；")
         ),
         format!(
-            "{} error(s) block `{}`: {}",
-            errors.len(),
+            "the rendered PDF fails `gongwen check` ({} finding(s)), which blocks `{}`: {}",
+            findings.len(),
             step.id,
-            errors
+            findings
                 .iter()
-                .map(|p| p.message_en.as_str())
+                .map(|f| f.message_en.as_str())
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
@@ -701,7 +730,7 @@ pub(crate) fn decide_step(
                 }
                 match current.kind {
                     StepKind::SignOff => {
-                        gate(&doc, &current, false)?;
+                        gate(&doc, &current, false, ctx)?;
                         let Some(p) = publicity else {
                             return Err(reject(
                                 RejectCode::Invalid,
@@ -721,7 +750,7 @@ pub(crate) fn decide_step(
                         entry.result = Some(p.label().to_string());
                         h.publicity = Some(p.clone());
                     }
-                    StepKind::Seal => gate(&doc, &current, true)?,
+                    StepKind::Seal => gate(&doc, &current, true, ctx)?,
                     StepKind::AssignNumber | StepKind::Register => {
                         let incoming = current.kind == StepKind::Register;
                         let taken = ctx.next_number(&h.unit, &doc, incoming, year_of(now))?;

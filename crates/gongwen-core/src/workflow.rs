@@ -82,6 +82,14 @@ pub struct NumberTaken {
     pub text: String,
 }
 
+/// One thing `gongwen check` found in a rendered PDF, as it says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayoutFinding {
+    /// In Chinese, with the page (`第2页 “泗县人民政府…”超出版心…`).
+    pub message: String,
+    pub message_en: String,
+}
+
 /// What the server must store when a command is accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
@@ -147,6 +155,12 @@ pub trait Context {
     /// A user of the directory: their unit, role and clearance (for participants).
     fn user(&self, _username: &str) -> Option<(UnitCode, Role, Classification)> {
         None
+    }
+    /// What `gongwen check` (GB/T 9704-2012) finds in the document's rendered PDF: the
+    /// 签发 and 用印 gate. Rendering and reading a PDF back is I/O, so the server does it
+    /// before deciding and answers from that; nothing found by default.
+    fn layout_findings(&self, _document: &Document) -> Vec<LayoutFinding> {
+        Vec::new()
     }
     /// The highest 密级 an active user of `unit` who reads documents is cleared for;
     /// `None` when the unit has no such user.

@@ -7,13 +7,16 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use gongwen_core::flow::{Flow, FlowKind, StepKind};
 use gongwen_core::handling::StepAction;
 use gongwen_core::numbering::{self, NumberingRules};
 use gongwen_core::wire::{
     Command, CommandBody, CommandOutcome, CommandResult, RejectCode, Rejection, Role, UnitCode,
     UserInfo,
 };
-use gongwen_core::workflow::{self, Actor, CancelledNumber, Context, DocumentState, NumberTaken};
+use gongwen_core::workflow::{
+    self, Actor, CancelledNumber, Context, DocumentState, LayoutFinding, NumberTaken,
+};
 use gongwen_core::{Classification, Document};
 
 use crate::api::{now, AppState};
@@ -168,6 +171,8 @@ struct Ctx<'a> {
     numbering: Arc<NumberingRules>,
     /// The last number of each series the step may take from, read before deciding.
     series_last: HashMap<String, i64>,
+    /// For a 签发 or 用印: what `gongwen check` finds in the stored version's PDF.
+    layout: Vec<LayoutFinding>,
 }
 
 impl Context for Ctx<'_> {
@@ -185,6 +190,9 @@ impl Context for Ctx<'_> {
     }
     fn user(&self, username: &str) -> Option<(UnitCode, Role, Classification)> {
         self.units.users.get(username).cloned()
+    }
+    fn layout_findings(&self, _document: &Document) -> Vec<LayoutFinding> {
+        self.layout.clone()
     }
     fn next_number(
         &self,
@@ -300,9 +308,9 @@ async fn load_step_context(
     unit: &UnitCode,
     body: &CommandBody,
 ) -> Result<(), ApiError> {
-    if !matches!(body, CommandBody::Step { .. }) {
+    let CommandBody::Step { step, action, .. } = body else {
         return Ok(());
-    }
+    };
     ctx.current = match st.storage.document(body.document_id()).await? {
         Some(record) => Some(serde_json::from_str(&record.content).map_err(|e| {
             ApiError::internal(format!(
@@ -324,6 +332,23 @@ async fn load_step_context(
                 ctx.series_last.insert(text, last);
             }
         }
+    }
+    // The 签发/用印 gate needs the stored version's PDF checked. Only these steps can
+    // have it (neither brings a new text: the stored version is the one decided on).
+    ctx.layout.clear();
+    let gated = matches!(action, StepAction::Finish { .. })
+        && Flow::default_for(FlowKind::Outgoing)
+            .step(step)
+            .is_some_and(|s| matches!(s.kind, StepKind::SignOff | StepKind::Seal));
+    if let (true, Some(doc)) = (gated, ctx.current.clone()) {
+        let checked = tokio::task::spawn_blocking(move || crate::layout_gate::findings(&doc))
+            .await
+            .map_err(ApiError::internal)?;
+        ctx.layout = checked.map_err(|e| {
+            // Nothing is decided without the check; the client sends the step again.
+            tracing::error!(error = %e, "layout gate");
+            ApiError::unavailable(e.to_string())
+        })?;
     }
     Ok(())
 }
@@ -404,6 +429,7 @@ async fn apply_one(
         current: None,
         numbering: Arc::clone(&st.numbering),
         series_last: HashMap::new(),
+        layout: Vec::new(),
     };
     let (mut attempts, mut number_attempts) = (0, 0);
     while attempts < MAX_ATTEMPTS && number_attempts < MAX_NUMBER_ATTEMPTS {

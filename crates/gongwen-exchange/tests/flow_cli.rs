@@ -282,3 +282,53 @@ fn the_story_through_the_cli_on_postgresql() {
     let db = pg.create_database("flow_cli").expect("database");
     story(&TestServer::start_on_postgres(&db, &[]));
 }
+
+/// A leader signing a document whose PDF fails `gongwen check` hears of it from their
+/// own client before anything is queued (offline too), naming what to fix.
+#[test]
+fn sign_off_of_a_pdf_that_fails_the_check_is_not_queued() {
+    let server = TestServer::start();
+    let bin = gongwen_bin();
+    let clerk = Desk::login(&bin, &server, "fgw-clerk");
+    let director = Desk::login(&bin, &server, "fgw-director");
+    let leader = Desk::login(&bin, &server, "fgw-leader");
+    let file = request_file(clerk.dir.path());
+    // One line of 署名 longer than the 版心: validation has nothing against it.
+    let text = std::fs::read_to_string(&file).expect("read");
+    let text = text.replace(
+        "issuer_signature = [\"宿州市发展和改革委员会\"]",
+        "issuer_signature = [\"宿州市发展和改革委员会宿州市发展和改革委员会宿州市发展和改革委员会\"]",
+    );
+    assert!(text.contains("委员会宿州市"), "the fixture changed: {text}");
+    std::fs::write(&file, text).expect("write");
+    let out = clerk.ok(&["import", file.to_str().expect("path")]);
+    let id = out.split_whitespace().next().expect("id").to_string();
+    clerk.ok(&["flow", "next", &id]);
+    director.ok(&["flow", "next", &id, "--to", "sign_off"]);
+    // The leader's laptop has the document, then goes offline.
+    leader.ok(&["sync"]);
+    let out = leader.run(&[
+        "flow",
+        "next",
+        &id,
+        "--no-sync",
+        "--opinion",
+        "同意",
+        "--publicity",
+        "active",
+    ]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("gongwen check")
+            && text.contains("超出版心")
+            && text.contains("nothing was queued"),
+        "{text}"
+    );
+    let store = Store::open(leader.dir.path()).expect("leader's store");
+    assert!(store.outbox().expect("outbox").is_empty(), "nothing queued");
+}

@@ -373,3 +373,105 @@ async fn fifty_numbered_at_once_on_postgresql() {
     let db = pg.create_database("numbered").expect("database");
     fifty_numbered_at_once(&TestServer::start_on_postgres(&db, &[])).await;
 }
+
+/// A 发文机关署名 written on one line longer than the 版心: validation has nothing
+/// against it, but the rendered PDF runs out of the type area and `gongwen check`
+/// finds it.
+fn request_signed_too_long() -> Document {
+    let mut doc = request();
+    doc.issuer_signature =
+        vec!["宿州市发展和改革委员会宿州市发展和改革委员会宿州市发展和改革委员会".into()];
+    assert!(
+        gongwen_core::validate(&doc)
+            .iter()
+            .all(|p| p.severity != gongwen_core::Severity::Error),
+        "validation must not catch it"
+    );
+    doc
+}
+
+/// 签发 and 用印 are refused while the rendered PDF fails `gongwen check`, naming
+/// what to fix; nothing is recorded and the document stays where it was.
+async fn layout_gate(server: &TestServer) {
+    let to_sign_off = || StepAction::Finish {
+        next: Some(StepId::from("sign_off")),
+        participants: vec![],
+    };
+    let sign = |id| {
+        let mut s = Step::new(id, "sign_off", finish()).opinion("同意");
+        s.publicity = Some(Publicity::Active);
+        s.body()
+    };
+
+    // 签发 of a document whose 署名 runs out of the 版心.
+    let id = DocumentId(uuid::Uuid::new_v4());
+    let mut submit = Step::new(id, "draft", finish());
+    submit.document = Some(request_signed_too_long());
+    accepted(server, "fgw-clerk", submit.body()).await;
+    accepted(
+        server,
+        "fgw-director",
+        Step::new(id, "review", to_sign_off()).body(),
+    )
+    .await;
+    let e = push(server, "fgw-leader", sign(id)).await.unwrap_err();
+    assert_eq!(e.code, RejectCode::Invalid, "{e:?}");
+    assert!(
+        e.message.contains("不符合 GB/T 9704-2012")
+            && e.message.contains("不能签发")
+            && e.message.contains("超出版心")
+            && e.message.contains("宿州市发展和改革委员会"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message_en.contains("gongwen check") && e.message_en.contains("outside the type area"),
+        "{}",
+        e.message_en
+    );
+    let h = handling_seen_by(server, "fgw-clerk", id)
+        .await
+        .expect("handling");
+    assert_eq!(h.step.as_str(), "sign_off", "nothing recorded");
+    assert!(h.trail.iter().all(|e| e.step.as_str() != "sign_off"));
+
+    // 用印 of a document signed clean and then changed at 复核.
+    let id = DocumentId(uuid::Uuid::new_v4());
+    let mut submit = Step::new(id, "draft", finish());
+    submit.document = Some(request());
+    accepted(server, "fgw-clerk", submit.body()).await;
+    accepted(
+        server,
+        "fgw-director",
+        Step::new(id, "review", to_sign_off()).body(),
+    )
+    .await;
+    accepted(server, "fgw-leader", sign(id)).await;
+    let mut recheck = Step::new(id, "recheck", finish());
+    recheck.document = Some(request_signed_too_long());
+    accepted(server, "fgw-clerk", recheck.body()).await;
+    accepted(
+        server,
+        "fgw-clerk",
+        Step::new(id, "assign_number", finish()).body(),
+    )
+    .await;
+    let e = push(server, "fgw-clerk", Step::new(id, "seal", finish()).body())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, RejectCode::Invalid, "{e:?}");
+    assert!(
+        e.message.contains("不能用印") && e.message.contains("超出版心"),
+        "{}",
+        e.message
+    );
+    let h = handling_seen_by(server, "fgw-clerk", id)
+        .await
+        .expect("handling");
+    assert_eq!(h.step.as_str(), "seal", "nothing recorded");
+}
+
+#[tokio::test]
+async fn layout_gate_on_sqlite() {
+    layout_gate(&TestServer::start()).await;
+}
