@@ -131,6 +131,9 @@ pub struct DocumentExchange {
     pub received: Option<IncomingInfo>,
     /// This document's commands still waiting or refused, oldest first.
     pub outbox: Vec<OutboxItem>,
+    /// 未生效的意见: opinions of this desk's steps the server refused, oldest first,
+    /// kept even after the refusal is removed from the 同步队列.
+    pub unheeded: Vec<gongwen_store::UnheededOpinion>,
 }
 
 #[cfg(test)]

@@ -305,6 +305,24 @@ fn show(data: Option<PathBuf>, id: &str, json: bool) -> anyhow::Result<ExitCode>
     for h in &handlings {
         print_handling(h);
     }
+    // What this desk wrote with steps the server refused: kept and shown, never dropped.
+    let unheeded = store.unheeded_opinions(id)?;
+    if !unheeded.is_empty() {
+        outln!("未生效的意见 (opinions of steps the server refused):");
+    }
+    for u in &unheeded {
+        outln!(
+            "  {}  {:<14} {} {}  意见: {}\n    refused {}: {} ({})",
+            u.written_at,
+            u.step,
+            u.action.label(),
+            u.by.as_deref().unwrap_or("?"),
+            u.opinion,
+            u.refused_at.as_deref().unwrap_or("?"),
+            u.reason_en,
+            u.reason
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

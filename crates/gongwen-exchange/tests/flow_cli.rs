@@ -137,18 +137,82 @@ fn story(server: &TestServer) {
     // 签发 without 公开属性 is refused and names what is missing.
     let text = leader.refused(&["flow", "next", &id, "--opinion", "同意"]);
     assert!(text.contains("公开属性"), "{text}");
-    leader.ok(&[
-        "flow",
-        "next",
-        &id,
-        "--opinion",
-        "同意",
-        "--publicity",
-        "active",
-    ]);
+    // Two leaders sign it off at once, each on a laptop that has the document: one
+    // wins; the other is refused, naming who signed, and keeps what they wrote.
+    let deputy = Desk::login(&bin, server, "fgw-deputy");
+    let signers = [
+        (&leader, "fgw-leader", "同意，报市政府"),
+        (&deputy, "fgw-deputy", "同意，请抓紧报送"),
+    ];
+    for (desk, _, opinion) in signers {
+        desk.ok(&["sync"]);
+        desk.ok(&[
+            "flow",
+            "next",
+            &id,
+            "--no-sync",
+            "--opinion",
+            opinion,
+            "--publicity",
+            "active",
+        ]);
+    }
+    let synced: Vec<Output> = std::thread::scope(|s| {
+        let running: Vec<_> = signers
+            .iter()
+            .map(|(desk, _, _)| s.spawn(|| desk.run(&["sync"])))
+            .collect();
+        running
+            .into_iter()
+            .map(|t| t.join().expect("sync thread"))
+            .collect()
+    });
+    let won: Vec<usize> = (0..2)
+        .filter(|&i| String::from_utf8_lossy(&synced[i].stdout).contains(" 1 accepted, 0 rejected"))
+        .collect();
+    assert_eq!(won.len(), 1, "exactly one 签发 wins: {synced:?}");
+    let (winner, loser) = (signers[won[0]], signers[1 - won[0]]);
+    let h = clerk.handling(&id, "sz-fgw");
+    let sign_offs: Vec<_> = h
+        .trail
+        .iter()
+        .filter(|e| e.step.as_str() == "sign_off")
+        .collect();
+    assert_eq!(sign_offs.len(), 1, "one 签发 on the record");
+    assert_eq!(sign_offs[0].by, winner.1);
+    assert_eq!(sign_offs[0].opinion.as_deref(), Some(winner.2));
+    // The loser's opinion is kept in their store with the refusal and listed by
+    // `flow show`: who wrote what, when, and why it did not count.
+    let shown = loser.0.ok(&["flow", "show", &id]);
+    assert!(shown.contains("未生效的意见"), "{shown}");
+    let line = shown
+        .lines()
+        .skip_while(|l| !l.contains("未生效的意见"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        line.contains(loser.1) && line.contains(loser.2) && line.contains(winner.1),
+        "{shown}"
+    );
+    {
+        let store = Store::open(loser.0.dir.path()).expect("loser's store");
+        let kept = store
+            .unheeded_opinions(id.parse().expect("id"))
+            .expect("read");
+        let kept: Vec<_> = kept.iter().filter(|u| u.opinion == loser.2).collect();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(kept[0].by.as_deref(), Some(loser.1));
+        assert_eq!(kept[0].step.as_str(), "sign_off");
+        assert!(kept[0].refused_at.is_some());
+        assert!(
+            kept[0].reason.contains(winner.1) && kept[0].reason.contains("签发"),
+            "{}",
+            kept[0].reason
+        );
+    }
     // A late 撤回 by the reviewer names who signed.
     let text = director.refused(&["flow", "withdraw", &id, "--step", "recheck"]);
-    assert!(text.contains("fgw-leader"), "{text}");
+    assert!(text.contains(winner.1), "{text}");
 
     // 复核, then 编号: the clerk's copy gets the real 发文字号.
     clerk.ok(&["sync"]);
