@@ -81,6 +81,9 @@ pub enum CommandKind {
     Return,
     /// 办理: a step of the document's flow (送审, 核稿, 签发 …).
     Step,
+    /// 委托代办 and 撤销代办: sent at once, never queued (here for completeness).
+    Delegate,
+    RevokeDelegation,
 }
 
 impl From<&CommandBody> for CommandKind {
@@ -91,6 +94,8 @@ impl From<&CommandBody> for CommandKind {
             CommandBody::Acknowledge { .. } => CommandKind::Acknowledge,
             CommandBody::Return { .. } => CommandKind::Return,
             CommandBody::Step { .. } => CommandKind::Step,
+            CommandBody::Delegate { .. } => CommandKind::Delegate,
+            CommandBody::RevokeDelegation { .. } => CommandKind::RevokeDelegation,
         }
     }
 }
@@ -166,6 +171,16 @@ mod tests {
                 document: None,
                 publicity: None,
                 deadline: None,
+            },
+            CommandBody::Delegate {
+                delegation_id: uuid::Uuid::nil(),
+                to: "fgw-director".into(),
+                steps: vec![],
+                from: "2026-12-07".into(),
+                until: "2026-12-08".into(),
+            },
+            CommandBody::RevokeDelegation {
+                delegation_id: uuid::Uuid::nil(),
             },
         ];
         for body in &bodies {

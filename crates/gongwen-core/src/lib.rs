@@ -11,6 +11,7 @@
 mod body;
 pub mod calendar;
 mod date;
+pub mod delegation;
 pub mod digest;
 mod doc_number;
 mod document;

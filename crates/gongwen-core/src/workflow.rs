@@ -162,6 +162,11 @@ pub trait Context {
     fn layout_findings(&self, _document: &Document) -> Vec<LayoutFinding> {
         Vec::new()
     }
+    /// The delegations (代办) of the actor's unit, revoked ones included: a step may be
+    /// taken by a delegate in a leader's name.
+    fn delegations(&self) -> Vec<crate::delegation::Delegation> {
+        Vec::new()
+    }
     /// The highest 密级 an active user of `unit` who reads documents is cleared for;
     /// `None` when the unit has no such user.
     fn unit_clearance(&self, unit: &UnitCode) -> Option<Classification>;
@@ -201,6 +206,7 @@ pub fn precheck(body: &CommandBody) -> Result<(), Rejection> {
         CommandBody::Acknowledge { .. } => Ok(()),
         CommandBody::Return { reason, .. } => check_reason(reason),
         CommandBody::Step { action, .. } => crate::handling::precheck(action),
+        CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. } => Ok(()),
     }
 }
 
@@ -361,6 +367,12 @@ pub fn decide(
             )
         }
         CommandBody::Step { .. } => crate::handling::decide_step(state, actor, body, ctx, now),
+        // Not about a document: the server decides them with `crate::delegation`.
+        CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. } => Err(reject(
+            RejectCode::Invalid,
+            "代办委托不是公文命令",
+            "a delegation is decided by gongwen_core::delegation, not workflow::decide",
+        )),
     }
 }
 

@@ -20,6 +20,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod layout_gate;
+pub mod reminders;
 pub mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;

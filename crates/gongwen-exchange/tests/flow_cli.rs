@@ -396,3 +396,67 @@ fn sign_off_of_a_pdf_that_fails_the_check_is_not_queued() {
     let store = Store::open(leader.dir.path()).expect("leader's store");
     assert!(store.outbox().expect("outbox").is_empty(), "nothing queued");
 }
+
+/// 代办 through the CLI: the leader delegates 签发 and 批示 to the office director for
+/// today and tomorrow; the director signs, and `flow show` names both.
+#[test]
+fn a_delegate_signs_off_in_the_leader_s_name_through_the_cli() {
+    let server = TestServer::start();
+    let bin = gongwen_bin();
+    let clerk = Desk::login(&bin, &server, "fgw-clerk");
+    let director = Desk::login(&bin, &server, "fgw-director");
+    let leader = Desk::login(&bin, &server, "fgw-leader");
+    let day = |d: i64| {
+        let at = (chrono::Utc::now() + chrono::Duration::days(d)).to_rfc3339();
+        gongwen_core::delegation::beijing_day(&at).expect("day")
+    };
+    let out = leader.ok(&[
+        "flow",
+        "delegate",
+        "--to",
+        "fgw-director",
+        "--steps",
+        "签发,批示",
+        "--from",
+        &day(0),
+        "--until",
+        &day(1),
+    ]);
+    assert!(out.contains("fgw-director"), "{out}");
+    let listed = director.ok(&["flow", "delegations"]);
+    assert!(
+        listed.contains("fgw-leader → fgw-director") && listed.contains("签发、批办"),
+        "{listed}"
+    );
+    // A bad date is refused by the server, naming it.
+    let out = leader.run(&[
+        "flow",
+        "delegate",
+        "--to",
+        "fgw-director",
+        "--from",
+        "12月1日",
+        "--until",
+        &day(1),
+    ]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && text.contains("12月1日"), "{text}");
+
+    let file = request_file(clerk.dir.path());
+    let out = clerk.ok(&["import", file.to_str().expect("path")]);
+    let id = out.split_whitespace().next().expect("id").to_string();
+    clerk.ok(&["flow", "next", &id]);
+    director.ok(&["flow", "next", &id, "--to", "sign_off"]);
+    director.ok(&[
+        "flow",
+        "next",
+        &id,
+        "--opinion",
+        "同意",
+        "--publicity",
+        "active",
+    ]);
+    clerk.ok(&["sync"]);
+    let shown = clerk.ok(&["flow", "show", &id]);
+    assert!(shown.contains("fgw-leader（由fgw-director代）"), "{shown}");
+}

@@ -223,6 +223,17 @@ impl Store {
                 "请先登录交换平台，再分发、签收或退回。",
             ));
         };
+        // A delegation (代办) is given online, where the server answers at once: it is
+        // about no document, and a leader leaving wants to know it holds.
+        if matches!(
+            body,
+            CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. }
+        ) {
+            return Err(refused(
+                "a delegation is sent to the exchange directly, not queued",
+                "代办委托须联网提交，不进入同步队列。",
+            ));
+        }
         self.check_visible(body.document_id())?;
         gongwen_core::workflow::precheck(body).map_err(refused_as)?;
         let classification = match body {
@@ -359,6 +370,8 @@ impl Store {
                 }
             }
             CommandBody::Step { .. } => {}
+            // Refused above: a delegation is about no document here.
+            CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. } => {}
         }
         tx.prepare_cached(
             "INSERT INTO outbox(command_id, kind, document_id, payload, created_at, account, classification)
