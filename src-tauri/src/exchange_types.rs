@@ -91,6 +91,9 @@ pub enum CommandKind {
     Return,
     /// 办理: a step of the document's flow (送审, 核稿, 签发 …).
     Step,
+    /// 委托代办 and 撤销代办: sent at once, never queued (here for completeness).
+    Delegate,
+    RevokeDelegation,
 }
 
 impl From<&CommandBody> for CommandKind {
@@ -101,6 +104,8 @@ impl From<&CommandBody> for CommandKind {
             CommandBody::Acknowledge { .. } => CommandKind::Acknowledge,
             CommandBody::Return { .. } => CommandKind::Return,
             CommandBody::Step { .. } => CommandKind::Step,
+            CommandBody::Delegate { .. } => CommandKind::Delegate,
+            CommandBody::RevokeDelegation { .. } => CommandKind::RevokeDelegation,
         }
     }
 }
@@ -141,6 +146,9 @@ pub struct DocumentExchange {
     pub received: Option<IncomingInfo>,
     /// This document's commands still waiting or refused, oldest first.
     pub outbox: Vec<OutboxItem>,
+    /// 未生效的意见: opinions of this desk's steps the server refused, oldest first,
+    /// kept even after the refusal is removed from the 同步队列.
+    pub unheeded: Vec<gongwen_store::UnheededOpinion>,
 }
 
 #[cfg(test)]
@@ -173,6 +181,16 @@ mod tests {
                 document: None,
                 publicity: None,
                 deadline: None,
+            },
+            CommandBody::Delegate {
+                delegation_id: uuid::Uuid::nil(),
+                to: "fgw-director".into(),
+                steps: vec![],
+                from: "2026-12-07".into(),
+                until: "2026-12-08".into(),
+            },
+            CommandBody::RevokeDelegation {
+                delegation_id: uuid::Uuid::nil(),
             },
         ];
         for body in &bodies {

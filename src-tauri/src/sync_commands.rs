@@ -217,6 +217,7 @@ pub fn document_exchange(state: State<'_, AppState>, id: String) -> Answer<Docum
             deliveries,
             received,
             outbox,
+            unheeded: s.unheeded_opinions(id)?,
         })
     })
 }

@@ -77,6 +77,13 @@ pub fn bench() -> Result<()> {
         .args(["bench", "-p", "gongwen-exchange", "--bench", "sync"])
         .env("GONGWEN_BENCH_OUT", out_dir.join("sync.json")))?;
 
+    // Steps (#11): one step's round trip, and 100 clients taking steps per engine, the
+    // trails read back afterwards. GONGWEN_BENCH_STEP_SECS (60), …_STEP_CLIENTS (100).
+    step("Step benchmark (a step's round trip; 100 clients taking steps on SQLite and PostgreSQL)");
+    run(cargo()
+        .args(["bench", "-p", "gongwen-exchange", "--bench", "steps"])
+        .env("GONGWEN_BENCH_OUT", out_dir.join("steps.json")))?;
+
     crate::build_ui()?;
     let bin = crate::build_app(true)?.join("gongwen-desk");
     step("App cold start and memory, with the 100,000-document store open (under Xvfb)");
@@ -91,7 +98,8 @@ pub fn bench() -> Result<()> {
 
     let mut rows = Vec::new();
     for part in [
-        "store", "cli", "typeset", "revision", "versions", "boxes", "archive", "sync", "app",
+        "store", "cli", "typeset", "revision", "versions", "boxes", "archive", "sync", "steps",
+        "app",
     ] {
         let path = out_dir.join(format!("{part}.json"));
         let text = std::fs::read_to_string(&path)

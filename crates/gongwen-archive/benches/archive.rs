@@ -81,6 +81,7 @@ fn handling(day: &str) -> Handling {
             at: format!("{day}T09:00:00Z"),
             opinion: Some(opinion.into()),
             result: None,
+            acted_by: None,
         });
     }
     h.finished = true;

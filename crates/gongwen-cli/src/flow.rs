@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
-use gongwen_core::flow::{Flow, FlowKind, StepId};
+use gongwen_core::flow::{Flow, FlowKind, StepId, StepKind};
 use gongwen_core::handling::{Handling, Participant, Publicity, StepAction};
-use gongwen_core::wire::UnitCode;
+use gongwen_core::wire::{Command, CommandBody, CommandId, CommandResult, UnitCode};
 use gongwen_store::{HandlingBox, Store};
 use gongwen_typeset::{handling_sheet, FontConfig, FontSet, SheetForm, SheetKind, WarningKind};
 
@@ -107,6 +107,34 @@ enum FlowAction {
         common: Common,
         who: String,
     },
+    /// 代办: let a person of your unit take your steps for a period, in your name
+    /// (a leader only; sent to the exchange at once)
+    Delegate {
+        /// Username of the delegate
+        #[arg(long)]
+        to: String,
+        /// Steps, by name or kind, comma-separated (签发,批办 or sign_off,instruct;
+        /// 批示 is 批办) [default: all of yours]
+        #[arg(long, value_delimiter = ',')]
+        steps: Vec<String>,
+        /// First day (YYYY-MM-DD), included
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD), included
+        #[arg(long)]
+        until: String,
+    },
+    /// The delegations (代办) of your unit, as the exchange has them
+    Delegations {
+        /// JSON for machines
+        #[arg(long)]
+        json: bool,
+    },
+    /// End a delegation now (its leader, or the delegate declining it)
+    RevokeDelegation {
+        /// The delegation's id (from `flow delegations`)
+        id: String,
+    },
     /// 催办: send a reminder about the current step
     Remind {
         #[command(flatten)]
@@ -170,6 +198,33 @@ fn publicity(s: &str) -> anyhow::Result<Publicity> {
 pub fn flow(data: Option<PathBuf>, args: FlowArgs) -> anyhow::Result<ExitCode> {
     let (common, action, publicity_arg, deadline, with_document) = match args.action {
         FlowAction::Show { id, json } => return show(data, &id, json),
+        FlowAction::Delegate {
+            to,
+            steps,
+            from,
+            until,
+        } => {
+            let steps = steps
+                .iter()
+                .map(|s| step_kind(s))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let body = CommandBody::Delegate {
+                delegation_id: uuid_now(),
+                to,
+                steps,
+                from,
+                until,
+            };
+            return send_delegation(data, body);
+        }
+        FlowAction::RevokeDelegation { id } => {
+            let delegation_id = id
+                .trim()
+                .parse()
+                .with_context(|| format!("{id:?} is not a delegation id (a UUID)"))?;
+            return send_delegation(data, CommandBody::RevokeDelegation { delegation_id });
+        }
+        FlowAction::Delegations { json } => return show_delegations(data, json),
         FlowAction::Box { which, json } => return show_box(data, which, json),
         FlowAction::Sheet {
             id,
@@ -246,6 +301,11 @@ pub fn flow(data: Option<PathBuf>, args: FlowArgs) -> anyhow::Result<ExitCode> {
             true,
         ),
     };
+    if matches!(action, StepAction::Finish { .. }) {
+        if let Some(d) = store.get(id)? {
+            layout_gate(id, &step, &d.document)?;
+        }
+    }
     drop(store);
     let with_document = with_document || starts;
     outbox_and_sync(data, common.no_sync, |s| {
@@ -351,6 +411,124 @@ fn sheet(
     Ok(ExitCode::SUCCESS)
 }
 
+/// 签发 and 用印 are refused by the server while the rendered PDF fails `gongwen
+/// check`; checked here too before the step is queued, so a leader signing offline
+/// hears of it now rather than at the next connection. The server decides anyway.
+fn layout_gate(
+    id: gongwen_core::DocumentId,
+    step: &StepId,
+    doc: &gongwen_core::Document,
+) -> anyhow::Result<()> {
+    let gated = Flow::default_for(FlowKind::Outgoing)
+        .step(step)
+        .is_some_and(|s| matches!(s.kind, StepKind::SignOff | StepKind::Seal));
+    if !gated {
+        return Ok(());
+    }
+    let fonts = gongwen_typeset::FontSet::load(&gongwen_typeset::FontConfig::default())?;
+    let rendered = gongwen_typeset::render(doc, &fonts, &Default::default())?;
+    // poppler reads a file: one of our own, removed when done.
+    let path = std::env::temp_dir().join(format!("gongwen-gate-{}-{id}.pdf", std::process::id()));
+    std::fs::write(&path, &rendered.pdf)?;
+    let report = gongwen_pdfcheck::check_pdf(&path, 1.0);
+    let _ = std::fs::remove_file(&path);
+    let report = report?;
+    if report.is_ok() {
+        return Ok(());
+    }
+    for f in &report.findings {
+        eprintln!("{f}");
+    }
+    bail!(
+        "the rendered PDF fails `gongwen check` ({} finding(s) above): fix them before `{step}`; nothing was queued",
+        report.findings.len()
+    )
+}
+
+/// A step kind by its Chinese name or its kind (`签发`, `sign_off`); 批示 is given at 批办.
+fn step_kind(s: &str) -> anyhow::Result<StepKind> {
+    let s = s.trim();
+    if s == "批示" {
+        return Ok(StepKind::Instruct);
+    }
+    StepKind::ALL
+        .into_iter()
+        .find(|k| k.label() == s || k.as_str() == s)
+        .with_context(|| {
+            format!(
+                "{s:?} is not a step: write its name or kind, e.g. 签发 or sign_off ({})",
+                StepKind::ALL.map(|k| k.label()).join("、")
+            )
+        })
+}
+
+/// A fresh id for a delegation (the store's client id generator is for documents).
+fn uuid_now() -> uuid::Uuid {
+    uuid::Uuid::new_v4()
+}
+
+fn send_delegation(data: Option<PathBuf>, body: CommandBody) -> anyhow::Result<ExitCode> {
+    let store = std::sync::Mutex::new(open_store(data)?);
+    let command = Command {
+        id: CommandId(uuid_now()),
+        body: body.clone(),
+    };
+    let outcome = crate::remote::push_now(&store, command)?;
+    match outcome.result {
+        CommandResult::Accepted => {
+            match body {
+                CommandBody::Delegate {
+                    delegation_id,
+                    to,
+                    from,
+                    until,
+                    ..
+                } => outln!("delegation {delegation_id}: {to} from {from} until {until}"),
+                CommandBody::RevokeDelegation { delegation_id } => {
+                    outln!("delegation {delegation_id} revoked")
+                }
+                _ => {}
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CommandResult::Rejected { rejection } => {
+            eprintln!(
+                "rejected by the server: {} ({})",
+                rejection.message_en, rejection.message
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn show_delegations(data: Option<PathBuf>, json: bool) -> anyhow::Result<ExitCode> {
+    let store = std::sync::Mutex::new(open_store(data)?);
+    let list = crate::remote::delegations(&store)?;
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for d in &list {
+        outln!(
+            "{}  {} → {}  {}  {} – {}{}",
+            d.id,
+            d.leader,
+            d.delegate,
+            d.steps_label(),
+            d.from,
+            d.until,
+            d.revoked_at
+                .as_deref()
+                .map(|at| format!(
+                    "  revoked {at} by {}",
+                    d.revoked_by.as_deref().unwrap_or("?")
+                ))
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn show(data: Option<PathBuf>, id: &str, json: bool) -> anyhow::Result<ExitCode> {
     let id = parse_id(id)?;
     let store = open_store(data)?;
@@ -364,6 +542,24 @@ fn show(data: Option<PathBuf>, id: &str, json: bool) -> anyhow::Result<ExitCode>
     }
     for h in &handlings {
         print_handling(h);
+    }
+    // What this desk wrote with steps the server refused: kept and shown, never dropped.
+    let unheeded = store.unheeded_opinions(id)?;
+    if !unheeded.is_empty() {
+        outln!("未生效的意见 (opinions of steps the server refused):");
+    }
+    for u in &unheeded {
+        outln!(
+            "  {}  {:<14} {} {}  意见: {}\n    refused {}: {} ({})",
+            u.written_at,
+            u.step,
+            u.action.label(),
+            u.by.as_deref().unwrap_or("?"),
+            u.opinion,
+            u.refused_at.as_deref().unwrap_or("?"),
+            u.reason_en,
+            u.reason
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -394,7 +590,10 @@ fn print_handling(h: &Handling) {
             e.at,
             e.step,
             e.action.label(),
-            e.by,
+            match &e.acted_by {
+                Some(delegate) => format!("{}（由{delegate}代）", e.by),
+                None => e.by.clone(),
+            },
             e.role.label(),
             e.unit,
             e.opinion

@@ -185,6 +185,44 @@ async fn token_for(
     }
 }
 
+/// Sends one command to the exchange now, outside the outbox (a delegation, which is
+/// about no document), and returns the server's answer.
+pub(crate) fn push_now(
+    store: &Mutex<Store>,
+    command: gongwen_core::wire::Command,
+) -> anyhow::Result<gongwen_core::wire::CommandOutcome> {
+    let account = lock(store)
+        .account()?
+        .context("not logged in: run `gongwen login --server URL --user NAME` first")?;
+    let client = client_for(store, &account.server)?;
+    runtime()?.block_on(async {
+        let token = token_for(&client, &account, false).await?;
+        let result = client.push(&token.token, &[command]).await;
+        token.finish(&client).await;
+        result?
+            .outcomes
+            .into_iter()
+            .next()
+            .context("the server answered no outcome")
+    })
+}
+
+/// The delegations (代办) of the saved account's unit, as the exchange has them.
+pub(crate) fn delegations(
+    store: &Mutex<Store>,
+) -> anyhow::Result<Vec<gongwen_core::delegation::Delegation>> {
+    let account = lock(store)
+        .account()?
+        .context("not logged in: run `gongwen login --server URL --user NAME` first")?;
+    let client = client_for(store, &account.server)?;
+    runtime()?.block_on(async {
+        let token = token_for(&client, &account, false).await?;
+        let result = client.delegations(&token.token).await;
+        token.finish(&client).await;
+        Ok(result?)
+    })
+}
+
 /// One sync round for the saved account; a refused keyring token is replaced by a
 /// password login when GONGWEN_PASSWORD is set.
 pub(crate) async fn sync_round(store: &Mutex<Store>) -> anyhow::Result<SyncReport> {

@@ -68,6 +68,7 @@ fn store_with_a_finished_request(data: &Path) {
         at: "2026-11-25T10:00:00Z".into(),
         opinion: Some("同意".into()),
         result: None,
+        acted_by: None,
     });
     h.finished = true;
     let page = ChangesPage {

@@ -179,6 +179,11 @@ pub struct TrailEntry {
     pub unit: UnitCode,
     /// RFC 3339, UTC, as the server decided.
     pub at: String,
+    /// 代办: who took the step in `by`'s name (by delegation); shown as
+    /// `李华（由王强代）`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub acted_by: Option<String>,
     /// 意见 / 批示 as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
@@ -480,40 +485,101 @@ fn check_role(step: &Step, actor: &Actor) -> Result<(), Rejection> {
     ))
 }
 
-/// 签发 and 用印 are refused while the document has errors; before 编号 the 发文字号 is
-/// still provisional and is not held against it.
-fn gate(doc: &Document, step: &Step, numbered: bool) -> Result<(), Rejection> {
+/// 签发 and 用印 are refused while the document has errors, or while its rendered PDF
+/// fails `gongwen check` (what validation cannot see: a 发文机关署名 too long for the
+/// line runs out of the 版心); before 编号 the 发文字号 is still provisional and is not
+/// held against it. The layout is checked only once the document validates, since
+/// the errors are what to fix first.
+fn gate(doc: &Document, step: &Step, numbered: bool, ctx: &dyn Context) -> Result<(), Rejection> {
     let errors: Vec<_> = validate(doc)
         .into_iter()
         .filter(|p| p.severity == Severity::Error)
         .filter(|p| numbered || p.element != Element::DocNumber)
         .collect();
-    if errors.is_empty() {
+    if !errors.is_empty() {
+        return Err(reject(
+            RejectCode::Invalid,
+            format!(
+                "公文还有 {} 处错误，不能{}：{}",
+                errors.len(),
+                step.name,
+                errors
+                    .iter()
+                    .map(|p| p.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("；")
+            ),
+            format!(
+                "{} error(s) block `{}`: {}",
+                errors.len(),
+                step.id,
+                errors
+                    .iter()
+                    .map(|p| p.message_en.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ));
+    }
+    let findings = ctx.layout_findings(doc);
+    if findings.is_empty() {
         return Ok(());
     }
     Err(reject(
         RejectCode::Invalid,
         format!(
-            "公文还有 {} 处错误，不能{}：{}",
-            errors.len(),
+            "公文排版有 {} 处不符合 GB/T 9704-2012，不能{}，请修改后再办理：{}",
+            findings.len(),
             step.name,
-            errors
+            findings
                 .iter()
-                .map(|p| p.message.as_str())
+                .map(|f| f.message.as_str())
                 .collect::<Vec<_>>()
                 .join("；")
         ),
         format!(
-            "{} error(s) block `{}`: {}",
-            errors.len(),
+            "the rendered PDF fails `gongwen check` ({} finding(s)), which blocks `{}`: {}",
+            findings.len(),
             step.id,
-            errors
+            findings
                 .iter()
-                .map(|p| p.message_en.as_str())
+                .map(|f| f.message_en.as_str())
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
     ))
+}
+
+/// A 限办日期 as given at 批办: a date (`2026-12-31`), or `N个工作日` counted from the
+/// day of 批办 (Beijing time) with the shipped holiday calendar (`assets/calendar.toml`).
+fn deadline_date(text: &str, now: &str) -> Result<String, Rejection> {
+    let text = text.trim();
+    let bad = || {
+        reject(
+            RejectCode::Invalid,
+            format!("限办日期“{text}”无效，应写作 2026-12-31 或“5个工作日”"),
+            format!("deadline {text:?} is neither a YYYY-MM-DD date nor \"N个工作日\""),
+        )
+    };
+    if let Some(n) = text.strip_suffix("个工作日") {
+        let n: u32 = n.trim().parse().map_err(|_| bad())?;
+        if n == 0 || n > 366 {
+            return Err(bad());
+        }
+        let today = crate::delegation::beijing_day(now)
+            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+            .ok_or_else(bad)?;
+        static CALENDAR: std::sync::OnceLock<crate::calendar::WorkCalendar> =
+            std::sync::OnceLock::new();
+        let calendar = CALENDAR.get_or_init(crate::calendar::WorkCalendar::shipped);
+        return Ok(calendar
+            .add_working_days(today, n)
+            .format("%Y-%m-%d")
+            .to_string());
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .map_err(|_| bad())
 }
 
 fn year_of(now: &str) -> i32 {
@@ -657,6 +723,16 @@ pub(crate) fn decide_step(
         return Err(not_found(document_id, &actor.unit));
     }
 
+    // 代办: a step that is not the actor's own to take may be a leader's they were
+    // delegated; it is then taken in the leader's name, and the trail says who acted.
+    let real = actor;
+    let delegated = if own_unit {
+        delegated_for(&acting, &h, actor, ctx, now)?
+    } else {
+        None
+    };
+    let actor: &Actor = delegated.as_ref().unwrap_or(real);
+
     let mut entry = TrailEntry {
         step: acting.id.clone(),
         kind: acting.kind,
@@ -665,6 +741,7 @@ pub(crate) fn decide_step(
         role: actor.role,
         unit: actor.unit.clone(),
         at: now.to_string(),
+        acted_by: delegated.as_ref().map(|_| real.username.clone()),
         opinion,
         result: None,
     };
@@ -726,7 +803,7 @@ pub(crate) fn decide_step(
                 }
                 match current.kind {
                     StepKind::SignOff => {
-                        gate(&doc, &current, false)?;
+                        gate(&doc, &current, false, ctx)?;
                         let Some(p) = publicity else {
                             return Err(reject(
                                 RejectCode::Invalid,
@@ -746,7 +823,7 @@ pub(crate) fn decide_step(
                         entry.result = Some(p.label().to_string());
                         h.publicity = Some(p.clone());
                     }
-                    StepKind::Seal => gate(&doc, &current, true)?,
+                    StepKind::Seal => gate(&doc, &current, true, ctx)?,
                     StepKind::AssignNumber | StepKind::Register => {
                         let incoming = current.kind == StepKind::Register;
                         let taken = ctx.next_number(&h.unit, &doc, incoming, year_of(now))?;
@@ -760,16 +837,12 @@ pub(crate) fn decide_step(
                     }
                     StepKind::Instruct => {
                         if let Some(d) = deadline.as_deref() {
-                            let date = chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                                .map_err(|_| {
-                                    reject(
-                                        RejectCode::Invalid,
-                                        format!("限办日期“{d}”无效，应写作 2026-12-31"),
-                                        format!("deadline {d:?} is not a YYYY-MM-DD date"),
-                                    )
-                                })?;
-                            h.deadline = Some(date.format("%Y-%m-%d").to_string());
-                            entry.result = Some(format!("限办日期 {d}"));
+                            let date = deadline_date(d, now)?;
+                            h.deadline = Some(date.clone());
+                            entry.result = Some(match d.trim() == date {
+                                true => format!("限办日期 {date}"),
+                                false => format!("限办日期 {date}（{}）", d.trim()),
+                            });
                         }
                     }
                     StepKind::Dispatch => {
@@ -1007,6 +1080,69 @@ pub(crate) fn decide_step(
     })
 }
 
+/// The leader in whose name `actor` takes `step` by delegation, when the step is not
+/// their own to take: a delegation to them, in its period, naming the step (or all
+/// steps), from a leader of their unit who may take it now. A delegation for the step
+/// outside its period is refused, saying so.
+fn delegated_for(
+    step: &Step,
+    h: &Handling,
+    actor: &Actor,
+    ctx: &dyn Context,
+    now: &str,
+) -> Result<Option<Actor>, Rejection> {
+    let own = step.roles.contains(&actor.role)
+        && (!step.parallel || h.open_branch(&actor.username, &actor.unit).is_some());
+    if own {
+        return Ok(None);
+    }
+    let theirs: Vec<_> = ctx
+        .delegations()
+        .into_iter()
+        .filter(|d| {
+            d.delegate == actor.username
+                && d.unit == actor.unit
+                && d.revoked_at.is_none()
+                && (d.steps.is_empty() || d.steps.contains(&step.kind))
+        })
+        .collect();
+    for d in theirs.iter().filter(|d| d.in_period(now)) {
+        let Some((unit, role, clearance)) = ctx.user(&d.leader) else {
+            continue;
+        };
+        if unit != actor.unit || !step.roles.contains(&role) {
+            continue;
+        }
+        if step.parallel && h.open_branch(&d.leader, &unit).is_none() {
+            continue;
+        }
+        return Ok(Some(Actor {
+            username: d.leader.clone(),
+            unit,
+            role,
+            // Who reads the document is the delegate: the lower clearance counts.
+            clearance: clearance.min(actor.clearance),
+        }));
+    }
+    if let Some(d) = theirs.iter().find(|d| !d.in_period(now)) {
+        return Err(reject(
+            RejectCode::Forbidden,
+            format!(
+                "{}委托您代办“{}”的期限是{}至{}，现在不在期限内",
+                d.leader,
+                d.steps_label(),
+                d.from,
+                d.until
+            ),
+            format!(
+                "the delegation from {} runs {} to {}; today is outside it",
+                d.leader, d.from, d.until
+            ),
+        ));
+    }
+    Ok(None)
+}
+
 fn move_to(h: &mut Handling, flow: &Flow, to: &StepId) {
     if let Some(s) = flow.step(to) {
         h.step = s.id.clone();
@@ -1183,6 +1319,7 @@ pub(crate) fn finish_dispatch(h: &mut Handling, actor: &Actor, recipients: usize
         role: actor.role,
         unit: actor.unit.clone(),
         at: now.to_string(),
+        acted_by: None,
         opinion: None,
         result: Some(format!("分发至{recipients}个单位")),
     });
@@ -1233,6 +1370,7 @@ pub(crate) fn answer_delivery(
         role: actor.role,
         unit: actor.unit.clone(),
         at: now.to_string(),
+        acted_by: None,
         opinion: None,
         result: reason,
     });
@@ -1250,6 +1388,110 @@ pub(crate) fn answer_delivery(
     Some(h.clone())
 }
 
+/// Who writes the automatic 催办 in the trail: the server, on the office's behalf.
+pub const SYSTEM_ACTOR: &str = "system";
+
+/// 催办 by the server itself: a 承办 with branches still 在办 whose 限办日期 has passed
+/// (the day in Beijing is later) gets one reminder, recorded in the trail like a
+/// manual 催办 by [`SYSTEM_ACTOR`], once per deadline (a new 限办日期 set at a new 批办
+/// gets its own). Returns the new state and the log entries for the units concerned,
+/// or None when nothing is overdue or it was reminded already.
+pub fn overdue_reminders(
+    st: &DocumentState,
+    now: &str,
+) -> Option<(DocumentState, Vec<(UnitCode, ChangeEntry)>)> {
+    let today = crate::delegation::beijing_day(now)?;
+    let mut st = st.clone();
+    let mut log = Vec::new();
+    for h in st.handlings.iter_mut() {
+        let Some(deadline) = h.deadline.clone() else {
+            continue;
+        };
+        let open = h.branches.iter().any(|b| b.status == BranchStatus::Open);
+        if h.finished || h.step_kind != StepKind::Handle || !open || deadline >= today {
+            continue;
+        }
+        let note = format!("已超过限办日期{deadline}，请抓紧办理");
+        let reminded = h.trail.iter().any(|e| {
+            e.by == SYSTEM_ACTOR
+                && matches!(&e.action, StepAction::Remind { note: n, .. } if n == &note)
+        });
+        let flow = Flow::default_for(h.flow);
+        let Some(remind) = flow
+            .steps_of(StepKind::Remind)
+            .find(|s| s.during.contains(&h.step))
+            .cloned()
+        else {
+            continue;
+        };
+        if reminded {
+            continue;
+        }
+        h.trail.push(TrailEntry {
+            step: remind.id.clone(),
+            kind: StepKind::Remind,
+            action: StepAction::Remind {
+                to: None,
+                note: note.clone(),
+            },
+            by: SYSTEM_ACTOR.to_string(),
+            // 催办 is the office's duty (督办); the server does it on the office's behalf.
+            role: Role::OfficeDirector,
+            unit: h.unit.clone(),
+            at: now.to_string(),
+            acted_by: None,
+            opinion: None,
+            result: Some(note),
+        });
+        let mut units = vec![h.unit.clone()];
+        for u in h.participant_units() {
+            if !units.contains(u) {
+                units.push(u.clone());
+            }
+        }
+        for u in units {
+            log.push((
+                u,
+                ChangeEntry::Handling {
+                    document_id: st.document_id,
+                    handling: Box::new(h.clone()),
+                    document: None,
+                    content_hash: st.content_hash.clone(),
+                },
+            ));
+        }
+    }
+    (!log.is_empty()).then_some((st, log))
+}
+
+#[cfg(test)]
+mod deadline_tests {
+    use super::deadline_date;
+
+    #[test]
+    fn a_deadline_in_working_days_skips_weekends_and_holidays() {
+        // Friday 2026-02-13 (Beijing), 8:00: the next working day is Saturday the 14th
+        // (调休上班), then the 春节 holidays to the 23rd, so 3 working days is the 25th.
+        assert_eq!(
+            deadline_date("3个工作日", "2026-02-13T00:00:00Z").unwrap(),
+            "2026-02-25"
+        );
+        // Late on Thursday UTC is already Friday in 宿州.
+        assert_eq!(
+            deadline_date("1个工作日", "2026-12-03T17:00:00Z").unwrap(),
+            "2026-12-07"
+        );
+        assert_eq!(
+            deadline_date(" 2026-12-31 ", "2026-12-03T17:00:00Z").unwrap(),
+            "2026-12-31"
+        );
+        for bad in ["三个工作日", "0个工作日", "12月31日", "个工作日"] {
+            let e = deadline_date(bad, "2026-12-03T17:00:00Z").unwrap_err();
+            assert!(e.message.contains(bad.trim()), "{}", e.message);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1265,6 +1507,7 @@ mod tests {
             at: "2026-12-06T01:00:00Z".into(),
             opinion: None,
             result: None,
+            acted_by: None,
         }
     }
 

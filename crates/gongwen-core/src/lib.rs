@@ -12,6 +12,7 @@ pub mod archival;
 mod body;
 pub mod calendar;
 mod date;
+pub mod delegation;
 pub mod digest;
 mod doc_number;
 mod document;

@@ -264,16 +264,31 @@ pub enum CommandBody {
         #[cfg_attr(feature = "ts", ts(optional))]
         deadline: Option<String>,
     },
+    /// 代办: the acting leader lets `to`, a user of the same unit, take `steps` (none
+    /// named: all of theirs) from `from` to `until` (YYYY-MM-DD, Beijing days, both
+    /// included). Not about a document: `delegation_id` names it instead.
+    Delegate {
+        delegation_id: uuid::Uuid,
+        to: String,
+        #[serde(default)]
+        steps: Vec<crate::flow::StepKind>,
+        from: String,
+        until: String,
+    },
+    /// Ends a delegation now (by its leader, or by the delegate declining it).
+    RevokeDelegation { delegation_id: uuid::Uuid },
 }
 
 impl CommandBody {
     /// Each command type's name ([`CommandBody::kind`]) and its Chinese label, for the
     /// vocabulary (the outbox lists commands by name).
-    pub const KINDS: [(&'static str, &'static str); 4] = [
+    pub const KINDS: [(&'static str, &'static str); 6] = [
         ("dispatch", "分发"),
         ("acknowledge", "签收"),
         ("return", "退回"),
         ("step", "办理"),
+        ("delegate", "委托代办"),
+        ("revoke_delegation", "撤销代办"),
     ];
 
     /// The `type` tag, for logs, audit and metrics.
@@ -283,6 +298,8 @@ impl CommandBody {
             CommandBody::Acknowledge { .. } => "acknowledge",
             CommandBody::Return { .. } => "return",
             CommandBody::Step { .. } => "step",
+            CommandBody::Delegate { .. } => "delegate",
+            CommandBody::RevokeDelegation { .. } => "revoke_delegation",
         }
     }
 
@@ -292,6 +309,10 @@ impl CommandBody {
             | CommandBody::Acknowledge { document_id }
             | CommandBody::Return { document_id, .. }
             | CommandBody::Step { document_id, .. } => *document_id,
+            // A delegation is about no document; its own id stands in (a fresh UUID,
+            // never a document's), so the command's bookkeeping stays one shape.
+            CommandBody::Delegate { delegation_id, .. }
+            | CommandBody::RevokeDelegation { delegation_id } => DocumentId(*delegation_id),
         }
     }
 }

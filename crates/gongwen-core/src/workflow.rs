@@ -82,6 +82,14 @@ pub struct NumberTaken {
     pub text: String,
 }
 
+/// One thing `gongwen check` found in a rendered PDF, as it says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayoutFinding {
+    /// In Chinese, with the page (`第2页 “泗县人民政府…”超出版心…`).
+    pub message: String,
+    pub message_en: String,
+}
+
 /// What the server must store when a command is accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
@@ -148,6 +156,17 @@ pub trait Context {
     fn user(&self, _username: &str) -> Option<(UnitCode, Role, Classification)> {
         None
     }
+    /// What `gongwen check` (GB/T 9704-2012) finds in the document's rendered PDF: the
+    /// 签发 and 用印 gate. Rendering and reading a PDF back is I/O, so the server does it
+    /// before deciding and answers from that; nothing found by default.
+    fn layout_findings(&self, _document: &Document) -> Vec<LayoutFinding> {
+        Vec::new()
+    }
+    /// The delegations (代办) of the actor's unit, revoked ones included: a step may be
+    /// taken by a delegate in a leader's name.
+    fn delegations(&self) -> Vec<crate::delegation::Delegation> {
+        Vec::new()
+    }
     /// The highest 密级 an active user of `unit` who reads documents is cleared for;
     /// `None` when the unit has no such user.
     fn unit_clearance(&self, unit: &UnitCode) -> Option<Classification>;
@@ -187,6 +206,7 @@ pub fn precheck(body: &CommandBody) -> Result<(), Rejection> {
         CommandBody::Acknowledge { .. } => Ok(()),
         CommandBody::Return { reason, .. } => check_reason(reason),
         CommandBody::Step { action, .. } => crate::handling::precheck(action),
+        CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. } => Ok(()),
     }
 }
 
@@ -347,6 +367,12 @@ pub fn decide(
             )
         }
         CommandBody::Step { .. } => crate::handling::decide_step(state, actor, body, ctx, now),
+        // Not about a document: the server decides them with `crate::delegation`.
+        CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. } => Err(reject(
+            RejectCode::Invalid,
+            "代办委托不是公文命令",
+            "a delegation is decided by gongwen_core::delegation, not workflow::decide",
+        )),
     }
 }
 

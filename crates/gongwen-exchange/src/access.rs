@@ -239,6 +239,7 @@ mod tests {
             log: Vec::<LogWrite>::new(),
             contents: Vec::new(),
             numbers: Vec::new(),
+            delegation: None,
             audit: AuditDraft {
                 at: "2026-12-07T00:00:00Z".into(),
                 username: "fgw".into(),

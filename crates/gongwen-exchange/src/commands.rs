@@ -7,13 +7,17 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use gongwen_core::delegation::{self, Delegation};
+use gongwen_core::flow::{Flow, FlowKind, StepKind};
 use gongwen_core::handling::StepAction;
 use gongwen_core::numbering::{self, NumberingRules};
 use gongwen_core::wire::{
     Command, CommandBody, CommandOutcome, CommandResult, RejectCode, Rejection, Role, UnitCode,
     UserInfo,
 };
-use gongwen_core::workflow::{self, Actor, CancelledNumber, Context, DocumentState, NumberTaken};
+use gongwen_core::workflow::{
+    self, Actor, CancelledNumber, Context, DocumentState, LayoutFinding, NumberTaken,
+};
 use gongwen_core::{Classification, Document};
 
 use crate::api::{now, AppState};
@@ -168,6 +172,10 @@ struct Ctx<'a> {
     numbering: Arc<NumberingRules>,
     /// The last number of each series the step may take from, read before deciding.
     series_last: HashMap<String, i64>,
+    /// For a 签发 or 用印: what `gongwen check` finds in the stored version's PDF.
+    layout: Vec<LayoutFinding>,
+    /// For a step command: the actor's unit's delegations (代办).
+    delegations: Vec<Delegation>,
 }
 
 impl Context for Ctx<'_> {
@@ -185,6 +193,12 @@ impl Context for Ctx<'_> {
     }
     fn user(&self, username: &str) -> Option<(UnitCode, Role, Classification)> {
         self.units.users.get(username).cloned()
+    }
+    fn layout_findings(&self, _document: &Document) -> Vec<LayoutFinding> {
+        self.layout.clone()
+    }
+    fn delegations(&self) -> Vec<Delegation> {
+        self.delegations.clone()
     }
     fn next_number(
         &self,
@@ -300,9 +314,9 @@ async fn load_step_context(
     unit: &UnitCode,
     body: &CommandBody,
 ) -> Result<(), ApiError> {
-    if !matches!(body, CommandBody::Step { .. }) {
+    let CommandBody::Step { step, action, .. } = body else {
         return Ok(());
-    }
+    };
     ctx.current = match st.storage.document(body.document_id()).await? {
         Some(record) => Some(serde_json::from_str(&record.content).map_err(|e| {
             ApiError::internal(format!(
@@ -312,6 +326,8 @@ async fn load_step_context(
         })?),
         None => None,
     };
+    // A step the actor may take in a leader's name (代办).
+    ctx.delegations = st.storage.delegations(unit).await?;
     // The series a step of the actor's unit may number in this year (编号 or 登记):
     // read now, taken by compare-and-set in the commit.
     ctx.series_last.clear();
@@ -324,6 +340,23 @@ async fn load_step_context(
                 ctx.series_last.insert(text, last);
             }
         }
+    }
+    // The 签发/用印 gate needs the stored version's PDF checked. Only these steps can
+    // have it (neither brings a new text: the stored version is the one decided on).
+    ctx.layout.clear();
+    let gated = matches!(action, StepAction::Finish { .. })
+        && Flow::default_for(FlowKind::Outgoing)
+            .step(step)
+            .is_some_and(|s| matches!(s.kind, StepKind::SignOff | StepKind::Seal));
+    if let (true, Some(doc)) = (gated, ctx.current.clone()) {
+        let checked = tokio::task::spawn_blocking(move || crate::layout_gate::findings(&doc))
+            .await
+            .map_err(ApiError::internal)?;
+        ctx.layout = checked.map_err(|e| {
+            // Nothing is decided without the check; the client sends the step again.
+            tracing::error!(error = %e, "layout gate");
+            ApiError::unavailable(e.to_string())
+        })?;
     }
     Ok(())
 }
@@ -381,6 +414,159 @@ fn id_reused(command: &Command) -> CommandOutcome {
     }
 }
 
+/// The recorded answer to a re-sent command (or `id_reused` for another payload under
+/// its id); None for a command not seen before.
+async fn replayed(
+    st: &AppState,
+    user: &UserInfo,
+    pushed: &Pushed,
+) -> Result<Option<CommandOutcome>, ApiError> {
+    let command = &pushed.command;
+    let kind = command.body.kind();
+    let Some(recorded) = st.storage.command(command.id.0).await? else {
+        return Ok(None);
+    };
+    // A re-send: the same payload from the same unit gets the original answer and
+    // changes nothing; anything else reusing the id is refused (and not recorded, so
+    // the original stays the only record).
+    if same_payload(&recorded.payload_hash, pushed) && recorded.unit == user.unit {
+        let outcome: CommandOutcome = serde_json::from_str(&recorded.outcome).map_err(|e| {
+            ApiError::internal(format!(
+                "stored outcome of {} is not valid: {e}",
+                command.id
+            ))
+        })?;
+        metrics::counter!("exchange_commands_total", "kind" => kind, "result" => "replayed")
+            .increment(1);
+        return Ok(Some(outcome));
+    }
+    tracing::warn!(command_id = %command.id, username = %user.username, "command id reused with another payload");
+    metrics::counter!("exchange_commands_total", "kind" => kind, "result" => "id_reused")
+        .increment(1);
+    Ok(Some(id_reused(command)))
+}
+
+/// A `delegate` or `revoke_delegation` command (代办): decided on the delegation as
+/// stored, written with its audit entry in one commit.
+async fn apply_delegation(
+    st: &AppState,
+    user: &UserInfo,
+    client: &str,
+    units: &Units,
+    pushed: &Pushed,
+) -> Result<CommandOutcome, ApiError> {
+    let command = &pushed.command;
+    let kind = command.body.kind();
+    let actor = Actor {
+        username: user.username.clone(),
+        unit: user.unit.clone(),
+        role: user.role,
+        clearance: user.clearance,
+    };
+    let ctx = Ctx {
+        units,
+        blobs: HashSet::new(),
+        current: None,
+        numbering: Arc::clone(&st.numbering),
+        series_last: HashMap::new(),
+        layout: Vec::new(),
+        delegations: Vec::new(),
+    };
+    for _ in 0..MAX_ATTEMPTS {
+        if let Some(outcome) = replayed(st, user, pushed).await? {
+            return Ok(outcome);
+        }
+        let at = now();
+        let decision = match &command.body {
+            CommandBody::Delegate {
+                delegation_id,
+                to,
+                steps,
+                from,
+                until,
+            } => match st.storage.delegation(*delegation_id).await? {
+                Some(_) => Err(Rejection {
+                    code: RejectCode::IdReused,
+                    message: "该代办委托编号已被使用".into(),
+                    message_en: format!("delegation id {delegation_id} is taken"),
+                }),
+                None => delegation::decide_delegate(
+                    &actor,
+                    *delegation_id,
+                    to,
+                    steps,
+                    from,
+                    until,
+                    &ctx,
+                    &at,
+                ),
+            },
+            CommandBody::RevokeDelegation { delegation_id } => {
+                let existing = st.storage.delegation(*delegation_id).await?;
+                delegation::decide_revoke(&actor, existing.as_ref(), &at)
+            }
+            _ => return Err(ApiError::internal("not a delegation command")),
+        };
+        let outcome = CommandOutcome {
+            command_id: command.id,
+            result: match &decision {
+                Ok(_) => CommandResult::Accepted,
+                Err(r) => CommandResult::Rejected {
+                    rejection: r.clone(),
+                },
+            },
+            decided_at: at.clone(),
+        };
+        let detail = match &decision {
+            Ok(d) => serde_json::json!({
+                "command_id": command.id, "result": "accepted", "delegation": d,
+            }),
+            Err(r) => serde_json::json!({
+                "command_id": command.id, "result": "rejected",
+                "code": r.code, "reason": r.message_en,
+            }),
+        };
+        let commit = Commit {
+            command: CommandRecord {
+                command_id: command.id.0,
+                unit: user.unit.clone(),
+                username: user.username.clone(),
+                client: client.to_string(),
+                kind: kind.to_string(),
+                payload_hash: pushed.payload_hash.clone(),
+                outcome: serde_json::to_string(&outcome).map_err(ApiError::internal)?,
+                at: at.clone(),
+            },
+            workflow: None,
+            document: None,
+            log: Vec::new(),
+            contents: Vec::new(),
+            numbers: Vec::new(),
+            delegation: decision.ok(),
+            audit: AuditDraft {
+                at,
+                username: user.username.clone(),
+                unit: user.unit.clone(),
+                client: client.to_string(),
+                action: format!("command {kind}"),
+                detail: detail.to_string(),
+            },
+        };
+        match st.storage.commit(&commit).await {
+            Ok(_) => {
+                tracing::info!(command_id = %command.id, kind, username = %user.username, "command");
+                return Ok(outcome);
+            }
+            Err(StorageError::DuplicateCommand(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::unavailable(format!(
+        "command {} kept racing a re-send of itself; send it again",
+        command.id
+    )))
+}
+
 async fn apply_one(
     st: &AppState,
     user: &UserInfo,
@@ -388,6 +574,12 @@ async fn apply_one(
     units: &Units,
     pushed: Pushed,
 ) -> Result<CommandOutcome, ApiError> {
+    if matches!(
+        pushed.command.body,
+        CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. }
+    ) {
+        return apply_delegation(st, user, client, units, &pushed).await;
+    }
     let command = &pushed.command;
     let kind = command.body.kind();
     let hash = pushed.payload_hash.clone();
@@ -404,29 +596,13 @@ async fn apply_one(
         current: None,
         numbering: Arc::clone(&st.numbering),
         series_last: HashMap::new(),
+        layout: Vec::new(),
+        delegations: Vec::new(),
     };
     let (mut attempts, mut number_attempts) = (0, 0);
     while attempts < MAX_ATTEMPTS && number_attempts < MAX_NUMBER_ATTEMPTS {
-        if let Some(recorded) = st.storage.command(command.id.0).await? {
-            // A re-send: the same payload from the same unit gets the original answer
-            // and changes nothing; anything else reusing the id is refused (and not
-            // recorded, so the original stays the only record).
-            if same_payload(&recorded.payload_hash, &pushed) && recorded.unit == user.unit {
-                let outcome: CommandOutcome =
-                    serde_json::from_str(&recorded.outcome).map_err(|e| {
-                        ApiError::internal(format!(
-                            "stored outcome of {} is not valid: {e}",
-                            command.id
-                        ))
-                    })?;
-                metrics::counter!("exchange_commands_total", "kind" => kind, "result" => "replayed")
-                    .increment(1);
-                return Ok(outcome);
-            }
-            tracing::warn!(command_id = %command.id, username = %user.username, "command id reused with another payload");
-            metrics::counter!("exchange_commands_total", "kind" => kind, "result" => "id_reused")
-                .increment(1);
-            return Ok(id_reused(command));
+        if let Some(outcome) = replayed(st, user, &pushed).await? {
+            return Ok(outcome);
         }
 
         let document_id = command.body.document_id();
@@ -456,17 +632,29 @@ async fn apply_one(
         let detail = match &decision {
             // A dispatch's entry names what was sent and to whom, so the audit alone
             // shows which text reached which units.
-            Ok(d) => match (&command.body, &d.document) {
-                (CommandBody::Dispatch { main, cc, .. }, Some(doc)) => serde_json::json!({
-                    "command_id": command.id, "document_id": document_id, "result": "accepted",
-                    "content_hash": workflow::content_hash(doc),
-                    "classification": doc.classification,
-                    "main": main, "cc": cc,
-                }),
-                _ => serde_json::json!({
-                    "command_id": command.id, "document_id": document_id, "result": "accepted",
-                }),
-            },
+            Ok(d) => {
+                match (&command.body, &d.document) {
+                    (CommandBody::Dispatch { main, cc, .. }, Some(doc)) => serde_json::json!({
+                        "command_id": command.id, "document_id": document_id, "result": "accepted",
+                        "content_hash": workflow::content_hash(doc),
+                        "classification": doc.classification,
+                        "main": main, "cc": cc,
+                    }),
+                    // A step taken by delegation names in whose name (代办), so the audit
+                    // alone says who acted for whom.
+                    _ => match d.state.handlings.iter().flat_map(|h| &h.trail).find(|e| {
+                        e.at == at && e.acted_by.as_deref() == Some(user.username.as_str())
+                    }) {
+                        Some(e) => serde_json::json!({
+                            "command_id": command.id, "document_id": document_id, "result": "accepted",
+                            "in_name_of": e.by, "delegate": user.username,
+                        }),
+                        None => serde_json::json!({
+                            "command_id": command.id, "document_id": document_id, "result": "accepted",
+                        }),
+                    },
+                }
+            }
             Err(r) => serde_json::json!({
                 "command_id": command.id, "document_id": document_id, "result": "rejected",
                 "code": r.code, "reason": r.message_en,
@@ -488,6 +676,7 @@ async fn apply_one(
             log: Vec::new(),
             contents: Vec::new(),
             numbers: Vec::new(),
+            delegation: None,
             audit: AuditDraft {
                 at: at.clone(),
                 username: user.username.clone(),

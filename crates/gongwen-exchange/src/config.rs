@@ -51,6 +51,7 @@ pub struct Settings {
     pub max_partial_bytes_per_user: Option<u64>,
     pub stale_upload_secs: Option<u64>,
     pub blob_sweep_interval_secs: Option<u64>,
+    pub remind_interval_secs: Option<u64>,
     pub metrics_token_file: Option<PathBuf>,
     pub database_allow_insecure: Option<bool>,
     /// Each unit's 文号 series; the shipped `assets/numbering.toml` without one.
@@ -86,6 +87,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("stale_upload_secs", &self.stale_upload_secs)
             .field("blob_sweep_interval_secs", &self.blob_sweep_interval_secs)
+            .field("remind_interval_secs", &self.remind_interval_secs)
             .field("metrics_token_file", &self.metrics_token_file)
             .field("database_allow_insecure", &self.database_allow_insecure)
             .field("numbering_file", &self.numbering_file)
@@ -173,6 +175,7 @@ impl Settings {
                 "BLOB_SWEEP_INTERVAL_SECS",
                 var("BLOB_SWEEP_INTERVAL_SECS"),
             )?,
+            remind_interval_secs: num("REMIND_INTERVAL_SECS", var("REMIND_INTERVAL_SECS"))?,
             metrics_token_file: var("METRICS_TOKEN_FILE").map(PathBuf::from),
             database_allow_insecure: var("DATABASE_ALLOW_INSECURE")
                 .map(|v| match v.trim() {
@@ -227,6 +230,7 @@ impl Settings {
             blob_sweep_interval_secs: over
                 .blob_sweep_interval_secs
                 .or(self.blob_sweep_interval_secs),
+            remind_interval_secs: over.remind_interval_secs.or(self.remind_interval_secs),
             metrics_token_file: over.metrics_token_file.or(self.metrics_token_file),
             numbering_file: over.numbering_file.or(self.numbering_file),
             database_allow_insecure: over
@@ -340,6 +344,8 @@ impl Settings {
             )?),
             // 0: no sweep inside `serve` (run `admin blobs sweep` from cron instead).
             blob_sweep_interval: Duration::from_secs(self.blob_sweep_interval_secs.unwrap_or(3600)),
+            // 0: no automatic 催办.
+            remind_interval: Duration::from_secs(self.remind_interval_secs.unwrap_or(600)),
             metrics_token_file: self.metrics_token_file,
             numbering_file: self.numbering_file,
             database_allow_insecure: self.database_allow_insecure.unwrap_or(false),
@@ -407,6 +413,8 @@ pub struct Config {
     pub stale_upload: Duration,
     /// How often `serve` sweeps (zero: never; `admin blobs sweep` does it by hand).
     pub blob_sweep_interval: Duration,
+    /// How often `serve` looks for 承办 past their 限办日期 to 催办 (zero: never).
+    pub remind_interval: Duration,
     /// A file holding the bearer token that `/metrics` asks for. Without one, `/metrics`
     /// answers only when the server listens on loopback.
     pub metrics_token_file: Option<PathBuf>,

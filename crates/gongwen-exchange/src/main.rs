@@ -179,6 +179,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
             config.stale_upload,
         ));
     }
+    if !config.remind_interval.is_zero() {
+        tokio::spawn(gongwen_exchange::reminders::remind_every(
+            Arc::clone(&storage),
+            config.remind_interval,
+        ));
+    }
     let state = AppState {
         storage,
         blobs,

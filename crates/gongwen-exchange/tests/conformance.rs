@@ -347,6 +347,7 @@ fn accepted_commit(
             .collect(),
         contents: Vec::new(),
         numbers: Vec::new(),
+        delegation: None,
         audit: AuditDraft {
             at: NOW.into(),
             username: actor.username.clone(),
@@ -772,6 +773,7 @@ fn log_commit(units: &[&str], tag: &str) -> Commit {
             .collect(),
         contents: Vec::new(),
         numbers: Vec::new(),
+        delegation: None,
         audit: AuditDraft {
             at: NOW.into(),
             username: "zhangming".into(),

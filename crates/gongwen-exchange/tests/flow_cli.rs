@@ -137,18 +137,82 @@ fn story(server: &TestServer) {
     // 签发 without 公开属性 is refused and names what is missing.
     let text = leader.refused(&["flow", "next", &id, "--opinion", "同意"]);
     assert!(text.contains("公开属性"), "{text}");
-    leader.ok(&[
-        "flow",
-        "next",
-        &id,
-        "--opinion",
-        "同意",
-        "--publicity",
-        "active",
-    ]);
+    // Two leaders sign it off at once, each on a laptop that has the document: one
+    // wins; the other is refused, naming who signed, and keeps what they wrote.
+    let deputy = Desk::login(&bin, server, "fgw-deputy");
+    let signers = [
+        (&leader, "fgw-leader", "同意，报市政府"),
+        (&deputy, "fgw-deputy", "同意，请抓紧报送"),
+    ];
+    for (desk, _, opinion) in signers {
+        desk.ok(&["sync"]);
+        desk.ok(&[
+            "flow",
+            "next",
+            &id,
+            "--no-sync",
+            "--opinion",
+            opinion,
+            "--publicity",
+            "active",
+        ]);
+    }
+    let synced: Vec<Output> = std::thread::scope(|s| {
+        let running: Vec<_> = signers
+            .iter()
+            .map(|(desk, _, _)| s.spawn(|| desk.run(&["sync"])))
+            .collect();
+        running
+            .into_iter()
+            .map(|t| t.join().expect("sync thread"))
+            .collect()
+    });
+    let won: Vec<usize> = (0..2)
+        .filter(|&i| String::from_utf8_lossy(&synced[i].stdout).contains(" 1 accepted, 0 rejected"))
+        .collect();
+    assert_eq!(won.len(), 1, "exactly one 签发 wins: {synced:?}");
+    let (winner, loser) = (signers[won[0]], signers[1 - won[0]]);
+    let h = clerk.handling(&id, "sz-fgw");
+    let sign_offs: Vec<_> = h
+        .trail
+        .iter()
+        .filter(|e| e.step.as_str() == "sign_off")
+        .collect();
+    assert_eq!(sign_offs.len(), 1, "one 签发 on the record");
+    assert_eq!(sign_offs[0].by, winner.1);
+    assert_eq!(sign_offs[0].opinion.as_deref(), Some(winner.2));
+    // The loser's opinion is kept in their store with the refusal and listed by
+    // `flow show`: who wrote what, when, and why it did not count.
+    let shown = loser.0.ok(&["flow", "show", &id]);
+    assert!(shown.contains("未生效的意见"), "{shown}");
+    let line = shown
+        .lines()
+        .skip_while(|l| !l.contains("未生效的意见"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        line.contains(loser.1) && line.contains(loser.2) && line.contains(winner.1),
+        "{shown}"
+    );
+    {
+        let store = Store::open(loser.0.dir.path()).expect("loser's store");
+        let kept = store
+            .unheeded_opinions(id.parse().expect("id"))
+            .expect("read");
+        let kept: Vec<_> = kept.iter().filter(|u| u.opinion == loser.2).collect();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(kept[0].by.as_deref(), Some(loser.1));
+        assert_eq!(kept[0].step.as_str(), "sign_off");
+        assert!(kept[0].refused_at.is_some());
+        assert!(
+            kept[0].reason.contains(winner.1) && kept[0].reason.contains("签发"),
+            "{}",
+            kept[0].reason
+        );
+    }
     // A late 撤回 by the reviewer names who signed.
     let text = director.refused(&["flow", "withdraw", &id, "--step", "recheck"]);
-    assert!(text.contains("fgw-leader"), "{text}");
+    assert!(text.contains(winner.1), "{text}");
 
     // 复核, then 编号: the clerk's copy gets the real 发文字号.
     clerk.ok(&["sync"]);
@@ -281,4 +345,118 @@ fn the_story_through_the_cli_on_postgresql() {
     let pg = gongwen_exchange::testing::TempPostgres::start().expect("temporary PostgreSQL");
     let db = pg.create_database("flow_cli").expect("database");
     story(&TestServer::start_on_postgres(&db, &[]));
+}
+
+/// A leader signing a document whose PDF fails `gongwen check` hears of it from their
+/// own client before anything is queued (offline too), naming what to fix.
+#[test]
+fn sign_off_of_a_pdf_that_fails_the_check_is_not_queued() {
+    let server = TestServer::start();
+    let bin = gongwen_bin();
+    let clerk = Desk::login(&bin, &server, "fgw-clerk");
+    let director = Desk::login(&bin, &server, "fgw-director");
+    let leader = Desk::login(&bin, &server, "fgw-leader");
+    let file = request_file(clerk.dir.path());
+    // One line of 署名 longer than the 版心: validation has nothing against it.
+    let text = std::fs::read_to_string(&file).expect("read");
+    let text = text.replace(
+        "issuer_signature = [\"宿州市发展和改革委员会\"]",
+        "issuer_signature = [\"宿州市发展和改革委员会宿州市发展和改革委员会宿州市发展和改革委员会\"]",
+    );
+    assert!(text.contains("委员会宿州市"), "the fixture changed: {text}");
+    std::fs::write(&file, text).expect("write");
+    let out = clerk.ok(&["import", file.to_str().expect("path")]);
+    let id = out.split_whitespace().next().expect("id").to_string();
+    clerk.ok(&["flow", "next", &id]);
+    director.ok(&["flow", "next", &id, "--to", "sign_off"]);
+    // The leader's laptop has the document, then goes offline.
+    leader.ok(&["sync"]);
+    let out = leader.run(&[
+        "flow",
+        "next",
+        &id,
+        "--no-sync",
+        "--opinion",
+        "同意",
+        "--publicity",
+        "active",
+    ]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("gongwen check")
+            && text.contains("超出版心")
+            && text.contains("nothing was queued"),
+        "{text}"
+    );
+    let store = Store::open(leader.dir.path()).expect("leader's store");
+    assert!(store.outbox().expect("outbox").is_empty(), "nothing queued");
+}
+
+/// 代办 through the CLI: the leader delegates 签发 and 批示 to the office director for
+/// today and tomorrow; the director signs, and `flow show` names both.
+#[test]
+fn a_delegate_signs_off_in_the_leader_s_name_through_the_cli() {
+    let server = TestServer::start();
+    let bin = gongwen_bin();
+    let clerk = Desk::login(&bin, &server, "fgw-clerk");
+    let director = Desk::login(&bin, &server, "fgw-director");
+    let leader = Desk::login(&bin, &server, "fgw-leader");
+    let day = |d: i64| {
+        let at = (chrono::Utc::now() + chrono::Duration::days(d)).to_rfc3339();
+        gongwen_core::delegation::beijing_day(&at).expect("day")
+    };
+    let out = leader.ok(&[
+        "flow",
+        "delegate",
+        "--to",
+        "fgw-director",
+        "--steps",
+        "签发,批示",
+        "--from",
+        &day(0),
+        "--until",
+        &day(1),
+    ]);
+    assert!(out.contains("fgw-director"), "{out}");
+    let listed = director.ok(&["flow", "delegations"]);
+    assert!(
+        listed.contains("fgw-leader → fgw-director") && listed.contains("签发、批办"),
+        "{listed}"
+    );
+    // A bad date is refused by the server, naming it.
+    let out = leader.run(&[
+        "flow",
+        "delegate",
+        "--to",
+        "fgw-director",
+        "--from",
+        "12月1日",
+        "--until",
+        &day(1),
+    ]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && text.contains("12月1日"), "{text}");
+
+    let file = request_file(clerk.dir.path());
+    let out = clerk.ok(&["import", file.to_str().expect("path")]);
+    let id = out.split_whitespace().next().expect("id").to_string();
+    clerk.ok(&["flow", "next", &id]);
+    director.ok(&["flow", "next", &id, "--to", "sign_off"]);
+    director.ok(&[
+        "flow",
+        "next",
+        &id,
+        "--opinion",
+        "同意",
+        "--publicity",
+        "active",
+    ]);
+    clerk.ok(&["sync"]);
+    let shown = clerk.ok(&["flow", "show", &id]);
+    assert!(shown.contains("fgw-leader（由fgw-director代）"), "{shown}");
 }

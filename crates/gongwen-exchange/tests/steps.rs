@@ -8,13 +8,14 @@ mod common;
 
 use api::{http, login_as};
 use common::TestServer;
-use gongwen_core::flow::StepId;
+use gongwen_core::flow::{StepId, StepKind};
 use gongwen_core::handling::{Handling, Participant, Publicity, StepAction};
 use gongwen_core::wire::{
     ChangeEntry, ChangesPage, Command, CommandBody, CommandId, CommandResult, PushResponse,
     RejectCode, Rejection,
 };
 use gongwen_core::{Document, DocumentFile, DocumentId};
+use gongwen_exchange::storage::Storage;
 
 fn request() -> Document {
     let text = std::fs::read_to_string(concat!(
@@ -372,4 +373,271 @@ async fn fifty_numbered_at_once_on_postgresql() {
     let pg = gongwen_exchange::testing::TempPostgres::start().expect("temporary PostgreSQL");
     let db = pg.create_database("numbered").expect("database");
     fifty_numbered_at_once(&TestServer::start_on_postgres(&db, &[])).await;
+}
+
+/// A 发文机关署名 written on one line longer than the 版心: validation has nothing
+/// against it, but the rendered PDF runs out of the type area and `gongwen check`
+/// finds it.
+fn request_signed_too_long() -> Document {
+    let mut doc = request();
+    doc.issuer_signature =
+        vec!["宿州市发展和改革委员会宿州市发展和改革委员会宿州市发展和改革委员会".into()];
+    assert!(
+        gongwen_core::validate(&doc)
+            .iter()
+            .all(|p| p.severity != gongwen_core::Severity::Error),
+        "validation must not catch it"
+    );
+    doc
+}
+
+/// 签发 and 用印 are refused while the rendered PDF fails `gongwen check`, naming
+/// what to fix; nothing is recorded and the document stays where it was.
+async fn layout_gate(server: &TestServer) {
+    let to_sign_off = || StepAction::Finish {
+        next: Some(StepId::from("sign_off")),
+        participants: vec![],
+    };
+    let sign = |id| {
+        let mut s = Step::new(id, "sign_off", finish()).opinion("同意");
+        s.publicity = Some(Publicity::Active);
+        s.body()
+    };
+
+    // 签发 of a document whose 署名 runs out of the 版心.
+    let id = DocumentId(uuid::Uuid::new_v4());
+    let mut submit = Step::new(id, "draft", finish());
+    submit.document = Some(request_signed_too_long());
+    accepted(server, "fgw-clerk", submit.body()).await;
+    accepted(
+        server,
+        "fgw-director",
+        Step::new(id, "review", to_sign_off()).body(),
+    )
+    .await;
+    let e = push(server, "fgw-leader", sign(id)).await.unwrap_err();
+    assert_eq!(e.code, RejectCode::Invalid, "{e:?}");
+    assert!(
+        e.message.contains("不符合 GB/T 9704-2012")
+            && e.message.contains("不能签发")
+            && e.message.contains("超出版心")
+            && e.message.contains("宿州市发展和改革委员会"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message_en.contains("gongwen check") && e.message_en.contains("outside the type area"),
+        "{}",
+        e.message_en
+    );
+    let h = handling_seen_by(server, "fgw-clerk", id)
+        .await
+        .expect("handling");
+    assert_eq!(h.step.as_str(), "sign_off", "nothing recorded");
+    assert!(h.trail.iter().all(|e| e.step.as_str() != "sign_off"));
+
+    // 用印 of a document signed clean and then changed at 复核.
+    let id = DocumentId(uuid::Uuid::new_v4());
+    let mut submit = Step::new(id, "draft", finish());
+    submit.document = Some(request());
+    accepted(server, "fgw-clerk", submit.body()).await;
+    accepted(
+        server,
+        "fgw-director",
+        Step::new(id, "review", to_sign_off()).body(),
+    )
+    .await;
+    accepted(server, "fgw-leader", sign(id)).await;
+    let mut recheck = Step::new(id, "recheck", finish());
+    recheck.document = Some(request_signed_too_long());
+    accepted(server, "fgw-clerk", recheck.body()).await;
+    accepted(
+        server,
+        "fgw-clerk",
+        Step::new(id, "assign_number", finish()).body(),
+    )
+    .await;
+    let e = push(server, "fgw-clerk", Step::new(id, "seal", finish()).body())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, RejectCode::Invalid, "{e:?}");
+    assert!(
+        e.message.contains("不能用印") && e.message.contains("超出版心"),
+        "{}",
+        e.message
+    );
+    let h = handling_seen_by(server, "fgw-clerk", id)
+        .await
+        .expect("handling");
+    assert_eq!(h.step.as_str(), "seal", "nothing recorded");
+}
+
+#[tokio::test]
+async fn layout_gate_on_sqlite() {
+    layout_gate(&TestServer::start()).await;
+}
+
+/// The day `days` from today in Beijing, as a delegation's period names it.
+fn beijing_day_from_today(days: i64) -> String {
+    let at = (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
+    gongwen_core::delegation::beijing_day(&at).expect("a day")
+}
+
+fn delegate(to: &str, steps: Vec<StepKind>, from: i64, until: i64) -> (uuid::Uuid, CommandBody) {
+    let id = uuid::Uuid::new_v4();
+    let body = CommandBody::Delegate {
+        delegation_id: id,
+        to: to.into(),
+        steps,
+        from: beijing_day_from_today(from),
+        until: beijing_day_from_today(until),
+    };
+    (id, body)
+}
+
+/// A document standing at 签发.
+async fn at_sign_off(server: &TestServer) -> DocumentId {
+    let id = DocumentId(uuid::Uuid::new_v4());
+    let mut submit = Step::new(id, "draft", finish());
+    submit.document = Some(request());
+    accepted(server, "fgw-clerk", submit.body()).await;
+    let to_sign_off = StepAction::Finish {
+        next: Some(StepId::from("sign_off")),
+        participants: vec![],
+    };
+    accepted(
+        server,
+        "fgw-director",
+        Step::new(id, "review", to_sign_off).body(),
+    )
+    .await;
+    id
+}
+
+fn sign(id: DocumentId, opinion: &'static str) -> CommandBody {
+    let mut s = Step::new(id, "sign_off", finish()).opinion(opinion);
+    s.publicity = Some(Publicity::Active);
+    s.body()
+}
+
+/// 代办: a leader delegates 签发 to the office director for today and tomorrow. Within
+/// the period the director signs in the leader's name, and the trail and the audit
+/// say who acted for whom; another step, a period not begun, or a revoked delegation
+/// are refused.
+async fn delegation(server: &TestServer, audit: &dyn Storage) {
+    let doc = at_sign_off(server).await;
+    // Not theirs to take, and nothing delegated yet.
+    let e = push(server, "fgw-director", sign(doc, "同意"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, RejectCode::Forbidden, "{e:?}");
+
+    // Only a leader delegates, and only to someone of the unit.
+    let (_, to_other_unit) = delegate("tjj-director", vec![StepKind::SignOff], 0, 1);
+    let e = push(server, "fgw-leader", to_other_unit).await.unwrap_err();
+    assert_eq!(e.code, RejectCode::Invalid, "{e:?}");
+    let (_, by_director) = delegate("fgw-clerk", vec![StepKind::SignOff], 0, 1);
+    let e = push(server, "fgw-director", by_director).await.unwrap_err();
+    assert_eq!(e.code, RejectCode::Forbidden, "{e:?}");
+
+    let (given, body) = delegate("fgw-director", vec![StepKind::SignOff], 0, 1);
+    accepted(server, "fgw-leader", body).await;
+    // Another leader's delegation to the clerk begins only the day after tomorrow.
+    let (_, later) = delegate("fgw-clerk", vec![], 2, 3);
+    accepted(server, "fgw-deputy", later).await;
+    let e = push(server, "fgw-clerk", sign(doc, "同意"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, RejectCode::Forbidden, "{e:?}");
+    assert!(
+        e.message.contains("不在期限内") && e.message.contains("fgw-deputy"),
+        "{}",
+        e.message
+    );
+
+    // Within the period: signed in the leader's name, by the director.
+    accepted(server, "fgw-director", sign(doc, "同意（代签）")).await;
+    let h = handling_seen_by(server, "fgw-clerk", doc)
+        .await
+        .expect("handling");
+    let signed = h
+        .trail
+        .iter()
+        .find(|e| e.step.as_str() == "sign_off")
+        .expect("签发 on the record");
+    assert_eq!(signed.by, "fgw-leader");
+    assert_eq!(signed.acted_by.as_deref(), Some("fgw-director"));
+    assert_eq!(signed.role, gongwen_core::wire::Role::Leader);
+    assert_eq!(signed.opinion.as_deref(), Some("同意（代签）"));
+    let entries = audit.audit_after(0, 100_000).await.expect("audit");
+    assert!(
+        entries.iter().any(|a| a.username == "fgw-director"
+            && a.detail.contains("\"in_name_of\":\"fgw-leader\"")
+            && a.detail.contains(&doc.0.to_string())),
+        "the audit says the director acted in the leader's name"
+    );
+
+    // Another step is not delegated: 编号 stays the clerk's.
+    accepted(
+        server,
+        "fgw-clerk",
+        Step::new(doc, "recheck", finish()).body(),
+    )
+    .await;
+    let e = push(
+        server,
+        "fgw-director",
+        Step::new(doc, "assign_number", finish()).body(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, RejectCode::Forbidden, "{e:?}");
+
+    // Listed for the unit; revoked, it counts no more.
+    let token = login_as(server, "fgw-director").await;
+    let listed: Vec<gongwen_core::delegation::Delegation> = http()
+        .get(format!("{}/v1/delegations", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("delegations")
+        .json()
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed
+        .iter()
+        .any(|d| d.id == given && d.leader == "fgw-leader" && d.delegate == "fgw-director"));
+    accepted(
+        server,
+        "fgw-leader",
+        CommandBody::RevokeDelegation {
+            delegation_id: given,
+        },
+    )
+    .await;
+    let second = at_sign_off(server).await;
+    let e = push(server, "fgw-director", sign(second, "同意"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, RejectCode::Forbidden, "{e:?}");
+}
+
+#[tokio::test]
+async fn delegation_on_sqlite() {
+    let server = TestServer::start();
+    let audit = gongwen_exchange::storage::sqlite::SqliteStorage::open(server.db_path())
+        .expect("the server's database");
+    delegation(&server, &audit).await;
+}
+
+#[tokio::test]
+async fn delegation_on_postgresql() {
+    let pg = gongwen_exchange::testing::TempPostgres::start().expect("temporary PostgreSQL");
+    let db = pg.create_database("delegation").expect("database");
+    let server = TestServer::start_on_postgres(&db, &[]);
+    let audit = gongwen_exchange::storage::postgres::PostgresStorage::connect(&db)
+        .await
+        .expect("the server's database");
+    delegation(&server, &audit).await;
 }

@@ -55,6 +55,7 @@ fn handling(flow: &Flow, step: &str, i: usize) -> Handling {
             role: Role::OfficeDirector,
             unit: UnitCode::from("sz-fgw"),
             at: "2026-12-01T08:00:00.000Z".into(),
+            acted_by: None,
             opinion: Some(format!("第{i}件，核稿同意")),
             result: None,
         });

@@ -61,7 +61,7 @@ pub use editable::{NoDispatch, ReadOnly};
 pub use error::StoreError;
 pub use exchange::{
     Account, ApplyReport, BoxItem, CursorReset, DispatchCheck, HandlingBox, InboxItem,
-    IncomingInfo, OutboxEntry, OutboxState, QueuedBy, SyncState, WantedAttachment,
+    IncomingInfo, OutboxEntry, OutboxState, QueuedBy, SyncState, UnheededOpinion, WantedAttachment,
 };
 pub use model::{
     marked_snippet, CheckpointReport, DocumentSummary, ListFilter, Page, SearchField, SearchHit,

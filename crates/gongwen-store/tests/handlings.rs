@@ -25,6 +25,7 @@ fn at(step: &str, doc: &Document, seq: u64, id: DocumentId) -> Change {
         role: Role::Clerk,
         unit: "sz-fgw".into(),
         at: common::NOW.into(),
+        acted_by: None,
         opinion: Some("请审核".into()),
         result: None,
     });

@@ -279,6 +279,18 @@ impl Client {
         .await
     }
 
+    /// `GET /v1/delegations`: the delegations (代办) of the caller's unit.
+    pub async fn delegations(
+        &self,
+        token: &str,
+    ) -> Result<Vec<gongwen_core::delegation::Delegation>, SyncError> {
+        self.json(
+            "delegations",
+            self.request(reqwest::Method::GET, "/v1/delegations", Some(token)),
+        )
+        .await
+    }
+
     /// `POST /v1/commands`: one outcome per command, in the order sent.
     pub async fn push(&self, token: &str, commands: &[Command]) -> Result<PushResponse, SyncError> {
         let payloads = commands

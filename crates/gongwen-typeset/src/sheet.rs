@@ -589,6 +589,10 @@ impl Builder<'_> {
         s.push_str(e.role.label());
         s.push(' ');
         s.push_str(&self.names.person(&e.by));
+        // 代办: taken in this person's name by a delegate.
+        if let Some(delegate) = &e.acted_by {
+            s.push_str(&format!("（由{}代）", self.names.person(delegate)));
+        }
         s
     }
 

@@ -76,6 +76,7 @@ fn entry(step: &str, kind: StepKind, action: StepAction, by: &str, at: &str) -> 
         at: at.into(),
         opinion: None,
         result: None,
+        acted_by: None,
     }
 }
 
@@ -770,4 +771,18 @@ fn a_reading_item_prints_as_the_reading_slip() {
         &["已阅，请发改委抓好落实", "吴刚", "已阅", "2026年12月6日"],
     );
     assert_in_cell(page, "阅文批示", &["郑洁（在办）"]);
+}
+
+#[test]
+fn a_step_taken_by_a_delegate_is_printed_in_the_leaders_name_by_the_delegate() {
+    let mut h = outgoing("同意。");
+    let sign_off = h
+        .trail
+        .iter_mut()
+        .find(|e| e.kind == StepKind::SignOff)
+        .expect("the 签发 step");
+    sign_off.acted_by = Some("fgw-director".into());
+    let sheet = print(&h, SheetForm::Full);
+    let page = &sheet.pdf.pages[0];
+    assert_in_cell(page, "签发", &["同意。", "王建国（由李华代）"]);
 }

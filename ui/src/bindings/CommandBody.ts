@@ -4,6 +4,7 @@ import type { DocumentId } from "./DocumentId";
 import type { Publicity } from "./Publicity";
 import type { StepAction } from "./StepAction";
 import type { StepId } from "./StepId";
+import type { StepKind } from "./StepKind";
 import type { UnitCode } from "./UnitCode";
 
 /**
@@ -30,4 +31,4 @@ publicity?: Publicity,
 /**
  * 限办日期 (YYYY-MM-DD), given at 批办.
  */
-deadline?: string, };
+deadline?: string, } | { "type": "delegate", delegation_id: string, to: string, steps: Array<StepKind>, from: string, until: string, } | { "type": "revoke_delegation", delegation_id: string, };

@@ -22,6 +22,11 @@ unit: UnitCode,
  */
 at: string, 
 /**
+ * 代办: who took the step in `by`'s name (by delegation); shown as
+ * `李华（由王强代）`.
+ */
+acted_by?: string, 
+/**
  * 意见 / 批示 as written.
  */
 opinion?: string, 

@@ -75,6 +75,7 @@ fn entry(
         at: at.into(),
         opinion: opinion.map(String::from),
         result: result.map(String::from),
+        acted_by: None,
     }
 }
 

@@ -36,7 +36,7 @@ use log::{changes, document, push};
 use middleware::{fallback, in_flight, json_errors, read_body, track, BodyRules};
 use ops::{healthz, metrics_text};
 pub use request::Authed;
-use session::{directory, login, logout, me};
+use session::{delegations, directory, login, logout, me};
 
 /// Request header naming the client install a request comes from (for the audit).
 pub const CLIENT_HEADER: &str = "x-gongwen-client";
@@ -156,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/logout", post(logout))
         .route("/v1/me", get(me))
         .route("/v1/directory", get(directory))
+        .route("/v1/delegations", get(delegations))
         .route("/v1/commands", post(push))
         .route("/v1/changes", get(changes))
         .route("/v1/documents/{id}", get(document))

@@ -246,3 +246,12 @@ pub(super) async fn directory(
         clearances: Some(clearances),
     }))
 }
+
+/// `GET /v1/delegations`: the delegations (代办) of the caller's unit, revoked ones
+/// included, oldest first (`gongwen flow delegations`).
+pub(super) async fn delegations(
+    State(st): State<AppState>,
+    who: Authed,
+) -> Result<Json<Vec<gongwen_core::delegation::Delegation>>, ApiError> {
+    Ok(Json(st.storage.delegations(&who.user.info.unit).await?))
+}

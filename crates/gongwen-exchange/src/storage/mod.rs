@@ -137,6 +137,8 @@ pub struct Commit {
     pub contents: Vec<LogContent>,
     /// 文号 given or cancelled by the command (see [`NumberWrite`]).
     pub numbers: Vec<NumberWrite>,
+    /// A delegation (代办) given or revoked by the command, written whole.
+    pub delegation: Option<gongwen_core::delegation::Delegation>,
     pub audit: AuditDraft,
 }
 
@@ -593,6 +595,9 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         document_id: DocumentId,
     ) -> Result<Option<WorkflowRecord>, StorageError>;
+    /// Documents whose workflow state carries a 限办日期 (the automatic 催办 looks at
+    /// these only).
+    async fn workflows_with_deadline(&self) -> Result<Vec<DocumentId>, StorageError>;
     async fn document(
         &self,
         document_id: DocumentId,
@@ -656,6 +661,16 @@ pub trait Storage: Send + Sync + 'static {
     /// The last number issued in the series (cancelled ones count: they are not given
     /// again), 0 when the series is new. The next [`NumberEvent::Issued`] is this + 1.
     async fn series_last(&self, series: &str) -> Result<i64, StorageError>;
+    /// A unit's delegations (代办), revoked ones included, oldest first.
+    async fn delegations(
+        &self,
+        unit: &UnitCode,
+    ) -> Result<Vec<gongwen_core::delegation::Delegation>, StorageError>;
+    /// One delegation by id.
+    async fn delegation(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Option<gongwen_core::delegation::Delegation>, StorageError>;
     /// Every number event of the series, by number (an issue before its cancellation).
     async fn number_register(&self, series: &str) -> Result<Vec<NumberRecord>, StorageError>;
 

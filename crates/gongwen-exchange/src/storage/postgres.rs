@@ -218,6 +218,17 @@ CREATE TABLE number_register (
     PRIMARY KEY (series, number, event)
 );
 "#,
+    // 代办: each delegation as the server decided it (JSON of
+    // `gongwen_core::delegation::Delegation`), rewritten whole when revoked.
+    r#"
+CREATE TABLE delegations (
+    id         TEXT PRIMARY KEY,
+    unit       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    body       TEXT NOT NULL
+);
+CREATE INDEX delegations_unit ON delegations (unit, created_at);
+"#,
 ];
 
 /// Server storage in a PostgreSQL database.
@@ -674,6 +685,16 @@ async fn commit_tx(
     }
 
     numbers_tx(tx, c).await?;
+    if let Some(d) = &c.delegation {
+        let body = serde_json::to_string(d).map_err(|e| StorageError::Backend(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO delegations (id, unit, created_at, body) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+            &[&d.id.to_string(), &d.unit.0, &d.created_at, &body],
+        )
+        .await
+        .map_err(pg)?;
+    }
 
     // Per-unit seqs (see the module doc): how many entries each unit gets, then one
     // counter update per unit, in sorted unit order.
@@ -1078,6 +1099,23 @@ impl Storage for PostgresStorage {
         .transpose()
     }
 
+    async fn workflows_with_deadline(&self) -> Result<Vec<DocumentId>, StorageError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT document_id FROM workflows WHERE state LIKE '%\"deadline\":%'",
+                &[],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let id: String = col(r, 0)?;
+                Ok(DocumentId(parse_uuid(&id, "document id")?))
+            })
+            .collect()
+    }
+
     async fn workflow(
         &self,
         document_id: DocumentId,
@@ -1275,6 +1313,48 @@ impl Storage for PostgresStorage {
             Some(r) => col(&r, 0),
             None => Ok(0),
         }
+    }
+
+    async fn delegations(
+        &self,
+        unit: &UnitCode,
+    ) -> Result<Vec<gongwen_core::delegation::Delegation>, StorageError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT body FROM delegations WHERE unit = $1 ORDER BY created_at, id",
+                &[&unit.0],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let body: String = col(r, 0)?;
+                serde_json::from_str(&body).map_err(|e| {
+                    StorageError::Backend(format!("stored delegation is not valid: {e}"))
+                })
+            })
+            .collect()
+    }
+
+    async fn delegation(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Option<gongwen_core::delegation::Delegation>, StorageError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT body FROM delegations WHERE id = $1",
+                &[&id.to_string()],
+            )
+            .await
+            .map_err(pg)?;
+        row.map(|r| {
+            let body: String = col(&r, 0)?;
+            serde_json::from_str(&body)
+                .map_err(|e| StorageError::Backend(format!("stored delegation is not valid: {e}")))
+        })
+        .transpose()
     }
 
     async fn number_register(&self, series: &str) -> Result<Vec<NumberRecord>, StorageError> {

@@ -190,6 +190,17 @@ CREATE TABLE number_register (
     PRIMARY KEY (series, number, event)
 ) STRICT, WITHOUT ROWID;
 "#,
+    // 代办: each delegation as the server decided it (JSON of
+    // `gongwen_core::delegation::Delegation`), rewritten whole when revoked.
+    r#"
+CREATE TABLE delegations (
+    id         TEXT PRIMARY KEY,
+    unit       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    body       TEXT NOT NULL
+) STRICT;
+CREATE INDEX delegations_unit ON delegations (unit, created_at);
+"#,
 ];
 
 /// Read-only connections kept open between calls; more are opened when busy.
@@ -564,6 +575,15 @@ fn commit_tx(conn: &Connection, c: &Commit) -> Result<Vec<i64>, StorageError> {
         seqs.push(seq);
     }
 
+    if let Some(d) = &c.delegation {
+        let body = serde_json::to_string(d).map_err(|e| StorageError::Backend(e.to_string()))?;
+        conn.execute(
+            "INSERT INTO delegations (id, unit, created_at, body) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+            params![d.id.to_string(), d.unit.0, d.created_at, body],
+        )
+        .map_err(backend)?;
+    }
     append_audit_tx(conn, &c.audit)?;
     Ok(seqs)
 }
@@ -995,6 +1015,28 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn workflows_with_deadline(&self) -> Result<Vec<DocumentId>, StorageError> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT document_id FROM workflows WHERE state LIKE '%\"deadline\":%'",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(DocumentId(parse_uuid(
+                    &row.map_err(backend)?,
+                    "document id",
+                )?));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn workflow(
         &self,
         document_id: DocumentId,
@@ -1209,6 +1251,55 @@ impl Storage for SqliteStorage {
                 .optional()
                 .map_err(backend)?;
             Ok(last.unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn delegations(
+        &self,
+        unit: &UnitCode,
+    ) -> Result<Vec<gongwen_core::delegation::Delegation>, StorageError> {
+        let unit = unit.0.clone();
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT body FROM delegations WHERE unit = ?1 ORDER BY created_at, id",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([&unit], |r| r.get::<_, String>(0))
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let body = row.map_err(backend)?;
+                out.push(serde_json::from_str(&body).map_err(|e| {
+                    StorageError::Backend(format!("stored delegation is not valid: {e}"))
+                })?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delegation(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Option<gongwen_core::delegation::Delegation>, StorageError> {
+        self.read(move |conn| {
+            let body: Option<String> = conn
+                .query_row(
+                    "SELECT body FROM delegations WHERE id = ?1",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            body.map(|b| {
+                serde_json::from_str(&b).map_err(|e| {
+                    StorageError::Backend(format!("stored delegation is not valid: {e}"))
+                })
+            })
+            .transpose()
         })
         .await
     }

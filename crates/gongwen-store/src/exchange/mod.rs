@@ -33,7 +33,7 @@ pub use apply::{ApplyReport, CursorReset, SyncState};
 pub use attachments::WantedAttachment;
 pub use handlings::{BoxItem, HandlingBox};
 pub use inbox::{InboxItem, IncomingInfo};
-pub use outbox::{DispatchCheck, OutboxEntry, OutboxState, QueuedBy};
+pub use outbox::{DispatchCheck, OutboxEntry, OutboxState, QueuedBy, UnheededOpinion};
 
 fn refused(message: impl Into<String>, message_zh: impl Into<String>) -> StoreError {
     StoreError::CommandRefused {

@@ -1,6 +1,8 @@
 //! The outbox (待同步): commands written with their local checks, waiting for the
 //! account that queued them to send them, and the server's answers.
 
+use gongwen_core::flow::StepId;
+use gongwen_core::handling::StepAction;
 use gongwen_core::wire::{
     Command, CommandBody, CommandId, CommandOutcome, CommandResult, DeliveryStatus, Rejection,
     UnitCode,
@@ -86,6 +88,34 @@ pub struct DispatchCheck {
     pub errors: Vec<String>,
     /// Units of the cached directory with no user cleared to read it: not to be chosen.
     pub uncleared: Vec<UnitCode>,
+}
+
+/// An opinion written with a step the server refused (someone acted first: another
+/// leader signed, the sender withdrew; or the step was not theirs): 未生效的意见. It
+/// stays in the outbox with the refusal, so what the late user wrote is kept and shown,
+/// never dropped, even after the refusal is removed from the 同步队列.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct UnheededOpinion {
+    pub command_id: CommandId,
+    /// The step as the writer saw it.
+    pub step: StepId,
+    pub action: StepAction,
+    pub opinion: String,
+    /// Username of who wrote it (the account that queued it; None if not recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub by: Option<String>,
+    /// RFC 3339, UTC: when it was written (queued).
+    pub written_at: String,
+    /// RFC 3339, UTC: when the server refused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub refused_at: Option<String>,
+    /// The server's reason: who did what and when, in Chinese.
+    pub reason: String,
+    /// The same in English, for logs and the CLI.
+    pub reason_en: String,
 }
 
 /// One command in the outbox.
@@ -193,6 +223,17 @@ impl Store {
                 "请先登录交换平台，再分发、签收或退回。",
             ));
         };
+        // A delegation (代办) is given online, where the server answers at once: it is
+        // about no document, and a leader leaving wants to know it holds.
+        if matches!(
+            body,
+            CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. }
+        ) {
+            return Err(refused(
+                "a delegation is sent to the exchange directly, not queued",
+                "代办委托须联网提交，不进入同步队列。",
+            ));
+        }
         self.check_visible(body.document_id())?;
         gongwen_core::workflow::precheck(body).map_err(refused_as)?;
         let classification = match body {
@@ -337,6 +378,8 @@ impl Store {
                 }
             }
             CommandBody::Step { .. } => {}
+            // Refused above: a delegation is about no document here.
+            CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. } => {}
         }
         tx.prepare_cached(
             "INSERT INTO outbox(command_id, kind, document_id, payload, created_at, account, classification)
@@ -577,6 +620,55 @@ impl Store {
             &[document_id.to_string()],
             None,
         )
+    }
+
+    /// The opinions of this document's refused steps, oldest first (see
+    /// [`UnheededOpinion`]): every refused step command with an opinion, shown or
+    /// removed from the 同步队列 alike.
+    pub fn unheeded_opinions(
+        &self,
+        document_id: DocumentId,
+    ) -> Result<Vec<UnheededOpinion>, StoreError> {
+        let visible = self.visible_commands()?;
+        let refused = self.outbox_where(
+            &format!("state = 'rejected' AND document_id = ? AND {visible}"),
+            &[document_id.to_string()],
+            None,
+        )?;
+        Ok(refused
+            .into_iter()
+            .filter_map(|e| {
+                let CommandBody::Step {
+                    step,
+                    action,
+                    opinion: Some(opinion),
+                    ..
+                } = e.command.body
+                else {
+                    return None;
+                };
+                let opinion = opinion.trim().to_string();
+                if opinion.is_empty() {
+                    return None;
+                }
+                let rejection = e.rejection.unwrap_or_else(|| Rejection {
+                    code: gongwen_core::wire::RejectCode::Invalid,
+                    message: String::new(),
+                    message_en: String::new(),
+                });
+                Some(UnheededOpinion {
+                    command_id: e.command.id,
+                    step,
+                    action,
+                    opinion,
+                    by: e.queued_by.map(|q| q.username),
+                    written_at: e.created_at,
+                    refused_at: e.decided_at,
+                    reason: rejection.message,
+                    reason_en: rejection.message_en,
+                })
+            })
+            .collect())
     }
 
     /// One command of the outbox, in any state (if the logged-in account may see it).
