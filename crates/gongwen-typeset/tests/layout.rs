@@ -710,3 +710,30 @@ fn the_template_saved_with_a_document_draws_its_red_header() {
         "{err}"
     );
 }
+
+#[test]
+fn a_sealed_signature_stays_inside_the_type_area_when_long_or_without_a_date() {
+    let base = fixture("request-with-signer");
+    for (signature, date) in [
+        ("宿州市生态环境保护委员会办公室", "2026年8月5日"),
+        ("宿州市人民政府办公室", ""),
+    ] {
+        let mut doc = base.clone();
+        doc.issuer_signature = vec![signature.into()];
+        doc.date_of_issue = date.into();
+        let (model, _) = gongwen_typeset::layout(&doc, fonts(), &Default::default());
+        let run = model
+            .pages
+            .iter()
+            .flat_map(runs)
+            .find(|r| r.text() == signature)
+            .unwrap_or_else(|| panic!("{signature} placed"));
+        let last = run.glyphs.last().unwrap();
+        let right = last.x + last.advance;
+        assert!(
+            right <= RIGHT + TOL && run.glyphs[0].x >= LEFT - TOL,
+            "{signature} (date {date:?}) spans {:.1}–{right:.1} mm, outside the 版心 {LEFT}–{RIGHT}",
+            run.glyphs[0].x
+        );
+    }
+}

@@ -203,10 +203,16 @@ fn block(cx: &mut Ctx, doc: &Document, format: Format) -> Option<usize> {
             let sig = sigs.first().copied().unwrap_or("");
             let sw = cells_of(sig) * cell;
             let top = cfg.line_top(sig_line);
+            // Centred over the date, unless that would run past the 版心 (a 署名 much
+            // longer than the date, or a draft with no date yet): then right-indented 2,
+            // as an unsealed 署名 is, and never left of the 版心.
+            let sig_x = (date_cx - sw / 2.0)
+                .min(cfg.right() - 2.0 * cell - sw)
+                .max(cfg.left_mm);
             cx.text_at(
                 &[(sig, FontRole::FangSong)],
                 size,
-                date_cx - sw / 2.0,
+                sig_x,
                 top,
                 cell,
                 Ink::Black,
