@@ -398,6 +398,7 @@ BEGIN SELECT RAISE(ABORT, 'filed: a filed document gets no new version'); END;
 CREATE TRIGGER filed_documents_no_working_copy BEFORE INSERT ON working_copies
 WHEN EXISTS (SELECT 1 FROM filings f JOIN documents d ON d.id = f.document_id WHERE d.doc_rowid = NEW.doc_rowid)
 BEGIN SELECT RAISE(ABORT, 'filed: a filed document cannot be edited'); END;
+"#,
     // 10: 已读: which received documents each user has opened, for the 收文箱's count of
     // unread arrivals and its bold rows. Per user (an account's key: server and
     // username), since several accounts may share one computer.
