@@ -282,12 +282,23 @@ pub async fn export_pdf(
 ) -> Answer<Option<String>> {
     let name = pdf_file_name(&document.title);
     let rendered = render_off_main(&state, document, RedInk::Print).await?;
+    save_pdf_as(&app, "导出PDF", name, rendered).await
+}
+
+/// Asks where to save `rendered` (the save dialog titled `title`, offering `name`), then
+/// writes it all or nothing off the main thread. `None` when the user cancelled.
+async fn save_pdf_as(
+    app: &AppHandle,
+    title: &'static str,
+    name: String,
+    rendered: Rendered,
+) -> Answer<Option<String>> {
     let ask = crate::dialogs::Ask::Save {
-        title: "导出PDF",
+        title,
         file_name: name,
         filter: Some(("PDF 文件", &["pdf"])),
     };
-    let Some(path) = crate::dialogs::choose(&app, ask).await? else {
+    let Some(path) = crate::dialogs::choose(app, ask).await? else {
         return Ok(None);
     };
     let bytes = rendered.pdf;
@@ -295,7 +306,7 @@ pub async fn export_pdf(
     tauri::async_runtime::spawn_blocking(move || write_atomic(&target, &bytes))
         .await
         .map_err(|_| "保存失败：内部错误。".to_string())??;
-    tracing::info!(path = %path.display(), pages = rendered.meta.pages, "PDF exported");
+    tracing::info!(path = %path.display(), pages = rendered.meta.pages, title, "PDF exported");
     Ok(Some(path.display().to_string()))
 }
 
@@ -375,21 +386,7 @@ pub async fn export_handling_sheet(
     brief: bool,
 ) -> Answer<Option<String>> {
     let (rendered, name) = render_sheet_off_main(&state, &id, &unit, brief).await?;
-    let ask = crate::dialogs::Ask::Save {
-        title: "导出办理单",
-        file_name: name,
-        filter: Some(("PDF 文件", &["pdf"])),
-    };
-    let Some(path) = crate::dialogs::choose(&app, ask).await? else {
-        return Ok(None);
-    };
-    let bytes = rendered.pdf;
-    let target = path.clone();
-    tauri::async_runtime::spawn_blocking(move || write_atomic(&target, &bytes))
-        .await
-        .map_err(|_| "保存失败：内部错误。".to_string())??;
-    tracing::info!(path = %path.display(), pages = rendered.meta.pages, "handling sheet exported");
-    Ok(Some(path.display().to_string()))
+    save_pdf_as(&app, "导出办理单", name, rendered).await
 }
 
 /// 打印 draws each PDF page as an A4 image (see ui/src/pdf.ts). WebKit would print them
