@@ -242,17 +242,24 @@ async fn requests_beyond_the_in_flight_cap_get_503() {
     let token = login_as(&server, "fgw-clerk").await;
     // An upload that sends its headers and a first piece, then waits: its request is
     // in flight until the upload idle timeout (60 s).
-    let mut upload = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    let sha = "ab".repeat(32);
-    upload
-        .write_all(
-            format!(
-                "PATCH /v1/blobs/{sha} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
-                 Upload-Offset: 0\r\nUpload-Length: 1000000\r\nContent-Length: 1000000\r\n\r\nfirst piece"
+    let start_upload = || {
+        let mut upload = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        let sha = "ab".repeat(32);
+        upload
+            .write_all(
+                format!(
+                    "PATCH /v1/blobs/{sha} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\
+                     Upload-Offset: 0\r\nUpload-Length: 1000000\r\nContent-Length: 1000000\r\n\r\nfirst piece"
+                )
+                .as_bytes(),
             )
-            .as_bytes(),
-        )
-        .unwrap();
+            .unwrap();
+        upload
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        upload
+    };
+    let mut upload = start_upload();
     let mut refused = None;
     for _ in 0..200 {
         let r = reqwest::get(format!("{}/healthz", server.url))
@@ -262,9 +269,28 @@ async fn requests_beyond_the_in_flight_cap_get_503() {
             refused = Some(r);
             break;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // The probe may have held the only slot just as the upload arrived: then the
+        // upload itself was answered (503) and is no longer in flight. Start another.
+        let mut answer = [0u8; 256];
+        match upload.read(&mut answer) {
+            Ok(0) => panic!("the server closed the upload's connection unanswered"),
+            Ok(n) => {
+                let text = String::from_utf8_lossy(&answer[..n]);
+                assert!(
+                    text.starts_with("HTTP/1.1 503"),
+                    "the upload was answered before its body ended: {text}"
+                );
+                upload = start_upload();
+            }
+            _ => tokio::time::sleep(Duration::from_millis(30)).await,
+        }
     }
-    let refused = refused.expect("a request beyond the cap is refused with 503");
+    let refused = refused.unwrap_or_else(|| {
+        panic!(
+            "a request beyond the cap is refused with 503; server log:\n{}",
+            server.log()
+        )
+    });
     assert!(refused.headers().contains_key("retry-after"));
     let body: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(body["code"], "unavailable");
