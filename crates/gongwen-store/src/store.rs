@@ -197,6 +197,9 @@ impl Store {
             path: attachments.clone(),
             source,
         })?;
+        for folder in [dir, attachments.as_path()] {
+            keep_private(folder)?;
+        }
         let damage_at_open = crate::error::DAMAGE_SEEN.load(std::sync::atomic::Ordering::SeqCst);
         let opened = schema::open_checked(&dir.join(DB_FILE))?;
         Ok(Store {
@@ -730,6 +733,32 @@ pub(crate) struct NewDocument<'a> {
     pub(crate) status: DocStatus,
     /// Why and by whom its version 1 was made.
     pub(crate) meta: VersionMeta,
+}
+
+/// The store's folders are the account's own (0700): the database and the attachment
+/// files hold classified documents, and another account on the same computer must not
+/// read them. SQLite and the attachment copies create files with the umask's mode
+/// (often 0644); a private folder is what keeps them out of reach. A folder that was
+/// open to others (made by an older version, or by hand) is closed, and the log says so.
+fn keep_private(folder: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let write = |source| StoreError::Write {
+            path: folder.to_path_buf(),
+            source,
+        };
+        let mode = fs::metadata(folder).map_err(write)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            fs::set_permissions(folder, fs::Permissions::from_mode(0o700)).map_err(write)?;
+            tracing::warn!(
+                folder = %folder.display(),
+                mode = format!("{:o}", mode & 0o777),
+                "the store's folder was open to other accounts; it is now private (700)"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Documents written in chunks of this many by a streaming [`Import`]: large enough that
