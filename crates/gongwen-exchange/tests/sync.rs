@@ -27,13 +27,11 @@ async fn dispatch_with_attachment_then_acknowledge_and_return() {
     let yq = Side::login(&server.url, "yq-clerk").await;
     let gov = Side::login(&server.url, "szgov-clerk").await;
 
-    let id = fgw.draft("关于报送2026年统计数据的通知");
     let file = random_file(fgw.dir.path(), "统计表.xlsx", 3 * 1024 * 1024 + 17, 7);
     let file_sha = sha256_of(&file);
-    let with_file = fgw
-        .store()
-        .add_attachment_file(id, "2026年统计报表", &file)
-        .expect("attachment");
+    let with_file =
+        fgw.signed_off_with_file("关于报送2026年统计数据的通知", "2026年统计报表", &file);
+    let id = with_file.id;
     let dispatch = fgw
         .store()
         .queue_dispatch(id, vec!["sz-tjj".into()], vec!["yq-gov".into()])
