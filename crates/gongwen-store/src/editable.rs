@@ -133,10 +133,8 @@ pub(crate) fn read_only(
         Some(ReadOnly::Dispatched)
     } else if pending {
         Some(ReadOnly::DispatchQueued)
-    } else if status == DocStatus::SignedOff {
-        Some(ReadOnly::SignedOff)
-    } else if outgoing_step(conn, id)?
-        .is_some_and(|(step, finished)| finished || past_sign_off(step))
+    } else if status == DocStatus::SignedOff
+        || outgoing_step(conn, id)?.is_some_and(|(step, finished)| finished || past_sign_off(step))
     {
         Some(ReadOnly::SignedOff)
     } else {
