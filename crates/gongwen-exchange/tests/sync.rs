@@ -134,7 +134,8 @@ async fn dispatch_with_attachment_then_acknowledge_and_return() {
         d[1].reason.as_deref(),
         Some("附件数据不全，请补充后重新报送")
     );
-    assert_holds(&fgw, &BTreeMap::from([(id, hash)]), DocStatus::Dispatched);
+    // 埇桥区 returned it: the sender's desk shows 已退回 (#14.3).
+    assert_holds(&fgw, &BTreeMap::from([(id, hash)]), DocStatus::Returned);
 
     // A unit that was not addressed has nothing.
     let r = gov.sync().await;
@@ -147,7 +148,7 @@ async fn dispatch_with_attachment_then_acknowledge_and_return() {
     assert_eq!(fgw2.store().deliveries(id).unwrap(), d);
     assert_eq!(
         fgw2.documents()[&id],
-        (DocStatus::Dispatched, content_hash(&with_file.document))
+        (DocStatus::Returned, content_hash(&with_file.document))
     );
     assert!(fgw2.store().attachment_path(&file_sha).is_ok());
 }
