@@ -2,13 +2,15 @@
 //! (the store's rule, `Store::unread_arrivals`); the 收文箱 shows their count (in the
 //! sync status), and each one that arrives while the window is open raises one desktop
 //! notification, 特急 named first in its title. Opening a document marks it read.
+//! A 退回 of this unit's 分发 is news too: one notification per 退回 (the unit and the
+//! reason), told once per run.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
 
 use gongwen_core::wire::Directory;
 use gongwen_core::{DocumentId, Urgency};
-use gongwen_store::InboxItem;
+use gongwen_store::{InboxItem, ReturnedItem};
 use tauri::State;
 
 use crate::commands::{parse_id, with_store, Answer};
@@ -20,16 +22,26 @@ const ONE_BY_ONE: usize = 3;
 /// The arrivals the desktop was already told of in this run (so a sync round does not
 /// repeat them); emptied when who is logged in changes.
 #[derive(Default)]
-pub struct Notified(Mutex<HashSet<DocumentId>>);
+pub struct Notified(
+    Mutex<HashSet<DocumentId>>,
+    Mutex<HashSet<(DocumentId, String)>>,
+);
 
 impl Notified {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<DocumentId>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The 退回s told: (document, when it was returned), so a second 退回 of the
+    /// same document after its 重新分发 is told again.
+    fn returns(&self) -> std::sync::MutexGuard<'_, HashSet<(DocumentId, String)>> {
+        self.1.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Forgets what was told (login, 退出登录): the next account hears of its own.
     pub fn reset(&self) {
         self.lock().clear();
+        self.returns().clear();
     }
 }
 
@@ -99,14 +111,56 @@ pub fn notices(new: &[InboxItem], directory: &Directory) -> Vec<Notice> {
         .collect()
 }
 
-/// After a sync round: tells the desktop of arrivals it was not told of yet.
+/// What to tell the desktop of 退回s of our 分发s: one notification each, naming the
+/// unit that returned it and its reason.
+pub fn return_notices(returned: &[ReturnedItem], directory: &Directory) -> Vec<Notice> {
+    returned
+        .iter()
+        .map(|r| {
+            let code = &r.delivery.unit;
+            let unit = directory
+                .units
+                .iter()
+                .find(|u| &u.code == code)
+                .map_or_else(|| code.0.clone(), |u| u.name.clone());
+            let title = if r.summary.title.is_empty() {
+                "（无标题）"
+            } else {
+                &r.summary.title
+            };
+            Notice {
+                title: format!("公文被退回：{unit}"),
+                body: format!(
+                    "{title}\n退回理由：{}",
+                    r.delivery.reason.as_deref().unwrap_or("（未写明）")
+                ),
+            }
+        })
+        .collect()
+}
+
+/// After a sync round: tells the desktop of arrivals and 退回s it was not told of yet.
 pub fn notify_new(app: &tauri::AppHandle, state: &AppState) {
     let read = with_store(state, "read the unread arrivals", |s| {
-        Ok((s.unread_arrivals()?, s.directory()?))
+        Ok((
+            s.unread_arrivals()?,
+            s.directory()?,
+            s.returned_deliveries()?,
+        ))
     });
-    let Ok((unread, directory)) = read else {
+    let Ok((unread, directory, returned)) = read else {
         return;
     };
+    let returned: Vec<ReturnedItem> = {
+        let mut told = state.notified.returns();
+        returned
+            .into_iter()
+            .filter(|r| told.insert((r.summary.id, r.delivery.at.clone())))
+            .collect()
+    };
+    for notice in return_notices(&returned, &directory) {
+        show(app, &notice);
+    }
     let new: Vec<InboxItem> = {
         let mut told = state.notified.lock();
         unread
@@ -130,7 +184,7 @@ fn show(app: &tauri::AppHandle, notice: &Notice) {
         .body(&notice.body)
         .show()
     {
-        Ok(()) => tracing::info!(title = %notice.title, "desktop notification of an arrival"),
+        Ok(()) => tracing::info!(title = %notice.title, "desktop notification"),
         Err(e) => {
             tracing::warn!(title = %notice.title, error = %e, "cannot show a desktop notification")
         }
@@ -231,6 +285,30 @@ mod tests {
         assert_eq!(n.len(), 1);
         assert_eq!(n[0].title, "【加急】收到 5 件新收文");
         assert_eq!(n[0].body, "通知1\n通知2\n通知3\n等 5 件，请到收文箱查看。");
+    }
+
+    #[test]
+    fn a_return_is_told_with_the_unit_and_its_reason() {
+        let mut summary = item("关于报送统计数据的通知", Urgency::Normal).summary;
+        summary.status = DocStatus::Returned;
+        let returned = ReturnedItem {
+            summary,
+            delivery: gongwen_core::wire::Delivery {
+                unit: UnitCode::from("sz-fgw"),
+                role: RecipientRole::Main,
+                status: DeliveryStatus::Returned,
+                reason: Some("请补充统计口径".into()),
+                by: "fgw-clerk".into(),
+                at: "2026-12-07T09:00:00Z".into(),
+            },
+        };
+        assert_eq!(
+            return_notices(&[returned], &directory()),
+            [Notice {
+                title: "公文被退回：宿州市发展和改革委员会".into(),
+                body: "关于报送统计数据的通知\n退回理由：请补充统计口径".into(),
+            }]
+        );
     }
 
     #[test]

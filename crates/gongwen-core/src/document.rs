@@ -37,6 +37,9 @@ pub enum DocStatus {
     SignedOff,
     /// 已分发
     Dispatched,
+    /// 已退回: dispatched, and a recipient unit sent it back with a reason; the sender
+    /// may revise it and dispatch it again to that unit.
+    Returned,
     /// 收文
     Incoming,
     /// 已归档
@@ -44,10 +47,11 @@ pub enum DocStatus {
 }
 
 impl DocStatus {
-    pub const ALL: [DocStatus; 5] = [
+    pub const ALL: [DocStatus; 6] = [
         DocStatus::Draft,
         DocStatus::SignedOff,
         DocStatus::Dispatched,
+        DocStatus::Returned,
         DocStatus::Incoming,
         DocStatus::Archived,
     ];
@@ -57,6 +61,7 @@ impl DocStatus {
             DocStatus::Draft => "草稿",
             DocStatus::SignedOff => "已签发",
             DocStatus::Dispatched => "已分发",
+            DocStatus::Returned => "已退回",
             DocStatus::Incoming => "收文",
             DocStatus::Archived => "已归档",
         }

@@ -126,6 +126,7 @@ names! {
         Draft = "draft",
         SignedOff = "signed_off",
         Dispatched = "dispatched",
+        Returned = "returned",
         Incoming = "incoming",
         Archived = "archived",
     }

@@ -388,9 +388,14 @@ fn dispatch(
     now: &str,
 ) -> Result<Decision, Rejection> {
     // A 发文 in a handling goes out at its 核发 step, as the flow left it (numbered,
-    // sealed); any other dispatch of a known document is a second one.
+    // sealed); a dispatched document goes out again only to the units that returned
+    // it (重新分发); any other dispatch of a known document is a second one.
     let handled = match state {
         None => None,
+        Some(st) if st.is_dispatched() && st.owner == actor.unit => {
+            check_redispatch(st, main, cc, document)?;
+            return redispatch(st, actor, document, main, cc, ctx, now);
+        }
         Some(st) => Some(crate::handling::check_dispatch(st, actor, document, ctx)?),
     };
     if document.classification > actor.clearance {
@@ -425,39 +430,7 @@ fn dispatch(
         }
         check_recipient_cleared(unit, document.classification, ctx.unit_clearance(unit))?;
     }
-    for attachment in &document.attachments {
-        if let Some(problem) = attachment_name_problem(&attachment.name).or_else(|| {
-            attachment
-                .file_name
-                .as_deref()
-                .and_then(attachment_name_problem)
-        }) {
-            return Err(reject(
-                RejectCode::Invalid,
-                format!("附件名“{}”不可用：{problem}", attachment.name),
-                format!("attachment name {:?} is not allowed", attachment.name),
-            ));
-        }
-        if let Some(sha) = &attachment.sha256 {
-            if !crate::digest::is_sha256(sha) {
-                return Err(reject(
-                    RejectCode::Invalid,
-                    format!("附件“{}”的校验值无效", attachment.name),
-                    format!("attachment {:?} has an invalid sha256", attachment.name),
-                ));
-            }
-            if !ctx.blob_exists(sha) {
-                return Err(reject(
-                    RejectCode::MissingAttachment,
-                    format!("附件“{}”尚未上传完成", attachment.name),
-                    format!(
-                        "attachment {:?} ({sha}) has not been uploaded",
-                        attachment.name
-                    ),
-                ));
-            }
-        }
-    }
+    check_attachments(document, ctx)?;
     check_complete(document)?;
 
     let content_hash = content_hash(document);
@@ -521,6 +494,199 @@ fn dispatch(
             deliveries,
             handlings,
         },
+        document: Some(document.clone()),
+        log,
+        numbers: Vec::new(),
+        cancelled: Vec::new(),
+    })
+}
+
+/// Each attachment has a plain file name and, when it has a file, one uploaded whole.
+fn check_attachments(document: &Document, ctx: &dyn Context) -> Result<(), Rejection> {
+    for attachment in &document.attachments {
+        if let Some(problem) = attachment_name_problem(&attachment.name).or_else(|| {
+            attachment
+                .file_name
+                .as_deref()
+                .and_then(attachment_name_problem)
+        }) {
+            return Err(reject(
+                RejectCode::Invalid,
+                format!("附件名“{}”不可用：{problem}", attachment.name),
+                format!("attachment name {:?} is not allowed", attachment.name),
+            ));
+        }
+        if let Some(sha) = &attachment.sha256 {
+            if !crate::digest::is_sha256(sha) {
+                return Err(reject(
+                    RejectCode::Invalid,
+                    format!("附件“{}”的校验值无效", attachment.name),
+                    format!("attachment {:?} has an invalid sha256", attachment.name),
+                ));
+            }
+            if !ctx.blob_exists(sha) {
+                return Err(reject(
+                    RejectCode::MissingAttachment,
+                    format!("附件“{}”尚未上传完成", attachment.name),
+                    format!(
+                        "attachment {:?} ({sha}) has not been uploaded",
+                        attachment.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the owner may send a dispatched document again to `main` and `cc` (重新分发):
+/// only to units whose last state of it is 已退回, each in the role it had, so a 退回
+/// is not a dead end while a second 分发 to anyone else stays refused. A document
+/// that went through a 发文 handling goes out again only as the handling left it:
+/// what was 签发ed is what is sent.
+pub fn check_redispatch(
+    st: &DocumentState,
+    main: &[UnitCode],
+    cc: &[UnitCode],
+    document: &Document,
+) -> Result<(), Rejection> {
+    check_recipients(main, cc)?;
+    let roles = main
+        .iter()
+        .map(|u| (u, RecipientRole::Main))
+        .chain(cc.iter().map(|u| (u, RecipientRole::Cc)));
+    for (unit, role) in roles {
+        match st.deliveries.iter().find(|d| &d.unit == unit) {
+            Some(d) if d.status == DeliveryStatus::Returned && d.role == role => {}
+            Some(d) if d.status == DeliveryStatus::Returned => {
+                return Err(reject(
+                    RejectCode::Invalid,
+                    format!(
+                        "单位“{unit}”原为{}单位，重新分发时不能改为{}",
+                        d.role.label(),
+                        role.label()
+                    ),
+                    format!("unit `{unit}` was a {:?} recipient, not {role:?}", d.role),
+                ))
+            }
+            Some(d) => {
+                return Err(reject(
+                    RejectCode::InvalidState,
+                    format!(
+                        "单位“{unit}”{}该公文，只能重新分发给退回该公文的单位",
+                        d.status.label()
+                    ),
+                    format!(
+                        "document {} is {:?} at unit `{unit}`: it is dispatched again only to a unit that returned it",
+                        st.document_id, d.status
+                    ),
+                ))
+            }
+            None => {
+                return Err(reject(
+                    RejectCode::InvalidState,
+                    format!("该公文已分发，不能再分发给单位“{unit}”：只能重新分发给退回该公文的单位"),
+                    format!(
+                        "document {} was already dispatched; unit `{unit}` did not return it",
+                        st.document_id
+                    ),
+                ))
+            }
+        }
+    }
+    if st.handling(&st.owner).is_some() && content_hash(document) != st.content_hash {
+        return Err(reject(
+            RejectCode::InvalidState,
+            "该公文经发文办理签发，修改后的文本须重新办理，不能直接重新分发",
+            "the document went through its handling: only the signed-off version is dispatched again",
+        ));
+    }
+    Ok(())
+}
+
+/// 重新分发 of a returned document: the new version goes to the units that returned
+/// it, as a new arrival (the same document, so their 收文 is linked to the returned
+/// one); their deliveries start again at 已送达, and a 收文 handling that ended at the
+/// 退回 is closed, so a new 签收 starts a new one. Other recipients are untouched.
+#[allow(clippy::too_many_arguments)]
+fn redispatch(
+    st: &DocumentState,
+    actor: &Actor,
+    document: &Document,
+    main: &[UnitCode],
+    cc: &[UnitCode],
+    ctx: &dyn Context,
+    now: &str,
+) -> Result<Decision, Rejection> {
+    if document.classification > actor.clearance || st.classification > actor.clearance {
+        return Err(reject(
+            RejectCode::AboveClearance,
+            format!(
+                "公文密级为{}，超出您的知悉范围（{}）",
+                document.classification.max(st.classification).label(),
+                actor.clearance.label()
+            ),
+            format!(
+                "document is {:?}, above the user's clearance {:?}",
+                document.classification, actor.clearance
+            ),
+        ));
+    }
+    for unit in main.iter().chain(cc) {
+        check_recipient_cleared(unit, document.classification, ctx.unit_clearance(unit))?;
+    }
+    check_attachments(document, ctx)?;
+    check_complete(document)?;
+    let content_hash = content_hash(document);
+    let document_id = st.document_id;
+    let mut state = st.clone();
+    let again: Vec<&UnitCode> = main.iter().chain(cc).collect();
+    for d in state
+        .deliveries
+        .iter_mut()
+        .filter(|d| again.contains(&&d.unit))
+    {
+        d.status = DeliveryStatus::Delivered;
+        d.reason = None;
+        d.by = actor.username.clone();
+        d.at = now.to_string();
+    }
+    let deliveries: Vec<Delivery> = state
+        .deliveries
+        .iter()
+        .filter(|d| again.contains(&&d.unit))
+        .cloned()
+        .collect();
+    state
+        .handlings
+        .retain(|h| h.unit == state.owner || !again.contains(&&h.unit));
+    state.content_hash = content_hash.clone();
+    state.classification = document.classification;
+    let mut log = vec![(
+        actor.unit.clone(),
+        ChangeEntry::Sent {
+            document_id,
+            document: Box::new(document.clone()),
+            content_hash: content_hash.clone(),
+            deliveries: deliveries.clone(),
+        },
+    )];
+    for d in &deliveries {
+        log.push((
+            d.unit.clone(),
+            ChangeEntry::Received {
+                document_id,
+                document: Box::new(document.clone()),
+                content_hash: content_hash.clone(),
+                from: actor.unit.clone(),
+                role: d.role,
+                by: actor.username.clone(),
+                at: now.to_string(),
+            },
+        ));
+    }
+    Ok(Decision {
+        state,
         document: Some(document.clone()),
         log,
         numbers: Vec::new(),
@@ -851,6 +1017,153 @@ mod tests {
         assert!(decide(None, &actor, &only_tjj, &Units, NOW).is_ok());
         // A unit with no reader at all can read nothing, not even 非密.
         assert!(check_recipient_cleared(&"x".into(), Classification::Unclassified, None).is_err());
+    }
+
+    /// fgw sends to tjj (主送) and yqq (抄送); tjj returns it with a reason.
+    fn returned_by_tjj() -> DocumentState {
+        let d =
+            decide(None, &clerk("fgw"), &dispatch_cmd(letter()), &Units, NOW).expect("dispatch");
+        let ret = CommandBody::Return {
+            document_id: d.state.document_id,
+            reason: "请补充统计口径".into(),
+        };
+        decide(Some(&d.state), &clerk("tjj"), &ret, &Units, NOW)
+            .expect("return")
+            .state
+    }
+
+    fn redispatch_cmd(doc: Document, main: &[&str], cc: &[&str]) -> CommandBody {
+        CommandBody::Dispatch {
+            document_id: DocumentId(uuid::Uuid::nil()),
+            document: Box::new(doc),
+            main: main.iter().map(|u| UnitCode::from(*u)).collect(),
+            cc: cc.iter().map(|u| UnitCode::from(*u)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_returned_document_is_dispatched_again_to_the_unit_that_returned_it() {
+        let st = returned_by_tjj();
+        let mut revised = letter();
+        revised.body = crate::Body::from_text("请于月底前按新口径提供有关统计资料。");
+        let later = "2026-11-26T09:00:00Z";
+        let d = decide(
+            Some(&st),
+            &clerk("fgw"),
+            &redispatch_cmd(revised.clone(), &["tjj"], &[]),
+            &Units,
+            later,
+        )
+        .expect("re-dispatch after 退回");
+        assert_eq!(d.document.as_ref(), Some(&revised));
+        assert_eq!(d.state.content_hash, content_hash(&revised));
+        let tjj = &d.state.deliveries[0];
+        assert_eq!(
+            (tjj.status, tjj.reason.as_deref(), tjj.at.as_str()),
+            (DeliveryStatus::Delivered, None, later)
+        );
+        assert_eq!(
+            d.state.deliveries[1], st.deliveries[1],
+            "yqq, who did not return it, is untouched"
+        );
+        // The sender's record and tjj's new arrival, nothing to yqq.
+        let to: Vec<_> = d.log.iter().map(|(u, _)| u.0.as_str()).collect();
+        assert_eq!(to, ["fgw", "tjj"]);
+        assert!(
+            matches!(&d.log[1].1, ChangeEntry::Received { document, .. } if **document == revised)
+        );
+        // tjj signs the new version in.
+        let ack = CommandBody::Acknowledge {
+            document_id: d.state.document_id,
+        };
+        let a = decide(Some(&d.state), &clerk("tjj"), &ack, &Units, later).expect("签收");
+        assert_eq!(a.state.deliveries[0].status, DeliveryStatus::Acknowledged);
+    }
+
+    #[test]
+    fn a_second_dispatch_is_refused_unless_to_a_unit_that_returned_it() {
+        let st = returned_by_tjj();
+        let fgw = clerk("fgw");
+        let refused = |state: &DocumentState, actor: &Actor, main: &[&str], cc: &[&str]| {
+            decide(
+                Some(state),
+                actor,
+                &redispatch_cmd(letter(), main, cc),
+                &Units,
+                NOW,
+            )
+            .unwrap_err()
+        };
+        // Not returned: yqq still holds it as 已送达.
+        let e = refused(&st, &fgw, &["yqq"], &[]);
+        assert_eq!(e.code, RejectCode::InvalidState);
+        assert!(
+            e.message.contains("只能重新分发给退回该公文的单位"),
+            "{}",
+            e.message
+        );
+        // Nor with the returning unit alongside it.
+        assert_eq!(
+            refused(&st, &fgw, &["tjj"], &["yqq"]).code,
+            RejectCode::InvalidState
+        );
+        // Another unit, never a recipient.
+        let mut st_more = st.clone();
+        st_more.deliveries.retain(|d| d.unit.0 == "tjj");
+        let e = refused(&st_more, &fgw, &["yqq"], &[]);
+        assert!(e.message.contains("“yqq”"), "{}", e.message);
+        // From another unit: the recipient that returned it cannot send it on.
+        let e = refused(&st, &clerk("tjj"), &["yqq"], &[]);
+        assert_eq!(e.code, RejectCode::InvalidState);
+        // A unit that signed it in (签收) did not return it.
+        let ack = CommandBody::Acknowledge {
+            document_id: st.document_id,
+        };
+        let acked = decide(Some(&st), &clerk("yqq"), &ack, &Units, NOW)
+            .expect("yqq 签收")
+            .state;
+        let e = refused(&acked, &fgw, &["yqq"], &[]);
+        assert!(e.message.contains("已签收"), "{}", e.message);
+        // Nothing returned at all: the plain second 分发.
+        let sent = decide(None, &fgw, &dispatch_cmd(letter()), &Units, NOW)
+            .expect("dispatch")
+            .state;
+        assert_eq!(
+            refused(&sent, &fgw, &["tjj"], &[]).code,
+            RejectCode::InvalidState
+        );
+        // Once sent again, it is no longer returned: a third send is refused.
+        let again = decide(
+            Some(&st),
+            &fgw,
+            &redispatch_cmd(letter(), &["tjj"], &[]),
+            &Units,
+            NOW,
+        )
+        .expect("re-dispatch")
+        .state;
+        assert_eq!(
+            refused(&again, &fgw, &["tjj"], &[]).code,
+            RejectCode::InvalidState
+        );
+        // Each unit goes again in the role it had: yqq was 抄送.
+        let ret = CommandBody::Return {
+            document_id: st.document_id,
+            reason: "非本单位职责".into(),
+        };
+        let both = decide(Some(&st), &clerk("yqq"), &ret, &Units, NOW)
+            .expect("yqq 退回")
+            .state;
+        let e = refused(&both, &fgw, &["yqq"], &[]);
+        assert!(e.message.contains("原为抄送"), "{}", e.message);
+        assert!(decide(
+            Some(&both),
+            &fgw,
+            &redispatch_cmd(letter(), &["tjj"], &["yqq"]),
+            &Units,
+            NOW
+        )
+        .is_ok());
     }
 
     #[test]

@@ -233,13 +233,12 @@ async fn connection_cut_in_the_middle_of_an_upload_resumes() {
     let tjj = Side::login(&server.url, "tjj-clerk").await;
     let yq = Side::login(&server.url, "yq-clerk").await;
 
-    let id = fgw.draft("关于印发统计年鉴的通知");
     let len = 20 * 1024 * 1024 + 123;
     let file = random_file(fgw.dir.path(), "统计年鉴.pdf", len, 42);
     let sha = sha256_of(&file);
-    fgw.store()
-        .add_attachment_file(id, "2026年统计年鉴", &file)
-        .unwrap();
+    let id = fgw
+        .signed_off_with_file("关于印发统计年鉴的通知", "2026年统计年鉴", &file)
+        .id;
     let cmd = fgw
         .store()
         .queue_dispatch(id, vec!["sz-tjj".into()], vec![])

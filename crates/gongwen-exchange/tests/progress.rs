@@ -26,12 +26,11 @@ async fn a_first_sync_and_an_attachment_download_report_bytes_and_time_left_as_t
             .queue_dispatch(id, vec!["sz-tjj".into()], vec![])
             .expect("queue dispatch");
     }
-    let with_file = fgw.draft("关于报送项目图纸的通知");
     let file = random_file(fgw.dir.path(), "图纸.pdf", 3 * 1024 * 1024, 7);
     let sha = sha256_of(&file);
-    fgw.store()
-        .add_attachment_file(with_file, "项目图纸", &file)
-        .expect("attachment");
+    let with_file = fgw
+        .signed_off_with_file("关于报送项目图纸的通知", "项目图纸", &file)
+        .id;
     fgw.store()
         .queue_dispatch(with_file, vec!["sz-tjj".into()], vec![])
         .expect("queue dispatch");

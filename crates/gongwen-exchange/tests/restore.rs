@@ -48,13 +48,14 @@ fn admin_fails(server: &TestServer, args: &[&str]) -> String {
 /// Dispatches a signed-off 通知 (with a file when `file_seed` is given) to sz-tjj and
 /// syncs the sender.
 async fn dispatch(fgw: &Side, title: &str, file_seed: Option<u64>) -> DocumentId {
-    let id = fgw.draft(title);
-    if let Some(seed) = file_seed {
-        let file = random_file(fgw.dir.path(), &format!("附件{seed}.pdf"), 200_000, seed);
-        fgw.store()
-            .add_attachment_file(id, &format!("附件{seed}"), &file)
-            .expect("attachment");
-    }
+    let id = match file_seed {
+        Some(seed) => {
+            let file = random_file(fgw.dir.path(), &format!("附件{seed}.pdf"), 200_000, seed);
+            fgw.signed_off_with_file(title, &format!("附件{seed}"), &file)
+                .id
+        }
+        None => fgw.draft(title),
+    };
     fgw.store()
         .queue_dispatch(id, vec!["sz-tjj".into()], vec![])
         .expect("queue dispatch");

@@ -27,13 +27,11 @@ async fn dispatch_with_attachment_then_acknowledge_and_return() {
     let yq = Side::login(&server.url, "yq-clerk").await;
     let gov = Side::login(&server.url, "szgov-clerk").await;
 
-    let id = fgw.draft("关于报送2026年统计数据的通知");
     let file = random_file(fgw.dir.path(), "统计表.xlsx", 3 * 1024 * 1024 + 17, 7);
     let file_sha = sha256_of(&file);
-    let with_file = fgw
-        .store()
-        .add_attachment_file(id, "2026年统计报表", &file)
-        .expect("attachment");
+    let with_file =
+        fgw.signed_off_with_file("关于报送2026年统计数据的通知", "2026年统计报表", &file);
+    let id = with_file.id;
     let dispatch = fgw
         .store()
         .queue_dispatch(id, vec!["sz-tjj".into()], vec!["yq-gov".into()])
@@ -136,7 +134,8 @@ async fn dispatch_with_attachment_then_acknowledge_and_return() {
         d[1].reason.as_deref(),
         Some("附件数据不全，请补充后重新报送")
     );
-    assert_holds(&fgw, &BTreeMap::from([(id, hash)]), DocStatus::Dispatched);
+    // 埇桥区 returned it: the sender's desk shows 已退回 (#14.3).
+    assert_holds(&fgw, &BTreeMap::from([(id, hash)]), DocStatus::Returned);
 
     // A unit that was not addressed has nothing.
     let r = gov.sync().await;
@@ -149,7 +148,7 @@ async fn dispatch_with_attachment_then_acknowledge_and_return() {
     assert_eq!(fgw2.store().deliveries(id).unwrap(), d);
     assert_eq!(
         fgw2.documents()[&id],
-        (DocStatus::Dispatched, content_hash(&with_file.document))
+        (DocStatus::Returned, content_hash(&with_file.document))
     );
     assert!(fgw2.store().attachment_path(&file_sha).is_ok());
 }

@@ -9,9 +9,13 @@
 //! accepted the 分发, or its change arrived), and no 分发 of it queued (待同步). What
 //! is sent must be what was saved and queued; a refused 分发 makes it editable again.
 //! Nor once its 发文 handling stands past 签发: the text a leader signed is the text
-//! that goes out, and the server refuses a 核发 of any other. (A document whose status
-//! alone says 已签发, imported or set so outside any handling, is still editable: the
-//! tests and tools that prepare such documents add files to them.)
+//! that goes out, and the server refuses a 核发 of any other; nor when its status alone
+//! says 已签发 (imported, or set so outside any handling): what was signed is settled
+//! wherever the signing happened.
+//!
+//! A 分发 that a recipient unit returned (已退回) is editable again, until its 重新分发
+//! is queued: the clerk revises it as a new version (the 版 that was sent stays marked)
+//! and sends it again to the units that returned it.
 //!
 //! A document may be 分发ed when nothing above but 签发 stops it, and, in a 发文
 //! handling, only at its 核发 step (the server refuses it before).
@@ -121,14 +125,16 @@ pub(crate) fn read_only(
         .query_row([id.to_string()], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
+    // 已退回 was sent and accepted, yet is open for its revision and 重新分发.
+    let dispatched = status != DocStatus::Returned && (sent || accepted);
     Ok(if status == DocStatus::Incoming || received {
         Some(ReadOnly::Received)
-    } else if status == DocStatus::Dispatched || sent || accepted {
+    } else if status == DocStatus::Dispatched || dispatched {
         Some(ReadOnly::Dispatched)
     } else if pending {
         Some(ReadOnly::DispatchQueued)
-    } else if outgoing_step(conn, id)?
-        .is_some_and(|(step, finished)| finished || past_sign_off(step))
+    } else if status == DocStatus::SignedOff
+        || outgoing_step(conn, id)?.is_some_and(|(step, finished)| finished || past_sign_off(step))
     {
         Some(ReadOnly::SignedOff)
     } else {

@@ -61,7 +61,8 @@ pub use editable::{NoDispatch, ReadOnly};
 pub use error::StoreError;
 pub use exchange::{
     Account, ApplyReport, BoxItem, CursorReset, DispatchCheck, HandlingBox, InboxItem,
-    IncomingInfo, OutboxEntry, OutboxState, QueuedBy, SyncState, UnheededOpinion, WantedAttachment,
+    IncomingInfo, OutboxEntry, OutboxState, QueuedBy, ReturnedItem, SyncState, UnheededOpinion,
+    WantedAttachment,
 };
 pub use model::{
     marked_snippet, CheckpointReport, DocumentSummary, ListFilter, Page, SearchField, SearchHit,

@@ -187,3 +187,26 @@ fn an_archived_document_is_read_only() {
     store.set_status(id, DocStatus::Archived).unwrap();
     assert_refused(&mut store, id, ReadOnly::Archived, "已归档");
 }
+
+#[test]
+fn a_document_whose_status_alone_is_signed_off_is_read_only_and_may_still_be_dispatched() {
+    // Imported as 已签发, with no handling: what was signed is settled, wherever the
+    // signing happened; it still goes out (its 分发 is the next thing done to it).
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = signed_in_store(dir.path());
+    let doc = notice("关于防汛的通知", "2026年5月10日", "正文。");
+    let id = store
+        .create_document(&doc, DocStatus::SignedOff)
+        .unwrap()
+        .id;
+    assert_refused(&mut store, id, ReadOnly::SignedOff, "已签发");
+    assert_eq!(store.no_dispatch(id).unwrap(), None);
+    store
+        .queue_dispatch(id, vec!["sz-tjj".into()], vec![])
+        .unwrap();
+    // A draft marked 已签发 through the status path (an import does this) is settled too.
+    let draft = store.create_document(&doc, DocStatus::Draft).unwrap().id;
+    assert_eq!(store.read_only(draft).unwrap(), None);
+    store.set_status(draft, DocStatus::SignedOff).unwrap();
+    assert_refused(&mut store, draft, ReadOnly::SignedOff, "已签发");
+}

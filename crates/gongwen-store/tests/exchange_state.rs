@@ -324,7 +324,8 @@ fn sent_marks_the_draft_dispatched_and_reaches_the_senders_other_clients() {
     // Sent again after the Delivery (a re-pull): the later status stays.
     store.apply_changes(&me, &page(vec![sent], 2)).unwrap();
     let after = store.get(stored.id).unwrap().unwrap();
-    assert_eq!(after.status, DocStatus::Dispatched);
+    // 市埇桥区 returned it: 已退回 (#14.3), which the replayed Sent does not undo.
+    assert_eq!(after.status, DocStatus::Returned);
     assert_eq!(after.version, 1, "same content: no new version");
     let d = store.deliveries(stored.id).unwrap();
     let seen: Vec<_> = d.iter().map(|d| (d.unit.0.as_str(), d.status)).collect();
@@ -347,7 +348,7 @@ fn sent_marks_the_draft_dispatched_and_reaches_the_senders_other_clients() {
     let r = other.apply_changes(&me, &p).unwrap();
     assert_eq!(r.new_documents, 1);
     let copy = other.get(stored.id).unwrap().unwrap();
-    assert_eq!(copy.status, DocStatus::Dispatched);
+    assert_eq!(copy.status, DocStatus::Returned, "as on the first computer");
     assert_eq!(copy.document, doc);
     assert_eq!(other.deliveries(stored.id).unwrap(), d);
 }

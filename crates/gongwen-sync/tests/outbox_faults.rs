@@ -50,11 +50,11 @@ async fn a_file_over_the_size_limit_refuses_its_dispatch_and_nothing_else() {
     tjj.sync().await;
     fgw.sync().await;
 
-    let big = fgw.draft("关于印发统计年鉴的通知");
+    // The file is attached while it is a draft: a 已签发 document is read-only.
     let file = random_file(fgw.dir.path(), "统计年鉴.pdf", 2 * 1024 * 1024, 7);
-    fgw.store()
-        .add_attachment_file(big, "2026年统计年鉴", &file)
-        .unwrap();
+    let big = fgw
+        .signed_off_with_file("关于印发统计年鉴的通知", "2026年统计年鉴", &file)
+        .id;
     let refused = fgw
         .store()
         .queue_dispatch(big, vec!["sz-tjj".into()], vec![])
@@ -205,12 +205,11 @@ async fn a_stored_command_is_sent_byte_for_byte() {
 async fn a_silent_connection_ends_the_round_and_the_loop_retries() {
     let server = TestServer::start();
     let fgw = Side::login(&server.url, "fgw-clerk").await;
-    let id = fgw.draft("关于印发统计年鉴的通知");
     let file = random_file(fgw.dir.path(), "统计年鉴.pdf", 4 * 1024 * 1024, 11);
     let sha = sha256_of(&file);
-    fgw.store()
-        .add_attachment_file(id, "2026年统计年鉴", &file)
-        .unwrap();
+    let id = fgw
+        .signed_off_with_file("关于印发统计年鉴的通知", "2026年统计年鉴", &file)
+        .id;
     fgw.store()
         .queue_dispatch(id, vec!["sz-tjj".into()], vec![])
         .unwrap();

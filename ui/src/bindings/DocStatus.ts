@@ -4,4 +4,4 @@
  * Where a document stands in its life. The exchange server will be the authority on
  * transitions; locally a document is a draft until then.
  */
-export type DocStatus = "draft" | "signed_off" | "dispatched" | "incoming" | "archived";
+export type DocStatus = "draft" | "signed_off" | "dispatched" | "returned" | "incoming" | "archived";

@@ -69,6 +69,27 @@ impl Side {
             .id
     }
 
+    /// A signed-off 通知 with a file: attached while it is a draft (a 已签发 document is
+    /// read-only), then marked 已签发, as an import leaves it. Returns it as stored.
+    pub fn signed_off_with_file(
+        &self,
+        title: &str,
+        name: &str,
+        file: &Path,
+    ) -> gongwen_store::StoredDocument {
+        let mut store = self.store();
+        let id = store
+            .create_document(&notice(title), DocStatus::Draft)
+            .expect("create document")
+            .id;
+        store
+            .add_attachment_file(id, name, file)
+            .expect("attachment");
+        store
+            .set_status(id, DocStatus::SignedOff)
+            .expect("mark signed off")
+    }
+
     /// Every document here: id → (status, content hash).
     pub fn documents(&self) -> BTreeMap<DocumentId, (DocStatus, String)> {
         let store = self.store();

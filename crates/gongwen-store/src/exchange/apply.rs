@@ -393,10 +393,14 @@ fn apply_change<'a>(
                 at,
                 key
             ])?;
-            // The initial status; a later Delivery change (re-applied or not) wins.
+            // The initial status; a later change (re-applied or not) wins. A newer
+            // arrival of a document we hold is its 重新分发 after our 退回: 已送达 again.
             tx.prepare_cached(
                 "INSERT INTO deliveries(document_id, unit, role, status, reason, by, at, position)
-                 VALUES (?1, ?2, ?3, 'delivered', NULL, ?4, ?5, 0) ON CONFLICT DO NOTHING",
+                 VALUES (?1, ?2, ?3, 'delivered', NULL, ?4, ?5, 0)
+                 ON CONFLICT (document_id, unit) DO UPDATE SET status = excluded.status,
+                    reason = NULL, by = excluded.by, at = excluded.at
+                 WHERE excluded.at > deliveries.at",
             )?
             .execute(params![
                 document_id.to_string(),
@@ -406,8 +410,16 @@ fn apply_change<'a>(
                 at
             ])?;
             let meta = VersionMeta::new(VersionReason::Received, by.clone());
-            let new =
-                batch.add_if_missing(tx, *document_id, document, DocStatus::Incoming, meta)?;
+            let new = batch.add_if_missing(
+                tx,
+                *document_id,
+                document,
+                DocStatus::Incoming,
+                meta.clone(),
+            )?;
+            if !new {
+                received_again(tx, *document_id, document, content_hash, by, at, &meta)?;
+            }
             want_attachments(tx, *document_id, document)?;
             Ok(new)
         }
@@ -434,10 +446,29 @@ fn apply_change<'a>(
                 at,
                 key
             ])?;
+            // This 分发 (or a later change of its recipients) was applied already: after a
+            // 退回 the clerk's revisions are the latest, not an old sent text, and the
+            // document stays 已退回.
+            let mut recorded = false;
+            for d in deliveries {
+                recorded |= tx
+                    .prepare_cached(
+                        "SELECT EXISTS (SELECT 1 FROM deliveries
+                         WHERE document_id = ?1 AND unit = ?2 AND at >= ?3)",
+                    )?
+                    .query_row(params![document_id.to_string(), d.unit.0, d.at], |r| {
+                        r.get::<_, bool>(0)
+                    })?;
+            }
             for (i, d) in deliveries.iter().enumerate() {
+                // A 重新分发 lists the units that returned it, 已送达 again; an older
+                // entry applied again changes nothing.
                 tx.prepare_cached(
                     "INSERT INTO deliveries(document_id, unit, role, status, reason, by, at, position)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT (document_id, unit) DO UPDATE SET status = excluded.status,
+                        reason = excluded.reason, by = excluded.by, at = excluded.at
+                     WHERE excluded.at > deliveries.at",
                 )?
                 .execute(params![
                     document_id.to_string(),
@@ -461,7 +492,7 @@ fn apply_change<'a>(
             )?;
             if !new {
                 let h = head(tx, *document_id)?.ok_or(StoreError::NotFound(*document_id))?;
-                if h.status != DocStatus::Archived {
+                if h.status != DocStatus::Archived && !recorded {
                     // What was sent is the record: appended as a version if the local
                     // latest differs (nothing is overwritten), then marked dispatched.
                     // Edits autosaved meanwhile are kept as a version of their own first.
@@ -505,6 +536,16 @@ fn apply_change<'a>(
                 d.by,
                 d.at
             ])?;
+            // 退回 of our 分发: the document is 已退回 here, so the clerk sees it in the
+            // list and may 修改 and 重新分发 it.
+            if d.status == gongwen_core::wire::DeliveryStatus::Returned {
+                tx.prepare_cached(
+                    "UPDATE documents SET status = 'returned', updated_at = ?2
+                     WHERE id = ?1 AND status = 'dispatched' AND EXISTS (
+                        SELECT 1 FROM exchanged WHERE document_id = ?1 AND direction = 'sent')",
+                )?
+                .execute(params![document_id.to_string(), rfc3339(&now())])?;
+            }
             Ok(false)
         }
         ChangeEntry::Handling {
@@ -521,6 +562,40 @@ fn apply_change<'a>(
             batch,
         ),
     }
+}
+
+/// A document we hold arrives again: a 重新分发 after our 退回 (when newer than what we
+/// recorded). Its text is appended as a new version (the returned one stays in the
+/// history), and it is a new arrival: unread again, dated by this dispatch.
+#[allow(clippy::too_many_arguments)]
+fn received_again(
+    tx: &Transaction<'_>,
+    id: DocumentId,
+    document: &Document,
+    content_hash: &str,
+    by: &str,
+    at: &str,
+    meta: &VersionMeta,
+) -> Result<(), StoreError> {
+    let newer = tx
+        .prepare_cached(
+            "UPDATE exchanged SET content_hash = ?2, by = ?3, at = ?4
+             WHERE document_id = ?1 AND direction = 'received' AND at < ?4",
+        )?
+        .execute(params![id.to_string(), content_hash, by, at])?;
+    if newer == 0 {
+        return Ok(());
+    }
+    let Some(h) = head(tx, id)? else {
+        return Err(StoreError::NotFound(id));
+    };
+    if h.status == DocStatus::Archived {
+        return Ok(());
+    }
+    append_version(tx, id, document, &now(), meta)?;
+    tx.prepare_cached("DELETE FROM read_marks WHERE document_id = ?1")?
+        .execute([id.to_string()])?;
+    Ok(())
 }
 
 /// A unit's handling as the server sent it, whole: stored over what was there. The

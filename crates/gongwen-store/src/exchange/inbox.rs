@@ -53,7 +53,52 @@ pub struct InboxItem {
 /// read mark) that makes a received document unread.
 const UNREAD: &str = "r.document_id IS NULL AND coalesce(dl.status, 'delivered') = 'delivered'";
 
+/// One 退回 of this unit's 分发 that stands (the document is 已退回 here): what the
+/// desktop notification tells, and what 重新分发 answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnedItem {
+    pub summary: DocumentSummary,
+    /// The returning unit's delivery: who, when, why.
+    pub delivery: Delivery,
+}
+
 impl Store {
+    /// The 退回s of this unit's 分发s that stand (their documents 已退回), newest first,
+    /// of documents the logged-in account may see.
+    pub fn returned_deliveries(&self) -> Result<Vec<ReturnedItem>, StoreError> {
+        let columns: String = SUMMARY_COLUMNS
+            .split(", ")
+            .map(|c| format!("d.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Nothing above the account's clearance (非密 only while logged out).
+        let visible = crate::access::visible("d.classification", self.clearance()?);
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {columns}, dl.unit, dl.role, dl.by, dl.at, dl.reason
+             FROM deliveries dl JOIN documents d ON d.id = dl.document_id
+             WHERE d.status = 'returned' AND dl.status = 'returned' AND {visible}
+             ORDER BY dl.at DESC"
+        ))?;
+        let mut rows = stmt.query([])?;
+        let mut items = Vec::new();
+        while let Some(r) = rows.next()? {
+            let summary = summary_from_row(r)?;
+            let role: String = r.get(12)?;
+            items.push(ReturnedItem {
+                summary,
+                delivery: Delivery {
+                    unit: UnitCode(r.get(11)?),
+                    role: enum_parse(&role)?,
+                    status: DeliveryStatus::Returned,
+                    by: r.get(13)?,
+                    at: r.get(14)?,
+                    reason: r.get(15)?,
+                },
+            });
+        }
+        Ok(items)
+    }
+
     /// Per-recipient delivery status of a document, 主送 first then 抄送, each in the
     /// order dispatched (for a received document: only this unit's).
     pub fn deliveries(&self, document_id: DocumentId) -> Result<Vec<Delivery>, StoreError> {

@@ -32,7 +32,7 @@ pub use account::{normalize_server, Account};
 pub use apply::{ApplyReport, CursorReset, SyncState};
 pub use attachments::WantedAttachment;
 pub use handlings::{BoxItem, HandlingBox};
-pub use inbox::{InboxItem, IncomingInfo};
+pub use inbox::{InboxItem, IncomingInfo, ReturnedItem};
 pub use outbox::{DispatchCheck, OutboxEntry, OutboxState, QueuedBy, UnheededOpinion};
 
 fn refused(message: impl Into<String>, message_zh: impl Into<String>) -> StoreError {

@@ -294,6 +294,13 @@ impl Store {
                             "该公文已归档，不能分发。",
                         ))
                     }
+                    // 重新分发: only to the units that returned it, each in its role, as
+                    // the server decides (`workflow::check_redispatch`).
+                    DocStatus::Returned => {
+                        if let CommandBody::Dispatch { main, cc, .. } = body {
+                            check_returned_to(&tx, document_id, main, cc)?;
+                        }
+                    }
                     DocStatus::Draft | DocStatus::SignedOff => {}
                 }
                 if queued(&["dispatch"])? {
@@ -803,4 +810,50 @@ impl Store {
             decided_at: rfc3339(&now()),
         })
     }
+}
+
+/// A 重新分发 names only units whose last state of the document here is 已退回, each in
+/// the role (主送/抄送) it had: the server refuses any other second 分发.
+fn check_returned_to(
+    tx: &rusqlite::Transaction<'_>,
+    document_id: DocumentId,
+    main: &[gongwen_core::wire::UnitCode],
+    cc: &[gongwen_core::wire::UnitCode],
+) -> Result<(), StoreError> {
+    use gongwen_core::wire::RecipientRole;
+    let roles = main
+        .iter()
+        .map(|u| (u, RecipientRole::Main))
+        .chain(cc.iter().map(|u| (u, RecipientRole::Cc)));
+    for (unit, role) in roles {
+        let row: Option<(String, String)> = tx
+            .prepare_cached(
+                "SELECT status, role FROM deliveries WHERE document_id = ?1 AND unit = ?2",
+            )?
+            .query_row(params![document_id.to_string(), unit.0], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        match row {
+            Some((status, had)) if status == "returned" && had == role.as_str() => {}
+            Some((status, had)) if status == "returned" => {
+                let had: RecipientRole = enum_parse(&had)?;
+                return Err(refused(
+                    format!("unit {unit} was a {had:?} recipient of {document_id}, not {role:?}"),
+                    format!(
+                        "单位“{unit}”原为{}单位，重新分发时不能改为{}。",
+                        had.label(),
+                        role.label()
+                    ),
+                ));
+            }
+            _ => {
+                return Err(refused(
+                    format!("unit {unit} did not return document {document_id}; it is dispatched again only to a unit that returned it"),
+                    format!("该公文已分发，只能重新分发给退回该公文的单位（“{unit}”没有退回）。"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
