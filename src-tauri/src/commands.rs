@@ -149,10 +149,31 @@ pub fn get_document(state: State<'_, AppState>, id: String) -> Answer<DocumentVi
 #[tauri::command]
 pub fn create_document(state: State<'_, AppState>, kind: DocKind) -> Answer<StoredDocument> {
     let stored = with_store(&state, "create document", |s| {
-        s.create_document(&Document::new(kind), DocStatus::Draft)
+        let mut doc = Document::new(kind);
+        // The logged-in unit is the issuer: its 发文机关标志, 署名 and 印发机关 are
+        // written in, so a blank draft does not open with errors the clerk did not make.
+        if let Some(unit) = signed_in_unit_name(s)? {
+            gongwen_core::issuer::prefill(&mut doc, &unit);
+        }
+        s.create_document(&doc, DocStatus::Draft)
     })?;
     tracing::info!(id = %stored.id, ?kind, "draft created");
     Ok(stored)
+}
+
+/// The full name of the logged-in account's unit, from the directory as last synced;
+/// `None` while nobody is logged in, or before the directory names the unit (its code,
+/// sz-fgw, is no name to print on a document).
+pub(crate) fn signed_in_unit_name(s: &Store) -> Result<Option<String>, StoreError> {
+    let Some(account) = s.signed_in()? else {
+        return Ok(None);
+    };
+    let unit = account.user.unit;
+    Ok(s.directory()?
+        .units
+        .into_iter()
+        .find(|u| u.code == unit)
+        .map(|u| u.name))
 }
 
 #[tauri::command]
@@ -237,5 +258,46 @@ mod tests {
             .find(|p| p.element == gongwen_core::Element::DocNumber)
             .expect("a 发文字号 problem");
         assert_eq!(number.suggestion.as_deref(), Some("宿政〔2026〕12号"));
+    }
+
+    #[test]
+    fn only_a_logged_in_unit_the_directory_names_is_written_into_a_draft() {
+        use gongwen_core::wire::{Directory, Role, Unit, UserInfo};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        // Nobody logged in: no unit.
+        assert_eq!(signed_in_unit_name(&store).unwrap(), None);
+        let clerk = UserInfo {
+            username: "tjj-clerk".into(),
+            display_name: "李华".into(),
+            unit: "sz-tjj".into(),
+            role: Role::Clerk,
+            clearance: gongwen_core::Classification::Confidential,
+        };
+        store
+            .set_account(Some(&gongwen_store::Account::new(
+                "http://127.0.0.1:8470",
+                clerk,
+            )))
+            .unwrap();
+        // Logged in before the first sync: the code is no name to print.
+        assert_eq!(signed_in_unit_name(&store).unwrap(), None);
+        store
+            .set_directory(&Directory {
+                units: vec![Unit {
+                    code: "sz-tjj".into(),
+                    name: "宿州市统计局".into(),
+                }],
+                users: vec![],
+                clearances: None,
+            })
+            .unwrap();
+        assert_eq!(
+            signed_in_unit_name(&store).unwrap().as_deref(),
+            Some("宿州市统计局")
+        );
+        // 退出登录: the remembered account is no login, and writes nothing.
+        store.sign_out().unwrap();
+        assert_eq!(signed_in_unit_name(&store).unwrap(), None);
     }
 }

@@ -160,15 +160,19 @@ pub struct TemplateChoice {
     pub label: String,
     /// The 发文机关标志 lines choosing it fills in, e.g. 宿州市人民政府文件.
     pub issuer_mark: Vec<String>,
+    /// The logged-in unit issues under it (`gongwen_core::issuer::owns_template`).
+    pub own: bool,
 }
 
-pub fn template_choices() -> Vec<TemplateChoice> {
-    gongwen_typeset::TEMPLATES
+/// Every built-in template, the ones `unit` (its full name) issues under first.
+pub fn template_choices(unit: Option<&str>) -> Vec<TemplateChoice> {
+    let mut choices: Vec<TemplateChoice> = gongwen_typeset::TEMPLATES
         .iter()
         .filter_map(|(name, _)| match gongwen_typeset::template(name) {
             Ok(t) => Some(TemplateChoice {
                 name: name.to_string(),
                 issuer_mark: t.issuer_mark(),
+                own: unit.is_some_and(|u| gongwen_core::issuer::owns_template(u, &t.marks)),
                 label: t.name,
             }),
             Err(e) => {
@@ -176,7 +180,10 @@ pub fn template_choices() -> Vec<TemplateChoice> {
                 None
             }
         })
-        .collect()
+        .collect();
+    // Stable: each group keeps the built-in order.
+    choices.sort_by_key(|c| !c.own);
+    choices
 }
 
 /// The file name 导出PDF offers: the title, without characters file systems refuse.
@@ -266,10 +273,17 @@ pub async fn render_preview(state: State<'_, AppState>, document: Document) -> A
     Ok(Response::new(frame(&rendered.meta, &rendered.pdf)))
 }
 
-/// The red-header templates for the editor's 红头模板 dropdown.
+/// The red-header templates for the editor's 红头模板 dropdown, the logged-in unit's
+/// own marked and first.
 #[tauri::command]
-pub fn templates() -> Vec<TemplateChoice> {
-    template_choices()
+pub fn templates(state: State<'_, AppState>) -> Vec<TemplateChoice> {
+    // The list still serves when the store cannot say who is logged in: all of it.
+    let unit = crate::commands::with_store(&state, "read the logged-in unit", |s| {
+        crate::commands::signed_in_unit_name(s)
+    })
+    .ok()
+    .flatten();
+    template_choices(unit.as_deref())
 }
 
 /// 导出PDF: asks where to save (default name: the title), then writes the PDF the
@@ -486,7 +500,7 @@ mod tests {
 
     #[test]
     fn every_built_in_template_is_offered_with_its_header_lines() {
-        let all = template_choices();
+        let all = template_choices(None);
         assert_eq!(all.len(), gongwen_typeset::TEMPLATES.len());
         let gov = all.iter().find(|t| t.name == "suzhou-gov").unwrap();
         assert_eq!(gov.label, "宿州市人民政府");
@@ -494,6 +508,28 @@ mod tests {
         let joint = all.iter().find(|t| t.name == "joint-issue").unwrap();
         assert_eq!(joint.issuer_mark.len(), 3);
         assert!(joint.issuer_mark.iter().all(|m| m.ends_with("文件")));
+        assert!(all.iter().all(|t| !t.own), "nobody logged in owns none");
+    }
+
+    #[test]
+    fn a_unit_sees_its_own_templates_first() {
+        let fgw = template_choices(Some("宿州市发展和改革委员会"));
+        assert_eq!(fgw.len(), gongwen_typeset::TEMPLATES.len());
+        let own: Vec<&str> = fgw
+            .iter()
+            .take_while(|t| t.own)
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(own, ["sz-fgw", "sz-fgw-letter"]);
+        assert_eq!(fgw[0].issuer_mark, ["宿州市发展和改革委员会文件"]);
+        let gov = template_choices(Some("宿州市人民政府"));
+        let own: Vec<&str> = gov
+            .iter()
+            .filter(|t| t.own)
+            .map(|t| t.name.as_str())
+            .collect();
+        // Its office's template and the bureaus' are not the government's.
+        assert_eq!(own, ["suzhou-gov", "joint-issue", "order", "minutes"]);
     }
 
     /// Uses the fonts installed on this machine (fonts-noto-cjk), like the app does.

@@ -24,11 +24,20 @@ describe('withFiles', () => {
     expect(after[1]?.sha256).toBe('b'.repeat(64))
   })
 
-  it('drops the file of a deleted line and adds a new line without a file', () => {
+  it('keeps the file of a deleted line under its name, after a new line without a file', () => {
     const after = withFiles(['物资清单', '联系人名单'], before)
     expect(after[0]?.sha256).toBe('b'.repeat(64))
     expect(after[1]).toEqual({ name: '联系人名单' })
-    expect(after.some((a) => a.sha256 === 'a'.repeat(64))).toBe(false)
+    expect(after[2]).toEqual(before[0])
+  })
+
+  it('keeps every file when the 附件 field is cleared', () => {
+    expect(withFiles([], before)).toEqual(before)
+  })
+
+  it('lets a file go once it is no longer among the stored ones (its 移除 button)', () => {
+    const left = [file('物资清单', 'b')]
+    expect(withFiles(['物资清单'], left)).toEqual(left)
   })
 
   it('gives each file to one line only', () => {

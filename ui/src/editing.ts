@@ -65,7 +65,9 @@ export function toDocument(f: Form, files: Attachment[]): Document {
 
 /** The 附件 lines with their files: a line keeps the file of the attachment of the same
  *  name; a renamed line (no such name) keeps the file that was on its line before, so
- *  editing a 附件名称 never silently drops the file. A deleted line drops its file. */
+ *  editing a 附件名称 never silently drops the file. A file whose line was cleared or
+ *  deleted stays too, after the lines under its name: a file leaves only through its own
+ *  移除 button (which takes it out of `before`). */
 export function withFiles(names: string[], before: Attachment[]): Attachment[] {
   const taken = new Set<Attachment>()
   const byName = names.map((name) => {
@@ -73,7 +75,7 @@ export function withFiles(names: string[], before: Attachment[]): Attachment[] {
     if (same) taken.add(same)
     return same
   })
-  return names.map((name, i) => {
+  const out = names.map((name, i) => {
     let file = byName[i]
     const inPlace = before[i]
     if (!file && inPlace && !taken.has(inPlace) && !names.includes(inPlace.name)) {
@@ -82,6 +84,8 @@ export function withFiles(names: string[], before: Attachment[]): Attachment[] {
     }
     return { ...file, name }
   })
+  for (const a of before) if (a.sha256 && !taken.has(a)) out.push({ ...a })
+  return out
 }
 
 /** Puts a problem's suggestion into the field it belongs to (only the fields in

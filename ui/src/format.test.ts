@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { duration, formatDocDate, lines, localDateTime, parseDocDate, transferText } from './format'
+import { backTarget, duration, formatDocDate, lines, localDateTime, markParts, parseDocDate, suggestNames, transferText } from './format'
 
 describe('成文日期', () => {
   it('is written with Arabic numerals and no leading zeros', () => {
@@ -67,5 +67,49 @@ describe('transfers', () => {
     expect(duration(45)).toBe('45 秒')
     expect(duration(120)).toBe('2 分')
     expect(duration(3900)).toBe('1 小时 5 分')
+  })
+})
+
+describe('suggestNames', () => {
+  const units = ['宿州市发展和改革委员会', '宿州市统计局', '宿州市人民政府']
+  it('offers the names containing what is typed, not those already chosen', () => {
+    expect(suggestNames(units, '统计', [])).toEqual(['宿州市统计局'])
+    expect(suggestNames(units, ' 宿州市', ['宿州市统计局'])).toEqual(['宿州市发展和改革委员会', '宿州市人民政府'])
+    expect(suggestNames(units, '各县', [])).toEqual([])
+    expect(suggestNames(units, '', [], 2)).toEqual(['宿州市发展和改革委员会', '宿州市统计局'])
+  })
+})
+
+describe('markParts', () => {
+  it('marks each occurrence of each word of the query', () => {
+    expect(markParts('各地要落实护林员进山蹲守制度，蹲守到位', '蹲守')).toEqual([
+      { text: '各地要落实护林员进山', highlighted: false },
+      { text: '蹲守', highlighted: true },
+      { text: '制度，', highlighted: false },
+      { text: '蹲守', highlighted: true },
+      { text: '到位', highlighted: false },
+    ])
+    expect(markParts('GDP增速', 'gdp 增速')).toEqual([
+      { text: 'GDP', highlighted: true },
+      { text: '增速', highlighted: true },
+    ])
+  })
+
+  it('leaves the text whole without a query or a match', () => {
+    expect(markParts('正文', '')).toEqual([{ text: '正文', highlighted: false }])
+    expect(markParts('正文', '标题')).toEqual([{ text: '正文', highlighted: false }])
+  })
+})
+
+describe('backTarget', () => {
+  it('goes back to the list the document was opened from', () => {
+    expect(backTarget('/inbox')).toEqual({ previous: true, label: '返回收文箱' })
+    expect(backTarget('/search?q=%E8%B9%B2')).toEqual({ previous: true, label: '返回搜索结果' })
+    expect(backTarget('/')).toEqual({ previous: true, label: '返回列表' })
+  })
+
+  it('goes to the list from the editor or a fresh start', () => {
+    expect(backTarget('/doc/1/edit')).toEqual({ previous: false, label: '返回列表' })
+    expect(backTarget(null)).toEqual({ previous: false, label: '返回列表' })
   })
 })

@@ -91,3 +91,57 @@ export function transferText(t: Transfer): { text: string; percent: number | nul
   const count = total ? `${t.entries.toLocaleString('zh-CN')} / ${total.toLocaleString('zh-CN')} 条` : `${t.entries.toLocaleString('zh-CN')} 条`
   return { text: `正在同步：${count}（已接收 ${fileSize(t.bytes)}）${left}`, percent }
 }
+
+/** What a names field suggests while `typed` is being written: the `names` containing it
+ *  (all of them for nothing typed), without those already `chosen`, at most `max`. */
+export function suggestNames(names: string[], typed: string, chosen: string[], max = 8): string[] {
+  const t = typed.trim()
+  return names.filter((n) => n.includes(t) && !chosen.includes(n)).slice(0, max)
+}
+
+/** `text` cut into parts, those matching a word of the search `query` (words split at
+ *  spaces; ASCII letters in any case) marked `highlighted`: what a search hit opened in the
+ *  reading view shows. No query, or no match: the text as one part. */
+export function markParts(text: string, query: string): Array<{ text: string; highlighted: boolean }> {
+  const words = query
+    .split(/\s+/)
+    .map((w) => w.trim().toLowerCase())
+    .filter((w) => w !== '')
+  if (words.length === 0 || text === '') return [{ text, highlighted: false }]
+  const lower = text.toLowerCase()
+  const out: Array<{ text: string; highlighted: boolean }> = []
+  let at = 0
+  let plain = 0
+  while (at < text.length) {
+    const word = words.find((w) => lower.startsWith(w, at))
+    if (word) {
+      if (plain < at) out.push({ text: text.slice(plain, at), highlighted: false })
+      out.push({ text: text.slice(at, at + word.length), highlighted: true })
+      at += word.length
+      plain = at
+    } else {
+      at += 1
+    }
+  }
+  if (plain < text.length) out.push({ text: text.slice(plain), highlighted: false })
+  return out
+}
+
+/** Where the reading view's 返回 goes, from the path the router came from (`history.state
+ *  .back`): back to a list the clerk opened the document from, named on the button; from
+ *  anywhere else (the editor, a fresh start) to the 公文列表. */
+export function backTarget(back: unknown): { previous: boolean; label: string } {
+  const path = typeof back === 'string' ? back.split('?')[0] : null
+  switch (path) {
+    case '/inbox':
+      return { previous: true, label: '返回收文箱' }
+    case '/search':
+      return { previous: true, label: '返回搜索结果' }
+    case '/desk':
+      return { previous: true, label: '返回办文' }
+    case '/':
+      return { previous: true, label: '返回列表' }
+    default:
+      return { previous: false, label: '返回列表' }
+  }
+}

@@ -28,6 +28,13 @@ export function options<K extends Key>(list: K): Array<{ value: Vocabulary[K][nu
   return v ? (v[list] as Array<{ value: Vocabulary[K][number]['value']; label: string }>) : []
 }
 
+/** Options whose text an NSelect shows from `shown` (use `label-field="shown"`): naive-ui
+ *  puts a string label into a native `title` tooltip, which then covers the open list;
+ *  a label given as a render function gets none. `label` stays for `optionProps`. */
+export function untitled<O extends { label: string }>(opts: O[]): Array<O & { shown: () => string }> {
+  return opts.map((o) => ({ ...o, shown: () => o.label }))
+}
+
 /** Gives each dropdown option the `option` role and its label, for assistive tools and tests. */
 export function optionProps(option: { label?: unknown }): Record<string, string> {
   return { role: 'option', 'aria-label': String(option.label ?? '') }

@@ -19,6 +19,7 @@ mod document;
 mod file;
 pub mod flow;
 pub mod handling;
+pub mod issuer;
 mod kinds;
 mod names;
 pub mod numbering;

@@ -101,6 +101,12 @@ pub struct Problem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub suggestion: Option<String>,
+    /// Only says that something is not written yet (缺少标题, 正文为空): a blank draft
+    /// has these and nothing else, and the editor shows them as still to fill in rather
+    /// than as mistakes the clerk made. They count as errors everywhere all the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub missing: bool,
 }
 
 struct Report(Vec<Problem>);
@@ -119,6 +125,7 @@ impl Report {
             message: zh.into(),
             message_en: en.into(),
             suggestion: None,
+            missing: false,
         });
         let last = self.0.len() - 1;
         &mut self.0[last]
@@ -133,6 +140,14 @@ impl Report {
         en: impl Into<String>,
     ) -> &mut Problem {
         self.push(e, Severity::Warning, zh, en)
+    }
+}
+
+impl Problem {
+    /// Marks the problem as something not written yet (see `missing`).
+    fn unwritten(&mut self) -> &mut Problem {
+        self.missing = true;
+        self
     }
 }
 
@@ -211,7 +226,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             Element::IssuerMark,
             "缺少发文机关标志，如“宿州市人民政府文件”",
             "the issuer mark (red header) is missing",
-        );
+        )
+        .unwritten();
     }
 
     // 发文字号 (7.2.4): assigned at 登记, so a draft may lack one; a wrong one is an error.
@@ -287,7 +303,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
     // 标题 (7.3.1).
     let title = doc.title.trim();
     if title.is_empty() {
-        r.error(Element::Title, "缺少标题", "the title is missing");
+        r.error(Element::Title, "缺少标题", "the title is missing")
+            .unwritten();
     } else if !doc.kind.title_endings().iter().any(|e| title.ends_with(e)) {
         r.warning(
             Element::Title,
@@ -306,7 +323,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             Element::MainRecipients,
             format!("{}应标注主送机关", doc.kind.label()),
             "main recipients are missing",
-        );
+        )
+        .unwritten();
     }
     if doc.kind == DocKind::Request && main.len() > 1 {
         r.error(
@@ -318,7 +336,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
 
     // 正文 (7.3.3).
     if doc.body.is_empty() {
-        r.error(Element::Body, "正文为空", "the body is empty");
+        r.error(Element::Body, "正文为空", "the body is empty")
+            .unwritten();
     }
 
     // 附件说明 / 附件 (7.3.4, 7.3.7).
@@ -349,7 +368,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
             Element::IssuerSignature,
             "缺少发文机关署名",
             "the issuer signature is missing",
-        );
+        )
+        .unwritten();
     }
 
     // 成文日期 (7.3.5.1).
@@ -405,7 +425,8 @@ pub fn issue_number(s: &str) -> Option<u32> {
 fn check_date(r: &mut Report, element: Element, name: &str, value: &str) {
     if blank(value) {
         if element == Element::DateOfIssue {
-            r.warning(element, format!("尚未填写{name}"), "no date of issue yet");
+            r.warning(element, format!("尚未填写{name}"), "no date of issue yet")
+                .unwritten();
         }
         return;
     }

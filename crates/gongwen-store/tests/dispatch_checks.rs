@@ -190,3 +190,24 @@ fn logged_out_a_classified_document_is_not_checked_listed_or_queued() {
     assert!(zh.contains("请先登录"), "{zh}");
     assert!(store.outbox().unwrap().is_empty());
 }
+
+#[test]
+fn the_units_the_document_names_are_the_ones_offered_as_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = signed_in_store(dir.path());
+    store.set_directory(&directory(None)).unwrap();
+    let mut d = notice("关于报送统计数据的通知", "2026年11月25日", "请按时报送。");
+    // 各县、区人民政府 is no unit of the directory; 统计局 is named in both lines.
+    d.main_recipients = vec![
+        "埇桥区人民政府".into(),
+        "各县、区人民政府".into(),
+        "宿州市统计局".into(),
+    ];
+    d.cc_recipients = vec!["宿州市档案馆".into(), "宿州市统计局".into()];
+    let doc = store.create_document(&d, DocStatus::SignedOff).unwrap();
+    let check = store.dispatch_check(doc.id).unwrap();
+    let codes =
+        |c: &[gongwen_core::wire::UnitCode]| c.iter().map(|u| u.0.clone()).collect::<Vec<_>>();
+    assert_eq!(codes(&check.named_main), ["yq-gov", "sz-tjj"]);
+    assert_eq!(codes(&check.named_cc), ["sz-daj"]);
+}

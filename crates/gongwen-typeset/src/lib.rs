@@ -36,7 +36,7 @@ pub use sheet::{handling_sheet, SheetForm, SheetKind};
 use gongwen_core::Document;
 
 /// Built-in red-header templates (`assets/templates/*.toml`), by file stem.
-pub const TEMPLATES: [(&str, &str); 6] = [
+pub const TEMPLATES: [(&str, &str); 10] = [
     (
         "suzhou-gov",
         include_str!("../../../assets/templates/suzhou-gov.toml"),
@@ -60,6 +60,23 @@ pub const TEMPLATES: [(&str, &str); 6] = [
     (
         "minutes",
         include_str!("../../../assets/templates/minutes.toml"),
+    ),
+    // The demo directory's bureaus, so each unit's clerk finds its own header.
+    (
+        "sz-fgw",
+        include_str!("../../../assets/templates/sz-fgw.toml"),
+    ),
+    (
+        "sz-fgw-letter",
+        include_str!("../../../assets/templates/sz-fgw-letter.toml"),
+    ),
+    (
+        "sz-tjj",
+        include_str!("../../../assets/templates/sz-tjj.toml"),
+    ),
+    (
+        "sz-tjj-letter",
+        include_str!("../../../assets/templates/sz-tjj-letter.toml"),
     ),
 ];
 

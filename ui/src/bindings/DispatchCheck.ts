@@ -18,4 +18,13 @@ errors: Array<string>,
 /**
  * Units of the cached directory with no user cleared to read it: not to be chosen.
  */
-uncleared: Array<UnitCode>, };
+uncleared: Array<UnitCode>, 
+/**
+ * Units of the cached directory the document's 主送机关 names, in its order
+ * (`gongwen_core::issuer::units_named`): the dialog starts with them chosen.
+ */
+named_main: Array<UnitCode>, 
+/**
+ * The same for its 抄送机关 (a unit named in both counts as 主送).
+ */
+named_cc: Array<UnitCode>, };

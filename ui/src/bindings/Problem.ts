@@ -17,4 +17,10 @@ message_en: string,
 /**
  * The corrected value, when it can be inferred (e.g. `宿政〔2026〕12号`).
  */
-suggestion?: string, };
+suggestion?: string, 
+/**
+ * Only says that something is not written yet (缺少标题, 正文为空): a blank draft
+ * has these and nothing else, and the editor shows them as still to fill in rather
+ * than as mistakes the clerk made. They count as errors everywhere all the same.
+ */
+missing?: boolean, };

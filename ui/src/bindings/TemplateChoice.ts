@@ -15,4 +15,8 @@ label: string,
 /**
  * The 发文机关标志 lines choosing it fills in, e.g. 宿州市人民政府文件.
  */
-issuer_mark: Array<string>, };
+issuer_mark: Array<string>, 
+/**
+ * The logged-in unit issues under it (`gongwen_core::issuer::owns_template`).
+ */
+own: boolean, };

@@ -55,5 +55,31 @@ export function useAttachmentFiles(options: {
     }
   }
 
-  return { stored, files, attaching, addFile }
+  /** The file just removed, for 撤销: the attachments and the 附件 text as they were. */
+  const removed = ref<{ name: string; attachments: Attachment[]; text: string } | null>(null)
+
+  /** 移除 (after the clerk confirmed): the file and its 附件 line leave the draft; the
+   *  next autosave stores that. The file's bytes stay in the store, so 撤销 can put it
+   *  back as it was. */
+  function removeFile(file: Attachment) {
+    const form = options.form.value
+    const doc = options.current()
+    if (!form || !doc) return
+    const left = doc.attachments.filter((a) => a.sha256 !== file.sha256)
+    removed.value = { name: file.name, attachments: doc.attachments, text: form.attachments }
+    // Every line as it stands, so the others keep their files by name (see `withFiles`).
+    stored.value = left
+    form.attachments = attachmentLines(left)
+  }
+
+  function undoRemove() {
+    const form = options.form.value
+    const was = removed.value
+    if (!form || !was) return
+    stored.value = was.attachments
+    form.attachments = was.text
+    removed.value = null
+  }
+
+  return { stored, files, attaching, addFile, removed, removeFile, undoRemove }
 }

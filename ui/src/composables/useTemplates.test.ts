@@ -4,8 +4,8 @@ import type { Form } from '../editing'
 import { applyTemplate, templateOptions } from './useTemplates'
 
 const templates: TemplateChoice[] = [
-  { name: 'szs', label: '宿州市人民政府', issuer_mark: ['宿州市人民政府文件'] },
-  { name: 'joint', label: '联合行文', issuer_mark: ['宿州市人民政府', '宿州市财政局'] },
+  { name: 'szs', label: '宿州市人民政府', issuer_mark: ['宿州市人民政府文件'], own: false },
+  { name: 'joint', label: '联合行文', issuer_mark: ['宿州市人民政府', '宿州市财政局'], own: false },
 ]
 
 describe('templateOptions', () => {
@@ -15,6 +15,15 @@ describe('templateOptions', () => {
       { value: 'szs', label: '宿州市人民政府' },
       { value: 'joint', label: '联合行文' },
     ])
+  })
+
+  it("offers the unit's own templates, and the draft's own choice", () => {
+    const fgw: TemplateChoice[] = [
+      { name: 'fgw', label: '宿州市发展和改革委员会', issuer_mark: ['宿州市发展和改革委员会文件'], own: true },
+      ...templates,
+    ]
+    expect(templateOptions(fgw).map((o) => o.value)).toEqual(['', 'fgw'])
+    expect(templateOptions(fgw, 'joint').map((o) => o.value)).toEqual(['', 'fgw', 'joint'])
   })
 })
 

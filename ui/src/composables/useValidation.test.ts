@@ -41,6 +41,12 @@ describe('fieldStatus', () => {
     expect(fieldStatus([problem('title', 'warning')])).toBe('warning')
     expect(fieldStatus([])).toBeUndefined()
   })
+
+  it('stays plain for what is only not written yet', () => {
+    const missing = { ...problem('title'), missing: true }
+    expect(fieldStatus([missing])).toBeUndefined()
+    expect(fieldStatus([missing, problem('title', 'warning')])).toBe('warning')
+  })
 })
 
 function form(): Form {

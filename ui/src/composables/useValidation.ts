@@ -54,10 +54,13 @@ export function unplacedProblems(problems: Problem[]): Problem[] {
   return problems.filter((p) => fieldOf[p.element] === null)
 }
 
-/** A field's look: red with any error, amber with only warnings, plain without problems. */
+/** A field's look: red with any error, amber with only warnings, plain without problems.
+ *  Something not written yet (`missing`: 缺少标题 on a blank draft) is no mistake of the
+ *  clerk's: it leaves the field plain and is listed as 待填写. */
 export function fieldStatus(problems: Problem[]): FieldStatus {
-  if (problems.some((p) => p.severity === 'error')) return 'error'
-  return problems.length ? 'warning' : undefined
+  const made = problems.filter((p) => !p.missing)
+  if (made.some((p) => p.severity === 'error')) return 'error'
+  return made.length ? 'warning' : undefined
 }
 
 /** What a field needs to show its problems. */
@@ -109,8 +112,10 @@ export function useValidation(options: {
 
   const byField = computed(() => problemsByField(problems.value))
   const unplaced = computed(() => unplacedProblems(problems.value))
-  const errorCount = computed(() => problems.value.filter((p) => p.severity === 'error').length)
-  const warningCount = computed(() => problems.value.filter((p) => p.severity === 'warning').length)
+  const errorCount = computed(() => problems.value.filter((p) => p.severity === 'error' && !p.missing).length)
+  const warningCount = computed(() => problems.value.filter((p) => p.severity === 'warning' && !p.missing).length)
+  /** Elements not written yet (they still block 分发, as errors do). */
+  const missingCount = computed(() => problems.value.filter((p) => p.missing).length)
 
   function problemsOf(key: FieldKey): Problem[] {
     return byField.value[key] ?? []
@@ -125,5 +130,5 @@ export function useValidation(options: {
     },
   }
 
-  return { problems, validate, unplaced, errorCount, warningCount, fields }
+  return { problems, validate, unplaced, errorCount, warningCount, missingCount, fields }
 }

@@ -88,6 +88,11 @@ pub struct DispatchCheck {
     pub errors: Vec<String>,
     /// Units of the cached directory with no user cleared to read it: not to be chosen.
     pub uncleared: Vec<UnitCode>,
+    /// Units of the cached directory the document's 主送机关 names, in its order
+    /// (`gongwen_core::issuer::units_named`): the dialog starts with them chosen.
+    pub named_main: Vec<UnitCode>,
+    /// The same for its 抄送机关 (a unit named in both counts as 主送).
+    pub named_cc: Vec<UnitCode>,
 }
 
 /// An opinion written with a step the server refused (someone acted first: another
@@ -452,6 +457,12 @@ impl Store {
             })
             .map(|u| u.code.clone())
             .collect();
+        let named_main =
+            gongwen_core::issuer::units_named(&document.main_recipients, &directory.units);
+        let named_cc = gongwen_core::issuer::units_named(&document.cc_recipients, &directory.units)
+            .into_iter()
+            .filter(|c| !named_main.contains(c))
+            .collect();
         Ok(DispatchCheck {
             classification: document.classification,
             attachments: document
@@ -465,6 +476,8 @@ impl Store {
                 .map(|p| format!("{}：{}", p.element.label(), p.message))
                 .collect(),
             uncleared,
+            named_main,
+            named_cc,
         })
     }
 

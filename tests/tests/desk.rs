@@ -1,0 +1,338 @@
+//! The desk a clerk lives in (#14, points 10–12), in the real window (see window.rs for
+//! how these tests run): the app knows the logged-in unit (a new draft names it, the
+//! 红头模板 list offers its own, and no native tooltip covers the lists); a search hit opens at the
+//! match, 返回 goes back where the clerk came from, 签收 is confirmed; an attached file
+//! leaves only through its own 移除, confirmed and undoable.
+
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+
+use gongwen_e2e::app::*;
+use gongwen_e2e::dialogs::*;
+use gongwen_e2e::page::*;
+use gongwen_e2e::server::*;
+
+const FGW: &str = "宿州市发展和改革委员会";
+
+fn enter() -> String {
+    char::from(Key::Enter).to_string()
+}
+
+/// Keys as the user presses them, wherever the focus is.
+async fn press(c: &Client, keys: &str) {
+    c.active_element()
+        .await
+        .expect("the focused element")
+        .send_keys(keys)
+        .await
+        .expect("press keys");
+}
+
+async fn none_shown(c: &Client, xpath: &str) -> bool {
+    c.find_all(Locator::XPath(xpath))
+        .await
+        .expect("look for elements")
+        .is_empty()
+}
+
+#[tokio::test]
+async fn the_desk_knows_the_logged_in_unit() {
+    let app = app_binary();
+    let (_server_data, _server, url) = demo_exchange("exchange-desk-unit.log");
+    let data = tempfile::tempdir().expect("app data dir");
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-desk-unit.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    log_in_at_the_keyboard(&c, "fgw-clerk").await;
+    // The status bar names the unit from the directory: the directory is here.
+    wait_status(&c, "当前用户", FGW).await;
+
+    // --- 新建公文 → 通知: the unit is written in, and nothing is red. ---
+    click(&c, &button("新建公文")).await;
+    click(
+        &c,
+        "//*[@role='group' and @aria-label='文种']//button[normalize-space(.)='通知']",
+    )
+    .await;
+    find(&c, "//input[@aria-label='标题']").await;
+    assert_eq!(
+        value_of(&c, "//textarea[@aria-label='发文机关标志']").await,
+        format!("{FGW}文件")
+    );
+    assert_eq!(
+        value_of(&c, "//textarea[@aria-label='发文机关署名']").await,
+        FGW
+    );
+    assert_eq!(
+        value_of(&c, "//input[@aria-label='印发机关']").await,
+        format!("{FGW}办公室")
+    );
+    let summary = wait_text_containing(&c, "//*[@aria-label='格式检查']", "项待填写").await;
+    assert!(!summary.contains("错误"), "{summary:?}");
+    let title = text_of(&c, "//*[@aria-label='标题的问题']").await;
+    assert!(
+        title.contains("待填写") && title.contains("缺少标题"),
+        "{title:?}"
+    );
+    assert!(
+        none_shown(
+            &c,
+            "//*[contains(@aria-label, '的问题')]//*[normalize-space(.)='错误']"
+        )
+        .await,
+        "a blank draft shows an error the clerk did not make"
+    );
+    save_screenshot(&c, "desk-new-draft.png").await;
+
+    // --- 红头模板: the unit's own templates, not the city government's. ---
+    let template = "//form//*[@aria-label='红头模板']";
+    click(&c, template).await;
+    find(&c, &format!("//*[@role='option' and @aria-label='{FGW}']")).await;
+    let mut offered = Vec::new();
+    for option in c
+        .find_all(Locator::XPath("//*[@role='option']"))
+        .await
+        .expect("the options")
+    {
+        offered.push(
+            option
+                .attr("aria-label")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+        );
+    }
+    assert!(offered.contains(&format!("{FGW}（函）")), "{offered:?}");
+    assert!(
+        !offered.iter().any(|o| o.starts_with("宿州市人民政府")),
+        "another unit's template is offered: {offered:?}"
+    );
+    save_screenshot(&c, "desk-templates.png").await;
+    press(&c, &char::from(Key::Escape).to_string()).await;
+    choose(&c, "红头模板", FGW).await;
+    // No native tooltip (title) repeats the choice over the open list.
+    for select in ["红头模板", "文种"] {
+        assert!(
+            none_shown(&c, &format!("//form//*[@aria-label='{select}']//*[@title]")).await,
+            "the {select} select carries a native tooltip"
+        );
+    }
+
+    c.close().await.expect("end the session");
+}
+
+const LONG_TITLE: &str = "宿州市发展和改革委员会关于做好秸秆综合利用工作的通知";
+/// Only in the last paragraph, far below the first screen.
+const PHRASE: &str = "离田补贴";
+
+/// A complete 通知 from 市发改委 whose match lies at the end of a long 正文, dispatched to
+/// 市统计局 through the CLI.
+fn send_long_notice(cli: &std::path::Path, url: &str) -> tempfile::TempDir {
+    use gongwen_core::{Body, DocKind, DocStatus, Document};
+    let fgw = tempfile::tempdir().expect("sz-fgw data dir");
+    let mut doc = Document::new(DocKind::Notice);
+    doc.issuer_mark = vec![format!("{FGW}文件")];
+    doc.title = LONG_TITLE.into();
+    doc.main_recipients = vec!["宿州市统计局".into()];
+    doc.issuer_signature = vec![FGW.into()];
+    doc.date_of_issue = "2026年12月1日".into();
+    let mut body = "各地要加快秸秆收储运体系建设，做好综合利用。\n".repeat(40);
+    body.push_str(&format!("对秸秆{PHRASE}按每亩二十元标准执行。"));
+    doc.body = Body::from_text(&body);
+    let id = gongwen_store::Store::open(fgw.path())
+        .and_then(|mut s| s.create_document(&doc, DocStatus::Draft))
+        .expect("seed the notice")
+        .id;
+    gongwen(
+        cli,
+        fgw.path(),
+        &["login", "--server", url, "--user", "fgw-clerk"],
+    );
+    gongwen(
+        cli,
+        fgw.path(),
+        &["dispatch", &id.to_string(), "--main", "sz-tjj"],
+    );
+    fgw
+}
+
+/// Whether the element is inside the window's view (the page scrolled to it).
+async fn in_view(c: &Client, xpath: &str) -> bool {
+    let element = find(c, xpath).await;
+    c.execute(
+        "const r = arguments[0].getBoundingClientRect();
+         return r.top >= 0 && r.bottom <= window.innerHeight;",
+        vec![serde_json::to_value(&element).expect("element as JSON")],
+    )
+    .await
+    .expect("measure the element")
+    .as_bool()
+    .unwrap_or(false)
+}
+
+#[tokio::test]
+async fn the_desk_opens_a_search_hit_at_the_match_and_goes_back_where_the_clerk_came_from() {
+    let app = app_binary();
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let (_server_data, _server, url) = demo_exchange("exchange-desk-search.log");
+    let _fgw = send_long_notice(&cli, &url);
+
+    let data = tempfile::tempdir().expect("app data dir");
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-desk-search.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    log_in_at_the_keyboard(&c, "tjj-clerk").await;
+
+    // --- From 收文箱, 返回 goes back to 收文箱. ---
+    click(&c, "//a[normalize-space(.)='收文箱']").await;
+    let row =
+        format!("//*[@aria-label='收文列表']//tbody/tr[.//a[normalize-space(.)='{LONG_TITLE}']]");
+    wait_text_containing(&c, &row, "未签收").await;
+    click(&c, &format!("{row}//a")).await;
+    click(&c, &button("返回收文箱")).await;
+    find(&c, &row).await;
+
+    // --- 签收 asks first; 取消 leaves it unsigned. ---
+    click(&c, &format!("{row}//a")).await;
+    click(&c, &button("签收")).await;
+    let question = wait_text_containing(&c, "//*[@aria-label='签收确认']", "不能撤回").await;
+    assert!(question.contains(FGW), "{question:?}");
+    click(&c, &button("取消")).await;
+    wait_gone(&c, "//*[@aria-label='签收确认']").await;
+    assert_eq!(
+        text_of(&c, "//*[@aria-label='签收状态']").await.trim(),
+        "未签收"
+    );
+    click_in_popup(&c, &button("签收"), &button("确认签收")).await;
+    wait_status(&c, "签收状态", "已签收").await;
+    save_screenshot(&c, "desk-acknowledged.png").await;
+
+    // --- A search hit opens at the match, marked; the box is cleared. ---
+    click(&c, "//a[normalize-space(.)='公文列表']").await;
+    type_into(&c, "//input[@aria-label='搜索公文']", PHRASE).await;
+    let hit = format!(
+        "//*[@role='listbox' and @aria-label='搜索结果列表']/li[.//*[normalize-space(.)='{LONG_TITLE}']]//button"
+    );
+    click(&c, &hit).await;
+    let mark = format!("//article[@aria-label='公文正文']//mark[normalize-space(.)='{PHRASE}']");
+    find(&c, &mark).await;
+    // Wait for the scroll (it follows the render) rather than a fixed time.
+    let deadline = std::time::Instant::now() + WAIT;
+    while !in_view(&c, &mark).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the match is marked but not scrolled into view"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(value_of(&c, "//input[@aria-label='搜索公文']").await, "");
+    save_screenshot(&c, "desk-search-hit.png").await;
+
+    // --- All results on a page: opening one leaves the results, and the box clears;
+    //     返回 goes back to the results. ---
+    type_into(
+        &c,
+        "//input[@aria-label='搜索公文']",
+        &format!("{PHRASE}{}", enter()),
+    )
+    .await;
+    let result = format!("//*[@aria-label='全部搜索结果']//a[normalize-space(.)='{LONG_TITLE}']");
+    click(&c, &result).await;
+    find(&c, &mark).await;
+    assert_eq!(value_of(&c, "//input[@aria-label='搜索公文']").await, "");
+    click(&c, &button("返回搜索结果")).await;
+    find(&c, &result).await;
+    c.close().await.expect("end the session");
+}
+
+#[tokio::test]
+async fn the_desk_lets_an_attached_file_go_only_through_its_own_confirmed_remove() {
+    use gongwen_core::{Body, DocKind, DocStatus, Document};
+    const TITLE: &str = "宿州市发展和改革委员会关于报送重点项目清单的通知";
+    const FILE_LINE: &str = "重点项目清单";
+    let app = app_binary();
+    let data = tempfile::tempdir().expect("app data dir");
+    {
+        let mut doc = Document::new(DocKind::Notice);
+        doc.issuer_mark = vec![format!("{FGW}文件")];
+        doc.title = TITLE.into();
+        doc.main_recipients = vec!["各县、区发展改革委".into()];
+        doc.issuer_signature = vec![FGW.into()];
+        doc.date_of_issue = "2026年12月1日".into();
+        doc.body = Body::from_text("请按附件要求报送。");
+        doc.attachments = vec![gongwen_core::Attachment {
+            name: "联系人名单".into(),
+            ..Default::default()
+        }];
+        let file = data.path().join("清单.csv");
+        std::fs::write(&file, "项目,进度\n宿马园区,80%\n").expect("write the file");
+        let mut store = gongwen_store::Store::open(data.path()).expect("open the store");
+        let id = store
+            .create_document(&doc, DocStatus::Draft)
+            .expect("seed the draft")
+            .id;
+        store
+            .add_attachment_file(id, FILE_LINE, &file)
+            .expect("attach the file");
+    }
+    let driver = Driver::start(data.path(), "tauri-driver-desk-files.log");
+    let c = driver.launch(&app).await;
+    click(&c, &format!("//a[normalize-space(.)='{TITLE}']")).await;
+    click(&c, &button("编辑")).await;
+    let files = "//ul[@aria-label='附件文件']";
+    wait_text_containing(&c, files, "清单.csv").await;
+
+    // --- The 附件 lines are retyped without the file's line: the file stays. ---
+    let lines = "//textarea[@aria-label='附件']";
+    // Selected whole (as a triple click does) and typed over.
+    let field = find(&c, lines).await;
+    c.execute(
+        "arguments[0].focus(); arguments[0].select();",
+        vec![serde_json::to_value(&field).expect("element as JSON")],
+    )
+    .await
+    .expect("select the 附件 lines");
+    type_into(&c, lines, "联系人名单").await;
+    assert_eq!(value_of(&c, lines).await, "联系人名单");
+    let kept = wait_text_containing(&c, files, "已无此行").await;
+    assert!(kept.contains(FILE_LINE), "{kept:?}");
+    save_screenshot(&c, "desk-file-kept.png").await;
+
+    // --- 移除 asks; 取消 keeps the file. ---
+    let remove = format!("//button[@aria-label='移除附件文件“{FILE_LINE}”']");
+    let asked = "//*[@role='dialog' and .//*[normalize-space(.)='移除附件文件']]";
+    click(&c, &remove).await;
+    wait_text_containing(&c, asked, FILE_LINE).await;
+    click(&c, &format!("{asked}//button[normalize-space(.)='取消']")).await;
+    wait_gone(&c, asked).await;
+    find(&c, &remove).await;
+
+    // --- 移除, then 撤销: the file is back. ---
+    click(&c, &remove).await;
+    click(&c, &format!("{asked}//button[normalize-space(.)='移除']")).await;
+    wait_gone(&c, &remove).await;
+    wait_text_containing(&c, "//*[@aria-label='已移除的附件']", FILE_LINE).await;
+    save_screenshot(&c, "desk-file-removed.png").await;
+    click(&c, &button("撤销")).await;
+    find(&c, &remove).await;
+
+    // --- 移除 for good, and 完成: the saved document has no file, the other line stays. ---
+    click(&c, &remove).await;
+    click(&c, &format!("{asked}//button[normalize-space(.)='移除']")).await;
+    wait_gone(&c, &remove).await;
+    click(&c, &button("完成")).await;
+    let note = text_of(&c, "//*[@aria-label='附件说明']").await;
+    assert_eq!(note.trim(), "附件：联系人名单");
+    assert!(
+        none_shown(&c, files).await,
+        "the removed file is still listed"
+    );
+    c.close().await.expect("end the session");
+}
