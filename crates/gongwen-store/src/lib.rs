@@ -47,6 +47,7 @@ mod access;
 mod editable;
 mod error;
 pub mod exchange;
+mod folder_lock;
 mod model;
 mod schema;
 pub mod search;
@@ -59,6 +60,7 @@ pub use exchange::{
     Account, ApplyReport, CursorReset, InboxItem, IncomingInfo, OutboxEntry, OutboxState, QueuedBy,
     SyncState, WantedAttachment,
 };
+pub use folder_lock::{FolderLock, LOCK_FILE};
 pub use model::{
     marked_snippet, CheckpointReport, DocumentSummary, ListFilter, Page, SearchField, SearchHit,
     SnippetPart, SortOrder, StagedFile, StoredDocument, VersionInfo,

@@ -239,6 +239,28 @@ impl Store {
         id: DocumentId,
         doc: &Document,
     ) -> Result<StoredDocument, StoreError> {
+        self.save(id, None, doc)
+    }
+
+    /// As [`Store::save_draft`], for an edit made on version `base`: if another version
+    /// has been saved since (another window, the CLI), the save is refused with
+    /// [`StoreError::Conflict`] and nothing is written, so the newer text is not
+    /// replaced unseen. The same content as the latest version is no conflict.
+    pub fn save_draft_on(
+        &mut self,
+        id: DocumentId,
+        base: u32,
+        doc: &Document,
+    ) -> Result<StoredDocument, StoreError> {
+        self.save(id, Some(base), doc)
+    }
+
+    fn save(
+        &mut self,
+        id: DocumentId,
+        base: Option<u32>,
+        doc: &Document,
+    ) -> Result<StoredDocument, StoreError> {
         self.check_visible(id)?;
         if doc.classification > self.clearance()? {
             return Err(self.above_clearance(doc.classification)?);
@@ -248,6 +270,16 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let h = head(&tx, id)?.ok_or(StoreError::NotFound(id))?;
         editable::check_editable(&tx, id, h.status)?;
+        // Checked inside the write transaction: no other save can come in between.
+        if let Some(base) = base.filter(|&b| b != h.version) {
+            if latest_content(&tx, h.doc_rowid, h.version)?.as_ref() != Some(doc) {
+                return Err(StoreError::Conflict {
+                    id,
+                    base,
+                    current: h.version,
+                });
+            }
+        }
         let stored = append_version(&tx, id, doc, &now())?;
         tx.commit()?;
         Ok(stored)
@@ -960,6 +992,18 @@ fn insert_row(
     ])?;
     insert_version(tx, doc_rowid, 1, p, &ts)?;
     Ok(sort_key)
+}
+
+/// The stored content of a version, `None` if it does not parse.
+fn latest_content(
+    tx: &Transaction<'_>,
+    doc_rowid: i64,
+    version: u32,
+) -> Result<Option<Document>, StoreError> {
+    let json: String = tx
+        .prepare_cached("SELECT content FROM versions WHERE doc_rowid = ?1 AND version = ?2")?
+        .query_row(params![doc_rowid, version], |r| r.get(0))?;
+    Ok(parse_document(&json).ok())
 }
 
 /// Appends a version unless `doc` equals the latest. Whether the document may be
