@@ -30,6 +30,7 @@ import type { Page } from './bindings/Page'
 import type { PreviewMeta } from './bindings/PreviewMeta'
 import type { PreviewWarning } from './bindings/PreviewWarning'
 import type { Problem } from './bindings/Problem'
+import type { SaveOutcome } from './bindings/SaveOutcome'
 import type { SaveResult } from './bindings/SaveResult'
 import type { SearchField } from './bindings/SearchField'
 import type { SearchHit } from './bindings/SearchHit'
@@ -62,6 +63,7 @@ export type {
   PreviewMeta,
   PreviewWarning,
   Problem,
+  SaveOutcome,
   SaveResult,
   SearchField,
   SearchHit,
@@ -82,7 +84,10 @@ export const api = {
   listDocuments: (filter: ListFilter) => commands.listDocuments({ filter }),
   getDocument: (id: DocumentId) => commands.getDocument({ id }),
   createDocument: (kind: DocKind) => commands.createDocument({ kind }),
-  saveDraft: (id: DocumentId, document: Document) => commands.saveDraft({ id, document }),
+  /** Saves the editor's text as the version after `baseVersion`; a version saved since
+   *  (another window) comes back as `conflict`, with nothing written. */
+  saveDraft: (id: DocumentId, baseVersion: number, document: Document) =>
+    commands.saveDraft({ id, baseVersion, document }),
   validateDocument: (document: Document) => commands.validateDocument({ document }),
   search: (query: string, limit: number) => commands.search({ query, limit }),
   documentVersions: (id: DocumentId) => commands.documentVersions({ id }),

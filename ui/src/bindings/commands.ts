@@ -13,6 +13,7 @@ import type { ListFilter } from './ListFilter'
 import type { OutboxItem } from './OutboxItem'
 import type { Page } from './Page'
 import type { Problem } from './Problem'
+import type { SaveOutcome } from './SaveOutcome'
 import type { SaveResult } from './SaveResult'
 import type { SearchHit } from './SearchHit'
 import type { StoredDocument } from './StoredDocument'
@@ -40,7 +41,7 @@ export const commands = {
   listDocuments: (args: { filter: ListFilter }) => invoke<Page<DocumentSummary>>('list_documents', args),
   getDocument: (args: { id: string }) => invoke<DocumentView>('get_document', args),
   createDocument: (args: { kind: DocKind }) => invoke<StoredDocument>('create_document', args),
-  saveDraft: (args: { id: string; document: Document }) => invoke<SaveResult>('save_draft', args),
+  saveDraft: (args: { id: string; baseVersion: number; document: Document }) => invoke<SaveOutcome>('save_draft', args),
   validateDocument: (args: { document: Document }) => invoke<Array<Problem>>('validate_document', args),
   search: (args: { query: string; limit: number }) => invoke<Array<SearchHit>>('search', args),
   documentVersions: (args: { id: string }) => invoke<Array<VersionInfo>>('document_versions', args),
