@@ -41,6 +41,10 @@ export const commands = {
   listDocuments: (args: { filter: ListFilter }) => invoke<Page<DocumentSummary>>('list_documents', args),
   getDocument: (args: { id: string }) => invoke<DocumentView>('get_document', args),
   createDocument: (args: { kind: DocKind }) => invoke<StoredDocument>('create_document', args),
+  /**
+   * Saves the editor's text as the next version of the one it was based on
+   * (`base_version`); a newer version saved meanwhile is a conflict, not overwritten.
+   */
   saveDraft: (args: { id: string; baseVersion: number; document: Document }) => invoke<SaveOutcome>('save_draft', args),
   validateDocument: (args: { document: Document }) => invoke<Array<Problem>>('validate_document', args),
   search: (args: { query: string; limit: number }) => invoke<Array<SearchHit>>('search', args),
