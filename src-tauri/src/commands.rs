@@ -27,6 +27,11 @@ pub struct DocumentView {
     pub editable: bool,
     /// Why not, in Chinese, when it is not editable.
     pub read_only_reason: Option<String>,
+    /// It may be 分发ed now, as far as where it stands goes (`Store::no_dispatch`;
+    /// its validation errors and a login are the window's to add).
+    pub dispatchable: bool,
+    /// Why not, in Chinese, when it may not.
+    pub dispatch_refusal: Option<String>,
 }
 
 /// The answer to a save: the stored version, and the problems of what was saved.
@@ -138,11 +143,11 @@ pub fn list_documents(
 #[tauri::command]
 pub fn get_document(state: State<'_, AppState>, id: String) -> Answer<DocumentView> {
     let id = parse_id(&id)?;
-    let (stored, read_only) = with_store(&state, "get document", |s| {
+    let (stored, read_only, no_dispatch) = with_store(&state, "get document", |s| {
         let Some(stored) = s.get(id)? else {
             return Ok(None);
         };
-        Ok(Some((stored, s.read_only(id)?)))
+        Ok(Some((stored, s.read_only(id)?, s.no_dispatch(id)?)))
     })?
     .ok_or_else(|| {
         tracing::warn!(%id, "document not found");
@@ -155,6 +160,8 @@ pub fn get_document(state: State<'_, AppState>, id: String) -> Answer<DocumentVi
         stored,
         editable: read_only.is_none(),
         read_only_reason: read_only.map(|why| why.message_zh().to_string()),
+        dispatchable: no_dispatch.is_none(),
+        dispatch_refusal: no_dispatch.map(|why| why.message_zh()),
     })
 }
 
@@ -167,7 +174,7 @@ pub fn create_document(state: State<'_, AppState>, kind: DocKind) -> Answer<Stor
     Ok(stored)
 }
 
-/// Saves the editor's text as the next version of the one it was based on
+/// 保存: the editor's text as the next version of the one it was based on
 /// (`base_version`); a newer version saved meanwhile is a conflict, not overwritten.
 #[tauri::command]
 pub fn save_draft(
@@ -178,26 +185,40 @@ pub fn save_draft(
 ) -> Answer<SaveOutcome> {
     let id = parse_id(&id)?;
     with_store(&state, "save draft", |s| {
-        match s.save_draft_on(id, base_version, &document) {
-            Ok(stored) => {
-                tracing::info!(%id, version = stored.version, "draft saved");
-                Ok(SaveOutcome::Saved {
-                    problems: gongwen_core::validate(&stored.document),
-                    stored,
-                })
-            }
-            Err(conflict @ StoreError::Conflict { .. }) => {
-                tracing::warn!(error = %conflict, "save refused");
-                let newer = s.get(id)?.ok_or(StoreError::NotFound(id))?;
-                Ok(SaveOutcome::Conflict {
-                    base_version,
-                    newer,
-                    message: conflict.message_zh(),
-                })
-            }
-            Err(e) => Err(e),
+        let outcome = answer_save(s, id, base_version, |s| {
+            s.save_draft_on(id, base_version, &document)
+        })?;
+        if let SaveOutcome::Saved { stored, .. } = &outcome {
+            tracing::info!(%id, version = stored.version, "draft saved");
         }
+        Ok(outcome)
     })
+}
+
+/// Answers an editor's write made on `base_version`: what was stored, or, when the
+/// store refused it as a conflict, the document as it stands now (nothing was written).
+pub(crate) fn answer_save(
+    s: &mut Store,
+    id: DocumentId,
+    base_version: u32,
+    write: impl FnOnce(&mut Store) -> Result<StoredDocument, StoreError>,
+) -> Result<SaveOutcome, StoreError> {
+    match write(s) {
+        Ok(stored) => Ok(SaveOutcome::Saved {
+            problems: gongwen_core::validate(&stored.document),
+            stored,
+        }),
+        Err(conflict @ StoreError::Conflict { .. }) => {
+            tracing::warn!(error = %conflict, "save refused");
+            let newer = s.get(id)?.ok_or(StoreError::NotFound(id))?;
+            Ok(SaveOutcome::Conflict {
+                base_version,
+                newer,
+                message: conflict.message_zh(),
+            })
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The usual 行文方向 of a 文种: the editor follows it when the 文种 changes.

@@ -54,6 +54,16 @@ pub struct SyncStatus {
     /// `default_server` came from `GONGWEN_SERVER` (as `cargo xtask run` sets it): with
     /// no account yet, the window opens the login dialog at start.
     pub default_server_from_env: bool,
+    /// A long transfer under way (a first sync, an attachment download): the status
+    /// bar shows its progress with bytes and time left.
+    pub transfer: Option<gongwen_sync::Transfer>,
+    /// Received documents the logged-in user has not opened (未读收文): the same query
+    /// as the 收文箱's bold rows (`Store::unread_arrivals`).
+    pub unread: u32,
+    /// How far this account's change log is applied here: it moves when a sync
+    /// brought documents, handlings or receipts, and lists reload when it does.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub cursor: u64,
 }
 
 /// Where a queued command stands.
@@ -79,6 +89,11 @@ pub enum CommandKind {
     Acknowledge,
     /// 退回
     Return,
+    /// 办理: a step of the document's flow (送审, 核稿, 签发 …).
+    Step,
+    /// 委托代办 and 撤销代办: sent at once, never queued (here for completeness).
+    Delegate,
+    RevokeDelegation,
 }
 
 impl From<&CommandBody> for CommandKind {
@@ -88,6 +103,9 @@ impl From<&CommandBody> for CommandKind {
             CommandBody::Dispatch { .. } => CommandKind::Dispatch,
             CommandBody::Acknowledge { .. } => CommandKind::Acknowledge,
             CommandBody::Return { .. } => CommandKind::Return,
+            CommandBody::Step { .. } => CommandKind::Step,
+            CommandBody::Delegate { .. } => CommandKind::Delegate,
+            CommandBody::RevokeDelegation { .. } => CommandKind::RevokeDelegation,
         }
     }
 }
@@ -111,8 +129,9 @@ pub struct OutboxItem {
     pub last_error: Option<String>,
     /// Who queued it (`username @ server`); only that account sends it.
     pub queued_by: Option<String>,
-    /// Queued by an account other than the one logged in now: it waits for that
-    /// account's login, or is discarded (放弃) on purpose.
+    /// Queued by an account other than the one logged in now (or by none known): it
+    /// waits for that account's login, is confirmed (以本人名义发送) to go out under the
+    /// logged-in account's name, or is discarded (放弃) on purpose.
     pub other_account: bool,
 }
 
@@ -127,6 +146,9 @@ pub struct DocumentExchange {
     pub received: Option<IncomingInfo>,
     /// This document's commands still waiting or refused, oldest first.
     pub outbox: Vec<OutboxItem>,
+    /// 未生效的意见: opinions of this desk's steps the server refused, oldest first,
+    /// kept even after the refusal is removed from the 同步队列.
+    pub unheeded: Vec<gongwen_store::UnheededOpinion>,
 }
 
 #[cfg(test)]
@@ -150,6 +172,25 @@ mod tests {
             CommandBody::Return {
                 document_id,
                 reason: "不属于本单位办理".into(),
+            },
+            CommandBody::Step {
+                document_id,
+                step: "sign_off".into(),
+                action: gongwen_core::handling::StepAction::Withdraw,
+                opinion: None,
+                document: None,
+                publicity: None,
+                deadline: None,
+            },
+            CommandBody::Delegate {
+                delegation_id: uuid::Uuid::nil(),
+                to: "fgw-director".into(),
+                steps: vec![],
+                from: "2026-12-07".into(),
+                until: "2026-12-08".into(),
+            },
+            CommandBody::RevokeDelegation {
+                delegation_id: uuid::Uuid::nil(),
             },
         ];
         for body in &bodies {

@@ -8,15 +8,18 @@
 //! Architecture invariant: no domain rules and no SQL here, and nothing the UI sends
 //! can panic the app.
 
+mod arrivals;
 mod attachments;
 mod commands;
 mod dialogs;
 mod exchange_types;
+mod flow_commands;
 mod instance;
 mod preview;
 mod screen;
 mod session;
 mod sync_commands;
+mod versions;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -48,6 +51,8 @@ pub struct AppState {
     session: Mutex<session::Session>,
     /// For pushing events to the window from outside a command.
     app: OnceLock<tauri::AppHandle>,
+    /// Arrivals the desktop was told of (`arrivals`).
+    notified: arrivals::Notified,
 }
 
 /// `GONGWEN_DATA_DIR` if set, else the platform data folder + `gongwen-desk`
@@ -206,9 +211,13 @@ pub fn run() {
         typesetter: Arc::default(),
         session: Mutex::default(),
         app: OnceLock::new(),
+        notified: arrivals::Notified::default(),
     };
     // First: a second start on this folder hands over and exits before anything else.
     let builder = tauri::Builder::default().plugin(instance::single_instance(dir.as_deref()));
+    // Desktop notifications of arrivals (`arrivals`), sent from Rust: the page is
+    // granted none of the plugin's commands.
+    let builder = builder.plugin(tauri_plugin_notification::init());
     // Linux: the shell's own GTK dialogs (see dialogs.rs).
     #[cfg(not(target_os = "linux"))]
     let builder = builder.plugin(tauri_plugin_dialog::init());
@@ -240,11 +249,19 @@ pub fn run() {
             commands::validate_document,
             commands::search,
             commands::document_versions,
+            versions::autosave_draft,
+            versions::finish_draft,
+            versions::document_version,
+            versions::compare_versions,
+            versions::revision_trail,
+            versions::restore_version,
             commands::app_ready,
             commands::default_direction,
             preview::render_preview,
             preview::templates,
             preview::export_pdf,
+            preview::render_handling_sheet,
+            preview::export_handling_sheet,
             session::sync_status,
             session::login,
             session::logout,
@@ -252,12 +269,19 @@ pub fn run() {
             sync_commands::outbox,
             sync_commands::remove_command,
             sync_commands::discard_command,
+            sync_commands::confirm_command,
+            sync_commands::dispatch_check,
             sync_commands::directory,
             sync_commands::dispatch,
             sync_commands::document_exchange,
             sync_commands::inbox,
             sync_commands::acknowledge,
             sync_commands::return_document,
+            arrivals::mark_read,
+            flow_commands::flow_steps,
+            flow_commands::handlings,
+            flow_commands::handling_box,
+            flow_commands::take_step,
             attachments::attach_file,
             attachments::save_attachment_as,
         ])

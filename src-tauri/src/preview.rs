@@ -6,9 +6,13 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+use gongwen_core::handling::Handling;
+use gongwen_core::wire::Directory;
 use gongwen_core::Document;
 use gongwen_typeset::fonts::DEFAULT_FONTS_TOML;
-use gongwen_typeset::{FontConfig, FontSet, RenderOptions, TypesetError, WarningKind};
+use gongwen_typeset::{
+    FontConfig, FontSet, RedInk, RenderOptions, SheetForm, SheetKind, TypesetError, WarningKind,
+};
 use serde::Serialize;
 use tauri::ipc::Response;
 use tauri::{AppHandle, State};
@@ -48,39 +52,64 @@ impl Typesetter {
             .map_err(Clone::clone)
     }
 
-    /// Typesets `doc` with its red-header template (if it names one).
-    pub fn render(&self, doc: &Document) -> Answer<Rendered> {
+    /// The 办理单 of `handling` (发文稿纸, 收文处理笺 or 阅文单).
+    pub fn render_sheet(
+        &self,
+        doc: &Document,
+        handling: &Handling,
+        directory: &Directory,
+        form: SheetForm,
+    ) -> Answer<Rendered> {
         let fonts = self.fonts()?;
         let started = std::time::Instant::now();
-        let rendered = gongwen_typeset::render(doc, fonts, &RenderOptions::default()).map_err(
-            |e| match e {
-                TypesetError::UnknownTemplate(name) => {
-                    tracing::warn!(template = name, "unknown red-header template");
-                    format!("红头模板“{name}”不存在，请重新选择。")
-                }
-                e => {
-                    tracing::error!(error = %e, "typesetting failed");
-                    format!("排版失败：{e}")
-                }
-            },
-        )?;
-        let ms = started.elapsed().as_millis() as u64;
-        tracing::debug!(ms, pages = rendered.pages, "typeset");
-        Ok(Rendered {
-            meta: PreviewMeta {
-                pages: rendered.pages as u32,
-                warnings: rendered
-                    .warnings
-                    .iter()
-                    .map(|w| PreviewWarning {
-                        kind: w.kind,
-                        message: w.message.clone(),
-                    })
-                    .collect(),
-                render_ms: ms as u32,
-            },
-            pdf: rendered.pdf,
-        })
+        let rendered = gongwen_typeset::handling_sheet(doc, handling, directory, fonts, form)
+            .map_err(|e| {
+                tracing::error!(error = %e, "the handling sheet could not be typeset");
+                format!("办理单排版失败：{e}")
+            })?;
+        Ok(framed_meta(rendered, started))
+    }
+
+    /// Typesets `doc` with its red-header template (if it names one).
+    pub fn render(&self, doc: &Document, red: RedInk) -> Answer<Rendered> {
+        let fonts = self.fonts()?;
+        let started = std::time::Instant::now();
+        let opts = RenderOptions {
+            red,
+            ..RenderOptions::default()
+        };
+        let rendered = gongwen_typeset::render(doc, fonts, &opts).map_err(|e| match e {
+            TypesetError::UnknownTemplate(name) => {
+                tracing::warn!(template = name, "unknown red-header template");
+                format!("红头模板“{name}”不存在，请重新选择。")
+            }
+            e => {
+                tracing::error!(error = %e, "typesetting failed");
+                format!("排版失败：{e}")
+            }
+        })?;
+        Ok(framed_meta(rendered, started))
+    }
+}
+
+/// What the preview says about a typeset PDF, with it.
+fn framed_meta(rendered: gongwen_typeset::Rendered, started: std::time::Instant) -> Rendered {
+    let ms = started.elapsed().as_millis() as u64;
+    tracing::debug!(ms, pages = rendered.pages, "typeset");
+    Rendered {
+        meta: PreviewMeta {
+            pages: rendered.pages as u32,
+            warnings: rendered
+                .warnings
+                .iter()
+                .map(|w| PreviewWarning {
+                    kind: w.kind,
+                    message: w.message.clone(),
+                })
+                .collect(),
+            render_ms: ms as u32,
+        },
+        pdf: rendered.pdf,
     }
 }
 
@@ -214,9 +243,13 @@ pub fn write_atomic_with(
     Ok(())
 }
 
-async fn render_off_main(state: &State<'_, AppState>, document: Document) -> Answer<Rendered> {
+async fn render_off_main(
+    state: &State<'_, AppState>,
+    document: Document,
+    red: RedInk,
+) -> Answer<Rendered> {
     let typesetter = Arc::clone(&state.typesetter);
-    tauri::async_runtime::spawn_blocking(move || typesetter.render(&document))
+    tauri::async_runtime::spawn_blocking(move || typesetter.render(&document, red))
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "the typesetting task failed");
@@ -224,11 +257,12 @@ async fn render_off_main(state: &State<'_, AppState>, document: Document) -> Ans
         })?
 }
 
-/// 预览: the draft as it stands (unsaved edits included), as a framed binary body
-/// (see [`frame`]).
+/// 预览 (and 打印, which prints the preview's pages): the draft as it stands (unsaved
+/// edits included), as a framed binary body (see [`frame`]), with the red pdf.js draws
+/// as a PDF viewer does (see [`RedInk::Screen`]).
 #[tauri::command]
 pub async fn render_preview(state: State<'_, AppState>, document: Document) -> Answer<Response> {
-    let rendered = render_off_main(&state, document).await?;
+    let rendered = render_off_main(&state, document, RedInk::Screen).await?;
     Ok(Response::new(frame(&rendered.meta, &rendered.pdf)))
 }
 
@@ -238,8 +272,8 @@ pub fn templates() -> Vec<TemplateChoice> {
     template_choices()
 }
 
-/// 导出PDF: asks where to save (default name: the title), then writes the same PDF the
-/// preview shows. `None` when the clerk cancelled the dialog.
+/// 导出PDF: asks where to save (default name: the title), then writes the PDF the
+/// preview shows, with the printer's CMYK red. `None` when the clerk cancelled the dialog.
 #[tauri::command]
 pub async fn export_pdf(
     app: AppHandle,
@@ -247,13 +281,24 @@ pub async fn export_pdf(
     document: Document,
 ) -> Answer<Option<String>> {
     let name = pdf_file_name(&document.title);
-    let rendered = render_off_main(&state, document).await?;
+    let rendered = render_off_main(&state, document, RedInk::Print).await?;
+    save_pdf_as(&app, "导出PDF", name, rendered).await
+}
+
+/// Asks where to save `rendered` (the save dialog titled `title`, offering `name`), then
+/// writes it all or nothing off the main thread. `None` when the user cancelled.
+async fn save_pdf_as(
+    app: &AppHandle,
+    title: &'static str,
+    name: String,
+    rendered: Rendered,
+) -> Answer<Option<String>> {
     let ask = crate::dialogs::Ask::Save {
-        title: "导出PDF",
+        title,
         file_name: name,
         filter: Some(("PDF 文件", &["pdf"])),
     };
-    let Some(path) = crate::dialogs::choose(&app, ask).await? else {
+    let Some(path) = crate::dialogs::choose(app, ask).await? else {
         return Ok(None);
     };
     let bytes = rendered.pdf;
@@ -261,8 +306,87 @@ pub async fn export_pdf(
     tauri::async_runtime::spawn_blocking(move || write_atomic(&target, &bytes))
         .await
         .map_err(|_| "保存失败：内部错误。".to_string())??;
-    tracing::info!(path = %path.display(), pages = rendered.meta.pages, "PDF exported");
+    tracing::info!(path = %path.display(), pages = rendered.meta.pages, title, "PDF exported");
     Ok(Some(path.display().to_string()))
+}
+
+/// What a 办理单 is drawn from: the document, one unit's handling of it and the
+/// directory's names, read from the store.
+fn sheet_parts(
+    state: &State<'_, AppState>,
+    id: &str,
+    unit: &str,
+) -> Answer<(Document, Handling, Directory)> {
+    let id = crate::commands::parse_id(id)?;
+    let (doc, handling, directory) =
+        crate::commands::with_store(state, "read a handling sheet", |s| {
+            let doc = s.get(id)?.map(|d| d.document);
+            let handling = s.handlings(id)?.into_iter().find(|h| h.unit.0 == unit);
+            Ok((doc, handling, s.directory()?))
+        })?;
+    let doc = doc.ok_or_else(|| "找不到这份公文。".to_string())?;
+    let handling = handling.ok_or_else(|| {
+        tracing::warn!(%id, unit, "no handling of this unit for the sheet");
+        "这份公文没有该单位的办理记录，无法生成办理单。".to_string()
+    })?;
+    Ok((doc, handling, directory))
+}
+
+async fn render_sheet_off_main(
+    state: &State<'_, AppState>,
+    id: &str,
+    unit: &str,
+    brief: bool,
+) -> Answer<(Rendered, String)> {
+    let (doc, handling, directory) = sheet_parts(state, id, unit)?;
+    let form = if brief {
+        SheetForm::Brief
+    } else {
+        SheetForm::Full
+    };
+    let name = pdf_file_name(&format!(
+        "{}（{}{}）",
+        doc.title.trim(),
+        SheetKind::of(&handling).label(),
+        if brief { "，精简" } else { "" }
+    ));
+    let typesetter = Arc::clone(&state.typesetter);
+    let rendered = tauri::async_runtime::spawn_blocking(move || {
+        typesetter.render_sheet(&doc, &handling, &directory, form)
+    })
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "the handling sheet task failed");
+        "办理单排版失败：内部错误。".to_string()
+    })??;
+    Ok((rendered, name))
+}
+
+/// 办理单: the 发文稿纸 / 收文处理笺 / 阅文单 of `unit`'s handling of document `id`, full
+/// or 精简 (`brief`), framed as the preview is (see [`frame`]).
+#[tauri::command]
+pub async fn render_handling_sheet(
+    state: State<'_, AppState>,
+    id: String,
+    unit: String,
+    brief: bool,
+) -> Answer<Response> {
+    let (rendered, _) = render_sheet_off_main(&state, &id, &unit, brief).await?;
+    Ok(Response::new(frame(&rendered.meta, &rendered.pdf)))
+}
+
+/// 导出办理单: asks where to save (default name: the title and the form), then writes
+/// the same PDF the 办理单 preview shows. `None` when the user cancelled the dialog.
+#[tauri::command]
+pub async fn export_handling_sheet(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: String,
+    unit: String,
+    brief: bool,
+) -> Answer<Option<String>> {
+    let (rendered, name) = render_sheet_off_main(&state, &id, &unit, brief).await?;
+    save_pdf_as(&app, "导出办理单", name, rendered).await
 }
 
 /// 打印 draws each PDF page as an A4 image (see ui/src/pdf.ts). WebKit would print them
@@ -382,7 +506,7 @@ mod tests {
         doc.date_of_issue = "2026年11月25日".into();
         doc.template = "suzhou-gov".into();
         let typesetter = Typesetter::default();
-        let short = typesetter.render(&doc).unwrap();
+        let short = typesetter.render(&doc, RedInk::Print).unwrap();
         assert!(short.pdf.starts_with(b"%PDF-"));
         assert!(short.meta.pages >= 2, "40 paragraphs fill more than a page");
         // No official 仿宋_GB2312 here: the substitution is said, in Chinese only.
@@ -396,10 +520,13 @@ mod tests {
         assert!(!sub.message.contains("not installed"), "{}", sub.message);
 
         doc.body = Body::from_text("各地要落实护林员进山蹲守制度。");
-        assert_eq!(typesetter.render(&doc).unwrap().meta.pages, 1);
+        assert_eq!(
+            typesetter.render(&doc, RedInk::Print).unwrap().meta.pages,
+            1
+        );
 
         doc.template = "no-such-template".into();
-        let err = typesetter.render(&doc).err().unwrap();
+        let err = typesetter.render(&doc, RedInk::Print).err().unwrap();
         assert_eq!(err, "红头模板“no-such-template”不存在，请重新选择。");
     }
 }

@@ -91,7 +91,7 @@ fn shared_store(state: &AppState) -> Answer<Arc<Mutex<Store>>> {
 /// store's last sync time, and counts taken from the same list as the 同步队列.
 pub fn status(state: &AppState) -> Answer<SyncStatus> {
     let shared = shared_store(state)?;
-    let (account, signed_in, last_sync_at, restored, directory, queue) = {
+    let (account, signed_in, last_sync_at, restored, directory, queue, unread, cursor) = {
         let store = gongwen_store::lock(&shared);
         let fail = |e: gongwen_store::StoreError| {
             tracing::warn!(error = %e, "cannot read the sync state");
@@ -99,22 +99,35 @@ pub fn status(state: &AppState) -> Answer<SyncStatus> {
         };
         let account = store.account().map_err(fail)?;
         let signed_in = store.signed_in().map_err(fail)?.is_some();
-        let (last_sync_at, restored) = match &account {
+        let (last_sync_at, restored, cursor) = match &account {
             Some(a) => {
                 let state = store.sync_state(a).map_err(fail)?;
                 let restored = state.server_restored_at.map(|_| state.repushed);
-                (state.last_sync_at, restored)
+                (state.last_sync_at, restored, state.cursor)
             }
-            None => (None, None),
+            None => (None, None, 0),
         };
+        let unread = store.unread_arrivals().map_err(fail)?.len();
         let directory = store.directory().map_err(fail)?;
         let queue = crate::sync_commands::outbox_items(&store).map_err(fail)?;
-        (account, signed_in, last_sync_at, restored, directory, queue)
+        (
+            account,
+            signed_in,
+            last_sync_at,
+            restored,
+            directory,
+            queue,
+            unread,
+            cursor,
+        )
     };
     let (default_server, default_server_from_env) = default_server(account.as_ref());
     let s = session(state);
     let loop_status = s.sync.as_ref().map(SyncLoop::status);
+    // Nobody signed in is 需要登录 whatever the loop last said: a loop stopped by
+    // 退出登录 may still hold the Offline of its last round.
     let connection = match loop_status.as_ref().map(|l| l.connection) {
+        _ if !signed_in && !s.resuming => Connection::LoginNeeded,
         Some(connection) => connection,
         None if s.resuming => Connection::Connecting,
         None => Connection::LoginNeeded,
@@ -141,11 +154,14 @@ pub fn status(state: &AppState) -> Answer<SyncStatus> {
         last_sync_at,
         pending: u32::try_from(pending).unwrap_or(u32::MAX),
         rejected: u32::try_from(queue.len() - pending).unwrap_or(u32::MAX),
+        transfer: loop_status.as_ref().and_then(|l| l.transfer.clone()),
         last_error: loop_status.and_then(|l| l.last_error_zh),
         keyring_warning: s.keyring_warning.clone(),
         server_restored: restored.map(server_restored_text),
         default_server,
         default_server_from_env,
+        unread: u32::try_from(unread).unwrap_or(u32::MAX),
+        cursor,
     })
 }
 
@@ -185,7 +201,12 @@ fn start_loop(state: &AppState, app: &AppHandle, client: Client, token: String) 
     tauri::async_runtime::spawn(async move {
         // Ends when the loop ends (its sender goes away) after the last status.
         while changes.changed().await.is_ok() {
-            announce(&app.state::<AppState>());
+            let state = app.state::<AppState>();
+            // A finished round may have brought arrivals: told before the badge moves.
+            if !changes.borrow_and_update().syncing {
+                crate::arrivals::notify_new(&app, &state);
+            }
+            announce(&state);
         }
     });
     Ok(())
@@ -294,6 +315,7 @@ pub async fn login(
     });
     let token = response.token;
     session(&state).keyring_warning = warning;
+    state.notified.reset();
     start_loop(&state, &app, client, token)?;
     announce(&state);
     status(&state)
@@ -310,6 +332,7 @@ pub async fn logout(state: State<'_, AppState>) -> Answer<SyncStatus> {
         (s.token.take(), s.sync.take())
     };
     drop(sync);
+    state.notified.reset();
     let shared = shared_store(&state)?;
     let out = gongwen_sync::log_out(&shared, token).await.map_err(|e| {
         tracing::error!(error = %e, "cannot end the account's view of the store");

@@ -6,7 +6,7 @@
 //! in `session`.
 
 use gongwen_core::wire::{CommandBody, CommandId, Directory, UnitCode};
-use gongwen_store::{Account, InboxItem, OutboxEntry, OutboxState, Store};
+use gongwen_store::{Account, DispatchCheck, InboxItem, OutboxEntry, OutboxState, Store};
 use tauri::State;
 
 use crate::commands::{parse_id, with_store, Answer};
@@ -91,6 +91,31 @@ pub fn discard_command(state: State<'_, AppState>, command_id: String) -> Answer
     } else {
         Err("同步队列中没有这项待同步的操作。".into())
     }
+}
+
+/// 确认发送: after a login, a pending command queued by another account (or by an
+/// account no longer known) becomes the logged-in account's, sent under its name. The
+/// store checks it again as if it were queued now.
+#[tauri::command]
+pub fn confirm_command(state: State<'_, AppState>, command_id: String) -> Answer<()> {
+    let id = parse_command_id(&command_id)?;
+    if with_store(&state, "confirm a queued command", |s| {
+        s.confirm_command(id)
+    })? {
+        tracing::info!(%id, "another account's queued command confirmed by the logged-in account");
+        crate::session::command_queued(&state);
+        Ok(())
+    } else {
+        Err("同步队列中没有这项待同步的操作。".into())
+    }
+}
+
+/// What the 分发 dialog shows before the send: the document's 密级 and attachment
+/// count, the validation errors that block it, the units nobody there may read it.
+#[tauri::command]
+pub fn dispatch_check(state: State<'_, AppState>, id: String) -> Answer<DispatchCheck> {
+    let id = parse_id(&id)?;
+    with_store(&state, "check a dispatch", |s| s.dispatch_check(id))
 }
 
 /// 移除: hides a refused command from the queue. Only refused ones: a pending command
@@ -192,6 +217,7 @@ pub fn document_exchange(state: State<'_, AppState>, id: String) -> Answer<Docum
             deliveries,
             received,
             outbox,
+            unheeded: s.unheeded_opinions(id)?,
         })
     })
 }

@@ -125,7 +125,7 @@ pub async fn text_of(c: &Client, xpath: &str) -> String {
 pub async fn click(c: &Client, xpath: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
-        match click_once(c, xpath).await {
+        match click_once(c, xpath, Needs::Click).await {
             Ok(Reached::Yes) => return,
             Ok(Reached::No(seen)) if Instant::now() < deadline => {
                 // Printed only when the test fails.
@@ -163,7 +163,9 @@ pub async fn click_in_popup(c: &Client, opener: &str, item: &str) {
         if !shown {
             click(c, opener).await;
         }
-        match click_once(c, item).await {
+        // An option may act on the press and close its menu before the click comes;
+        // `choose` checks the outcome instead.
+        match click_once(c, item, Needs::Press).await {
             Ok(Reached::Yes) => return,
             Ok(Reached::No(seen)) if Instant::now() < deadline => {
                 println!("click on {item} did not reach it (the page saw: {seen}); again");
@@ -185,6 +187,16 @@ pub async fn click_in_popup(c: &Client, opener: &str, item: &str) {
     }
 }
 
+/// Which event must reach the element for a click to count.
+#[derive(Clone, Copy)]
+enum Needs {
+    /// The `click` itself: a button acts on it, and a press whose release lands elsewhere
+    /// (the element moved under the pointer) does nothing.
+    Click,
+    /// Any of press or click.
+    Press,
+}
+
 enum Reached {
     Yes,
     /// What the page received instead (event, element and class), for the failure.
@@ -194,7 +206,7 @@ enum Reached {
 /// One click on what `xpath` finds (waiting for it to appear), scrolled to the middle of
 /// the view first; whether the page received it on that element; `Err` when WebDriver
 /// refused the click.
-async fn click_once(c: &Client, xpath: &str) -> Result<Reached, String> {
+async fn click_once(c: &Client, xpath: &str, needs: Needs) -> Result<Reached, String> {
     let element = find(c, xpath).await;
     // WebDriver scrolls a target only to the edge of the view, where the editor's sticky
     // toolbar covers it; a user scrolls it into the middle first. The recorder is
@@ -212,7 +224,10 @@ async fn click_once(c: &Client, xpath: &str) -> Result<Reached, String> {
                const found = document.evaluate(r.xpath, document, null,
                  XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
                for (let i = 0; i < found.snapshotLength; i++) {
-                 if (found.snapshotItem(i).contains(e.target)) r.reached = true;
+                 if (found.snapshotItem(i).contains(e.target)) {
+                   r.pressed = true;
+                   if (type === 'click') r.reached = true;
+                 }
                }
                if (r.seen.length < 6) {
                  r.seen.push(type + ' ' + e.target.nodeName + '.' +
@@ -221,12 +236,13 @@ async fn click_once(c: &Client, xpath: &str) -> Result<Reached, String> {
              }, true);
            }
          }
-         Object.assign(window.__e2eClicks, { xpath, reached: false, seen: [] });
+         Object.assign(window.__e2eClicks, { xpath, reached: false, pressed: false, seen: [] });
          el.scrollIntoView({ block: 'center', inline: 'nearest' });",
-        vec![arg, serde_json::Value::from(xpath)],
+        vec![arg.clone(), serde_json::Value::from(xpath)],
     )
     .await
     .map_err(|e| format!("cannot watch the click: {e}"))?;
+    settle(c, arg).await?;
     // WebDriver's error kind (Debug); its message is often empty.
     element.click().await.map_err(|e| format!("{e:?}"))?;
     let record = c
@@ -236,11 +252,40 @@ async fn click_once(c: &Client, xpath: &str) -> Result<Reached, String> {
         )
         .await
         .map_err(|e| format!("cannot read what the page received: {e}"))?;
-    if record["reached"] == true {
+    let counted = match needs {
+        Needs::Click => record["reached"] == true,
+        Needs::Press => record["reached"] == true || record["pressed"] == true,
+    };
+    if counted {
         Ok(Reached::Yes)
     } else {
         Ok(Reached::No(record["seen"].to_string()))
     }
+}
+
+/// Waits (at most a second) until the element stands still and is on top at its centre,
+/// as a user waits for a dialog to finish opening: a modal that is still scaling in moves
+/// its buttons between the press and the release, so the click lands on the card behind.
+async fn settle(c: &Client, element: serde_json::Value) -> Result<(), String> {
+    c.execute_async(
+        "const [el, done] = arguments;
+         const started = performance.now();
+         let last = null, still = 0;
+         const tick = () => {
+           const r = el.getBoundingClientRect();
+           const key = [r.x, r.y, r.width, r.height].join();
+           const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+           still = key === last && top !== null && el.contains(top) ? still + 1 : 0;
+           last = key;
+           if (still >= 3 || performance.now() - started > 1000) done(still >= 3);
+           else requestAnimationFrame(tick);
+         };
+         requestAnimationFrame(tick);",
+        vec![element],
+    )
+    .await
+    .map(|_| ())
+    .map_err(|e| format!("cannot wait for the element to settle: {e}"))
 }
 
 async fn fail_click(c: &Client, xpath: &str, why: &str) -> ! {

@@ -60,6 +60,8 @@ pub fn seed_store(dir: &Path, extra: usize) -> usize {
 pub fn seed_draft(dir: &Path, title: &str) -> gongwen_core::DocumentId {
     use gongwen_core::{Body, DocKind, DocStatus, Document};
     let mut doc = Document::new(DocKind::Notice);
+    // Complete (no validation error), since an incomplete document is never dispatched.
+    doc.issuer_mark = vec!["宿州市发展和改革委员会文件".into()];
     doc.title = title.into();
     doc.main_recipients = vec!["市统计局".into(), "市工业和信息化局".into()];
     doc.issuer_signature = vec!["宿州市发展和改革委员会".into()];

@@ -147,10 +147,10 @@ async fn a_save_over_a_newer_version_shows_a_conflict_and_keeps_both_texts() {
         doc
     };
 
-    // The clerk, still on version 1, adds a sentence and saves.
+    // The clerk, still on version 1, adds a sentence. Autosave (every 3 s) writes it as
+    // the working copy: that write is based on version 1 too, and is refused.
     type_into(&c, "//textarea[@aria-label='正文']", "联系人：张明。").await;
     let mine_text = "请于12月5日前报送有关数据。联系人：张明。";
-    click(&c, &button("立即保存")).await;
 
     // 冲突: the newer text is shown, the clerk's stays in the editor, nothing is lost.
     let conflict = "//*[@role='alert' and @aria-label='冲突']";
@@ -163,6 +163,10 @@ async fn a_save_over_a_newer_version_shows_a_conflict_and_keeps_both_texts() {
     );
     wait_status(&c, "保存状态", "冲突").await;
     save_screenshot(&c, "conflict.png").await;
+    // 保存 is refused the same way until the clerk has chosen.
+    click(&c, &button("保存")).await;
+    wait_status(&c, "保存状态", "冲突").await;
+    find(&c, conflict).await;
     {
         let store = gongwen_store::Store::open(data.path()).expect("open the store");
         let latest = store.get(id).unwrap().unwrap();
@@ -171,6 +175,11 @@ async fn a_save_over_a_newer_version_shows_a_conflict_and_keeps_both_texts() {
             (2, &theirs),
             "the newer version was overwritten"
         );
+        assert_eq!(
+            latest.working_copy_at, None,
+            "the refused autosave left a working copy over version 2"
+        );
+        assert_eq!(store.versions(id).unwrap().len(), 2);
     }
 
     // The clerk keeps theirs as it is and saves their own text on top of it.

@@ -390,6 +390,75 @@ async fn first_page_pixels(c: &Client) -> String {
     value.as_str().unwrap_or_default().to_string()
 }
 
+/// The red that most red pixels of the first preview page have (the solid inside of the
+/// header's characters and the separator line; their anti-aliased edges vary).
+async fn preview_red(c: &Client) -> [u8; 3] {
+    let value = c
+        .execute(
+            "const canvas = document.querySelector('[aria-label=\"第1页\"] canvas'); \
+             const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data; \
+             const counts = new Map(); \
+             for (let i = 0; i < d.length; i += 4) { \
+               if (d[i] > 180 && d[i] - d[i + 1] > 100) { \
+                 const key = d[i] + ',' + d[i + 1] + ',' + d[i + 2]; \
+                 counts.set(key, (counts.get(key) || 0) + 1); \
+               } \
+             } \
+             let best = '', most = 0; \
+             for (const [key, n] of counts) if (n > most) { best = key; most = n; } \
+             return best;",
+            vec![],
+        )
+        .await
+        .expect("read the first preview page's pixels");
+    parse_rgb(value.as_str().unwrap_or_default())
+}
+
+fn parse_rgb(text: &str) -> [u8; 3] {
+    let parts: Vec<u8> = text
+        .split(',')
+        .filter_map(|p| p.trim().parse().ok())
+        .collect();
+    match parts[..] {
+        [r, g, b] => [r, g, b],
+        _ => panic!("no red pixel found ({text:?})"),
+    }
+}
+
+/// The red most red pixels have on page 1 of `pdf` as poppler (evince's engine) draws it.
+fn viewer_red(pdf: &std::path::Path) -> [u8; 3] {
+    let out = Command::new("pdftoppm")
+        .args(["-r", "72", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(pdf)
+        .output()
+        .expect("run pdftoppm (poppler-utils)");
+    assert!(out.status.success(), "pdftoppm failed on {}", pdf.display());
+    // Binary PPM: "P6\n<w> <h>\n255\n" then RGB triples.
+    let ppm = out.stdout;
+    let mut fields = 0;
+    let mut start = 0;
+    for (i, b) in ppm.iter().enumerate() {
+        if b.is_ascii_whitespace() {
+            fields += 1;
+            if fields == 4 {
+                start = i + 1;
+                break;
+            }
+        }
+    }
+    let mut counts = std::collections::HashMap::new();
+    for px in ppm[start..].chunks_exact(3) {
+        if px[0] > 180 && px[0].saturating_sub(px[1]) > 100 {
+            *counts.entry([px[0], px[1], px[2]]).or_insert(0usize) += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(rgb, _)| rgb)
+        .unwrap_or_else(|| panic!("no red on page 1 of {}", pdf.display()))
+}
+
 #[tokio::test]
 async fn the_preview_shows_the_typeset_pages_and_follows_typing() {
     // A draft (only a draft opens in the editor) whose 附件说明 and 版记 run onto page 2.
@@ -443,6 +512,8 @@ async fn the_preview_shows_the_typeset_pages_and_follows_typing() {
         "English in the notice: {notes:?}"
     );
 
+    // The red on screen, before typing changes anything; compared with the file below.
+    let red_on_screen = preview_red(&c).await;
     // Typing a new title re-renders the page, without a click.
     let before = first_page_pixels(&c).await;
     assert!(before.len() > 1000, "the first page is drawn");
@@ -527,6 +598,19 @@ async fn the_preview_shows_the_typeset_pages_and_follows_typing() {
         String::from_utf8_lossy(&text.stdout).contains("护林员"),
         "the exported PDF carries the body text"
     );
+    // The preview's red (and 打印's, which prints those pages) is the red a PDF viewer
+    // shows for the file's CMYK red, not pdf.js's orange.
+    let red_in_viewer = viewer_red(&exported);
+    let off = red_on_screen
+        .iter()
+        .zip(red_in_viewer)
+        .map(|(a, b)| a.abs_diff(b))
+        .max()
+        .unwrap_or(0);
+    assert!(
+        off <= 8,
+        "the preview shows red {red_on_screen:?}, a PDF viewer shows the exported file's red as {red_in_viewer:?}"
+    );
 
     // 红头模板: choosing one writes its 发文机关标志.
     choose(&c, "红头模板", "宿州市人民政府").await;
@@ -574,6 +658,7 @@ async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit
     {
         use gongwen_core::{Body, DocKind, DocStatus, Document};
         let mut doc = Document::new(DocKind::Notice);
+        doc.issuer_mark = vec!["宿州市发展和改革委员会文件".into()];
         doc.title = DISPATCHED.into();
         doc.main_recipients = vec!["市统计局".into()];
         doc.cc_recipients = vec!["埇桥区人民政府".into()];
@@ -886,8 +971,15 @@ async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
     {
         use gongwen_core::{Attachment, Body, DocKind, DocStatus, Document};
         let mut doc = Document::new(DocKind::Report);
+        // Complete but for what only the server checks (a document with validation
+        // errors is not offered for 分发 at all).
+        doc.issuer_mark = vec!["埇桥区人民政府文件".into()];
+        doc.signers = vec!["王强".into()];
         doc.title = SECRET.into();
+        doc.main_recipients = vec!["宿州市人民政府".into()];
         doc.body = Body::from_text("现将有关情况报告如下。");
+        doc.issuer_signature = vec!["埇桥区人民政府".into()];
+        doc.date_of_issue = "2026年11月25日".into();
         doc.attachments = vec![Attachment {
             name: "重点目标名单/汇总表".into(),
             sha256: None,
@@ -1059,4 +1151,760 @@ async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
         content,
         "the received file is the attached file, byte for byte"
     );
+}
+
+// --- Logged out means locked; nothing half-made leaves the desk (#14.1, #14.2). ---
+
+const LOCKED_SECRET: &str = "宿州市发展和改革委员会关于做好重点项目安全保卫工作的通知";
+
+#[tokio::test]
+async fn logged_out_the_desk_is_locked_and_a_dispatch_queued_before_waits_for_the_next_login() {
+    let app = app_binary();
+    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
+    let server_data = demo_exchange_data(&exchange_bin);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-lock-1.log",
+    );
+
+    // The desk holds a complete 秘密 通知 with one 附件, and a brand-new 函 (nothing filled in).
+    let data = tempfile::tempdir().expect("app data dir");
+    {
+        use gongwen_core::{Attachment, Body, Classification, DocKind, DocStatus, Document};
+        let mut doc = Document::new(DocKind::Notice);
+        doc.classification = Classification::Confidential;
+        doc.copy_number = "000007".into();
+        doc.secrecy_term = "5年".into();
+        doc.issuer_mark = vec!["宿州市发展和改革委员会文件".into()];
+        doc.title = LOCKED_SECRET.into();
+        doc.main_recipients = vec!["市统计局".into()];
+        doc.body = Body::from_text("请按附件所列重点项目落实安全保卫措施。");
+        doc.attachments = vec![Attachment {
+            name: "重点项目名单".into(),
+            ..Default::default()
+        }];
+        doc.issuer_signature = vec!["宿州市发展和改革委员会".into()];
+        doc.date_of_issue = "2026年11月25日".into();
+        // Imported (as `gongwen import` does) before anyone has logged in here.
+        let mut store = gongwen_store::Store::open(data.path()).expect("open the store");
+        store
+            .import(&[
+                (doc, DocStatus::Draft),
+                (Document::new(DocKind::Letter), DocStatus::Draft),
+            ])
+            .expect("seed the 秘密 draft and the blank 函");
+    }
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-lock.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    let secret_link = format!("//a[normalize-space(.)='{LOCKED_SECRET}']");
+    let blank_link = "//a[normalize-space(.)='（无标题）']";
+
+    // --- Nobody logged in yet: the 秘密 draft is not listed; the 函 offers no 分发. ---
+    wait_still(&c, "//*[@aria-label='登录交换平台']").await;
+    click(
+        &c,
+        &format!("//*[@aria-label='登录交换平台']{}", button("取消")),
+    )
+    .await;
+    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
+    find(&c, blank_link).await;
+    assert!(
+        c.find_all(Locator::XPath(&secret_link))
+            .await
+            .expect("look for the 秘密 draft")
+            .is_empty(),
+        "a 秘密 document is listed with nobody logged in"
+    );
+    click(&c, blank_link).await;
+    find(&c, &button("编辑")).await;
+    assert!(
+        c.find_all(Locator::XPath(&button("分发")))
+            .await
+            .expect("look for 分发")
+            .is_empty(),
+        "分发 is offered with nobody logged in"
+    );
+    save_screenshot(&c, "lock-logged-out.png").await;
+    click(&c, &button("返回列表")).await;
+
+    // --- 市发改委's clerk logs in: the 函 without title cannot be dispatched, and says why. ---
+    click(
+        &c,
+        &format!("//*[@aria-label='同步状态栏']{}", button("登录")),
+    )
+    .await;
+    log_in_at_the_keyboard(&c, "fgw-clerk").await;
+    click(&c, blank_link).await;
+    let reason = text_of(&c, "//*[@aria-label='不能分发的原因']").await;
+    assert!(reason.contains("格式错误"), "{reason:?}");
+    let dispatch = find(&c, &button("分发")).await;
+    assert_eq!(
+        dispatch
+            .attr("disabled")
+            .await
+            .expect("read disabled")
+            .as_deref(),
+        Some("true"),
+        "分发 of a document with errors is disabled"
+    );
+    save_screenshot(&c, "lock-incomplete-letter.png").await;
+    click(&c, &button("返回列表")).await;
+
+    // --- The 秘密 通知: the dialog confirms what goes and names the unit nobody may read it at. ---
+    wait_still(&c, &secret_link).await;
+    // Offline now, so the 分发 stays in the 同步队列 when the clerk leaves.
+    server.stop();
+    click(&c, &button("立即同步")).await;
+    wait_status(&c, "连接状态", "离线").await;
+    click(&c, &secret_link).await;
+    click(&c, &button("分发")).await;
+    wait_still(&c, "//*[@aria-label='分发公文']").await;
+    let named = text_of(&c, "//*[@aria-label='埇桥区人民政府不能分发的原因']").await;
+    assert!(named.contains("没有可以阅知秘密公文的账号"), "{named:?}");
+    let yq_main = find(
+        &c,
+        "//*[@role='radiogroup' and @aria-label='埇桥区人民政府']//input[@value='main']",
+    )
+    .await;
+    assert_eq!(
+        yq_main
+            .attr("disabled")
+            .await
+            .expect("read disabled")
+            .as_deref(),
+        Some("true"),
+        "a unit nobody may read it at cannot be chosen"
+    );
+    send_to(&c, "宿州市统计局", "主送").await;
+    wait_status(&c, "主送单位", "宿州市统计局").await;
+    wait_status(&c, "分发密级", "秘密").await;
+    wait_status(&c, "附件数", "1 个").await;
+    save_screenshot(&c, "lock-dispatch-confirmation.png").await;
+    confirm_dispatch(&c).await;
+    wait_status(&c, "分发状态", "待同步").await;
+
+    // --- 退出登录: the 秘密 draft is gone from the list. ---
+    click(&c, &button("返回列表")).await;
+    click_in_popup(&c, &button("退出登录"), &button("确认退出")).await;
+    wait_status(&c, "连接状态", "需要登录").await;
+    wait_gone(&c, &secret_link).await;
+    click(&c, blank_link).await;
+    find(&c, &button("编辑")).await;
+    assert!(
+        c.find_all(Locator::XPath(&button("分发")))
+            .await
+            .expect("look for 分发")
+            .is_empty(),
+        "分发 is offered after 退出登录"
+    );
+    click(&c, &button("返回列表")).await;
+    find(&c, blank_link).await;
+
+    // --- The leader logs in on this desk: the clerk's 分发 is shown, not sent, until confirmed. ---
+    let server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-lock-2.log",
+    );
+    click(
+        &c,
+        &format!("//*[@aria-label='同步状态栏']{}", button("登录")),
+    )
+    .await;
+    wait_still(&c, "//*[@aria-label='登录交换平台']").await;
+    // The dialog offers the clerk's name again: the leader types over it.
+    let erase = format!(
+        "{}{}",
+        char::from(Key::End),
+        char::from(Key::Backspace).to_string().repeat(20)
+    );
+    type_into(&c, "//input[@aria-label='用户名']", &erase).await;
+    assert_eq!(value_of(&c, "//input[@aria-label='用户名']").await, "");
+    log_in_at_the_keyboard(&c, "fgw-leader").await;
+    let waiting = wait_text_containing(&c, "//*[@aria-label='待确认的操作']", LOCKED_SECRET).await;
+    assert!(
+        waiting.contains("fgw-clerk"),
+        "says whose it was: {waiting:?}"
+    );
+    save_screenshot(&c, "lock-confirm-after-login.png").await;
+    // 已连接: a round has run since the login, and the 分发 is still waiting.
+    wait_status(&c, "待同步数", "1").await;
+    click(
+        &c,
+        &format!(
+            "//*[@aria-label='确认待同步的操作']{}",
+            button("以本人名义发送")
+        ),
+    )
+    .await;
+    wait_gone(&c, "//*[@aria-label='确认待同步的操作']").await;
+    wait_status(&c, "待同步数", "0").await;
+    click(&c, &secret_link).await;
+    wait_status(&c, "分发状态", "已分发").await;
+    wait_status(&c, "宿州市统计局的状态", "已送达").await;
+    c.close().await.expect("end the session");
+    drop(driver);
+    drop(server);
+}
+
+const REQUEST_TITLE: &str =
+    "宿州市发展和改革委员会关于申请安排2027年市级重点项目前期工作经费的请示";
+
+/// The leader on the train: the document was reviewed at the office (through the CLI,
+/// as the clerk's and the director's desks); the leader's laptop loses the exchange,
+/// he reads the trail, writes 同意 and 签发s offline (待同步); when the exchange is back
+/// the sign-off reaches it, and after the clerk's 编号 his window shows the real 发文字号.
+#[tokio::test]
+async fn a_leader_signs_off_offline_and_the_sign_off_reaches_the_exchange() {
+    let app = app_binary();
+    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let server_data = demo_exchange_data(&exchange_bin);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-flow-1.log",
+    );
+
+    // At the office: the clerk drafts and 送审s, the director 核稿s on to 签发.
+    let clerk = tempfile::tempdir().expect("clerk's data dir");
+    let director = tempfile::tempdir().expect("director's data dir");
+    gongwen(
+        &cli,
+        clerk.path(),
+        &["login", "--server", &url, "--user", "fgw-clerk"],
+    );
+    gongwen(
+        &cli,
+        director.path(),
+        &["login", "--server", &url, "--user", "fgw-director"],
+    );
+    let fixture = fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-with-signer.toml"),
+    )
+    .expect("request fixture");
+    let draft = fixture
+        .replace("status = \"signed_off\"\n", "")
+        .replace("宿发改〔2026〕57号", "宿发改〔2026〕\u{3000}号");
+    let file = clerk.path().join("request.toml");
+    fs::write(&file, draft).expect("write the draft");
+    let out = gongwen(
+        &cli,
+        clerk.path(),
+        &["import", file.to_str().expect("path")],
+    );
+    let id = out.split_whitespace().next().expect("the id").to_string();
+    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    gongwen(
+        &cli,
+        director.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--to",
+            "sign_off",
+            "--opinion",
+            "核稿同意，请签发",
+        ],
+    );
+
+    // The leader's laptop.
+    let data = tempfile::tempdir().expect("leader's data dir");
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-flow.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    wait_still(&c, "//*[@aria-label='登录交换平台']").await;
+    type_into(&c, "//input[@aria-label='用户名']", "fgw-leader").await;
+    type_into(&c, "//input[@aria-label='密码']", DEMO_PASSWORD).await;
+    click(
+        &c,
+        &format!("//*[@aria-label='登录交换平台']{}", button("登录")),
+    )
+    .await;
+    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
+    wait_status(&c, "连接状态", "已连接").await;
+    // 办文 → 待办: the request waits for him there.
+    click(&c, "//a[normalize-space(.)='办文']").await;
+    let todo = wait_status(&c, "办文列表", REQUEST_TITLE).await;
+    assert!(todo.contains("待签发"), "{todo:?}");
+    click(
+        &c,
+        &format!("//*[@aria-label='办文列表']//a[normalize-space(.)='{REQUEST_TITLE}']"),
+    )
+    .await;
+    wait_status(&c, "办理状态", "待签发").await;
+    let trail = wait_status(&c, "办理记录", "核稿同意，请签发").await;
+    assert!(trail.contains("王强"), "the reviewer is named: {trail:?}");
+
+    // The train leaves the network.
+    server.stop();
+    click(&c, &button("立即同步")).await;
+    wait_status(&c, "连接状态", "离线").await;
+    type_into(&c, "//textarea[@aria-label='办理意见']", "同意").await;
+    click(
+        &c,
+        &format!("//*[@aria-label='办理操作']{}", button("签发")),
+    )
+    .await;
+    wait_status(&c, "办理同步状态", "待同步").await;
+    wait_status(&c, "待同步数", "1").await;
+    assert_eq!(text_of(&c, "//*[@aria-label='办理状态']").await, "待签发");
+    save_screenshot(&c, "flow-signed-offline.png").await;
+
+    // Back on the network: the sign-off reaches the exchange.
+    let server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-flow-2.log",
+    );
+    click(&c, &button("立即同步")).await;
+    wait_status(&c, "办理状态", "待复核").await;
+    wait_status(&c, "待同步数", "0").await;
+    let trail = wait_status(&c, "办理记录", "同意").await;
+    assert!(trail.contains("李华"), "the signer is named: {trail:?}");
+
+    // The clerk 复核s and 编号s; the leader's copy shows the real 发文字号.
+    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    click(&c, &button("立即同步")).await;
+    wait_status(&c, "办理单文号", "宿发改〔2026〕1号").await;
+    wait_status(&c, "办理状态", "待用印").await;
+    // The reading view shows the numbered version, not the provisional mark.
+    wait_status(&c, "发文字号", "宿发改〔2026〕1号").await;
+    save_screenshot(&c, "flow-numbered.png").await;
+    c.close().await.expect("end the session");
+    drop(driver);
+    drop(server);
+}
+
+#[tokio::test]
+async fn the_handling_sheet_of_a_signed_request_is_shown_and_can_be_printed() {
+    let app = app_binary();
+    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let server_data = demo_exchange_data(&exchange_bin);
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let server = Exchange::start(
+        &exchange_bin,
+        server_data.path(),
+        port,
+        "exchange-sheet.log",
+    );
+
+    // The office, by the command line: 送审, 核稿 sends it back with a reason, 送审
+    // again, 核稿 on to 签发, the leader signs with 公开属性.
+    let clerk = tempfile::tempdir().expect("clerk's data dir");
+    let director = tempfile::tempdir().expect("director's data dir");
+    let leader = tempfile::tempdir().expect("leader's data dir");
+    for (dir, user) in [
+        (&clerk, "fgw-clerk"),
+        (&director, "fgw-director"),
+        (&leader, "fgw-leader"),
+    ] {
+        gongwen(
+            &cli,
+            dir.path(),
+            &["login", "--server", &url, "--user", user],
+        );
+    }
+    let fixture = fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-with-signer.toml"),
+    )
+    .expect("request fixture");
+    let draft = fixture
+        .replace("status = \"signed_off\"\n", "")
+        .replace("宿发改〔2026〕57号", "宿发改〔2026〕\u{3000}号");
+    let file = clerk.path().join("request.toml");
+    fs::write(&file, draft).expect("write the draft");
+    let out = gongwen(
+        &cli,
+        clerk.path(),
+        &["import", file.to_str().expect("path")],
+    );
+    let id = out.split_whitespace().next().expect("the id").to_string();
+    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    gongwen(
+        &cli,
+        director.path(),
+        &[
+            "flow",
+            "return",
+            &id,
+            "--to",
+            "draft",
+            "--reason",
+            "请补充测算依据",
+        ],
+    );
+    gongwen(&cli, clerk.path(), &["sync"]);
+    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    gongwen(
+        &cli,
+        director.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--to",
+            "sign_off",
+            "--opinion",
+            "核稿同意，请签发",
+        ],
+    );
+    gongwen(
+        &cli,
+        leader.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--opinion",
+            "同意",
+            "--publicity",
+            "active",
+        ],
+    );
+
+    // The clerk's desk: the request waits for 复核 in 办文 → 待办.
+    let data = tempfile::tempdir().expect("clerk's desk");
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-sheet.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    wait_still(&c, "//*[@aria-label='登录交换平台']").await;
+    type_into(&c, "//input[@aria-label='用户名']", "fgw-clerk").await;
+    type_into(&c, "//input[@aria-label='密码']", DEMO_PASSWORD).await;
+    click(
+        &c,
+        &format!("//*[@aria-label='登录交换平台']{}", button("登录")),
+    )
+    .await;
+    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
+    wait_status(&c, "连接状态", "已连接").await;
+    click(&c, "//a[normalize-space(.)='办文']").await;
+    wait_status(&c, "办文列表", REQUEST_TITLE).await;
+    click(
+        &c,
+        &format!("//*[@aria-label='办文列表']//a[normalize-space(.)='{REQUEST_TITLE}']"),
+    )
+    .await;
+    wait_status(&c, "办理状态", "待复核").await;
+
+    // 打印办理单: the 发文稿纸 on one page in the preview.
+    click(&c, &button("打印办理单")).await;
+    wait_status(&c, "办理单页数", "共 1 页").await;
+    wait_still(&c, "//*[@aria-label='办理单第1页']").await;
+    save_screenshot(&c, "handling-sheet.png").await;
+    let shown = text_of(&c, "//*[@aria-label='办理单页数']").await;
+    assert!(!shown.contains("精简"), "{shown:?}");
+    // 精简 draws it again, still one page, with nothing said against it.
+    click(&c, "//*[@aria-label='精简']").await;
+    wait_status(&c, "办理单页数", "共 1 页（精简）").await;
+    wait_still(&c, "//*[@aria-label='办理单第1页']").await;
+    assert!(
+        c.find_all(Locator::XPath(
+            "//*[@aria-label='办理单预览']//*[@role='alert']"
+        ))
+        .await
+        .expect("look for errors")
+        .is_empty(),
+        "the sheet could not be made"
+    );
+    save_screenshot(&c, "handling-sheet-brief.png").await;
+    c.close().await.expect("end the session");
+    drop(driver);
+    drop(server);
+}
+
+const ARRIVING: &str = "宿州市发展和改革委员会关于报送今冬明春防汛物资储备情况的通知";
+
+/// Records, from the D-Bus session the window tests run in, every desktop notification
+/// the app asks for (`Notify` calls to org.freedesktop.Notifications): what the
+/// desktop's notification area would show, whether or not a notification server runs.
+struct NotificationWatch {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+}
+
+impl NotificationWatch {
+    fn start(name: &str) -> NotificationWatch {
+        let log = gongwen_e2e::app::output_dir().join(name);
+        let file = fs::File::create(&log).expect("create the notification log");
+        let child = Command::new("dbus-monitor")
+            .args([
+                "--session",
+                "type=method_call,interface=org.freedesktop.Notifications,member=Notify",
+            ])
+            .stdout(file)
+            .spawn()
+            .expect("start dbus-monitor (package dbus)");
+        NotificationWatch { child, log }
+    }
+
+    /// Waits until a notification whose title is `title` was asked for; its text.
+    fn wait_for(&self, title: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let seen = fs::read_to_string(&self.log).unwrap_or_default();
+            // dbus-monitor prints Notify's arguments one a line: app name, replaces id,
+            // icon, summary (the title), body, ….
+            if let Some(at) = seen.find(&format!("string \"{title}\"")) {
+                return seen[at..].lines().take(2).collect::<Vec<_>>().join("\n");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no desktop notification titled {title:?}; seen: {seen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for NotificationWatch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn an_arrival_is_counted_notified_and_listed_without_a_click() {
+    let app = app_binary();
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let (_server_data, _server, url) = demo_exchange("exchange-arrivals.log");
+    let notifications = NotificationWatch::start("notifications-arrivals.log");
+
+    // 市统计局's clerk has the app open on an empty 公文列表.
+    let data = tempfile::tempdir().expect("app data dir");
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-arrivals.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    log_in_at_the_keyboard(&c, "tjj-clerk").await;
+    find(
+        &c,
+        "//*[normalize-space(.)='暂无公文。点击“新建公文”开始起草。']",
+    )
+    .await;
+    assert!(
+        c.find_all(Locator::XPath("//*[@aria-label='未读收文']"))
+            .await
+            .expect("look for the unread count")
+            .is_empty(),
+        "nothing has arrived yet"
+    );
+
+    // --- 市发改委 sends a 特急 通知 from the command line. ---
+    let fgw = tempfile::tempdir().expect("sz-fgw data dir");
+    let id = seed_draft(fgw.path(), ARRIVING);
+    {
+        let mut store = gongwen_store::Store::open(fgw.path()).expect("open the sender's store");
+        let mut doc = store.get(id).expect("read").expect("seeded").document;
+        doc.urgency = gongwen_core::Urgency::Immediate;
+        store.save_draft(id, &doc).expect("make it 特急");
+    }
+    gongwen(
+        &cli,
+        fgw.path(),
+        &["login", "--server", &url, "--user", "fgw-clerk"],
+    );
+    gongwen(
+        &cli,
+        fgw.path(),
+        &["dispatch", &id.to_string(), "--main", "sz-tjj"],
+    );
+
+    // --- Without a click: the open list shows it, 收文箱 counts it, the desktop is told. ---
+    let row =
+        format!("//*[@aria-label='公文列表']//tbody/tr[.//a[normalize-space(.)='{ARRIVING}']]");
+    let text = wait_text_containing(&c, &row, "特急").await;
+    assert!(
+        text.contains("收文"),
+        "the row says it was received: {text:?}"
+    );
+    wait_status(&c, "未读收文", "1").await;
+    save_screenshot(&c, "arrivals-listed.png").await;
+    let notice = notifications.wait_for("【特急】新收文：宿州市发展和改革委员会");
+    assert!(
+        notice.contains(ARRIVING),
+        "the notification names the document: {notice}"
+    );
+
+    // --- 收文箱 marks it 未读; opening it reads it and the count goes. ---
+    click(&c, "//a[normalize-space(.)='收文箱']").await;
+    let inbox_row =
+        format!("//*[@aria-label='收文列表']//tbody/tr[.//a[normalize-space(.)='{ARRIVING}']]");
+    wait_text_containing(&c, &inbox_row, "未读").await;
+    save_screenshot(&c, "arrivals-inbox.png").await;
+    click(&c, &format!("{inbox_row}//a")).await;
+    find(&c, "//*[@aria-label='来文信息']").await;
+    wait_gone(&c, "//*[@aria-label='未读收文']").await;
+    click(&c, "//a[normalize-space(.)='收文箱']").await;
+    let text = wait_text_containing(&c, &inbox_row, "未签收").await;
+    assert!(!text.contains("未读"), "opened is read: {text:?}");
+    save_screenshot(&c, "arrivals-read.png").await;
+    c.close().await.expect("end the session");
+}
+
+/// The request fixture with another title and `status`, as `gongwen import` reads it.
+fn request_as(title: &str, status: Option<&str>) -> String {
+    let fixture = fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-with-signer.toml"),
+    )
+    .expect("request fixture");
+    let text = fixture.replace(REQUEST_TITLE, title);
+    match status {
+        Some(status) => text.replace(
+            "status = \"signed_off\"\n",
+            &format!("status = \"{status}\"\n"),
+        ),
+        // A draft starts its flow with a provisional 发文字号, given at 编号.
+        None => text
+            .replace("status = \"signed_off\"\n", "")
+            .replace("宿发改〔2026〕57号", "宿发改〔2026〕\u{3000}号"),
+    }
+}
+
+fn import_into(cli: &std::path::Path, data: &std::path::Path, name: &str, text: &str) -> String {
+    let file = data.join(name);
+    fs::write(&file, text).expect("write the document file");
+    let out = gongwen(cli, data, &["import", file.to_str().expect("path")]);
+    out.split_whitespace().next().expect("the id").to_string()
+}
+
+/// The buttons of the open document that are offered: 编辑 and 分发.
+async fn offered(c: &Client) -> (bool, bool) {
+    let edit = !c
+        .find_all(Locator::XPath(&button("编辑")))
+        .await
+        .expect("look for 编辑")
+        .is_empty();
+    let dispatch = !c
+        .find_all(Locator::XPath(&button("分发")))
+        .await
+        .expect("look for 分发")
+        .is_empty();
+    (edit, dispatch)
+}
+
+const IMPORTED_SENT: &str = "宿州市发展和改革委员会关于申请安排2027年市级重点项目储备经费的请示";
+const IN_HANDLING: &str = "宿州市发展和改革委员会关于申请安排2027年市级重点项目评审经费的请示";
+
+#[tokio::test]
+async fn only_the_actions_the_store_and_server_allow_are_offered() {
+    let app = app_binary();
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let (_server_data, _server, url) = demo_exchange("exchange-offered.log");
+
+    // 市发改委's office takes a 请示 through 核稿 and 签发 (command line); it stands at 复核.
+    let clerk = tempfile::tempdir().expect("clerk's CLI data dir");
+    let director = tempfile::tempdir().expect("director's data dir");
+    let leader = tempfile::tempdir().expect("leader's data dir");
+    for (dir, user) in [
+        (&clerk, "fgw-clerk"),
+        (&director, "fgw-director"),
+        (&leader, "fgw-leader"),
+    ] {
+        gongwen(
+            &cli,
+            dir.path(),
+            &["login", "--server", &url, "--user", user],
+        );
+    }
+    let id = import_into(
+        &cli,
+        clerk.path(),
+        "flow.toml",
+        &request_as(IN_HANDLING, None),
+    );
+    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    gongwen(
+        &cli,
+        director.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--to",
+            "sign_off",
+            "--opinion",
+            "核稿同意",
+        ],
+    );
+    gongwen(
+        &cli,
+        leader.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--opinion",
+            "同意",
+            "--publicity",
+            "active",
+        ],
+    );
+
+    // The clerk's desk: a document imported from an older system, recorded as 已分发.
+    let data = tempfile::tempdir().expect("app data dir");
+    import_into(
+        &cli,
+        data.path(),
+        "sent.toml",
+        &request_as(IMPORTED_SENT, Some("dispatched")),
+    );
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-offered.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    log_in_at_the_keyboard(&c, "fgw-clerk").await;
+
+    // --- Imported as 已分发: neither 编辑 nor 分发, and why. ---
+    click(&c, &format!("//a[normalize-space(.)='{IMPORTED_SENT}']")).await;
+    wait_status(&c, "不能编辑的原因", "已分发").await;
+    assert_eq!(
+        offered(&c).await,
+        (false, false),
+        "an imported 已分发 document"
+    );
+    save_screenshot(&c, "offered-imported-dispatched.png").await;
+
+    // --- In the 发文 handling, signed and at 复核: neither, and it says when 分发 comes. ---
+    click(&c, "//a[normalize-space(.)='公文列表']").await;
+    click(&c, &format!("//a[normalize-space(.)='{IN_HANDLING}']")).await;
+    wait_status(&c, "办理状态", "待复核").await;
+    wait_status(&c, "不能编辑的原因", "已签发").await;
+    let why = wait_status(&c, "不能分发的原因", "核发").await;
+    assert!(why.contains("复核"), "{why:?}");
+    assert_eq!(
+        offered(&c).await,
+        (false, false),
+        "a signed document at 复核"
+    );
+    save_screenshot(&c, "offered-in-handling.png").await;
+    c.close().await.expect("end the session");
 }

@@ -18,6 +18,7 @@ import type { DocumentView } from './bindings/DocumentView'
 import type { Delivery } from './bindings/Delivery'
 import type { DeliveryStatus } from './bindings/DeliveryStatus'
 import type { Directory } from './bindings/Directory'
+import type { DispatchCheck } from './bindings/DispatchCheck'
 import type { DocumentExchange } from './bindings/DocumentExchange'
 import type { InboxItem } from './bindings/InboxItem'
 import type { OutboxItem } from './bindings/OutboxItem'
@@ -37,14 +38,33 @@ import type { SearchHit } from './bindings/SearchHit'
 import type { StoredDocument } from './bindings/StoredDocument'
 import type { TemplateChoice } from './bindings/TemplateChoice'
 import type { VersionInfo } from './bindings/VersionInfo'
+import type { BoxItem } from './bindings/BoxItem'
+import type { FlowKind } from './bindings/FlowKind'
+import type { Handling } from './bindings/Handling'
+import type { HandlingBox } from './bindings/HandlingBox'
+import type { Participant } from './bindings/Participant'
+import type { Publicity } from './bindings/Publicity'
+import type { StepAction } from './bindings/StepAction'
+import type { StepInfo } from './bindings/StepInfo'
+import type { TrailEntry } from './bindings/TrailEntry'
 import type { Vocabulary } from './bindings/Vocabulary'
 import type { WarningKind } from './bindings/WarningKind'
 
 export type {
+  BoxItem,
+  FlowKind,
+  Handling,
+  HandlingBox,
+  Participant,
+  Publicity,
+  StepAction,
+  StepInfo,
+  TrailEntry,
   CommandKind,
   Delivery,
   DeliveryStatus,
   Directory,
+  DispatchCheck,
   DocumentExchange,
   InboxItem,
   OutboxItem,
@@ -84,13 +104,29 @@ export const api = {
   listDocuments: (filter: ListFilter) => commands.listDocuments({ filter }),
   getDocument: (id: DocumentId) => commands.getDocument({ id }),
   createDocument: (kind: DocKind) => commands.createDocument({ kind }),
-  /** Saves the editor's text as the version after `baseVersion`; a version saved since
-   *  (another window) comes back as `conflict`, with nothing written. */
+  /** 保存: the draft as a new numbered version (nothing new if unchanged), on
+   *  `baseVersion`; a version made since (another window, a sync, a 恢复) comes back as
+   *  `conflict`, with nothing written. */
   saveDraft: (id: DocumentId, baseVersion: number, document: Document) =>
     commands.saveDraft({ id, baseVersion, document }),
+  /** Autosave: the draft becomes the working copy; no new version. A conflict as for 保存. */
+  autosaveDraft: (id: DocumentId, baseVersion: number, document: Document) =>
+    commands.autosaveDraft({ id, baseVersion, document }),
+  /** 完成: the draft as a new numbered version (完成编辑). A conflict as for 保存. */
+  finishDraft: (id: DocumentId, baseVersion: number, document: Document) =>
+    commands.finishDraft({ id, baseVersion, document }),
   validateDocument: (document: Document) => commands.validateDocument({ document }),
   search: (query: string, limit: number) => commands.search({ query, limit }),
+  /** 历史版本: every numbered version, oldest first. */
   documentVersions: (id: DocumentId) => commands.documentVersions({ id }),
+  /** One version, read-only. */
+  documentVersion: (id: DocumentId, version: number) => commands.documentVersion({ id, version }),
+  /** Two versions compared element by element, character by character. */
+  compareVersions: (id: DocumentId, old: number, newer: number) => commands.compareVersions({ id, old, new: newer }),
+  /** The marked-up text of all versions, each change with its author. */
+  revisionTrail: (id: DocumentId) => commands.revisionTrail({ id }),
+  /** 恢复: an old version's text as a new version. */
+  restoreVersion: (id: DocumentId, version: number) => commands.restoreVersion({ id, version }),
   /** Tells the shell the first list has rendered (cold-start benchmark hook). */
   appReady: () => commands.appReady(),
   /** The usual 行文方向 of a 文种 (the rule lives in gongwen-core). */
@@ -102,6 +138,11 @@ export const api = {
     unframe(await commands.renderPreview({ document })),
   /** 导出PDF: the save dialog, then the file; the path written, or null if cancelled. */
   exportPdf: (document: Document) => commands.exportPdf({ document }),
+  /** 办理单: one unit's 发文稿纸 / 收文处理笺 / 阅文单 as PDF, full or 精简 (`brief`). */
+  renderHandlingSheet: async (id: string, unit: string, brief: boolean): Promise<Preview> =>
+    unframe(await commands.renderHandlingSheet({ id, unit, brief })),
+  /** 导出办理单: the save dialog, then the file; the path written, or null if cancelled. */
+  exportHandlingSheet: (id: string, unit: string, brief: boolean) => commands.exportHandlingSheet({ id, unit, brief }),
   /** 添加附件文件: the open dialog, then the file is copied into the store and listed as an
    *  attachment of the draft (a new version); null if cancelled. */
   attachFile: (id: DocumentId) => commands.attachFile({ id }),
@@ -116,7 +157,8 @@ export const api = {
   login: (server: string, username: string, password: string) =>
     commands.login({ server, username, password }),
   /** 退出登录: forgets the token (keyring included); from then on only 非密 documents are
-   *  shown. Queued commands stay queued for this account's next login. */
+   *  shown and nothing can be queued. Queued commands stay queued for this account's
+   *  next login (or another account's confirmation). */
   logout: () => commands.logout(),
   /** Asks the sync loop to push and pull now instead of at its next tick. */
   syncNow: () => commands.syncNow(),
@@ -126,6 +168,12 @@ export const api = {
   removeCommand: (commandId: string) => commands.removeCommand({ commandId }),
   /** 放弃 a command another account queued on this computer: it is never sent. */
   discardCommand: (commandId: string) => commands.discardCommand({ commandId }),
+  /** 确认发送 a command queued before this login by another account: from now on it is
+   *  sent under the logged-in account's name (checked again by the store). */
+  confirmCommand: (commandId: string) => commands.confirmCommand({ commandId }),
+  /** What a 分发 would carry and meet: 密级, attachment count, blocking validation
+   *  errors, the units nobody may read it at. */
+  dispatchCheck: (id: DocumentId) => commands.dispatchCheck({ id }),
   /** Units and users, from the local cache (works offline). */
   directory: () => commands.directory(),
   /** 分发: queues the command; the document shows 待同步 until the server accepts it. */
@@ -134,8 +182,29 @@ export const api = {
   documentExchange: (id: DocumentId) => commands.documentExchange({ id }),
   /** 收文箱: documents received from other units, newest first. */
   inbox: () => commands.inbox(),
+  /** Marks a received document read by the logged-in user (it was opened); false when
+   *  nothing changed. The 收文箱's unread count follows in the next status. */
+  markRead: (id: DocumentId) => commands.markRead({ id }),
   /** 签收 (queued). */
   acknowledge: (id: DocumentId) => commands.acknowledge({ id }),
+
+  // --- 办理: the steps of a document's 发文 or 收文 flow, queued like a 签收. ---
+  /** The default flows' steps (names, roles, where each may go on and back to). */
+  flowSteps: (kind: FlowKind) => commands.flowSteps({ kind }),
+  /** Every unit's handling of a document this store has (none for a local draft). */
+  handlings: (id: DocumentId) => commands.handlings({ id }),
+  /** 待办 / 在办 / 办结 / 阅件 of the logged-in user. */
+  handlingBox: (which: HandlingBox) => commands.handlingBox({ which }),
+  /** Queues a step; the server decides it when the outbox is sent. */
+  takeStep: (args: {
+    id: DocumentId
+    step: string
+    action: StepAction
+    opinion: string | null
+    publicity: Publicity | null
+    deadline: string | null
+    withDocument: boolean
+  }) => commands.takeStep(args),
   /** 退回 with a reason (queued). */
   returnDocument: (id: DocumentId, reason: string) => commands.returnDocument({ id, reason }),
   /** Calls `handler` with every new status the shell announces. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDocDate, lines, localDateTime, parseDocDate } from './format'
+import { duration, formatDocDate, lines, localDateTime, parseDocDate, transferText } from './format'
 
 describe('成文日期', () => {
   it('is written with Arabic numerals and no leading zeros', () => {
@@ -38,5 +38,34 @@ describe('other formats', () => {
 
   it('splits one entry per line, trimmed, without empty lines', () => {
     expect(lines(' 甲 \n\n乙\n  ')).toEqual(['甲', '乙'])
+  })
+})
+
+describe('transfers', () => {
+  const base = { bytes: 0, total_bytes: null, entries: 0, total_entries: null, seconds_left: null, finished: false }
+
+  it('says an attachment download in bytes, with the share done and the time left', () => {
+    const t = transferText({
+      ...base,
+      what: { kind: 'download', sha256: 'ab' },
+      bytes: 50 * 1024 * 1024,
+      total_bytes: 200 * 1024 * 1024,
+      seconds_left: 95,
+    })
+    expect(t.text).toBe('正在下载附件：50 MB / 200 MB，约剩 1 分 35 秒')
+    expect(t.percent).toBe(25)
+  })
+
+  it('says a first sync in entries and bytes received; no time left until it is known', () => {
+    const t = transferText({ ...base, what: { kind: 'pull' }, entries: 3400, total_entries: 10000, bytes: 5 * 1024 * 1024 })
+    expect(t.text).toBe('正在同步：3,400 / 10,000 条（已接收 5.0 MB）')
+    expect(t.percent).toBe(34)
+    expect(transferText({ ...base, what: { kind: 'pull' }, entries: 500 }).percent).toBeNull()
+  })
+
+  it('says durations as a clerk does', () => {
+    expect(duration(45)).toBe('45 秒')
+    expect(duration(120)).toBe('2 分')
+    expect(duration(3900)).toBe('1 小时 5 分')
   })
 })

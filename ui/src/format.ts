@@ -1,3 +1,4 @@
+import type { Transfer } from './bindings/Transfer'
 /** 成文日期 as GB/T 9704 writes it: Arabic numerals, no leading zeros (2026年11月5日). */
 export function formatDocDate(d: Date): string {
   return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日`
@@ -64,4 +65,29 @@ export function fileSize(bytes: number): string {
     unit++
   }
   return `${n.toFixed(n < 10 ? 1 : 0)} ${units[unit]}`
+}
+
+/** A duration in whole seconds as a clerk says it: 45 秒, 3 分 20 秒, 1 小时 5 分. */
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds))
+  if (s < 60) return `${s} 秒`
+  if (s < 3600) return s % 60 ? `${Math.floor(s / 60)} 分 ${s % 60} 秒` : `${s / 60} 分`
+  const m = Math.floor((s % 3600) / 60)
+  return m ? `${Math.floor(s / 3600)} 小时 ${m} 分` : `${s / 3600} 小时`
+}
+
+/** What a transfer under way says in the status bar, and how far it is (0–100, or
+ *  null when its end is not known). */
+export function transferText(t: Transfer): { text: string; percent: number | null } {
+  const left = t.seconds_left !== null && t.seconds_left > 0 ? `，约剩 ${duration(t.seconds_left)}` : ''
+  if (t.what.kind === 'download') {
+    const total = t.total_bytes
+    const percent = total ? Math.min(100, Math.floor((t.bytes / total) * 100)) : null
+    const amount = total ? `${fileSize(t.bytes)} / ${fileSize(total)}` : fileSize(t.bytes)
+    return { text: `正在下载附件：${amount}${left}`, percent }
+  }
+  const total = t.total_entries
+  const percent = total ? Math.min(100, Math.floor((t.entries / total) * 100)) : null
+  const count = total ? `${t.entries.toLocaleString('zh-CN')} / ${total.toLocaleString('zh-CN')} 条` : `${t.entries.toLocaleString('zh-CN')} 条`
+  return { text: `正在同步：${count}（已接收 ${fileSize(t.bytes)}）${left}`, percent }
 }

@@ -5,6 +5,8 @@ import DocumentList from './views/DocumentList.vue'
 import ReadView from './views/ReadView.vue'
 import EditorView from './views/EditorView.vue'
 import InboxView from './views/InboxView.vue'
+import DeskView from './views/DeskView.vue'
+import SearchView from './views/SearchView.vue'
 import './style.css'
 
 // Hash history: the app is served from tauri://localhost/index.html with no server-side routing.
@@ -13,6 +15,8 @@ const router = createRouter({
   routes: [
     { path: '/', name: 'list', component: DocumentList },
     { path: '/inbox', name: 'inbox', component: InboxView },
+    { path: '/desk', name: 'desk', component: DeskView },
+    { path: '/search', name: 'search', component: SearchView, props: (route) => ({ q: String(route.query.q ?? '') }) },
     { path: '/doc/:id', name: 'read', component: ReadView, props: true },
     { path: '/doc/:id/edit', name: 'edit', component: EditorView, props: true },
   ],

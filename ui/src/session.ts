@@ -19,6 +19,8 @@ function viewer(status: SyncStatus | null): string {
 }
 /** The login dialog is open. */
 export const loginOpen = ref(false)
+/** The 新建公文 dialog is open (its button, or Ctrl+N anywhere). */
+export const newDocumentOpen = ref(false)
 /** The 同步队列 drawer (the outbox: commands waiting for the exchange) is open. */
 export const outboxOpen = ref(false)
 

@@ -46,12 +46,28 @@ pub fn bench() -> Result<()> {
     step("Typesetting benchmark (compared with LibreOffice)");
     run(cargo()
         .args(["bench", "-p", "gongwen-typeset", "--bench", "typeset"])
-        .env("GONGWEN_BENCH_OUT", out_dir.join("typeset.json")))?;
+        .env("GONGWEN_BENCH_OUT", out_dir.join("typeset.json"))
+        .env("GONGWEN_CLI_BIN", target_dir().join("release/gongwen")))?;
 
     step("Revision trail benchmark (character diff of a 20-page document)");
     run(cargo()
         .args(["bench", "-p", "gongwen-core", "--bench", "revision"])
         .env("GONGWEN_BENCH_OUT", out_dir.join("revision.json")))?;
+
+    step("Version history benchmark (two stored versions of a 20-page document compared)");
+    run(cargo()
+        .args(["bench", "-p", "gongwen-store", "--bench", "versions"])
+        .env("GONGWEN_BENCH_OUT", out_dir.join("versions.json")))?;
+
+    step("Boxes benchmark (the 待办 box of a leader among 10,000 documents in handling)");
+    run(cargo()
+        .args(["bench", "-p", "gongwen-store", "--bench", "boxes"])
+        .env("GONGWEN_BENCH_OUT", out_dir.join("boxes.json")))?;
+
+    step("Archive benchmark (filing 1,000 件; 四性检测 against sha256sum over the same bytes)");
+    run(cargo()
+        .args(["bench", "-p", "gongwen-archive", "--bench", "archive"])
+        .env("GONGWEN_BENCH_OUT", out_dir.join("archive.json")))?;
 
     // A real exchange server process on loopback with real client stores; the load part
     // runs on SQLite and on a temporary PostgreSQL. Parameters: GONGWEN_BENCH_SYNC_*,
@@ -60,6 +76,13 @@ pub fn bench() -> Result<()> {
     run(cargo()
         .args(["bench", "-p", "gongwen-exchange", "--bench", "sync"])
         .env("GONGWEN_BENCH_OUT", out_dir.join("sync.json")))?;
+
+    // Steps (#11): one step's round trip, and 100 clients taking steps per engine, the
+    // trails read back afterwards. GONGWEN_BENCH_STEP_SECS (60), …_STEP_CLIENTS (100).
+    step("Step benchmark (a step's round trip; 100 clients taking steps on SQLite and PostgreSQL)");
+    run(cargo()
+        .args(["bench", "-p", "gongwen-exchange", "--bench", "steps"])
+        .env("GONGWEN_BENCH_OUT", out_dir.join("steps.json")))?;
 
     crate::build_ui()?;
     let bin = crate::build_app(true)?.join("gongwen-desk");
@@ -74,7 +97,10 @@ pub fn bench() -> Result<()> {
         .arg(out_dir.join("app.json")))?;
 
     let mut rows = Vec::new();
-    for part in ["store", "cli", "typeset", "revision", "sync", "app"] {
+    for part in [
+        "store", "cli", "typeset", "revision", "versions", "boxes", "archive", "sync", "steps",
+        "app",
+    ] {
         let path = out_dir.join(format!("{part}.json"));
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?;

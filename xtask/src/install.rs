@@ -56,6 +56,11 @@ const TEST: &[&str] = &[
     "postgresql",
     // `cargo xtask window --load`: the window tests beside a CPU load, as on a busy CI box.
     "stress-ng",
+    // 四性检测 tests: a real virus scanner (with a local EICAR-only signature file) and
+    // an encrypted PDF made by qpdf; unzip reads the 归档文件目录 workbook back.
+    "clamav",
+    "qpdf",
+    "unzip",
 ];
 
 /// Extra packages for benchmarks: ripgrep and LibreOffice as the comparison baselines.

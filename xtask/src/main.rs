@@ -6,7 +6,7 @@
 //!   units
 //! - `cargo xtask test`  everything CI runs (lint, unit/integration tests, real-window test),
 //!   inside a private D-Bus session with an unlocked keyring
-//! - `cargo xtask window [--times N] [--load] [--screen WxH] [FILTER]` only the
+//! - `cargo xtask window [--times N] [--load] [--screen WxH] [FILTER...]` only the
 //!   real-window tests, N times in a row, optionally beside a CPU load (how a flaky
 //!   window test is found) and on a screen of another size
 //! - `cargo xtask lint`  rustfmt, clippy -D warnings, TS bindings in step, vue-tsc, eslint
@@ -68,11 +68,11 @@ const HELP: &str = "usage: cargo xtask <command>
   test              everything CI runs: lint, all crate tests (PostgreSQL and keyring included),
                     the real-window end-to-end tests with a real exchange server, on a 1280×800
                     and on a 1366×768 screen
-  window [--times N] [--load] [--screen WxH] [FILTER]
+  window [--times N] [--load] [--screen WxH] [FILTER...]
                     only the real-window tests, N times in a row (default 1), each run's result
                     printed; --load runs `stress-ng --cpu <cores>` beside them; --screen sets the
                     virtual screen (default 1280x800; 1366x768 is the common laptop); FILTER
-                    picks tests
+                    picks tests (any of several)
   lint              cargo fmt --check, clippy -D warnings, TypeScript bindings in step, vue-tsc, eslint
   bench             benchmarks: prints a table, writes bench/results.json
   bindings          regenerate ui/src/bindings from the Rust types and the #[tauri::command]s
@@ -113,18 +113,6 @@ fn run_app(args: &[String]) -> Result<()> {
     build_ui()?;
     let bin = build_app(false)?;
 
-    let data = target_dir().join("demo-data");
-    step(&format!(
-        "Seeding demo documents into a fresh data folder {}",
-        data.display()
-    ));
-    let data = fresh_dir(&data)?;
-    run(Command::new(bin.join("gongwen"))
-        .arg("--data")
-        .arg(&data)
-        .arg("import")
-        .arg(root().join("assets/demo")))?;
-
     let exchange_data = demo_server::demo_data_dir(&target_dir());
     demo_server::seed_demo(&bin.join("gongwen-exchange"), &exchange_data)?;
     let server = demo_server::DemoServer::start(
@@ -136,8 +124,9 @@ fn run_app(args: &[String]) -> Result<()> {
         bin.join("gongwen-desk"),
         bin.join("gongwen"),
         server.url.clone(),
-        data,
+        fresh_dir(&target_dir().join("demo-data"))?,
         fresh_dir(&target_dir().join("demo-data-tjj"))?,
+        fresh_dir(&target_dir().join("demo-data-gov"))?,
     );
     if headless
         || std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none()
@@ -269,9 +258,16 @@ fn test() -> Result<()> {
     let bin = build_app(false)?;
     // Twice: on the screen the app was designed at, and on the 1366×768 laptop many
     // offices have, where the window and its dialogs must shrink to fit.
+    // The whole suite at both sizes (the issue asks every window test to pass at both);
+    // each run's time is printed, so what the second size costs stays visible.
     for screen in SCREENS {
         step(&format!("End-to-end tests in the real app window (Xvfb {screen} + tauri-driver + WebKitWebDriver) against a real exchange server"));
-        run(&mut window_tests(&bin, &keyring, None, screen)?)?;
+        let suite = std::time::Instant::now();
+        run(&mut window_tests(&bin, &keyring, &[], screen)?)?;
+        println!(
+            "xtask test: the window suite on {screen} took {:.0} s",
+            suite.elapsed().as_secs_f64()
+        );
     }
     println!(
         "\nxtask test: all steps passed in {:.0} s (screenshots in {})",
@@ -297,11 +293,12 @@ fn parse_screen(text: &str) -> Result<String> {
 }
 
 /// The real-window suite (one test at a time: they share the X display), in the private
-/// keyring session, on a virtual screen of `screen` (`WxH`); `filter` picks tests by name.
+/// keyring session, on a virtual screen of `screen` (`WxH`); `filters` pick tests by name
+/// (any of them; none: all).
 fn window_tests(
     bin: &std::path::Path,
     keyring: &std::path::Path,
-    filter: Option<&str>,
+    filters: &[String],
     screen: &str,
 ) -> Result<Command> {
     std::fs::create_dir_all(root().join("tests/output"))?;
@@ -309,7 +306,7 @@ fn window_tests(
     e2e.args(["-a", "-s", &format!("-screen 0 {screen}x24")])
         .arg(env!("CARGO"))
         .args(["test", "-p", "gongwen-e2e", "--"])
-        .args(filter)
+        .args(filters)
         .arg("--test-threads=1")
         .current_dir(root())
         .env("GONGWEN_APP_BIN", bin.join("gongwen-desk"))
@@ -324,7 +321,7 @@ fn window_tests(
 fn window(args: &[String]) -> Result<()> {
     let mut times = 1u32;
     let mut load = false;
-    let mut filter = None;
+    let mut filters = Vec::new();
     let mut screen = SCREENS[0].to_string();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -338,7 +335,7 @@ fn window(args: &[String]) -> Result<()> {
             }
             "--load" => load = true,
             "--screen" => screen = parse_screen(it.next().context("--screen wants WIDTHxHEIGHT")?)?,
-            f if !f.starts_with('-') && filter.is_none() => filter = Some(f.to_string()),
+            f if !f.starts_with('-') => filters.push(f.to_string()),
             other => bail!("unknown argument `{other}` for `window`\n\n{HELP}"),
         }
     }
@@ -369,7 +366,7 @@ fn window(args: &[String]) -> Result<()> {
             std::fs::remove_dir_all(&keyring)?;
         }
         let started = std::time::Instant::now();
-        let status = window_tests(&bin, &keyring, filter.as_deref(), &screen)?
+        let status = window_tests(&bin, &keyring, &filters, &screen)?
             .status()
             .context("running the window tests")?;
         println!(

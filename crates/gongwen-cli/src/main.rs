@@ -1,15 +1,18 @@
 //! `gongwen`: the command line of Gongwen Desk. Imports, exports, validates, lists and
 //! searches 公文 in a local store (the same folder the desktop app uses), and exchanges
 //! them with other units through an exchange server (`login`, `sync`, `dispatch`,
-//! `inbox`, `ack`, `return`, `deliveries`).
+//! `inbox`, `ack`, `return`, `deliveries`), takes the steps of a document's flow
+//! (`flow`), and files finished documents into the archive offline (`archive`).
 //!
 //! Messages are English; exit status 0 = success, 1 = some input was rejected or has
 //! errors, 2 = the command could not run.
 
 mod output;
 
+mod archive;
 mod commands;
 mod files;
+mod flow;
 mod remote;
 mod typeset;
 
@@ -52,6 +55,8 @@ enum Command {
     Ack(remote::AckArgs),
     Return(remote::ReturnArgs),
     Deliveries(remote::DeliveriesArgs),
+    Flow(flow::FlowArgs),
+    Archive(archive::ArchiveArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +84,8 @@ fn main() -> ExitCode {
         Command::Ack(args) => remote::ack(data, args),
         Command::Return(args) => remote::return_(data, args),
         Command::Deliveries(args) => remote::deliveries(data, args),
+        Command::Flow(args) => flow::flow(data, args),
+        Command::Archive(args) => archive::archive(data, args),
     };
     match result {
         Ok(_) if output::failed() => ExitCode::from(2),

@@ -24,14 +24,14 @@ use crate::output::outln;
 
 const PASSWORD_ENV: &str = "GONGWEN_PASSWORD";
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the network runtime")
 }
 
-fn parse_id(s: &str) -> anyhow::Result<DocumentId> {
+pub(crate) fn parse_id(s: &str) -> anyhow::Result<DocumentId> {
     s.trim().parse().with_context(|| {
         format!("{s:?} is not a document id (a UUID such as 67e55044-10b1-426f-9247-bb680e5fe0c8)")
     })
@@ -185,9 +185,47 @@ async fn token_for(
     }
 }
 
+/// Sends one command to the exchange now, outside the outbox (a delegation, which is
+/// about no document), and returns the server's answer.
+pub(crate) fn push_now(
+    store: &Mutex<Store>,
+    command: gongwen_core::wire::Command,
+) -> anyhow::Result<gongwen_core::wire::CommandOutcome> {
+    let account = lock(store)
+        .account()?
+        .context("not logged in: run `gongwen login --server URL --user NAME` first")?;
+    let client = client_for(store, &account.server)?;
+    runtime()?.block_on(async {
+        let token = token_for(&client, &account, false).await?;
+        let result = client.push(&token.token, &[command]).await;
+        token.finish(&client).await;
+        result?
+            .outcomes
+            .into_iter()
+            .next()
+            .context("the server answered no outcome")
+    })
+}
+
+/// The delegations (代办) of the saved account's unit, as the exchange has them.
+pub(crate) fn delegations(
+    store: &Mutex<Store>,
+) -> anyhow::Result<Vec<gongwen_core::delegation::Delegation>> {
+    let account = lock(store)
+        .account()?
+        .context("not logged in: run `gongwen login --server URL --user NAME` first")?;
+    let client = client_for(store, &account.server)?;
+    runtime()?.block_on(async {
+        let token = token_for(&client, &account, false).await?;
+        let result = client.delegations(&token.token).await;
+        token.finish(&client).await;
+        Ok(result?)
+    })
+}
+
 /// One sync round for the saved account; a refused keyring token is replaced by a
 /// password login when GONGWEN_PASSWORD is set.
-async fn sync_round(store: &Mutex<Store>) -> anyhow::Result<SyncReport> {
+pub(crate) async fn sync_round(store: &Mutex<Store>) -> anyhow::Result<SyncReport> {
     let account = lock(store)
         .account()?
         .context("not logged in: run `gongwen login --server URL --user NAME` first")?;
@@ -475,7 +513,7 @@ fn doctor(store: &Mutex<Store>) -> anyhow::Result<ExitCode> {
 
 /// Adds a command to the outbox, then tries one sync unless told not to; says what
 /// became of it.
-fn outbox_and_sync(
+pub(crate) fn outbox_and_sync(
     data: Option<PathBuf>,
     no_sync: bool,
     add: impl FnOnce(&mut Store) -> anyhow::Result<CommandId>,

@@ -23,6 +23,7 @@ use crate::wire::Role;
 
 /// 发文 (a document this unit issues) or 收文 (one it received).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum FlowKind {
     /// 发文办理
@@ -32,6 +33,13 @@ pub enum FlowKind {
 }
 
 impl FlowKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowKind::Outgoing => "outgoing",
+            FlowKind::Incoming => "incoming",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             FlowKind::Outgoing => "发文",
@@ -42,6 +50,7 @@ impl FlowKind {
 
 /// What a step does. The names are the glossary's; each belongs to one [`FlowKind`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "snake_case")]
 pub enum StepKind {
     /// 拟稿
@@ -178,6 +187,40 @@ impl StepKind {
     }
 }
 
+impl std::str::FromStr for StepKind {
+    type Err = crate::UnknownName;
+    /// The name [`StepKind::as_str`] gives (as stored by clients).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        const NAMES: [&str; 17] = [
+            "draft",
+            "review",
+            "countersign",
+            "sign_off",
+            "recheck",
+            "assign_number",
+            "seal",
+            "dispatch",
+            "acknowledge",
+            "register",
+            "screen",
+            "propose",
+            "instruct",
+            "handle",
+            "circulate",
+            "remind",
+            "complete",
+        ];
+        StepKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| crate::UnknownName {
+                what: "step kind",
+                text: s.chars().take(80).collect(),
+                expected: &NAMES,
+            })
+    }
+}
+
 impl fmt::Display for StepKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -186,12 +229,19 @@ impl fmt::Display for StepKind {
 
 /// A step's name in its flow file, unique within the flow (`review`, `office_review`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "string"))]
 #[serde(transparent)]
 pub struct StepId(String);
 
 impl StepId {
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<&str> for StepId {
+    fn from(id: &str) -> StepId {
+        StepId(id.to_string())
     }
 }
 

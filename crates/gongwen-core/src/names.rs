@@ -84,6 +84,7 @@ macro_rules! names {
 }
 
 use crate::body::ParagraphLevel;
+use crate::revision::VersionReason;
 use crate::wire::{DeliveryStatus, RecipientRole, RejectCode, Role};
 use crate::{Classification, Direction, DocKind, DocStatus, Element, Severity, Urgency};
 
@@ -176,6 +177,19 @@ names! {
     Severity "severity" {
         Error = "error",
         Warning = "warning",
+    }
+    VersionReason "version reason" {
+        Created = "created",
+        Imported = "imported",
+        Autosaved = "autosaved",
+        Saved = "saved",
+        Finished = "finished",
+        Paused = "paused",
+        FileAdded = "file_added",
+        Restored = "restored",
+        Step = "step",
+        Received = "received",
+        Sent = "sent",
     }
     ParagraphLevel "paragraph level" {
         Text = "text",

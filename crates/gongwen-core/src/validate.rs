@@ -217,7 +217,25 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
     // 发文字号 (7.2.4): assigned at 登记, so a draft may lack one; a wrong one is an error.
     // A 命令（令） carries a 令号 `第3号` in its place (10.2).
     let number = doc.doc_number.trim();
-    if doc.kind == DocKind::Order {
+    let provisional = crate::numbering::provisional_form(number).filter(|form| {
+        use crate::numbering::NumberForm;
+        match doc.kind {
+            DocKind::Order => *form == NumberForm::Order,
+            DocKind::Minutes => *form != NumberForm::Order,
+            _ => *form == NumberForm::DocNumber,
+        }
+    });
+    if provisional.is_some() {
+        // The series' mark with the number left blank: the server gives the number at
+        // 编号, after 签发, so a draft carrying it is as it should be.
+        r.warning(
+            Element::DocNumber,
+            format!("发文字号“{number}”待编号（签发后编号时由交换服务器给出序号）"),
+            format!(
+                "document number {number} awaits its serial (given at numbering, after sign-off)"
+            ),
+        );
+    } else if doc.kind == DocKind::Order {
         if !number.is_empty() && order_number(number).is_none() {
             r.error(
                 Element::DocNumber,
@@ -225,6 +243,8 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
                 "an order's number must read 第N号, e.g. 第3号",
             );
         }
+    } else if doc.kind == DocKind::Minutes && issue_number(number).is_some() {
+        // A 纪要 numbered by issue (`第5期`), as a 纪要 series may be.
     } else if number.is_empty() {
         r.warning(
             Element::DocNumber,
@@ -367,6 +387,15 @@ pub fn validate(doc: &Document) -> Vec<Problem> {
 /// Reads a 令号 `第3号`: Arabic serial from 1, no leading zeros.
 pub fn order_number(s: &str) -> Option<u32> {
     let digits = s.trim().strip_prefix('第')?.strip_suffix('号')?;
+    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Reads a 纪要's issue `第5期`: Arabic serial from 1, no leading zeros.
+pub fn issue_number(s: &str) -> Option<u32> {
+    let digits = s.trim().strip_prefix('第')?.strip_suffix('期')?;
     if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -538,6 +567,77 @@ mod tests {
             let doc = Document {
                 doc_number: bad.into(),
                 ..doc.clone()
+            };
+            assert_eq!(
+                elements(&doc),
+                vec![(Element::DocNumber, Severity::Error)],
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_provisional_mark_is_pending_not_wrong() {
+        // Before 编号 the series' mark stands with the number blank.
+        let doc = Document {
+            doc_number: "宿政办发〔2026〕\u{3000}号".into(),
+            ..notice()
+        };
+        let p = validate(&doc);
+        assert_eq!(
+            elements(&doc),
+            vec![(Element::DocNumber, Severity::Warning)]
+        );
+        assert!(p[0].message.contains("待编号"), "{}", p[0].message);
+        let order = Document {
+            kind: DocKind::Order,
+            doc_number: "第\u{3000}号".into(),
+            title: "宿州市人民政府令".into(),
+            main_recipients: vec![],
+            ..notice()
+        };
+        assert_eq!(
+            elements(&order),
+            vec![(Element::DocNumber, Severity::Warning)]
+        );
+        // A blank of the wrong kind's form is still an error.
+        let wrong = Document {
+            doc_number: "第\u{3000}号".into(),
+            ..notice()
+        };
+        assert_eq!(
+            elements(&wrong),
+            vec![(Element::DocNumber, Severity::Error)]
+        );
+    }
+
+    #[test]
+    fn minutes_may_be_numbered_by_issue() {
+        let minutes = Document {
+            kind: DocKind::Minutes,
+            title: "宿州市人民政府常务会议纪要".into(),
+            main_recipients: vec![],
+            issuer_signature: vec![],
+            sealed: false,
+            ..notice()
+        };
+        for ok in ["第5期", "宿政常纪〔2026〕5号", "第\u{3000}期"] {
+            let doc = Document {
+                doc_number: ok.into(),
+                ..minutes.clone()
+            };
+            assert!(
+                validate(&doc)
+                    .iter()
+                    .all(|p| p.severity == Severity::Warning),
+                "{ok}: {:?}",
+                validate(&doc)
+            );
+        }
+        for bad in ["第05期", "第0期", "5期"] {
+            let doc = Document {
+                doc_number: bad.into(),
+                ..minutes.clone()
             };
             assert_eq!(
                 elements(&doc),

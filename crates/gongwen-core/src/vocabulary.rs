@@ -2,7 +2,10 @@
 
 use serde::Serialize;
 
-use crate::wire::{CommandBody, Connection, DeliveryStatus, RecipientRole};
+use crate::flow::StepKind;
+use crate::handling::BranchStatus;
+use crate::revision::VersionReason;
+use crate::wire::{CommandBody, Connection, DeliveryStatus, RecipientRole, Role};
 use crate::{Classification, Direction, DocKind, DocStatus, Element, Urgency};
 
 #[derive(Debug, Clone, Serialize)]
@@ -30,6 +33,14 @@ pub struct Vocabulary {
     pub connections: Vec<Choice<Connection>>,
     /// Command types by their name (`dispatch` → 分发).
     pub commands: Vec<Choice<String>>,
+    /// Steps of the 发文 and 收文 flows (核稿, 签发 …).
+    pub step_kinds: Vec<Choice<StepKind>>,
+    /// Where a participant of a 会签/承办/传阅 stands (在办, 正常办结 …).
+    pub branch_statuses: Vec<Choice<BranchStatus>>,
+    /// 文书, 办公室主任, 领导 …
+    pub roles: Vec<Choice<Role>>,
+    /// Why a numbered version was made (保存, 完成编辑, 恢复旧版 …).
+    pub version_reasons: Vec<Choice<VersionReason>>,
 }
 
 fn choices<T: Copy>(all: &[T], label: impl Fn(T) -> &'static str) -> Vec<Choice<T>> {
@@ -59,5 +70,9 @@ pub fn vocabulary() -> Vocabulary {
                 label: label.to_string(),
             })
             .collect(),
+        step_kinds: choices(&StepKind::ALL, StepKind::label),
+        branch_statuses: choices(&BranchStatus::ALL, BranchStatus::label),
+        roles: choices(&Role::ALL, Role::label),
+        version_reasons: choices(&VersionReason::ALL, VersionReason::label),
     }
 }

@@ -145,6 +145,35 @@ pub struct DirectoryUser {
 pub struct Directory {
     pub units: Vec<Unit>,
     pub users: Vec<DirectoryUser>,
+    /// For each unit with an active user who reads documents, the highest 密级 one of
+    /// them is cleared for (a unit not listed has none). Per unit, not per user, so
+    /// no one's clearance is shown; enough for a sender to see before 分发 which
+    /// recipient could never read the document. `None` from a server before this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub clearances: Option<Vec<UnitClearance>>,
+}
+
+/// The highest 密级 any active reader of a unit is cleared for (see [`Directory`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct UnitClearance {
+    pub unit: UnitCode,
+    pub clearance: Classification,
+}
+
+impl Directory {
+    /// What this directory says of a unit's readers: `Some(None)` when it lists none
+    /// cleared at all, `None` when the server did not say (an older server).
+    pub fn unit_clearance(&self, unit: &UnitCode) -> Option<Option<Classification>> {
+        let clearances = self.clearances.as_ref()?;
+        Some(
+            clearances
+                .iter()
+                .find(|c| &c.unit == unit)
+                .map(|c| c.clearance),
+        )
+    }
 }
 
 /// Client-generated id of a command: the key of idempotency. A command re-sent with
@@ -209,15 +238,57 @@ pub enum CommandBody {
         document_id: DocumentId,
         reason: String,
     },
+    /// A step of the actor's unit's 发文 or 收文 flow (核稿, 会签, 签发, 编号, 登记,
+    /// 批办, 承办, 传阅, 催办, 办结 …), or 撤回, 加签, 减签 on it. The first step of a
+    /// 发文 (拟稿 finished, i.e. 送审) brings the document and starts its handling.
+    Step {
+        document_id: DocumentId,
+        /// The step the actor acts on, as their client last saw it: when the document
+        /// has moved on meanwhile, the command is refused, naming who moved it.
+        step: crate::flow::StepId,
+        action: crate::handling::StepAction,
+        /// 意见 / 批示, kept with name, role, date and step.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        opinion: Option<String>,
+        /// A new version of the document (拟稿, 核稿 and 复核 may change it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        document: Option<Box<Document>>,
+        /// 公开属性: required at 签发.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        publicity: Option<crate::handling::Publicity>,
+        /// 限办日期 (YYYY-MM-DD), given at 批办.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        deadline: Option<String>,
+    },
+    /// 代办: the acting leader lets `to`, a user of the same unit, take `steps` (none
+    /// named: all of theirs) from `from` to `until` (YYYY-MM-DD, Beijing days, both
+    /// included). Not about a document: `delegation_id` names it instead.
+    Delegate {
+        delegation_id: uuid::Uuid,
+        to: String,
+        #[serde(default)]
+        steps: Vec<crate::flow::StepKind>,
+        from: String,
+        until: String,
+    },
+    /// Ends a delegation now (by its leader, or by the delegate declining it).
+    RevokeDelegation { delegation_id: uuid::Uuid },
 }
 
 impl CommandBody {
     /// Each command type's name ([`CommandBody::kind`]) and its Chinese label, for the
     /// vocabulary (the outbox lists commands by name).
-    pub const KINDS: [(&'static str, &'static str); 3] = [
+    pub const KINDS: [(&'static str, &'static str); 6] = [
         ("dispatch", "分发"),
         ("acknowledge", "签收"),
         ("return", "退回"),
+        ("step", "办理"),
+        ("delegate", "委托代办"),
+        ("revoke_delegation", "撤销代办"),
     ];
 
     /// The `type` tag, for logs, audit and metrics.
@@ -226,6 +297,9 @@ impl CommandBody {
             CommandBody::Dispatch { .. } => "dispatch",
             CommandBody::Acknowledge { .. } => "acknowledge",
             CommandBody::Return { .. } => "return",
+            CommandBody::Step { .. } => "step",
+            CommandBody::Delegate { .. } => "delegate",
+            CommandBody::RevokeDelegation { .. } => "revoke_delegation",
         }
     }
 
@@ -233,7 +307,12 @@ impl CommandBody {
         match self {
             CommandBody::Dispatch { document_id, .. }
             | CommandBody::Acknowledge { document_id }
-            | CommandBody::Return { document_id, .. } => *document_id,
+            | CommandBody::Return { document_id, .. }
+            | CommandBody::Step { document_id, .. } => *document_id,
+            // A delegation is about no document; its own id stands in (a fresh UUID,
+            // never a document's), so the command's bookkeeping stays one shape.
+            CommandBody::Delegate { delegation_id, .. }
+            | CommandBody::RevokeDelegation { delegation_id } => DocumentId(*delegation_id),
         }
     }
 }
@@ -387,6 +466,17 @@ pub enum ChangeEntry {
         document_id: DocumentId,
         delivery: Delivery,
     },
+    /// In the log of a unit whose flow it is, and of units taking part (会签): where
+    /// the document stands in that unit's flow, whole, with the current version when
+    /// the step concerns it (absent at 签收 and 核发, which bring no new content).
+    Handling {
+        document_id: DocumentId,
+        handling: Box<crate::handling::Handling>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        document: Option<Box<Document>>,
+        content_hash: String,
+    },
 }
 
 impl ChangeEntry {
@@ -394,7 +484,8 @@ impl ChangeEntry {
         match self {
             ChangeEntry::Sent { document_id, .. }
             | ChangeEntry::Received { document_id, .. }
-            | ChangeEntry::Delivery { document_id, .. } => *document_id,
+            | ChangeEntry::Delivery { document_id, .. }
+            | ChangeEntry::Handling { document_id, .. } => *document_id,
         }
     }
 }

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::flow::{Flow, FlowKind};
+use crate::handling::Handling;
 use crate::wire::{
     ChangeEntry, CommandBody, Delivery, DeliveryStatus, RecipientRole, RejectCode, Rejection, Role,
     UnitCode,
@@ -27,17 +29,65 @@ pub struct DocumentState {
     /// The sending unit.
     pub owner: UnitCode,
     pub classification: Classification,
+    /// Of the current version: the dispatched one once dispatched.
     pub content_hash: String,
+    /// Empty until the document is dispatched (a 发文 in its handling is not yet).
+    #[serde(default)]
     pub dispatched_by: String,
+    #[serde(default)]
     pub dispatched_at: String,
     pub deliveries: Vec<Delivery>,
+    /// The handling of each unit that has one: the owner's 发文, each recipient's 收文.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handlings: Vec<Handling>,
 }
 
 impl DocumentState {
-    /// Units that may see the document: the sender and every recipient.
+    /// Units that may see the document: the sender, every recipient, and every unit
+    /// that was asked to take part in a handling (会签).
     pub fn units(&self) -> impl Iterator<Item = &UnitCode> {
-        std::iter::once(&self.owner).chain(self.deliveries.iter().map(|d| &d.unit))
+        std::iter::once(&self.owner)
+            .chain(self.deliveries.iter().map(|d| &d.unit))
+            .chain(self.handlings.iter().flat_map(|h| h.participant_units()))
     }
+
+    /// The handling of a unit's flow, if it has one.
+    pub fn handling(&self, unit: &UnitCode) -> Option<&Handling> {
+        self.handlings.iter().find(|h| &h.unit == unit)
+    }
+
+    /// Whether it went out over the exchange.
+    pub fn is_dispatched(&self) -> bool {
+        !self.dispatched_at.is_empty()
+    }
+}
+
+/// A number being cancelled, and the mark the document carries instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelledNumber {
+    pub number: NumberTaken,
+    /// `宿发改〔2026〕　号`.
+    pub provisional: String,
+}
+
+/// A number taken from a series at 编号 (发文字号) or 登记 (收文编号); storage takes it
+/// with a compare-and-set on the series in the command's transaction, so two commands
+/// can never take the same one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberTaken {
+    /// The series' storage key (机关代字 and year).
+    pub series: String,
+    pub number: i64,
+    /// As the document carries it: `宿发改〔2026〕12号`.
+    pub text: String,
+}
+
+/// One thing `gongwen check` found in a rendered PDF, as it says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayoutFinding {
+    /// In Chinese, with the page (`第2页 “泗县人民政府…”超出版心…`).
+    pub message: String,
+    pub message_en: String,
 }
 
 /// What the server must store when a command is accepted.
@@ -49,6 +99,10 @@ pub struct Decision {
     pub document: Option<Document>,
     /// Entries to append, each to one unit's log.
     pub log: Vec<(UnitCode, ChangeEntry)>,
+    /// Numbers this decision takes (编号, 登记).
+    pub numbers: Vec<NumberTaken>,
+    /// Numbers this decision cancels (取消编号), with the reason in the trail.
+    pub cancelled: Vec<NumberTaken>,
 }
 
 /// What the server knows besides the document's state, asked through the caller so
@@ -57,6 +111,65 @@ pub trait Context {
     fn unit_exists(&self, unit: &UnitCode) -> bool;
     /// Whether the attachment file with this SHA-256 has been uploaded completely.
     fn blob_exists(&self, sha256: &str) -> bool;
+    /// A unit's flow of this kind: its own, or the default of the 条例.
+    fn flow(&self, _unit: &UnitCode, kind: FlowKind) -> Flow {
+        Flow::default_for(kind)
+    }
+    /// The next number of the series this document takes at 编号 (`incoming`: the
+    /// unit's 收文 series at 登记), as storage stands when the command is decided.
+    fn next_number(
+        &self,
+        unit: &UnitCode,
+        _document: &Document,
+        incoming: bool,
+        _year: i32,
+    ) -> Result<NumberTaken, Rejection> {
+        Err(reject(
+            RejectCode::InvalidState,
+            format!(
+                "单位“{unit}”没有配置{}编号规则",
+                if incoming { "收文" } else { "发文字号" }
+            ),
+            format!("unit {unit} has no numbering rules"),
+        ))
+    }
+    /// The document's current version as the server stores it (for a step command).
+    fn current_document(&self) -> Option<Document> {
+        None
+    }
+    /// The series and number of a number text the unit gave (for 取消编号), with the
+    /// provisional mark the document carries again.
+    fn number_of(
+        &self,
+        unit: &UnitCode,
+        _document: &Document,
+        text: &str,
+        _year: i32,
+    ) -> Result<CancelledNumber, Rejection> {
+        Err(reject(
+            RejectCode::InvalidState,
+            format!("无法识别单位“{unit}”的编号“{text}”"),
+            format!("number {text:?} of unit {unit} is not known"),
+        ))
+    }
+    /// A user of the directory: their unit, role and clearance (for participants).
+    fn user(&self, _username: &str) -> Option<(UnitCode, Role, Classification)> {
+        None
+    }
+    /// What `gongwen check` (GB/T 9704-2012) finds in the document's rendered PDF: the
+    /// 签发 and 用印 gate. Rendering and reading a PDF back is I/O, so the server does it
+    /// before deciding and answers from that; nothing found by default.
+    fn layout_findings(&self, _document: &Document) -> Vec<LayoutFinding> {
+        Vec::new()
+    }
+    /// The delegations (代办) of the actor's unit, revoked ones included: a step may be
+    /// taken by a delegate in a leader's name.
+    fn delegations(&self) -> Vec<crate::delegation::Delegation> {
+        Vec::new()
+    }
+    /// The highest 密级 an active user of `unit` who reads documents is cleared for;
+    /// `None` when the unit has no such user.
+    fn unit_clearance(&self, unit: &UnitCode) -> Option<Classification>;
 }
 
 /// SHA-256 (lower-case hex) of a document's canonical JSON: the same on every side
@@ -65,7 +178,7 @@ pub fn content_hash(document: &Document) -> String {
     crate::digest::json_sha256(document)
 }
 
-fn reject(
+pub(crate) fn reject(
     code: RejectCode,
     message: impl Into<String>,
     message_en: impl Into<String>,
@@ -79,13 +192,21 @@ fn reject(
 
 /// The rules a command must keep whatever the document's state, so a client checks
 /// them before it queues the command and [`decide`] applies the same ones: a 分发
-/// names at least one 主送 unit and no unit twice (nor an empty code), and a 退回
-/// gives a reason. State-dependent rules are not here (see [`check_answer`]).
+/// names at least one 主送 unit and no unit twice (nor an empty code) and sends a
+/// document without validation errors ([`check_complete`]), and a 退回 gives a reason.
+/// State-dependent rules are not here (see [`check_answer`]).
 pub fn precheck(body: &CommandBody) -> Result<(), Rejection> {
     match body {
-        CommandBody::Dispatch { main, cc, .. } => check_recipients(main, cc),
+        CommandBody::Dispatch {
+            main, cc, document, ..
+        } => {
+            check_recipients(main, cc)?;
+            check_complete(document)
+        }
         CommandBody::Acknowledge { .. } => Ok(()),
         CommandBody::Return { reason, .. } => check_reason(reason),
+        CommandBody::Step { action, .. } => crate::handling::precheck(action),
+        CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. } => Ok(()),
     }
 }
 
@@ -115,6 +236,61 @@ fn check_recipients(main: &[UnitCode], cc: &[UnitCode]) -> Result<(), Rejection>
         }
     }
     Ok(())
+}
+
+/// A document with validation errors (格式检查, [`crate::validate`]) is never sent: a
+/// 函 without title or body reached another unit as "（无标题）". The message names
+/// every error, so the clerk knows what to fix.
+pub fn check_complete(document: &Document) -> Result<(), Rejection> {
+    let errors: Vec<crate::Problem> = crate::validate(document)
+        .into_iter()
+        .filter(|p| p.severity == crate::Severity::Error)
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let zh: Vec<String> = errors
+        .iter()
+        .map(|p| format!("{}：{}", p.element.label(), p.message))
+        .collect();
+    let en: Vec<&str> = errors.iter().map(|p| p.message_en.as_str()).collect();
+    Err(reject(
+        RejectCode::Invalid,
+        format!(
+            "公文有 {} 个格式错误，不能分发：{}",
+            errors.len(),
+            zh.join("；")
+        ),
+        format!(
+            "the document has {} validation error(s) and cannot be dispatched: {}",
+            errors.len(),
+            en.join("; ")
+        ),
+    ))
+}
+
+/// Whether a recipient unit whose readers are cleared up to `unit_clearance` (`None`:
+/// it has no active reader) can read a document classified `classification`. Nobody
+/// there could ever open it, yet the sender would see 已送达, so the whole 分发 is
+/// refused, naming the unit: the document's 主送/抄送 are one list, and sending to the
+/// others only would deliver a document whose list says otherwise. The server asks its
+/// users; a client asks the directory it cached (`Directory::unit_clearance`).
+pub fn check_recipient_cleared(
+    unit: &UnitCode,
+    classification: Classification,
+    unit_clearance: Option<Classification>,
+) -> Result<(), Rejection> {
+    if unit_clearance.is_some_and(|c| classification <= c) {
+        return Ok(());
+    }
+    Err(reject(
+        RejectCode::Invalid,
+        format!(
+            "单位“{unit}”没有可以阅知{}公文的在用账号，不能分发给该单位",
+            classification.label()
+        ),
+        format!("unit `{unit}` has no active user cleared for {classification:?}"),
+    ))
 }
 
 fn check_reason(reason: &str) -> Result<(), Rejection> {
@@ -172,7 +348,7 @@ pub fn decide(
         } => dispatch(state, actor, *document_id, document, main, cc, ctx, now),
         CommandBody::Acknowledge { document_id } => {
             let state = visible_to_recipient(state, actor, *document_id)?;
-            change_delivery(state, actor, DeliveryStatus::Acknowledged, None, now)
+            change_delivery(state, actor, DeliveryStatus::Acknowledged, None, ctx, now)
         }
         CommandBody::Return {
             document_id,
@@ -186,9 +362,17 @@ pub fn decide(
                 actor,
                 DeliveryStatus::Returned,
                 Some(reason.to_string()),
+                ctx,
                 now,
             )
         }
+        CommandBody::Step { .. } => crate::handling::decide_step(state, actor, body, ctx, now),
+        // Not about a document: the server decides them with `crate::delegation`.
+        CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. } => Err(reject(
+            RejectCode::Invalid,
+            "代办委托不是公文命令",
+            "a delegation is decided by gongwen_core::delegation, not workflow::decide",
+        )),
     }
 }
 
@@ -203,13 +387,12 @@ fn dispatch(
     ctx: &dyn Context,
     now: &str,
 ) -> Result<Decision, Rejection> {
-    if state.is_some() {
-        return Err(reject(
-            RejectCode::InvalidState,
-            "该公文已分发，不能重复分发",
-            format!("document {document_id} was already dispatched"),
-        ));
-    }
+    // A 发文 in a handling goes out at its 核发 step, as the flow left it (numbered,
+    // sealed); any other dispatch of a known document is a second one.
+    let handled = match state {
+        None => None,
+        Some(st) => Some(crate::handling::check_dispatch(st, actor, document, ctx)?),
+    };
     if document.classification > actor.clearance {
         return Err(reject(
             RejectCode::AboveClearance,
@@ -240,6 +423,7 @@ fn dispatch(
                 format!("unknown unit `{unit}`"),
             ));
         }
+        check_recipient_cleared(unit, document.classification, ctx.unit_clearance(unit))?;
     }
     for attachment in &document.attachments {
         if let Some(problem) = attachment_name_problem(&attachment.name).or_else(|| {
@@ -274,6 +458,7 @@ fn dispatch(
             }
         }
     }
+    check_complete(document)?;
 
     let content_hash = content_hash(document);
     let deliveries: Vec<Delivery> = main
@@ -312,6 +497,19 @@ fn dispatch(
             },
         ));
     }
+    let mut handlings = handled.map(|st| st.handlings.clone()).unwrap_or_default();
+    if let Some(h) = handlings.iter_mut().find(|h| h.unit == actor.unit) {
+        crate::handling::finish_dispatch(h, actor, deliveries.len(), now);
+        log.push((
+            actor.unit.clone(),
+            ChangeEntry::Handling {
+                document_id,
+                handling: Box::new(h.clone()),
+                document: None,
+                content_hash: content_hash.clone(),
+            },
+        ));
+    }
     Ok(Decision {
         state: DocumentState {
             document_id,
@@ -321,9 +519,12 @@ fn dispatch(
             dispatched_by: actor.username.clone(),
             dispatched_at: now.to_string(),
             deliveries,
+            handlings,
         },
         document: Some(document.clone()),
         log,
+        numbers: Vec::new(),
+        cancelled: Vec::new(),
     })
 }
 
@@ -384,8 +585,10 @@ fn change_delivery(
     actor: &Actor,
     status: DeliveryStatus,
     reason: Option<String>,
+    ctx: &dyn Context,
     now: &str,
 ) -> Result<Decision, Rejection> {
+    let state_before = state;
     let mut state = state.clone();
     let Some(delivery) = state.deliveries.iter_mut().find(|d| d.unit == actor.unit) else {
         return Err(reject(
@@ -394,24 +597,47 @@ fn change_delivery(
             "document was not sent to this unit",
         ));
     };
-    check_answer(delivery.status, status)?;
+    // 退文 at 初审 comes after 签收: the document was taken in, then found not ours.
+    let at_screening = status == DeliveryStatus::Returned
+        && delivery.status == DeliveryStatus::Acknowledged
+        && crate::handling::at_screening(state_before.handling(&actor.unit));
+    if !at_screening {
+        check_answer(delivery.status, status)?;
+    }
     delivery.status = status;
-    delivery.reason = reason;
+    delivery.reason = reason.clone();
     delivery.by = actor.username.clone();
     delivery.at = now.to_string();
     let delivery = delivery.clone();
+    let document_id = state.document_id;
     let entry = ChangeEntry::Delivery {
-        document_id: state.document_id,
+        document_id,
         delivery,
     };
-    let log = vec![
+    let mut log = vec![
         (state.owner.clone(), entry.clone()),
         (actor.unit.clone(), entry),
     ];
+    // The recipient's 收文 handling starts at its 签收, and ends at a 退回 or 退文.
+    let flow = ctx.flow(&actor.unit, FlowKind::Incoming);
+    let handling = crate::handling::answer_delivery(&mut state, actor, &flow, status, reason, now);
+    if let Some(handling) = handling {
+        log.push((
+            actor.unit.clone(),
+            ChangeEntry::Handling {
+                document_id,
+                handling: Box::new(handling),
+                document: None,
+                content_hash: state.content_hash.clone(),
+            },
+        ));
+    }
     Ok(Decision {
         state,
         document: None,
         log,
+        numbers: Vec::new(),
+        cancelled: Vec::new(),
     })
 }
 
@@ -435,6 +661,27 @@ mod tests {
         }
         fn blob_exists(&self, sha256: &str) -> bool {
             sha256.starts_with('a')
+        }
+        fn unit_clearance(&self, unit: &UnitCode) -> Option<Classification> {
+            match unit.0.as_str() {
+                "fgw" | "tjj" => Some(Classification::Secret),
+                "yqq" => Some(Classification::Unclassified),
+                _ => None,
+            }
+        }
+    }
+
+    /// A 函 with every element validation asks for.
+    fn letter() -> Document {
+        Document {
+            issuer_mark: vec!["宿州市发展和改革委员会".into()],
+            doc_number: "宿发改函〔2026〕3号".into(),
+            title: "宿州市发展和改革委员会关于商请提供统计资料的函".into(),
+            main_recipients: vec!["宿州市统计局".into()],
+            body: crate::Body::from_text("请于月底前提供有关统计资料。"),
+            issuer_signature: vec!["宿州市发展和改革委员会".into()],
+            date_of_issue: "2026年11月25日".into(),
+            ..Document::new(crate::DocKind::Letter)
         }
     }
 
@@ -460,14 +707,13 @@ mod tests {
 
     #[test]
     fn dispatch_then_acknowledge_and_return() {
-        let d = decide(
-            None,
-            &clerk("fgw"),
-            &dispatch_cmd(Document::default()),
-            &Units,
-            NOW,
-        )
-        .expect("dispatch");
+        assert_eq!(
+            crate::validate(&letter()),
+            vec![],
+            "the test letter is complete"
+        );
+        let d =
+            decide(None, &clerk("fgw"), &dispatch_cmd(letter()), &Units, NOW).expect("dispatch");
         assert_eq!(d.log.len(), 3, "sender + two recipients");
         assert_eq!(d.state.deliveries.len(), 2);
         let ack = CommandBody::Acknowledge {
@@ -476,7 +722,8 @@ mod tests {
         let a = decide(Some(&d.state), &clerk("tjj"), &ack, &Units, NOW).expect("ack");
         assert_eq!(a.state.deliveries[0].status, DeliveryStatus::Acknowledged);
         let units: Vec<_> = a.log.iter().map(|(u, _)| u.0.as_str()).collect();
-        assert_eq!(units, ["fgw", "tjj"]);
+        // The 回执 to both, and the recipient's 收文 handling, which starts at 签收.
+        assert_eq!(units, ["fgw", "tjj", "tjj"]);
         // Twice is refused, as is returning after signing.
         let again = decide(Some(&a.state), &clerk("tjj"), &ack, &Units, NOW).unwrap_err();
         assert_eq!(again.code, RejectCode::InvalidState);
@@ -538,6 +785,72 @@ mod tests {
         };
         let e = decide(None, &clerk("fgw"), &cmd, &Units, NOW).unwrap_err();
         assert!(e.message.contains("nowhere"));
+    }
+
+    #[test]
+    fn a_document_with_validation_errors_is_not_dispatched() {
+        // A brand-new 函: no title, no body (the "（无标题）" that reached another unit).
+        let blank = Document::new(crate::DocKind::Letter);
+        let e = decide(
+            None,
+            &clerk("fgw"),
+            &dispatch_cmd(blank.clone()),
+            &Units,
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, RejectCode::Invalid);
+        assert!(e.message.starts_with("公文有 "), "{}", e.message);
+        assert!(e.message.contains("标题：缺少标题"), "{}", e.message);
+        assert!(e.message.contains("正文：正文为空"), "{}", e.message);
+        assert!(
+            e.message_en.contains("the title is missing"),
+            "{}",
+            e.message_en
+        );
+        assert_eq!(
+            precheck(&dispatch_cmd(blank)),
+            Err(e),
+            "the client's check says the same"
+        );
+        // Warnings do not block.
+        let mut doc = letter();
+        doc.note = "联系人：张明".into();
+        assert!(decide(None, &clerk("fgw"), &dispatch_cmd(doc), &Units, NOW).is_ok());
+    }
+
+    #[test]
+    fn a_recipient_unit_nobody_there_may_read_refuses_the_dispatch_naming_it() {
+        let mut secret = letter();
+        secret.classification = Classification::Confidential;
+        secret.copy_number = "000001".into();
+        secret.secrecy_term = "1年".into();
+        let mut actor = clerk("fgw");
+        actor.clearance = Classification::Secret;
+        assert_eq!(
+            crate::validate(&secret)
+                .iter()
+                .filter(|p| p.severity == crate::Severity::Error)
+                .count(),
+            0
+        );
+        // tjj reads up to 机密; yqq only 非密.
+        let e = decide(None, &actor, &dispatch_cmd(secret.clone()), &Units, NOW).unwrap_err();
+        assert_eq!(e.code, RejectCode::Invalid);
+        assert!(
+            e.message.contains("“yqq”") && e.message.contains("秘密"),
+            "{}",
+            e.message
+        );
+        let only_tjj = CommandBody::Dispatch {
+            document_id: DocumentId(uuid::Uuid::nil()),
+            document: Box::new(secret),
+            main: vec!["tjj".into()],
+            cc: vec![],
+        };
+        assert!(decide(None, &actor, &only_tjj, &Units, NOW).is_ok());
+        // A unit with no reader at all can read nothing, not even 非密.
+        assert!(check_recipient_cleared(&"x".into(), Classification::Unclassified, None).is_err());
     }
 
     #[test]

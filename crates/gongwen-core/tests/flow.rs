@@ -290,3 +290,14 @@ fn step_id(e: &FlowError, id: &str) -> gongwen_core::flow::StepId {
         other => panic!("expected {id} unreachable, got {other:?}"),
     }
 }
+
+#[test]
+fn every_step_kind_reads_back_from_its_name() {
+    for kind in gongwen_core::flow::StepKind::ALL {
+        assert_eq!(
+            kind.as_str().parse::<gongwen_core::flow::StepKind>(),
+            Ok(kind)
+        );
+    }
+    assert!("sign-off".parse::<gongwen_core::flow::StepKind>().is_err());
+}

@@ -14,6 +14,9 @@ impl Context for Units {
     fn blob_exists(&self, _sha256: &str) -> bool {
         true
     }
+    fn unit_clearance(&self, _unit: &UnitCode) -> Option<Classification> {
+        Some(Classification::Secret)
+    }
 }
 
 fn clerk() -> Actor {
@@ -27,10 +30,24 @@ fn clerk() -> Actor {
 
 const NOW: &str = "2026-11-25T08:00:00Z";
 
+/// A 函 without validation errors: only the recipients vary in these tests.
+fn letter() -> Document {
+    Document {
+        issuer_mark: vec!["宿州市发展和改革委员会".into()],
+        doc_number: "宿发改函〔2026〕3号".into(),
+        title: "宿州市发展和改革委员会关于商请提供统计资料的函".into(),
+        main_recipients: vec!["宿州市统计局".into()],
+        body: gongwen_core::Body::from_text("请于月底前提供有关统计资料。"),
+        issuer_signature: vec!["宿州市发展和改革委员会".into()],
+        date_of_issue: "2026年11月25日".into(),
+        ..Document::new(gongwen_core::DocKind::Letter)
+    }
+}
+
 fn dispatch(main: &[&str], cc: &[&str]) -> CommandBody {
     CommandBody::Dispatch {
         document_id: DocumentId(uuid::Uuid::nil()),
-        document: Box::new(Document::default()),
+        document: Box::new(letter()),
         main: main.iter().map(|u| UnitCode::from(*u)).collect(),
         cc: cc.iter().map(|u| UnitCode::from(*u)).collect(),
     }

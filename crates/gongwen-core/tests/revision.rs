@@ -177,3 +177,57 @@ fn what_replaces_struck_text_comes_after_it() {
         ]
     );
 }
+
+#[test]
+fn two_versions_of_a_document_are_compared_element_by_element() {
+    use gongwen_core::revision::compare;
+    use gongwen_core::{Body, DocKind, Document, Element};
+    let mut old = Document::new(DocKind::Notice);
+    old.title = "关于防汛的通知".into();
+    old.body = Body::from_text("原则同意报送。\n请于11月15日前报送。");
+    old.date_of_issue = "2026年11月15日".into();
+    let mut new = old.clone();
+    new.body = Body::from_text("同意报送。\n请于11月20日前报送。");
+    new.date_of_issue = "2026年11月20日".into();
+
+    let compared = compare(&old, &new);
+    let of = |e: Element| compared.iter().find(|c| c.element == e).unwrap();
+    assert!(!of(Element::Title).changed());
+    let body = of(Element::Body);
+    assert!(body.changed());
+    assert_eq!(
+        joined(&body.changes, ChangeKind::Deleted),
+        old.body.to_text()
+    );
+    assert_eq!(
+        joined(&body.changes, ChangeKind::Inserted),
+        new.body.to_text()
+    );
+    assert_eq!(body.changes[0], run(ChangeKind::Deleted, "原则"));
+    // The changed date is shown at the date, not inside the body.
+    let date = of(Element::DateOfIssue);
+    assert_eq!(
+        joined(&date.changes, ChangeKind::Inserted),
+        "2026年11月20日"
+    );
+    // Elements empty in both versions are not listed.
+    assert!(compared.iter().all(|c| c.element != Element::Note));
+}
+
+#[test]
+fn a_documents_trail_gives_each_elements_changes_to_who_made_them() {
+    use gongwen_core::revision::document_trail;
+    use gongwen_core::{Body, DocKind, Document, Element};
+    let mut first = Document::new(DocKind::Notice);
+    first.body = Body::from_text("原则同意。");
+    let mut second = first.clone();
+    second.body = Body::from_text("同意。");
+    let mut third = second.clone();
+    third.title = "关于防汛的通知".into();
+    let marks = document_trail(&first, &[("李四", &second), ("王五", &third)]);
+    let body = marks.iter().find(|t| t.element == Element::Body).unwrap();
+    assert_eq!(body.marks[0].text, "原则");
+    assert_eq!(body.marks[0].deleted_by, Some("李四"));
+    let title = marks.iter().find(|t| t.element == Element::Title).unwrap();
+    assert_eq!(title.marks[0].inserted_by, Some("王五"));
+}

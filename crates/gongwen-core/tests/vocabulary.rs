@@ -49,7 +49,10 @@ fn the_exchange_labels_are_in_the_vocabulary() {
         [
             ("dispatch", "分发"),
             ("acknowledge", "签收"),
-            ("return", "退回")
+            ("return", "退回"),
+            ("step", "办理"),
+            ("delegate", "委托代办"),
+            ("revoke_delegation", "撤销代办")
         ]
         .map(|(a, b)| (a.to_string(), b.to_string()))
     );

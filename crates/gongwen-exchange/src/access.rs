@@ -13,10 +13,12 @@
 //! 4. **Uploader grant**: a user reads back a file they uploaded whole, given at a
 //!    clearance no higher than theirs now, until a document lists it.
 
-use gongwen_core::wire::{Role, UserInfo};
+use std::collections::BTreeMap;
+
+use gongwen_core::wire::{Role, UnitCode, UserInfo};
 use gongwen_core::{Classification, DocumentId};
 
-use crate::storage::{Storage, StorageError};
+use crate::storage::{Storage, StorageError, UserRecord};
 
 /// Rule 3: whether a reader cleared to `clearance` may see what is classified
 /// `classification`.
@@ -36,6 +38,22 @@ pub fn classifications_cleared(clearance: Classification) -> Vec<Classification>
 /// Rule 1: whether the role reads documents, log entries and files at all.
 pub fn reads_documents(role: Role) -> bool {
     role != Role::Admin
+}
+
+/// Per unit, the highest clearance of its active users who read documents (rule 1):
+/// who could ever open what is sent there. A 分发 to a unit listed below the
+/// document's 密级, or not listed, is refused (`workflow::check_recipient_cleared`);
+/// the directory gives clients this map, not any one user's clearance.
+pub fn unit_clearances(users: &[UserRecord]) -> BTreeMap<UnitCode, Classification> {
+    let mut out: BTreeMap<UnitCode, Classification> = BTreeMap::new();
+    for u in users
+        .iter()
+        .filter(|u| !u.disabled && reads_documents(u.info.role))
+    {
+        let c = out.entry(u.info.unit.clone()).or_insert(u.info.clearance);
+        *c = (*c).max(u.info.clearance);
+    }
+    out
 }
 
 /// Rules 1 and 3 for an entry of the reader's own unit's log (rule 2: the log read is
@@ -220,6 +238,8 @@ mod tests {
             }),
             log: Vec::<LogWrite>::new(),
             contents: Vec::new(),
+            numbers: Vec::new(),
+            delegation: None,
             audit: AuditDraft {
                 at: "2026-12-07T00:00:00Z".into(),
                 username: "fgw".into(),

@@ -51,8 +51,11 @@ pub struct Settings {
     pub max_partial_bytes_per_user: Option<u64>,
     pub stale_upload_secs: Option<u64>,
     pub blob_sweep_interval_secs: Option<u64>,
+    pub remind_interval_secs: Option<u64>,
     pub metrics_token_file: Option<PathBuf>,
     pub database_allow_insecure: Option<bool>,
+    /// Each unit's 文号 series; the shipped `assets/numbering.toml` without one.
+    pub numbering_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -84,8 +87,10 @@ impl std::fmt::Debug for Settings {
             )
             .field("stale_upload_secs", &self.stale_upload_secs)
             .field("blob_sweep_interval_secs", &self.blob_sweep_interval_secs)
+            .field("remind_interval_secs", &self.remind_interval_secs)
             .field("metrics_token_file", &self.metrics_token_file)
             .field("database_allow_insecure", &self.database_allow_insecure)
+            .field("numbering_file", &self.numbering_file)
             .finish()
     }
 }
@@ -110,7 +115,7 @@ impl Settings {
     /// `…_HEADER_READ_TIMEOUT_SECS`, `…_BODY_READ_TIMEOUT_SECS`,
     /// `…_MAX_REQUESTS_IN_FLIGHT`, `…_METRICS_TOKEN_FILE`, `…_DATABASE_ALLOW_INSECURE`.
     /// `…_MAX_PARTIAL_BYTES_PER_USER`, `…_STALE_UPLOAD_SECS`,
-    /// `…_BLOB_SWEEP_INTERVAL_SECS`.
+    /// `…_BLOB_SWEEP_INTERVAL_SECS`, `…_NUMBERING_FILE`.
     pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
         let var = |key: &str| get(&format!("{ENV_PREFIX}{key}")).filter(|v| !v.is_empty());
         fn num<T: std::str::FromStr>(
@@ -170,6 +175,7 @@ impl Settings {
                 "BLOB_SWEEP_INTERVAL_SECS",
                 var("BLOB_SWEEP_INTERVAL_SECS"),
             )?,
+            remind_interval_secs: num("REMIND_INTERVAL_SECS", var("REMIND_INTERVAL_SECS"))?,
             metrics_token_file: var("METRICS_TOKEN_FILE").map(PathBuf::from),
             database_allow_insecure: var("DATABASE_ALLOW_INSECURE")
                 .map(|v| match v.trim() {
@@ -181,6 +187,7 @@ impl Settings {
                     }),
                 })
                 .transpose()?,
+            numbering_file: var("NUMBERING_FILE").map(PathBuf::from),
         })
     }
 
@@ -223,7 +230,9 @@ impl Settings {
             blob_sweep_interval_secs: over
                 .blob_sweep_interval_secs
                 .or(self.blob_sweep_interval_secs),
+            remind_interval_secs: over.remind_interval_secs.or(self.remind_interval_secs),
             metrics_token_file: over.metrics_token_file.or(self.metrics_token_file),
+            numbering_file: over.numbering_file.or(self.numbering_file),
             database_allow_insecure: over
                 .database_allow_insecure
                 .or(self.database_allow_insecure),
@@ -335,7 +344,10 @@ impl Settings {
             )?),
             // 0: no sweep inside `serve` (run `admin blobs sweep` from cron instead).
             blob_sweep_interval: Duration::from_secs(self.blob_sweep_interval_secs.unwrap_or(3600)),
+            // 0: no automatic 催办.
+            remind_interval: Duration::from_secs(self.remind_interval_secs.unwrap_or(600)),
             metrics_token_file: self.metrics_token_file,
+            numbering_file: self.numbering_file,
             database_allow_insecure: self.database_allow_insecure.unwrap_or(false),
         })
     }
@@ -401,12 +413,16 @@ pub struct Config {
     pub stale_upload: Duration,
     /// How often `serve` sweeps (zero: never; `admin blobs sweep` does it by hand).
     pub blob_sweep_interval: Duration,
+    /// How often `serve` looks for 承办 past their 限办日期 to 催办 (zero: never).
+    pub remind_interval: Duration,
     /// A file holding the bearer token that `/metrics` asks for. Without one, `/metrics`
     /// answers only when the server listens on loopback.
     pub metrics_token_file: Option<PathBuf>,
     /// Allow `sslmode=disable` or `prefer` to a PostgreSQL host that is not this
     /// machine (refused otherwise: either would let the connection go unencrypted).
     pub database_allow_insecure: bool,
+    /// Each unit's 文号 series (see `gongwen_core::numbering`); None: the shipped rules.
+    pub numbering_file: Option<PathBuf>,
 }
 
 impl Config {
@@ -425,6 +441,22 @@ impl Config {
             });
         }
         Ok(())
+    }
+
+    /// The 文号 series rules: `numbering_file`, refused at start with its line and
+    /// reason when it is wrong, or the shipped `assets/numbering.toml`.
+    pub fn numbering(&self) -> Result<gongwen_core::numbering::NumberingRules, ConfigError> {
+        let Some(path) = &self.numbering_file else {
+            return Ok(gongwen_core::numbering::NumberingRules::demo());
+        };
+        let invalid = |message: String| ConfigError::Invalid {
+            name: "numbering_file".into(),
+            message,
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))?;
+        gongwen_core::numbering::NumberingRules::parse(&text)
+            .map_err(|e| invalid(format!("{}: {e}", path.display())))
     }
 
     /// The token `/metrics` asks for, read from `metrics_token_file`: its content

@@ -19,6 +19,8 @@ pub mod blobs;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod layout_gate;
+pub mod reminders;
 pub mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -149,6 +149,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     // Held until the process ends: `admin restore` refuses to run under a server.
     let _data_lock = backup::hold_shared(&config.data)?;
 
+    let numbering = Arc::new(config.numbering()?);
     let metrics_token = config.metrics_token()?;
     if metrics_token.is_none() && !config.listen.ip().is_loopback() {
         tracing::warn!(
@@ -178,12 +179,19 @@ async fn serve(args: ServeArgs) -> Result<()> {
             config.stale_upload,
         ));
     }
+    if !config.remind_interval.is_zero() {
+        tokio::spawn(gongwen_exchange::reminders::remind_every(
+            Arc::clone(&storage),
+            config.remind_interval,
+        ));
+    }
     let state = AppState {
         storage,
         blobs,
         limits: Limits::from_config(&config),
         metrics: (metrics_token.is_some() || config.listen.ip().is_loopback())
             .then(|| api::Metrics::new(metrics, metrics_token)),
+        numbering,
     };
     let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
 

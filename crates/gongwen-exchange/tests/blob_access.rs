@@ -106,6 +106,20 @@ fn dispatch_with(sha: &str, classification: Classification, main: &[&str]) -> Co
         classification,
         issuer_mark: vec!["宿州市发展和改革委员会文件".into()],
         doc_number: "宿发改〔2026〕7号".into(),
+        main_recipients: vec!["宿州市统计局".into()],
+        body: gongwen_core::Body::from_text("请按要求报送材料。"),
+        issuer_signature: vec!["宿州市发展和改革委员会".into()],
+        date_of_issue: "2026年11月25日".into(),
+        copy_number: if classification == Classification::Unclassified {
+            String::new()
+        } else {
+            "000001".into()
+        },
+        secrecy_term: if classification == Classification::Unclassified {
+            String::new()
+        } else {
+            "5年".into()
+        },
         attachments: vec![Attachment {
             name: "材料".into(),
             sha256: Some(sha.to_string()),

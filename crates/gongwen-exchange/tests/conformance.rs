@@ -24,8 +24,8 @@ use gongwen_exchange::storage::postgres::PostgresStorage;
 use gongwen_exchange::storage::sqlite::SqliteStorage;
 use gongwen_exchange::storage::{
     audit_hash, log_writes, verify_audit, AdminChange, AuditChain, AuditDraft, AuditHead,
-    AuditRecord, CommandRecord, Commit, DocumentRecord, LogWrite, Storage, StorageError,
-    TokenRecord, UserRecord, WorkflowWrite, AUDIT_GENESIS,
+    AuditRecord, CommandRecord, Commit, DocumentRecord, LogWrite, NumberEvent, NumberRecord,
+    NumberWrite, Storage, StorageError, TokenRecord, UserRecord, WorkflowWrite, AUDIT_GENESIS,
 };
 use gongwen_exchange::testing::TempPostgres;
 use libtest_mimic::{Arguments, Trial};
@@ -135,6 +135,10 @@ fn main() {
         content_is_stored_once_per_dispatch,
         a_dispatch_ends_only_its_users_upload_grant,
         a_live_upload_grant_is_found_by_the_time_it_was_given,
+        // 文号 series: the counter's compare-and-set, cancellations, atomicity.
+        fifty_concurrent_numberings_take_one_to_fifty,
+        a_cancelled_number_is_recorded_and_never_given_again,
+        a_failed_commit_leaves_the_series_and_its_register_unchanged,
     ];
 
     // Start PostgreSQL only when a postgres case is selected. A missing PostgreSQL is
@@ -262,6 +266,8 @@ fn notice(attachment_sha: &str) -> Document {
     d.main_recipients = vec!["市统计局".into()];
     d.cc_recipients = vec!["埇桥区人民政府".into()];
     d.date_of_issue = "2026年11月25日".into();
+    d.body = gongwen_core::Body::from_text("请按附表报送重点项目进展情况。");
+    d.issuer_signature = vec!["宿州市发展和改革委员会".into()];
     d.attachments = vec![Attachment {
         name: "重点项目进展情况表".into(),
         sha256: Some(attachment_sha.into()),
@@ -278,6 +284,10 @@ impl Context for City {
     }
     fn blob_exists(&self, _sha256: &str) -> bool {
         true
+    }
+    // Storage conformance, not workflow: every unit here has a reader cleared for all.
+    fn unit_clearance(&self, unit: &UnitCode) -> Option<Classification> {
+        self.unit_exists(unit).then_some(Classification::TopSecret)
     }
 }
 
@@ -336,6 +346,8 @@ fn accepted_commit(
             })
             .collect(),
         contents: Vec::new(),
+        numbers: Vec::new(),
+        delegation: None,
         audit: AuditDraft {
             at: NOW.into(),
             username: actor.username.clone(),
@@ -626,8 +638,9 @@ async fn dispatch_commit_is_atomic(h: Arc<Harness>) {
     let seqs = s.commit(&ack).await.expect("commit acknowledge");
     assert_eq!(
         seqs.len(),
-        2,
-        "the receipt goes to the sender and the recipient"
+        3,
+        "the receipt goes to the sender and the recipient, and the recipient's 收文 \
+         handling starts"
     );
     let w = s.workflow(id).await.unwrap().unwrap();
     assert_eq!(w.version, 2);
@@ -759,6 +772,8 @@ fn log_commit(units: &[&str], tag: &str) -> Commit {
             })
             .collect(),
         contents: Vec::new(),
+        numbers: Vec::new(),
+        delegation: None,
         audit: AuditDraft {
             at: NOW.into(),
             username: "zhangming".into(),
@@ -1392,6 +1407,9 @@ impl Context for AnyUnit {
     fn blob_exists(&self, _sha256: &str) -> bool {
         true
     }
+    fn unit_clearance(&self, _unit: &UnitCode) -> Option<Classification> {
+        Some(Classification::TopSecret)
+    }
 }
 
 async fn content_is_stored_once_per_dispatch(h: Arc<Harness>) {
@@ -1568,4 +1586,261 @@ async fn a_live_upload_grant_is_found_by_the_time_it_was_given(h: Arc<Harness>) 
         .upload_granted_since(&sha(0x65), "2026-01-01T00:00:00.000Z")
         .await
         .unwrap());
+}
+
+// ---------------------------------------------------------------------------------
+// 文号 series.
+
+/// The series 市发改委 numbers its documents in this year (`SeriesKey` text).
+const SERIES: &str = "宿发改/2026";
+
+fn number_write(
+    number: i64,
+    document_id: DocumentId,
+    event: NumberEvent,
+    reason: Option<&str>,
+) -> NumberWrite {
+    NumberWrite {
+        series: SERIES.into(),
+        number,
+        document_id,
+        event,
+        by: "zhangming".into(),
+        at: NOW.into(),
+        reason: reason.map(str::to_string),
+    }
+}
+
+/// A command that gives (or cancels) numbers and appends one entry to 市发改委's log,
+/// as the 编号 step will.
+fn number_commit(writes: Vec<NumberWrite>) -> Commit {
+    let mut c = log_commit(&[FGW], "编号");
+    c.command.kind = "assign_number".into();
+    c.numbers = writes;
+    c
+}
+
+/// Gives the series' next number to `document_id` the way the server will: read the
+/// series' last number, commit last + 1, and on `NumberTaken` read again. Returns the
+/// number and how many tries it took.
+async fn take_next_number(s: &dyn Storage, document_id: DocumentId) -> (i64, u32) {
+    for attempt in 1..=1000u32 {
+        let n = s.series_last(SERIES).await.expect("series_last") + 1;
+        let c = number_commit(vec![number_write(
+            n,
+            document_id,
+            NumberEvent::Issued,
+            None,
+        )]);
+        match s.commit(&c).await {
+            Ok(_) => return (n, attempt),
+            Err(StorageError::NumberTaken { series, number }) => {
+                assert_eq!((series.as_str(), number), (SERIES, n));
+            }
+            Err(e) => panic!("numbering {document_id} failed: {e}"),
+        }
+    }
+    panic!("{document_id} found no free number in 1000 tries");
+}
+
+/// The register as (number, event, document) rows.
+async fn register(s: &dyn Storage) -> Vec<(i64, NumberEvent, DocumentId)> {
+    s.number_register(SERIES)
+        .await
+        .expect("number_register")
+        .iter()
+        .map(|r| (r.number, r.event, r.document_id))
+        .collect()
+}
+
+async fn fifty_concurrent_numberings_take_one_to_fifty(h: Arc<Harness>) {
+    seed_city(h.storage.as_ref()).await;
+    assert_eq!(h.storage.series_last(SERIES).await.unwrap(), 0);
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let h = Arc::clone(&h);
+            tokio::spawn(async move {
+                let document_id = doc_id();
+                let (n, tries) = take_next_number(h.storage.as_ref(), document_id).await;
+                (document_id, n, tries)
+            })
+        })
+        .collect();
+    let mut given: BTreeMap<i64, DocumentId> = BTreeMap::new();
+    let mut retries = 0;
+    for t in tasks {
+        let (document_id, n, tries) = t.await.expect("numbering task");
+        retries += tries - 1;
+        if let Some(other) = given.insert(n, document_id) {
+            panic!("number {n} was given to {other} and to {document_id}");
+        }
+    }
+    eprintln!("50 numberings on one series: {retries} retries after NumberTaken");
+    let s = h.storage.as_ref();
+    // Unique and consecutive: exactly 1..=50.
+    assert_eq!(
+        given.keys().copied().collect::<Vec<_>>(),
+        (1..=50).collect::<Vec<_>>()
+    );
+    assert_eq!(s.series_last(SERIES).await.unwrap(), 50);
+    // Each number in the register once, to the document that got it, by a recorded
+    // command.
+    let records = s.number_register(SERIES).await.unwrap();
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| (r.number, r.event, r.document_id))
+            .collect::<Vec<_>>(),
+        given
+            .iter()
+            .map(|(n, d)| (*n, NumberEvent::Issued, *d))
+            .collect::<Vec<_>>()
+    );
+    for r in &records {
+        assert_eq!(
+            (r.by.as_str(), r.at.as_str(), r.reason.as_deref()),
+            ("zhangming", NOW, None)
+        );
+        assert!(s.command(r.command_id).await.unwrap().is_some());
+    }
+    // Other series are untouched.
+    assert_eq!(s.series_last("宿发改函/2026").await.unwrap(), 0);
+    assert!(s.number_register("宿发改/2027").await.unwrap().is_empty());
+}
+
+async fn a_cancelled_number_is_recorded_and_never_given_again(h: Arc<Harness>) {
+    let s = h.storage.as_ref();
+    seed_city(s).await;
+    let (a, b, c, d) = (doc_id(), doc_id(), doc_id(), doc_id());
+    for (doc, expected) in [(a, 1), (b, 2), (c, 3)] {
+        assert_eq!(take_next_number(s, doc).await.0, expected);
+    }
+
+    // 取消编号 of the last number given: recorded with who, when and why; the counter
+    // stays, so 3 is never given again.
+    let why = "签发后发现主送机关有误，撤回重新编号";
+    let mut cancel = number_commit(vec![number_write(3, c, NumberEvent::Cancelled, Some(why))]);
+    cancel.numbers[0].by = "fgw-leader".into();
+    cancel.numbers[0].at = "2026-11-26T09:30:00Z".into();
+    s.commit(&cancel).await.expect("cancellation is recorded");
+    assert_eq!(s.series_last(SERIES).await.unwrap(), 3);
+    let third = number_commit(vec![number_write(3, d, NumberEvent::Issued, None)]);
+    match s.commit(&third).await {
+        Err(StorageError::NumberTaken { series, number }) => {
+            assert_eq!((series.as_str(), number), (SERIES, 3))
+        }
+        res => panic!("giving the cancelled number 3 again gave {res:?}"),
+    }
+    assert_eq!(s.command(third.command.command_id).await.unwrap(), None);
+    // The next number is last + 1, whoever takes it (here the re-numbered document).
+    assert_eq!(take_next_number(s, c).await, (4, 1));
+
+    let records = s.number_register(SERIES).await.unwrap();
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| (r.number, r.event, r.document_id))
+            .collect::<Vec<_>>(),
+        vec![
+            (1, NumberEvent::Issued, a),
+            (2, NumberEvent::Issued, b),
+            (3, NumberEvent::Issued, c),
+            (3, NumberEvent::Cancelled, c),
+            (4, NumberEvent::Issued, c),
+        ]
+    );
+    assert_eq!(
+        records[3],
+        NumberRecord {
+            series: SERIES.into(),
+            number: 3,
+            document_id: c,
+            event: NumberEvent::Cancelled,
+            command_id: cancel.command.command_id,
+            by: "fgw-leader".into(),
+            at: "2026-11-26T09:30:00Z".into(),
+            reason: Some(why.into()),
+        }
+    );
+
+    // A cancellation must name a number given to that document, once.
+    let before = (register(s).await, snapshot(s).await);
+    let bad = [
+        (3, c, "a second cancellation of 3"),
+        (9, c, "a number never given"),
+        (2, a, "number 2 of another document"),
+    ];
+    for (n, doc, what) in bad {
+        let cancel = number_commit(vec![number_write(
+            n,
+            doc,
+            NumberEvent::Cancelled,
+            Some("误"),
+        )]);
+        match s.commit(&cancel).await {
+            Err(StorageError::AlreadyExists { .. }) if n == 3 => {}
+            Err(StorageError::NotFound {
+                what: "issued number",
+                ..
+            }) if n != 3 => {}
+            res => panic!("{what} gave {res:?}"),
+        }
+        assert_eq!(s.command(cancel.command.command_id).await.unwrap(), None);
+    }
+    assert_eq!((register(s).await, snapshot(s).await), before);
+    assert_eq!(s.series_last(SERIES).await.unwrap(), 4);
+}
+
+async fn a_failed_commit_leaves_the_series_and_its_register_unchanged(h: Arc<Harness>) {
+    let s = h.storage.as_ref();
+    seed_city(s).await;
+    let first = doc_id();
+    let (n, _) = take_next_number(s, first).await;
+    assert_eq!(n, 1);
+    let (dispatched, _) = dispatch(doc_id(), &sha(0x60));
+    s.commit(&dispatched).await.unwrap();
+    let before = (register(s).await, snapshot(s).await);
+    let before = &before;
+    let unchanged = |label: &'static str| async move {
+        assert_eq!(s.series_last(SERIES).await.unwrap(), 1, "{label}");
+        assert_eq!(&(register(s).await, snapshot(s).await), before, "{label}");
+    };
+
+    // A command id already recorded (a re-send that lost the race).
+    let mut dup = number_commit(vec![number_write(2, doc_id(), NumberEvent::Issued, None)]);
+    dup.command.command_id = dispatched.command.command_id;
+    assert!(matches!(
+        s.commit(&dup).await,
+        Err(StorageError::DuplicateCommand(_))
+    ));
+    unchanged("duplicate command").await;
+
+    // A workflow that changed since it was read: the number goes back with it.
+    let (mut stale, _) = dispatch(
+        dispatched.workflow.as_ref().unwrap().document_id,
+        &sha(0x61),
+    );
+    stale.numbers = vec![number_write(2, doc_id(), NumberEvent::Issued, None)];
+    assert!(matches!(
+        s.commit(&stale).await,
+        Err(StorageError::Conflict(_))
+    ));
+    unchanged("workflow conflict").await;
+
+    // A number already taken, after a first number of the same commit that was free:
+    // neither is kept, nor the command's log and audit entries.
+    let other = doc_id();
+    let twice = number_commit(vec![
+        number_write(2, other, NumberEvent::Issued, None),
+        number_write(2, other, NumberEvent::Issued, None),
+    ]);
+    assert!(matches!(
+        s.commit(&twice).await,
+        Err(StorageError::NumberTaken { number: 2, .. })
+    ));
+    assert_eq!(s.command(twice.command.command_id).await.unwrap(), None);
+    unchanged("number taken").await;
+
+    // And the series goes on from where it was.
+    assert_eq!(take_next_number(s, other).await, (2, 1));
 }

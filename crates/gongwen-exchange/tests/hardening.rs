@@ -63,8 +63,10 @@ async fn push_text(server: &TestServer, token: &str, body: String) -> Vec<Comman
         .outcomes
 }
 
+/// A 分发 of a complete 通知 (the server refuses one with validation errors) to 市统计局,
+/// 抄送 埇桥区 (which reads 非密 only, so a classified one goes elsewhere).
 fn dispatch_json(command_id: &str, document_id: &str, classification: &str) -> serde_json::Value {
-    serde_json::json!({
+    let mut cmd = serde_json::json!({
         "id": command_id,
         "type": "dispatch",
         "document_id": document_id,
@@ -73,10 +75,19 @@ fn dispatch_json(command_id: &str, document_id: &str, classification: &str) -> s
             "classification": classification,
             "issuer_mark": ["宿州市发展和改革委员会文件"],
             "doc_number": "宿发改〔2026〕12号",
+            "main_recipients": ["宿州市统计局"],
+            "body": "请于月底前报送年度统计资料。",
+            "issuer_signature": ["宿州市发展和改革委员会"],
+            "date_of_issue": "2026年11月25日",
         },
         "main": ["sz-tjj"],
         "cc": ["yq-gov"],
-    })
+    });
+    if classification != "unclassified" {
+        cmd["document"]["copy_number"] = "000001".into();
+        cmd["document"]["secrecy_term"] = "5年".into();
+    }
+    cmd
 }
 
 fn reject_code(o: &CommandOutcome) -> Option<String> {
@@ -412,7 +423,11 @@ async fn a_dispatch_is_audited_with_its_content_hash_and_recipients_and_classifi
     let server = TestServer::start();
     let fgw = login_as(&server, "fgw-clerk").await;
     let doc_id = uuid::Uuid::new_v4().to_string();
-    let cmd = dispatch_json(&uuid::Uuid::new_v4().to_string(), &doc_id, "secret");
+    // To units with a reader cleared for 机密 (a 分发 to one without is refused): 档案馆
+    // (its archivist; its clerk reads 非密 only) and 市政府办公室.
+    let mut cmd = dispatch_json(&uuid::Uuid::new_v4().to_string(), &doc_id, "secret");
+    cmd["main"] = serde_json::json!(["sz-daj"]);
+    cmd["cc"] = serde_json::json!(["sz-gov"]);
     let body = serde_json::json!({ "commands": [cmd] }).to_string();
     let out = push_text(&server, &fgw, body).await;
     assert_eq!(out[0].result, CommandResult::Accepted);
@@ -423,14 +438,14 @@ async fn a_dispatch_is_audited_with_its_content_hash_and_recipients_and_classifi
         .expect("the dispatch is audited");
     let detail: serde_json::Value = serde_json::from_str(detail).unwrap();
     assert_eq!(detail["content_hash"].as_str().map(str::len), Some(64));
-    assert_eq!(detail["main"], serde_json::json!(["sz-tjj"]));
-    assert_eq!(detail["cc"], serde_json::json!(["yq-gov"]));
+    assert_eq!(detail["main"], serde_json::json!(["sz-daj"]));
+    assert_eq!(detail["cc"], serde_json::json!(["sz-gov"]));
 
-    // tjj-clerk (cleared for 秘密 only) is refused the 机密 document; fgw-leader reads it.
-    let tjj = login_as(&server, "tjj-clerk").await;
+    // daj-clerk (cleared for 非密 only) is refused the 机密 document; fgw-leader reads it.
+    let daj = login_as(&server, "daj-clerk").await;
     let r = http()
         .get(format!("{}/v1/documents/{doc_id}", server.url))
-        .bearer_auth(&tjj)
+        .bearer_auth(&daj)
         .send()
         .await
         .unwrap();
@@ -449,7 +464,7 @@ async fn a_dispatch_is_audited_with_its_content_hash_and_recipients_and_classifi
         .map(|(a, u, d)| (a, u, serde_json::from_str::<serde_json::Value>(&d).unwrap()))
         .collect();
     assert_eq!(reads.len(), 2, "{reads:?}");
-    assert_eq!(reads[0].1, "tjj-clerk");
+    assert_eq!(reads[0].1, "daj-clerk");
     assert_eq!(reads[0].2["result"], "refused");
     assert_eq!(reads[1].1, "fgw-leader");
     assert_eq!(reads[1].2["result"], "read");
@@ -461,6 +476,7 @@ async fn a_dispatch_is_audited_with_its_content_hash_and_recipients_and_classifi
     let cmd = dispatch_json(&uuid::Uuid::new_v4().to_string(), &open_id, "unclassified");
     let body = serde_json::json!({ "commands": [cmd] }).to_string();
     push_text(&server, &fgw, body).await;
+    let tjj = login_as(&server, "tjj-clerk").await;
     let r = http()
         .get(format!("{}/v1/documents/{open_id}", server.url))
         .bearer_auth(&tjj)

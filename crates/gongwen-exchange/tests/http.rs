@@ -73,12 +73,28 @@ async fn changes(server: &TestServer, token: &str, after: u64, limit: u32) -> Ch
     r.json().await.expect("changes page")
 }
 
+/// A complete 通知 (the server refuses a 分发 with validation errors).
 fn document(title: &str, classification: Classification) -> Document {
+    let classified = classification != Classification::Unclassified;
     Document {
         title: title.into(),
         classification,
+        copy_number: if classified {
+            "000001".into()
+        } else {
+            String::new()
+        },
+        secrecy_term: if classified {
+            "5年".into()
+        } else {
+            String::new()
+        },
         issuer_mark: vec!["宿州市发展和改革委员会文件".into()],
         doc_number: "宿发改〔2026〕12号".into(),
+        main_recipients: vec!["宿州市统计局".into()],
+        body: gongwen_core::Body::from_text("请按要求办理。"),
+        issuer_signature: vec!["宿州市发展和改革委员会".into()],
+        date_of_issue: "2026年11月25日".into(),
         ..Document::default()
     }
 }
@@ -558,7 +574,9 @@ async fn pull_withholds_entries_above_clearance_and_the_cursor_passes_them() {
 async fn clearance_flow(server: &TestServer) {
     let fgw = login_as(server, "fgw-clerk").await;
     let tjj = login_as(server, "tjj-clerk").await; // confidential
-    let yq = login_as(server, "yq-clerk").await; // unclassified
+                                                   // 档案馆: its clerk reads 非密 only, its archivist 机密 (a 分发 needs a reader there
+                                                   // cleared for the document, so a unit of 非密 readers only would be refused it).
+    let daj = login_as(server, "daj-clerk").await; // unclassified
 
     // A 秘密 document with an attachment file: the file is as classified as the text.
     let file = "核查表：第四季度规模以上工业企业名单".as_bytes().to_vec();
@@ -571,7 +589,7 @@ async fn clearance_flow(server: &TestServer) {
         sha256: Some(file_sha.clone()),
         ..Default::default()
     });
-    let secret = dispatch(secret_doc, &["sz-tjj"], &["yq-gov"]);
+    let secret = dispatch(secret_doc, &["sz-tjj"], &["sz-daj"]);
     let CommandBody::Dispatch {
         document_id: secret_id,
         ..
@@ -585,7 +603,7 @@ async fn clearance_flow(server: &TestServer) {
     );
     let open = dispatch(
         document("关于举办统计业务培训的通知", Classification::Unclassified),
-        &["yq-gov"],
+        &["sz-daj"],
         &[],
     );
     assert_eq!(
@@ -593,28 +611,28 @@ async fn clearance_flow(server: &TestServer) {
         CommandResult::Accepted
     );
 
-    // yq-gov's log holds both; its clerk sees only the open one, and the cursor
+    // sz-daj's log holds both; its clerk sees only the open one, and the cursor
     // passes the withheld entry.
-    let page = changes(server, &yq, 0, 100).await;
+    let page = changes(server, &daj, 0, 100).await;
     assert_eq!(page.changes.len(), 1);
     assert_eq!(page.changes[0].command_id, open.id);
     assert_eq!(page.next_cursor, 2);
     assert!(!page.has_more);
     // Page by page: the first page is empty but moves the cursor.
-    let p1 = changes(server, &yq, 0, 1).await;
+    let p1 = changes(server, &daj, 0, 1).await;
     assert!(p1.changes.is_empty());
     assert_eq!((p1.next_cursor, p1.has_more), (1, true));
-    let p2 = changes(server, &yq, p1.next_cursor, 1).await;
+    let p2 = changes(server, &daj, p1.next_cursor, 1).await;
     assert_eq!(p2.changes.len(), 1);
     assert_eq!(p2.next_cursor, 2);
-    let p3 = changes(server, &yq, p2.next_cursor, 1).await;
+    let p3 = changes(server, &daj, p2.next_cursor, 1).await;
     assert!(p3.changes.is_empty());
     assert_eq!((p3.next_cursor, p3.has_more), (2, false));
 
-    let r = get(server, &yq, &format!("/v1/documents/{secret_id}")).await;
+    let r = get(server, &daj, &format!("/v1/documents/{secret_id}")).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_body(r).await.code, "forbidden");
-    let r = get(server, &yq, &format!("/v1/blobs/{file_sha}")).await;
+    let r = get(server, &daj, &format!("/v1/blobs/{file_sha}")).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND, "nor its attachment file");
     // A cleared recipient gets it.
     let page = changes(server, &tjj, 0, 100).await;
@@ -632,7 +650,7 @@ async fn clearance_flow(server: &TestServer) {
         },
     };
     assert_eq!(
-        rejection_code(&push_one(server, &yq, &ack).await),
+        rejection_code(&push_one(server, &daj, &ack).await),
         Some(RejectCode::AboveClearance)
     );
 }
@@ -863,8 +881,8 @@ async fn audit_verify_finds_a_tampered_entry() {
         CommandResult::Accepted
     );
     let n = audit_count(&server);
-    // 5 units + 8 users (demo), 1 login, 1 command.
-    assert_eq!(n, 15);
+    // 5 units + 14 users (demo), 1 login, 1 command.
+    assert_eq!(n, 21);
 
     // Graceful stop: exits cleanly.
     let status = server.terminate().expect("server exit status");

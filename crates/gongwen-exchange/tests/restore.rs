@@ -20,7 +20,9 @@ use clients::{random_file, sha256_of, Side};
 use common::TestServer;
 use gongwen_core::wire::{ChangeEntry, CommandBody, DeliveryStatus, UnitCode};
 use gongwen_core::{Classification, DocStatus, DocumentId};
-use gongwen_exchange::storage::Storage;
+use gongwen_exchange::storage::{
+    AuditDraft, CommandRecord, Commit, NumberEvent, NumberWrite, Storage,
+};
 use gongwen_store::{CursorReset, OutboxState};
 
 fn admin_ok(server: &TestServer, args: &[&str]) -> String {
@@ -130,11 +132,68 @@ async fn server_view(
                     e.3 = delivery.status;
                 }
                 (ChangeEntry::Delivery { .. }, _) => {}
+                // The 收文 handling a 签收 starts at the recipient.
+                (ChangeEntry::Handling { .. }, "sz-tjj") => {}
                 other => panic!("unexpected entry {other:?}"),
             }
         }
     }
     out
+}
+
+const SERIES: &str = "宿发改/2026";
+
+/// Gives or cancels a 文号 straight in storage, beside the running server (no command
+/// writes numbers yet): the backup must carry the series' counter and register.
+async fn number(storage: &dyn Storage, n: i64, document_id: DocumentId, event: NumberEvent) {
+    let command_id = uuid::Uuid::new_v4();
+    let at = "2026-12-07T09:00:00Z".to_string();
+    let commit = Commit {
+        command: CommandRecord {
+            command_id,
+            unit: "sz-fgw".into(),
+            username: "fgw-clerk".into(),
+            client: "restore-drill".into(),
+            kind: "assign_number".into(),
+            payload_hash: format!("payload-of-{command_id}"),
+            outcome: "{}".into(),
+            at: at.clone(),
+        },
+        workflow: None,
+        document: None,
+        log: Vec::new(),
+        contents: Vec::new(),
+        numbers: vec![NumberWrite {
+            series: SERIES.into(),
+            number: n,
+            document_id,
+            event,
+            by: "fgw-clerk".into(),
+            at: at.clone(),
+            reason: (event == NumberEvent::Cancelled).then(|| "印制前发现错字，作废重编".into()),
+        }],
+        delegation: None,
+        audit: AuditDraft {
+            at,
+            username: "fgw-clerk".into(),
+            unit: "sz-fgw".into(),
+            client: "restore-drill".into(),
+            action: "command assign_number".into(),
+            detail: "{}".into(),
+        },
+    };
+    storage.commit(&commit).await.expect("number written");
+}
+
+/// The series' register as (number, event) pairs.
+async fn register(storage: &dyn Storage) -> Vec<(i64, NumberEvent)> {
+    storage
+        .number_register(SERIES)
+        .await
+        .expect("register")
+        .iter()
+        .map(|r| (r.number, r.event))
+        .collect()
 }
 
 /// The drill on a running `server`; `storage` opens its database for the server-side
@@ -155,6 +214,14 @@ where
     tjj.sync().await;
     fgw.sync().await;
 
+    // 文号: a1 got number 1, which was cancelled; a2 got 2.
+    {
+        let storage = open_storage().await;
+        number(storage.as_ref(), 1, a1, NumberEvent::Issued).await;
+        number(storage.as_ref(), 1, a1, NumberEvent::Cancelled).await;
+        number(storage.as_ref(), 2, a2, NumberEvent::Issued).await;
+    }
+
     let backup = tempfile::tempdir().expect("backup folder");
     let backup_dir = backup.path().join("2026-12-07");
     let printed = admin_ok(server, &["backup", backup_dir.to_str().unwrap()]);
@@ -163,6 +230,7 @@ where
     // After the backup: two more documents (one with a new file), and two 签收.
     let b1 = dispatch(&fgw, "关于报送第二季度统计数据的通知", Some(2)).await;
     let b2 = dispatch(&fgw, "关于召开统计工作会议的通知", None).await;
+    number(open_storage().await.as_ref(), 3, b1, NumberEvent::Issued).await;
     tjj.sync().await;
     acknowledge(&tjj, a2);
     acknowledge(&tjj, b1);
@@ -189,6 +257,17 @@ where
         let storage = open_storage().await;
         let lost = server_view(storage.as_ref()).await;
         assert_eq!(lost.len(), 2, "{lost:?}");
+        // The series came back as it was at the backup, its cancellation with it; the
+        // number given after the backup is gone with the rest (docs/sync-protocol.md).
+        assert_eq!(storage.series_last(SERIES).await.unwrap(), 2);
+        assert_eq!(
+            register(storage.as_ref()).await,
+            vec![
+                (1, NumberEvent::Issued),
+                (1, NumberEvent::Cancelled),
+                (2, NumberEvent::Issued)
+            ]
+        );
     }
     server.restart();
 
@@ -368,6 +447,24 @@ async fn a_damaged_or_partial_backup_is_refused_and_nothing_is_touched() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_raised_clearance_brings_the_entries_withheld_before() {
     let server = TestServer::start();
+    // 市统计局 gets a director cleared for 机密: a 机密 document may only be sent to a
+    // unit where someone may read it. tjj-clerk's entries are withheld all the same.
+    admin_ok(
+        &server,
+        &[
+            "user",
+            "add",
+            "tjj-analyst",
+            "--unit",
+            "sz-tjj",
+            "--role",
+            "office_director",
+            "--clearance",
+            "secret",
+            "--name",
+            "孙丽",
+        ],
+    );
     let fgw = Side::login(&server.url, "fgw-clerk").await;
     // tjj-clerk is cleared for 秘密 (confidential).
     let tjj = Side::login(&server.url, "tjj-clerk").await;

@@ -32,6 +32,9 @@ fn big_document(title: &str) -> Document {
         issuer_mark: vec!["宿州市发展和改革委员会文件".into()],
         doc_number: "宿发改〔2026〕30号".into(),
         body: Body::from_text(&text.join("\n")),
+        main_recipients: vec!["宿州市统计局".into()],
+        issuer_signature: vec!["宿州市发展和改革委员会".into()],
+        date_of_issue: "2026年11月25日".into(),
         ..Document::default()
     }
 }
@@ -133,14 +136,19 @@ async fn entries_written_whole_by_an_earlier_build_are_served_after_the_migratio
     }
     server.terminate();
 
-    // Back to the schema before this migration, with every entry whole, as an
-    // earlier build left it.
+    // Back to the schema before this migration (version 4: before log_contents, and
+    // before the 文号 series of migration 6 and the delegations of migration 7), with
+    // every entry whole, as an earlier build left it.
     let conn = rusqlite::Connection::open(server.db_path()).unwrap();
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
+    assert_eq!(version, 7, "this test undoes migrations 7, 6 and 5");
     conn.execute_batch(
         r#"
+DROP TABLE delegations;
+DROP TABLE number_series;
+DROP TABLE number_register;
 UPDATE log SET
     entry = substr(entry, 1, instr(entry, '"document":null') - 1) || '"document":' ||
             (SELECT content FROM log_contents c
@@ -154,8 +162,7 @@ ALTER TABLE log DROP COLUMN content_hash;
 "#,
     )
     .unwrap();
-    conn.pragma_update(None, "user_version", version - 1)
-        .unwrap();
+    conn.pragma_update(None, "user_version", 4).unwrap();
     drop(conn);
 
     server.restart();

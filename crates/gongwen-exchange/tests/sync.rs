@@ -57,6 +57,16 @@ async fn dispatch_with_attachment_then_acknowledge_and_return() {
         fgw.store().get(id).unwrap().unwrap().status,
         DocStatus::Dispatched
     );
+    // 历史版本 marks the version that was sent (the one with the file), and only it.
+    let marked: Vec<u32> = fgw
+        .store()
+        .versions(id)
+        .unwrap()
+        .iter()
+        .filter(|v| v.dispatched_at.is_some())
+        .map(|v| v.version)
+        .collect();
+    assert_eq!(marked, [with_file.version]);
     let hash = content_hash(&with_file.document);
     let deliveries = fgw.store().deliveries(id).unwrap();
     let seen: Vec<_> = deliveries
@@ -207,7 +217,10 @@ async fn every_command_sent_twice_has_one_effect() {
     assert_eq!(twice.outcomes[0].result, CommandResult::Accepted);
     let r = tjj.sync().await;
     assert_eq!((r.pushed, r.accepted), (1, 1));
-    assert_eq!(r.pulled, 1, "one Delivery change, not two");
+    assert_eq!(
+        r.pulled, 2,
+        "one Delivery change and the 收文 handling it starts, not twice"
+    );
 
     fgw.sync().await;
     let expected: BTreeMap<_, _> = ids
@@ -231,11 +244,11 @@ async fn every_command_sent_twice_has_one_effect() {
             DeliveryStatus::Delivered
         ]
     );
-    // fgw's log: 3 Sent + 1 Delivery; tjj's: 3 Received + 1 Delivery.
+    // fgw's log: 3 Sent + 1 Delivery; tjj's: 3 Received + 1 Delivery + the 收文 handling.
     let fgw_account = fgw.store().account().unwrap().unwrap();
     assert_eq!(fgw.store().cursor(&fgw_account).unwrap(), 4);
     let tjj_account = tjj.store().account().unwrap().unwrap();
-    assert_eq!(tjj.store().cursor(&tjj_account).unwrap(), 4);
+    assert_eq!(tjj.store().cursor(&tjj_account).unwrap(), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -342,7 +355,7 @@ async fn a_refused_command_is_kept_with_the_servers_reason_and_the_draft_stays()
     let secret = {
         let mut doc = clients::notice("绝密文件");
         doc.classification = Classification::TopSecret;
-        doc.secrecy_term = "长期".into();
+        doc.secrecy_term = "30年".into();
         doc.copy_number = "000001".into();
         fgw.store()
             .create_document(&doc, DocStatus::SignedOff)
@@ -357,6 +370,14 @@ async fn a_refused_command_is_kept_with_the_servers_reason_and_the_draft_stays()
         .store()
         .queue_dispatch(unknown, vec!["sz-nowhere".into()], vec![])
         .unwrap();
+    // Nobody at 市统计局 reads 绝密, which the cached directory tells the store; as
+    // with an older server's directory, the store leaves it to the server here.
+    {
+        let mut store = fgw.store();
+        let mut directory = store.directory().unwrap();
+        directory.clearances = None;
+        store.set_directory(&directory).unwrap();
+    }
     let c2 = fgw
         .store()
         .queue_dispatch(secret, vec!["sz-tjj".into()], vec![])

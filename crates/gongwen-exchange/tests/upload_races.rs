@@ -45,6 +45,10 @@ async fn dispatch_listing(
                 title: "关于报送材料的通知".into(),
                 issuer_mark: vec!["宿州市人民政府文件".into()],
                 doc_number: "宿政〔2026〕3号".into(),
+                main_recipients: vec!["各县、区人民政府".into()],
+                body: gongwen_core::Body::from_text("请按要求报送材料。"),
+                issuer_signature: vec!["宿州市人民政府".into()],
+                date_of_issue: "2026年11月25日".into(),
                 attachments: vec![Attachment {
                     name: "材料".into(),
                     sha256: Some(sha.to_string()),

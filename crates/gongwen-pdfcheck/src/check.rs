@@ -340,7 +340,14 @@ pub fn check_layout(pdf: &PdfLayout, tolerance_mm: f64) -> CheckReport {
                     if !full_width_rule(r, &cfg, tol) {
                         c.add(Some(1), "first-page", format!("版头分隔线应与版心同宽 156 mm（{left}–{right} mm），实为 {:.1}–{:.1} mm", r.x_min, r.x_max), format!("separator must span the 156 mm type area, found {:.1}–{:.1} mm", r.x_min, r.x_max));
                     }
-                    if let Some(num) = p1.lines.iter().rfind(|l| l.centre_y() < r.y) {
+                    // Measured from the 发文字号; a document without one (公告, 公报, 决议)
+                    // has only the mark above the line, and nothing to measure from.
+                    if let Some(num) = p1
+                        .lines
+                        .iter()
+                        .rfind(|l| l.centre_y() < r.y)
+                        .filter(|l| em(l) <= body_em * 1.3)
+                    {
                         let gap = r.y - bottom(num);
                         if !near(gap, cfg.separator_gap_mm, tol) {
                             c.add(Some(1), "first-page", format!("分隔线距发文字号 {gap:.1} mm，应为 4 mm"), format!("separator is {gap:.1} mm below the document number, expected 4 mm"));

@@ -354,3 +354,46 @@ pub fn read_rules(path: &Path) -> Result<Vec<Vec<RuleLine>>, CheckError> {
     }
     Ok(out)
 }
+
+/// The fonts of a loaded PDF whose glyphs are not embedded (base font names), read from
+/// the font dictionaries themselves: a font is embedded when its descriptor holds a
+/// FontFile, FontFile2 or FontFile3 (Type0 fonts through their descendants; Type3
+/// fonts draw their glyphs inline). The same answer as `pdffonts`' `emb` column without
+/// starting a process per file, for checks over thousands of PDFs (四性检测).
+pub fn unembedded_fonts(doc: &lopdf::Document) -> Vec<String> {
+    let mut out = Vec::new();
+    for obj in doc.objects.values() {
+        let Ok(dict) = obj.as_dict() else { continue };
+        if dict.get(b"Type").and_then(|t| t.as_name()).ok() != Some(b"Font".as_slice()) {
+            continue;
+        }
+        let subtype = dict
+            .get(b"Subtype")
+            .and_then(|s| s.as_name())
+            .unwrap_or(b"");
+        if subtype == b"Type0" || subtype == b"Type3" {
+            continue;
+        }
+        let descriptor = dict.get(b"FontDescriptor").ok().and_then(|d| match d {
+            lopdf::Object::Reference(id) => doc.get_dictionary(*id).ok(),
+            lopdf::Object::Dictionary(d) => Some(d),
+            _ => None,
+        });
+        let embedded = descriptor.is_some_and(|d| {
+            [b"FontFile".as_slice(), b"FontFile2", b"FontFile3"]
+                .iter()
+                .any(|k| d.has(k))
+        });
+        if !embedded {
+            let name = dict
+                .get(b"BaseFont")
+                .and_then(|n| n.as_name())
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .unwrap_or_else(|_| "(unnamed)".into());
+            out.push(name);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}

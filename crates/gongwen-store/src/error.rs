@@ -36,8 +36,28 @@ pub enum StoreError {
     /// The document may not be edited (see `Store::read_only`).
     #[error("document {id} {}", .why.message_en())]
     ReadOnly { id: DocumentId, why: ReadOnly },
+    /// The document is filed (归档) under this 档号: its content, status and record
+    /// are frozen, it cannot be filed again and is never deleted.
+    #[error("document {id} is filed as {archival_code} and can no longer be changed, filed again or deleted")]
+    Filed {
+        id: DocumentId,
+        archival_code: String,
+    },
+    /// Another document is already filed under this 档号.
+    #[error("the archival code {0} is already taken by another filed document")]
+    ArchivalCodeTaken(String),
+    /// A 保管期限 may only be extended.
+    #[error("the retention of {archival_code} is {current}; it can only be extended, not changed to {wanted}")]
+    RetentionNotExtended {
+        archival_code: String,
+        current: String,
+        wanted: String,
+    },
     #[error("version {version} of document {id} does not exist")]
     NoSuchVersion { id: DocumentId, version: u32 },
+    /// A version's author or step name that is empty or too long.
+    #[error("a version's {what} must be 1 to 40 characters, not {text:?}")]
+    InvalidVersionLabel { what: &'static str, text: String },
     #[error("{0:?} is not a SHA-256 hash (64 hexadecimal digits)")]
     InvalidHash(String),
     #[error("attachment file {sha256} is missing from {dir}")]
@@ -105,7 +125,18 @@ impl StoreError {
             StoreError::NotFound(_) => "找不到该公文，可能已被删除。".to_string(),
             StoreError::Archived { .. } => ReadOnly::Archived.message_zh().to_string(),
             StoreError::ReadOnly { why, .. } => why.message_zh().to_string(),
+            StoreError::Filed { archival_code, .. } => format!(
+                "该公文已归档（档号 {archival_code}），不能修改、重复归档或删除。"
+            ),
+            StoreError::ArchivalCodeTaken(code) => format!("档号 {code} 已被其他归档文件使用。"),
+            StoreError::RetentionNotExtended { archival_code, current, wanted } => format!(
+                "档号 {archival_code} 的保管期限为{current}，只能延长，不能改为{wanted}。"
+            ),
             StoreError::NoSuchVersion { version, .. } => format!("该公文没有第{version}版。"),
+            StoreError::InvalidVersionLabel { what, .. } => format!(
+                "版本的{}须为1至40个字。",
+                if *what == "step" { "环节名称" } else { "制作人" }
+            ),
             StoreError::InvalidHash(_) => "附件标识无效。".to_string(),
             StoreError::AttachmentMissing { .. } => "附件文件缺失，请重新添加附件。".to_string(),
             StoreError::Read { path, .. } => format!("无法读取文件“{}”。", path.display()),

@@ -2,8 +2,9 @@
 //! files, and full-text search that works for Chinese, in one folder
 //! (`DIR/gongwen.db` + `DIR/attachments/<sha256>`), so a clerk can work offline.
 //!
-//! Owns: the SQLite schema and its migrations, versioning (a save appends, never
-//! overwrites), content-addressed attachments, search tokens (see `tokens`), and the
+//! Owns: the SQLite schema and its migrations, versioning (autosave keeps a working
+//! copy; a save, a step or a pause appends a numbered version, never overwrites; see
+//! `versions`), content-addressed attachments, search tokens (see `tokens`), and the
 //! client's exchange state: the outbox of commands, applied change-log pages with their
 //! cursor, deliveries, the cached directory (see [`exchange`]), and who is logged in:
 //! each queued command is that account's own, and every read and write a user makes
@@ -44,6 +45,7 @@
 //! database from a newer version of the application is refused untouched.
 
 mod access;
+mod archive;
 mod editable;
 mod error;
 pub mod exchange;
@@ -53,12 +55,14 @@ mod schema;
 pub mod search;
 mod store;
 mod tokens;
+mod versions;
 
-pub use editable::ReadOnly;
+pub use archive::{FilingCandidate, FilingRecord, RetentionChange};
+pub use editable::{NoDispatch, ReadOnly};
 pub use error::StoreError;
 pub use exchange::{
-    Account, ApplyReport, CursorReset, InboxItem, IncomingInfo, OutboxEntry, OutboxState, QueuedBy,
-    SyncState, WantedAttachment,
+    Account, ApplyReport, BoxItem, CursorReset, DispatchCheck, HandlingBox, InboxItem,
+    IncomingInfo, OutboxEntry, OutboxState, QueuedBy, SyncState, UnheededOpinion, WantedAttachment,
 };
 pub use folder_lock::{FolderLock, LOCK_FILE};
 pub use model::{
@@ -67,3 +71,4 @@ pub use model::{
 };
 pub use schema::SCHEMA_VERSION;
 pub use store::{lock, Import, Store, ATTACHMENTS_DIR, DB_FILE, IMPORT_CHUNK};
+pub use versions::{LOCAL_AUTHOR, PAUSE_AFTER_EDITING, PAUSE_IDLE};

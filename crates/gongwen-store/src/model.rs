@@ -1,5 +1,6 @@
 //! The types the store hands out: what the UI and the CLI see.
 
+use gongwen_core::revision::VersionReason;
 use gongwen_core::{Classification, DocKind, DocStatus, Document, DocumentId, Urgency};
 use serde::{Deserialize, Serialize};
 
@@ -19,16 +20,21 @@ pub struct StagedFile {
 pub struct StoredDocument {
     pub id: DocumentId,
     pub status: DocStatus,
-    /// Latest version number; the first save is version 1.
+    /// Latest numbered version (第N版); the first is version 1.
     pub version: u32,
+    /// RFC 3339, UTC: when autosave last wrote edits that are not in a numbered version
+    /// yet (`document` is then that working copy); `None` when `document` is version
+    /// `version` exactly.
+    pub working_copy_at: Option<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
-    /// RFC 3339, UTC: when the latest version was saved or the status changed.
+    /// RFC 3339, UTC: when the text was last saved (autosave too) or the status changed.
     pub updated_at: String,
     pub document: Document,
 }
 
-/// One saved version of a document (the document itself via `Store::version`).
+/// One numbered version of a document (the document itself via `Store::version`):
+/// who made it, when, at which step and why, and whether it was 签发ed or 分发ed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct VersionInfo {
@@ -37,6 +43,21 @@ pub struct VersionInfo {
     pub saved_at: String,
     /// Characters of the 正文 in this version (line breaks not counted).
     pub char_count: u32,
+    pub reason: VersionReason,
+    /// Display name of who made it (本机 with nobody logged in; for a 收文 or the
+    /// exchange's record of a 分发, the dispatcher's login name); `None` for versions
+    /// saved before authors were recorded.
+    pub author: Option<String>,
+    /// The workflow step it was made at (核稿, 签发, 分发 …).
+    pub step: Option<String>,
+    /// For a 恢复: the version whose text it brought back.
+    pub restored_from: Option<u32>,
+    /// RFC 3339: this version is what was 分发ed (the exchange's time).
+    pub dispatched_at: Option<String>,
+    /// RFC 3339: this version was 签发ed …
+    pub signed_off_at: Option<String>,
+    /// … by this person.
+    pub signed_off_by: Option<String>,
 }
 
 /// A line of a document list or a search result.

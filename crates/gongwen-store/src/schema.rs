@@ -269,6 +269,147 @@ ALTER TABLE sync_state ADD COLUMN repushed INTEGER NOT NULL DEFAULT 0;
     r#"
 INSERT INTO search_chars(search_chars) VALUES ('delete-all');
 "#,
+    // 6: each unit's handling of a document (its 发文 or 收文 flow: the step it stands
+    // at, its participants and the whole trail), as the server last sent it. The JSON
+    // is the record; the columns are for the boxes (待办, 在办, 办结).
+    r#"
+CREATE TABLE handlings (
+    document_id TEXT NOT NULL,
+    unit        TEXT NOT NULL,
+    flow        TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    step_kind   TEXT NOT NULL,
+    finished    INTEGER NOT NULL,
+    deadline    TEXT,
+    content     TEXT NOT NULL,
+    PRIMARY KEY (document_id, unit)
+);
+CREATE INDEX handlings_open ON handlings(finished, step_kind);
+"#,
+    // 7: versions that mean something. Autosave now writes the working copy, not a new
+    // version; a numbered version (第N版) is made on 保存, 完成, a workflow step, a file
+    // added, a restore, or after a pause in typing (see versions.rs), and records who
+    // made it, at which step and why, and whether it was 签发ed or 分发ed.
+    // Existing versions keep their numbers (a clerk may have noted 第12版 somewhere):
+    // they were saved every few seconds by the earlier build, so their reason is
+    // `autosaved` and their author is not known (NULL, shown as such). Only the marks
+    // that can be told from what is stored are set: the latest version of a document
+    // this unit dispatched is what was sent (it could not be edited after the 分发 was
+    // queued, and the server's record was appended as the latest if it differed).
+    r#"
+ALTER TABLE versions ADD COLUMN reason TEXT NOT NULL DEFAULT 'autosaved';
+ALTER TABLE versions ADD COLUMN author TEXT;        -- display name; 本机 with nobody logged in
+ALTER TABLE versions ADD COLUMN step TEXT;          -- the workflow step it was made at (核稿, 签发 …)
+ALTER TABLE versions ADD COLUMN restored_from INTEGER; -- the version a 恢复 brought back
+ALTER TABLE versions ADD COLUMN dispatched_at TEXT; -- this version is what was 分发ed (server time)
+ALTER TABLE versions ADD COLUMN signed_off_at TEXT; -- this version was 签发ed …
+ALTER TABLE versions ADD COLUMN signed_off_by TEXT; -- … by this person
+
+UPDATE versions SET reason = 'received'
+WHERE version = 1 AND doc_rowid IN (
+    SELECT d.doc_rowid FROM documents d JOIN exchanged e ON e.document_id = d.id
+    WHERE e.direction = 'received');
+UPDATE versions SET dispatched_at = (
+    SELECT coalesce(
+        (SELECT e.at FROM exchanged e WHERE e.document_id = d.id AND e.direction = 'sent'),
+        (SELECT max(o.decided_at) FROM outbox o
+         WHERE o.document_id = d.id AND o.kind = 'dispatch' AND o.state = 'accepted'))
+    FROM documents d WHERE d.doc_rowid = versions.doc_rowid AND d.version = versions.version)
+WHERE EXISTS (SELECT 1 FROM documents d WHERE d.doc_rowid = versions.doc_rowid AND d.version = versions.version);
+
+-- What autosave last wrote since the latest numbered version: at most one row per
+-- document, its text what the document shows, lists and is found by. It becomes a
+-- numbered version (and the row goes) when one is made; it goes without one only
+-- when the text is back to the latest version's.
+CREATE TABLE working_copies (
+    doc_rowid  INTEGER PRIMARY KEY REFERENCES documents(doc_rowid),
+    content    TEXT NOT NULL,      -- the Document as JSON
+    char_count INTEGER NOT NULL,
+    author     TEXT NOT NULL,      -- who typed it (the last autosave's)
+    started_at TEXT NOT NULL,      -- the first autosave since the latest version
+    saved_at   TEXT NOT NULL       -- the last autosave
+);
+"#,
+    // 8: a pending command another account queued can be confirmed (确认发送) by the
+    // account logged in now, which then sends it under its own name; the row keeps
+    // whose it was ('' for no known account) and when it was taken.
+    r#"
+ALTER TABLE outbox ADD COLUMN confirmed_from TEXT;
+ALTER TABLE outbox ADD COLUMN confirmed_at TEXT;
+"#,
+    // 9: 归档. A filed document's record (档号, 保管期限, the package's digests) and
+    // every change of its 保管期限. A filed document is frozen in storage, not only in
+    // the code that writes it: triggers refuse a new version, an autosave, a status
+    // other than archived, its deletion, and any change to its filing record except
+    // extending the 保管期限 (rank: D < D10 < D30 < C < Y). The messages start with
+    // `filed:` so the store can name the 档号 (see `archive.rs`).
+    r#"
+CREATE TABLE filings (
+    document_id    TEXT PRIMARY KEY,
+    archival_code  TEXT NOT NULL UNIQUE,
+    class_key      TEXT NOT NULL, -- 全宗-门类·年度-期限(-机构): where the 件号 counts
+    item_number    INTEGER NOT NULL,
+    year           INTEGER NOT NULL,
+    retention      TEXT NOT NULL, -- the current 保管期限 (the 档号 keeps the filed one)
+    org_code       TEXT,
+    title          TEXT NOT NULL,
+    package_path   TEXT NOT NULL, -- the package XML, relative to the batch folder
+    package_sha256 TEXT NOT NULL,
+    package_sm3    TEXT NOT NULL,
+    filed_at       TEXT NOT NULL,
+    filed_by       TEXT NOT NULL,
+    UNIQUE (class_key, item_number)
+);
+CREATE TABLE retention_changes (
+    document_id   TEXT NOT NULL REFERENCES filings(document_id),
+    archival_code TEXT NOT NULL,
+    old_retention TEXT NOT NULL,
+    new_retention TEXT NOT NULL,
+    changed_at    TEXT NOT NULL,
+    changed_by    TEXT NOT NULL,
+    reason        TEXT NOT NULL
+);
+CREATE TRIGGER filings_kept BEFORE DELETE ON filings
+BEGIN SELECT RAISE(ABORT, 'filed: a filing record is never deleted'); END;
+CREATE TRIGGER filings_frozen BEFORE UPDATE ON filings
+WHEN NEW.document_id IS NOT OLD.document_id OR NEW.archival_code IS NOT OLD.archival_code
+  OR NEW.class_key IS NOT OLD.class_key OR NEW.item_number IS NOT OLD.item_number
+  OR NEW.year IS NOT OLD.year OR NEW.org_code IS NOT OLD.org_code OR NEW.title IS NOT OLD.title
+  OR NEW.package_path IS NOT OLD.package_path OR NEW.package_sha256 IS NOT OLD.package_sha256
+  OR NEW.package_sm3 IS NOT OLD.package_sm3 OR NEW.filed_at IS NOT OLD.filed_at
+  OR NEW.filed_by IS NOT OLD.filed_by
+  OR (CASE NEW.retention WHEN 'D' THEN 1 WHEN 'D10' THEN 2 WHEN 'D30' THEN 3 WHEN 'C' THEN 4 WHEN 'Y' THEN 5 ELSE 0 END)
+     <= (CASE OLD.retention WHEN 'D' THEN 1 WHEN 'D10' THEN 2 WHEN 'D30' THEN 3 WHEN 'C' THEN 4 WHEN 'Y' THEN 5 ELSE 0 END)
+BEGIN SELECT RAISE(ABORT, 'filed: a filing record is frozen; only its retention may be extended'); END;
+CREATE TRIGGER retention_changes_kept BEFORE DELETE ON retention_changes
+BEGIN SELECT RAISE(ABORT, 'filed: a retention change is never deleted'); END;
+CREATE TRIGGER retention_changes_frozen BEFORE UPDATE ON retention_changes
+BEGIN SELECT RAISE(ABORT, 'filed: a retention change is never changed'); END;
+CREATE TRIGGER filed_documents_kept BEFORE DELETE ON documents
+WHEN EXISTS (SELECT 1 FROM filings WHERE document_id = OLD.id)
+BEGIN SELECT RAISE(ABORT, 'filed: a filed document is never deleted'); END;
+CREATE TRIGGER filed_documents_stay_archived BEFORE UPDATE ON documents
+WHEN EXISTS (SELECT 1 FROM filings WHERE document_id = OLD.id)
+  AND (NEW.status IS NOT 'archived' OR NEW.version IS NOT OLD.version OR NEW.id IS NOT OLD.id)
+BEGIN SELECT RAISE(ABORT, 'filed: a filed document cannot change'); END;
+CREATE TRIGGER filed_documents_no_versions BEFORE INSERT ON versions
+WHEN EXISTS (SELECT 1 FROM filings f JOIN documents d ON d.id = f.document_id WHERE d.doc_rowid = NEW.doc_rowid)
+BEGIN SELECT RAISE(ABORT, 'filed: a filed document gets no new version'); END;
+CREATE TRIGGER filed_documents_no_working_copy BEFORE INSERT ON working_copies
+WHEN EXISTS (SELECT 1 FROM filings f JOIN documents d ON d.id = f.document_id WHERE d.doc_rowid = NEW.doc_rowid)
+BEGIN SELECT RAISE(ABORT, 'filed: a filed document cannot be edited'); END;
+"#,
+    // 10: 已读: which received documents each user has opened, for the 收文箱's count of
+    // unread arrivals and its bold rows. Per user (an account's key: server and
+    // username), since several accounts may share one computer.
+    r#"
+CREATE TABLE read_marks (
+    document_id TEXT NOT NULL,
+    reader      TEXT NOT NULL,
+    read_at     TEXT NOT NULL,
+    PRIMARY KEY (document_id, reader)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Each search table's FTS5 `automerge` and `crisismerge` settings, as the migrations

@@ -80,8 +80,9 @@ fn load_body(conn: &Connection, sort_key: i64) -> Result<String, StoreError> {
     }
     let content: String = conn
         .prepare_cached(
-            "SELECT v.content FROM documents d JOIN versions v
-             ON v.doc_rowid = d.doc_rowid AND v.version = d.version WHERE d.sort_key = ?1",
+            "SELECT coalesce(w.content, v.content) FROM documents d JOIN versions v
+             ON v.doc_rowid = d.doc_rowid AND v.version = d.version
+             LEFT JOIN working_copies w ON w.doc_rowid = d.doc_rowid WHERE d.sort_key = ?1",
         )?
         .query_row([sort_key], |r| r.get(0))?;
     let b: BodyOnly =

@@ -5,16 +5,18 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use gongwen_core::revision::VersionReason;
 use gongwen_core::{parse_date, DocStatus, Document, DocumentId};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
 use crate::access;
-use crate::editable::{self, ReadOnly};
+use crate::editable::{self, NoDispatch, ReadOnly};
 use crate::model::*;
 use crate::schema;
 use crate::search;
 use crate::tokens;
+use crate::versions::{self, VersionMeta};
 use crate::StoreError;
 
 /// File name of the database inside a store folder.
@@ -220,39 +222,64 @@ impl Store {
             return Err(self.above_clearance(doc.classification)?);
         }
         let id = DocumentId(uuid::Uuid::new_v4());
+        let meta = VersionMeta::new(VersionReason::Created, self.author_name()?);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let doc_rowid = next_rowid(&tx)?;
-        let stored = insert_new(&tx, doc_rowid, id, doc, status, &now())?;
+        let stored = insert_new(&tx, doc_rowid, id, doc, status, &now(), &meta)?;
         tx.commit()?;
         Ok(stored)
     }
 
-    /// Saves `doc` as the next version of `id`. Saving the same content as the latest
-    /// version changes nothing and returns it. Earlier versions are never overwritten.
+    /// 保存: saves `doc` as the next numbered version of `id`, by the logged-in user
+    /// (see [`Store::author_name`]). Saving the same content as the latest version
+    /// changes nothing and returns it. Earlier versions are never overwritten.
     /// Only a document the logged-in account may see, and not raised above its
     /// clearance (see [`Store::clearance`]), and only while it may be edited
     /// ([`StoreError::ReadOnly`] otherwise; see [`Store::read_only`]).
+    /// Autosave is [`Store::autosave`], which makes no version.
     pub fn save_draft(
         &mut self,
         id: DocumentId,
         doc: &Document,
     ) -> Result<StoredDocument, StoreError> {
-        self.save(id, None, doc)
+        self.save_version(id, doc, VersionReason::Saved)
     }
 
-    /// As [`Store::save_draft`], for an edit made on version `base`: if another version
-    /// has been saved since (another window, the CLI), the save is refused with
-    /// [`StoreError::Conflict`] and nothing is written, so the newer text is not
-    /// replaced unseen. The same content as the latest version is no conflict.
+    /// As [`Store::save_draft`], for an edit made on version `base` (see
+    /// [`check_base`]): if the document moved on since (another window, a sync, a
+    /// restore), the save is refused with [`StoreError::Conflict`] and nothing is
+    /// written, so the newer text is not replaced unseen.
     pub fn save_draft_on(
         &mut self,
         id: DocumentId,
         base: u32,
         doc: &Document,
     ) -> Result<StoredDocument, StoreError> {
-        self.save(id, Some(base), doc)
+        self.save(id, Some(base), doc, VersionReason::Saved)
+    }
+
+    /// [`Store::save_draft`] with the reason the version is made for (保存, 完成编辑).
+    pub fn save_version(
+        &mut self,
+        id: DocumentId,
+        doc: &Document,
+        reason: VersionReason,
+    ) -> Result<StoredDocument, StoreError> {
+        self.save(id, None, doc, reason)
+    }
+
+    /// [`Store::save_version`] for an edit made on version `base`, refused as
+    /// [`Store::save_draft_on`] is.
+    pub fn save_version_on(
+        &mut self,
+        id: DocumentId,
+        base: u32,
+        doc: &Document,
+        reason: VersionReason,
+    ) -> Result<StoredDocument, StoreError> {
+        self.save(id, Some(base), doc, reason)
     }
 
     fn save(
@@ -260,27 +287,20 @@ impl Store {
         id: DocumentId,
         base: Option<u32>,
         doc: &Document,
+        reason: VersionReason,
     ) -> Result<StoredDocument, StoreError> {
         self.check_visible(id)?;
         if doc.classification > self.clearance()? {
             return Err(self.above_clearance(doc.classification)?);
         }
+        let meta = VersionMeta::new(reason, self.author_name()?);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let h = head(&tx, id)?.ok_or(StoreError::NotFound(id))?;
         editable::check_editable(&tx, id, h.status)?;
-        // Checked inside the write transaction: no other save can come in between.
-        if let Some(base) = base.filter(|&b| b != h.version) {
-            if latest_content(&tx, h.doc_rowid, h.version)?.as_ref() != Some(doc) {
-                return Err(StoreError::Conflict {
-                    id,
-                    base,
-                    current: h.version,
-                });
-            }
-        }
-        let stored = append_version(&tx, id, doc, &now())?;
+        check_base(&tx, id, &h, base, doc)?;
+        let stored = append_version(&tx, id, doc, &now(), &meta)?;
         tx.commit()?;
         Ok(stored)
     }
@@ -299,6 +319,21 @@ impl Store {
         editable::read_only(&self.conn, id, enum_parse(&status)?)
     }
 
+    /// Why the logged-in account cannot 分发 this document now, or `None` when it can
+    /// (its content aside: validation and recipients are checked when it is queued);
+    /// `NotFound` if it may not see it. The rule is in `editable`; queuing a 分发
+    /// checks it again in its own transaction.
+    pub fn no_dispatch(&self, id: DocumentId) -> Result<Option<NoDispatch>, StoreError> {
+        self.check_visible(id)?;
+        let status: String = self
+            .conn
+            .prepare_cached("SELECT status FROM documents WHERE id = ?1")?
+            .query_row([id.to_string()], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound(id))?;
+        editable::no_dispatch(&self.conn, id, enum_parse(&status)?)
+    }
+
     /// Changes where a document stands (e.g. 草稿 → 已签发). Not a new version: the
     /// content is unchanged. An archived document stays archived.
     pub fn set_status(
@@ -311,6 +346,11 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let head = head(&tx, id)?.ok_or(StoreError::NotFound(id))?;
+        if let Some(archival_code) = crate::archive::filed_code(&tx, id)? {
+            if status != DocStatus::Archived {
+                return Err(StoreError::Filed { id, archival_code });
+            }
+        }
         if head.status == DocStatus::Archived && status != DocStatus::Archived {
             return Err(StoreError::Archived { id });
         }
@@ -329,8 +369,10 @@ impl Store {
         let row = self
             .conn
             .prepare_cached(&format!(
-                "SELECT d.status, d.version, d.created_at, d.updated_at, v.content
+                "SELECT d.status, d.version, d.created_at, d.updated_at, coalesce(w.content, v.content),
+                        w.saved_at
                  FROM documents d JOIN versions v ON v.doc_rowid = d.doc_rowid AND v.version = d.version
+                 LEFT JOIN working_copies w ON w.doc_rowid = d.doc_rowid
                  WHERE d.id = ?1 AND {visible}"
             ))?
             .query_row([id.to_string()], |r| {
@@ -340,39 +382,41 @@ impl Store {
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
                 ))
             })
             .optional()?;
-        let Some((status, version, created_at, updated_at, content)) = row else {
+        let Some((status, version, created_at, updated_at, content, working_copy_at)) = row else {
             return Ok(None);
         };
         Ok(Some(StoredDocument {
             id,
             status: enum_parse(&status)?,
             version,
+            working_copy_at,
             created_at,
             updated_at,
             document: parse_document(&content)?,
         }))
     }
 
-    /// Every saved version of a document, oldest first (empty if there is no such id,
-    /// or the logged-in account may not see it).
+    /// Every numbered version of a document, oldest first, with who made it, when, at
+    /// which step and why, and its 签发/分发 marks (empty if there is no such id, or the
+    /// logged-in account may not see it).
     pub fn versions(&self, id: DocumentId) -> Result<Vec<VersionInfo>, StoreError> {
         let visible = access::visible("d.classification", self.clearance()?);
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT v.version, v.saved_at, v.char_count FROM versions v
+            "SELECT {} FROM versions v
              JOIN documents d ON d.doc_rowid = v.doc_rowid WHERE d.id = ?1 AND {visible}
-             ORDER BY v.version"
+             ORDER BY v.version",
+            versions::INFO_COLUMNS
         ))?;
-        let rows = stmt.query_map([id.to_string()], |r| {
-            Ok(VersionInfo {
-                version: r.get(0)?,
-                saved_at: r.get(1)?,
-                char_count: r.get(2)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows = stmt.query([id.to_string()])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(versions::info_from_row(r)?);
+        }
+        Ok(out)
     }
 
     /// One saved version of a document, or `None` if it does not exist or the
@@ -513,6 +557,7 @@ impl Store {
     /// input's size. Nothing is kept unless [`Import::commit`] is called. The store's
     /// write lock is held until then.
     pub fn begin_import(&mut self) -> Result<Import<'_>, StoreError> {
+        let meta = VersionMeta::new(VersionReason::Imported, self.author_name()?);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -521,6 +566,7 @@ impl Store {
             tx,
             pending: Vec::new(),
             t: now(),
+            meta,
         })
     }
 
@@ -566,14 +612,16 @@ impl Store {
             file_name,
         } = staged;
         self.check_visible(id)?;
+        let meta = VersionMeta::new(VersionReason::FileAdded, self.author_name()?);
         let t = now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let current: Option<String> = tx
             .prepare_cached(
-                "SELECT v.content FROM versions v JOIN documents d
-                 ON d.doc_rowid = v.doc_rowid AND v.version = d.version WHERE d.id = ?1",
+                "SELECT coalesce(w.content, v.content) FROM versions v JOIN documents d
+                 ON d.doc_rowid = v.doc_rowid AND v.version = d.version
+                 LEFT JOIN working_copies w ON w.doc_rowid = d.doc_rowid WHERE d.id = ?1",
             )?
             .query_row([id.to_string()], |r| r.get(0))
             .optional()?;
@@ -591,7 +639,7 @@ impl Store {
              ON CONFLICT (sha256) DO NOTHING",
             params![sha256, size as i64, rfc3339(&t)],
         )?;
-        let stored = append_version(&tx, id, &doc, &t)?;
+        let stored = append_version(&tx, id, &doc, &t, &meta)?;
         tx.execute(
             "INSERT OR IGNORE INTO document_attachments(doc_rowid, version, sha256, name, file_name)
              SELECT doc_rowid, ?2, ?3, ?4, ?5 FROM documents WHERE id = ?1",
@@ -644,7 +692,8 @@ impl Store {
             "SELECT d.doc_rowid, d.id, d.version, d.sort_key, d.title, d.doc_number, d.kind,
                     (SELECT count(*) FROM versions v WHERE v.doc_rowid = d.doc_rowid),
                     (SELECT max(version) FROM versions v WHERE v.doc_rowid = d.doc_rowid),
-                    (SELECT content FROM versions v WHERE v.doc_rowid = d.doc_rowid AND v.version = d.version)
+                    coalesce((SELECT content FROM working_copies w WHERE w.doc_rowid = d.doc_rowid),
+                             (SELECT content FROM versions v WHERE v.doc_rowid = d.doc_rowid AND v.version = d.version))
              FROM documents d",
         )?;
         let mut rows = stmt.query([])?;
@@ -715,6 +764,8 @@ pub(crate) struct NewDocument<'a> {
     pub(crate) id: DocumentId,
     pub(crate) document: &'a Document,
     pub(crate) status: DocStatus,
+    /// Why and by whom its version 1 was made.
+    pub(crate) meta: VersionMeta,
 }
 
 /// Documents written in chunks of this many by a streaming [`Import`]: large enough that
@@ -728,6 +779,8 @@ pub struct Import<'s> {
     tx: Transaction<'s>,
     pending: Vec<(DocumentId, Document, DocStatus)>,
     t: chrono::DateTime<chrono::Utc>,
+    /// Version 1 of every document imported: 导入, by whoever is logged in.
+    meta: VersionMeta,
 }
 
 impl Import<'_> {
@@ -758,6 +811,7 @@ impl Import<'_> {
                 id: *id,
                 document,
                 status: *status,
+                meta: self.meta.clone(),
             })
             .collect();
         insert_batch(&self.tx, &batch, &self.t)?;
@@ -772,6 +826,7 @@ impl Import<'_> {
                 id: *id,
                 document,
                 status: *status,
+                meta: self.meta.clone(),
             })
             .collect();
         insert_batch(&self.tx, &batch, &self.t)?;
@@ -849,6 +904,7 @@ pub(crate) fn insert_batch(
                 d.document,
                 &prepared,
                 t,
+                &d.meta,
             )?);
         }
         for (key, tokens) in keys.into_iter().zip(tokens.iter()) {
@@ -940,15 +996,17 @@ pub(crate) fn insert_new(
     doc: &Document,
     status: DocStatus,
     t: &chrono::DateTime<chrono::Utc>,
+    meta: &VersionMeta,
 ) -> Result<StoredDocument, StoreError> {
     let prepared = Prepared::of(doc, t)?;
-    let sort_key = insert_row(tx, doc_rowid, id, status, doc, &prepared, t)?;
+    let sort_key = insert_row(tx, doc_rowid, id, status, doc, &prepared, t, meta)?;
     index(tx, sort_key, &Tokens::of(doc, &prepared.derived))?;
     let ts = rfc3339(t);
     Ok(StoredDocument {
         id,
         status,
         version: 1,
+        working_copy_at: None,
         created_at: ts.clone(),
         updated_at: ts,
         document: doc.clone(),
@@ -956,6 +1014,7 @@ pub(crate) fn insert_new(
 }
 
 /// The document row and its version 1, not yet indexed. Returns the sort key.
+#[allow(clippy::too_many_arguments)] // one row's columns, named at the one call site each
 fn insert_row(
     tx: &Transaction<'_>,
     doc_rowid: i64,
@@ -964,6 +1023,7 @@ fn insert_row(
     doc: &Document,
     p: &Prepared,
     t: &chrono::DateTime<chrono::Utc>,
+    meta: &VersionMeta,
 ) -> Result<i64, StoreError> {
     let d = &p.derived;
     let sort_key = d.sort_key(doc_rowid);
@@ -990,29 +1050,61 @@ fn insert_row(
         d.recipients,
         sort_key
     ])?;
-    insert_version(tx, doc_rowid, 1, p, &ts)?;
+    insert_version(tx, doc_rowid, 1, p, &ts, meta)?;
     Ok(sort_key)
 }
 
-/// The stored content of a version, `None` if it does not parse.
-fn latest_content(
+/// Refuses a write of `doc` made on version `base` when the document's latest version
+/// is no longer `base`: another writer (a second window before the folder lock, a sync
+/// that applied a newer version, a 恢复) moved it, and writing would replace that text
+/// unseen. Called inside the write's transaction, so nothing can come in between.
+///
+/// The base of an edit is the numbered version its text grew from: the latest version
+/// when the editor opened the document, then the version each of its own writes
+/// answered (a pause can number its working copy). A working copy is the continuation
+/// of that version, not a version of its own, so an autosave has the same base as the
+/// 保存 after it; the working copy the editor opened on is its text already. (Two
+/// editors on one base would share its working copy unchecked: the folder lock,
+/// `FolderLock`, keeps a data folder to one app, and the app to one editor.) `None`
+/// (the CLI, imports, tests of old) checks nothing. No conflict either when `doc` is
+/// what the document holds now (its working copy, else its latest version): nothing
+/// would be lost.
+pub(crate) fn check_base(
     tx: &Transaction<'_>,
-    doc_rowid: i64,
-    version: u32,
-) -> Result<Option<Document>, StoreError> {
-    let json: String = tx
-        .prepare_cached("SELECT content FROM versions WHERE doc_rowid = ?1 AND version = ?2")?
-        .query_row(params![doc_rowid, version], |r| r.get(0))?;
-    Ok(parse_document(&json).ok())
+    id: DocumentId,
+    h: &Head,
+    base: Option<u32>,
+    doc: &Document,
+) -> Result<(), StoreError> {
+    let Some(base) = base.filter(|&b| b != h.version) else {
+        return Ok(());
+    };
+    let now_json = match versions::working_copy(tx, h.doc_rowid)? {
+        Some(w) => w.content,
+        None => tx
+            .prepare_cached("SELECT content FROM versions WHERE doc_rowid = ?1 AND version = ?2")?
+            .query_row(params![h.doc_rowid, h.version], |r| r.get(0))?,
+    };
+    if parse_document(&now_json).ok().as_ref() == Some(doc) {
+        return Ok(());
+    }
+    Err(StoreError::Conflict {
+        id,
+        base,
+        current: h.version,
+    })
 }
 
-/// Appends a version unless `doc` equals the latest. Whether the document may be
-/// changed is the caller's to check first (`editable` for a user's edit).
+/// Makes `doc` the next numbered version unless it equals the latest one; either way
+/// the working copy is gone afterwards (its text is `doc` now, or back to the latest
+/// version's). Whether the document may be changed is the caller's to check first
+/// (`editable` for a user's edit).
 pub(crate) fn append_version(
     tx: &Transaction<'_>,
     id: DocumentId,
     doc: &Document,
     t: &chrono::DateTime<chrono::Utc>,
+    meta: &VersionMeta,
 ) -> Result<StoredDocument, StoreError> {
     let h = head(tx, id)?.ok_or(StoreError::NotFound(id))?;
     let (latest, created_at, updated_at): (String, String, String) = tx
@@ -1021,31 +1113,142 @@ pub(crate) fn append_version(
              WHERE v.doc_rowid = ?1 AND v.version = ?2",
         )?
         .query_row(params![h.doc_rowid, h.version], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let working = versions::working_copy(tx, h.doc_rowid)?;
+    let ts = rfc3339(t);
     if parse_document(&latest).ok().as_ref() == Some(doc) {
+        let mut updated_at = updated_at;
+        if working.is_some() {
+            // Typed and then undone: the text is the latest version's again.
+            versions::drop_working_copy(tx, h.doc_rowid)?;
+            write_current(tx, &h, doc, &Prepared::of(doc, t)?, &ts)?;
+            updated_at = ts;
+        }
         return Ok(StoredDocument {
             id,
             status: h.status,
             version: h.version,
+            working_copy_at: None,
             created_at,
             updated_at,
             document: doc.clone(),
         });
     }
     let version = h.version + 1;
-    let ts = rfc3339(t);
     let p = Prepared::of(doc, t)?;
+    insert_version(tx, h.doc_rowid, version, &p, &ts, meta)?;
+    tx.prepare_cached("UPDATE documents SET version = ?2 WHERE doc_rowid = ?1")?
+        .execute(params![h.doc_rowid, version])?;
+    if working.as_ref().map(|w| w.content.as_str()) != Some(p.content.as_str()) {
+        write_current(tx, &h, doc, &p, &ts)?;
+    } else {
+        // The working copy numbered as it is: lists and index hold it already.
+        tx.prepare_cached("UPDATE documents SET updated_at = ?2 WHERE doc_rowid = ?1")?
+            .execute(params![h.doc_rowid, ts])?;
+    }
+    versions::drop_working_copy(tx, h.doc_rowid)?;
+    Ok(StoredDocument {
+        id,
+        status: h.status,
+        version,
+        working_copy_at: None,
+        created_at,
+        updated_at: ts,
+        document: doc.clone(),
+    })
+}
+
+/// Autosave: `doc` becomes the working copy of `id` (what the document shows, lists and
+/// is found by) without a numbered version; the same text as now changes nothing, and
+/// the text of the latest version again leaves no working copy. Before the working copy
+/// is overwritten, the pause rule ([`versions::pause_is_due`]) may make the text as it
+/// stood at the pause a numbered version (停顿, by the person who typed it).
+pub(crate) fn write_working_copy(
+    tx: &Transaction<'_>,
+    id: DocumentId,
+    doc: &Document,
+    t: &chrono::DateTime<chrono::Utc>,
+    author: &str,
+) -> Result<StoredDocument, StoreError> {
+    let mut h = head(tx, id)?.ok_or(StoreError::NotFound(id))?;
+    let (latest, created_at, updated_at): (String, String, String) = tx
+        .prepare_cached(
+            "SELECT v.content, d.created_at, d.updated_at FROM versions v JOIN documents d ON d.doc_rowid = v.doc_rowid
+             WHERE v.doc_rowid = ?1 AND v.version = ?2",
+        )?
+        .query_row(params![h.doc_rowid, h.version], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let mut working = versions::working_copy(tx, h.doc_rowid)?;
+    let p = Prepared::of(doc, t)?;
+    let current = working
+        .as_ref()
+        .map_or(latest.as_str(), |w| w.content.as_str());
+    if parse_document(current).ok().as_ref() == Some(doc) {
+        return Ok(StoredDocument {
+            id,
+            status: h.status,
+            version: h.version,
+            working_copy_at: working.map(|w| w.saved_at),
+            created_at,
+            updated_at,
+            document: doc.clone(),
+        });
+    }
+    let ts = rfc3339(t);
+    let mut latest = latest;
+    if let Some(w) = working.take_if(|w| versions::pause_is_due(w, t)) {
+        h.version = versions::number_working_copy(
+            tx,
+            &h,
+            &w,
+            &w.saved_at,
+            &VersionMeta::new(VersionReason::Paused, w.author.clone()),
+        )?;
+        latest = w.content;
+    }
+    let working_copy_at = if parse_document(&latest).ok().as_ref() == Some(doc) {
+        versions::drop_working_copy(tx, h.doc_rowid)?;
+        None
+    } else {
+        let started_at = working.map_or_else(|| ts.clone(), |w| w.started_at);
+        tx.prepare_cached(
+            "INSERT INTO working_copies(doc_rowid, content, char_count, author, started_at, saved_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (doc_rowid) DO UPDATE SET content = excluded.content,
+                char_count = excluded.char_count, author = excluded.author, saved_at = excluded.saved_at",
+        )?
+        .execute(params![h.doc_rowid, p.content, p.char_count, author, started_at, ts])?;
+        Some(ts.clone())
+    };
+    write_current(tx, &h, doc, &p, &ts)?;
+    Ok(StoredDocument {
+        id,
+        status: h.status,
+        version: h.version,
+        working_copy_at,
+        created_at,
+        updated_at: ts,
+        document: doc.clone(),
+    })
+}
+
+/// Makes `doc` what the document lists and is found by: the list columns, the day it
+/// sorts by, `updated_at` and the search index. Versions are the caller's.
+fn write_current(
+    tx: &Transaction<'_>,
+    h: &Head,
+    doc: &Document,
+    p: &Prepared,
+    ts: &str,
+) -> Result<(), StoreError> {
     let d = &p.derived;
     let sort_key = d.sort_key(h.doc_rowid);
-    insert_version(tx, h.doc_rowid, version, &p, &ts)?;
     tx.prepare_cached(
-        "UPDATE documents SET version = ?2, updated_at = ?3, kind = ?4, urgency = ?5, classification = ?6,
-            title = ?7, doc_number = ?8, issuer = ?9, date_of_issue = ?10, year = ?11, issuers = ?12,
-            recipients = ?13, sort_key = ?14
+        "UPDATE documents SET updated_at = ?2, kind = ?3, urgency = ?4, classification = ?5,
+            title = ?6, doc_number = ?7, issuer = ?8, date_of_issue = ?9, year = ?10, issuers = ?11,
+            recipients = ?12, sort_key = ?13
          WHERE doc_rowid = ?1",
     )?
     .execute(params![
         h.doc_rowid,
-        version,
         ts,
         d.kind,
         d.urgency,
@@ -1064,40 +1267,33 @@ pub(crate) fn append_version(
             .execute([h.sort_key])?;
     }
     index(tx, sort_key, &Tokens::of(doc, &p.derived))?;
-    Ok(StoredDocument {
-        id,
-        status: h.status,
-        version,
-        created_at,
-        updated_at: ts,
-        document: doc.clone(),
-    })
+    Ok(())
 }
 
-fn insert_version(
+pub(crate) fn insert_version(
     tx: &Transaction<'_>,
     doc_rowid: i64,
     version: u32,
     p: &Prepared,
     ts: &str,
+    meta: &VersionMeta,
 ) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "INSERT INTO versions(doc_rowid, version, saved_at, char_count, content) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![doc_rowid, version, ts, p.char_count, p.content])?;
-    Ok(())
+    versions::insert(tx, doc_rowid, version, ts, p.char_count, &p.content, meta)
 }
 
 /// Everything written for one version that needs no database: computed off the
 /// writing thread during a bulk import.
-struct Prepared {
+pub(crate) struct Prepared {
     derived: Derived,
-    content: String,
-    char_count: u32,
+    pub(crate) content: String,
+    pub(crate) char_count: u32,
 }
 
 impl Prepared {
-    fn of(doc: &Document, t: &chrono::DateTime<chrono::Utc>) -> Result<Prepared, StoreError> {
+    pub(crate) fn of(
+        doc: &Document,
+        t: &chrono::DateTime<chrono::Utc>,
+    ) -> Result<Prepared, StoreError> {
         let derived = Derived::of(doc, t);
         let content =
             serde_json::to_string(doc).map_err(|e| StoreError::BadRecord(e.to_string()))?;

@@ -399,6 +399,7 @@ fn a_version_2_store_keeps_its_queued_commands_with_the_remembered_account() {
         // Back to what schema 2 had: no account on commands, no session, counts
         // without 密级, no cursor epoch (schema 4).
         let conn = rusqlite::Connection::open(dir.path().join(gongwen_store::DB_FILE)).unwrap();
+        conn.execute_batch(common::UNDO_SCHEMAS_6_TO_10).unwrap();
         conn.execute_batch(
             "ALTER TABLE sync_state DROP COLUMN epoch;
              ALTER TABLE sync_state DROP COLUMN cursor_unit;
@@ -457,4 +458,100 @@ fn a_version_2_store_keeps_its_queued_commands_with_the_remembered_account() {
     assert_eq!(total(&store), 2);
     assert!(store.get(draft.id).unwrap().is_some());
     assert!(store.verify().unwrap().is_empty());
+}
+
+/// 市发改委's leader, cleared up to 绝密, on the clerk's computer.
+fn leader() -> Account {
+    user(SERVER, "fgw-leader", "sz-fgw", Classification::TopSecret)
+}
+
+#[test]
+fn a_command_queued_before_a_login_goes_out_under_the_new_account_only_once_it_confirms() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.set_account(Some(&clerk())).unwrap();
+    let draft = store
+        .create_document(&open_notice(), DocStatus::SignedOff)
+        .unwrap();
+    let command = store
+        .queue_dispatch(draft.id, vec!["sz-tjj".into()], vec![])
+        .unwrap();
+    store.sign_out().unwrap();
+    assert!(
+        matches!(
+            store.confirm_command(command),
+            Err(StoreError::CommandRefused { .. })
+        ),
+        "nobody logged in confirms nothing"
+    );
+
+    // The leader logs in on the same desk: nothing of the clerk's is sent as theirs…
+    store.set_account(Some(&leader())).unwrap();
+    assert!(store.pending_commands(10).unwrap().is_empty());
+    let waiting = store.outbox().unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert!(waiting[0].queued_by.as_ref().unwrap().is(&clerk()));
+    // …until the leader has seen it and confirms it.
+    assert!(store.confirm_command(command).unwrap());
+    let mine = store.pending_commands(10).unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].command.id, command);
+    assert!(mine[0].queued_by.as_ref().unwrap().is(&leader()));
+    // Now its own: nothing left to confirm.
+    assert!(matches!(
+        store.confirm_command(command),
+        Err(StoreError::CommandRefused { .. })
+    ));
+    // The clerk's next login does not send it a second time.
+    store.set_account(Some(&clerk())).unwrap();
+    assert!(store.pending_commands(10).unwrap().is_empty());
+    // The row keeps whose it was.
+    let conn = rusqlite::Connection::open(dir.path().join(gongwen_store::DB_FILE)).unwrap();
+    let from: String = conn
+        .query_row(
+            "SELECT confirmed_from FROM outbox WHERE command_id = ?1",
+            [command.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(from, clerk().key());
+}
+
+#[test]
+fn a_command_of_no_known_account_is_sent_only_after_a_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.set_account(Some(&clerk())).unwrap();
+    let draft = store
+        .create_document(&open_notice(), DocStatus::SignedOff)
+        .unwrap();
+    let command = store
+        .queue_dispatch(draft.id, vec!["sz-tjj".into()], vec![])
+        .unwrap();
+    // As a schema-2 store left it when no account was remembered.
+    rusqlite::Connection::open(dir.path().join(gongwen_store::DB_FILE))
+        .unwrap()
+        .execute("UPDATE outbox SET account = NULL", [])
+        .unwrap();
+    assert!(store.pending_commands(10).unwrap().is_empty());
+    assert_eq!(store.outbox().unwrap()[0].queued_by, None);
+    assert!(store.confirm_command(command).unwrap());
+    assert_eq!(store.pending_commands(10).unwrap().len(), 1);
+}
+
+#[test]
+fn a_lower_clearance_login_cannot_confirm_what_it_may_not_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.set_account(Some(&clerk())).unwrap();
+    let draft = store
+        .create_document(&secret_report(), DocStatus::SignedOff)
+        .unwrap();
+    let command = store
+        .queue_dispatch(draft.id, vec!["sz-tjj".into()], vec![])
+        .unwrap();
+    store.set_account(Some(&colleague())).unwrap();
+    assert!(store.outbox().unwrap().is_empty());
+    assert!(!store.confirm_command(command).unwrap());
+    assert!(store.pending_commands(10).unwrap().is_empty());
 }

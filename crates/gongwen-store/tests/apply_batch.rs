@@ -358,6 +358,7 @@ fn directory() -> Directory {
             name: "宿州市统计局".into(),
         }],
         users: vec![],
+        clearances: None,
     }
 }
 

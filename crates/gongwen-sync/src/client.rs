@@ -14,6 +14,7 @@ use gongwen_core::wire::{
 use reqwest::{header, RequestBuilder, Response, StatusCode};
 use sha2::{Digest, Sha256};
 
+use crate::progress::{Meter, ProgressSink, TransferKind};
 use crate::SyncError;
 
 /// Bytes per `PATCH` of an upload: bounded requests, so a dropped connection costs at
@@ -46,6 +47,7 @@ pub struct Client {
     server: String,
     client_id: String,
     idle_timeout: Duration,
+    progress: Option<ProgressSink>,
 }
 
 impl std::fmt::Debug for Client {
@@ -130,7 +132,19 @@ impl Client {
             server,
             client_id: client_id.to_string(),
             idle_timeout: IDLE_TIMEOUT,
+            progress: None,
         })
+    }
+
+    /// The same client reporting the progress of long transfers (the pull of a first
+    /// sync, attachment downloads) to `sink`.
+    pub fn with_progress(mut self, sink: ProgressSink) -> Client {
+        self.progress = Some(sink);
+        self
+    }
+
+    pub(crate) fn progress(&self) -> Option<&ProgressSink> {
+        self.progress.as_ref()
     }
 
     /// The same client with another idle timeout (default [`IDLE_TIMEOUT`]): how long
@@ -265,6 +279,18 @@ impl Client {
         .await
     }
 
+    /// `GET /v1/delegations`: the delegations (代办) of the caller's unit.
+    pub async fn delegations(
+        &self,
+        token: &str,
+    ) -> Result<Vec<gongwen_core::delegation::Delegation>, SyncError> {
+        self.json(
+            "delegations",
+            self.request(reqwest::Method::GET, "/v1/delegations", Some(token)),
+        )
+        .await
+    }
+
     /// `POST /v1/commands`: one outcome per command, in the order sent.
     pub async fn push(&self, token: &str, commands: &[Command]) -> Result<PushResponse, SyncError> {
         let payloads = commands
@@ -325,12 +351,30 @@ impl Client {
         after: u64,
         limit: u32,
     ) -> Result<ChangesPage, SyncError> {
-        self.json(
-            "pull",
-            self.request(reqwest::Method::GET, "/v1/changes", Some(token))
-                .query(&[("after", after), ("limit", u64::from(limit))]),
-        )
-        .await
+        Ok(self.pull_sized(token, after, limit).await?.0)
+    }
+
+    /// [`Client::pull`], with the size of the answer in bytes (for progress).
+    pub(crate) async fn pull_sized(
+        &self,
+        token: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<(ChangesPage, u64), SyncError> {
+        let what = "pull";
+        let req = self
+            .request(reqwest::Method::GET, "/v1/changes", Some(token))
+            .query(&[("after", after), ("limit", u64::from(limit))]);
+        let resp = self.send(what, req.timeout(CALL_TIMEOUT)).await?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| network(&self.server, what, e))?;
+        let page = serde_json::from_slice(&bytes).map_err(|e| SyncError::Protocol {
+            what,
+            reason: e.to_string(),
+        })?;
+        Ok((page, bytes.len() as u64))
     }
 
     /// `HEAD /v1/blobs/{sha}`: `None` when the server has the whole file, else how many
@@ -558,16 +602,31 @@ impl Client {
             .tempfile_in(dir)
             .map_err(io_err)?;
         let mut hasher = Sha256::new();
+        let mut meter = Meter::new(
+            self.progress(),
+            TransferKind::Download {
+                sha256: sha256.to_string(),
+            },
+        );
+        meter.state.total_bytes = resp.content_length();
         let mut stream = resp.bytes_stream();
-        loop {
-            let next = tokio::time::timeout(self.idle_timeout, stream.next())
-                .await
-                .map_err(|_| self.silent(what))?;
-            let Some(chunk) = next else { break };
-            let chunk = chunk.map_err(|e| network(&self.server, what, e))?;
-            hasher.update(&chunk);
-            temp.write_all(&chunk).map_err(io_err)?;
+        let received = async {
+            loop {
+                let next = tokio::time::timeout(self.idle_timeout, stream.next())
+                    .await
+                    .map_err(|_| self.silent(what))?;
+                let Some(chunk) = next else { break };
+                let chunk = chunk.map_err(|e| network(&self.server, what, e))?;
+                hasher.update(&chunk);
+                temp.write_all(&chunk).map_err(io_err)?;
+                meter.state.bytes += chunk.len() as u64;
+                meter.tick();
+            }
+            Ok::<(), SyncError>(())
         }
+        .await;
+        meter.finish();
+        received?;
         temp.flush().map_err(io_err)?;
         let got = hex(&hasher.finalize());
         if !got.eq_ignore_ascii_case(sha256) {

@@ -27,11 +27,13 @@ mod client;
 pub mod credentials;
 mod error;
 mod looping;
+mod progress;
 mod round;
 mod signin;
 
 pub use client::{Client, UploadReport};
 pub use error::SyncError;
 pub use looping::{Connection, LoopConfig, LoopStatus, SyncLoop};
+pub use progress::{ProgressSink, Transfer, TransferKind};
 pub use round::{login, sync_once, sync_once_with, SyncOptions, SyncReport, DIRECTORY_MAX_AGE};
 pub use signin::{log_in, log_out, LoggedIn, LoggedOut};

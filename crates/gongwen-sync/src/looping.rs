@@ -13,7 +13,7 @@ use gongwen_store::Store;
 use serde::Serialize;
 use tokio::sync::{watch, Notify};
 
-use crate::{sync_once, Client, SyncReport};
+use crate::{sync_once, Client, SyncReport, Transfer};
 
 /// Timing of the loop.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +53,8 @@ pub struct LoopStatus {
     pub failures: u32,
     /// What the last successful round did.
     pub last_report: Option<SyncReport>,
+    /// A long transfer under way (a first sync's pull, an attachment download).
+    pub transfer: Option<Transfer>,
 }
 
 impl Default for LoopStatus {
@@ -67,6 +69,7 @@ impl Default for LoopStatus {
             last_error_zh: None,
             failures: 0,
             last_report: None,
+            transfer: None,
         }
     }
 }
@@ -109,6 +112,16 @@ impl SyncLoop {
     ) -> SyncLoop {
         let poke = Arc::new(Notify::new());
         let (tx, rx) = watch::channel(LoopStatus::default());
+        let tx = Arc::new(tx);
+        let progress = Arc::clone(&tx);
+        let client = client.with_progress(Arc::new(move |t: &Transfer| {
+            let now = (!t.finished).then(|| t.clone());
+            progress.send_if_modified(|s| {
+                let changed = s.transfer != now;
+                s.transfer = now;
+                changed
+            });
+        }));
         let task = tokio::spawn(run(client, token, store, config, poke.clone(), tx));
         SyncLoop {
             poke,
@@ -155,7 +168,7 @@ async fn run(
     store: Arc<Mutex<Store>>,
     config: LoopConfig,
     poke: Arc<Notify>,
-    status: watch::Sender<LoopStatus>,
+    status: Arc<watch::Sender<LoopStatus>>,
 ) {
     let mut failures = 0u32;
     let mut rounds_since_upkeep = 0u32;

@@ -8,6 +8,7 @@ use gongwen_core::wire::{CommandBody, CommandResult, LoginResponse, RejectCode, 
 use gongwen_store::{lock, Account, CursorReset, OutboxEntry, Store};
 use serde::Serialize;
 
+use crate::progress::{Meter, TransferKind};
 use crate::{Client, SyncError};
 
 /// Commands per push request.
@@ -358,9 +359,11 @@ async fn pull(
 ) -> Result<(), SyncError> {
     let mut account = account.clone();
     let mut resets = 0;
-    loop {
+    // A pull of more than one page (a first sync, a long absence) shows its progress.
+    let mut meter: Option<Meter> = None;
+    let result = loop {
         let cursor = lock(store).cursor(&account)?;
-        let page = client.pull(token, cursor, PULL_LIMIT).await?;
+        let (page, size) = client.pull_sized(token, cursor, PULL_LIMIT).await?;
         let void = lock(store).cursor_void(&account, &page, cursor)?;
         if let Some(why) = void {
             resets += 1;
@@ -394,16 +397,30 @@ async fn pull(
         report.pulled += applied.changes;
         report.new_documents += applied.new_documents;
         report.cursor = applied.cursor;
+        if page.has_more && meter.is_none() {
+            let mut m = Meter::new(client.progress(), TransferKind::Pull);
+            m.state.total_entries = page.head_seq.map(|head| head.saturating_sub(cursor));
+            meter = Some(m.with_origin(cursor));
+        }
+        if let Some(m) = meter.as_mut() {
+            m.state.bytes += size;
+            m.state.entries = applied.cursor.saturating_sub(m.origin());
+            m.tick();
+        }
         if !page.has_more {
-            return Ok(());
+            break Ok(());
         }
         if applied.cursor <= cursor {
-            return Err(SyncError::Protocol {
+            break Err(SyncError::Protocol {
                 what: "pull",
                 reason: format!("has_more with a cursor that did not advance ({cursor})"),
             });
         }
+    };
+    if let Some(m) = meter.as_mut() {
+        m.finish();
     }
+    result
 }
 
 async fn download(

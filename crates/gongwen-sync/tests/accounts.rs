@@ -101,3 +101,56 @@ async fn the_next_login_on_this_computer_does_not_send_the_clerks_dispatch() {
     assert_eq!(inbox[0].incoming.from.0, "sz-fgw");
     assert_eq!(inbox[0].incoming.by, "fgw-clerk");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispatch_queued_before_a_logout_goes_out_under_the_next_login_only_once_confirmed() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut opened = Store::open(dir.path()).unwrap();
+    let client = Client::new(&server.url, &opened.client_id().unwrap()).unwrap();
+    let store = Mutex::new(opened);
+
+    // The clerk queues a 分发 and logs out before it was sent.
+    login(&client, &store, "fgw-clerk", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    let (draft, command) = {
+        let mut s = store.lock().unwrap();
+        let draft = s
+            .create_document(&secret_notice(), DocStatus::SignedOff)
+            .unwrap();
+        let command = s
+            .queue_dispatch(draft.id, vec!["sz-tjj".into()], vec![])
+            .unwrap();
+        s.sign_out().unwrap();
+        (draft, command)
+    };
+
+    // The leader logs in on the same desk: the round sends nothing in the leader's name.
+    let leader_token = login(&client, &store, "fgw-leader", DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    let report = sync_once(&client, &leader_token, &store).await.unwrap();
+    assert_eq!(report.pushed, 0, "{report:?}");
+    let (_tjj_dir, tjj, tjj_client, tjj_token) = own_store(&server.url, "tjj-clerk").await;
+    assert!(tjj.lock().unwrap().inbox().unwrap().is_empty());
+
+    // The leader has seen it and confirms: it goes out, as the leader's act.
+    assert!(store.lock().unwrap().confirm_command(command).unwrap());
+    let report = sync_once(&client, &leader_token, &store).await.unwrap();
+    assert_eq!((report.pushed, report.accepted), (1, 1), "{report:?}");
+    sync_once(&tjj_client, &tjj_token, &tjj).await.unwrap();
+    let inbox = tjj.lock().unwrap().inbox().unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].summary.id, draft.id);
+    assert_eq!(inbox[0].incoming.by, "fgw-leader");
+
+    // The clerk's next login sends nothing again.
+    let clerk_token = login(&client, &store, "fgw-clerk", DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .token;
+    let report = sync_once(&client, &clerk_token, &store).await.unwrap();
+    assert_eq!(report.pushed, 0, "{report:?}");
+}

@@ -2,14 +2,16 @@
 //!
 //! Measures a 1-page 通知 and a 10-page 报告 (warm: fonts loaded; cold: loading the fonts
 //! included), the 10-page PDF's size, and — when `soffice` is installed — LibreOffice
-//! converting the same 10-page text written as .docx. Prints a table and writes JSON rows to
-//! `$GONGWEN_BENCH_OUT` (default `bench/typeset.json` in the workspace).
+//! converting the same 10-page text written as .docx. With `$GONGWEN_CLI_BIN` (the xtask
+//! passes the release `gongwen`), also a whole `gongwen render` process on that text as a
+//! .toml file: what a script or a clerk at the command line waits for. Prints a table and
+//! writes JSON rows to `$GONGWEN_BENCH_OUT` (default `bench/typeset.json` in the workspace).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use gongwen_core::{Body, Document};
+use gongwen_core::{Body, Document, DocumentFile};
 use gongwen_typeset::{render, FontConfig, FontSet, RenderOptions};
 
 struct Row {
@@ -178,6 +180,45 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         note: "fonts subset and embedded".into(),
     });
 
+    // A whole `gongwen render` process: start, find and map the fonts, lay out, write.
+    let mut whole_ms = None;
+    if let Some(cli) = std::env::var_os("GONGWEN_CLI_BIN") {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("report.toml");
+        let text = DocumentFile {
+            status: None,
+            document: report.clone(),
+        }
+        .to_toml();
+        std::fs::write(&file, text)?;
+        let pdf = dir.path().join("report.pdf");
+        let mut failed = None;
+        let ms = median_ms(11, || {
+            let out = Command::new(&cli)
+                .arg("render")
+                .arg(&file)
+                .arg("-o")
+                .arg(&pdf)
+                .output();
+            match out {
+                Ok(o) if o.status.success() => {}
+                Ok(o) => failed = Some(String::from_utf8_lossy(&o.stderr).into_owned()),
+                Err(e) => failed = Some(e.to_string()),
+            }
+        });
+        if let Some(why) = failed {
+            return Err(format!("gongwen render failed: {why}").into());
+        }
+        rows.push(Row {
+            metric: "gongwen render, whole process (10 pages)".into(),
+            value: ms,
+            unit: "ms",
+            target: "<= 50".into(),
+            note: "median of 11 runs of the release binary on the report as a .toml file".into(),
+        });
+        whole_ms = Some(ms);
+    }
+
     // LibreOffice on the same text as .docx, when installed.
     let soffice = Command::new("soffice")
         .arg("--version")
@@ -225,6 +266,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             target: "report".into(),
             note: "higher = gongwen faster".into(),
         });
+        if let Some(whole) = whole_ms {
+            rows.push(Row {
+                metric: "LibreOffice / gongwen render (whole process)".into(),
+                value: lo / whole,
+                unit: "x",
+                target: ">= 20".into(),
+                note: "both as a whole process on the same text, same run".into(),
+            });
+        }
     } else {
         rows.push(Row {
             metric: "LibreOffice comparison".into(),

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 use skrifa::raw::TableProvider;
@@ -101,11 +101,16 @@ impl Default for FontConfig {
     }
 }
 
+/// A face's bytes: the font file mapped into memory, so a render reads only the tables
+/// and glyphs it uses (a CJK collection is 20–40 MB; copying every configured face cost a
+/// whole `gongwen render` most of its time), or bytes a test gave.
+pub type FontData = Arc<dyn AsRef<[u8]> + Send + Sync>;
+
 /// One loaded font face.
 pub struct Face {
     /// Family name as asked for in fonts.toml (with `:bold` if given).
     pub family: String,
-    pub data: Arc<Vec<u8>>,
+    pub data: FontData,
     pub index: u32,
     pub pdf_font: krilla::text::Font,
     units_per_em: f32,
@@ -121,8 +126,13 @@ impl std::fmt::Debug for Face {
 }
 
 impl Face {
+    /// The font file's bytes (of the whole collection, for a `.ttc`).
+    pub fn bytes(&self) -> &[u8] {
+        (*self.data).as_ref()
+    }
+
     fn font_ref(&self) -> Option<FontRef<'_>> {
-        FontRef::from_index(&self.data, self.index).ok()
+        FontRef::from_index(self.bytes(), self.index).ok()
     }
 
     /// Glyph id for a character, if the face has one.
@@ -147,20 +157,97 @@ impl Face {
             .map(|a| a / self.units_per_em)
             .unwrap_or(1.0)
     }
+
+    /// Maps (or takes) the bytes of a face fontdb found, and checks the PDF writer can
+    /// read it.
+    fn open(family: &str, source: &fontdb::Source, index: u32) -> Result<Face, TypesetError> {
+        let data: FontData = match source {
+            fontdb::Source::Binary(data) => data.clone(),
+            fontdb::Source::SharedFile(_, data) => data.clone(),
+            fontdb::Source::File(path) => {
+                let file = std::fs::File::open(path).map_err(|e| {
+                    TypesetError::Config(format!("font {family}: {}: {e}", path.display()))
+                })?;
+                // SAFETY: the mapping is read-only; a font file changed on disk while the
+                // app runs is the one risk, the same fontdb itself takes when it scans.
+                let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| {
+                    TypesetError::Config(format!("font {family}: {}: {e}", path.display()))
+                })?;
+                Arc::new(map)
+            }
+        };
+        let unreadable = || {
+            TypesetError::Config(format!(
+                "font {family}: the PDF writer cannot read this face"
+            ))
+        };
+        let units_per_em = FontRef::from_index((*data).as_ref(), index)
+            .map_err(|_| unreadable())?
+            .head()
+            .map(|h| h.units_per_em() as f32)
+            .unwrap_or(1000.0);
+        let pdf_font = krilla::text::Font::new(krilla::Data::from(data.clone()), index)
+            .ok_or_else(unreadable)?;
+        Ok(Face {
+            family: family.to_string(),
+            data,
+            index,
+            pdf_font,
+            units_per_em,
+        })
+    }
 }
 
 /// Index of a face inside a [`FontSet`].
 pub type FaceId = usize;
 
+/// A configured family found on this machine; its face is opened when first needed.
+struct Slot {
+    family: String,
+    source: fontdb::Source,
+    index: u32,
+    face: OnceLock<Option<Face>>,
+}
+
+impl Slot {
+    fn face(&self) -> Option<&Face> {
+        self.face
+            .get_or_init(
+                || match Face::open(&self.family, &self.source, self.index) {
+                    Ok(face) => Some(face),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a fallback font cannot be used");
+                        None
+                    }
+                },
+            )
+            .as_ref()
+    }
+}
+
 /// The faces chosen for each role on this machine. Load once, render many documents.
-#[derive(Debug)]
+///
+/// Each role's own face is opened at load, so a broken font is reported there; the later
+/// families of a role and the fallbacks only when a character needs them, which most
+/// documents never do.
 pub struct FontSet {
-    faces: Vec<Face>,
-    /// role → faces in preference order (first = the role's face).
+    slots: Vec<Slot>,
+    /// role → faces in preference order (first = the role's face, opened at load).
     roles: HashMap<FontRole, Vec<FaceId>>,
     fallback: Vec<FaceId>,
     /// Substitutions made while loading, e.g. 仿宋 → Noto Serif CJK SC.
     pub substitutions: Vec<crate::Warning>,
+}
+
+impl std::fmt::Debug for FontSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FontSet")
+            .field(
+                "families",
+                &self.slots.iter().map(|s| &s.family).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
 }
 
 fn parse_family(spec: &str) -> (&str, fontdb::Weight) {
@@ -207,25 +294,22 @@ impl FontSet {
         config: &FontConfig,
     ) -> Result<FontSet, TypesetError> {
         let mut set = FontSet {
-            faces: Vec::new(),
+            slots: Vec::new(),
             roles: HashMap::new(),
             fallback: Vec::new(),
             substitutions: Vec::new(),
         };
         let mut by_spec: HashMap<String, Option<FaceId>> = HashMap::new();
-        let mut find = |set: &mut FontSet, spec: &str| -> Result<Option<FaceId>, TypesetError> {
-            if let Some(id) = by_spec.get(spec) {
-                return Ok(*id);
-            }
-            let id = set.load_face(db, spec)?;
-            by_spec.insert(spec.to_string(), id);
-            Ok(id)
+        let mut find = |set: &mut FontSet, spec: &str| -> Option<FaceId> {
+            *by_spec
+                .entry(spec.to_string())
+                .or_insert_with(|| set.find_family(db, spec))
         };
         for role in FontRole::ALL {
             let wanted = config.roles.get(role.key()).cloned().unwrap_or_default();
             let mut ids = Vec::new();
             for spec in &wanted {
-                if let Some(id) = find(&mut set, spec)? {
+                if let Some(id) = find(&mut set, spec) {
                     if !ids.contains(&id) {
                         ids.push(id);
                     }
@@ -237,9 +321,13 @@ impl FontSet {
                     families: wanted.join(", "),
                 });
             };
+            // The role's face is always used: open it now, and fail here if it is broken.
+            let slot = &set.slots[first];
+            let face = Face::open(&slot.family, &slot.source, slot.index)?;
+            let _ = slot.face.set(Some(face));
             let official = wanted.first().map(String::as_str).unwrap_or("");
-            if set.faces[first].family != official {
-                let used = &set.faces[first].family;
+            if set.slots[first].family != official {
+                let used = &set.slots[first].family;
                 set.substitutions.push(crate::Warning {
                     kind: crate::WarningKind::FontSubstituted,
                     message: format!("{}: {official} 未安装，使用 {used} 代替", role.label()),
@@ -249,7 +337,7 @@ impl FontSet {
             set.roles.insert(role, ids);
         }
         for spec in &config.fallback {
-            if let Some(id) = find(&mut set, spec)? {
+            if let Some(id) = find(&mut set, spec) {
                 if !set.fallback.contains(&id) {
                     set.fallback.push(id);
                 }
@@ -258,50 +346,45 @@ impl FontSet {
         Ok(set)
     }
 
-    fn load_face(
-        &mut self,
-        db: &fontdb::Database,
-        spec: &str,
-    ) -> Result<Option<FaceId>, TypesetError> {
+    /// Where the family `spec` is installed, remembered without opening it.
+    fn find_family(&mut self, db: &fontdb::Database, spec: &str) -> Option<FaceId> {
         let (name, weight) = parse_family(spec);
         let query = fontdb::Query {
             families: &[fontdb::Family::Name(name)],
             weight,
             ..Default::default()
         };
-        let Some(id) = db.query(&query).map(|id| by_name_weight(db, id, weight)) else {
-            return Ok(None);
-        };
         // fontdb matches the nearest weight; a `:bold` request that only finds Regular is
         // still useful, but a plain request must not silently pick an unrelated family.
-        let Some((data, index)) = db.with_face_data(id, |d, i| (d.to_vec(), i)) else {
-            return Ok(None);
-        };
-        let data = Arc::new(data);
-        let Ok(font_ref) = FontRef::from_index(&data, index) else {
-            return Ok(None);
-        };
-        let units_per_em = font_ref
-            .head()
-            .map(|h| h.units_per_em() as f32)
-            .unwrap_or(1000.0);
-        let Some(pdf_font) = krilla::text::Font::new(data.clone().into(), index) else {
-            return Err(TypesetError::Config(format!(
-                "font {spec}: the PDF writer cannot read this face"
-            )));
-        };
-        self.faces.push(Face {
+        let id = db.query(&query).map(|id| by_name_weight(db, id, weight))?;
+        let (source, index) = db.face_source(id)?;
+        self.slots.push(Slot {
             family: spec.to_string(),
-            data,
+            source,
             index,
-            pdf_font,
-            units_per_em,
+            face: OnceLock::new(),
         });
-        Ok(Some(self.faces.len() - 1))
+        Some(self.slots.len() - 1)
     }
 
+    /// A face of this set: one [`FontSet::role_face`] or [`FontSet::face_for`] gave.
     pub fn face(&self, id: FaceId) -> &Face {
-        &self.faces[id]
+        // Those ids are of opened faces; anything else gets the body face rather than a
+        // panic in the middle of a render.
+        self.slots
+            .get(id)
+            .and_then(Slot::face)
+            .unwrap_or_else(|| self.body_face())
+    }
+
+    /// The 仿宋 role's face, opened at load.
+    fn body_face(&self) -> &Face {
+        let first = self.role_face(FontRole::FangSong);
+        match self.slots[first].face.get() {
+            Some(Some(face)) => face,
+            // `from_database` opened it or returned an error: no FontSet exists otherwise.
+            _ => unreachable!("the 仿宋 face is opened when the set is made"),
+        }
     }
 
     /// The face used for a role.
@@ -317,7 +400,7 @@ impl FontSet {
     pub fn face_for(&self, role: FontRole, ch: char) -> Option<(FaceId, u16)> {
         let chain = self.roles.get(&role).into_iter().flatten();
         for &id in chain.chain(self.fallback.iter()) {
-            if let Some(g) = self.faces[id].glyph(ch) {
+            if let Some(g) = self.slots[id].face().and_then(|f| f.glyph(ch)) {
                 return Some((id, g));
             }
         }
@@ -326,7 +409,7 @@ impl FontSet {
 
     /// Family name used for a role.
     pub fn role_family(&self, role: FontRole) -> &str {
-        &self.faces[self.role_face(role)].family
+        &self.slots[self.role_face(role)].family
     }
 }
 

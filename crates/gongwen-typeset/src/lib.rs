@@ -15,7 +15,8 @@
 //! (`DocKind::Letter`) uses 信函格式, a 命令（令） (`DocKind::Order`) the 命令格式, a 纪要
 //! (`DocKind::Minutes`) the 纪要格式, every other kind the 文件格式. A red-header template's
 //! `format` (`assets/templates/*.toml`) or [`RenderOptions::format`] overrides that, e.g. a
-//! 通知 sent as a letter. 纪要 attendee lines are body paragraphs beginning 出席：/请假：/列席：.
+//! 通知 sent as a letter. 纪要 attendee lines are body paragraphs beginning 出席：/请假：/列席：;
+//! a 纪要's number, organ and date stand under its mark, above the red line.
 //!
 //! Architecture invariant: no network, no database, no UI. The only I/O is reading
 //! installed fonts.
@@ -25,10 +26,12 @@ pub mod layout;
 pub mod linebreak;
 pub mod model;
 pub mod pdf;
+pub mod sheet;
 
 pub use fonts::{FontConfig, FontRole, FontSet};
-pub use layout::{layout, Format, HeaderTemplate, LayoutConfig, RenderOptions};
+pub use layout::{layout, Format, HeaderTemplate, LayoutConfig, RedInk, RenderOptions};
 pub use model::PageModel;
+pub use sheet::{handling_sheet, SheetForm, SheetKind};
 
 use gongwen_core::Document;
 
@@ -153,7 +156,7 @@ pub fn render(
         _ => opts,
     };
     let (model, warnings) = layout(doc, fonts, opts);
-    let pdf = pdf::write_pdf(&model, fonts, doc.title.trim())?;
+    let pdf = pdf::write_pdf(&model, fonts, doc.title.trim(), opts.red)?;
     Ok(Rendered {
         pages: model.pages.len(),
         pdf,

@@ -1,6 +1,6 @@
 //! [`PageModel`] → PDF bytes with krilla (fonts subset and embedded, ToUnicode written).
 
-use krilla::color::{cmyk, luma};
+use krilla::color::{cmyk, luma, rgb};
 use krilla::geom::{PathBuilder, Point, Rect, Transform};
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
@@ -9,7 +9,7 @@ use krilla::text::{GlyphId, KrillaGlyph};
 
 use crate::fonts::FontSet;
 use crate::model::{Glyph, Ink, Item, PageModel, Seal, TextRun, PT_PER_MM};
-use crate::TypesetError;
+use crate::{RedInk, TypesetError};
 
 /// Baseline of a CJK em box: the ideographic em box runs from −0.12 em to 0.88 em.
 const EM_ASCENT: f64 = 0.88;
@@ -18,24 +18,31 @@ fn pt(mm: f64) -> f32 {
     (mm * PT_PER_MM) as f32
 }
 
-fn paint(ink: Ink) -> Paint {
-    match ink {
-        Ink::Black => luma::Color::new(0).into(),
+fn paint(ink: Ink, red: RedInk) -> Paint {
+    match (ink, red) {
+        (Ink::Black, _) => luma::Color::new(0).into(),
         // GB/T 9704 printing red: Y80% M80%.
-        Ink::Red => cmyk::Color::new(0, 204, 204, 0).into(),
+        (Ink::Red, RedInk::Print) => cmyk::Color::new(0, 204, 204, 0).into(),
+        // What poppler (evince, pdftoppm) shows for that CMYK.
+        (Ink::Red, RedInk::Screen) => rgb::Color::new(240, 67, 56).into(),
     }
 }
 
-fn fill(ink: Ink) -> Fill {
+fn fill(ink: Ink, red: RedInk) -> Fill {
     Fill {
-        paint: paint(ink),
+        paint: paint(ink, red),
         opacity: NormalizedF32::ONE,
         rule: Default::default(),
     }
 }
 
 /// Writes the PDF.
-pub fn write_pdf(model: &PageModel, fonts: &FontSet, title: &str) -> Result<Vec<u8>, TypesetError> {
+pub fn write_pdf(
+    model: &PageModel,
+    fonts: &FontSet,
+    title: &str,
+    red: RedInk,
+) -> Result<Vec<u8>, TypesetError> {
     let mut doc = krilla::Document::new();
     let meta = krilla::metadata::Metadata::new()
         .title(title.to_string())
@@ -49,7 +56,7 @@ pub fn write_pdf(model: &PageModel, fonts: &FontSet, title: &str) -> Result<Vec<
         let mut s = p.surface();
         for item in &page.items {
             match item {
-                Item::Text(run) => draw_run(&mut s, run, fonts),
+                Item::Text(run) => draw_run(&mut s, run, fonts, red),
                 Item::Rule(r) => {
                     let rect = Rect::from_xywh(
                         pt(r.x),
@@ -61,12 +68,12 @@ pub fn write_pdf(model: &PageModel, fonts: &FontSet, title: &str) -> Result<Vec<
                         let mut pb = PathBuilder::new();
                         pb.push_rect(rect);
                         if let Some(path) = pb.finish() {
-                            s.set_fill(Some(fill(r.ink)));
+                            s.set_fill(Some(fill(r.ink, red)));
                             s.draw_path(&path);
                         }
                     }
                 }
-                Item::Seal(seal) => draw_seal(&mut s, seal, fonts),
+                Item::Seal(seal) => draw_seal(&mut s, seal, fonts, red),
             }
         }
         s.finish();
@@ -77,10 +84,10 @@ pub fn write_pdf(model: &PageModel, fonts: &FontSet, title: &str) -> Result<Vec<
 }
 
 /// Draws a run, one krilla call per font, with advances that put every glyph on its cell.
-fn draw_run(s: &mut krilla::surface::Surface, run: &TextRun, fonts: &FontSet) {
+fn draw_run(s: &mut krilla::surface::Surface, run: &TextRun, fonts: &FontSet, red: RedInk) {
     let size = run.size_pt as f32;
     let baseline = pt(run.top + EM_ASCENT * crate::model::pt_to_mm(run.size_pt));
-    s.set_fill(Some(fill(run.ink)));
+    s.set_fill(Some(fill(run.ink, red)));
     let mut start = 0;
     while start < run.glyphs.len() {
         let face = run.glyphs[start].face;
@@ -120,8 +127,8 @@ fn draw_run(s: &mut krilla::surface::Surface, run: &TextRun, fonts: &FontSet) {
 
 /// A round red seal drawn as vector graphics (no seal image exists yet): ring, star, and the
 /// unit's name around the upper arc as outlines, so it is not read as text.
-fn draw_seal(s: &mut krilla::surface::Surface, seal: &Seal, fonts: &FontSet) {
-    let red = paint(Ink::Red);
+fn draw_seal(s: &mut krilla::surface::Surface, seal: &Seal, fonts: &FontSet, ink: RedInk) {
+    let red = paint(Ink::Red, ink);
     let (cx, cy, r) = (pt(seal.cx), pt(seal.cy), pt(seal.radius));
     // Ring.
     let mut pb = PathBuilder::new();
@@ -156,7 +163,7 @@ fn draw_seal(s: &mut krilla::surface::Surface, seal: &Seal, fonts: &FontSet) {
         }
     }
     pb.close();
-    s.set_fill(Some(fill(Ink::Red)));
+    s.set_fill(Some(fill(Ink::Red, ink)));
     if let Some(path) = pb.finish() {
         s.draw_path(&path);
     }

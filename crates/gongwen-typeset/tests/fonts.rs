@@ -80,7 +80,7 @@ fn a_body_of_all_gb2312_hanzi_is_set_in_the_fangsong_face_and_reads_back_whole()
     let set = fonts();
     let hanzi = gb2312_hanzi();
     let face = set.face(set.role_face(FontRole::FangSong));
-    let postscript = skrifa::FontRef::from_index(&face.data, face.index)
+    let postscript = skrifa::FontRef::from_index(face.bytes(), face.index)
         .ok()
         .and_then(|f| {
             f.localized_strings(skrifa::string::StringId::POSTSCRIPT_NAME)

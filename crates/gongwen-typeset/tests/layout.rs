@@ -107,12 +107,27 @@ fn notice_with_attachments_first_page_grid_attachments_and_colophon() {
     }
     assert!(pure >= 1, "a full line of 28 hanzi");
 
-    // Page 2 is a full page: 22 lines, first at the 版心 top, last at its bottom.
+    // The body fills page 2, but the 附件说明, 署名 and 印章 do not fit under it: its last
+    // two lines go to page 3 with them (7.3.5), so page 2 ends two grid lines early and
+    // page 3 starts with body text at the 版心 top.
     let p2 = &pdf.pages[1];
     let rows2 = body_rows(p2, 0.0);
-    assert_eq!(rows2.len(), 22, "lines on page 2");
+    assert_eq!(rows2.len(), 20, "lines on page 2");
     assert_mm("first line top", rows2[0].y_min, TOP);
-    assert_mm("last line top", rows2[21].y_min, TOP + 21.0 * PITCH);
+    for (i, r) in rows2.iter().enumerate() {
+        assert_mm("page 2 grid line", r.y_min, TOP + i as f64 * PITCH);
+    }
+    let p3 = &pdf.pages[2];
+    let rows3 = body_rows(p3, 0.0);
+    assert!(
+        rows3[0].text().starts_with("政，规范执法程序"),
+        "{}",
+        rows3[0].text()
+    );
+    assert_mm("page 3 first line top", rows3[0].y_min, TOP);
+    assert_mm("page 3 second line top", rows3[1].y_min, TOP + PITCH);
+    line(p3, "附件：1.2026年度");
+    line(p3, "2026年11月24日");
 
     // 附件 pages: label flush left on line 1 in the 版心, title centred on line 3.
     let a2 = pdf
@@ -279,6 +294,100 @@ fn minutes_format_mark_labels_and_no_seal() {
     assert_page_numbers(&out.pdf);
     let report = check_layout(&out.pdf, TOL);
     assert!(report.is_ok(), "{:#?}", report.findings);
+}
+
+/// The word on `page` whose text is `needle` (poppler may join words of one row in a line).
+#[track_caller]
+fn word<'a>(
+    page: &'a gongwen_pdfcheck::inspect::PageText,
+    needle: &str,
+) -> &'a gongwen_pdfcheck::inspect::Word {
+    page.lines
+        .iter()
+        .flat_map(|l| l.words.iter())
+        .find(|w| w.text == needle)
+        .unwrap_or_else(|| {
+            let all: Vec<String> = page.lines.iter().map(|l| l.spaced()).collect();
+            panic!("no word {needle:?} on page; lines: {all:#?}")
+        })
+}
+
+#[test]
+fn minutes_header_has_number_organ_and_date_above_the_red_line() {
+    let doc = fixture("minutes");
+    let out = render_with(&doc, &Default::default());
+    let p1 = &out.pdf.pages[0];
+    let mark = line(p1, "宿州市人民政府常务会议纪要");
+    // The number: the serial of 宿政纪〔2026〕21号 as （第21号）, centred, on the grid line
+    // two empty lines below the mark.
+    let number = line(p1, "（第21号）");
+    assert_eq!(number.text(), "（第21号）");
+    assert_mm(
+        "number centre x",
+        (number.x_min + number.x_max) / 2.0,
+        106.0,
+    );
+    let gap = number.y_min - mark.y_max;
+    assert!(
+        gap > 2.0 * PITCH - TOL && gap < 3.0 * PITCH,
+        "number {gap:.1} mm below the mark"
+    );
+    // One line further down: the organ left and the 成文日期 right, one character in.
+    let organ = word(p1, "宿州市人民政府办公室");
+    let date = word(p1, "2026年11月17日");
+    assert_mm("organ left indent 1", organ.x_min, LEFT + CELL);
+    assert_mm("date right indent 1", date.x_max, RIGHT - CELL);
+    let row = |w: &gongwen_pdfcheck::inspect::Word| (w.y_min + w.y_max) / 2.0;
+    assert_mm("organ and date on one row", row(organ), row(date));
+    assert_mm(
+        "row below the number",
+        row(organ) - number.centre_y(),
+        PITCH,
+    );
+    // The red separator: 4 mm under that row, as wide as the 版心; the title below it.
+    let sep = separator(&out);
+    assert_mm("separator 4 mm below the row", sep.y - organ.y_max, 4.0);
+    assert_mm("separator left", sep.x_min, LEFT);
+    assert_mm("separator right", sep.x_max, RIGHT);
+    let title = line(p1, "宿州市人民政府第四十七次常务会议纪要");
+    assert!(
+        title.y_min - sep.y > 2.0 * PITCH - 2.0,
+        "title two lines below"
+    );
+    assert_reading_order(
+        &out.pdf,
+        &[
+            "宿州市人民政府常务会议纪要",
+            "（第21号）",
+            "宿州市人民政府办公室",
+            "2026年11月17日",
+            "宿州市人民政府第四十七次常务会议纪要",
+            "出席：",
+        ],
+    );
+    // The date is in the header, not repeated after the 出席 lists (the 版记 says 印发).
+    let dates = out
+        .pdf
+        .pages
+        .iter()
+        .flat_map(|p| p.lines.iter().flat_map(|l| l.words.iter()))
+        .filter(|w| w.text == doc.date_of_issue)
+        .count();
+    assert_eq!(dates, 1, "成文日期 printed once");
+    let report = check_layout(&out.pdf, TOL);
+    assert!(report.is_ok(), "{:#?}", report.findings);
+
+    // A 纪要 without its office or number still keeps the row and the separator in place;
+    // a number that is no 发文字号 is printed as typed.
+    let mut bare = doc.clone();
+    bare.printing_office.clear();
+    bare.doc_number = "第四十七次".into();
+    let out = render_with(&bare, &Default::default());
+    let p1 = &out.pdf.pages[0];
+    line(p1, "（第四十七次）");
+    let date = word(p1, "2026年11月17日");
+    assert_mm("date right indent 1", date.x_max, RIGHT - CELL);
+    assert_mm("separator 4 mm below", separator(&out).y - date.y_max, 4.0);
 }
 
 #[test]
@@ -600,4 +709,31 @@ fn the_template_saved_with_a_document_draws_its_red_header() {
         matches!(&err, gongwen_typeset::TypesetError::UnknownTemplate(n) if n == "no-such-template"),
         "{err}"
     );
+}
+
+#[test]
+fn a_sealed_signature_stays_inside_the_type_area_when_long_or_without_a_date() {
+    let base = fixture("request-with-signer");
+    for (signature, date) in [
+        ("宿州市生态环境保护委员会办公室", "2026年8月5日"),
+        ("宿州市人民政府办公室", ""),
+    ] {
+        let mut doc = base.clone();
+        doc.issuer_signature = vec![signature.into()];
+        doc.date_of_issue = date.into();
+        let (model, _) = gongwen_typeset::layout(&doc, fonts(), &Default::default());
+        let run = model
+            .pages
+            .iter()
+            .flat_map(runs)
+            .find(|r| r.text() == signature)
+            .unwrap_or_else(|| panic!("{signature} placed"));
+        let last = run.glyphs.last().unwrap();
+        let right = last.x + last.advance;
+        assert!(
+            right <= RIGHT + TOL && run.glyphs[0].x >= LEFT - TOL,
+            "{signature} (date {date:?}) spans {:.1}–{right:.1} mm, outside the 版心 {LEFT}–{RIGHT}",
+            run.glyphs[0].x
+        );
+    }
 }

@@ -3,6 +3,7 @@ import type { CommandId } from "./CommandId";
 import type { Delivery } from "./Delivery";
 import type { Document } from "./Document";
 import type { DocumentId } from "./DocumentId";
+import type { Handling } from "./Handling";
 import type { RecipientRole } from "./RecipientRole";
 import type { UnitCode } from "./UnitCode";
 
@@ -21,4 +22,4 @@ command_id: CommandId, } & ({ "type": "sent", document_id: DocumentId, document:
 /**
  * Username of the dispatcher.
  */
-by: string, at: string, } | { "type": "delivery", document_id: DocumentId, delivery: Delivery, });
+by: string, at: string, } | { "type": "delivery", document_id: DocumentId, delivery: Delivery, } | { "type": "handling", document_id: DocumentId, handling: Handling, document?: Document, content_hash: string, });

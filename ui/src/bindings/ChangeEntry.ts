@@ -2,6 +2,7 @@
 import type { Delivery } from "./Delivery";
 import type { Document } from "./Document";
 import type { DocumentId } from "./DocumentId";
+import type { Handling } from "./Handling";
 import type { RecipientRole } from "./RecipientRole";
 import type { UnitCode } from "./UnitCode";
 
@@ -12,4 +13,4 @@ export type ChangeEntry = { "type": "sent", document_id: DocumentId, document: D
 /**
  * Username of the dispatcher.
  */
-by: string, at: string, } | { "type": "delivery", document_id: DocumentId, delivery: Delivery, };
+by: string, at: string, } | { "type": "delivery", document_id: DocumentId, delivery: Delivery, } | { "type": "handling", document_id: DocumentId, handling: Handling, document?: Document, content_hash: string, };

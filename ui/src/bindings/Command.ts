@@ -2,9 +2,34 @@
 import type { CommandId } from "./CommandId";
 import type { Document } from "./Document";
 import type { DocumentId } from "./DocumentId";
+import type { Publicity } from "./Publicity";
+import type { StepAction } from "./StepAction";
+import type { StepId } from "./StepId";
+import type { StepKind } from "./StepKind";
 import type { UnitCode } from "./UnitCode";
 
 /**
  * A request to change workflow state, decided by the server.
  */
-export type Command = { id: CommandId, } & ({ "type": "dispatch", document_id: DocumentId, document: Document, main: Array<UnitCode>, cc: Array<UnitCode>, } | { "type": "acknowledge", document_id: DocumentId, } | { "type": "return", document_id: DocumentId, reason: string, });
+export type Command = { id: CommandId, } & ({ "type": "dispatch", document_id: DocumentId, document: Document, main: Array<UnitCode>, cc: Array<UnitCode>, } | { "type": "acknowledge", document_id: DocumentId, } | { "type": "return", document_id: DocumentId, reason: string, } | { "type": "step", document_id: DocumentId, 
+/**
+ * The step the actor acts on, as their client last saw it: when the document
+ * has moved on meanwhile, the command is refused, naming who moved it.
+ */
+step: StepId, action: StepAction, 
+/**
+ * 意见 / 批示, kept with name, role, date and step.
+ */
+opinion?: string, 
+/**
+ * A new version of the document (拟稿, 核稿 and 复核 may change it).
+ */
+document?: Document, 
+/**
+ * 公开属性: required at 签发.
+ */
+publicity?: Publicity, 
+/**
+ * 限办日期 (YYYY-MM-DD), given at 批办.
+ */
+deadline?: string, } | { "type": "delegate", delegation_id: string, to: string, steps: Array<StepKind>, from: string, until: string, } | { "type": "revoke_delegation", delegation_id: string, });

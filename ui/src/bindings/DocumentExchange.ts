@@ -2,6 +2,7 @@
 import type { Delivery } from "./Delivery";
 import type { IncomingInfo } from "./IncomingInfo";
 import type { OutboxItem } from "./OutboxItem";
+import type { UnheededOpinion } from "./UnheededOpinion";
 
 /**
  * A document's life on the exchange, for its 阅读 view.
@@ -19,4 +20,9 @@ received: IncomingInfo | null,
 /**
  * This document's commands still waiting or refused, oldest first.
  */
-outbox: Array<OutboxItem>, };
+outbox: Array<OutboxItem>, 
+/**
+ * 未生效的意见: opinions of this desk's steps the server refused, oldest first,
+ * kept even after the refusal is removed from the 同步队列.
+ */
+unheeded: Array<UnheededOpinion>, };

@@ -19,4 +19,13 @@ editable: boolean,
 /**
  * Why not, in Chinese, when it is not editable.
  */
-read_only_reason: string | null, };
+read_only_reason: string | null, 
+/**
+ * It may be 分发ed now, as far as where it stands goes (`Store::no_dispatch`;
+ * its validation errors and a login are the window's to add).
+ */
+dispatchable: boolean, 
+/**
+ * Why not, in Chinese, when it may not.
+ */
+dispatch_refusal: string | null, };

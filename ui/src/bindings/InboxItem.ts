@@ -9,4 +9,8 @@ export type InboxItem = { summary: DocumentSummary, incoming: IncomingInfo,
 /**
  * A 签收 or 退回 of this document is queued and not yet answered (待同步).
  */
-pending: boolean, };
+pending: boolean, 
+/**
+ * The logged-in user has not opened it, and it waits for this unit's answer.
+ */
+unread: boolean, };

@@ -29,8 +29,9 @@ attempts: number,
  */
 last_error: string | null, last_attempt_at: string | null, 
 /**
- * The account that queued it and alone sends it; `None` for a command queued
- * before accounts were recorded with no account remembered (never sent; it can
- * only be discarded).
+ * The account that queued it and alone sends it (or the account that confirmed
+ * it since, see [`Store::confirm_command`]); `None` for a command queued before
+ * accounts were recorded with no account remembered (sent only once a logged-in
+ * account confirms it, or discarded).
  */
 queued_by: QueuedBy | null, };

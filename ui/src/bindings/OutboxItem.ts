@@ -29,7 +29,8 @@ last_error: string | null,
  */
 queued_by: string | null, 
 /**
- * Queued by an account other than the one logged in now: it waits for that
- * account's login, or is discarded (放弃) on purpose.
+ * Queued by an account other than the one logged in now (or by none known): it
+ * waits for that account's login, is confirmed (以本人名义发送) to go out under the
+ * logged-in account's name, or is discarded (放弃) on purpose.
  */
 other_account: boolean, };

@@ -8,14 +8,20 @@ import type { DocumentId } from "./DocumentId";
  */
 export type StoredDocument = { id: DocumentId, status: DocStatus, 
 /**
- * Latest version number; the first save is version 1.
+ * Latest numbered version (第N版); the first is version 1.
  */
 version: number, 
+/**
+ * RFC 3339, UTC: when autosave last wrote edits that are not in a numbered version
+ * yet (`document` is then that working copy); `None` when `document` is version
+ * `version` exactly.
+ */
+working_copy_at: string | null, 
 /**
  * RFC 3339, UTC.
  */
 created_at: string, 
 /**
- * RFC 3339, UTC: when the latest version was saved or the status changed.
+ * RFC 3339, UTC: when the text was last saved (autosave too) or the status changed.
  */
 updated_at: string, document: Document, };

@@ -167,6 +167,35 @@ describe('useAutosave', () => {
     scope.stop()
   })
 
+  it('commit (保存) waits for an autosave under way, then stores even when nothing is dirty', async () => {
+    const { draft, autosave, stored, answer, scope } = setup()
+    autosave.markClean()
+    draft.value = { title: '甲' }
+    void autosave.save()
+    const versions: string[] = []
+    const committing = autosave.commit(async (doc) => {
+      versions.push(doc.title)
+    })
+    // The autosave has not answered yet: the version waits for it.
+    await vi.advanceTimersByTimeAsync(0)
+    expect(versions).toEqual([])
+    await answer()
+    await committing
+    expect(stored).toEqual(['甲'])
+    expect(versions).toEqual(['甲'])
+    expect(autosave.state.value).toBe('saved')
+    // Nothing typed since: 保存 still makes the version (the working copy becomes one).
+    await autosave.commit(async (doc) => {
+      versions.push(doc.title)
+    })
+    expect(versions).toEqual(['甲', '甲'])
+    // A failed version says so and rejects.
+    const failing = autosave.commit(() => Promise.reject('磁盘已满'))
+    await expect(failing).rejects.toThrow('磁盘已满')
+    expect(autosave.label.value).toBe('保存失败：磁盘已满')
+    scope.stop()
+  })
+
   it('has nothing to save before the draft is loaded', async () => {
     const { draft, autosave, store, scope } = setup()
     draft.value = null

@@ -4,6 +4,8 @@
  * `flush` with flush.ts, which App.vue runs before the window may close). No keystroke is
  * lost: `flush` saves until nothing typed is left unsaved, also what was typed while a
  * save was under way, and rejects when a save fails, so the window stays open.
+ * Autosave keeps the working copy safe; a numbered version (保存, 完成) goes through
+ * `commit`, which shares this bookkeeping so the two never race.
  */
 import { computed, onScopeDispose, ref } from 'vue'
 import { clockTime } from '../format'
@@ -92,6 +94,35 @@ export function useAutosave<D>(options: {
     return saving
   }
 
+  /** Stores the document as it stands with `store` (保存, 完成: a numbered version), also
+   *  when autosave has nothing left to save (its working copy still becomes a version);
+   *  waits for an autosave under way first. Rejects if the store fails. */
+  async function commit(store: (doc: D) => Promise<void>): Promise<void> {
+    while (saving) await saving.catch(() => undefined)
+    const doc = options.current()
+    if (doc === null) return
+    const json = JSON.stringify(doc)
+    state.value = 'saving'
+    saving = store(doc)
+      .then(
+        () => {
+          lastSaved = json
+          savedAt.value = new Date()
+          error.value = null
+          state.value = isDirty() ? 'dirty' : 'saved'
+        },
+        (e: unknown) => {
+          error.value = options.errorText(e)
+          state.value = 'failed'
+          throw new Error(error.value)
+        },
+      )
+      .finally(() => {
+        saving = null
+      })
+    return saving
+  }
+
   /** Saves until nothing is left unsaved; rejects if a save fails. */
   async function flush(): Promise<void> {
     for (;;) {
@@ -141,5 +172,5 @@ export function useAutosave<D>(options: {
     unregister?.()
   })
 
-  return { state, savedAt, error, label, isDirty, save, flush, noteEdit, markClean, markSaved, start }
+  return { state, savedAt, error, label, isDirty, save, commit, flush, noteEdit, markClean, markSaved, start }
 }

@@ -36,7 +36,7 @@ use log::{changes, document, push};
 use middleware::{fallback, in_flight, json_errors, read_body, track, BodyRules};
 use ops::{healthz, metrics_text};
 pub use request::Authed;
-use session::{directory, login, logout, me};
+use session::{delegations, directory, login, logout, me};
 
 /// Request header naming the client install a request comes from (for the audit).
 pub const CLIENT_HEADER: &str = "x-gongwen-client";
@@ -107,6 +107,8 @@ pub struct AppState {
     pub limits: Limits,
     /// None when `/metrics` is off (it answers 404).
     pub metrics: Option<Metrics>,
+    /// Each unit's 文号 series (`assets/numbering.toml` unless configured).
+    pub numbering: Arc<gongwen_core::numbering::NumberingRules>,
 }
 
 /// What `/metrics` serves, and the bearer token it asks for (none: open, which the
@@ -154,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/logout", post(logout))
         .route("/v1/me", get(me))
         .route("/v1/directory", get(directory))
+        .route("/v1/delegations", get(delegations))
         .route("/v1/commands", post(push))
         .route("/v1/changes", get(changes))
         .route("/v1/documents/{id}", get(document))

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 
 use gongwen_core::wire::{
-    Directory, DirectoryUser, LoginRequest, LoginResponse, UnitCode, UserInfo,
+    Directory, DirectoryUser, LoginRequest, LoginResponse, UnitClearance, UnitCode, UserInfo,
 };
 
 use crate::auth::{self, Secret};
@@ -224,10 +224,14 @@ pub(super) async fn directory(
     let units = st.storage.units().await?;
     // Disabled users are left out: nobody should address them. Roles and clearances
     // are not for everyone to read (a clearance says who may see what).
-    let users = st
-        .storage
-        .users()
-        .await?
+    let records = st.storage.users().await?;
+    // Per unit, the highest clearance of its readers, so a sender learns before 分发
+    // which unit could never open the document (the push refuses it anyway).
+    let clearances = crate::access::unit_clearances(&records)
+        .into_iter()
+        .map(|(unit, clearance)| UnitClearance { unit, clearance })
+        .collect();
+    let users = records
         .into_iter()
         .filter(|u| !u.disabled)
         .map(|u| DirectoryUser {
@@ -236,5 +240,18 @@ pub(super) async fn directory(
             unit: u.info.unit,
         })
         .collect();
-    Ok(Json(Directory { units, users }))
+    Ok(Json(Directory {
+        units,
+        users,
+        clearances: Some(clearances),
+    }))
+}
+
+/// `GET /v1/delegations`: the delegations (代办) of the caller's unit, revoked ones
+/// included, oldest first (`gongwen flow delegations`).
+pub(super) async fn delegations(
+    State(st): State<AppState>,
+    who: Authed,
+) -> Result<Json<Vec<gongwen_core::delegation::Delegation>>, ApiError> {
+    Ok(Json(st.storage.delegations(&who.user.info.unit).await?))
 }

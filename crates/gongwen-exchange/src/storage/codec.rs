@@ -116,7 +116,7 @@ pub fn log_writes(
                 },
                 std::mem::take(&mut **document),
             )),
-            ChangeEntry::Delivery { .. } => None,
+            ChangeEntry::Delivery { .. } | ChangeEntry::Handling { .. } => None,
         };
         let mut text = serde_json::to_string(&entry)?;
         let content = match carried {

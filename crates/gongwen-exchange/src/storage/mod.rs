@@ -2,8 +2,9 @@
 //! (`sqlite`, the default: one file) and PostgreSQL (`postgres`). One conformance
 //! suite (`tests/conformance.rs`) runs against both.
 //!
-//! Storage knows units, users, tokens, commands, documents, per-unit change logs and
-//! the audit chain. It does not know workflow rules: a document's workflow state is
+//! Storage knows units, users, tokens, commands, documents, per-unit change logs, the
+//! audit chain and the 文号 series (a counter and a register per series, see
+//! [`NumberWrite`]). It does not know workflow rules: a document's workflow state is
 //! JSON it stores and compares by version (see [`Commit`]), so new command types need
 //! no change here.
 
@@ -134,7 +135,101 @@ pub struct Commit {
     pub log: Vec<LogWrite>,
     /// Contents the log entries refer to; one already stored is not written again.
     pub contents: Vec<LogContent>,
+    /// 文号 given or cancelled by the command (see [`NumberWrite`]).
+    pub numbers: Vec<NumberWrite>,
+    /// A delegation (代办) given or revoked by the command, written whole.
+    pub delegation: Option<gongwen_core::delegation::Delegation>,
     pub audit: AuditDraft,
+}
+
+/// What happens to a number of a 文号 series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NumberEvent {
+    /// 编号: the number is given to a document.
+    Issued,
+    /// 取消编号: the number is withdrawn, with who and why; it is never given again.
+    Cancelled,
+}
+
+impl NumberEvent {
+    /// The text stored in the register.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NumberEvent::Issued => "issued",
+            NumberEvent::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(s: &str) -> Result<NumberEvent, StorageError> {
+        match s {
+            "issued" => Ok(NumberEvent::Issued),
+            "cancelled" => Ok(NumberEvent::Cancelled),
+            other => Err(StorageError::Backend(format!(
+                "the number register holds an unknown event `{other}`"
+            ))),
+        }
+    }
+}
+
+/// A number given or cancelled, written in the commit's transaction.
+///
+/// `Issued` is a compare-and-set on the series' counter: the series' last issued
+/// number must be `number - 1` (0 for a new series), else the whole commit fails with
+/// [`StorageError::NumberTaken`] and the caller reads [`Storage::series_last`] again and
+/// retries, as for [`StorageError::Conflict`]. So numbers are given 1, 2, 3 … without
+/// gaps or doubles however many commands race. `Cancelled` records the cancellation of
+/// a number issued to `document_id` and leaves the counter alone: a number is never
+/// given twice, and a gap in a series is explained by its cancellation. Both go into
+/// the register ([`Storage::number_register`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberWrite {
+    /// [`gongwen_core::numbering::SeriesKey`]'s text, e.g. `宿发改/2026`.
+    pub series: String,
+    pub number: i64,
+    pub document_id: DocumentId,
+    pub event: NumberEvent,
+    /// Username of who gave or cancelled it.
+    pub by: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// Why it was cancelled; `None` for an issue.
+    pub reason: Option<String>,
+}
+
+/// A row of a series' register: every number event, in number order (an issue before
+/// its cancellation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberRecord {
+    pub series: String,
+    pub number: i64,
+    pub document_id: DocumentId,
+    pub event: NumberEvent,
+    /// The command that wrote it.
+    pub command_id: uuid::Uuid,
+    pub by: String,
+    pub at: String,
+    pub reason: Option<String>,
+}
+
+/// The register's event column, read back.
+fn number_event(s: &str) -> Result<NumberEvent, StorageError> {
+    NumberEvent::parse(s)
+}
+
+/// The not-found error of a cancellation whose number was not issued to its document.
+fn not_issued(w: &NumberWrite) -> StorageError {
+    StorageError::NotFound {
+        what: "issued number",
+        key: format!("{} {} of document {}", w.series, w.number, w.document_id),
+    }
+}
+
+/// The error of a second cancellation of one number.
+fn cancelled_twice(w: &NumberWrite) -> StorageError {
+    StorageError::AlreadyExists {
+        what: "cancellation of number",
+        key: format!("{} {}", w.series, w.number),
+    }
 }
 
 /// An audit entry before it is chained: storage assigns `seq` and the hashes.
@@ -440,6 +535,11 @@ pub enum StorageError {
     /// document won); decide again on the new state.
     #[error("document {0} changed concurrently")]
     Conflict(DocumentId),
+    /// An issued number's compare-and-set failed: another command took `number` of
+    /// `series` first (or the caller's count was stale). Nothing was written; read
+    /// [`Storage::series_last`] again and retry, like [`StorageError::Conflict`].
+    #[error("number {number} of series {series} is taken")]
+    NumberTaken { series: String, number: i64 },
     #[error("{what} `{key}` already exists")]
     AlreadyExists { what: &'static str, key: String },
     #[error("no {what} `{key}`")]
@@ -495,6 +595,9 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         document_id: DocumentId,
     ) -> Result<Option<WorkflowRecord>, StorageError>;
+    /// Documents whose workflow state carries a 限办日期 (the automatic 催办 looks at
+    /// these only).
+    async fn workflows_with_deadline(&self) -> Result<Vec<DocumentId>, StorageError>;
     async fn document(
         &self,
         document_id: DocumentId,
@@ -550,9 +653,26 @@ pub trait Storage: Send + Sync + 'static {
     /// Ends every upload grant of the file (its file was removed).
     async fn drop_upload_grants(&self, sha256: &str) -> Result<(), StorageError>;
     /// Writes a command's effects atomically and returns the log seqs assigned, in the
-    /// order of `commit.log`. Fails with `DuplicateCommand` or `Conflict` without
-    /// writing anything.
+    /// order of `commit.log`. Fails with `DuplicateCommand`, `Conflict` or
+    /// `NumberTaken` (see [`NumberWrite`]) without writing anything.
     async fn commit(&self, commit: &Commit) -> Result<Vec<i64>, StorageError>;
+
+    // 文号 series.
+    /// The last number issued in the series (cancelled ones count: they are not given
+    /// again), 0 when the series is new. The next [`NumberEvent::Issued`] is this + 1.
+    async fn series_last(&self, series: &str) -> Result<i64, StorageError>;
+    /// A unit's delegations (代办), revoked ones included, oldest first.
+    async fn delegations(
+        &self,
+        unit: &UnitCode,
+    ) -> Result<Vec<gongwen_core::delegation::Delegation>, StorageError>;
+    /// One delegation by id.
+    async fn delegation(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Option<gongwen_core::delegation::Delegation>, StorageError>;
+    /// Every number event of the series, by number (an issue before its cancellation).
+    async fn number_register(&self, series: &str) -> Result<Vec<NumberRecord>, StorageError>;
 
     // Change log.
     /// Entries of `unit` with seq > `after`, at most `limit`, in seq order (all

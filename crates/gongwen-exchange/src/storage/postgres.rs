@@ -41,9 +41,9 @@ use super::codec::{
     parse_enum, parse_uuid, token_live,
 };
 use super::{
-    audit_hash, AdminChange, AuditDraft, AuditHead, AuditRecord, CommandRecord, Commit,
-    DocumentRecord, LogHead, LogRecord, Storage, StorageError, TokenRecord, UserRecord,
-    WorkflowRecord,
+    audit_hash, cancelled_twice, not_issued, number_event, AdminChange, AuditDraft, AuditHead,
+    AuditRecord, CommandRecord, Commit, DocumentRecord, LogHead, LogRecord, NumberEvent,
+    NumberRecord, Storage, StorageError, TokenRecord, UserRecord, WorkflowRecord,
 };
 
 /// Connections kept by the pool.
@@ -197,6 +197,37 @@ CREATE TABLE log_contents (
 );
 ALTER TABLE log ADD COLUMN document_id TEXT;
 ALTER TABLE log ADD COLUMN content_hash TEXT;
+"#,
+    // 文号 series: the last number issued per series, moved by compare-and-set in the
+    // commit that issues it (never lowered: a cancelled number is not given again), and
+    // the register of every number given or cancelled, with who, when and why.
+    r#"
+CREATE TABLE number_series (
+    series TEXT PRIMARY KEY,
+    last   BIGINT NOT NULL CHECK (last >= 0)
+);
+CREATE TABLE number_register (
+    series      TEXT NOT NULL,
+    number      BIGINT NOT NULL CHECK (number >= 1),
+    event       TEXT NOT NULL CHECK (event IN ('issued', 'cancelled')),
+    document_id TEXT NOT NULL,
+    command_id  TEXT NOT NULL,
+    username    TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    reason      TEXT,
+    PRIMARY KEY (series, number, event)
+);
+"#,
+    // 代办: each delegation as the server decided it (JSON of
+    // `gongwen_core::delegation::Delegation`), rewritten whole when revoked.
+    r#"
+CREATE TABLE delegations (
+    id         TEXT PRIMARY KEY,
+    unit       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    body       TEXT NOT NULL
+);
+CREATE INDEX delegations_unit ON delegations (unit, created_at);
 "#,
 ];
 
@@ -653,6 +684,18 @@ async fn commit_tx(
             .map_err(pg)?;
     }
 
+    numbers_tx(tx, c).await?;
+    if let Some(d) = &c.delegation {
+        let body = serde_json::to_string(d).map_err(|e| StorageError::Backend(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO delegations (id, unit, created_at, body) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+            &[&d.id.to_string(), &d.unit.0, &d.created_at, &body],
+        )
+        .await
+        .map_err(pg)?;
+    }
+
     // Per-unit seqs (see the module doc): how many entries each unit gets, then one
     // counter update per unit, in sorted unit order.
     let mut per_unit: std::collections::BTreeMap<&str, i64> = Default::default();
@@ -728,6 +771,102 @@ async fn commit_tx(
 
     append_audit_tx(tx, head, &c.audit).await?;
     Ok(seqs)
+}
+
+/// The commit's 文号 writes (see [`NumberWrite`](super::NumberWrite)), inside its transaction. The
+/// counter's UPDATE is a compare-and-set: at READ COMMITTED a concurrent writer of the
+/// same series waits for the row lock, then re-checks `last` on the committed row and
+/// moves nothing, so two commands never take one number (and the audit-head lock
+/// serializes commits anyway, see the module doc).
+async fn numbers_tx(
+    tx: &deadpool_postgres::Transaction<'_>,
+    c: &Commit,
+) -> Result<(), StorageError> {
+    if c.numbers.is_empty() {
+        return Ok(());
+    }
+    let create = tx
+        .prepare_cached(
+            "INSERT INTO number_series (series, last) VALUES ($1, 0)
+             ON CONFLICT (series) DO NOTHING",
+        )
+        .await
+        .map_err(pg)?;
+    let advance = tx
+        .prepare_cached(
+            "UPDATE number_series SET last = $2::bigint
+             WHERE series = $1 AND last = $2::bigint - 1",
+        )
+        .await
+        .map_err(pg)?;
+    let issued_to = tx
+        .prepare_cached(
+            "SELECT document_id FROM number_register
+             WHERE series = $1 AND number = $2 AND event = 'issued'",
+        )
+        .await
+        .map_err(pg)?;
+    let record = tx
+        .prepare_cached(
+            "INSERT INTO number_register (series, number, event, document_id, command_id,
+                                          username, at, reason)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        )
+        .await
+        .map_err(pg)?;
+    let command_id = c.command.command_id.to_string();
+    for w in &c.numbers {
+        let taken = || StorageError::NumberTaken {
+            series: w.series.clone(),
+            number: w.number,
+        };
+        match w.event {
+            NumberEvent::Issued => {
+                tx.execute(&create, &[&w.series]).await.map_err(pg)?;
+                let moved = tx
+                    .execute(&advance, &[&w.series, &w.number])
+                    .await
+                    .map_err(pg)?;
+                if moved != 1 {
+                    return Err(taken());
+                }
+            }
+            NumberEvent::Cancelled => {
+                let row = tx
+                    .query_opt(&issued_to, &[&w.series, &w.number])
+                    .await
+                    .map_err(pg)?;
+                let to: Option<String> = row.map(|r| col(&r, 0)).transpose()?;
+                if to.as_deref() != Some(w.document_id.to_string().as_str()) {
+                    return Err(not_issued(w));
+                }
+            }
+        }
+        let written = tx
+            .execute(
+                &record,
+                &[
+                    &w.series,
+                    &w.number,
+                    &w.event.as_str(),
+                    &w.document_id.to_string(),
+                    &command_id,
+                    &w.by,
+                    &w.at,
+                    &w.reason,
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        if written != 1 {
+            return Err(match w.event {
+                NumberEvent::Cancelled => cancelled_twice(w),
+                // The counter said the number was free; the register disagrees.
+                NumberEvent::Issued => taken(),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -960,6 +1099,23 @@ impl Storage for PostgresStorage {
         .transpose()
     }
 
+    async fn workflows_with_deadline(&self) -> Result<Vec<DocumentId>, StorageError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT document_id FROM workflows WHERE state LIKE '%\"deadline\":%'",
+                &[],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let id: String = col(r, 0)?;
+                Ok(DocumentId(parse_uuid(&id, "document id")?))
+            })
+            .collect()
+    }
+
     async fn workflow(
         &self,
         document_id: DocumentId,
@@ -1142,6 +1298,93 @@ impl Storage for PostgresStorage {
         let seqs = commit_tx(&tx, commit).await?;
         tx.commit().await.map_err(pg)?;
         Ok(seqs)
+    }
+
+    async fn series_last(&self, series: &str) -> Result<i64, StorageError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT last FROM number_series WHERE series = $1",
+                &[&series],
+            )
+            .await
+            .map_err(pg)?;
+        match row {
+            Some(r) => col(&r, 0),
+            None => Ok(0),
+        }
+    }
+
+    async fn delegations(
+        &self,
+        unit: &UnitCode,
+    ) -> Result<Vec<gongwen_core::delegation::Delegation>, StorageError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT body FROM delegations WHERE unit = $1 ORDER BY created_at, id",
+                &[&unit.0],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let body: String = col(r, 0)?;
+                serde_json::from_str(&body).map_err(|e| {
+                    StorageError::Backend(format!("stored delegation is not valid: {e}"))
+                })
+            })
+            .collect()
+    }
+
+    async fn delegation(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Option<gongwen_core::delegation::Delegation>, StorageError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT body FROM delegations WHERE id = $1",
+                &[&id.to_string()],
+            )
+            .await
+            .map_err(pg)?;
+        row.map(|r| {
+            let body: String = col(&r, 0)?;
+            serde_json::from_str(&body)
+                .map_err(|e| StorageError::Backend(format!("stored delegation is not valid: {e}")))
+        })
+        .transpose()
+    }
+
+    async fn number_register(&self, series: &str) -> Result<Vec<NumberRecord>, StorageError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT number, event, document_id, command_id, username, at, reason
+                 FROM number_register WHERE series = $1
+                 ORDER BY number, event = 'cancelled'",
+                &[&series],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let event: String = col(r, 1)?;
+                let document_id: String = col(r, 2)?;
+                let command_id: String = col(r, 3)?;
+                Ok(NumberRecord {
+                    series: series.to_string(),
+                    number: col(r, 0)?,
+                    document_id: DocumentId(parse_uuid(&document_id, "document id")?),
+                    event: number_event(&event)?,
+                    command_id: parse_uuid(&command_id, "command id")?,
+                    by: col(r, 4)?,
+                    at: col(r, 5)?,
+                    reason: col(r, 6)?,
+                })
+            })
+            .collect()
     }
 
     async fn log_after(

@@ -22,9 +22,9 @@ use super::codec::{
     parse_enum, parse_uuid, token_live,
 };
 use super::{
-    audit_hash, AdminChange, AuditDraft, AuditHead, AuditRecord, CommandRecord, Commit,
-    DocumentRecord, LogHead, LogRecord, Storage, StorageError, TokenRecord, UserRecord,
-    WorkflowRecord,
+    audit_hash, cancelled_twice, not_issued, number_event, AdminChange, AuditDraft, AuditHead,
+    AuditRecord, CommandRecord, Commit, DocumentRecord, LogHead, LogRecord, NumberEvent,
+    NumberRecord, Storage, StorageError, TokenRecord, UserRecord, WorkflowRecord,
 };
 
 /// Migrations in order; the file's `user_version` is how many have run. Append only.
@@ -169,6 +169,37 @@ CREATE TABLE log_contents (
 ) STRICT;
 ALTER TABLE log ADD COLUMN document_id TEXT;
 ALTER TABLE log ADD COLUMN content_hash TEXT;
+"#,
+    // 文号 series: the last number issued per series, moved by compare-and-set in the
+    // commit that issues it (never lowered: a cancelled number is not given again), and
+    // the register of every number given or cancelled, with who, when and why.
+    r#"
+CREATE TABLE number_series (
+    series TEXT PRIMARY KEY,
+    last   INTEGER NOT NULL CHECK (last >= 0)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE number_register (
+    series      TEXT NOT NULL,
+    number      INTEGER NOT NULL CHECK (number >= 1),
+    event       TEXT NOT NULL CHECK (event IN ('issued', 'cancelled')),
+    document_id TEXT NOT NULL,
+    command_id  TEXT NOT NULL,
+    username    TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    reason      TEXT,
+    PRIMARY KEY (series, number, event)
+) STRICT, WITHOUT ROWID;
+"#,
+    // 代办: each delegation as the server decided it (JSON of
+    // `gongwen_core::delegation::Delegation`), rewritten whole when revoked.
+    r#"
+CREATE TABLE delegations (
+    id         TEXT PRIMARY KEY,
+    unit       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    body       TEXT NOT NULL
+) STRICT;
+CREATE INDEX delegations_unit ON delegations (unit, created_at);
 "#,
 ];
 
@@ -513,6 +544,8 @@ fn commit_tx(conn: &Connection, c: &Commit) -> Result<Vec<i64>, StorageError> {
             .map_err(backend)?;
     }
 
+    numbers_tx(conn, c)?;
+
     // The only writer holds the database lock (BEGIN IMMEDIATE), so MAX + 1 is gapless
     // and no reader can see seq n+1 before seq n: both become visible at our commit.
     let mut seqs = Vec::with_capacity(c.log.len());
@@ -542,8 +575,89 @@ fn commit_tx(conn: &Connection, c: &Commit) -> Result<Vec<i64>, StorageError> {
         seqs.push(seq);
     }
 
+    if let Some(d) = &c.delegation {
+        let body = serde_json::to_string(d).map_err(|e| StorageError::Backend(e.to_string()))?;
+        conn.execute(
+            "INSERT INTO delegations (id, unit, created_at, body) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+            params![d.id.to_string(), d.unit.0, d.created_at, body],
+        )
+        .map_err(backend)?;
+    }
     append_audit_tx(conn, &c.audit)?;
     Ok(seqs)
+}
+
+/// The commit's 文号 writes (see [`NumberWrite`](super::NumberWrite)), inside its transaction.
+fn numbers_tx(conn: &Connection, c: &Commit) -> Result<(), StorageError> {
+    for w in &c.numbers {
+        match w.event {
+            NumberEvent::Issued => {
+                conn.execute(
+                    "INSERT INTO number_series (series, last) VALUES (?1, 0)
+                     ON CONFLICT (series) DO NOTHING",
+                    [&w.series],
+                )
+                .map_err(backend)?;
+                // Compare-and-set: only the next number moves the counter.
+                let moved = conn
+                    .execute(
+                        "UPDATE number_series SET last = ?2 WHERE series = ?1 AND last = ?2 - 1",
+                        params![w.series, w.number],
+                    )
+                    .map_err(backend)?;
+                if moved != 1 {
+                    return Err(StorageError::NumberTaken {
+                        series: w.series.clone(),
+                        number: w.number,
+                    });
+                }
+            }
+            NumberEvent::Cancelled => {
+                let issued_to: Option<String> = conn
+                    .query_row(
+                        "SELECT document_id FROM number_register
+                         WHERE series = ?1 AND number = ?2 AND event = 'issued'",
+                        params![w.series, w.number],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(backend)?;
+                if issued_to.as_deref() != Some(w.document_id.to_string().as_str()) {
+                    return Err(not_issued(w));
+                }
+            }
+        }
+        match conn.execute(
+            "INSERT INTO number_register (series, number, event, document_id, command_id,
+                                          username, at, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                w.series,
+                w.number,
+                w.event.as_str(),
+                w.document_id.to_string(),
+                c.command.command_id.to_string(),
+                w.by,
+                w.at,
+                w.reason
+            ],
+        ) {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(match w.event {
+                    NumberEvent::Cancelled => cancelled_twice(w),
+                    // The counter said the number was free; the register disagrees.
+                    NumberEvent::Issued => StorageError::NumberTaken {
+                        series: w.series.clone(),
+                        number: w.number,
+                    },
+                });
+            }
+            Err(e) => return Err(backend(e)),
+        }
+    }
+    Ok(())
 }
 
 fn add_unit_tx(conn: &Connection, unit: &Unit) -> Result<(), StorageError> {
@@ -901,6 +1015,28 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn workflows_with_deadline(&self) -> Result<Vec<DocumentId>, StorageError> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT document_id FROM workflows WHERE state LIKE '%\"deadline\":%'",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(DocumentId(parse_uuid(
+                    &row.map_err(backend)?,
+                    "document id",
+                )?));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn workflow(
         &self,
         document_id: DocumentId,
@@ -1099,6 +1235,114 @@ impl Storage for SqliteStorage {
             let seqs = commit_tx(&tx, &commit)?;
             tx.commit().map_err(backend)?;
             Ok(seqs)
+        })
+        .await
+    }
+
+    async fn series_last(&self, series: &str) -> Result<i64, StorageError> {
+        let series = series.to_string();
+        self.read(move |conn| {
+            let last: Option<i64> = conn
+                .query_row(
+                    "SELECT last FROM number_series WHERE series = ?1",
+                    [&series],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            Ok(last.unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn delegations(
+        &self,
+        unit: &UnitCode,
+    ) -> Result<Vec<gongwen_core::delegation::Delegation>, StorageError> {
+        let unit = unit.0.clone();
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT body FROM delegations WHERE unit = ?1 ORDER BY created_at, id",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([&unit], |r| r.get::<_, String>(0))
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let body = row.map_err(backend)?;
+                out.push(serde_json::from_str(&body).map_err(|e| {
+                    StorageError::Backend(format!("stored delegation is not valid: {e}"))
+                })?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delegation(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Option<gongwen_core::delegation::Delegation>, StorageError> {
+        self.read(move |conn| {
+            let body: Option<String> = conn
+                .query_row(
+                    "SELECT body FROM delegations WHERE id = ?1",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            body.map(|b| {
+                serde_json::from_str(&b).map_err(|e| {
+                    StorageError::Backend(format!("stored delegation is not valid: {e}"))
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn number_register(&self, series: &str) -> Result<Vec<NumberRecord>, StorageError> {
+        let series = series.to_string();
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT number, event, document_id, command_id, username, at, reason
+                     FROM number_register WHERE series = ?1
+                     ORDER BY number, event = 'cancelled'",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([&series], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                    ))
+                })
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (number, event, document_id, command_id, by, at, reason) =
+                    row.map_err(backend)?;
+                out.push(NumberRecord {
+                    series: series.clone(),
+                    number,
+                    document_id: DocumentId(parse_uuid(&document_id, "document id")?),
+                    event: number_event(&event)?,
+                    command_id: parse_uuid(&command_id, "command id")?,
+                    by,
+                    at,
+                    reason,
+                });
+            }
+            Ok(out)
         })
         .await
     }

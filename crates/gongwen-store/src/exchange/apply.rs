@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use gongwen_core::flow::FlowKind;
+use gongwen_core::handling::Handling;
 use gongwen_core::wire::{ChangeEntry, ChangesPage};
 use gongwen_core::{DocStatus, Document, DocumentId};
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
@@ -15,7 +17,9 @@ use crate::store::{
     append_version, begin_bulk_merging, end_bulk_merging, enum_parse, head, insert_batch, now,
     rfc3339, NewDocument,
 };
+use crate::versions::{self, VersionMeta};
 use crate::{Store, StoreError};
+use gongwen_core::revision::VersionReason;
 
 /// What the store knows about syncing one account.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -401,7 +405,9 @@ fn apply_change<'a>(
                 by,
                 at
             ])?;
-            let new = batch.add_if_missing(tx, *document_id, document, DocStatus::Incoming)?;
+            let meta = VersionMeta::new(VersionReason::Received, by.clone());
+            let new =
+                batch.add_if_missing(tx, *document_id, document, DocStatus::Incoming, meta)?;
             want_attachments(tx, *document_id, document)?;
             Ok(new)
         }
@@ -444,13 +450,27 @@ fn apply_change<'a>(
                     i as i64
                 ])?;
             }
-            let new = batch.add_if_missing(tx, *document_id, document, DocStatus::Dispatched)?;
+            let mut meta = VersionMeta::new(VersionReason::Sent, by.clone());
+            meta.dispatched_at = Some(at.clone());
+            let new = batch.add_if_missing(
+                tx,
+                *document_id,
+                document,
+                DocStatus::Dispatched,
+                meta.clone(),
+            )?;
             if !new {
                 let h = head(tx, *document_id)?.ok_or(StoreError::NotFound(*document_id))?;
                 if h.status != DocStatus::Archived {
                     // What was sent is the record: appended as a version if the local
                     // latest differs (nothing is overwritten), then marked dispatched.
-                    append_version(tx, *document_id, document, &now())?;
+                    // Edits autosaved meanwhile are kept as a version of their own first.
+                    if let Some(w) = versions::working_copy(tx, h.doc_rowid)? {
+                        let kept = VersionMeta::new(VersionReason::Autosaved, w.author.clone());
+                        versions::number_working_copy(tx, &h, &w, &w.saved_at, &kept)?;
+                    }
+                    let stored = append_version(tx, *document_id, document, &now(), &meta)?;
+                    versions::mark_dispatched(tx, h.doc_rowid, stored.version, &at)?;
                     if h.status != DocStatus::Dispatched {
                         tx.prepare_cached(
                             "UPDATE documents SET status = ?1, updated_at = ?2 WHERE doc_rowid = ?3",
@@ -487,7 +507,100 @@ fn apply_change<'a>(
             ])?;
             Ok(false)
         }
+        ChangeEntry::Handling {
+            document_id,
+            handling,
+            document,
+            content_hash,
+        } => apply_handling(
+            tx,
+            *document_id,
+            handling,
+            document.as_deref(),
+            content_hash,
+            batch,
+        ),
     }
+}
+
+/// A unit's handling as the server sent it, whole: stored over what was there. The
+/// version it carries (a 核稿 edit, the numbered version after 编号) becomes the local
+/// latest, appended so nothing is overwritten; a 会签 unit gets the document here.
+fn apply_handling<'a>(
+    tx: &Transaction<'_>,
+    document_id: DocumentId,
+    handling: &Handling,
+    document: Option<&'a Document>,
+    content_hash: &str,
+    batch: &mut NewBatch<'a>,
+) -> Result<bool, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO handlings(document_id, unit, flow, step, step_kind, finished, deadline, content)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (document_id, unit) DO UPDATE SET flow = excluded.flow, step = excluded.step,
+            step_kind = excluded.step_kind, finished = excluded.finished,
+            deadline = excluded.deadline, content = excluded.content",
+    )?
+    .execute(params![
+        document_id.to_string(),
+        handling.unit.0,
+        handling.flow.as_str(),
+        handling.step.as_str(),
+        handling.step_kind.as_str(),
+        handling.finished,
+        handling.deadline,
+        json(handling)?
+    ])?;
+    let Some(document) = document else {
+        return Ok(false);
+    };
+    check_hash(document_id, document, content_hash);
+    let status = match handling.flow {
+        FlowKind::Outgoing if handling.unit_is_past_sign_off() => DocStatus::SignedOff,
+        FlowKind::Outgoing => DocStatus::Draft,
+        FlowKind::Incoming => DocStatus::Incoming,
+    };
+    // The version is the one the last step produced: who took it and at which step.
+    let last = handling.trail.last();
+    let author = last.map(|e| e.by.clone()).unwrap_or_default();
+    let mut meta = VersionMeta::new(VersionReason::Step, author.clone());
+    meta.step = last.map(|e| e.kind.label().to_string());
+    let new = batch.add_if_missing(tx, document_id, document, status, meta.clone())?;
+    if !new {
+        if let Some(h) = head(tx, document_id)? {
+            if matches!(h.status, DocStatus::Draft | DocStatus::SignedOff) {
+                let stored = append_version(tx, document_id, document, &now(), &meta)?;
+                // The version a 签发 stood on is marked 已签发, as 历史版本 shows it.
+                if last.is_some_and(|e| {
+                    e.kind == gongwen_core::flow::StepKind::SignOff
+                        && matches!(e.action, gongwen_core::handling::StepAction::Finish { .. })
+                }) {
+                    tx.prepare_cached(
+                        "UPDATE versions SET signed_off_at = ?3, signed_off_by = ?4
+                         WHERE doc_rowid = ?1 AND version = ?2 AND signed_off_at IS NULL",
+                    )?
+                    .execute(params![
+                        h.doc_rowid,
+                        stored.version,
+                        last.map(|e| e.at.clone()),
+                        author
+                    ])?;
+                }
+                if h.status != status && status == DocStatus::SignedOff {
+                    tx.prepare_cached(
+                        "UPDATE documents SET status = ?1, updated_at = ?2 WHERE doc_rowid = ?3",
+                    )?
+                    .execute(params![
+                        status.as_str(),
+                        rfc3339(&now()),
+                        h.doc_rowid
+                    ])?;
+                }
+            }
+        }
+    }
+    want_attachments(tx, document_id, document)?;
+    Ok(new)
 }
 
 fn check_hash(document_id: DocumentId, document: &Document, expected: &str) {
@@ -517,6 +630,7 @@ impl<'a> NewBatch<'a> {
         id: DocumentId,
         document: &'a Document,
         status: DocStatus,
+        meta: VersionMeta,
     ) -> Result<bool, StoreError> {
         if self.ids.contains(&id) || head(tx, id)?.is_some() {
             return Ok(false);
@@ -526,6 +640,7 @@ impl<'a> NewBatch<'a> {
             id,
             document,
             status,
+            meta,
         });
         Ok(true)
     }

@@ -1,5 +1,12 @@
 //! What came over the exchange as this store keeps it: received documents (收文, the
-//! inbox), and the deliveries and server content hash of every exchanged document.
+//! inbox) with who has read them, and the deliveries and server content hash of every
+//! exchanged document.
+//!
+//! Unread (未读) is per user: a received document the logged-in account has not opened
+//! ([`Store::mark_read`]) while it still waits for this unit's 签收 or 退回. A document
+//! the unit has answered is no longer news, whoever answered it; so a store upgraded
+//! to read marks does not greet its users with every old 收文 as unread. With nobody
+//! logged in nothing is unread: there is no reader.
 
 use gongwen_core::wire::{Delivery, DeliveryStatus, RecipientRole, UnitCode};
 use gongwen_core::DocumentId;
@@ -38,7 +45,13 @@ pub struct InboxItem {
     pub incoming: IncomingInfo,
     /// A 签收 or 退回 of this document is queued and not yet answered (待同步).
     pub pending: bool,
+    /// The logged-in user has not opened it, and it waits for this unit's answer.
+    pub unread: bool,
 }
+
+/// The SQL condition on `e` (exchanged), `dl` (deliveries) and `r` (the reader's
+/// read mark) that makes a received document unread.
+const UNREAD: &str = "r.document_id IS NULL AND coalesce(dl.status, 'delivered') = 'delivered'";
 
 impl Store {
     /// Per-recipient delivery status of a document, 主送 first then 抄送, each in the
@@ -82,19 +95,57 @@ impl Store {
         Ok(self
             .incoming_where("e.document_id = ?1", &[document_id.to_string()])?
             .pop()
-            .map(|(info, _)| info))
+            .map(|(info, _, _)| info))
     }
 
     /// The inbox (收文): every received document, newest dispatch first, with this
     /// unit's status and whether a step on it is pending.
     pub fn inbox(&self) -> Result<Vec<InboxItem>, StoreError> {
+        self.inbox_where("1 = 1")
+    }
+
+    /// The inbox's unread documents (see the module doc), newest first: the same
+    /// query as [`Store::inbox`], so the 收文箱's count and its bold rows agree.
+    pub fn unread_arrivals(&self) -> Result<Vec<InboxItem>, StoreError> {
+        if self.signed_in()?.is_none() {
+            return Ok(Vec::new());
+        }
+        self.inbox_where(UNREAD)
+    }
+
+    /// Marks received document `id` as read by the logged-in user (opened in the
+    /// reading view). `false` when nothing changed: already read, nobody logged in, or
+    /// not a received document this user may see.
+    pub fn mark_read(&mut self, id: DocumentId) -> Result<bool, StoreError> {
+        let Some(reader) = self.signed_in()? else {
+            return Ok(false);
+        };
+        let visible = crate::access::visible("d.classification", self.clearance()?);
+        let written = self.conn.execute(
+            &format!(
+                "INSERT OR IGNORE INTO read_marks (document_id, reader, read_at)
+                 SELECT e.document_id, ?2, ?3
+                 FROM exchanged e JOIN documents d ON d.id = e.document_id
+                 WHERE e.document_id = ?1 AND e.direction = 'received' AND {visible}"
+            ),
+            rusqlite::params![
+                id.to_string(),
+                reader.key(),
+                crate::store::rfc3339(&crate::store::now())
+            ],
+        )?;
+        Ok(written > 0)
+    }
+
+    fn inbox_where(&self, condition: &str) -> Result<Vec<InboxItem>, StoreError> {
         let mut items = Vec::new();
-        for (incoming, summary) in self.incoming_where("1 = 1", &[])? {
+        for (incoming, summary, unread) in self.incoming_where(condition, &[])? {
             let pending = !self.pending_for(incoming.document_id)?.is_empty();
             items.push(InboxItem {
                 summary,
                 incoming,
                 pending,
+                unread,
             });
         }
         Ok(items)
@@ -104,21 +155,36 @@ impl Store {
         &self,
         condition: &str,
         values: &[String],
-    ) -> Result<Vec<(IncomingInfo, DocumentSummary)>, StoreError> {
+    ) -> Result<Vec<(IncomingInfo, DocumentSummary, bool)>, StoreError> {
         let columns: String = SUMMARY_COLUMNS
             .split(", ")
             .map(|c| format!("d.{c}"))
             .collect::<Vec<_>>()
             .join(", ");
         let visible = crate::access::visible("d.classification", self.clearance()?);
+        // Nobody logged in: no reader, so nothing is unread (the '' key matches no mark,
+        // hence the explicit test).
+        let reader = self.signed_in()?.map(|a| a.key());
+        let n = values.len();
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {columns}, e.from_unit, e.role, e.by, e.at, e.content_hash, dl.status, dl.reason
+            "SELECT {columns}, e.from_unit, e.role, e.by, e.at, e.content_hash, dl.status, dl.reason,
+                    ?{reader_flag} AND {UNREAD}
              FROM exchanged e JOIN documents d ON d.id = e.document_id
              LEFT JOIN deliveries dl ON dl.document_id = e.document_id
-             WHERE e.direction = 'received' AND {condition} AND {visible}
-             ORDER BY e.at DESC, d.sort_key DESC"
+             LEFT JOIN read_marks r ON r.document_id = e.document_id AND r.reader = ?{reader_key}
+             WHERE e.direction = 'received' AND ({condition}) AND {visible}
+             ORDER BY e.at DESC, d.sort_key DESC",
+            reader_flag = n + 1,
+            reader_key = n + 2,
         ))?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+        let params = values
+            .iter()
+            .map(|v| rusqlite::types::Value::Text(v.clone()))
+            .chain([
+                rusqlite::types::Value::Integer(i64::from(reader.is_some())),
+                rusqlite::types::Value::Text(reader.unwrap_or_default()),
+            ]);
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let summary = summary_from_row(r)?;
@@ -140,6 +206,7 @@ impl Store {
                     reason: r.get(17)?,
                 },
                 summary,
+                r.get(18)?,
             ));
         }
         Ok(out)

@@ -13,8 +13,8 @@
 //!
 //! One file per topic: `account` (who syncs, the install id, the cached directory),
 //! `outbox` (commands waiting for the server and its answers), `apply` (the server's
-//! change log and the cursor), `inbox` (收文 and deliveries) and `attachments` (files
-//! exchanged documents list). Their public items are re-exported here.
+//! change log and the cursor), `inbox` (收文 and deliveries), `handlings` (each unit's 发文/收文 handling and the
+//! boxes) and `attachments` (files exchanged documents list). Their public items are re-exported here.
 
 use gongwen_core::wire::Rejection;
 use serde::Serialize;
@@ -24,14 +24,16 @@ use crate::StoreError;
 mod account;
 mod apply;
 mod attachments;
+mod handlings;
 mod inbox;
 mod outbox;
 
 pub use account::{normalize_server, Account};
 pub use apply::{ApplyReport, CursorReset, SyncState};
 pub use attachments::WantedAttachment;
+pub use handlings::{BoxItem, HandlingBox};
 pub use inbox::{InboxItem, IncomingInfo};
-pub use outbox::{OutboxEntry, OutboxState, QueuedBy};
+pub use outbox::{DispatchCheck, OutboxEntry, OutboxState, QueuedBy, UnheededOpinion};
 
 fn refused(message: impl Into<String>, message_zh: impl Into<String>) -> StoreError {
     StoreError::CommandRefused {

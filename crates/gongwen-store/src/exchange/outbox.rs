@@ -1,6 +1,8 @@
 //! The outbox (待同步): commands written with their local checks, waiting for the
 //! account that queued them to send them, and the server's answers.
 
+use gongwen_core::flow::StepId;
+use gongwen_core::handling::StepAction;
 use gongwen_core::wire::{
     Command, CommandBody, CommandId, CommandOutcome, CommandResult, DeliveryStatus, Rejection,
     UnitCode,
@@ -12,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use super::attachments::self_attachment_missing;
 use super::{from_json, json, refused, refused_as, Account};
 use crate::store::{enum_parse, head, now, parse_document, rfc3339};
+use crate::versions;
 use crate::{Store, StoreError};
+use gongwen_core::revision::VersionReason;
 
 /// Where a queued command stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -72,6 +76,48 @@ impl QueuedBy {
     }
 }
 
+/// What a 分发 of a document would carry and meet, for the dialog that confirms it
+/// ([`Store::dispatch_check`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct DispatchCheck {
+    pub classification: gongwen_core::Classification,
+    /// Attachments listed (附件), with or without a file.
+    pub attachments: u32,
+    /// Validation errors, each "要素：问题" in Chinese; any one blocks the 分发.
+    pub errors: Vec<String>,
+    /// Units of the cached directory with no user cleared to read it: not to be chosen.
+    pub uncleared: Vec<UnitCode>,
+}
+
+/// An opinion written with a step the server refused (someone acted first: another
+/// leader signed, the sender withdrew; or the step was not theirs): 未生效的意见. It
+/// stays in the outbox with the refusal, so what the late user wrote is kept and shown,
+/// never dropped, even after the refusal is removed from the 同步队列.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct UnheededOpinion {
+    pub command_id: CommandId,
+    /// The step as the writer saw it.
+    pub step: StepId,
+    pub action: StepAction,
+    pub opinion: String,
+    /// Username of who wrote it (the account that queued it; None if not recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub by: Option<String>,
+    /// RFC 3339, UTC: when it was written (queued).
+    pub written_at: String,
+    /// RFC 3339, UTC: when the server refused it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub refused_at: Option<String>,
+    /// The server's reason: who did what and when, in Chinese.
+    pub reason: String,
+    /// The same in English, for logs and the CLI.
+    pub reason_en: String,
+}
+
 /// One command in the outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -96,20 +142,30 @@ pub struct OutboxEntry {
     #[serde(skip)]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub payload: String,
-    /// The account that queued it and alone sends it; `None` for a command queued
-    /// before accounts were recorded with no account remembered (never sent; it can
-    /// only be discarded).
+    /// The account that queued it and alone sends it (or the account that confirmed
+    /// it since, see [`Store::confirm_command`]); `None` for a command queued before
+    /// accounts were recorded with no account remembered (sent only once a logged-in
+    /// account confirms it, or discarded).
     pub queued_by: Option<QueuedBy>,
 }
 
 impl Store {
-    /// Queues a dispatch (分发) of the latest saved version of a document.
+    /// Queues a dispatch (分发) of the latest saved version of a document. Edits only
+    /// autosaved so far are numbered first (a version at step 分发), so what is sent is
+    /// a version the history shows and marks 已分发.
     pub fn queue_dispatch(
         &mut self,
         document_id: DocumentId,
         main: Vec<UnitCode>,
         cc: Vec<UnitCode>,
     ) -> Result<CommandId, StoreError> {
+        let unnumbered = self
+            .get(document_id)?
+            .is_some_and(|d| d.working_copy_at.is_some());
+        if unnumbered && self.signed_in()?.is_some() {
+            let author = self.author_name()?;
+            self.make_version(document_id, &author, Some("分发"), VersionReason::Step)?;
+        }
         let stored = self
             .get(document_id)?
             .ok_or(StoreError::NotFound(document_id))?;
@@ -118,6 +174,39 @@ impl Store {
             document: Box::new(stored.document),
             main,
             cc,
+        })
+    }
+
+    /// Queues a step of the document's flow (核稿, 签发, 登记 …). `with_document`
+    /// brings the latest saved version along: 送审 (the end of 拟稿) and the steps that
+    /// may change the text (核稿, 复核).
+    #[allow(clippy::too_many_arguments)]
+    pub fn queue_step(
+        &mut self,
+        document_id: DocumentId,
+        step: gongwen_core::flow::StepId,
+        action: gongwen_core::handling::StepAction,
+        opinion: Option<String>,
+        publicity: Option<gongwen_core::handling::Publicity>,
+        deadline: Option<String>,
+        with_document: bool,
+    ) -> Result<CommandId, StoreError> {
+        let document = if with_document {
+            let stored = self
+                .get(document_id)?
+                .ok_or(StoreError::NotFound(document_id))?;
+            Some(Box::new(stored.document))
+        } else {
+            None
+        };
+        self.queue_command(&CommandBody::Step {
+            document_id,
+            step,
+            action,
+            opinion,
+            document,
+            publicity,
+            deadline,
         })
     }
 
@@ -134,13 +223,27 @@ impl Store {
                 "请先登录交换平台，再分发、签收或退回。",
             ));
         };
+        // A delegation (代办) is given online, where the server answers at once: it is
+        // about no document, and a leader leaving wants to know it holds.
+        if matches!(
+            body,
+            CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. }
+        ) {
+            return Err(refused(
+                "a delegation is sent to the exchange directly, not queued",
+                "代办委托须联网提交，不进入同步队列。",
+            ));
+        }
         self.check_visible(body.document_id())?;
         gongwen_core::workflow::precheck(body).map_err(refused_as)?;
         let classification = match body {
-            CommandBody::Dispatch { document, .. } => {
+            CommandBody::Dispatch {
+                document, main, cc, ..
+            } => {
                 if document.classification > account.user.clearance {
                     return Err(self.above_clearance(document.classification)?);
                 }
+                self.check_recipients_cleared(document.classification, main.iter().chain(cc))?;
                 document.classification
             }
             _ => self
@@ -199,6 +302,14 @@ impl Store {
                         "该公文的分发已在同步队列中。",
                     ));
                 }
+                // The rest of the one rule (`editable`): a document in its 发文 handling
+                // goes out at 核发, not before.
+                if let Some(why) = crate::editable::no_dispatch(&tx, document_id, h.status)? {
+                    return Err(refused(
+                        format!("document {document_id} {}", why.message_en()),
+                        why.message_zh(),
+                    ));
+                }
                 let latest: String = tx
                     .prepare_cached(
                         "SELECT content FROM versions WHERE doc_rowid = ?1 AND version = ?2",
@@ -248,6 +359,27 @@ impl Store {
                     ));
                 }
             }
+            // A step is decided by the server on its own state; what a version brought
+            // along must be the latest saved one, as for a dispatch.
+            CommandBody::Step {
+                document: Some(document),
+                ..
+            } => {
+                let latest: String = tx
+                    .prepare_cached(
+                        "SELECT content FROM versions WHERE doc_rowid = ?1 AND version = ?2",
+                    )?
+                    .query_row(params![h.doc_rowid, h.version], |r| r.get(0))?;
+                if parse_document(&latest)? != **document {
+                    return Err(refused(
+                        format!("the content sent with the step on {document_id} is not its latest saved version; save first"),
+                        "随办理提交的内容与最新保存的版本不一致，请先保存。",
+                    ));
+                }
+            }
+            CommandBody::Step { .. } => {}
+            // Refused above: a delegation is about no document here.
+            CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. } => {}
         }
         tx.prepare_cached(
             "INSERT INTO outbox(command_id, kind, document_id, payload, created_at, account, classification)
@@ -264,6 +396,118 @@ impl Store {
         ])?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Refuses, in the server's words, a 分发 to a unit the cached directory lists with
+    /// no reader cleared for `classification` (the server refuses it too). A directory
+    /// from a server that does not say is not held against anyone, nor is a unit it
+    /// does not know (the server answers for those).
+    fn check_recipients_cleared<'a>(
+        &self,
+        classification: gongwen_core::Classification,
+        units: impl Iterator<Item = &'a UnitCode>,
+    ) -> Result<(), StoreError> {
+        let directory = self.directory()?;
+        for unit in units {
+            if !directory.units.iter().any(|u| &u.code == unit) {
+                continue;
+            }
+            if let Some(cleared) = directory.unit_clearance(unit) {
+                gongwen_core::workflow::check_recipient_cleared(unit, classification, cleared)
+                    .map_err(refused_as)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What the 分发 dialog shows and the store would refuse, before anything is queued:
+    /// the latest saved version's 密级 and attachment count, its validation errors (each
+    /// blocks the 分发), and the units of the cached directory none of whose users may
+    /// read it. `NotFound` for a document the logged-in account may not see.
+    pub fn dispatch_check(&self, document_id: DocumentId) -> Result<DispatchCheck, StoreError> {
+        let document = self
+            .get(document_id)?
+            .ok_or(StoreError::NotFound(document_id))?
+            .document;
+        let directory = self.directory()?;
+        let uncleared = directory
+            .units
+            .iter()
+            .filter(|u| {
+                directory.unit_clearance(&u.code).is_some_and(|cleared| {
+                    gongwen_core::workflow::check_recipient_cleared(
+                        &u.code,
+                        document.classification,
+                        cleared,
+                    )
+                    .is_err()
+                })
+            })
+            .map(|u| u.code.clone())
+            .collect();
+        Ok(DispatchCheck {
+            classification: document.classification,
+            attachments: document
+                .attachments
+                .iter()
+                .filter(|a| !a.name.trim().is_empty())
+                .count() as u32,
+            errors: gongwen_core::validate(&document)
+                .into_iter()
+                .filter(|p| p.severity == gongwen_core::Severity::Error)
+                .map(|p| format!("{}：{}", p.element.label(), p.message))
+                .collect(),
+            uncleared,
+        })
+    }
+
+    /// 确认发送: the logged-in account takes a pending command that another account (or
+    /// an account no longer known) queued on this computer, to send it under its own
+    /// name: after a login nothing queued before goes out as this user's act until they
+    /// have seen it. Checked again as when it was queued (they may see the document, the
+    /// rules of `workflow::precheck`, the directory's clearances), since the one who
+    /// queued it may have been cleared where this account is not. Recorded: the row keeps
+    /// whose it was (`confirmed_from`) and when it was taken. Returns false when there is
+    /// no such pending command this account may see; its own are refused (already its).
+    pub fn confirm_command(&mut self, id: CommandId) -> Result<bool, StoreError> {
+        let Some(account) = self.signed_in()? else {
+            return Err(refused(
+                "not logged in: only a logged-in account can confirm queued commands",
+                "请先登录，再确认待同步的操作。",
+            ));
+        };
+        let Some(entry) = self.outbox_entry(id)? else {
+            return Ok(false);
+        };
+        if entry.state != OutboxState::Pending {
+            return Ok(false);
+        }
+        if entry.queued_by.as_ref().is_some_and(|q| q.is(&account)) {
+            return Err(refused(
+                format!("command {id} is this account's own and is sent by its sync"),
+                "这是本账号加入同步队列的操作，会自动发送。",
+            ));
+        }
+        let body = &entry.command.body;
+        self.check_visible(body.document_id())?;
+        gongwen_core::workflow::precheck(body).map_err(refused_as)?;
+        if let CommandBody::Dispatch {
+            document, main, cc, ..
+        } = body
+        {
+            if document.classification > account.user.clearance {
+                return Err(self.above_clearance(document.classification)?);
+            }
+            self.check_recipients_cleared(document.classification, main.iter().chain(cc))?;
+        }
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE outbox SET confirmed_from = coalesce(account, ''), account = ?2, confirmed_at = ?3
+                 WHERE command_id = ?1 AND state = 'pending'",
+            )?
+            .execute(params![id.to_string(), account.key(), rfc3339(&now())])?;
+        Ok(n > 0)
     }
 
     /// Every pending and rejected command, oldest first, of every account that used
@@ -378,6 +622,55 @@ impl Store {
         )
     }
 
+    /// The opinions of this document's refused steps, oldest first (see
+    /// [`UnheededOpinion`]): every refused step command with an opinion, shown or
+    /// removed from the 同步队列 alike.
+    pub fn unheeded_opinions(
+        &self,
+        document_id: DocumentId,
+    ) -> Result<Vec<UnheededOpinion>, StoreError> {
+        let visible = self.visible_commands()?;
+        let refused = self.outbox_where(
+            &format!("state = 'rejected' AND document_id = ? AND {visible}"),
+            &[document_id.to_string()],
+            None,
+        )?;
+        Ok(refused
+            .into_iter()
+            .filter_map(|e| {
+                let CommandBody::Step {
+                    step,
+                    action,
+                    opinion: Some(opinion),
+                    ..
+                } = e.command.body
+                else {
+                    return None;
+                };
+                let opinion = opinion.trim().to_string();
+                if opinion.is_empty() {
+                    return None;
+                }
+                let rejection = e.rejection.unwrap_or_else(|| Rejection {
+                    code: gongwen_core::wire::RejectCode::Invalid,
+                    message: String::new(),
+                    message_en: String::new(),
+                });
+                Some(UnheededOpinion {
+                    command_id: e.command.id,
+                    step,
+                    action,
+                    opinion,
+                    by: e.queued_by.map(|q| q.username),
+                    written_at: e.created_at,
+                    refused_at: e.decided_at,
+                    reason: rejection.message,
+                    reason_en: rejection.message_en,
+                })
+            })
+            .collect())
+    }
+
     /// One command of the outbox, in any state (if the logged-in account may see it).
     pub fn outbox_entry(&self, id: CommandId) -> Result<Option<OutboxEntry>, StoreError> {
         let visible = self.visible_commands()?;
@@ -437,7 +730,8 @@ impl Store {
             CommandResult::Accepted => ("accepted", None),
             CommandResult::Rejected { rejection } => ("rejected", Some(json(rejection)?)),
         };
-        let n = self.conn.prepare_cached(
+        let tx = self.conn.transaction()?;
+        let n = tx.prepare_cached(
             "UPDATE outbox SET state = ?2, rejection = ?3, decided_at = ?4, attempts = attempts + 1,
                 last_error = NULL, last_attempt_at = ?5
              WHERE command_id = ?1 AND state = 'pending'",
@@ -449,6 +743,26 @@ impl Store {
             outcome.decided_at,
             rfc3339(&now())
         ])?;
+        if n > 0 && state == "accepted" {
+            // An accepted 分发: the version it carried is marked 已分发 in the history.
+            let payload: String = tx
+                .prepare_cached("SELECT payload FROM outbox WHERE command_id = ?1")?
+                .query_row([outcome.command_id.to_string()], |r| r.get(0))?;
+            if let CommandBody::Dispatch {
+                document_id,
+                document,
+                ..
+            } = from_json::<Command>(&payload)?.body
+            {
+                versions::mark_dispatched_content(
+                    &tx,
+                    document_id,
+                    &document,
+                    &outcome.decided_at,
+                )?;
+            }
+        }
+        tx.commit()?;
         Ok(n > 0)
     }
 

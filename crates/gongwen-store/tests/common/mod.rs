@@ -65,3 +65,26 @@ pub fn request(title: &str, date: &str, body: &str) -> Document {
     d.date_of_issue = date.into();
     d
 }
+
+/// SQL that takes a store of the current schema back to what schema 5 had (before
+/// versions recorded author, step and reason, and before working copies): for tests
+/// that fake an older store by undoing later migrations (10, read marks; 9, filings;
+/// 8, confirmed commands; 7, versions; 6, handlings).
+pub const UNDO_SCHEMAS_6_TO_10: &str = "DROP TABLE read_marks;
+    DROP TRIGGER filed_documents_kept;
+    DROP TRIGGER filed_documents_stay_archived;
+    DROP TRIGGER filed_documents_no_versions;
+    DROP TRIGGER filed_documents_no_working_copy;
+    DROP TABLE retention_changes;
+    DROP TABLE filings;
+    DROP TABLE working_copies;
+    ALTER TABLE versions DROP COLUMN reason;
+    ALTER TABLE versions DROP COLUMN author;
+    ALTER TABLE versions DROP COLUMN step;
+    ALTER TABLE versions DROP COLUMN restored_from;
+    ALTER TABLE versions DROP COLUMN dispatched_at;
+    ALTER TABLE versions DROP COLUMN signed_off_at;
+    ALTER TABLE versions DROP COLUMN signed_off_by;
+    DROP TABLE handlings;
+    ALTER TABLE outbox DROP COLUMN confirmed_from;
+    ALTER TABLE outbox DROP COLUMN confirmed_at;";

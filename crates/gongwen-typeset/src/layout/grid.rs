@@ -17,6 +17,15 @@ pub(super) struct Ctx<'a> {
     pub(super) warnings: Vec<Warning>,
 }
 
+/// A point in the layout to come back to ([`Ctx::mark`], [`Ctx::rewind`]). Layout only
+/// appends pages and warnings, so counts are enough for them; the last page is kept whole.
+pub(super) struct Mark {
+    pages: usize,
+    last: Page,
+    line: usize,
+    warnings: usize,
+}
+
 /// Where a piece of text comes from, for warnings.
 #[derive(Clone, Copy)]
 pub(super) struct Origin<'s> {
@@ -43,6 +52,25 @@ impl<'a> Ctx<'a> {
         }
         let n = self.pages.len() - 1;
         &mut self.pages[n]
+    }
+
+    /// Where layout stands now, so that what is laid out after it can be taken back.
+    pub(super) fn mark(&self) -> Mark {
+        Mark {
+            pages: self.pages.len(),
+            last: self.pages.last().cloned().unwrap_or_default(),
+            line: self.line,
+            warnings: self.warnings.len(),
+        }
+    }
+
+    /// Takes back everything laid out since `mark`: later pages, the last page as it was
+    /// (lines moved off it come back), and the warnings (a second try repeats them).
+    pub(super) fn rewind(&mut self, mark: &Mark) {
+        self.pages.truncate(mark.pages.saturating_sub(1));
+        self.pages.push(mark.last.clone());
+        self.line = mark.line;
+        self.warnings.truncate(mark.warnings);
     }
 
     pub(super) fn new_page(&mut self) {

@@ -1,7 +1,7 @@
 //! 版头 (7.2): the red-header template, and 份号, 密级和保密期限, 紧急程度, 发文机关标志,
 //! 发文字号, 签发人 and the red separator line, in the 文件, 信函 and 命令 formats.
 
-use gongwen_core::{Direction, Document, Urgency};
+use gongwen_core::{order_number, Direction, DocNumber, Document, Urgency};
 use serde::Deserialize;
 
 use crate::fonts::FontRole;
@@ -200,8 +200,9 @@ fn top_stack(doc: &Document) -> Vec<(String, FontRole, &'static str)> {
     v
 }
 
-/// 文件格式 (7.2; 纪要 too): 份号 and the rest on the grid, the mark, 发文字号 and 签发人,
-/// the red separator; the title starts two lines below it.
+/// 文件格式 (7.2; 纪要 too): 份号 and the rest on the grid, the mark, 发文字号 and 签发人
+/// (a 纪要's number, organ and date instead), the red separator; the title starts two
+/// lines below it.
 pub(super) fn document(cx: &mut Ctx, doc: &Document, t: &HeaderTemplate, format: Format) {
     let cfg = cx.cfg;
     for (text, role, element) in top_stack(doc) {
@@ -220,7 +221,9 @@ pub(super) fn document(cx: &mut Ctx, doc: &Document, t: &HeaderTemplate, format:
     let upward =
         doc.direction == Direction::Upward && !signers.is_empty() && format == Format::Document;
     let origin = Origin::of("发文字号");
-    if upward {
+    if format == Format::Minutes {
+        minutes_lines(cx, doc);
+    } else if upward {
         // 签发人 right with a 1-character right indent, two names per line; the 发文字号
         // left with a 1-character indent on the line of the last signer (7.2.6).
         let rows: Vec<Vec<&str>> = signers.chunks(2).map(|c| c.to_vec()).collect();
@@ -302,6 +305,91 @@ pub(super) fn document(cx: &mut Ctx, doc: &Document, t: &HeaderTemplate, format:
     );
     // 标题 two lines below the separator (空二行).
     cx.line = line_at_or_below(cfg, y) + 2;
+}
+
+/// The 纪要's number, organ and date under its mark (10.3, as practice prints it; the
+/// standard leaves the rest of the 纪要 format to practice): the number centred on the
+/// grid line two lines below the mark, then one line down the organ left and the 成文日期
+/// right, each indented one character like the 印发 row of the 版记. Leaves `cx.line` on
+/// the line after the last row, for the separator.
+fn minutes_lines(cx: &mut Ctx, doc: &Document) {
+    let cfg = cx.cfg;
+    let (size, cell) = (cfg.body_size_pt, cfg.cell());
+    let number = minutes_number(&doc.doc_number);
+    if let Some(number) = &number {
+        let w = Ctx::text_width(number, cell);
+        let top = cfg.line_top(cx.line);
+        cx.text_at(
+            &[(number, FontRole::FangSong)],
+            size,
+            cfg.left_mm + (cfg.body_width_mm - w) / 2.0,
+            top,
+            cell,
+            Ink::Black,
+            Origin::of("发文字号"),
+        );
+        cx.line += 1;
+    }
+    // The organ that issues the minutes is its office, the same as the 印发机关; a 纪要
+    // has no 发文机关署名 as a rule, but one written is the next best name.
+    let organ = Some(doc.printing_office.trim())
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            doc.issuer_signature
+                .iter()
+                .map(|s| s.trim())
+                .find(|s| !s.is_empty())
+        })
+        .unwrap_or("");
+    let date = doc.date_of_issue.trim();
+    let top = cfg.line_top(cx.line);
+    if !organ.is_empty() {
+        cx.text_at(
+            &[(organ, FontRole::FangSong)],
+            size,
+            cfg.left_mm + cell,
+            top,
+            cell,
+            Ink::Black,
+            Origin::of("印发机关"),
+        );
+    }
+    if !date.is_empty() {
+        let w = Ctx::text_width(date, cell);
+        cx.text_at(
+            &[(date, FontRole::FangSong)],
+            size,
+            cfg.right() - cell - w,
+            top,
+            cell,
+            Ink::Black,
+            Origin::of("成文日期"),
+        );
+    }
+    // With nothing at all an empty row keeps the separator's place, as in 文件格式.
+    if !organ.is_empty() || !date.is_empty() || number.is_none() {
+        cx.line += 1;
+    }
+}
+
+/// A 纪要 is numbered in its own series, which its mark already names, so the header
+/// prints the serial as （第21号） from the 发文字号 宿政纪〔2026〕21号 (or 第21号). A number
+/// that reads as neither is printed as typed, in round brackets, for the writer to see.
+fn minutes_number(typed: &str) -> Option<String> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return None;
+    }
+    let serial = typed
+        .parse::<DocNumber>()
+        .ok()
+        .map(|n| n.serial())
+        .or_else(|| order_number(typed));
+    Some(match serial {
+        Some(n) => format!("（第{n}号）"),
+        None if typed.starts_with('（') => typed.to_string(),
+        None => format!("（{typed}）"),
+    })
 }
 
 /// 信函格式 (10.1): mark 30 mm from the paper top, red double lines 170 mm long.
@@ -405,6 +493,16 @@ mod tests {
         }
         let err = crate::FontConfig::from_toml("[roles]\nfangsong = []").unwrap_err();
         assert!(err.to_string().contains("fangsong"), "{err}");
+    }
+
+    #[test]
+    fn a_minutes_number_prints_its_serial() {
+        let n = |s: &str| minutes_number(s);
+        assert_eq!(n("宿政纪〔2026〕21号").as_deref(), Some("（第21号）"));
+        assert_eq!(n(" 第3号 ").as_deref(), Some("（第3号）"));
+        assert_eq!(n("第四十七次").as_deref(), Some("（第四十七次）"));
+        assert_eq!(n("（第四十七次）").as_deref(), Some("（第四十七次）"));
+        assert_eq!(n("  "), None);
     }
 
     #[test]

@@ -58,6 +58,20 @@ pub struct RenderOptions {
     pub template: Option<HeaderTemplate>,
     /// Overrides the format chosen from the template or the kind.
     pub format: Option<Format>,
+    /// How the red is written: CMYK for paper and files, RGB for the app's preview.
+    pub red: RedInk,
+}
+
+/// The red of the header, the separator and the seal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RedInk {
+    /// C0 M80 Y80 K0, as GB/T 9704 asks of the printer: files, exports, the CLI.
+    #[default]
+    Print,
+    /// The sRGB a PDF viewer shows for that CMYK. The app's preview and its 打印 draw
+    /// pages with pdf.js, whose own CMYK conversion turns the red orange; this is only
+    /// for those pages, never for a file the user keeps.
+    Screen,
 }
 
 /// Lays out a document.
@@ -90,9 +104,9 @@ pub fn layout(doc: &Document, fonts: &FontSet, opts: &RenderOptions) -> (PageMod
     // ---- 主体 ----
     body::title(&mut cx, doc, &template, format);
     body::main_recipients(&mut cx, doc);
+    let body_start = (cx.pages.len() - 1, cx.line);
     body::paragraphs(&mut cx, doc, format);
-    let names = body::attachment_list(&mut cx, doc);
-    signature::block(&mut cx, doc, format);
+    let names = signature::closing(&mut cx, doc, format, body_start);
 
     // ---- 附件 pages (7.3.7) ----
     body::attachment_pages(&mut cx, &names);

@@ -1,5 +1,5 @@
 //! 署名·印章 (7.3.5, 7.3.6): 发文机关署名, 成文日期 and 印章 (or an order's 签名章), kept
-//! together with the last lines of the body, and the 附注 below them.
+//! on one page with the last lines of the body, and the 附注 below them.
 
 use gongwen_core::Document;
 
@@ -7,11 +7,91 @@ use crate::fonts::FontRole;
 use crate::model::{pt_to_mm, Ink, Item, Seal};
 use crate::{Warning, WarningKind};
 
+use super::body;
 use super::grid::{cells_of, move_last_lines, Ctx, Origin};
 use super::Format;
 
-/// 发文机关署名、成文日期、印章 (7.3.5), keeping the block together with body text.
-pub(super) fn block(cx: &mut Ctx, doc: &Document, format: Format) {
+/// Body lines taken onto the next page when the closing does not fit under the body.
+const PULLED_LINES: usize = 2;
+
+/// Everything after the 正文 on its page: the 附件说明 (7.3.4), 署名·成文日期·印章 (7.3.5)
+/// and the 附注 (7.3.6), kept on one page that also carries body text. `body_start` is the
+/// page and grid line where the 正文 began. Returns the attachment names for the 附件 pages.
+///
+/// A page with the 署名 and 成文日期 but no 正文 would need a 此页无正文 note, which GB/T
+/// 9704-2012 7.3.5 does not allow; it asks for the spacing to be adjusted instead. When the
+/// closing does not fit under the last body line, the last two body lines go to the next
+/// page with it, as a 文印室 does by hand: every line stays on the 22 × 28 grid and in the
+/// body size, only the page they leave ends two lines early. Tightening the line pitch
+/// instead would take the last page off the grid (and the checker's 22-line rule), and
+/// could not make room for a 5-line sealed block anyway.
+pub(super) fn closing<'d>(
+    cx: &mut Ctx,
+    doc: &'d Document,
+    format: Format,
+    body_start: (usize, usize),
+) -> Vec<&'d str> {
+    let body_page = cx.pages.len() - 1;
+    let body_lines_here = if body_page == body_start.0 {
+        cx.line.saturating_sub(body_start.1)
+    } else {
+        cx.line
+    };
+    let before = cx.mark();
+    let (names, date_page) = place_closing(cx, doc, format);
+    let Some(date_page) = date_page else {
+        // No 署名 or 成文日期: nothing that must not stand alone.
+        return names;
+    };
+    let last_page = cx.pages.len() - 1;
+    if date_page == body_page && last_page == body_page {
+        return names;
+    }
+    // Leave at least one body line behind: the page they come from must not turn blank,
+    // and the first page must show 正文 (7.3.3).
+    if body_lines_here <= PULLED_LINES {
+        unfit(cx);
+        return names;
+    }
+    cx.rewind(&before);
+    move_last_lines(cx, PULLED_LINES);
+    let page = cx.pages.len() - 1;
+    let (names, date_page) = place_closing(cx, doc, format);
+    if date_page == Some(page) && cx.pages.len() - 1 == page {
+        return names;
+    }
+    // Even so it does not fit (a 附件说明 or 附注 about a page long): moving lines would
+    // only cut a page short, so the body stays as it was.
+    cx.rewind(&before);
+    let (names, _) = place_closing(cx, doc, format);
+    unfit(cx);
+    names
+}
+
+/// The closing could not share a page with body text; say so rather than print it silently.
+fn unfit(cx: &mut Ctx) {
+    cx.warnings.push(Warning {
+        kind: WarningKind::Layout,
+        message: "附件说明、署名、成文日期和附注排不进有正文的一页，成文日期所在页没有正文，请精简附件说明或附注".into(),
+        message_en: "the attachment list, signature, date and note do not fit on a page with body text, so the page with the date has none; shorten the attachment list or the note".into(),
+    });
+}
+
+/// Lays out the closing where the body ended; returns the attachment names and the page
+/// of the 成文日期 (or of the 署名 when there is no date), if there is either.
+fn place_closing<'d>(
+    cx: &mut Ctx,
+    doc: &'d Document,
+    format: Format,
+) -> (Vec<&'d str>, Option<usize>) {
+    let names = body::attachment_list(cx, doc);
+    let date_page = block(cx, doc, format);
+    (names, date_page)
+}
+
+/// 发文机关署名、成文日期、印章 (7.3.5) and the 附注 (7.3.6), on the next page when the
+/// block does not fit under the text. Returns the page of the date (or the signature).
+fn block(cx: &mut Ctx, doc: &Document, format: Format) -> Option<usize> {
     let cfg = cx.cfg;
     let sigs: Vec<&str> = doc
         .issuer_signature
@@ -19,15 +99,7 @@ pub(super) fn block(cx: &mut Ctx, doc: &Document, format: Format) {
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
         .collect();
-    let date = doc.date_of_issue.trim();
-    if sigs.is_empty() && date.is_empty() {
-        return;
-    }
-    let cell = cfg.cell();
-    let size = cfg.body_size_pt;
-    let o = |element| Origin::of(element);
-    // 纪要 carry no seal (10.3); an order uses the 签名章 (7.3.5.3).
-    let sealed = doc.sealed && format != Format::Minutes;
+    // 纪要 carry no seal (10.3), whether or not they are signed.
     if doc.sealed && format == Format::Minutes {
         cx.warnings.push(Warning {
             kind: WarningKind::Layout,
@@ -35,6 +107,20 @@ pub(super) fn block(cx: &mut Ctx, doc: &Document, format: Format) {
             message_en: "minutes carry no seal; the seal was left out".into(),
         });
     }
+    // A 纪要 carries its 成文日期 in the header (see `header::minutes_lines`), not twice.
+    let date = if format == Format::Minutes {
+        ""
+    } else {
+        doc.date_of_issue.trim()
+    };
+    if sigs.is_empty() && date.is_empty() {
+        return None;
+    }
+    let cell = cfg.cell();
+    let size = cfg.body_size_pt;
+    let o = |element| Origin::of(element);
+    // 纪要 carry no seal (10.3); an order uses the 签名章 (7.3.5.3).
+    let sealed = doc.sealed && format != Format::Minutes;
     // Lines the block needs after the last text line.
     let need = if format == Format::Order {
         4
@@ -44,13 +130,8 @@ pub(super) fn block(cx: &mut Ctx, doc: &Document, format: Format) {
         1 + sigs.len() + 1
     };
     if cx.line + need > cfg.lines_per_page {
-        // The block does not fit: never leave it alone on a page (7.3.5) — take the last two
-        // text lines with it. (The standard would rather tighten spacing; the grid stays.)
-        if cx.line >= 2 && cx.line <= cfg.lines_per_page {
-            move_last_lines(cx, 2);
-        } else {
-            cx.new_page();
-        }
+        // The block is never split; `closing` brings body text along to its page.
+        cx.new_page();
     }
     let date_w = cells_of(date) * cell;
     if format == Format::Order {
@@ -122,10 +203,16 @@ pub(super) fn block(cx: &mut Ctx, doc: &Document, format: Format) {
             let sig = sigs.first().copied().unwrap_or("");
             let sw = cells_of(sig) * cell;
             let top = cfg.line_top(sig_line);
+            // Centred over the date, unless that would run past the 版心 (a 署名 much
+            // longer than the date, or a draft with no date yet): then right-indented 2,
+            // as an unsealed 署名 is, and never left of the 版心.
+            let sig_x = (date_cx - sw / 2.0)
+                .min(cfg.right() - 2.0 * cell - sw)
+                .max(cfg.left_mm);
             cx.text_at(
                 &[(sig, FontRole::FangSong)],
                 size,
-                date_cx - sw / 2.0,
+                sig_x,
                 top,
                 cell,
                 Ink::Black,
@@ -228,6 +315,7 @@ pub(super) fn block(cx: &mut Ctx, doc: &Document, format: Format) {
             cx.line += 1;
         }
     }
+    let date_page = cx.pages.len() - 1;
     // 附注 (7.3.6): the line below the date, 2-character indent, in round brackets.
     let note = doc.note.trim();
     if !note.is_empty() {
@@ -239,6 +327,7 @@ pub(super) fn block(cx: &mut Ctx, doc: &Document, format: Format) {
         let n = text.chars().count();
         cx.paragraph(&text, 2.0, 0.0, &[(n, FontRole::FangSong)], o("附注"));
     }
+    Some(date_page)
 }
 
 fn seal(cx: &mut Ctx, cx_mm: f64, cy: f64, r: f64, name: &str) {

@@ -1,0 +1,206 @@
+//! Each unit's handling of a document (its 发文 or 收文 flow), as the server last sent
+//! it, and the boxes built from them: 待办 (waiting for me), 在办 (I acted, not yet
+//! finished), 办结 (finished, I took part) and 阅件 (passed to me to read).
+
+use gongwen_core::flow::{Flow, FlowKind, StepKind};
+use gongwen_core::handling::{BranchStatus, Handling, Participant};
+use gongwen_core::DocumentId;
+use serde::{Deserialize, Serialize};
+
+use super::from_json;
+use crate::model::DocumentSummary;
+use crate::store::{summary_from_row, SUMMARY_COLUMNS};
+use crate::{Store, StoreError};
+
+/// The four boxes of a user's desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum HandlingBox {
+    /// 待办: a step the logged-in user may take now.
+    Todo,
+    /// 在办: they acted on it, and its handling is not finished.
+    InProgress,
+    /// 办结: finished, and they took part.
+    Done,
+    /// 阅件: passed round to them (传阅), read or not.
+    Reading,
+}
+
+/// A line of a box.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct BoxItem {
+    pub summary: DocumentSummary,
+    /// The unit whose flow it is.
+    pub unit: String,
+    pub step_kind: StepKind,
+    /// `待签发`, `会签（1/3在办）`, `已办结`.
+    pub status: String,
+    /// 限办日期 (YYYY-MM-DD).
+    pub deadline: Option<String>,
+}
+
+impl Store {
+    /// Every unit's handling of a document that this store has (its own unit's 发文 or
+    /// 收文, and a 会签 it takes part in), for the 办理单.
+    pub fn handlings(&self, document_id: DocumentId) -> Result<Vec<Handling>, StoreError> {
+        if !self.is_visible(document_id)? {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT content FROM handlings WHERE document_id = ?1 ORDER BY unit")?;
+        let rows = stmt.query_map([document_id.to_string()], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(from_json(&row?)?);
+        }
+        Ok(out)
+    }
+
+    /// A box of the logged-in user, most urgent first, then by 限办日期 (soonest
+    /// first, none last). Empty when nobody is logged in. Which steps a role may take
+    /// is read from the default flows: a unit's own flow file is known to the server
+    /// only, which decides anyway.
+    pub fn handling_box(&self, which: HandlingBox) -> Result<Vec<BoxItem>, StoreError> {
+        let Some(account) = self.signed_in()? else {
+            return Ok(Vec::new());
+        };
+        let user = &account.user;
+        let flows = [
+            Flow::default_for(FlowKind::Outgoing),
+            Flow::default_for(FlowKind::Incoming),
+        ];
+        let columns: String = SUMMARY_COLUMNS
+            .split(", ")
+            .map(|c| format!("d.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let visible = crate::access::visible("d.classification", self.clearance()?);
+        // 待办 is chosen in SQL by the steps the user's role may take, so only those
+        // rows are read; a parallel step's rows are then read whole for their branches.
+        // The other boxes need the trail (who took part) and read every row.
+        let quote = |flow: FlowKind, step: &str| format!("'{}:{}'", flow.as_str(), step);
+        let mut sequential = Vec::new();
+        let mut parallel = Vec::new();
+        for flow in &flows {
+            for s in flow.steps.iter().filter(|s| s.roles.contains(&user.role)) {
+                let key = quote(flow.kind, s.id.as_str());
+                if s.parallel {
+                    parallel.push(key);
+                } else {
+                    sequential.push(key);
+                }
+            }
+        }
+        let list = |keys: &[String]| {
+            if keys.is_empty() {
+                "''".to_string()
+            } else {
+                keys.join(", ")
+            }
+        };
+        let condition = match which {
+            HandlingBox::Todo => format!(
+                "h.finished = 0 AND ((h.unit = ?1 AND h.flow || ':' || h.step IN ({})) \
+                 OR h.flow || ':' || h.step IN ({}))",
+                list(&sequential),
+                list(&parallel)
+            ),
+            HandlingBox::InProgress => "h.finished = 0 AND ?1 = ?1".into(),
+            HandlingBox::Done => "h.finished = 1 AND ?1 = ?1".into(),
+            HandlingBox::Reading => "?1 = ?1".into(),
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {columns}, h.unit, h.flow, h.step, h.step_kind, h.deadline, h.content
+             FROM handlings h JOIN documents d ON d.id = h.document_id
+             WHERE {condition} AND {visible}"
+        ))?;
+        let mut rows = stmt.query([&user.unit.0])?;
+        let base = SUMMARY_COLUMNS.split(", ").count();
+        let parallel_steps: Vec<String> = parallel
+            .iter()
+            .map(|k| k.trim_matches('\'').to_string())
+            .collect();
+        let mut items = Vec::new();
+        while let Some(r) = rows.next()? {
+            let summary = summary_from_row(r)?;
+            let unit: String = r.get(base)?;
+            let flow: String = r.get(base + 1)?;
+            let step: String = r.get(base + 2)?;
+            let step_kind: String = r.get(base + 3)?;
+            let deadline: Option<String> = r.get(base + 4)?;
+            let is_parallel = parallel_steps.contains(&format!("{flow}:{step}"));
+            if which == HandlingBox::Todo && !is_parallel {
+                // A sequential step of the user's role at their unit: no need to read
+                // the handling itself.
+                let kind: StepKind = crate::store::enum_parse(&step_kind)?;
+                items.push(BoxItem {
+                    summary,
+                    unit,
+                    step_kind: kind,
+                    status: format!("待{}", kind.label()),
+                    deadline,
+                });
+                continue;
+            }
+            let text: String = r.get(base + 5)?;
+            let h: Handling = from_json(&text)?;
+            let me = |p: &Participant| p.is(&user.username, &user.unit);
+            let took_part = h.trail.iter().any(|e| e.by == user.username);
+            let may_take = || {
+                let flow = if h.flow == FlowKind::Outgoing {
+                    &flows[0]
+                } else {
+                    &flows[1]
+                };
+                flow.step(&h.step)
+                    .is_some_and(|s| s.roles.contains(&user.role))
+            };
+            let open_for_me = h
+                .branches
+                .iter()
+                .any(|b| b.status == BranchStatus::Open && me(&b.participant));
+            let todo = !h.finished
+                && if h.branches.is_empty() {
+                    h.unit == user.unit && may_take()
+                } else {
+                    open_for_me && may_take()
+                };
+            let keep = match which {
+                HandlingBox::Todo => todo,
+                HandlingBox::InProgress => !todo && took_part,
+                HandlingBox::Done => took_part,
+                HandlingBox::Reading => {
+                    h.step_kind == StepKind::Circulate
+                        && h.branches.iter().any(|b| me(&b.participant))
+                        || h.trail
+                            .iter()
+                            .any(|e| e.kind == StepKind::Circulate && e.by == user.username)
+                }
+            };
+            if keep {
+                items.push(BoxItem {
+                    summary,
+                    unit: h.unit.0.clone(),
+                    step_kind: h.step_kind,
+                    status: h.status_label(),
+                    deadline: h.deadline.clone(),
+                });
+            }
+        }
+        // 特急 before 加急 before 平急/none; then the nearest deadline.
+        items.sort_by(|a, b| {
+            b.summary.urgency.cmp(&a.summary.urgency).then_with(|| {
+                match (&a.deadline, &b.deadline) {
+                    (Some(x), Some(y)) => x.cmp(y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                }
+            })
+        });
+        Ok(items)
+    }
+}

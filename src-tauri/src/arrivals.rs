@@ -1,0 +1,240 @@
+//! Arrivals are seen: a received document the logged-in user has not opened is unread
+//! (the store's rule, `Store::unread_arrivals`); the 收文箱 shows their count (in the
+//! sync status), and each one that arrives while the window is open raises one desktop
+//! notification, 特急 named first in its title. Opening a document marks it read.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use gongwen_core::wire::Directory;
+use gongwen_core::{DocumentId, Urgency};
+use gongwen_store::InboxItem;
+use tauri::State;
+
+use crate::commands::{parse_id, with_store, Answer};
+use crate::AppState;
+
+/// More new arrivals than this at once are told in one notification, not one each.
+const ONE_BY_ONE: usize = 3;
+
+/// The arrivals the desktop was already told of in this run (so a sync round does not
+/// repeat them); emptied when who is logged in changes.
+#[derive(Default)]
+pub struct Notified(Mutex<HashSet<DocumentId>>);
+
+impl Notified {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<DocumentId>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Forgets what was told (login, 退出登录): the next account hears of its own.
+    pub fn reset(&self) {
+        self.lock().clear();
+    }
+}
+
+/// One desktop notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub title: String,
+    pub body: String,
+}
+
+fn unit_name(directory: &Directory, item: &InboxItem) -> String {
+    let code = &item.incoming.from;
+    directory
+        .units
+        .iter()
+        .find(|u| &u.code == code)
+        .map_or_else(|| code.0.clone(), |u| u.name.clone())
+}
+
+fn title_of(item: &InboxItem) -> &str {
+    if item.summary.title.is_empty() {
+        "（无标题）"
+    } else {
+        &item.summary.title
+    }
+}
+
+/// What to tell the desktop of `new` arrivals (newest first): one notification each,
+/// or one for all when there are many. A 特急 one is named 【特急】 at the head of the
+/// title, which is what a notification list shows first; 加急 likewise.
+pub fn notices(new: &[InboxItem], directory: &Directory) -> Vec<Notice> {
+    let mark = |u: Urgency| match u {
+        Urgency::Immediate => "【特急】",
+        Urgency::Urgent => "【加急】",
+        Urgency::Normal => "",
+    };
+    if new.len() > ONE_BY_ONE {
+        let most = new
+            .iter()
+            .map(|i| i.summary.urgency)
+            .max_by_key(|u| match u {
+                Urgency::Immediate => 2,
+                Urgency::Urgent => 1,
+                Urgency::Normal => 0,
+            })
+            .unwrap_or(Urgency::Normal);
+        let mut lines: Vec<String> = new
+            .iter()
+            .take(ONE_BY_ONE)
+            .map(|i| format!("{}{}", mark(i.summary.urgency), title_of(i)))
+            .collect();
+        lines.push(format!("等 {} 件，请到收文箱查看。", new.len()));
+        return vec![Notice {
+            title: format!("{}收到 {} 件新收文", mark(most), new.len()),
+            body: lines.join("\n"),
+        }];
+    }
+    new.iter()
+        .map(|i| Notice {
+            title: format!(
+                "{}新收文：{}",
+                mark(i.summary.urgency),
+                unit_name(directory, i)
+            ),
+            body: title_of(i).to_string(),
+        })
+        .collect()
+}
+
+/// After a sync round: tells the desktop of arrivals it was not told of yet.
+pub fn notify_new(app: &tauri::AppHandle, state: &AppState) {
+    let read = with_store(state, "read the unread arrivals", |s| {
+        Ok((s.unread_arrivals()?, s.directory()?))
+    });
+    let Ok((unread, directory)) = read else {
+        return;
+    };
+    let new: Vec<InboxItem> = {
+        let mut told = state.notified.lock();
+        unread
+            .into_iter()
+            .filter(|i| told.insert(i.summary.id))
+            .collect()
+    };
+    for notice in notices(&new, &directory) {
+        show(app, &notice);
+    }
+}
+
+fn show(app: &tauri::AppHandle, notice: &Notice) {
+    use tauri_plugin_notification::NotificationExt;
+    // No notification service (a bare X session, a locked-down desktop): the badge on
+    // 收文箱 still says it, so this is worth a log line, not an error in the window.
+    match app
+        .notification()
+        .builder()
+        .title(&notice.title)
+        .body(&notice.body)
+        .show()
+    {
+        Ok(()) => tracing::info!(title = %notice.title, "desktop notification of an arrival"),
+        Err(e) => {
+            tracing::warn!(title = %notice.title, error = %e, "cannot show a desktop notification")
+        }
+    }
+}
+
+/// Opening a received document marks it read by the logged-in user; the 收文箱's
+/// count follows at once.
+#[tauri::command]
+pub fn mark_read(state: State<'_, AppState>, id: String) -> Answer<bool> {
+    let id = parse_id(&id)?;
+    let changed = with_store(&state, "mark a document read", |s| s.mark_read(id))?;
+    if changed {
+        crate::session::announce(&state);
+    }
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gongwen_core::wire::{DeliveryStatus, RecipientRole, Unit, UnitCode};
+    use gongwen_core::{Classification, DocKind, DocStatus};
+    use gongwen_store::{DocumentSummary, IncomingInfo};
+
+    fn item(title: &str, urgency: Urgency) -> InboxItem {
+        let id = DocumentId(uuid::Uuid::new_v4());
+        InboxItem {
+            summary: DocumentSummary {
+                id,
+                status: DocStatus::Incoming,
+                kind: DocKind::Notice,
+                urgency,
+                classification: Classification::Unclassified,
+                title: title.into(),
+                doc_number: String::new(),
+                issuer: String::new(),
+                date_of_issue: String::new(),
+                year: None,
+                updated_at: String::new(),
+            },
+            incoming: IncomingInfo {
+                document_id: id,
+                from: UnitCode::from("sz-fgw"),
+                role: RecipientRole::Main,
+                by: "fgw-clerk".into(),
+                at: "2026-12-07T08:00:00Z".into(),
+                content_hash: String::new(),
+                status: DeliveryStatus::Delivered,
+                reason: None,
+            },
+            pending: false,
+            unread: true,
+        }
+    }
+
+    fn directory() -> Directory {
+        Directory {
+            units: vec![Unit {
+                code: UnitCode::from("sz-fgw"),
+                name: "宿州市发展和改革委员会".into(),
+            }],
+            ..Directory::default()
+        }
+    }
+
+    #[test]
+    fn each_arrival_is_told_with_its_sender_and_特急_comes_first() {
+        let n = notices(
+            &[
+                item("关于报送防汛物资清单的通知", Urgency::Immediate),
+                item("关于开展统计调查的通知", Urgency::Normal),
+            ],
+            &directory(),
+        );
+        assert_eq!(
+            n,
+            [
+                Notice {
+                    title: "【特急】新收文：宿州市发展和改革委员会".into(),
+                    body: "关于报送防汛物资清单的通知".into(),
+                },
+                Notice {
+                    title: "新收文：宿州市发展和改革委员会".into(),
+                    body: "关于开展统计调查的通知".into(),
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn many_arrivals_are_one_notification_marked_by_the_most_urgent() {
+        let mut many: Vec<InboxItem> = (1..=5)
+            .map(|i| item(&format!("通知{i}"), Urgency::Normal))
+            .collect();
+        many[3].summary.urgency = Urgency::Urgent;
+        let n = notices(&many, &directory());
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].title, "【加急】收到 5 件新收文");
+        assert_eq!(n[0].body, "通知1\n通知2\n通知3\n等 5 件，请到收文箱查看。");
+    }
+
+    #[test]
+    fn no_arrival_no_notification() {
+        assert!(notices(&[], &directory()).is_empty());
+    }
+}

@@ -1,0 +1,99 @@
+//! The steps of a document's 发文 or 收文 flow (送审, 核稿, 签发, 登记, 批办 …): each is
+//! queued in the outbox like a 签收 and decided by the server; the window learns the
+//! outcome from the handling the sync brings back. Also the boxes (待办, 在办, 办结,
+//! 阅件). Nothing here decides workflow.
+
+use gongwen_core::flow::{Flow, FlowKind, StepId, StepKind};
+use gongwen_core::handling::{Handling, Publicity, StepAction};
+use gongwen_store::{BoxItem, HandlingBox};
+use serde::Serialize;
+use tauri::State;
+
+use crate::commands::{parse_id, with_store, Answer};
+use crate::AppState;
+
+/// A step of a flow as the window offers it: what it is called, who may take it, where
+/// it may go next and back to. From the default flows (a unit's own flow file is the
+/// server's; the server decides anyway).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct StepInfo {
+    pub id: String,
+    pub kind: StepKind,
+    pub name: String,
+    pub roles: Vec<gongwen_core::wire::Role>,
+    pub parallel: bool,
+    pub next: Vec<String>,
+    pub returns_to: Vec<String>,
+}
+
+/// Both default flows, for the 办理 panel's choices.
+#[tauri::command]
+pub fn flow_steps(kind: FlowKind) -> Vec<StepInfo> {
+    Flow::default_for(kind)
+        .steps
+        .into_iter()
+        .map(|s| StepInfo {
+            id: s.id.as_str().to_string(),
+            kind: s.kind,
+            name: s.name,
+            roles: s.roles,
+            parallel: s.parallel,
+            next: s.next.iter().map(|n| n.as_str().to_string()).collect(),
+            returns_to: s
+                .returns_to
+                .iter()
+                .map(|n| n.as_str().to_string())
+                .collect(),
+        })
+        .collect()
+}
+
+/// Every unit's handling of a document this store has (empty for a local draft).
+#[tauri::command]
+pub fn handlings(state: State<'_, AppState>, id: String) -> Answer<Vec<Handling>> {
+    let id = parse_id(&id)?;
+    with_store(&state, "read a document's handlings", |s| s.handlings(id))
+}
+
+/// A box of the logged-in user, most urgent first.
+#[tauri::command]
+pub fn handling_box(state: State<'_, AppState>, which: HandlingBox) -> Answer<Vec<BoxItem>> {
+    with_store(&state, "read a box", |s| s.handling_box(which))
+}
+
+/// Queues a step. `step` is where the window showed the document (a step it has left
+/// is refused by the server, naming who moved it); `with_document` sends the latest
+/// saved version along (送审, and 核稿/复核 that changed the text).
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub fn take_step(
+    state: State<'_, AppState>,
+    id: String,
+    step: String,
+    action: StepAction,
+    opinion: Option<String>,
+    publicity: Option<Publicity>,
+    deadline: Option<String>,
+    with_document: bool,
+) -> Answer<()> {
+    let id = parse_id(&id)?;
+    let opinion = opinion
+        .map(|o| o.trim().to_string())
+        .filter(|o| !o.is_empty());
+    let label = action.label();
+    let command = with_store(&state, "queue a step", |s| {
+        s.queue_step(
+            id,
+            StepId::from(step.as_str()),
+            action,
+            opinion,
+            publicity,
+            deadline,
+            with_document,
+        )
+    })?;
+    tracing::info!(%id, %command, step, label, "step queued");
+    crate::session::command_queued(&state);
+    Ok(())
+}
