@@ -681,6 +681,9 @@ pub(crate) fn decide_step(
         }
     };
     let mut h = st.handlings[index].clone();
+    // The units taking part before this command: a step that ends the parallel step
+    // clears its branches, and the unit whose branch ended it must still be told.
+    let took_part: Vec<UnitCode> = h.participant_units().cloned().collect();
     let own_unit = h.unit == actor.unit;
     let flow = ctx.flow(&h.unit, h.flow);
     if h.finished {
@@ -1051,7 +1054,7 @@ pub(crate) fn decide_step(
     if h.finished && h.flow == FlowKind::Incoming && st.owner != h.unit {
         units.push(st.owner.clone());
     }
-    for u in h.participant_units() {
+    for u in h.participant_units().chain(&took_part) {
         if !units.contains(u) {
             units.push(u.clone());
         }
