@@ -165,3 +165,92 @@ fn boxes_show_what_the_user_may_take_and_nothing_above_their_clearance() {
     store.sign_out().unwrap();
     assert!(store.handling_box(HandlingBox::Todo).unwrap().is_empty());
 }
+
+/// A 收文 at 传阅 for the logged-in leader: a 阅件 when 初审 sent it straight there,
+/// a 办件 when it went through 拟办, 批办 and 承办 first.
+fn circulating(doc: &Document, seq: u64, id: DocumentId, reading_only: bool) -> Change {
+    let flow = Flow::default_for(FlowKind::Incoming);
+    let mut h = Handling::start(&flow, "sz-fgw".into());
+    let kinds: &[&str] = if reading_only {
+        &["acknowledge", "register", "screen"]
+    } else {
+        &["acknowledge", "register", "screen", "propose", "instruct"]
+    };
+    for step in kinds {
+        let s = flow.step(&(*step).into()).expect("step");
+        h.trail.push(TrailEntry {
+            step: s.id.clone(),
+            kind: s.kind,
+            action: StepAction::Finish {
+                next: None,
+                participants: vec![],
+            },
+            by: "fgw-clerk".into(),
+            role: Role::Clerk,
+            unit: "sz-fgw".into(),
+            at: common::NOW.into(),
+            acted_by: None,
+            opinion: None,
+            result: None,
+        });
+    }
+    let s = flow.step(&"circulate".into()).expect("传阅");
+    h.step = s.id.clone();
+    h.step_kind = s.kind;
+    h.arrived = h.trail.len();
+    h.branches = vec![gongwen_core::handling::Branch {
+        participant: gongwen_core::handling::Participant::User("fgw-someone".into()),
+        lead: false,
+        status: gongwen_core::handling::BranchStatus::Open,
+    }];
+    Change {
+        seq,
+        command_id: CommandId(uuid::Uuid::new_v4()),
+        entry: ChangeEntry::Handling {
+            document_id: id,
+            handling: Box::new(h),
+            document: Some(Box::new(doc.clone())),
+            content_hash: content_hash(doc),
+        },
+    }
+}
+
+#[test]
+fn the_reading_box_holds_documents_for_reading_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let leader = as_role(Role::Leader, Classification::Secret);
+    store.set_account(Some(&leader)).unwrap();
+    let (to_read, to_handle) = (
+        DocumentId(uuid::Uuid::new_v4()),
+        DocumentId(uuid::Uuid::new_v4()),
+    );
+    let a = notice("关于印发2026年统计工作要点的通知", "2026年12月1日", "供参阅。");
+    let b = notice(
+        "关于申请追加秸秆综合利用补助资金的请示",
+        "2026年12月2日",
+        "请予审批。",
+    );
+    store
+        .apply_changes(
+            &leader,
+            &page(vec![
+                circulating(&a, 1, to_read, true),
+                circulating(&b, 2, to_handle, false),
+            ]),
+        )
+        .unwrap();
+    let ids = |which| -> Vec<DocumentId> {
+        store
+            .handling_box(which)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.summary.id)
+            .collect()
+    };
+    assert_eq!(ids(HandlingBox::Reading), vec![to_read]);
+    // Both wait for the leader to read them; the 办件 is not a 阅件.
+    let todo = ids(HandlingBox::Todo);
+    assert!(todo.contains(&to_read) && todo.contains(&to_handle), "{todo:?}");
+}
+

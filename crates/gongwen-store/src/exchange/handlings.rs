@@ -1,6 +1,7 @@
 //! Each unit's handling of a document (its 发文 or 收文 flow), as the server last sent
 //! it, and the boxes built from them: 待办 (waiting for me), 在办 (I acted, not yet
-//! finished), 办结 (finished, I took part) and 阅件 (passed to me to read).
+//! finished), 办结 (finished, I took part) and 阅件 (a 收文 for reading only, passed to
+//! me to read).
 
 use gongwen_core::flow::{Flow, FlowKind, StepKind};
 use gongwen_core::handling::{BranchStatus, Handling, Participant};
@@ -23,7 +24,8 @@ pub enum HandlingBox {
     InProgress,
     /// 办结: finished, and they took part.
     Done,
-    /// 阅件: passed round to them (传阅), read or not.
+    /// 阅件: a 收文 for reading only (`Handling::is_reading_item`) passed round to
+    /// them (传阅), read or not. A 办件 at 传阅 is in 待办 and 在办 instead.
     Reading,
 }
 
@@ -172,12 +174,15 @@ impl Store {
                 HandlingBox::Todo => todo,
                 HandlingBox::InProgress => !todo && took_part,
                 HandlingBox::Done => took_part,
+                // 阅件 are documents for reading only (条例; standards.md): a 办件 at 传阅
+                // stays in the 办件 boxes (待办, 在办, 办结), not here.
                 HandlingBox::Reading => {
-                    h.step_kind == StepKind::Circulate
-                        && h.branches.iter().any(|b| me(&b.participant))
-                        || h.trail
-                            .iter()
-                            .any(|e| e.kind == StepKind::Circulate && e.by == user.username)
+                    h.is_reading_item()
+                        && (h.step_kind == StepKind::Circulate
+                            && h.branches.iter().any(|b| me(&b.participant))
+                            || h.trail.iter().any(|e| {
+                                e.kind == StepKind::Circulate && e.by == user.username
+                            }))
                 }
             };
             if keep {
