@@ -119,7 +119,7 @@ pub fn notify_new(app: &tauri::AppHandle, state: &AppState) {
     }
 }
 
-fn show(app: &tauri::AppHandle, notice: &Notice) {
+pub fn show(app: &tauri::AppHandle, notice: &Notice) {
     use tauri_plugin_notification::NotificationExt;
     // No notification service (a bare X session, a locked-down desktop): the badge on
     // 收文箱 still says it, so this is worth a log line, not an error in the window.
@@ -130,7 +130,7 @@ fn show(app: &tauri::AppHandle, notice: &Notice) {
         .body(&notice.body)
         .show()
     {
-        Ok(()) => tracing::info!(title = %notice.title, "desktop notification of an arrival"),
+        Ok(()) => tracing::info!(title = %notice.title, "desktop notification"),
         Err(e) => {
             tracing::warn!(title = %notice.title, error = %e, "cannot show a desktop notification")
         }

@@ -12,6 +12,7 @@ mod arrivals;
 mod attachments;
 mod commands;
 mod dialogs;
+mod due;
 mod exchange_types;
 mod flow_commands;
 mod preview;
@@ -49,6 +50,8 @@ pub struct AppState {
     app: OnceLock<tauri::AppHandle>,
     /// Arrivals the desktop was told of (`arrivals`).
     notified: arrivals::Notified,
+    /// Due 待办 the desktop was told of (`due`).
+    told: due::Told,
 }
 
 /// `GONGWEN_DATA_DIR` if set, else the platform data folder + `gongwen-desk`
@@ -174,6 +177,7 @@ pub fn run() {
         session: Mutex::default(),
         app: OnceLock::new(),
         notified: arrivals::Notified::default(),
+        told: due::Told::default(),
     };
     // Desktop notifications of arrivals (`arrivals`), sent from Rust: the page is
     // granted none of the plugin's commands.
@@ -190,6 +194,8 @@ pub fn run() {
                 preview::print_true_size(&window);
             }
             let _ = app.state::<AppState>().app.set(app.handle().clone());
+            // The tray's count of pressing 待办 (`due`).
+            due::create_tray(app.handle());
             // Logged in last time and the keyring has the token: sync without asking.
             session::resume(app.handle());
             Ok(())

@@ -60,8 +60,9 @@ pub use archive::{FilingCandidate, FilingRecord, RetentionChange};
 pub use editable::{NoDispatch, ReadOnly};
 pub use error::StoreError;
 pub use exchange::{
-    Account, ApplyReport, BoxItem, CursorReset, DispatchCheck, HandlingBox, InboxItem,
-    IncomingInfo, OutboxEntry, OutboxState, QueuedBy, SyncState, UnheededOpinion, WantedAttachment,
+    beijing_today, Account, ApplyReport, BoxItem, CursorReset, DispatchCheck, DueItem, DueState,
+    HandlingBox, InboxItem, IncomingInfo, OutboxEntry, OutboxState, QueuedBy, SyncState,
+    UnheededOpinion, WantedAttachment,
 };
 pub use model::{
     marked_snippet, CheckpointReport, DocumentSummary, ListFilter, Page, SearchField, SearchHit,
