@@ -173,7 +173,7 @@ pub fn notify_new(app: &tauri::AppHandle, state: &AppState) {
     }
 }
 
-fn show(app: &tauri::AppHandle, notice: &Notice) {
+pub fn show(app: &tauri::AppHandle, notice: &Notice) {
     use tauri_plugin_notification::NotificationExt;
     // No notification service (a bare X session, a locked-down desktop): the badge on
     // 收文箱 still says it, so this is worth a log line, not an error in the window.

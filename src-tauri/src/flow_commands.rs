@@ -49,11 +49,38 @@ pub fn flow_steps(kind: FlowKind) -> Vec<StepInfo> {
         .collect()
 }
 
+/// A unit's handling as the 办理 panel shows it: with each trail entry's time as the
+/// printed 办理单 gives it (Beijing time, `gongwen_core::beijing_time`), so the panel
+/// and the paper agree whatever the machine's time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct HandlingShown {
+    #[serde(flatten)]
+    pub handling: Handling,
+    /// `2026年12月8日 01:05`, one for each entry of `trail`, in its order.
+    pub trail_times: Vec<String>,
+}
+
+impl From<Handling> for HandlingShown {
+    fn from(handling: Handling) -> Self {
+        let trail_times = handling
+            .trail
+            .iter()
+            .map(|e| gongwen_core::beijing_time(&e.at))
+            .collect();
+        HandlingShown {
+            handling,
+            trail_times,
+        }
+    }
+}
+
 /// Every unit's handling of a document this store has (empty for a local draft).
 #[tauri::command]
-pub fn handlings(state: State<'_, AppState>, id: String) -> Answer<Vec<Handling>> {
+pub fn handlings(state: State<'_, AppState>, id: String) -> Answer<Vec<HandlingShown>> {
     let id = parse_id(&id)?;
-    with_store(&state, "read a document's handlings", |s| s.handlings(id))
+    let handlings = with_store(&state, "read a document's handlings", |s| s.handlings(id))?;
+    Ok(handlings.into_iter().map(HandlingShown::from).collect())
 }
 
 /// A box of the logged-in user, most urgent first.
@@ -96,4 +123,40 @@ pub fn take_step(
     tracing::info!(%id, %command, step, label, "step queued");
     crate::session::command_queued(&state);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gongwen_core::handling::TrailEntry;
+    use gongwen_core::wire::Role;
+
+    #[test]
+    fn the_panel_gets_each_trail_time_in_beijing_time_beside_the_handling() {
+        let flow = Flow::default_for(FlowKind::Outgoing);
+        let mut h = Handling::start(&flow, "sz-fgw".into());
+        h.trail.push(TrailEntry {
+            step: "draft".into(),
+            kind: StepKind::Draft,
+            action: StepAction::Finish {
+                next: None,
+                participants: vec![],
+            },
+            by: "fgw-clerk".into(),
+            role: Role::Clerk,
+            unit: "sz-fgw".into(),
+            // Late evening in UTC: already the next day in 宿州.
+            at: "2026-12-07T17:05:00Z".into(),
+            acted_by: None,
+            opinion: None,
+            result: None,
+        });
+        let json = serde_json::to_value(HandlingShown::from(h)).expect("json");
+        assert_eq!(
+            json["unit"], "sz-fgw",
+            "the handling's fields stay at the top"
+        );
+        assert_eq!(json["trail"][0]["at"], "2026-12-07T17:05:00Z");
+        assert_eq!(json["trail_times"][0], "2026年12月8日 01:05");
+    }
 }

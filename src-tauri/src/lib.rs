@@ -12,6 +12,7 @@ mod arrivals;
 mod attachments;
 mod commands;
 mod dialogs;
+mod due;
 mod exchange_types;
 mod flow_commands;
 mod instance;
@@ -53,6 +54,8 @@ pub struct AppState {
     app: OnceLock<tauri::AppHandle>,
     /// Arrivals the desktop was told of (`arrivals`).
     notified: arrivals::Notified,
+    /// Due 待办 the desktop was told of (`due`).
+    told: due::Told,
 }
 
 /// `GONGWEN_DATA_DIR` if set, else the platform data folder + `gongwen-desk`
@@ -212,6 +215,7 @@ pub fn run() {
         session: Mutex::default(),
         app: OnceLock::new(),
         notified: arrivals::Notified::default(),
+        told: due::Told::default(),
     };
     // First: a second start on this folder hands over and exits before anything else.
     let builder = tauri::Builder::default().plugin(instance::single_instance(dir.as_deref()));
@@ -234,6 +238,8 @@ pub fn run() {
                 preview::print_true_size(&window);
             }
             let _ = app.state::<AppState>().app.set(app.handle().clone());
+            // The tray's count of pressing 待办 (`due`).
+            due::create_tray(app.handle());
             // Logged in last time and the keyring has the token: sync without asking.
             session::resume(app.handle());
             Ok(())

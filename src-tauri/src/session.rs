@@ -205,6 +205,7 @@ fn start_loop(state: &AppState, app: &AppHandle, client: Client, token: String) 
             // A finished round may have brought arrivals: told before the badge moves.
             if !changes.borrow_and_update().syncing {
                 crate::arrivals::notify_new(&app, &state);
+                crate::due::notify_due(&app, &state);
             }
             announce(&state);
         }
@@ -316,6 +317,7 @@ pub async fn login(
     let token = response.token;
     session(&state).keyring_warning = warning;
     state.notified.reset();
+    state.told.reset();
     start_loop(&state, &app, client, token)?;
     announce(&state);
     status(&state)
@@ -333,6 +335,9 @@ pub async fn logout(state: State<'_, AppState>) -> Answer<SyncStatus> {
     };
     drop(sync);
     state.notified.reset();
+    if let Some(app) = state.app.get() {
+        crate::due::clear(app, &state);
+    }
     let shared = shared_store(&state)?;
     let out = gongwen_sync::log_out(&shared, token).await.map_err(|e| {
         tracing::error!(error = %e, "cannot end the account's view of the store");

@@ -41,6 +41,7 @@ import type { VersionInfo } from './bindings/VersionInfo'
 import type { BoxItem } from './bindings/BoxItem'
 import type { FlowKind } from './bindings/FlowKind'
 import type { Handling } from './bindings/Handling'
+import type { HandlingShown } from './bindings/HandlingShown'
 import type { HandlingBox } from './bindings/HandlingBox'
 import type { Participant } from './bindings/Participant'
 import type { Publicity } from './bindings/Publicity'
@@ -54,6 +55,7 @@ export type {
   BoxItem,
   FlowKind,
   Handling,
+  HandlingShown,
   HandlingBox,
   Participant,
   Publicity,

@@ -551,12 +551,14 @@ fn show(data: Option<PathBuf>, id: &str, json: bool) -> anyhow::Result<ExitCode>
     for u in &unheeded {
         outln!(
             "  {}  {:<14} {} {}  意见: {}\n    refused {}: {} ({})",
-            u.written_at,
+            gongwen_core::beijing_time(&u.written_at),
             u.step,
             u.action.label(),
             u.by.as_deref().unwrap_or("?"),
             u.opinion,
-            u.refused_at.as_deref().unwrap_or("?"),
+            u.refused_at
+                .as_deref()
+                .map_or_else(|| "?".to_string(), gongwen_core::beijing_time),
             u.reason_en,
             u.reason
         );
@@ -587,7 +589,7 @@ fn print_handling(h: &Handling) {
     for e in &h.trail {
         outln!(
             "  {}  {:<14} {:<6} {} ({}, {}){}{}",
-            e.at,
+            gongwen_core::beijing_time(&e.at),
             e.step,
             e.action.label(),
             match &e.acted_by {

@@ -192,9 +192,42 @@ pub fn parse_date(input: &str) -> Result<DocDate, DateError> {
     Err(DateError::Unrecognised)
 }
 
+/// Beijing time (Asia/Shanghai: UTC+8 all year, no daylight saving). 公文 dates are
+/// Beijing dates, whatever the machine's time zone.
+fn beijing(at: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    let t = chrono::DateTime::parse_from_rfc3339(at).ok()?;
+    Some(t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600)?))
+}
+
+/// How a time of the 办理记录 is shown everywhere (the printed 办理单, the app's 办理
+/// panel, `gongwen flow show`, a refusal naming who acted first): an RFC 3339 instant
+/// in Beijing time, `2026年12月8日 01:05`. Text that is not RFC 3339 is given back as
+/// it is, so a bad record still shows what it holds.
+pub fn beijing_time(at: &str) -> String {
+    match beijing(at) {
+        Some(t) => t.format("%Y年%-m月%-d日 %H:%M").to_string(),
+        None => at.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trail_times_are_beijing_time_a_day_ahead_of_utc_in_the_evening() {
+        // 17:05 UTC on the 7th is already 01:05 on the 8th in 宿州.
+        assert_eq!(beijing_time("2026-12-07T17:05:00Z"), "2026年12月8日 01:05");
+        // New Year's Eve in UTC is New Year's Day in Beijing.
+        assert_eq!(beijing_time("2026-12-31T16:00:00Z"), "2027年1月1日 00:00");
+        assert_eq!(beijing_time("2026-12-07T08:00:00Z"), "2026年12月7日 16:00");
+        // An instant written with another offset is the same instant.
+        assert_eq!(
+            beijing_time("2026-12-07T19:05:00+02:00"),
+            "2026年12月8日 01:05"
+        );
+        assert_eq!(beijing_time("not a time"), "not a time");
+    }
 
     #[test]
     fn accepts_the_standard_form() {

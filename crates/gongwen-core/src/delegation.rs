@@ -171,10 +171,7 @@ pub fn decide_revoke(
     if let Some(at) = &d.revoked_at {
         return Err(reject(
             RejectCode::InvalidState,
-            format!(
-                "这项委托已于{}撤销",
-                at.get(..16).unwrap_or(at).replace('T', " ")
-            ),
+            format!("这项委托已于{}撤销", crate::date::beijing_time(at)),
             "the delegation was revoked already",
         ));
     }

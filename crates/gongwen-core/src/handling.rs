@@ -417,7 +417,7 @@ fn late(h: &Handling, flow: &Flow, asked: &StepId) -> Rejection {
                 "该公文已不在“{asked_name}”环节：{}（{}）已于{}{}，{now_at}",
                 m.by,
                 m.role.label(),
-                short_time(&m.at),
+                crate::date::beijing_time(&m.at),
                 move_words(m, flow)
             ),
             format!(
@@ -451,11 +451,6 @@ fn move_words(m: &TrailEntry, flow: &Flow) -> String {
         StepAction::Withdraw => format!("撤回到“{}”环节", name(&m.step)),
         _ => format!("办理了“{}”", name(&m.step)),
     }
-}
-
-/// `2026-12-07T08:30:00Z` → `2026-12-07 08:30` (UTC, as the server wrote it).
-fn short_time(at: &str) -> String {
-    at.get(..16).unwrap_or(at).replace('T', " ")
 }
 
 fn roles_words(step: &Step) -> String {
@@ -681,6 +676,9 @@ pub(crate) fn decide_step(
         }
     };
     let mut h = st.handlings[index].clone();
+    // The units taking part before this command: a step that ends the parallel step
+    // clears its branches, and the unit whose branch ended it must still be told.
+    let took_part: Vec<UnitCode> = h.participant_units().cloned().collect();
     let own_unit = h.unit == actor.unit;
     let flow = ctx.flow(&h.unit, h.flow);
     if h.finished {
@@ -1051,7 +1049,7 @@ pub(crate) fn decide_step(
     if h.finished && h.flow == FlowKind::Incoming && st.owner != h.unit {
         units.push(st.owner.clone());
     }
-    for u in h.participant_units() {
+    for u in h.participant_units().chain(&took_part) {
         if !units.contains(u) {
             units.push(u.clone());
         }

@@ -30,7 +30,7 @@ pub mod wire;
 pub mod workflow;
 
 pub use body::{Body, Paragraph, ParagraphLevel};
-pub use date::{parse_date, DateError, DocDate};
+pub use date::{beijing_time, parse_date, DateError, DocDate};
 pub use doc_number::{DocNumber, DocNumberError};
 pub use document::{Attachment, DocStatus, Document, DocumentId};
 pub use file::{DocumentFile, FileError};

@@ -289,10 +289,14 @@ fn story(server: &TestServer) {
     ] {
         gov_director.ok(&["flow", "add", &id, reader]);
     }
+    // A 办件 passed round is in each reader's 待办, not in the 阅件 box: that holds
+    // documents for reading only.
     for desk in [&secretary, &deputy, &gov_director] {
         desk.ok(&["sync"]);
         let reading = desk.ok(&["flow", "box", "reading"]);
-        assert!(reading.contains(&id), "{reading}");
+        assert!(!reading.contains(&id), "a 办件 is not a 阅件: {reading}");
+        let todo = desk.ok(&["flow", "box", "todo"]);
+        assert!(todo.contains(&id), "{todo}");
         desk.ok(&["flow", "next", &id, "--opinion", "已阅"]);
     }
     gov_clerk.ok(&["flow", "next", &id, "--opinion", "已按批示办理，资金已追加"]);

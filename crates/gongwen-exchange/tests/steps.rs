@@ -251,6 +251,61 @@ async fn outgoing_steps_on_postgresql() {
     outgoing_story(&TestServer::start_on_postgres(&db, &[])).await;
 }
 
+/// The unit whose 会签 ends the step is sent the handling as it now stands, like the
+/// others: its own copy shows the document gone on to 签发, not the 会签 still 在办.
+async fn the_last_participant_unit_sees_the_step_end(server: &TestServer) {
+    let id = DocumentId(uuid::Uuid::new_v4());
+    let mut submit = Step::new(id, "draft", finish());
+    submit.document = Some(request());
+    accepted(server, "fgw-clerk", submit.body()).await;
+    let to_countersign = StepAction::Finish {
+        next: Some(StepId::from("countersign")),
+        participants: vec![
+            Participant::Unit("sz-tjj".into()),
+            Participant::Unit("sz-gov".into()),
+        ],
+    };
+    accepted(
+        server,
+        "fgw-director",
+        Step::new(id, "review", to_countersign).body(),
+    )
+    .await;
+    for who in ["tjj-director", "szgov-director"] {
+        accepted(
+            server,
+            who,
+            Step::new(id, "countersign", finish())
+                .opinion("同意")
+                .body(),
+        )
+        .await;
+    }
+    for who in ["fgw-clerk", "tjj-director", "szgov-director"] {
+        let seen = handling_seen_by(server, who, id)
+            .await
+            .unwrap_or_else(|| panic!("{who} sees the handling"));
+        assert_eq!(seen.step.as_str(), "sign_off", "{who}: {seen:?}");
+        assert!(
+            !seen.status_label().contains("在办"),
+            "{who} sees it 在办: {}",
+            seen.status_label()
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_last_countersigning_unit_sees_the_step_end_on_sqlite() {
+    the_last_participant_unit_sees_the_step_end(&TestServer::start()).await;
+}
+
+#[tokio::test]
+async fn the_last_countersigning_unit_sees_the_step_end_on_postgresql() {
+    let pg = gongwen_exchange::testing::TempPostgres::start().expect("temporary PostgreSQL");
+    let db = pg.create_database("last_countersigner").expect("database");
+    the_last_participant_unit_sees_the_step_end(&TestServer::start_on_postgres(&db, &[])).await;
+}
+
 /// 50 documents reach 编号 and are numbered at once: 1 to 50, each once. A cancelled
 /// number is recorded with who and why and never given again.
 async fn fifty_numbered_at_once(server: &TestServer) {

@@ -61,9 +61,9 @@ pub use archive::{FilingCandidate, FilingRecord, RetentionChange};
 pub use editable::{NoDispatch, ReadOnly};
 pub use error::StoreError;
 pub use exchange::{
-    Account, ApplyReport, BoxItem, CursorReset, DispatchCheck, HandlingBox, InboxItem,
-    IncomingInfo, OutboxEntry, OutboxState, QueuedBy, ReturnedItem, SyncState, UnheededOpinion,
-    WantedAttachment,
+    beijing_today, Account, ApplyReport, BoxItem, CursorReset, DispatchCheck, DueItem, DueState,
+    HandlingBox, InboxItem, IncomingInfo, OutboxEntry, OutboxState, QueuedBy, ReturnedItem,
+    SyncState, UnheededOpinion, WantedAttachment,
 };
 pub use folder_lock::{FolderLock, LOCK_FILE};
 pub use model::{

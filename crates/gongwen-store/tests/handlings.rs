@@ -8,8 +8,8 @@ use gongwen_core::flow::{Flow, FlowKind};
 use gongwen_core::handling::{Handling, StepAction, TrailEntry};
 use gongwen_core::wire::{Change, ChangeEntry, ChangesPage, CommandId, Role};
 use gongwen_core::workflow::content_hash;
-use gongwen_core::{Classification, DocStatus, Document, DocumentId};
-use gongwen_store::{Account, HandlingBox, Store};
+use gongwen_core::{Classification, DocStatus, Document, DocumentId, Urgency};
+use gongwen_store::{Account, DueState, HandlingBox, Store};
 
 fn at(step: &str, doc: &Document, seq: u64, id: DocumentId) -> Change {
     let flow = Flow::default_for(FlowKind::Outgoing);
@@ -164,4 +164,186 @@ fn boxes_show_what_the_user_may_take_and_nothing_above_their_clearance() {
     // Logged out: no box.
     store.sign_out().unwrap();
     assert!(store.handling_box(HandlingBox::Todo).unwrap().is_empty());
+}
+
+/// A 收文 at 传阅 for the logged-in leader: a 阅件 when 初审 sent it straight there,
+/// a 办件 when it went through 拟办, 批办 and 承办 first.
+fn circulating(doc: &Document, seq: u64, id: DocumentId, reading_only: bool) -> Change {
+    let flow = Flow::default_for(FlowKind::Incoming);
+    let mut h = Handling::start(&flow, "sz-fgw".into());
+    let kinds: &[&str] = if reading_only {
+        &["acknowledge", "register", "screen"]
+    } else {
+        &["acknowledge", "register", "screen", "propose", "instruct"]
+    };
+    for step in kinds {
+        let s = flow.step(&(*step).into()).expect("step");
+        h.trail.push(TrailEntry {
+            step: s.id.clone(),
+            kind: s.kind,
+            action: StepAction::Finish {
+                next: None,
+                participants: vec![],
+            },
+            by: "fgw-clerk".into(),
+            role: Role::Clerk,
+            unit: "sz-fgw".into(),
+            at: common::NOW.into(),
+            acted_by: None,
+            opinion: None,
+            result: None,
+        });
+    }
+    let s = flow.step(&"circulate".into()).expect("传阅");
+    h.step = s.id.clone();
+    h.step_kind = s.kind;
+    h.arrived = h.trail.len();
+    h.branches = vec![gongwen_core::handling::Branch {
+        participant: gongwen_core::handling::Participant::User("fgw-someone".into()),
+        lead: false,
+        status: gongwen_core::handling::BranchStatus::Open,
+    }];
+    Change {
+        seq,
+        command_id: CommandId(uuid::Uuid::new_v4()),
+        entry: ChangeEntry::Handling {
+            document_id: id,
+            handling: Box::new(h),
+            document: Some(Box::new(doc.clone())),
+            content_hash: content_hash(doc),
+        },
+    }
+}
+
+#[test]
+fn the_reading_box_holds_documents_for_reading_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let leader = as_role(Role::Leader, Classification::Secret);
+    store.set_account(Some(&leader)).unwrap();
+    let (to_read, to_handle) = (
+        DocumentId(uuid::Uuid::new_v4()),
+        DocumentId(uuid::Uuid::new_v4()),
+    );
+    let a = notice(
+        "关于印发2026年统计工作要点的通知",
+        "2026年12月1日",
+        "供参阅。",
+    );
+    let b = notice(
+        "关于申请追加秸秆综合利用补助资金的请示",
+        "2026年12月2日",
+        "请予审批。",
+    );
+    store
+        .apply_changes(
+            &leader,
+            &page(vec![
+                circulating(&a, 1, to_read, true),
+                circulating(&b, 2, to_handle, false),
+            ]),
+        )
+        .unwrap();
+    let ids = |which| -> Vec<DocumentId> {
+        store
+            .handling_box(which)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.summary.id)
+            .collect()
+    };
+    assert_eq!(ids(HandlingBox::Reading), vec![to_read]);
+    // Both wait for the leader to read them; the 办件 is not a 阅件.
+    let todo = ids(HandlingBox::Todo);
+    assert!(
+        todo.contains(&to_read) && todo.contains(&to_handle),
+        "{todo:?}"
+    );
+}
+
+/// A document waiting at 签发 with this 紧急程度 and 限办日期.
+fn waiting(
+    title: &str,
+    urgency: Urgency,
+    deadline: Option<&str>,
+    seq: u64,
+) -> (DocumentId, Change) {
+    let id = DocumentId(uuid::Uuid::new_v4());
+    let mut doc = notice(title, "2026年12月1日", "请按时办理。");
+    doc.urgency = urgency;
+    let mut change = at("sign_off", &doc, seq, id);
+    if let ChangeEntry::Handling { handling, .. } = &mut change.entry {
+        handling.deadline = deadline.map(String::from);
+    }
+    (id, change)
+}
+
+#[test]
+fn due_items_are_特急_and_those_within_a_working_day_of_their_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let leader = as_role(Role::Leader, Classification::Secret);
+    store.set_account(Some(&leader)).unwrap();
+    let (plain, c1) = waiting("关于报送统计年报的通知", Urgency::Normal, None, 1);
+    let (urgent, c2) = waiting(
+        "关于做好寒潮防范工作的紧急通知",
+        Urgency::Immediate,
+        None,
+        2,
+    );
+    // Friday 2026-12-11: Monday the 14th is the next working day (the weekend is skipped).
+    let (monday, c3) = waiting(
+        "关于报送年度考核材料的通知",
+        Urgency::Normal,
+        Some("2026-12-14"),
+        3,
+    );
+    let (late, c4) = waiting(
+        "关于报送安全检查情况的通知",
+        Urgency::Normal,
+        Some("2026-12-10"),
+        4,
+    );
+    let (later, c5) = waiting(
+        "关于做好年终决算工作的通知",
+        Urgency::Normal,
+        Some("2026-12-16"),
+        5,
+    );
+    // 特急 and overdue: told as overdue, the more pressing.
+    let (both, c6) = waiting(
+        "关于排查燃气安全隐患的紧急通知",
+        Urgency::Immediate,
+        Some("2026-12-09"),
+        6,
+    );
+    store
+        .apply_changes(&leader, &page(vec![c1, c2, c3, c4, c5, c6]))
+        .unwrap();
+    let friday = chrono::NaiveDate::from_ymd_opt(2026, 12, 11).unwrap();
+    let due = store.due_items(friday).unwrap();
+    let state = |id: DocumentId| {
+        due.iter()
+            .find(|d| d.item.summary.id == id)
+            .map(|d| (d.state, d.working_days_left))
+    };
+    assert_eq!(state(plain), None);
+    assert_eq!(state(later), None, "3 working days left is not yet due");
+    assert_eq!(state(urgent), Some((DueState::Immediate, None)));
+    assert_eq!(state(monday), Some((DueState::DueSoon, Some(1))));
+    assert_eq!(state(late), Some((DueState::Overdue, Some(-1))));
+    assert_eq!(state(both), Some((DueState::Overdue, Some(-2))));
+    assert_eq!(due.len(), 4, "{due:?}");
+    // On Monday the 14th the one due that day is still told as due, not late.
+    let monday_14 = chrono::NaiveDate::from_ymd_opt(2026, 12, 14).unwrap();
+    let due = store.due_items(monday_14).unwrap();
+    let m = due
+        .iter()
+        .find(|d| d.item.summary.id == monday)
+        .expect("due today");
+    assert_eq!((m.state, m.working_days_left), (DueState::DueSoon, Some(0)));
+    // Only the user's 待办: a clerk cannot 签发, so nothing is due for them.
+    let clerk = as_role(Role::Clerk, Classification::Secret);
+    store.set_account(Some(&clerk)).unwrap();
+    assert!(store.due_items(friday).unwrap().is_empty());
 }

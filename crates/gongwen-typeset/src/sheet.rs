@@ -10,7 +10,6 @@
 //! leaves out what was returned (退回) or withdrawn (撤回), and the passes they undid:
 //! what stands is what the document went out (or was answered) on.
 
-use chrono::{DateTime, FixedOffset};
 use gongwen_core::flow::{Flow, FlowKind, StepId, StepKind};
 use gongwen_core::handling::{
     BranchStatus, Handling, Participant, Publicity, StepAction, TrailEntry,
@@ -84,17 +83,10 @@ const FRAME: f64 = 0.5;
 const EMPTY_SIGNATURE_H: f64 = 14.0;
 const FIELD_MIN_H: f64 = 8.5;
 
-/// What the form says: China Standard Time, as the office reads the date.
+/// What the form says: Beijing time, as the office reads the date (the one rule for
+/// every trail time, shared with the app and the CLI).
 fn full_date(at: &str) -> String {
-    let Ok(t) = DateTime::parse_from_rfc3339(at) else {
-        return at.to_string();
-    };
-    let Some(cst) = FixedOffset::east_opt(8 * 3600) else {
-        return at.to_string();
-    };
-    t.with_timezone(&cst)
-        .format("%Y年%-m月%-d日 %H:%M")
-        .to_string()
+    gongwen_core::beijing_time(at)
 }
 
 /// One line of text in a cell, already broken.

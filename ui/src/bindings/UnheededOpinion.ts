@@ -27,6 +27,11 @@ written_at: string,
  */
 refused_at?: string, 
 /**
+ * `written_at` and `refused_at` as every trail time is shown, in Beijing time
+ * (`gongwen_core::beijing_time`): `2026年12月8日 01:05`.
+ */
+written_at_shown: string, refused_at_shown?: string, 
+/**
  * The server's reason: who did what and when, in Chinese.
  */
 reason: string, 

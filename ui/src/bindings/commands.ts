@@ -11,8 +11,8 @@ import type { DocumentExchange } from './DocumentExchange'
 import type { DocumentSummary } from './DocumentSummary'
 import type { DocumentView } from './DocumentView'
 import type { FlowKind } from './FlowKind'
-import type { Handling } from './Handling'
 import type { HandlingBox } from './HandlingBox'
+import type { HandlingShown } from './HandlingShown'
 import type { InboxItem } from './InboxItem'
 import type { ListFilter } from './ListFilter'
 import type { OutboxItem } from './OutboxItem'
@@ -186,7 +186,7 @@ export const commands = {
   /**
    * Every unit's handling of a document this store has (empty for a local draft).
    */
-  handlings: (args: { id: string }) => invoke<Array<Handling>>('handlings', args),
+  handlings: (args: { id: string }) => invoke<Array<HandlingShown>>('handlings', args),
   /**
    * A box of the logged-in user, most urgent first.
    */

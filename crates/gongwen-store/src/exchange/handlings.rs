@@ -1,6 +1,7 @@
 //! Each unit's handling of a document (its 发文 or 收文 flow), as the server last sent
 //! it, and the boxes built from them: 待办 (waiting for me), 在办 (I acted, not yet
-//! finished), 办结 (finished, I took part) and 阅件 (passed to me to read).
+//! finished), 办结 (finished, I took part) and 阅件 (a 收文 for reading only, passed to
+//! me to read).
 
 use gongwen_core::flow::{Flow, FlowKind, StepKind};
 use gongwen_core::handling::{BranchStatus, Handling, Participant};
@@ -23,7 +24,8 @@ pub enum HandlingBox {
     InProgress,
     /// 办结: finished, and they took part.
     Done,
-    /// 阅件: passed round to them (传阅), read or not.
+    /// 阅件: a 收文 for reading only (`Handling::is_reading_item`) passed round to
+    /// them (传阅), read or not. A 办件 at 传阅 is in 待办 and 在办 instead.
     Reading,
 }
 
@@ -41,7 +43,80 @@ pub struct BoxItem {
     pub deadline: Option<String>,
 }
 
+/// Why an item of the user's 待办 is to be told of (a desktop notification, the tray's
+/// count). The most pressing one counts when several apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueState {
+    /// 特急, with no 限办日期 near.
+    Immediate,
+    /// Due today or on the next working day (限办日期 within one working day).
+    DueSoon,
+    /// Past its 限办日期.
+    Overdue,
+}
+
+impl DueState {
+    /// The words a notification's title begins with, in 【】.
+    pub fn label(self) -> &'static str {
+        match self {
+            DueState::Immediate => "特急",
+            DueState::DueSoon => "即将到期",
+            DueState::Overdue => "已超期",
+        }
+    }
+}
+
+/// An item of the user's 待办 that is pressing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueItem {
+    pub item: BoxItem,
+    pub state: DueState,
+    /// Working days to the 限办日期 (0: today, negative: late), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_days_left: Option<i64>,
+}
+
+/// The day it is in Beijing now: 限办日期 are Beijing dates.
+pub fn beijing_today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
 impl Store {
+    /// The items of the logged-in user's 待办 to be told of on `today` (a Beijing
+    /// date): 特急 ones, and those overdue or due within one working day (counted with
+    /// the shipped holiday calendar). Read from the same query as the 待办 box, so the
+    /// tray's count and the box never disagree; in the box's order.
+    pub fn due_items(&self, today: chrono::NaiveDate) -> Result<Vec<DueItem>, StoreError> {
+        static CALENDAR: std::sync::OnceLock<gongwen_core::calendar::WorkCalendar> =
+            std::sync::OnceLock::new();
+        let calendar = CALENDAR.get_or_init(gongwen_core::calendar::WorkCalendar::shipped);
+        let mut out = Vec::new();
+        for item in self.handling_box(HandlingBox::Todo)? {
+            let left = item
+                .deadline
+                .as_deref()
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .map(|due| calendar.working_days_until(today, due));
+            let state = match left {
+                Some(n) if n < 0 => Some(DueState::Overdue),
+                Some(n) if n <= 1 => Some(DueState::DueSoon),
+                _ if item.summary.urgency == gongwen_core::Urgency::Immediate => {
+                    Some(DueState::Immediate)
+                }
+                _ => None,
+            };
+            if let Some(state) = state {
+                out.push(DueItem {
+                    item,
+                    state,
+                    working_days_left: left,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// Every unit's handling of a document that this store has (its own unit's 发文 or
     /// 收文, and a 会签 it takes part in), for the 办理单.
     pub fn handlings(&self, document_id: DocumentId) -> Result<Vec<Handling>, StoreError> {
@@ -172,12 +247,15 @@ impl Store {
                 HandlingBox::Todo => todo,
                 HandlingBox::InProgress => !todo && took_part,
                 HandlingBox::Done => took_part,
+                // 阅件 are documents for reading only (条例; standards.md): a 办件 at 传阅
+                // stays in the 办件 boxes (待办, 在办, 办结), not here.
                 HandlingBox::Reading => {
-                    h.step_kind == StepKind::Circulate
-                        && h.branches.iter().any(|b| me(&b.participant))
-                        || h.trail
-                            .iter()
-                            .any(|e| e.kind == StepKind::Circulate && e.by == user.username)
+                    h.is_reading_item()
+                        && (h.step_kind == StepKind::Circulate
+                            && h.branches.iter().any(|b| me(&b.participant))
+                            || h.trail
+                                .iter()
+                                .any(|e| e.kind == StepKind::Circulate && e.by == user.username))
                 }
             };
             if keep {

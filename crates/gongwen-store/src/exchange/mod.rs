@@ -31,7 +31,7 @@ mod outbox;
 pub use account::{normalize_server, Account};
 pub use apply::{ApplyReport, CursorReset, SyncState};
 pub use attachments::WantedAttachment;
-pub use handlings::{BoxItem, HandlingBox};
+pub use handlings::{beijing_today, BoxItem, DueItem, DueState, HandlingBox};
 pub use inbox::{InboxItem, IncomingInfo, ReturnedItem};
 pub use outbox::{DispatchCheck, OutboxEntry, OutboxState, QueuedBy, UnheededOpinion};
 

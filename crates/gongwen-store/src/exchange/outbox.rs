@@ -117,6 +117,13 @@ pub struct UnheededOpinion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub refused_at: Option<String>,
+    /// `written_at` and `refused_at` as every trail time is shown, in Beijing time
+    /// (`gongwen_core::beijing_time`): `2026年12月8日 01:05`.
+    #[serde(default)]
+    pub written_at_shown: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub refused_at_shown: Option<String>,
     /// The server's reason: who did what and when, in Chinese.
     pub reason: String,
     /// The same in English, for logs and the CLI.
@@ -682,6 +689,8 @@ impl Store {
                     action,
                     opinion,
                     by: e.queued_by.map(|q| q.username),
+                    written_at_shown: gongwen_core::beijing_time(&e.created_at),
+                    refused_at_shown: e.decided_at.as_deref().map(gongwen_core::beijing_time),
                     written_at: e.created_at,
                     refused_at: e.decided_at,
                     reason: rejection.message,
