@@ -105,7 +105,7 @@ pub struct Problem {
     /// has these and nothing else, and the editor shows them as still to fill in rather
     /// than as mistakes the clerk made. They count as errors everywhere all the same.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub missing: bool,
 }
 

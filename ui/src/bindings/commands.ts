@@ -93,7 +93,8 @@ export const commands = {
    */
   renderPreview: (args: { document: Document }) => invoke<ArrayBuffer>('render_preview', args),
   /**
-   * The red-header templates for the editor's 红头模板 dropdown.
+   * The red-header templates for the editor's 红头模板 dropdown, the logged-in unit's
+   * own marked and first.
    */
   templates: () => invoke<Array<TemplateChoice>>('templates'),
   /**
