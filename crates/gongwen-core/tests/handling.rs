@@ -335,7 +335,8 @@ fn two_leaders_sign_at_once_and_the_late_one_is_told_who_signed() {
     assert_eq!(e.code, RejectCode::InvalidState);
     assert!(e.message.contains("fgw-zhang"), "{}", e.message);
     assert!(e.message.contains("签发"), "{}", e.message);
-    assert!(e.message.contains("2026-12-07 08:00"), "{}", e.message);
+    // Beijing time, as everywhere a person reads it: 08:00 UTC is 16:00 in Beijing.
+    assert!(e.message.contains("2026年12月7日 16:00"), "{}", e.message);
     let signed: Vec<_> = first.handlings[0]
         .trail
         .iter()
