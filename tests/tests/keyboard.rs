@@ -75,9 +75,17 @@ async fn the_keyboard_reaches_search_results_a_new_document_and_the_first_field(
     press(&c, &char::from(Key::Enter).to_string()).await;
     wait_text_containing(&c, "//h1[contains(@class, 'doc-title')]", &title).await;
 
-    // Enter with no result chosen: all 30 results on a page.
+    // Enter with no result chosen: all 30 results on a page. Leaving the results
+    // cleared the box (#14.11), so the clerk types the query again.
     press(&c, &ctrl('f')).await;
     wait_focus(&c, "搜索公文").await;
+    assert_eq!(
+        value_of(&c, "//input[@aria-label='搜索公文']").await,
+        "",
+        "the search box is cleared after leaving the results"
+    );
+    press(&c, "例行").await;
+    find(&c, &format!("{HITS}[2]")).await;
     press(&c, &char::from(Key::Enter).to_string()).await;
     wait_status(&c, "结果数", "共 30 条").await;
     let listed = c
