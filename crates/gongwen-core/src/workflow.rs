@@ -447,29 +447,14 @@ fn dispatch(
             at: now.to_string(),
         })
         .collect();
-    let mut log = vec![(
-        actor.unit.clone(),
-        ChangeEntry::Sent {
-            document_id,
-            document: Box::new(document.clone()),
-            content_hash: content_hash.clone(),
-            deliveries: deliveries.clone(),
-        },
-    )];
-    for d in &deliveries {
-        log.push((
-            d.unit.clone(),
-            ChangeEntry::Received {
-                document_id,
-                document: Box::new(document.clone()),
-                content_hash: content_hash.clone(),
-                from: actor.unit.clone(),
-                role: d.role,
-                by: actor.username.clone(),
-                at: now.to_string(),
-            },
-        ));
-    }
+    let mut log = dispatch_log(
+        actor,
+        document_id,
+        document,
+        &content_hash,
+        &deliveries,
+        now,
+    );
     let mut handlings = handled.map(|st| st.handlings.clone()).unwrap_or_default();
     if let Some(h) = handlings.iter_mut().find(|h| h.unit == actor.unit) {
         crate::handling::finish_dispatch(h, actor, deliveries.len(), now);
@@ -609,6 +594,42 @@ pub fn check_redispatch(
 /// one); their deliveries start again at 已送达, and a 收文 handling that ended at the
 /// 退回 is closed, so a new 签收 starts a new one. Other recipients are untouched.
 #[allow(clippy::too_many_arguments)]
+/// The log entries of a 分发 (first or again): `sent` for the sending unit, and one
+/// `received` per delivery for its unit.
+fn dispatch_log(
+    actor: &Actor,
+    document_id: DocumentId,
+    document: &Document,
+    content_hash: &str,
+    deliveries: &[Delivery],
+    now: &str,
+) -> Vec<(UnitCode, ChangeEntry)> {
+    let mut log = vec![(
+        actor.unit.clone(),
+        ChangeEntry::Sent {
+            document_id,
+            document: Box::new(document.clone()),
+            content_hash: content_hash.to_string(),
+            deliveries: deliveries.to_vec(),
+        },
+    )];
+    log.extend(deliveries.iter().map(|d| {
+        (
+            d.unit.clone(),
+            ChangeEntry::Received {
+                document_id,
+                document: Box::new(document.clone()),
+                content_hash: content_hash.to_string(),
+                from: actor.unit.clone(),
+                role: d.role,
+                by: actor.username.clone(),
+                at: now.to_string(),
+            },
+        )
+    }));
+    log
+}
+
 fn redispatch(
     st: &DocumentState,
     actor: &Actor,
@@ -662,29 +683,14 @@ fn redispatch(
         .retain(|h| h.unit == state.owner || !again.contains(&&h.unit));
     state.content_hash = content_hash.clone();
     state.classification = document.classification;
-    let mut log = vec![(
-        actor.unit.clone(),
-        ChangeEntry::Sent {
-            document_id,
-            document: Box::new(document.clone()),
-            content_hash: content_hash.clone(),
-            deliveries: deliveries.clone(),
-        },
-    )];
-    for d in &deliveries {
-        log.push((
-            d.unit.clone(),
-            ChangeEntry::Received {
-                document_id,
-                document: Box::new(document.clone()),
-                content_hash: content_hash.clone(),
-                from: actor.unit.clone(),
-                role: d.role,
-                by: actor.username.clone(),
-                at: now.to_string(),
-            },
-        ));
-    }
+    let log = dispatch_log(
+        actor,
+        document_id,
+        document,
+        &content_hash,
+        &deliveries,
+        now,
+    );
     Ok(Decision {
         state,
         document: Some(document.clone()),
