@@ -9,27 +9,9 @@
 mod api;
 mod common;
 
-use api::{http, login_as};
+use api::{changes_of, http, login_as, push_json, rejection};
 use common::TestServer;
-use gongwen_core::wire::{CommandOutcome, CommandResult, PushResponse, RejectCode};
-use reqwest::StatusCode;
-
-async fn push(server: &TestServer, token: &str, command: serde_json::Value) -> CommandOutcome {
-    let r = http()
-        .post(format!("{}/v1/commands", server.url))
-        .bearer_auth(token)
-        .json(&serde_json::json!({ "commands": [command] }))
-        .send()
-        .await
-        .expect("push");
-    assert_eq!(r.status(), StatusCode::OK, "push");
-    r.json::<PushResponse>()
-        .await
-        .expect("push response")
-        .outcomes
-        .pop()
-        .expect("one outcome")
-}
+use gongwen_core::wire::{CommandOutcome, CommandResult, RejectCode};
 
 fn dispatch(document: serde_json::Value, main: &[&str], cc: &[&str]) -> serde_json::Value {
     serde_json::json!({
@@ -63,35 +45,22 @@ fn letter(classification: &str) -> serde_json::Value {
     d
 }
 
-fn rejection(outcome: &CommandOutcome) -> (RejectCode, String, String) {
-    match &outcome.result {
-        CommandResult::Rejected { rejection } => (
-            rejection.code,
-            rejection.message.clone(),
-            rejection.message_en.clone(),
-        ),
-        CommandResult::Accepted => panic!("accepted: {outcome:?}"),
-    }
+fn refusal(outcome: &CommandOutcome) -> (RejectCode, String, String) {
+    let r = rejection(outcome);
+    (r.code, r.message.clone(), r.message_en.clone())
 }
 
 async fn nothing_arrived(server: &TestServer, username: &str) {
-    let token = login_as(server, username).await;
-    let r = http()
-        .get(format!("{}/v1/changes?after=0", server.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    let page: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(page["changes"], serde_json::json!([]), "{username}: {page}");
+    let changes = changes_of(server, username).await;
+    assert!(changes.is_empty(), "{username}: {changes:?}");
 }
 
 async fn half_made_documents_are_refused(server: &TestServer) {
     let fgw = login_as(server, "fgw-clerk").await;
     // A brand-new 函: no title, no body.
     let blank = serde_json::json!({ "kind": "letter", "direction": "lateral" });
-    let out = push(server, &fgw, dispatch(blank, &["sz-tjj"], &[])).await;
-    let (code, zh, en) = rejection(&out);
+    let out = push_json(server, &fgw, dispatch(blank, &["sz-tjj"], &[])).await;
+    let (code, zh, en) = refusal(&out);
     assert_eq!(code, RejectCode::Invalid);
     assert!(zh.contains("不能分发"), "{zh}");
     assert!(
@@ -101,7 +70,7 @@ async fn half_made_documents_are_refused(server: &TestServer) {
     assert!(en.contains("the title is missing"), "{en}");
     nothing_arrived(server, "tjj-clerk").await;
     // The same letter, complete, goes.
-    let out = push(
+    let out = push_json(
         server,
         &fgw,
         dispatch(letter("unclassified"), &["sz-tjj"], &[]),
@@ -113,13 +82,13 @@ async fn half_made_documents_are_refused(server: &TestServer) {
 async fn units_nobody_may_read_at_are_refused_and_named(server: &TestServer) {
     let fgw = login_as(server, "fgw-clerk").await;
     // 埇桥区 (yq-gov) has one user, cleared for 非密 only.
-    let out = push(
+    let out = push_json(
         server,
         &fgw,
         dispatch(letter("confidential"), &["sz-tjj"], &["yq-gov"]),
     )
     .await;
-    let (code, zh, en) = rejection(&out);
+    let (code, zh, en) = refusal(&out);
     assert_eq!(code, RejectCode::Invalid);
     assert!(zh.contains("“yq-gov”") && zh.contains("秘密"), "{zh}");
     assert!(en.contains("yq-gov"), "{en}");
@@ -132,17 +101,17 @@ async fn units_nobody_may_read_at_are_refused_and_named(server: &TestServer) {
         let out = server.admin(&["user", "disable", user]);
         assert!(out.status.success(), "{out:?}");
     }
-    let out = push(
+    let out = push_json(
         server,
         &fgw,
         dispatch(letter("unclassified"), &["sz-tjj"], &[]),
     )
     .await;
-    let (_, zh, _) = rejection(&out);
+    let (_, zh, _) = refusal(&out);
     assert!(zh.contains("“sz-tjj”"), "{zh}");
 
     // 档案馆's archivist reads 机密 there (its clerk only 非密): the unit may receive 机密.
-    let out = push(server, &fgw, dispatch(letter("secret"), &["sz-daj"], &[])).await;
+    let out = push_json(server, &fgw, dispatch(letter("secret"), &["sz-daj"], &[])).await;
     assert_eq!(out.result, CommandResult::Accepted);
 }
 

@@ -10,27 +10,9 @@
 mod api;
 mod common;
 
-use api::{http, login_as};
+use api::{changes_of, login_as, push_json, rejection};
 use common::TestServer;
-use gongwen_core::wire::{CommandOutcome, CommandResult, PushResponse, RejectCode};
-use reqwest::StatusCode;
-
-async fn push(server: &TestServer, token: &str, command: serde_json::Value) -> CommandOutcome {
-    let r = http()
-        .post(format!("{}/v1/commands", server.url))
-        .bearer_auth(token)
-        .json(&serde_json::json!({ "commands": [command] }))
-        .send()
-        .await
-        .expect("push");
-    assert_eq!(r.status(), StatusCode::OK, "push");
-    r.json::<PushResponse>()
-        .await
-        .expect("push response")
-        .outcomes
-        .pop()
-        .expect("one outcome")
-}
+use gongwen_core::wire::{CommandOutcome, CommandResult, RejectCode};
 
 fn dispatch(
     id: uuid::Uuid,
@@ -64,27 +46,14 @@ fn letter(body: &str) -> serde_json::Value {
 }
 
 fn refused(outcome: &CommandOutcome) -> (RejectCode, String) {
-    match &outcome.result {
-        CommandResult::Rejected { rejection } => (rejection.code, rejection.message.clone()),
-        CommandResult::Accepted => panic!("accepted: {outcome:?}"),
-    }
+    let r = rejection(outcome);
+    (r.code, r.message.clone())
 }
 
 /// The entries of a user's unit log: (type, the document's body text if it carries one).
 async fn log_of(server: &TestServer, username: &str) -> Vec<(String, String)> {
-    let token = login_as(server, username).await;
-    let page: serde_json::Value = http()
-        .get(format!("{}/v1/changes?after=0", server.url))
-        .bearer_auth(&token)
-        .send()
+    changes_of(server, username)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    page["changes"]
-        .as_array()
-        .expect("changes")
         .iter()
         .map(|c| {
             let body = c["document"]["body"].to_string();
@@ -107,11 +76,12 @@ async fn a_returned_document_goes_again_only_to_the_unit_that_returned_it(server
     let id = uuid::Uuid::new_v4();
     let first = letter("请于月底前提供有关统计资料。");
     let revised = letter("请于月底前按新口径提供有关统计资料。");
-    let out = push(server, &fgw, dispatch(id, &first, &["sz-tjj"], &["yq-gov"])).await;
+    let out = push_json(server, &fgw, dispatch(id, &first, &["sz-tjj"], &["yq-gov"])).await;
     assert_eq!(out.result, CommandResult::Accepted);
 
     // Not returned yet: a second 分发 is refused.
-    let (code, zh) = refused(&push(server, &fgw, dispatch(id, &revised, &["sz-tjj"], &[])).await);
+    let (code, zh) =
+        refused(&push_json(server, &fgw, dispatch(id, &revised, &["sz-tjj"], &[])).await);
     assert_eq!(code, RejectCode::InvalidState);
     assert!(zh.contains("只能重新分发给退回该公文的单位"), "{zh}");
 
@@ -121,7 +91,7 @@ async fn a_returned_document_goes_again_only_to_the_unit_that_returned_it(server
         "document_id": id.to_string(), "reason": "请补充统计口径",
     });
     assert_eq!(
-        push(server, &tjj, ret).await.result,
+        push_json(server, &tjj, ret).await.result,
         CommandResult::Accepted
     );
     // 埇桥区 signs it in.
@@ -129,25 +99,51 @@ async fn a_returned_document_goes_again_only_to_the_unit_that_returned_it(server
         "id": uuid::Uuid::new_v4().to_string(), "type": "acknowledge",
         "document_id": id.to_string(),
     });
-    assert_eq!(push(server, &yq, ack).await.result, CommandResult::Accepted);
+    assert_eq!(
+        push_json(server, &yq, ack).await.result,
+        CommandResult::Accepted
+    );
 
     // Refused: to the unit that signed it in, to a unit it was never sent to, and from
     // another unit (the one that returned it, sending it on).
-    let (code, zh) = refused(&push(server, &fgw, dispatch(id, &revised, &["yq-gov"], &[])).await);
+    let (code, zh) =
+        refused(&push_json(server, &fgw, dispatch(id, &revised, &["yq-gov"], &[])).await);
     assert_eq!(code, RejectCode::InvalidState);
     assert!(zh.contains("“yq-gov”已签收"), "{zh}");
-    let (code, zh) = refused(&push(server, &fgw, dispatch(id, &revised, &["sz-gov"], &[])).await);
+    let (code, zh) =
+        refused(&push_json(server, &fgw, dispatch(id, &revised, &["sz-gov"], &[])).await);
     assert_eq!(code, RejectCode::InvalidState);
     assert!(zh.contains("“sz-gov”"), "{zh}");
-    let (code, _) = refused(&push(server, &tjj, dispatch(id, &revised, &["yq-gov"], &[])).await);
+    let (code, _) =
+        refused(&push_json(server, &tjj, dispatch(id, &revised, &["yq-gov"], &[])).await);
     assert_eq!(code, RejectCode::InvalidState);
     let szgov = log_of(server, "szgov-clerk").await;
     assert!(szgov.is_empty(), "nothing reached 市政府办公室: {szgov:?}");
     assert_eq!(received(&log_of(server, "yq-clerk").await).len(), 1);
     assert_eq!(received(&log_of(server, "tjj-clerk").await).len(), 1);
 
+    // Lists a hostile client might send are refused whole, and nothing arrives: the
+    // returning unit twice, in 主送 and in 抄送 at once, and thousands of units.
+    let twice = dispatch(id, &revised, &["sz-tjj", "sz-tjj"], &[]);
+    let (code, zh) = refused(&push_json(server, &fgw, twice).await);
+    assert_eq!(code, RejectCode::Invalid, "{zh}");
+    let both = dispatch(id, &revised, &["sz-tjj"], &["sz-tjj"]);
+    let (code, zh) = refused(&push_json(server, &fgw, both).await);
+    assert_eq!(code, RejectCode::Invalid, "{zh}");
+    let many: Vec<String> = (0..5000).map(|i| format!("unit-{i:04}")).collect();
+    let many: Vec<&str> = std::iter::once("sz-tjj")
+        .chain(many.iter().map(String::as_str))
+        .collect();
+    let (_, zh) = refused(&push_json(server, &fgw, dispatch(id, &revised, &many, &[])).await);
+    assert!(
+        zh.chars().count() < 200,
+        "the refusal names what was wrong, not the whole list: {} chars",
+        zh.chars().count()
+    );
+    assert_eq!(received(&log_of(server, "tjj-clerk").await).len(), 1);
+
     // Accepted: the revised version to 市统计局, which returned it.
-    let out = push(server, &fgw, dispatch(id, &revised, &["sz-tjj"], &[])).await;
+    let out = push_json(server, &fgw, dispatch(id, &revised, &["sz-tjj"], &[])).await;
     assert_eq!(out.result, CommandResult::Accepted, "{out:?}");
     let tjj_log = log_of(server, "tjj-clerk").await;
     let arrivals = received(&tjj_log);
@@ -162,14 +158,15 @@ async fn a_returned_document_goes_again_only_to_the_unit_that_returned_it(server
     assert!(sent[1].1.contains("按新口径"));
 
     // 市统计局 may answer the new version; a third send is refused again.
-    let (code, _) = refused(&push(server, &fgw, dispatch(id, &revised, &["sz-tjj"], &[])).await);
+    let (code, _) =
+        refused(&push_json(server, &fgw, dispatch(id, &revised, &["sz-tjj"], &[])).await);
     assert_eq!(code, RejectCode::InvalidState);
     let ack = serde_json::json!({
         "id": uuid::Uuid::new_v4().to_string(), "type": "acknowledge",
         "document_id": id.to_string(),
     });
     assert_eq!(
-        push(server, &tjj, ack).await.result,
+        push_json(server, &tjj, ack).await.result,
         CommandResult::Accepted
     );
 }
