@@ -347,3 +347,74 @@ fn due_items_are_特急_and_those_within_a_working_day_of_their_deadline() {
     store.set_account(Some(&clerk)).unwrap();
     assert!(store.due_items(friday).unwrap().is_empty());
 }
+
+/// What the tray counts and the notifications say is read as the box is: a leader
+/// cleared below a document's 密级, a leader of another unit on the same computer, and
+/// a desk with nobody logged in are told nothing of it, not even its title.
+#[test]
+fn due_items_tell_nobody_of_what_they_may_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let leader = as_role(Role::Leader, Classification::Secret);
+    store.set_account(Some(&leader)).unwrap();
+    let (open, c1) = waiting(
+        "关于做好寒潮防范工作的紧急通知",
+        Urgency::Immediate,
+        None,
+        1,
+    );
+    let secret_title = "关于防范重大风险隐患的紧急通知";
+    let (secret, mut c2) = waiting(secret_title, Urgency::Immediate, Some("2026-12-10"), 2);
+    if let ChangeEntry::Handling {
+        document: Some(doc),
+        content_hash,
+        ..
+    } = &mut c2.entry
+    {
+        doc.classification = Classification::Secret;
+        doc.copy_number = "000001".into();
+        doc.secrecy_term = "5年".into();
+        *content_hash = gongwen_core::workflow::content_hash(doc);
+    }
+    store.apply_changes(&leader, &page(vec![c1, c2])).unwrap();
+    let friday = chrono::NaiveDate::from_ymd_opt(2026, 12, 11).unwrap();
+    let ids = |store: &Store| -> Vec<DocumentId> {
+        store
+            .due_items(friday)
+            .unwrap()
+            .iter()
+            .map(|d| d.item.summary.id)
+            .collect()
+    };
+    assert_eq!(
+        ids(&store),
+        vec![secret, open],
+        "the cleared leader is told of both"
+    );
+
+    // The same unit's leader cleared only for 非密.
+    store
+        .set_account(Some(&as_role(Role::Leader, Classification::Unclassified)))
+        .unwrap();
+    let due = store.due_items(friday).unwrap();
+    assert_eq!(ids(&store), vec![open]);
+    assert!(
+        !format!("{due:?}").contains(secret_title),
+        "nothing of the secret document: {due:?}"
+    );
+
+    // A leader of another unit logged in on the same computer.
+    let mut other = account("http://127.0.0.1:1", "tjj-leader", "sz-tjj");
+    other.user.role = Role::Leader;
+    other.user.clearance = Classification::Secret;
+    store.set_account(Some(&other)).unwrap();
+    assert_eq!(
+        ids(&store),
+        Vec::<DocumentId>::new(),
+        "not their unit's 待办"
+    );
+
+    // Nobody logged in.
+    store.set_account(None).unwrap();
+    assert_eq!(ids(&store), Vec::<DocumentId>::new());
+}
