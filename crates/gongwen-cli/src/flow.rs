@@ -359,6 +359,11 @@ fn sheet(
     let store = pulled(data, no_sync, "printing the sheet")?;
     let handlings = store.handlings(id)?;
     if handlings.is_empty() {
+        // Not visible and not there read the same, so a refusal says nothing of a
+        // document the user may not see; logged out, say why so much is hidden.
+        if store.signed_in()?.is_none() {
+            bail!("no handling of {id} that may be shown here while nobody is logged in (only 非密 documents are): log in first");
+        }
         bail!("no handling of {id} here: a local draft has no 办理单 until it is sent for review (`gongwen flow next {id}`), or it is not synced yet");
     }
     // The user's own unit's handling, or one their unit took part in (a 会签 done);

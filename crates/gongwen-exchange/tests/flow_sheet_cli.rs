@@ -190,3 +190,52 @@ fn the_sheet_of_a_short_story_in_full_and_brief() {
     assert!(said.contains("发文稿纸"), "{said}");
     assert!(theirs.contains("核稿同意，请市统计局会签"), "{theirs}");
 }
+
+/// The 办理单 of a 秘密 request prints only for the unit's users cleared for it. On the
+/// clerk's own computer and data folder, after 退出登录, and then logged in as a user of
+/// another unit (cleared high enough, but not of this handling), `flow sheet` is
+/// refused, names nothing of the document, and writes no file.
+#[test]
+fn the_sheet_is_refused_logged_out_and_to_another_unit_on_the_same_computer() {
+    let server = TestServer::start();
+    let bin = gongwen_bin();
+    let clerk = Desk::login(&bin, &server, "fgw-clerk");
+    let file = request_file(clerk.dir.path());
+    let mut doc =
+        DocumentFile::from_toml(&std::fs::read_to_string(&file).expect("read")).expect("valid");
+    let secret_title = "宿州市发展和改革委员会关于应对重大风险事项的请示";
+    doc.document.title = secret_title.into();
+    doc.document.classification = gongwen_core::Classification::Secret;
+    doc.document.copy_number = "000001".into();
+    doc.document.secrecy_term = "5年".into();
+    std::fs::write(&file, doc.to_toml()).expect("write");
+    let out = clerk.ok(&["import", file.to_str().expect("path")]);
+    let id = out.split_whitespace().next().expect("id").to_string();
+    clerk.ok(&["flow", "next", &id, "--opinion", "请审核"]); // 送审
+    let pdf = clerk.dir.path().join("sheet.pdf");
+    let pdf_arg = pdf.to_str().expect("path");
+    clerk.ok(&["flow", "sheet", &id, "-o", pdf_arg]);
+    std::fs::remove_file(&pdf).expect("the clerk printed it");
+
+    let refused = |desk: &Desk, why: &str| {
+        let out = desk.run(&["flow", "sheet", &id, "-o", pdf_arg]);
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.status.success(), "{why}: printed: {said}");
+        assert!(
+            !said.contains(secret_title) && !said.contains("请审核"),
+            "{why}: {said}"
+        );
+        assert!(!pdf.exists(), "{why}: a sheet was written");
+        said
+    };
+    clerk.ok(&["logout"]);
+    let said = refused(&clerk, "logged out");
+    assert!(said.contains("nobody is logged in"), "{said}");
+    clerk.ok(&["login", "--server", &server.url, "--user", "szgov-clerk"]);
+    let said = refused(&clerk, "another unit");
+    assert!(said.contains("your unit"), "{said}");
+}
