@@ -164,7 +164,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             out: &batch_dir,
             key: &key,
             fonts: &fonts,
-            filed_by: "王档".into(),
         },
     )?;
     let file_secs = t.elapsed().as_secs_f64();

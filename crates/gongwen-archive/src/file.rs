@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use gongwen_core::archival::ArchivalCode;
 use gongwen_core::flow::FlowKind;
 use gongwen_core::handling::Handling;
+use gongwen_core::wire::{Role, UserInfo};
 use gongwen_core::{Document, DocumentId};
 use gongwen_store::{FilingRecord, Store};
 use gongwen_typeset::{FontSet, RenderOptions};
@@ -98,8 +99,6 @@ pub struct FileOptions<'a> {
     pub out: &'a Path,
     pub key: &'a UnitKey,
     pub fonts: &'a FontSet,
-    /// Who files (the archivist's name), recorded with each filing.
-    pub filed_by: String,
 }
 
 /// The 办理单 of a 件. For now a JSON rendering of every unit's handling with every
@@ -383,8 +382,9 @@ fn signed_object(
     parts: &[(Component, FileDigests)],
     location: &str,
     created_at: &str,
-    filed_by: &str,
+    filer: &UserInfo,
 ) -> String {
+    let filed_by = filer.display_name.as_str();
     let mut x = Xml::new(1);
     x.open_attrs("被签名对象", &[("eep版本", "2009")]);
     x.leaf("封装包类型", "原始型");
@@ -521,7 +521,7 @@ fn signed_object(
         }
     }
     x.open("业务实体");
-    x.leaf("机构人员标识", filed_by);
+    x.leaf("机构人员标识", &filer.username);
     x.leaf("业务状态", "归档");
     x.leaf("业务行为", "归档");
     x.leaf("行为时间", created_at);
@@ -599,6 +599,12 @@ fn package_xml(signed: &str, key: &UnitKey, signer: &str, at: &str) -> String {
 /// Files every item of `proposal` into a new batch folder `opts.out`, then records the
 /// filings in the store (one transaction). The 件号 are given again ([`renumber`]) so
 /// that they continue without gaps whatever was edited in the proposal.
+///
+/// Only the logged-in account's unit files, and only its 档案员: a filing is permanent
+/// (the store then refuses to change the document), so it is never made by a desk with
+/// nobody logged in, in a name typed by hand. The batch is written beside `opts.out`
+/// and moved there whole once every 件 is written, and removed again if the store
+/// refuses the records: a refusal leaves no half batch to be mistaken for one.
 pub fn file(
     store: &mut Store,
     config: &ArchiveConfig,
@@ -606,12 +612,69 @@ pub fn file(
     opts: &FileOptions<'_>,
 ) -> Result<FiledBatch, ArchiveError> {
     config.validate()?;
+    let filer = filer(store)?;
     if opts.out.join(CATALOGUE_XML).exists() {
         return Err(ArchiveError::BatchExists(opts.out.to_path_buf()));
     }
+    if std::fs::read_dir(opts.out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(ArchiveError::BatchNotEmpty(opts.out.to_path_buf()));
+    }
+    let name = opts
+        .out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "batch".into());
+    let staging = opts.out.with_file_name(format!(".{name}.part"));
+    // A leftover of a filing that was killed: nothing in the store points at it.
+    let _ = std::fs::remove_dir_all(&staging);
+    let (batch, records) = match write_batch(store, config, proposal, opts, &filer, &staging) {
+        Ok(written) => written,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    let moved = match std::fs::remove_dir(opts.out) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => std::fs::rename(&staging, opts.out),
+    };
+    if let Err(source) = moved {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(ArchiveError::Write {
+            path: opts.out.to_path_buf(),
+            source,
+        });
+    }
+    if let Err(e) = store.record_filings(&records) {
+        let _ = std::fs::remove_dir_all(opts.out);
+        return Err(e.into());
+    }
+    Ok(batch)
+}
+
+/// The account that files: logged in, and the unit's 档案员.
+fn filer(store: &Store) -> Result<UserInfo, ArchiveError> {
+    let account = store.signed_in()?.ok_or(ArchiveError::NotSignedIn)?;
+    if account.user.role != Role::Archivist {
+        return Err(ArchiveError::NotArchivist {
+            username: account.user.username,
+            role: account.user.role.label(),
+        });
+    }
+    Ok(account.user)
+}
+
+/// Writes every 件 and the carrier into `root`; the records to keep once it is in place.
+fn write_batch(
+    store: &Store,
+    config: &ArchiveConfig,
+    proposal: &Proposal,
+    opts: &FileOptions<'_>,
+    filer: &UserInfo,
+    root: &Path,
+) -> Result<(FiledBatch, Vec<FilingRecord>), ArchiveError> {
     let mut proposal = proposal.clone();
     renumber(store, config, &mut proposal)?;
-    let unit = store.account()?.map(|a| a.user.unit.0);
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut items = Vec::new();
     let mut records = Vec::new();
@@ -630,7 +693,7 @@ pub fn file(
             .get(item.document_id)?
             .ok_or(gongwen_store::StoreError::NotFound(item.document_id))?;
         let all = store.handlings(item.document_id)?;
-        let handlings: Vec<Handling> = match filing_handling(&all, unit.as_deref()) {
+        let handlings: Vec<Handling> = match filing_handling(&all, &filer.unit.0) {
             Some(h) => vec![h.clone()],
             None => {
                 return Err(ArchiveError::Proposal(format!(
@@ -645,7 +708,7 @@ pub fn file(
             code.retention.code(),
             code
         );
-        let dir = opts.out.join(&rel_dir);
+        let dir = root.join(&rel_dir);
         let parts = components(store, item, &all, opts.fonts)?;
         let mut digested = Vec::new();
         for c in parts {
@@ -663,11 +726,11 @@ pub fn file(
             &digested,
             &format!("{rel_dir}/"),
             &now,
-            &opts.filed_by,
+            filer,
         );
         let xml = package_xml(&signed, opts.key, &config.unit_name, &now);
         let package_rel = format!("{rel_dir}/{code}.xml");
-        crate::write(&opts.out.join(&package_rel), xml.as_bytes())?;
+        crate::write(&root.join(&package_rel), xml.as_bytes())?;
         let d = FileDigests::of_bytes(xml.as_bytes());
         total_bytes += d.size;
         let pages = digested
@@ -697,7 +760,7 @@ pub fn file(
             package_sha256: d.sha256,
             package_sm3: d.sm3,
             filed_at: now.clone(),
-            filed_by: opts.filed_by.clone(),
+            filed_by: filer.display_name.clone(),
         });
         items.push(FiledItem {
             document_id: item.document_id,
@@ -709,7 +772,7 @@ pub fn file(
         });
     }
     crate::report::write_carrier(
-        opts.out,
+        root,
         config,
         proposal.year,
         &catalogue_rows,
@@ -717,11 +780,13 @@ pub fn file(
         &opts.key.public_hex(),
         &now,
     )?;
-    store.record_filings(&records)?;
-    Ok(FiledBatch {
-        dir: opts.out.to_path_buf(),
-        year: proposal.year,
-        items,
-        total_bytes,
-    })
+    Ok((
+        FiledBatch {
+            dir: opts.out.to_path_buf(),
+            year: proposal.year,
+            items,
+            total_bytes,
+        },
+        records,
+    ))
 }

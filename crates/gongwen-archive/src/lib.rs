@@ -107,6 +107,17 @@ pub enum ArchiveError {
     Proposal(String),
     #[error("{0} already holds a batch (文件目录.XML); file into a new folder")]
     BatchExists(PathBuf),
+    #[error("{0} is not empty; file into a new folder")]
+    BatchNotEmpty(PathBuf),
+    #[error(
+        "nobody is logged in: 归档 works on the logged-in account's unit and is recorded in its name; log in first"
+    )]
+    NotSignedIn,
+    #[error("{username} is {role}, not 档案员: only the unit's archivist files documents")]
+    NotArchivist {
+        username: String,
+        role: &'static str,
+    },
     #[error("cannot write the catalogue XLSX: {0}")]
     Xlsx(String),
 }

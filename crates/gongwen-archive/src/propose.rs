@@ -45,17 +45,11 @@ pub struct ProposedItem {
     pub archival_code: String,
 }
 
-/// The handling a document is filed by: this unit's finished one (the logged-in
-/// account's unit when known).
-pub(crate) fn filing_handling<'h>(
-    handlings: &'h [Handling],
-    unit: Option<&str>,
-) -> Option<&'h Handling> {
-    handlings
-        .iter()
-        .filter(|h| h.finished)
-        .find(|h| unit.is_none_or(|u| h.unit.0 == u))
-        .or_else(|| handlings.iter().find(|h| h.finished))
+/// The handling a document is filed by: the filing unit's own finished one. A unit
+/// files what it sent or received and handled to the end, never another unit's
+/// document it only took part in (a 会签) or holds a copy of.
+pub(crate) fn filing_handling<'h>(handlings: &'h [Handling], unit: &str) -> Option<&'h Handling> {
+    handlings.iter().find(|h| h.finished && h.unit.0 == unit)
 }
 
 /// 责任者 as the catalogue shows it: the 署名, else the 发文机关标志 without 文件.
@@ -96,10 +90,16 @@ pub fn propose(
     year: u16,
 ) -> Result<Proposal, ArchiveError> {
     config.validate()?;
-    let unit = store.account()?.map(|a| a.user.unit.0);
+    // Only the logged-in account's unit: logged out, whose year it is is unknown.
+    let unit = store
+        .signed_in()?
+        .ok_or(ArchiveError::NotSignedIn)?
+        .user
+        .unit
+        .0;
     let mut items = Vec::new();
     for c in store.filing_candidates(year)? {
-        let Some(h) = filing_handling(&c.handlings, unit.as_deref()) else {
+        let Some(h) = filing_handling(&c.handlings, &unit) else {
             continue;
         };
         let doc = &c.stored.document;

@@ -197,7 +197,6 @@ fn a_filed_document_cannot_be_edited_refiled_or_deleted_and_retention_only_exten
             out: &dir.path().join("again"),
             key: &key,
             fonts: &fonts,
-            filed_by: "王档".into(),
         },
     )
     .unwrap_err();

@@ -56,12 +56,10 @@ enum Action {
         /// The unit's signing key (from `keygen`)
         #[arg(long, value_name = "FILE")]
         key: PathBuf,
-        /// The new batch folder
+        /// The new batch folder (it must not exist, or be empty). The filing is
+        /// recorded in the name of the logged-in 档案员
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// Who files, recorded with each filing (the archivist's name)
-        #[arg(long, value_name = "NAME")]
-        by: String,
     },
     /// 四性检测 of a batch folder (exit 1 when an item fails)
     Check {
@@ -172,11 +170,7 @@ pub fn archive(data: Option<PathBuf>, args: ArchiveArgs) -> anyhow::Result<ExitC
             proposal,
             key,
             out,
-            by,
         } => {
-            if by.trim().is_empty() {
-                bail!("--by must name who files");
-            }
             let mut store = open_store(data)?;
             let config = unit.config();
             let proposal: Proposal = match &proposal {
@@ -214,7 +208,6 @@ pub fn archive(data: Option<PathBuf>, args: ArchiveArgs) -> anyhow::Result<ExitC
                     out: &out,
                     key: &key,
                     fonts: &fonts,
-                    filed_by: by,
                 },
             )?;
             for item in &batch.items {

@@ -152,8 +152,6 @@ fn a_year_is_proposed_filed_and_checked_from_the_command_line() {
         key_s,
         "--out",
         batch.to_str().unwrap(),
-        "--by",
-        "王档",
     ];
     args.extend(unit);
     let o = gongwen(&data, &args);

@@ -325,7 +325,6 @@ pub fn filed(dir: &Path, store: &mut Store) -> (Proposal, FiledBatch, UnitKey) {
             out: &dir.join("batch"),
             key: &key,
             fonts: &fonts,
-            filed_by: "王档".into(),
         },
     )
     .unwrap();
