@@ -290,6 +290,7 @@ mod tests {
                 }],
                 users: vec![],
                 clearances: None,
+                flows: vec![],
             })
             .unwrap();
         assert_eq!(

@@ -3,7 +3,7 @@
 //! outcome from the handling the sync brings back. Also the boxes (待办, 在办, 办结,
 //! 阅件). Nothing here decides workflow.
 
-use gongwen_core::flow::{Flow, FlowKind, StepId, StepKind};
+use gongwen_core::flow::{FlowKind, StepId, StepKind};
 use gongwen_core::handling::{Handling, Publicity, StepAction};
 use gongwen_store::{BoxItem, HandlingBox};
 use serde::Serialize;
@@ -13,8 +13,9 @@ use crate::commands::{parse_id, with_store, Answer};
 use crate::AppState;
 
 /// A step of a flow as the window offers it: what it is called, who may take it, where
-/// it may go next and back to. From the default flows (a unit's own flow file is the
-/// server's; the server decides anyway).
+/// it may go next and back to. From the handling unit's flow as the synced directory
+/// gives it (its own, set by the exchange's admin, or the 条例's); the server decides
+/// anyway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct StepInfo {
@@ -27,10 +28,16 @@ pub struct StepInfo {
     pub returns_to: Vec<String>,
 }
 
-/// Both default flows, for the 办理 panel's choices.
+/// The steps of `unit`'s flow of `kind`, for the 办理 panel's choices.
 #[tauri::command]
-pub fn flow_steps(kind: FlowKind) -> Vec<StepInfo> {
-    Flow::default_for(kind)
+pub fn flow_steps(
+    state: State<'_, AppState>,
+    unit: String,
+    kind: FlowKind,
+) -> Answer<Vec<StepInfo>> {
+    let directory = with_store(&state, "read the directory", |s| s.directory())?;
+    Ok(directory
+        .flow(&unit.as_str().into(), kind)
         .steps
         .into_iter()
         .map(|s| StepInfo {
@@ -46,7 +53,7 @@ pub fn flow_steps(kind: FlowKind) -> Vec<StepInfo> {
                 .map(|n| n.as_str().to_string())
                 .collect(),
         })
-        .collect()
+        .collect())
 }
 
 /// A unit's handling as the 办理 panel shows it: with each trail entry's time as the
@@ -128,6 +135,7 @@ pub fn take_step(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gongwen_core::flow::Flow;
     use gongwen_core::handling::TrailEntry;
     use gongwen_core::wire::Role;
 

@@ -288,6 +288,10 @@ pub fn flow(data: Option<PathBuf>, args: FlowArgs) -> anyhow::Result<ExitCode> {
         .map(|a| a.user.unit)
         .context("not logged in: run `gongwen login` first")?;
     let handling = own_handling(store.handlings(id)?, &unit);
+    // The unit's flow as the synced directory has it (its own, or the 条例's).
+    let flow_unit = handling.as_ref().map_or(&unit, |h| &h.unit);
+    let flow_kind = handling.as_ref().map_or(FlowKind::Outgoing, |h| h.flow);
+    let flow = store.directory()?.flow(flow_unit, flow_kind);
     // Where the document stands as last synced; a document with no handling yet is a
     // draft here, and its first step (送审) brings it to the server.
     let (step, starts) = match (&common.step, &handling, &action) {
@@ -296,14 +300,11 @@ pub fn flow(data: Option<PathBuf>, args: FlowArgs) -> anyhow::Result<ExitCode> {
             bail!("a reminder names the remind step: pass --step (e.g. --step remind)")
         }
         (None, Some(h), _) => (h.step.clone(), false),
-        (None, None, _) => (
-            Flow::default_for(FlowKind::Outgoing).first().id.clone(),
-            true,
-        ),
+        (None, None, _) => (flow.first().id.clone(), true),
     };
     if matches!(action, StepAction::Finish { .. }) {
         if let Some(d) = store.get(id)? {
-            layout_gate(id, &step, &d.document)?;
+            layout_gate(id, &flow, &step, &d.document)?;
         }
     }
     drop(store);
@@ -421,12 +422,14 @@ fn sheet(
 /// hears of it now rather than at the next connection. The server decides anyway.
 fn layout_gate(
     id: gongwen_core::DocumentId,
+    flow: &Flow,
     step: &StepId,
     doc: &gongwen_core::Document,
 ) -> anyhow::Result<()> {
-    let gated = Flow::default_for(FlowKind::Outgoing)
-        .step(step)
-        .is_some_and(|s| matches!(s.kind, StepKind::SignOff | StepKind::Seal));
+    let gated = flow.kind == FlowKind::Outgoing
+        && flow
+            .step(step)
+            .is_some_and(|s| matches!(s.kind, StepKind::SignOff | StepKind::Seal));
     if !gated {
         return Ok(());
     }

@@ -1393,10 +1393,12 @@ pub const SYSTEM_ACTOR: &str = "system";
 /// (the day in Beijing is later) gets one reminder, recorded in the trail like a
 /// manual 催办 by [`SYSTEM_ACTOR`], once per deadline (a new 限办日期 set at a new 批办
 /// gets its own). Returns the new state and the log entries for the units concerned,
-/// or None when nothing is overdue or it was reminded already.
+/// or None when nothing is overdue or it was reminded already. `flow` gives the flow
+/// each unit follows (its own, or the default).
 pub fn overdue_reminders(
     st: &DocumentState,
     now: &str,
+    flow: impl Fn(&UnitCode, FlowKind) -> Flow,
 ) -> Option<(DocumentState, Vec<(UnitCode, ChangeEntry)>)> {
     let today = crate::delegation::beijing_day(now)?;
     let mut st = st.clone();
@@ -1414,7 +1416,7 @@ pub fn overdue_reminders(
             e.by == SYSTEM_ACTOR
                 && matches!(&e.action, StepAction::Remind { note: n, .. } if n == &note)
         });
-        let flow = Flow::default_for(h.flow);
+        let flow = flow(&h.unit, h.flow);
         let Some(remind) = flow
             .steps_of(StepKind::Remind)
             .find(|s| s.during.contains(&h.step))

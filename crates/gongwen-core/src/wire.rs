@@ -152,6 +152,21 @@ pub struct Directory {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub clearances: Option<Vec<UnitClearance>>,
+    /// The units that have flows of their own (set by the exchange's admin), as the
+    /// TOML the admin wrote; every other unit follows the 条例's default. Clients
+    /// read them to offer the steps the server will decide by (see [`Directory::flow`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub flows: Vec<UnitFlow>,
+}
+
+/// A unit's own 发文 or 收文 flow (see [`Directory`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitFlow {
+    pub unit: UnitCode,
+    pub kind: crate::flow::FlowKind,
+    /// The flow file (`docs/workflows.md`), checked by the server when it loaded it.
+    pub source: String,
 }
 
 /// The highest 密级 any active reader of a unit is cleared for (see [`Directory`]).
@@ -163,6 +178,20 @@ pub struct UnitClearance {
 }
 
 impl Directory {
+    /// The flow `unit` follows for `kind`: its own, or the 条例's default. A flow that
+    /// does not parse here (a client older than the server's flow format) falls back to
+    /// the default: the client only offers steps, the server decides every one.
+    pub fn flow(&self, unit: &UnitCode, kind: crate::flow::FlowKind) -> crate::flow::Flow {
+        let own = self
+            .flows
+            .iter()
+            .find(|f| &f.unit == unit && f.kind == kind);
+        match own.map(|f| crate::flow::Flow::parse(&f.source)) {
+            Some(Ok(flow)) if flow.kind == kind => flow,
+            _ => crate::flow::Flow::default_for(kind),
+        }
+    }
+
     /// What this directory says of a unit's readers: `Some(None)` when it lists none
     /// cleared at all, `None` when the server did not say (an older server).
     pub fn unit_clearance(&self, unit: &UnitCode) -> Option<Option<Classification>> {

@@ -170,6 +170,7 @@ struct Ctx<'a> {
     /// For a step command: the document's stored version.
     current: Option<Document>,
     numbering: Arc<NumberingRules>,
+    flows: Arc<crate::flows::UnitFlows>,
     /// The last number of each series the step may take from, read before deciding.
     series_last: HashMap<String, i64>,
     /// For a 签发 or 用印: what `gongwen check` finds in the stored version's PDF.
@@ -181,6 +182,9 @@ struct Ctx<'a> {
 impl Context for Ctx<'_> {
     fn unit_exists(&self, unit: &UnitCode) -> bool {
         self.units.codes.contains(unit)
+    }
+    fn flow(&self, unit: &UnitCode, kind: FlowKind) -> Flow {
+        self.flows.flow(unit, kind).clone()
     }
     fn blob_exists(&self, sha256: &str) -> bool {
         self.blobs.contains(sha256)
@@ -345,7 +349,9 @@ async fn load_step_context(
     // have it (neither brings a new text: the stored version is the one decided on).
     ctx.layout.clear();
     let gated = matches!(action, StepAction::Finish { .. })
-        && Flow::default_for(FlowKind::Outgoing)
+        && st
+            .flows
+            .flow(unit, FlowKind::Outgoing)
             .step(step)
             .is_some_and(|s| matches!(s.kind, StepKind::SignOff | StepKind::Seal));
     if let (true, Some(doc)) = (gated, ctx.current.clone()) {
@@ -468,6 +474,7 @@ async fn apply_delegation(
         blobs: HashSet::new(),
         current: None,
         numbering: Arc::clone(&st.numbering),
+        flows: Arc::clone(&st.flows),
         series_last: HashMap::new(),
         layout: Vec::new(),
         delegations: Vec::new(),
@@ -595,6 +602,7 @@ async fn apply_one(
         blobs,
         current: None,
         numbering: Arc::clone(&st.numbering),
+        flows: Arc::clone(&st.flows),
         series_last: HashMap::new(),
         layout: Vec::new(),
         delegations: Vec::new(),

@@ -56,6 +56,8 @@ pub struct Settings {
     pub database_allow_insecure: Option<bool>,
     /// Each unit's 文号 series; the shipped `assets/numbering.toml` without one.
     pub numbering_file: Option<PathBuf>,
+    /// Units' own flows: `<dir>/<unit code>/outgoing.toml` and `incoming.toml`.
+    pub flows_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -91,6 +93,7 @@ impl std::fmt::Debug for Settings {
             .field("metrics_token_file", &self.metrics_token_file)
             .field("database_allow_insecure", &self.database_allow_insecure)
             .field("numbering_file", &self.numbering_file)
+            .field("flows_dir", &self.flows_dir)
             .finish()
     }
 }
@@ -188,6 +191,7 @@ impl Settings {
                 })
                 .transpose()?,
             numbering_file: var("NUMBERING_FILE").map(PathBuf::from),
+            flows_dir: var("FLOWS_DIR").map(PathBuf::from),
         })
     }
 
@@ -233,6 +237,7 @@ impl Settings {
             remind_interval_secs: over.remind_interval_secs.or(self.remind_interval_secs),
             metrics_token_file: over.metrics_token_file.or(self.metrics_token_file),
             numbering_file: over.numbering_file.or(self.numbering_file),
+            flows_dir: over.flows_dir.or(self.flows_dir),
             database_allow_insecure: over
                 .database_allow_insecure
                 .or(self.database_allow_insecure),
@@ -348,6 +353,7 @@ impl Settings {
             remind_interval: Duration::from_secs(self.remind_interval_secs.unwrap_or(600)),
             metrics_token_file: self.metrics_token_file,
             numbering_file: self.numbering_file,
+            flows_dir: self.flows_dir,
             database_allow_insecure: self.database_allow_insecure.unwrap_or(false),
         })
     }
@@ -423,6 +429,8 @@ pub struct Config {
     pub database_allow_insecure: bool,
     /// Each unit's 文号 series (see `gongwen_core::numbering`); None: the shipped rules.
     pub numbering_file: Option<PathBuf>,
+    /// Units' own 发文/收文 flows ([`crate::flows`]); None: every unit follows the 条例's.
+    pub flows_dir: Option<PathBuf>,
 }
 
 impl Config {

@@ -19,6 +19,7 @@ pub mod blobs;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod flows;
 pub mod layout_gate;
 pub mod reminders;
 pub mod storage;

@@ -167,6 +167,15 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .install_recorder()
         .context("installing the metrics recorder")?;
     let storage = crate::open_storage(&config).await?;
+    let flows = Arc::new(match &config.flows_dir {
+        Some(dir) => {
+            let units = storage.units().await?.into_iter().map(|u| u.code).collect();
+            let flows = gongwen_exchange::flows::UnitFlows::load(dir, &units)?;
+            tracing::info!(units = flows.sources().len(), "units' own flows loaded");
+            flows
+        }
+        None => Default::default(),
+    });
     let blobs: Arc<dyn BlobStore> =
         Arc::new(FsBlobStore::open(config.blob_dir()).with_context(|| {
             format!("opening attachment folder {}", config.blob_dir().display())
@@ -182,6 +191,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     if !config.remind_interval.is_zero() {
         tokio::spawn(gongwen_exchange::reminders::remind_every(
             Arc::clone(&storage),
+            Arc::clone(&flows),
             config.remind_interval,
         ));
     }
@@ -192,6 +202,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         metrics: (metrics_token.is_some() || config.listen.ip().is_loopback())
             .then(|| api::Metrics::new(metrics, metrics_token)),
         numbering,
+        flows,
     };
     let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
 

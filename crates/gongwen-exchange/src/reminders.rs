@@ -12,12 +12,16 @@ use gongwen_core::wire::{CommandId, CommandOutcome, CommandResult};
 use gongwen_core::workflow::DocumentState;
 
 use crate::api::now;
+use crate::flows::UnitFlows;
 use crate::storage::{
     log_writes, AuditDraft, CommandRecord, Commit, Storage, StorageError, WorkflowWrite,
 };
 
 /// One pass: the reminders written (one per document and unit).
-pub async fn remind_overdue(storage: &dyn Storage) -> Result<usize, StorageError> {
+pub async fn remind_overdue(
+    storage: &dyn Storage,
+    flows: &UnitFlows,
+) -> Result<usize, StorageError> {
     let mut written = 0;
     for document_id in storage.workflows_with_deadline().await? {
         let Some(stored) = storage.workflow(document_id).await? else {
@@ -26,7 +30,9 @@ pub async fn remind_overdue(storage: &dyn Storage) -> Result<usize, StorageError
         let state: DocumentState = serde_json::from_str(&stored.state)
             .map_err(|e| StorageError::Backend(format!("workflow of {document_id}: {e}")))?;
         let at = now();
-        let Some((new_state, log)) = overdue_reminders(&state, &at) else {
+        let Some((new_state, log)) =
+            overdue_reminders(&state, &at, |unit, kind| flows.flow(unit, kind).clone())
+        else {
             continue;
         };
         // Which handlings got a reminder: they name the command.
@@ -111,12 +117,16 @@ pub async fn remind_overdue(storage: &dyn Storage) -> Result<usize, StorageError
 
 /// Runs [`remind_overdue`] every `interval` for as long as the server runs; a failed
 /// pass is logged and tried again next time.
-pub async fn remind_every(storage: std::sync::Arc<dyn Storage>, interval: std::time::Duration) {
+pub async fn remind_every(
+    storage: std::sync::Arc<dyn Storage>,
+    flows: std::sync::Arc<UnitFlows>,
+    interval: std::time::Duration,
+) {
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        if let Err(e) = remind_overdue(storage.as_ref()).await {
+        if let Err(e) = remind_overdue(storage.as_ref(), &flows).await {
             tracing::error!(error = %e, "automatic 催办 failed");
         }
     }

@@ -179,7 +179,7 @@ async fn overdue(server: &TestServer, storage: &dyn gongwen_exchange::storage::S
         ChangeEntry::Handling { handling, .. } if system_reminders(handling) == 1)));
 
     // Another pass, here run by hand on the server's database, writes no second one.
-    let written = gongwen_exchange::reminders::remind_overdue(storage)
+    let written = gongwen_exchange::reminders::remind_overdue(storage, &Default::default())
         .await
         .expect("a pass");
     assert_eq!(written, 0);

@@ -359,6 +359,7 @@ fn directory() -> Directory {
         }],
         users: vec![],
         clearances: None,
+        flows: vec![],
     }
 }
 

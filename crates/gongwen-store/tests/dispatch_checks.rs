@@ -106,6 +106,7 @@ fn directory(clearances: Option<Vec<(&str, Classification)>>) -> Directory {
                 })
                 .collect()
         }),
+        flows: vec![],
     }
 }
 

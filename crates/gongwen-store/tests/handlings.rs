@@ -418,3 +418,53 @@ fn due_items_tell_nobody_of_what_they_may_not_read() {
     store.set_account(None).unwrap();
     assert_eq!(ids(&store), Vec::<DocumentId>::new());
 }
+
+/// A unit's own flow (set by the exchange's admin, brought by the directory) decides
+/// whose 待办 a step is: at 市发改委 核稿 is the leader's, not the office director's.
+#[test]
+fn the_待办_follows_the_units_own_flow_from_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let director = as_role(Role::OfficeDirector, Classification::Secret);
+    let leader = as_role(Role::Leader, Classification::Secret);
+    store.set_account(Some(&director)).unwrap();
+    let id = DocumentId(uuid::Uuid::new_v4());
+    let doc = notice(
+        "关于做好冬季安全生产工作的通知",
+        "2026年12月7日",
+        "请各单位认真落实。",
+    );
+    store
+        .apply_changes(&director, &page(vec![at("review", &doc, 1, id)]))
+        .unwrap();
+    let todo = |store: &Store| -> Vec<DocumentId> {
+        store
+            .handling_box(HandlingBox::Todo)
+            .unwrap()
+            .iter()
+            .map(|i| i.summary.id)
+            .collect()
+    };
+    // The 条例's flow: the office director 核稿s.
+    assert_eq!(todo(&store), vec![id]);
+
+    let review = "id = \"review\"\nkind = \"review\"\nroles = [\"office_director\", \"leader\"]";
+    let own = gongwen_core::flow::DEFAULT_OUTGOING.replace(
+        review,
+        "id = \"review\"\nkind = \"review\"\nroles = [\"leader\"]",
+    );
+    assert_ne!(own, gongwen_core::flow::DEFAULT_OUTGOING);
+    store
+        .set_directory(&gongwen_core::wire::Directory {
+            flows: vec![gongwen_core::wire::UnitFlow {
+                unit: "sz-fgw".into(),
+                kind: FlowKind::Outgoing,
+                source: own,
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(todo(&store), Vec::<DocumentId>::new());
+    store.set_account(Some(&leader)).unwrap();
+    assert_eq!(todo(&store), vec![id]);
+}

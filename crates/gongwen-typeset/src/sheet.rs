@@ -937,7 +937,7 @@ pub fn handling_sheet(
         doc,
         names: Names { directory },
         entries: shown(handling, form),
-        flow: Flow::default_for(handling.flow),
+        flow: directory.flow(&handling.unit, handling.flow),
     };
     let rows = match kind {
         SheetKind::Outgoing => b.outgoing(),

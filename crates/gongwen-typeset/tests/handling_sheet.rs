@@ -44,6 +44,7 @@ fn directory() -> Directory {
             user("gov-deputy", "郑洁", "sz-gov"),
         ],
         clearances: None,
+        flows: vec![],
     }
 }
 

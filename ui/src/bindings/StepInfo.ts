@@ -4,7 +4,8 @@ import type { StepKind } from "./StepKind";
 
 /**
  * A step of a flow as the window offers it: what it is called, who may take it, where
- * it may go next and back to. From the default flows (a unit's own flow file is the
- * server's; the server decides anyway).
+ * it may go next and back to. From the handling unit's flow as the synced directory
+ * gives it (its own, set by the exchange's admin, or the 条例's); the server decides
+ * anyway.
  */
 export type StepInfo = { id: string, kind: StepKind, name: string, roles: Array<Role>, parallel: boolean, next: Array<string>, returns_to: Array<string>, };

@@ -174,9 +174,9 @@ export const commands = {
    */
   markRead: (args: { id: string }) => invoke<boolean>('mark_read', args),
   /**
-   * Both default flows, for the 办理 panel's choices.
+   * The steps of `unit`'s flow of `kind`, for the 办理 panel's choices.
    */
-  flowSteps: (args: { kind: FlowKind }) => invoke<Array<StepInfo>>('flow_steps', args),
+  flowSteps: (args: { unit: string; kind: FlowKind }) => invoke<Array<StepInfo>>('flow_steps', args),
   /**
    * Every unit's handling of a document this store has (empty for a local draft).
    */

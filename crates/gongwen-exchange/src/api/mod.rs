@@ -109,6 +109,8 @@ pub struct AppState {
     pub metrics: Option<Metrics>,
     /// Each unit's 文号 series (`assets/numbering.toml` unless configured).
     pub numbering: Arc<gongwen_core::numbering::NumberingRules>,
+    /// Units' own flows (`flows_dir`), the default for every other unit.
+    pub flows: Arc<crate::flows::UnitFlows>,
 }
 
 /// What `/metrics` serves, and the bearer token it asks for (none: open, which the

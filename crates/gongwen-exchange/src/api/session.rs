@@ -244,6 +244,7 @@ pub(super) async fn directory(
         units,
         users,
         clearances: Some(clearances),
+        flows: st.flows.sources().to_vec(),
     }))
 }
 

@@ -5,6 +5,7 @@
 
 use gongwen_core::flow::{Flow, FlowKind, StepKind};
 use gongwen_core::handling::{BranchStatus, Handling, Participant};
+use gongwen_core::wire::UnitCode;
 use gongwen_core::DocumentId;
 use serde::{Deserialize, Serialize};
 
@@ -136,16 +137,32 @@ impl Store {
 
     /// A box of the logged-in user, most urgent first, then by 限办日期 (soonest
     /// first, none last). Empty when nobody is logged in. Which steps a role may take
-    /// is read from the default flows: a unit's own flow file is known to the server
-    /// only, which decides anyway.
+    /// is read from each unit's flow as the synced directory gives it (its own flow,
+    /// set by the exchange's admin, or the 条例's default); the server decides anyway.
     pub fn handling_box(&self, which: HandlingBox) -> Result<Vec<BoxItem>, StoreError> {
         let Some(account) = self.signed_in()? else {
             return Ok(Vec::new());
         };
         let user = &account.user;
-        let flows = [
+        // Each unit's flow as the synced directory has it (its own, or the 条例's),
+        // read once: a step a role may take is a step of the handling unit's flow.
+        let directory = self.directory()?;
+        let defaults = [
             Flow::default_for(FlowKind::Outgoing),
             Flow::default_for(FlowKind::Incoming),
+        ];
+        let own: std::collections::HashMap<(UnitCode, FlowKind), Flow> = directory
+            .flows
+            .iter()
+            .map(|f| ((f.unit.clone(), f.kind), directory.flow(&f.unit, f.kind)))
+            .collect();
+        let flow_of = |unit: &UnitCode, kind: FlowKind| -> &Flow {
+            own.get(&(unit.clone(), kind))
+                .unwrap_or(&defaults[usize::from(kind == FlowKind::Incoming)])
+        };
+        let mine = [
+            flow_of(&user.unit, FlowKind::Outgoing),
+            flow_of(&user.unit, FlowKind::Incoming),
         ];
         let columns: String = SUMMARY_COLUMNS
             .split(", ")
@@ -159,13 +176,24 @@ impl Store {
         let quote = |flow: FlowKind, step: &str| format!("'{}:{}'", flow.as_str(), step);
         let mut sequential = Vec::new();
         let mut parallel = Vec::new();
-        for flow in &flows {
+        // Sequential steps are taken at the user's own unit, by its flows; a parallel
+        // step (会签, 传阅) may be another unit's, by that unit's flow.
+        for flow in mine {
             for s in flow.steps.iter().filter(|s| s.roles.contains(&user.role)) {
+                if !s.parallel {
+                    sequential.push(quote(flow.kind, s.id.as_str()));
+                }
+            }
+        }
+        for flow in own.values().chain(&defaults) {
+            for s in flow
+                .steps
+                .iter()
+                .filter(|s| s.parallel && s.roles.contains(&user.role))
+            {
                 let key = quote(flow.kind, s.id.as_str());
-                if s.parallel {
+                if !parallel.contains(&key) {
                     parallel.push(key);
-                } else {
-                    sequential.push(key);
                 }
             }
         }
@@ -225,12 +253,8 @@ impl Store {
             let me = |p: &Participant| p.is(&user.username, &user.unit);
             let took_part = h.trail.iter().any(|e| e.by == user.username);
             let may_take = || {
-                let flow = if h.flow == FlowKind::Outgoing {
-                    &flows[0]
-                } else {
-                    &flows[1]
-                };
-                flow.step(&h.step)
+                flow_of(&h.unit, h.flow)
+                    .step(&h.step)
                     .is_some_and(|s| s.roles.contains(&user.role))
             };
             let open_for_me = h
