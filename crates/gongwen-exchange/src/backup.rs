@@ -68,6 +68,8 @@ fn engine_name(config: &Config) -> &'static str {
 fn lock_file(data: &Path) -> Result<File> {
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create data folder {}", data.display()))?;
+    gongwen_exchange::keep_private(data)
+        .with_context(|| format!("cannot make data folder {} private", data.display()))?;
     let path = data.join(LOCK_FILE);
     std::fs::OpenOptions::new()
         .read(true)
@@ -240,6 +242,8 @@ pub async fn backup(config: &Config, storage: &dyn Storage, dest: &Path) -> Resu
         );
     }
     std::fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
+    gongwen_exchange::keep_private(dest)
+        .with_context(|| format!("cannot make {} private", dest.display()))?;
     let created_at = now();
     let mut files = Vec::new();
     let epoch = match &config.database {

@@ -32,17 +32,45 @@ use std::sync::Arc;
 use config::{Config, Database};
 use storage::{Storage, StorageError};
 
+/// Makes `folder` the server account's own (0700), closing it if it was open to others,
+/// with a warning. The data folder holds every unit's documents (the SQLite database,
+/// the attachment files) and a backup holds a copy of them: another account on the
+/// server must not read them, whatever the umask gave the files inside.
+pub fn keep_private(folder: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(folder)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o700))?;
+            tracing::warn!(
+                folder = %folder.display(),
+                mode = format!("{:o}", mode & 0o777),
+                "the folder was open to other accounts; it is now private (700)"
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Opens the storage the config names: SQLite at `DATA/exchange.db` (the folder is
 /// created if missing) or PostgreSQL at the configured URL.
 pub async fn open_storage(config: &Config) -> Result<Arc<dyn Storage>, StorageError> {
+    let folder_error = |what: &str, e: std::io::Error| {
+        StorageError::Backend(format!(
+            "cannot {what} data folder {}: {e}",
+            config.data.display()
+        ))
+    };
+    if config.database == Database::Sqlite {
+        std::fs::create_dir_all(&config.data).map_err(|e| folder_error("create", e))?;
+    }
+    // Every command that opens the storage (serve, admin) closes an open data folder.
+    if config.data.exists() {
+        keep_private(&config.data).map_err(|e| folder_error("make private the", e))?;
+    }
     match &config.database {
         Database::Sqlite => {
-            std::fs::create_dir_all(&config.data).map_err(|e| {
-                StorageError::Backend(format!(
-                    "cannot create data folder {}: {e}",
-                    config.data.display()
-                ))
-            })?;
             let path = config.sqlite_path();
             let open = move || storage::sqlite::SqliteStorage::open(path);
             let storage = tokio::task::spawn_blocking(open)
