@@ -6,7 +6,7 @@
 //! OUT/说明文件.TXT
 //! OUT/文件目录.XML
 //! OUT/电子档案/<年度>/<保管期限>/<档号>/<档号>.xml   the 封装包
-//! OUT/电子档案/<年度>/<保管期限>/<档号>/正本.pdf, 定稿.pdf, 附件01-….*, 办理单.json, 修改痕迹.json
+//! OUT/电子档案/<年度>/<保管期限>/<档号>/正本.pdf, 定稿.pdf, 附件01-….*, 办理单.pdf, 修改痕迹.json
 //! OUT/其他/归档文件目录.xlsx, 单位签名公钥.txt, 说明.txt
 //! ```
 
@@ -18,7 +18,7 @@ use gongwen_core::handling::Handling;
 use gongwen_core::wire::{Role, UserInfo};
 use gongwen_core::{Document, DocumentId};
 use gongwen_store::{FilingRecord, Store};
-use gongwen_typeset::{FontSet, RenderOptions};
+use gongwen_typeset::{FontSet, RenderOptions, SheetForm, SheetKind};
 use serde::Serialize;
 
 use crate::digest::FileDigests;
@@ -101,80 +101,38 @@ pub struct FileOptions<'a> {
     pub fonts: &'a FontSet,
 }
 
-/// The 办理单 of a 件. For now a JSON rendering of every unit's handling with every
-/// step and opinion (发文稿纸 / 收文处理笺 as data); when the 办理单 PDF exists in
-/// gongwen-typeset, this is the one function to switch to it (the package, the
-/// catalogue and the checks take the component's format from here).
-pub fn handling_slip(doc: &Document, flow: FlowKind, handlings: &[Handling]) -> Component {
-    #[derive(Serialize)]
-    struct Step<'a> {
-        环节: &'a str,
-        操作: &'a str,
-        办理人: &'a str,
-        角色: &'a str,
-        单位: &'a str,
-        时间: &'a str,
-        意见: Option<&'a str>,
-        结果: Option<&'a str>,
-    }
-    #[derive(Serialize)]
-    struct Unit<'a> {
-        单位: &'a str,
-        流程: &'a str,
-        状态: String,
-        编号: Option<&'a str>,
-        限办日期: Option<&'a str>,
-        办理过程: Vec<Step<'a>>,
-    }
-    #[derive(Serialize)]
-    struct Slip<'a> {
-        办理单: &'a str,
-        标题: &'a str,
-        文号: &'a str,
-        办理: Vec<Unit<'a>>,
-    }
-    let slip = Slip {
-        办理单: match flow {
-            FlowKind::Outgoing => "发文稿纸",
-            FlowKind::Incoming => "收文处理笺",
-        },
-        标题: doc.title.trim(),
-        文号: doc.doc_number.trim(),
-        办理: handlings
-            .iter()
-            .map(|h| Unit {
-                单位: &h.unit.0,
-                流程: h.flow.label(),
-                状态: h.status_label(),
-                编号: h.number.as_deref(),
-                限办日期: h.deadline.as_deref(),
-                办理过程: h
-                    .trail
-                    .iter()
-                    .map(|e| Step {
-                        环节: e.kind.label(),
-                        操作: e.action.label(),
-                        办理人: &e.by,
-                        角色: e.role.label(),
-                        单位: &e.unit.0,
-                        时间: &e.at,
-                        意见: e.opinion.as_deref(),
-                        结果: e.result.as_deref(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-    };
-    Component {
+/// The 办理单 of a 件: the filing unit's 发文稿纸, 收文处理笺 or 阅文单 as the desk prints
+/// it (gongwen-typeset's `handling_sheet`, full form: every step with its opinion, the
+/// person by name from the directory, and the date), a PDF like the 正本, so it is kept
+/// in a long-term format and read without this software. The steps are also in the
+/// package's metadata (业务实体块).
+pub fn handling_slip(
+    doc: &Document,
+    handling: &Handling,
+    directory: &gongwen_core::wire::Directory,
+    fonts: &FontSet,
+) -> Result<Component, ArchiveError> {
+    let rendered =
+        gongwen_typeset::handling_sheet(doc, handling, directory, fonts, SheetForm::Full).map_err(
+            |source| ArchiveError::Typeset {
+                title: format!("办理单（{}）", doc.title.trim()),
+                source,
+            },
+        )?;
+    Ok(Component {
         id: "办理单".into(),
         main: false,
-        title: format!("{}（{}）", slip.办理单, doc.title.trim()),
-        file_name: "办理单.json".into(),
-        bytes: serde_json::to_vec_pretty(&slip).unwrap_or_default(),
-        format: JSON,
-        creator: SYSTEM.into(),
-        pages: None,
-    }
+        title: format!(
+            "{}（{}）",
+            SheetKind::of(handling).label(),
+            doc.title.trim()
+        ),
+        file_name: "办理单.pdf".into(),
+        bytes: rendered.pdf,
+        format: PDF,
+        creator: "gongwen-typeset (krilla)".into(),
+        pages: Some(rendered.pages),
+    })
 }
 
 fn render(doc: &Document, fonts: &FontSet) -> Result<(Vec<u8>, usize), ArchiveError> {
@@ -333,7 +291,10 @@ fn components(
             pages: None,
         });
     }
-    out.push(handling_slip(doc, item.flow, handlings));
+    // The filing unit's own handling (`filing_handling`), the only one given.
+    if let Some(handling) = handlings.first() {
+        out.push(handling_slip(doc, handling, &store.directory()?, fonts)?);
+    }
     // 修改痕迹: every numbered version (who, when, why) and what changed from the one
     // before, element by element.
     #[derive(Serialize)]
@@ -709,7 +670,7 @@ fn write_batch(
             code
         );
         let dir = root.join(&rel_dir);
-        let parts = components(store, item, &all, opts.fonts)?;
+        let parts = components(store, item, &handlings, opts.fonts)?;
         let mut digested = Vec::new();
         for c in parts {
             let d = FileDigests::of_bytes(&c.bytes);

@@ -77,7 +77,7 @@ fn filing_writes_the_carrier_and_numbering_continues_in_the_next_batch() {
         [
             "Z109-WS·2026-Y-BGS-0001.xml",
             "修改痕迹.json",
-            "办理单.json",
+            "办理单.pdf",
             "定稿.pdf",
             "正本.pdf"
         ]
@@ -88,10 +88,20 @@ fn filing_writes_the_carrier_and_numbering_continues_in_the_next_batch() {
         !incoming.join("定稿.pdf").exists(),
         "a 收文 has no 定稿 of ours"
     );
-    // The 办理单 carries every opinion.
-    let slip = std::fs::read_to_string(item.join("办理单.json")).unwrap();
+    // The 办理单 is the printed 发文稿纸, every opinion on it, read back with poppler.
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(item.join("办理单.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(out.status.success());
+    let slip: String = String::from_utf8_lossy(&out.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     assert!(
-        slip.contains("发文稿纸") && slip.contains("同意印发") && slip.contains("fgw-leader"),
+        slip.contains("发文稿纸") && slip.contains("同意印发"),
         "{slip}"
     );
     let xml = std::fs::read_to_string(item.join("Z109-WS·2026-Y-BGS-0001.xml")).unwrap();

@@ -143,7 +143,7 @@ fn a_changed_byte_is_a_digest_failure() {
 #[test]
 fn a_missing_file_is_a_missing_component() {
     let b = batch();
-    std::fs::remove_file(b.root.join(Y1).join("办理单.json")).unwrap();
+    std::fs::remove_file(b.root.join(Y1).join("办理单.pdf")).unwrap();
     let r = check(&b, None);
     assert!(r.failed("GD-2-7", Some(Y1_CODE)), "{:#?}", problems(&r));
     assert!(
@@ -416,7 +416,7 @@ fn the_eicar_file_is_found_by_the_virus_scan() {
 #[test]
 fn at_transfer_the_codes_are_yj() {
     let b = batch();
-    std::fs::remove_file(b.root.join(Y1).join("办理单.json")).unwrap();
+    std::fs::remove_file(b.root.join(Y1).join("办理单.pdf")).unwrap();
     let r = check_batch(
         &b.root,
         &CheckOptions {
@@ -472,8 +472,8 @@ fn values_out_of_range_and_special_characters_are_named() {
         x.replacen("<密级>非密</密级>", "<密级>内部</密级>", 1)
             .replacen("<日期>20261125</日期>", "<日期>20251301</日期>", 1)
             .replacen(
-                "<计算机文件名>办理单.json</计算机文件名>",
-                "<计算机文件名>../办理单.json</计算机文件名>",
+                "<计算机文件名>办理单.pdf</计算机文件名>",
+                "<计算机文件名>../办理单.pdf</计算机文件名>",
                 1,
             )
             .replacen("<保管期限>Y</保管期限>", "<保管期限>D</保管期限>", 1)
@@ -493,7 +493,7 @@ fn values_out_of_range_and_special_characters_are_named() {
         .iter()
         .find(|x| x.code == "GD-1-6" && x.subject == Y1_CODE)
         .unwrap();
-    assert!(specials.detail.contains("../办理单.json"), "{specials:?}");
+    assert!(specials.detail.contains("../办理单.pdf"), "{specials:?}");
     assert!(
         r.failed("GD-1-7", Some(Y1_CODE)),
         "the 档号 says Y, its part says D"
