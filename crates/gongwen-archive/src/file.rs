@@ -136,12 +136,22 @@ pub fn handling_slip(
 }
 
 fn render(doc: &Document, fonts: &FontSet) -> Result<(Vec<u8>, usize), ArchiveError> {
+    render_with(doc, fonts, None)
+}
+
+fn render_with(
+    doc: &Document,
+    fonts: &FontSet,
+    archive_stamp: Option<gongwen_typeset::ArchiveStamp>,
+) -> Result<(Vec<u8>, usize), ArchiveError> {
+    let opts = RenderOptions {
+        archive_stamp,
+        ..RenderOptions::default()
+    };
     let rendered =
-        gongwen_typeset::render(doc, fonts, &RenderOptions::default()).map_err(|source| {
-            ArchiveError::Typeset {
-                title: doc.title.clone(),
-                source,
-            }
+        gongwen_typeset::render(doc, fonts, &opts).map_err(|source| ArchiveError::Typeset {
+            title: doc.title.clone(),
+            source,
         })?;
     Ok((rendered.pdf, rendered.pages))
 }
@@ -233,7 +243,17 @@ fn components(
         .ok_or(gongwen_store::StoreError::NotFound(id))?;
     let doc = &stored.document;
     let mut out = Vec::new();
-    let (pdf, pages) = render(doc, fonts)?;
+    // The 正本 carries its 归档章 (DA/T 22-2015 6.3), as the paper original would be
+    // stamped; the 定稿 is the record of what was signed and stays as it was.
+    let code: ArchivalCode = item.archival_code.parse()?;
+    let stamp = gongwen_typeset::ArchiveStamp {
+        fonds: code.fonds_code.clone(),
+        year: code.year.to_string(),
+        item: format!("{:04}", code.item_number),
+        org: code.org_code.clone().unwrap_or_default(),
+        retention: code.retention.label().to_string(),
+    };
+    let (pdf, pages) = render_with(doc, fonts, Some(stamp))?;
     out.push(Component {
         id: "正本".into(),
         main: true,

@@ -104,6 +104,22 @@ fn filing_writes_the_carrier_and_numbering_continues_in_the_next_batch() {
         slip.contains("发文稿纸") && slip.contains("同意印发"),
         "{slip}"
     );
+    // The 正本's first page carries the 归档章 in its top margin, centred, above the
+    // 版心 (37 mm): 全宗号, 年度, 件号 / 机构, 保管期限, 页数. The 定稿 does not.
+    let stamp = stamp_words(&item.join("正本.pdf"));
+    for word in ["Z109", "2026", "0001", "BGS", "永久"] {
+        let (x0, y0, x1, y1) = *stamp
+            .iter()
+            .find(|(w, _)| w == word)
+            .map(|(_, b)| b)
+            .unwrap_or_else(|| panic!("{word} not in the 归档章: {stamp:?}"));
+        assert!(y1 < 37.0 && y0 > 0.0, "{word} at {y0}–{y1} mm");
+        assert!(x0 > 82.0 && x1 < 128.0, "{word} at {x0}–{x1} mm");
+    }
+    assert!(
+        stamp_words(&item.join("定稿.pdf")).is_empty(),
+        "the 定稿 has no stamp"
+    );
     let xml = std::fs::read_to_string(item.join("Z109-WS·2026-Y-BGS-0001.xml")).unwrap();
     assert!(xml.contains("<封装包类型>原始型</封装包类型>"));
     assert!(xml.contains("<业务行为>签发</业务行为>"));
@@ -292,4 +308,38 @@ fn the_store_records_are_checked_against_the_batch() {
         "{:#?}",
         report.problems().collect::<Vec<_>>()
     );
+}
+
+/// The words on a PDF's first page above the 版心 (top 37 mm), with their boxes in mm
+/// (x0, y0, x1, y1 from the top-left), read with `pdftotext -bbox`.
+fn stamp_words(pdf: &std::path::Path) -> Vec<(String, (f64, f64, f64, f64))> {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-bbox", "-f", "1", "-l", "1", "-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(out.status.success());
+    let html = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mm = |v: &str| v.parse::<f64>().unwrap_or(0.0) * 25.4 / 72.0;
+    let attr = |line: &str, name: &str| -> String {
+        line.split(&format!("{name}=\""))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    html.lines()
+        .filter(|l| l.trim_start().starts_with("<word"))
+        .filter_map(|l| {
+            let word = l.split('>').nth(1)?.split('<').next()?.to_string();
+            let b = (
+                mm(&attr(l, "xMin")),
+                mm(&attr(l, "yMin")),
+                mm(&attr(l, "xMax")),
+                mm(&attr(l, "yMax")),
+            );
+            (b.3 < 37.0).then_some((word, b))
+        })
+        .collect()
 }

@@ -29,7 +29,9 @@ pub mod pdf;
 pub mod sheet;
 
 pub use fonts::{FontConfig, FontRole, FontSet};
-pub use layout::{layout, Format, HeaderTemplate, LayoutConfig, RedInk, RenderOptions};
+pub use layout::{
+    layout, ArchiveStamp, Format, HeaderTemplate, LayoutConfig, RedInk, RenderOptions,
+};
 pub use model::PageModel;
 pub use sheet::{handling_sheet, SheetForm, SheetKind};
 

@@ -9,6 +9,7 @@ mod colophon;
 mod grid;
 mod header;
 mod signature;
+mod stamp;
 
 use gongwen_core::{DocKind, Document};
 use serde::Deserialize;
@@ -22,6 +23,7 @@ use crate::Warning;
 pub use body::split_title;
 use grid::{page_number_run, Ctx};
 pub use header::HeaderTemplate;
+pub use stamp::ArchiveStamp;
 
 /// Which of the layouts of GB/T 9704-2012 a document uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -60,6 +62,8 @@ pub struct RenderOptions {
     pub format: Option<Format>,
     /// How the red is written: CMYK for paper and files, RGB for the app's preview.
     pub red: RedInk,
+    /// The 归档章 of a filed 正本, on the first page (DA/T 22-2015).
+    pub archive_stamp: Option<ArchiveStamp>,
 }
 
 /// The red of the header, the separator and the seal.
@@ -118,6 +122,10 @@ pub fn layout(doc: &Document, fonts: &FontSet, opts: &RenderOptions) -> (PageMod
         if i < numbered_until && !first_letter_page {
             page.number = Some(i as u32 + 1);
         }
+    }
+    if let Some(stamp) = &opts.archive_stamp {
+        let count = cx.pages.len();
+        stamp::draw(&mut cx, stamp, count);
     }
     let pages = std::mem::take(&mut cx.pages);
     let mut model = PageModel {
