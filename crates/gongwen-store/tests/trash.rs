@@ -490,11 +490,13 @@ fn deleting_needs_no_login_but_keeps_to_the_clearance() {
     ] {
         assert!(matches!(err, StoreError::NotTrashed(_)), "{err}");
     }
-    // Nor can a classified draft be thrown away while nobody is logged in.
+    // Nor can a classified draft be thrown away while nobody is logged in, nor is it
+    // offered.
     assert!(matches!(
         store.trash(hidden_later),
         Err(StoreError::NotFound(_))
     ));
+    assert!(store.trashable(&[hidden_later]).unwrap().is_empty());
     store.restore_trashed(open).unwrap();
 
     // Back logged in: the 秘密 draft is there, as it was.
@@ -502,8 +504,9 @@ fn deleting_needs_no_login_but_keeps_to_the_clearance() {
         .set_account(Some(&account(SERVER, "fgw-clerk", "sz-fgw")))
         .unwrap();
     let trash = store.trashed().unwrap();
-    assert_eq!(trash.len(), 1);
+    assert_eq!(trash.len(), 1, "the refused 删除 recorded nothing");
     assert_eq!(trash[0].summary.id, secret);
+    assert!(store.get(hidden_later).unwrap().is_some());
     assert_eq!(
         trash[0].summary.classification,
         Classification::Confidential
