@@ -170,6 +170,18 @@ impl Store {
     /// Returns how many went. [`Store::open`] runs it with the clock's time.
     pub fn purge_expired_trash(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let before = rfc3339(&(now - chrono::Duration::days(TRASH_KEPT_DAYS)));
+        // Read first (the partial index makes it a lookup): an open with nothing to
+        // purge, the usual case, takes no write lock.
+        let due: bool = self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM documents
+                 WHERE trashed_at IS NOT NULL AND trashed_at <= ?1)",
+            )?
+            .query_row([&before], |r| r.get(0))?;
+        if !due {
+            return Ok(0);
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
