@@ -47,6 +47,11 @@ fn main() {
         "take_step",
         "attach_file",
         "save_attachment_as",
+        "trashable_documents",
+        "trash_document",
+        "trashed_documents",
+        "restore_trashed",
+        "purge_trashed",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

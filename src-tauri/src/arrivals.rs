@@ -3,14 +3,15 @@
 //! sync status), and each one that arrives while the window is open raises one desktop
 //! notification, 特急 named first in its title. Opening a document marks it read.
 //! A 退回 of this unit's 分发 is news too: one notification per 退回 (the unit and the
-//! reason), told once per run.
+//! reason), told once per account, remembered in the store so a restart does not
+//! tell it again.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
 
 use gongwen_core::wire::Directory;
 use gongwen_core::{DocumentId, Urgency};
-use gongwen_store::{InboxItem, ReturnedItem};
+use gongwen_store::{InboxItem, NoticeKind, ReturnedItem, Store, StoreError};
 use tauri::State;
 
 use crate::commands::{parse_id, with_store, Answer};
@@ -20,29 +21,44 @@ use crate::AppState;
 const ONE_BY_ONE: usize = 3;
 
 /// The arrivals the desktop was already told of in this run (so a sync round does not
-/// repeat them); emptied when who is logged in changes.
+/// repeat them); emptied when who is logged in changes. (退回s are remembered in the
+/// store, per account, across runs: [`fresh_returns`].)
 #[derive(Default)]
-pub struct Notified(
-    Mutex<HashSet<DocumentId>>,
-    Mutex<HashSet<(DocumentId, String)>>,
-);
+pub struct Notified(Mutex<HashSet<DocumentId>>);
 
 impl Notified {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<DocumentId>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The 退回s told: (document, when it was returned), so a second 退回 of the
-    /// same document after its 重新分发 is told again.
-    fn returns(&self) -> std::sync::MutexGuard<'_, HashSet<(DocumentId, String)>> {
-        self.1.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// Forgets what was told (login, 退出登录): the next account hears of its own.
     pub fn reset(&self) {
         self.lock().clear();
-        self.returns().clear();
     }
+}
+
+/// What a 退回 is remembered by: the document, the unit that returned it and when, so a
+/// second 退回 of the same document after its 重新分发 is told again.
+fn return_key(r: &ReturnedItem) -> String {
+    format!("{}\n{}\n{}", r.summary.id, r.delivery.unit.0, r.delivery.at)
+}
+
+/// Of the 退回s that stand, the ones the logged-in account was not told of yet, in
+/// any run of the app on this computer (the store remembers them, per account); they
+/// are now remembered as told.
+pub fn fresh_returns(
+    store: &mut Store,
+    returned: Vec<ReturnedItem>,
+) -> Result<Vec<ReturnedItem>, StoreError> {
+    let keys: Vec<String> = returned.iter().map(return_key).collect();
+    let fresh: HashSet<String> = store
+        .first_notices(NoticeKind::Returned, &keys)?
+        .into_iter()
+        .collect();
+    Ok(returned
+        .into_iter()
+        .filter(|r| fresh.contains(&return_key(r)))
+        .collect())
 }
 
 /// One desktop notification.
@@ -142,21 +158,15 @@ pub fn return_notices(returned: &[ReturnedItem], directory: &Directory) -> Vec<N
 /// After a sync round: tells the desktop of arrivals and 退回s it was not told of yet.
 pub fn notify_new(app: &tauri::AppHandle, state: &AppState) {
     let read = with_store(state, "read the unread arrivals", |s| {
+        let returned = s.returned_deliveries()?;
         Ok((
             s.unread_arrivals()?,
             s.directory()?,
-            s.returned_deliveries()?,
+            fresh_returns(s, returned)?,
         ))
     });
     let Ok((unread, directory, returned)) = read else {
         return;
-    };
-    let returned: Vec<ReturnedItem> = {
-        let mut told = state.notified.returns();
-        returned
-            .into_iter()
-            .filter(|r| told.insert((r.summary.id, r.delivery.at.clone())))
-            .collect()
     };
     for notice in return_notices(&returned, &directory) {
         show(app, &notice);
@@ -309,6 +319,55 @@ mod tests {
                 body: "关于报送统计数据的通知\n退回理由：请补充统计口径".into(),
             }]
         );
+    }
+
+    fn clerk(username: &str) -> gongwen_store::Account {
+        gongwen_store::Account::new(
+            "https://exchange.example",
+            gongwen_core::wire::UserInfo {
+                username: username.into(),
+                display_name: "张明".into(),
+                unit: "sz-gov".into(),
+                role: gongwen_core::wire::Role::Clerk,
+                clearance: gongwen_core::Classification::Confidential,
+            },
+        )
+    }
+
+    #[test]
+    fn a_return_is_told_once_per_account_and_not_again_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.set_account(Some(&clerk("gov-clerk"))).unwrap();
+        let mut summary = item("关于报送统计数据的通知", Urgency::Normal).summary;
+        summary.status = DocStatus::Returned;
+        let returned = ReturnedItem {
+            summary,
+            delivery: gongwen_core::wire::Delivery {
+                unit: UnitCode::from("sz-fgw"),
+                role: RecipientRole::Main,
+                status: DeliveryStatus::Returned,
+                reason: Some("请补充统计口径".into()),
+                by: "fgw-clerk".into(),
+                at: "2026-12-07T09:00:00Z".into(),
+            },
+        };
+        let told = |store: &mut Store, items: &[ReturnedItem]| {
+            fresh_returns(store, items.to_vec()).unwrap().len()
+        };
+        assert_eq!(told(&mut store, std::slice::from_ref(&returned)), 1);
+        assert_eq!(told(&mut store, std::slice::from_ref(&returned)), 0);
+        // The app starts again: the store remembers.
+        drop(store);
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(told(&mut store, std::slice::from_ref(&returned)), 0);
+        // Returned again after its 重新分发: a new 退回, told.
+        let mut again = returned.clone();
+        again.delivery.at = "2026-12-08T09:00:00Z".into();
+        assert_eq!(told(&mut store, &[returned.clone(), again]), 1);
+        // Another account on this computer is told of it once too.
+        store.set_account(Some(&clerk("gov-director"))).unwrap();
+        assert_eq!(told(&mut store, &[returned]), 1);
     }
 
     #[test]

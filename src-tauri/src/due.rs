@@ -1,7 +1,8 @@
 //! 待办 that press: 特急 items and items overdue or due within one working day
 //! (`Store::due_items`, the store's rule, read from the 待办 box's own query). Each one
 //! raises one desktop notification per state (特急, 即将到期, 已超期), not one per sync
-//! round; the tray icon carries their count.
+//! round nor one per start of the app (the store remembers what each account was
+//! told); the tray icon carries their count.
 //!
 //! The tray: a red dot drawn on the app's icon while anything is due, and the count as
 //! its title. Linux trays (AppIndicator / StatusNotifierItem) show no tooltip and no
@@ -9,10 +10,8 @@
 //! icon by panels that show labels); elsewhere the tooltip says it too.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
 
-use gongwen_core::DocumentId;
-use gongwen_store::{DueItem, DueState};
+use gongwen_store::{DueItem, DueState, NoticeKind, Store, StoreError};
 use tauri::image::Image;
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager};
@@ -26,20 +25,31 @@ const TRAY: &str = "gongwen-desk";
 /// More new due items than this at once are told in one notification.
 const ONE_BY_ONE: usize = 3;
 
-/// Which (item, state) the desktop was told of in this run; emptied when who is
-/// logged in changes. A state is told once: an item that becomes overdue after being
-/// told as 即将到期 is told again, once.
-#[derive(Default)]
-pub struct Told(Mutex<HashSet<(DocumentId, DueState)>>);
+/// What a due item's notification is remembered by: the document and its state, so an
+/// item that becomes overdue after being told as 即将到期 is told again, once.
+fn due_key(item: &DueItem) -> String {
+    let state = match item.state {
+        DueState::Immediate => "immediate",
+        DueState::DueSoon => "due_soon",
+        DueState::Overdue => "overdue",
+    };
+    format!("{}\n{state}", item.item.summary.id)
+}
 
-impl Told {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<(DocumentId, DueState)>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn reset(&self) {
-        self.lock().clear();
-    }
+/// Of the due items, the (item, state)s the logged-in account was not told of yet, in
+/// any run of the app on this computer (the store remembers them, per account); they
+/// are now remembered as told.
+pub fn fresh_due(store: &mut Store, due: &[DueItem]) -> Result<Vec<DueItem>, StoreError> {
+    let keys: Vec<String> = due.iter().map(due_key).collect();
+    let fresh: HashSet<String> = store
+        .first_notices(NoticeKind::Due, &keys)?
+        .into_iter()
+        .collect();
+    Ok(due
+        .iter()
+        .filter(|i| fresh.contains(&due_key(i)))
+        .cloned()
+        .collect())
 }
 
 fn title_of(item: &DueItem) -> &str {
@@ -101,15 +111,13 @@ pub fn tray_text(count: usize) -> String {
 /// not told of yet, and sets the tray's count.
 pub fn notify_due(app: &AppHandle, state: &AppState) {
     let today = gongwen_store::beijing_today();
-    let Ok(due) = with_store(state, "read the due 待办", |s| s.due_items(today)) else {
+    let read = with_store(state, "read the due 待办", |s| {
+        let due = s.due_items(today)?;
+        let new = fresh_due(s, &due)?;
+        Ok((due, new))
+    });
+    let Ok((due, new)) = read else {
         return;
-    };
-    let new: Vec<DueItem> = {
-        let mut told = state.told.lock();
-        due.iter()
-            .filter(|i| told.insert((i.item.summary.id, i.state)))
-            .cloned()
-            .collect()
     };
     for notice in notices(&new) {
         crate::arrivals::show(app, &notice);
@@ -118,8 +126,7 @@ pub fn notify_due(app: &AppHandle, state: &AppState) {
 }
 
 /// Logged out: nothing is due for anyone here.
-pub fn clear(app: &AppHandle, state: &AppState) {
-    state.told.reset();
+pub fn clear(app: &AppHandle) {
     set_count(app, 0);
 }
 
@@ -201,7 +208,7 @@ fn badged(icon: &Image<'_>) -> Image<'static> {
 mod tests {
     use super::*;
     use gongwen_core::flow::StepKind;
-    use gongwen_core::{Classification, DocKind, DocStatus, Urgency};
+    use gongwen_core::{Classification, DocKind, DocStatus, DocumentId, Urgency};
     use gongwen_store::{BoxItem, DocumentSummary};
 
     fn due(title: &str, state: DueState, deadline: Option<&str>, left: Option<i64>) -> DueItem {
@@ -228,6 +235,53 @@ mod tests {
             state,
             working_days_left: left,
         }
+    }
+
+    #[test]
+    fn a_due_state_is_told_once_per_account_and_not_again_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let account = |username: &str| {
+            gongwen_store::Account::new(
+                "https://exchange.example",
+                gongwen_core::wire::UserInfo {
+                    username: username.into(),
+                    display_name: "王强".into(),
+                    unit: "sz-gov".into(),
+                    role: gongwen_core::wire::Role::Leader,
+                    clearance: Classification::Confidential,
+                },
+            )
+        };
+        let mut store = Store::open(dir.path()).unwrap();
+        store.set_account(Some(&account("gov-leader"))).unwrap();
+        let soon = due(
+            "关于报送统计年报的通知",
+            DueState::DueSoon,
+            Some("2026-12-14"),
+            Some(1),
+        );
+        let urgent = due(
+            "关于做好寒潮防范工作的紧急通知",
+            DueState::Immediate,
+            None,
+            None,
+        );
+        let told = |store: &mut Store, items: &[DueItem]| fresh_due(store, items).unwrap().len();
+        assert_eq!(told(&mut store, &[soon.clone(), urgent.clone()]), 2);
+        assert_eq!(told(&mut store, &[soon.clone(), urgent.clone()]), 0);
+        drop(store);
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(told(&mut store, &[soon.clone(), urgent.clone()]), 0);
+        // Overdue now: a new state, told once.
+        let mut late = soon.clone();
+        late.state = DueState::Overdue;
+        let new = fresh_due(&mut store, &[late.clone(), urgent.clone()]).unwrap();
+        assert_eq!(new, vec![late.clone()]);
+        // Logged out: nothing is told.
+        store.sign_out().unwrap();
+        assert_eq!(told(&mut store, std::slice::from_ref(&soon)), 0);
+        store.set_account(Some(&account("gov-director"))).unwrap();
+        assert_eq!(told(&mut store, &[soon, urgent]), 2);
     }
 
     #[test]

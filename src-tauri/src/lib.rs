@@ -18,6 +18,7 @@ mod flow_commands;
 mod preview;
 mod session;
 mod sync_commands;
+mod trash;
 mod versions;
 
 use std::path::PathBuf;
@@ -50,8 +51,6 @@ pub struct AppState {
     app: OnceLock<tauri::AppHandle>,
     /// Arrivals the desktop was told of (`arrivals`).
     notified: arrivals::Notified,
-    /// Due 待办 the desktop was told of (`due`).
-    told: due::Told,
 }
 
 /// `GONGWEN_DATA_DIR` if set, else the platform data folder + `gongwen-desk`
@@ -177,7 +176,6 @@ pub fn run() {
         session: Mutex::default(),
         app: OnceLock::new(),
         notified: arrivals::Notified::default(),
-        told: due::Told::default(),
     };
     // Desktop notifications of arrivals (`arrivals`), sent from Rust: the page is
     // granted none of the plugin's commands.
@@ -246,6 +244,11 @@ pub fn run() {
             flow_commands::take_step,
             attachments::attach_file,
             attachments::save_attachment_as,
+            trash::trashable_documents,
+            trash::trash_document,
+            trash::trashed_documents,
+            trash::restore_trashed,
+            trash::purge_trashed,
         ])
         .build(tauri::generate_context!());
     match result {

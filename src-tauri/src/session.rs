@@ -317,7 +317,6 @@ pub async fn login(
     let token = response.token;
     session(&state).keyring_warning = warning;
     state.notified.reset();
-    state.told.reset();
     start_loop(&state, &app, client, token)?;
     announce(&state);
     status(&state)
@@ -336,7 +335,7 @@ pub async fn logout(state: State<'_, AppState>) -> Answer<SyncStatus> {
     drop(sync);
     state.notified.reset();
     if let Some(app) = state.app.get() {
-        crate::due::clear(app, &state);
+        crate::due::clear(app);
     }
     let shared = shared_store(&state)?;
     let out = gongwen_sync::log_out(&shared, token).await.map_err(|e| {

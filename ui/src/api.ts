@@ -47,6 +47,7 @@ import type { Publicity } from './bindings/Publicity'
 import type { StepAction } from './bindings/StepAction'
 import type { StepInfo } from './bindings/StepInfo'
 import type { TrailEntry } from './bindings/TrailEntry'
+import type { TrashedDocument } from './bindings/TrashedDocument'
 import type { Vocabulary } from './bindings/Vocabulary'
 import type { WarningKind } from './bindings/WarningKind'
 
@@ -61,6 +62,7 @@ export type {
   StepAction,
   StepInfo,
   TrailEntry,
+  TrashedDocument,
   CommandKind,
   Delivery,
   DeliveryStatus,
@@ -144,6 +146,18 @@ export const api = {
   /** 另存为: the save dialog, then a copy of document `id`'s attachment file; the path, or null. */
   saveAttachmentAs: (id: DocumentId, sha256: string, fileName: string) =>
     commands.saveAttachmentAs({ id, sha256, fileName }),
+
+  // --- 回收站: drafts that never left the desk, thrown away and kept 30 days. ---
+  /** Of these documents, the ones that may be 删除d (the store's rule). */
+  trashableDocuments: (ids: DocumentId[]) => commands.trashableDocuments({ ids }),
+  /** 删除: the draft goes into the 回收站. */
+  trashDocument: (id: DocumentId) => commands.trashDocument({ id }),
+  /** The 回收站, the most recently deleted first. */
+  trashedDocuments: () => commands.trashedDocuments(),
+  /** 恢复 (or 撤销 right after 删除): back in the list as it was. */
+  restoreTrashed: (id: DocumentId) => commands.restoreTrashed({ id }),
+  /** 彻底删除 (after a confirmation): gone for good. */
+  purgeTrashed: (id: DocumentId) => commands.purgeTrashed({ id }),
 
   // --- The exchange: login, the sync loop's state, 分发, 收文箱, 签收/退回. ---
   /** Connection, last sync, 待同步 count; also pushed as the `sync-status` event. */

@@ -80,13 +80,15 @@ impl Store {
         })
     }
 
-    /// Whether the document exists and the logged-in account may see it.
+    /// Whether the document exists, is not in the 回收站 and the logged-in account may
+    /// see it. A document in the 回收站 is not there for any read or write but the
+    /// 回收站's own (`trash.rs`).
     pub(crate) fn is_visible(&self, id: DocumentId) -> Result<bool, StoreError> {
         let condition = visible("classification", self.clearance()?);
         Ok(self
             .conn
             .prepare_cached(&format!(
-                "SELECT 1 FROM documents WHERE id = ?1 AND {condition}"
+                "SELECT 1 FROM documents WHERE id = ?1 AND {condition} AND trashed_at IS NULL"
             ))?
             .exists([id.to_string()])?)
     }

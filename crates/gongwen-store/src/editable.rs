@@ -199,3 +199,144 @@ pub(crate) fn check_editable(
         None => Ok(()),
     }
 }
+
+/// Why a document cannot be thrown away (删除 into the 回收站).
+///
+/// Only a draft that never left the desk may go: never sent, never received, no
+/// command of it queued for the exchange, not in a 发文 or 收文 handling, not filed,
+/// not 已签发. Anything else is part of the record another unit, the exchange or the
+/// archive holds too, and stays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kept {
+    /// 已归档.
+    Filed,
+    /// 收文: another unit's document.
+    Received,
+    /// This unit's 分发 of it was sent (accepted, or its change arrived).
+    Sent,
+    /// A command of it waits in the outbox (待同步): it would be sent without a document.
+    Queued,
+    /// In a handling (发文 or 收文 flow) on the exchange.
+    InHandling,
+    /// 已签发: what a leader signed stays.
+    SignedOff,
+}
+
+impl Kept {
+    /// The sentence the UI shows, in Chinese.
+    pub fn message_zh(self) -> &'static str {
+        match self {
+            Kept::Filed => "该公文已归档，不能删除。",
+            Kept::Received => "这是其他单位发来的收文，不能删除。",
+            Kept::Sent => "该公文已分发给其他单位，不能删除。",
+            Kept::Queued => {
+                "该公文有操作在同步队列中等待发送，不能删除：请先在“待同步”中移除该操作。"
+            }
+            Kept::InHandling => "该公文已进入办理流程，不能删除。",
+            Kept::SignedOff => "该公文已签发，不能删除。",
+        }
+    }
+
+    /// The same in English, for logs and the CLI.
+    pub fn message_en(self) -> &'static str {
+        match self {
+            Kept::Filed => "is filed and cannot be deleted",
+            Kept::Received => "was received from another unit and cannot be deleted",
+            Kept::Sent => "was dispatched to other units and cannot be deleted",
+            Kept::Queued => {
+                "has a command queued for the exchange; remove it from the outbox before deleting the document"
+            }
+            Kept::InHandling => "is in a handling on the exchange and cannot be deleted",
+            Kept::SignedOff => "was signed off and cannot be deleted",
+        }
+    }
+}
+
+/// Why document `id` (stored status `status`) cannot go to the 回收站, or `None` when it
+/// may (a draft that never left the desk). Call it on the write's transaction, so the
+/// answer holds for the write.
+pub(crate) fn kept(
+    conn: &Connection,
+    id: DocumentId,
+    status: DocStatus,
+) -> Result<Option<Kept>, StoreError> {
+    if status == DocStatus::Archived || crate::archive::filed_code(conn, id)?.is_some() {
+        return Ok(Some(Kept::Filed));
+    }
+    let (received, sent, queued, handled, signed, dispatched_version): (
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+    ) = conn
+        .prepare_cached(
+            "SELECT
+                EXISTS (SELECT 1 FROM exchanged WHERE document_id = ?1 AND direction = 'received'),
+                EXISTS (SELECT 1 FROM exchanged WHERE document_id = ?1 AND direction = 'sent')
+                    OR EXISTS (SELECT 1 FROM outbox WHERE document_id = ?1 AND kind = 'dispatch' AND state = 'accepted')
+                    OR EXISTS (SELECT 1 FROM deliveries WHERE document_id = ?1),
+                EXISTS (SELECT 1 FROM outbox WHERE document_id = ?1 AND state = 'pending'),
+                EXISTS (SELECT 1 FROM handlings WHERE document_id = ?1),
+                EXISTS (SELECT 1 FROM versions v JOIN documents d ON d.doc_rowid = v.doc_rowid
+                        WHERE d.id = ?1 AND v.signed_off_at IS NOT NULL),
+                EXISTS (SELECT 1 FROM versions v JOIN documents d ON d.doc_rowid = v.doc_rowid
+                        WHERE d.id = ?1 AND v.dispatched_at IS NOT NULL)",
+        )?
+        .query_row([id.to_string()], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
+    Ok(if status == DocStatus::Incoming || received {
+        Some(Kept::Received)
+    } else if matches!(status, DocStatus::Dispatched | DocStatus::Returned)
+        || sent
+        || dispatched_version
+    {
+        Some(Kept::Sent)
+    } else if queued {
+        Some(Kept::Queued)
+    } else if handled {
+        Some(Kept::InHandling)
+    } else if status == DocStatus::SignedOff || signed {
+        Some(Kept::SignedOff)
+    } else {
+        None
+    })
+}
+
+/// Whether a document's status may move from `from` to `to` ([`Store::set_status`]).
+/// Where a document stands only moves forward:
+///
+/// * 草稿 → 已签发, 已分发 (a document settled outside this desk, e.g. imported);
+/// * 已签发 → 已分发;
+/// * 已分发 → 已退回 (a recipient returned it), 已退回 → 已分发 (重新分发);
+/// * any → 已归档, and the same status again (nothing changes);
+///
+/// and never back: a document that was 签发ed or dispatched does not become a 草稿 (or
+/// 已签发) again, a 收文 stays a 收文, and nothing becomes a 收文
+/// by a status change (only the exchange makes one). An archived document stays
+/// archived (`StoreError::Archived`, checked by the caller).
+///
+/// [`Store::set_status`]: crate::Store::set_status
+pub(crate) fn status_moves(from: DocStatus, to: DocStatus) -> bool {
+    use DocStatus::*;
+    from == to
+        || to == Archived
+        || matches!(
+            (from, to),
+            (Draft, SignedOff)
+                | (Draft, Dispatched)
+                | (SignedOff, Dispatched)
+                | (Dispatched, Returned)
+                | (Returned, Dispatched)
+        )
+}

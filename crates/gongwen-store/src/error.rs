@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use gongwen_core::{Classification, DocumentId};
 
-use crate::editable::ReadOnly;
+use crate::editable::{Kept, ReadOnly};
+use gongwen_core::DocStatus;
 
 /// An error from the store. `Display` is English (logs, CLI); [`StoreError::message_zh`]
 /// is the sentence the UI shows.
@@ -36,6 +37,20 @@ pub enum StoreError {
     /// The document may not be edited (see `Store::read_only`).
     #[error("document {id} {}", .why.message_en())]
     ReadOnly { id: DocumentId, why: ReadOnly },
+    /// The document may not go to the 回收站 (see `Store::kept`).
+    #[error("document {id} {}", .why.message_en())]
+    Kept { id: DocumentId, why: Kept },
+    /// No such document in the 回收站 (restored, purged, or never thrown away), or one
+    /// the logged-in account may not see.
+    #[error("document {0} is not in the trash")]
+    NotTrashed(DocumentId),
+    /// A status change the store's rules do not allow (see `Store::set_status`).
+    #[error("document {id} is {} and cannot be set to {}: a status only moves forward", .from.as_str(), .to.as_str())]
+    StatusMove {
+        id: DocumentId,
+        from: DocStatus,
+        to: DocStatus,
+    },
     /// The document is filed (归档) under this 档号: its content, status and record
     /// are frozen, it cannot be filed again and is never deleted.
     #[error("document {id} is filed as {archival_code} and can no longer be changed, filed again or deleted")]
@@ -113,6 +128,13 @@ impl StoreError {
             StoreError::NotFound(_) => "找不到该公文，可能已被删除。".to_string(),
             StoreError::Archived { .. } => ReadOnly::Archived.message_zh().to_string(),
             StoreError::ReadOnly { why, .. } => why.message_zh().to_string(),
+            StoreError::Kept { why, .. } => why.message_zh().to_string(),
+            StoreError::NotTrashed(_) => "回收站中没有该公文：可能已恢复或已彻底删除。".to_string(),
+            StoreError::StatusMove { from, to, .. } => format!(
+                "该公文现为“{}”，不能改为“{}”：公文状态只能向前推进。",
+                from.label(),
+                to.label()
+            ),
             StoreError::Filed { archival_code, .. } => format!(
                 "该公文已归档（档号 {archival_code}），不能修改、重复归档或删除。"
             ),

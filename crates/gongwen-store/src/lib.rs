@@ -42,7 +42,9 @@
 //!
 //! Architecture invariant: this crate never decides workflow (the exchange server does)
 //! and never deletes user data: a damaged database is moved aside, not removed, and a
-//! database from a newer version of the application is refused untouched.
+//! database from a newer version of the application is refused untouched. The one
+//! exception is the 回收站 (see `trash`): a draft that never left the desk, which the
+//! user threw away, is purged 30 days later or when the user empties it on purpose.
 
 mod access;
 mod archive;
@@ -50,14 +52,16 @@ mod editable;
 mod error;
 pub mod exchange;
 mod model;
+mod notified;
 mod schema;
 pub mod search;
 mod store;
 mod tokens;
+mod trash;
 mod versions;
 
 pub use archive::{FilingCandidate, FilingRecord, RetentionChange};
-pub use editable::{NoDispatch, ReadOnly};
+pub use editable::{Kept, NoDispatch, ReadOnly};
 pub use error::StoreError;
 pub use exchange::{
     beijing_today, Account, ApplyReport, BoxItem, CursorReset, DispatchCheck, DueItem, DueState,
@@ -68,6 +72,8 @@ pub use model::{
     marked_snippet, CheckpointReport, DocumentSummary, ListFilter, Page, SearchField, SearchHit,
     SnippetPart, SortOrder, StagedFile, StoredDocument, VersionInfo,
 };
+pub use notified::NoticeKind;
 pub use schema::SCHEMA_VERSION;
 pub use store::{lock, Import, Store, ATTACHMENTS_DIR, DB_FILE, IMPORT_CHUNK};
+pub use trash::{TrashedDocument, TRASH_KEPT_DAYS};
 pub use versions::{LOCAL_AUTHOR, PAUSE_AFTER_EDITING, PAUSE_IDLE};

@@ -410,6 +410,50 @@ CREATE TABLE read_marks (
     PRIMARY KEY (document_id, reader)
 ) WITHOUT ROWID;
 "#,
+    // 11: 回收站. A draft that never left the desk may be thrown away (see trash.rs):
+    // its row stays, marked with when and by whom, and it leaves the search index and
+    // the counts behind a list's total; restored, it comes back as it was. After 30
+    // days it is purged. The count triggers now count only documents not in the 回收站.
+    r#"
+ALTER TABLE documents ADD COLUMN trashed_at TEXT; -- RFC 3339, UTC; NULL: not in the 回收站
+ALTER TABLE documents ADD COLUMN trashed_by TEXT; -- display name; 本机 with nobody logged in
+CREATE INDEX documents_trashed ON documents(trashed_at) WHERE trashed_at IS NOT NULL;
+DROP TRIGGER documents_count_insert;
+DROP TRIGGER documents_count_delete;
+DROP TRIGGER documents_count_update;
+CREATE TRIGGER documents_count_insert AFTER INSERT ON documents WHEN new.trashed_at IS NULL BEGIN
+    INSERT INTO document_counts(kind, status, year, classification, n)
+    VALUES (new.kind, new.status, coalesce(new.year, 0), new.classification, 1)
+    ON CONFLICT (kind, status, year, classification) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER documents_count_delete AFTER DELETE ON documents WHEN old.trashed_at IS NULL BEGIN
+    UPDATE document_counts SET n = n - 1
+    WHERE kind = old.kind AND status = old.status AND year = coalesce(old.year, 0)
+      AND classification = old.classification;
+END;
+CREATE TRIGGER documents_count_update
+AFTER UPDATE OF kind, status, year, classification, trashed_at ON documents BEGIN
+    UPDATE document_counts SET n = n - 1
+    WHERE old.trashed_at IS NULL AND kind = old.kind AND status = old.status
+      AND year = coalesce(old.year, 0) AND classification = old.classification;
+    INSERT INTO document_counts(kind, status, year, classification, n)
+    SELECT new.kind, new.status, coalesce(new.year, 0), new.classification, 1
+    WHERE new.trashed_at IS NULL
+    ON CONFLICT (kind, status, year, classification) DO UPDATE SET n = n + 1;
+END;
+"#,
+    // 12: which desktop notifications each account was given (a 退回, a due 待办 in a
+    // state), so a restart of the app does not give them again. Per account (server and
+    // username), since several accounts may share one computer.
+    r#"
+CREATE TABLE notified (
+    account TEXT NOT NULL,
+    kind    TEXT NOT NULL, -- returned | due
+    key     TEXT NOT NULL, -- what was told: the document and its 退回 time, or its due state
+    at      TEXT NOT NULL,
+    PRIMARY KEY (account, kind, key)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Each search table's FTS5 `automerge` and `crisismerge` settings, as the migrations

@@ -187,6 +187,8 @@ impl Store {
     /// migrating an older schema forward. A database from a newer schema is refused
     /// untouched; a damaged one is moved aside (see [`StoreError::Corrupt`]).
     ///
+    /// Drafts kept in the 回收站 longer than [`crate::TRASH_KEPT_DAYS`] are purged here.
+    ///
     /// The full integrity check runs only for a small database or after a session
     /// that did not close cleanly or met a damaged page; otherwise the open reads a few
     /// pages (see `schema::open_checked`). The session leaves a marker file
@@ -202,12 +204,18 @@ impl Store {
         }
         let damage_at_open = crate::error::DAMAGE_SEEN.load(std::sync::atomic::Ordering::SeqCst);
         let opened = schema::open_checked(&dir.join(DB_FILE))?;
-        Ok(Store {
+        let mut store = Store {
             conn: opened.conn,
             dir: dir.to_path_buf(),
             marker: opened.marker,
             damage_at_open,
-        })
+        };
+        // The 回收站's 30 days end here (trash.rs): at each open, not in a timer, so the
+        // CLI and the app keep the same rule. A failure only delays the purge.
+        if let Err(e) = store.purge_expired_trash(now()) {
+            tracing::warn!(error = %e, "cannot purge the trash now; trying at the next open");
+        }
+        Ok(store)
     }
 
     /// The folder this store lives in.
@@ -302,7 +310,10 @@ impl Store {
     }
 
     /// Changes where a document stands (e.g. 草稿 → 已签发). Not a new version: the
-    /// content is unchanged. An archived document stays archived.
+    /// content is unchanged. An archived document stays archived, and a status only
+    /// moves forward ([`StoreError::StatusMove`] otherwise; the allowed moves are
+    /// listed at `editable::status_moves`): what was 签发ed or 分发ed is never a 草稿
+    /// again.
     pub fn set_status(
         &mut self,
         id: DocumentId,
@@ -321,6 +332,13 @@ impl Store {
         if head.status == DocStatus::Archived && status != DocStatus::Archived {
             return Err(StoreError::Archived { id });
         }
+        if !editable::status_moves(head.status, status) {
+            return Err(StoreError::StatusMove {
+                id,
+                from: head.status,
+                to: status,
+            });
+        }
         tx.execute(
             "UPDATE documents SET status = ?1, updated_at = ?2 WHERE doc_rowid = ?3",
             params![status.as_str(), rfc3339(&now()), head.doc_rowid],
@@ -332,7 +350,10 @@ impl Store {
     /// The latest version of a document, or `None` if there is no such id or the
     /// logged-in account may not see it.
     pub fn get(&self, id: DocumentId) -> Result<Option<StoredDocument>, StoreError> {
-        let visible = access::visible("d.classification", self.clearance()?);
+        let visible = format!(
+            "{} AND d.trashed_at IS NULL",
+            access::visible("d.classification", self.clearance()?)
+        );
         let row = self
             .conn
             .prepare_cached(&format!(
@@ -371,7 +392,10 @@ impl Store {
     /// which step and why, and its 签发/分发 marks (empty if there is no such id, or the
     /// logged-in account may not see it).
     pub fn versions(&self, id: DocumentId) -> Result<Vec<VersionInfo>, StoreError> {
-        let visible = access::visible("d.classification", self.clearance()?);
+        let visible = format!(
+            "{} AND d.trashed_at IS NULL",
+            access::visible("d.classification", self.clearance()?)
+        );
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {} FROM versions v
              JOIN documents d ON d.doc_rowid = v.doc_rowid WHERE d.id = ?1 AND {visible}
@@ -391,7 +415,10 @@ impl Store {
     /// version's own 密级 (an earlier version may have been classified higher).
     pub fn version(&self, id: DocumentId, version: u32) -> Result<Option<Document>, StoreError> {
         let clearance = self.clearance()?;
-        let visible = access::visible("d.classification", clearance);
+        let visible = format!(
+            "{} AND d.trashed_at IS NULL",
+            access::visible("d.classification", clearance)
+        );
         let content: Option<String> = self
             .conn
             .prepare_cached(&format!(
@@ -439,7 +466,9 @@ impl Store {
             SortOrder::DateAsc => "ASC",
         };
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {SUMMARY_COLUMNS} FROM documents {where_clause} ORDER BY sort_key {order} LIMIT ? OFFSET ?"
+            // The 回收站 is not listed; the counts above do not count it (schema 11).
+            "SELECT {SUMMARY_COLUMNS} FROM documents {where_clause} AND trashed_at IS NULL
+             ORDER BY sort_key {order} LIMIT ? OFFSET ?"
         ))?;
         values.push(i64::from(limit).into());
         values.push(i64::from(filter.offset).into());
@@ -579,6 +608,12 @@ impl Store {
             file_name,
         } = staged;
         self.check_visible(id)?;
+        // Staged without the store: a 彻底删除 in between may have removed a file of the
+        // same content as no longer listed (trash.rs). Listing a missing file is refused.
+        let dir = self.attachments_dir();
+        if !dir.join(&sha256).is_file() {
+            return Err(StoreError::AttachmentMissing { sha256, dir });
+        }
         let meta = VersionMeta::new(VersionReason::FileAdded, self.author_name()?);
         let t = now();
         let tx = self
@@ -651,7 +686,8 @@ impl Store {
 
     /// Checks that the store is consistent: every document has versions 1..=latest, its
     /// latest version reads back and agrees with the list columns, the search index
-    /// holds exactly the stored documents, and every listed attachment file exists.
+    /// holds exactly the stored documents not in the 回收站, and every listed attachment
+    /// file exists.
     /// Returns what is wrong, in English (empty when all is well).
     pub fn verify(&self) -> Result<Vec<String>, StoreError> {
         let mut problems = Vec::new();
@@ -660,7 +696,8 @@ impl Store {
                     (SELECT count(*) FROM versions v WHERE v.doc_rowid = d.doc_rowid),
                     (SELECT max(version) FROM versions v WHERE v.doc_rowid = d.doc_rowid),
                     coalesce((SELECT content FROM working_copies w WHERE w.doc_rowid = d.doc_rowid),
-                             (SELECT content FROM versions v WHERE v.doc_rowid = d.doc_rowid AND v.version = d.version))
+                             (SELECT content FROM versions v WHERE v.doc_rowid = d.doc_rowid AND v.version = d.version)),
+                    d.trashed_at IS NOT NULL
              FROM documents d",
         )?;
         let mut rows = stmt.query([])?;
@@ -673,7 +710,11 @@ impl Store {
             let count: i64 = r.get(7)?;
             let max: Option<i64> = r.get(8)?;
             let content: Option<String> = r.get(9)?;
-            keys.insert(sort_key);
+            // A document in the 回收站 is out of the search index until restored.
+            let trashed: bool = r.get(10)?;
+            if !trashed {
+                keys.insert(sort_key);
+            }
             if count != version || max != Some(version) {
                 problems.push(format!(
                     "document {id}: latest version {version}, but {count} versions stored (max {max:?})"
@@ -1255,6 +1296,24 @@ impl Prepared {
             derived,
         })
     }
+}
+
+/// Takes a document out of the search index (it goes to the 回收站).
+pub(crate) fn unindex(tx: &Transaction<'_>, sort_key: i64) -> Result<(), StoreError> {
+    for table in SEARCH_TABLES {
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE rowid = ?1"))?
+            .execute([sort_key])?;
+    }
+    Ok(())
+}
+
+/// Indexes `doc` under `sort_key` again (it comes back from the 回收站).
+pub(crate) fn reindex(
+    tx: &Transaction<'_>,
+    sort_key: i64,
+    doc: &Document,
+) -> Result<(), StoreError> {
+    index(tx, sort_key, &Tokens::of(doc, &Derived::of(doc, &now())))
 }
 
 /// The full-text tables; each holds one row per document, its rowid the sort key.

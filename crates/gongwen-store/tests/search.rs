@@ -176,14 +176,15 @@ fn limit_is_respected() {
 #[test]
 fn edits_reindex_and_the_old_text_is_no_longer_found() {
     let (_dir, mut store) = sample_store();
-    let id = store.search("校园", 1).unwrap()[0].summary.id;
-    // The sample's 校园 notice is 已分发; only a draft may be edited.
-    store.set_status(id, DocStatus::Draft).unwrap();
+    // The sample's 防汛 notice is its draft (only a draft may be edited; 已分发 is never
+    // a 草稿 again).
+    let id = store.search("思想认识", 1).unwrap()[0].summary.id;
     let mut doc = store.get(id).unwrap().unwrap().document;
     doc.title = "关于开展消防安全检查的通知".into();
+    doc.body = gongwen_core::Body::from_text("请各单位开展消防安全检查。");
     doc.date_of_issue = "2026年10月8日".into();
     store.save_draft(id, &doc).unwrap();
-    assert!(store.search("校园", 10).unwrap().is_empty());
+    assert!(store.search("思想认识", 10).unwrap().is_empty());
     assert_eq!(store.search("消防", 10).unwrap().len(), 1);
     assert!(store.verify().unwrap().is_empty());
 }
@@ -409,7 +410,7 @@ fn a_store_from_before_latin_infixes_finds_them_after_opening() {
         // Back to schema 4, whose character table had no Latin pieces: emptied here,
         // since the upgrade writes every row of it anew (and without schema 6's columns).
         let conn = rusqlite::Connection::open(dir.path().join(gongwen_store::DB_FILE)).unwrap();
-        conn.execute_batch(common::UNDO_SCHEMAS_6_TO_10).unwrap();
+        conn.execute_batch(common::UNDO_SCHEMAS_6_TO_12).unwrap();
         conn.execute_batch(
             "INSERT INTO search_chars(search_chars) VALUES ('delete-all');
              PRAGMA user_version = 4;",

@@ -191,17 +191,17 @@ fn lists_filter_sort_and_count() {
     assert_eq!(page2.total, 4);
     assert_eq!(page2.items.len(), 1);
 
-    // Counts follow status changes.
-    let id = store.search("乙的", 5).unwrap()[0].summary.id;
-    store.set_status(id, DocStatus::Draft).unwrap();
+    // Counts follow status changes (forward only: 草稿 → 已签发).
+    let id = store.search("甲的", 5).unwrap()[0].summary.id;
+    store.set_status(id, DocStatus::SignedOff).unwrap();
     let drafts = store
         .list(&ListFilter {
             status: Some(DocStatus::Draft),
             ..ListFilter::default()
         })
         .unwrap();
-    assert_eq!(drafts.total, 4);
-    assert_eq!(drafts.items.len(), 4);
+    assert_eq!(drafts.total, 2);
+    assert_eq!(drafts.items.len(), 2);
 }
 
 #[test]

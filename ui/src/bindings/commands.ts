@@ -8,6 +8,7 @@ import type { DispatchCheck } from './DispatchCheck'
 import type { DocKind } from './DocKind'
 import type { Document } from './Document'
 import type { DocumentExchange } from './DocumentExchange'
+import type { DocumentId } from './DocumentId'
 import type { DocumentSummary } from './DocumentSummary'
 import type { DocumentView } from './DocumentView'
 import type { FlowKind } from './FlowKind'
@@ -27,6 +28,7 @@ import type { StepInfo } from './StepInfo'
 import type { StoredDocument } from './StoredDocument'
 import type { SyncStatus } from './SyncStatus'
 import type { TemplateChoice } from './TemplateChoice'
+import type { TrashedDocument } from './TrashedDocument'
 import type { VersionComparison } from './VersionComparison'
 import type { VersionInfo } from './VersionInfo'
 import type { VersionView } from './VersionView'
@@ -205,4 +207,24 @@ export const commands = {
    * Only a file the document lists, of a document the logged-in account may see.
    */
   saveAttachmentAs: (args: { id: string; sha256: string; fileName: string }) => invoke<string | null>('save_attachment_as', args),
+  /**
+   * Of the documents a list shows, the ones it may offer 删除 for.
+   */
+  trashableDocuments: (args: { ids: Array<string> }) => invoke<Array<DocumentId>>('trashable_documents', args),
+  /**
+   * 删除: the draft goes into the 回收站.
+   */
+  trashDocument: (args: { id: string }) => invoke<void>('trash_document', args),
+  /**
+   * The 回收站's list, the most recently thrown away first.
+   */
+  trashedDocuments: () => invoke<Array<TrashedDocument>>('trashed_documents'),
+  /**
+   * 恢复 (or 撤销 right after 删除): back in the list as it was.
+   */
+  restoreTrashed: (args: { id: string }) => invoke<StoredDocument>('restore_trashed', args),
+  /**
+   * 彻底删除: purged now (the window asked for a confirmation first).
+   */
+  purgeTrashed: (args: { id: string }) => invoke<void>('purge_trashed', args),
 }

@@ -68,9 +68,35 @@ pub fn request(title: &str, date: &str, body: &str) -> Document {
 
 /// SQL that takes a store of the current schema back to what schema 5 had (before
 /// versions recorded author, step and reason, and before working copies): for tests
-/// that fake an older store by undoing later migrations (10, read marks; 9, filings;
+/// that fake an older store by undoing later migrations (12, notifications given;
+/// 11, the 回收站 and its count triggers; 10, read marks; 9, filings;
 /// 8, confirmed commands; 7, versions; 6, handlings).
-pub const UNDO_SCHEMAS_6_TO_10: &str = "DROP TABLE read_marks;
+pub const UNDO_SCHEMAS_6_TO_12: &str = "DROP TABLE notified;
+    DROP TRIGGER documents_count_insert;
+    DROP TRIGGER documents_count_delete;
+    DROP TRIGGER documents_count_update;
+    CREATE TRIGGER documents_count_insert AFTER INSERT ON documents BEGIN
+        INSERT INTO document_counts(kind, status, year, classification, n)
+        VALUES (new.kind, new.status, coalesce(new.year, 0), new.classification, 1)
+        ON CONFLICT (kind, status, year, classification) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER documents_count_delete AFTER DELETE ON documents BEGIN
+        UPDATE document_counts SET n = n - 1
+        WHERE kind = old.kind AND status = old.status AND year = coalesce(old.year, 0)
+          AND classification = old.classification;
+    END;
+    CREATE TRIGGER documents_count_update AFTER UPDATE OF kind, status, year, classification ON documents BEGIN
+        UPDATE document_counts SET n = n - 1
+        WHERE kind = old.kind AND status = old.status AND year = coalesce(old.year, 0)
+          AND classification = old.classification;
+        INSERT INTO document_counts(kind, status, year, classification, n)
+        VALUES (new.kind, new.status, coalesce(new.year, 0), new.classification, 1)
+        ON CONFLICT (kind, status, year, classification) DO UPDATE SET n = n + 1;
+    END;
+    DROP INDEX documents_trashed;
+    ALTER TABLE documents DROP COLUMN trashed_at;
+    ALTER TABLE documents DROP COLUMN trashed_by;
+    DROP TABLE read_marks;
     DROP TRIGGER filed_documents_kept;
     DROP TRIGGER filed_documents_stay_archived;
     DROP TRIGGER filed_documents_no_versions;
