@@ -3,11 +3,10 @@
 //! sync status), and each one that arrives while the window is open raises one desktop
 //! notification, 特急 named first in its title. Opening a document marks it read.
 //! A 退回 of this unit's 分发 is news too: one notification per 退回 (the unit and the
-//! reason), told once per account, remembered in the store so a restart does not
-//! tell it again.
+//! reason). Each is told once per account, remembered in the store so a restart does
+//! not tell it again.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
 
 use gongwen_core::wire::Directory;
 use gongwen_core::{DocumentId, Urgency};
@@ -20,21 +19,27 @@ use crate::AppState;
 /// More new arrivals than this at once are told in one notification, not one each.
 const ONE_BY_ONE: usize = 3;
 
-/// The arrivals the desktop was already told of in this run (so a sync round does not
-/// repeat them); emptied when who is logged in changes. (退回s are remembered in the
-/// store, per account, across runs: [`fresh_returns`].)
-#[derive(Default)]
-pub struct Notified(Mutex<HashSet<DocumentId>>);
+/// What an arrival is remembered by: the document and when it was dispatched, so a
+/// document sent again after a 退回 (重新分发) is told again.
+fn arrival_key(item: &InboxItem) -> String {
+    format!("{}\n{}", item.summary.id, item.incoming.at)
+}
 
-impl Notified {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<DocumentId>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Forgets what was told (login, 退出登录): the next account hears of its own.
-    pub fn reset(&self) {
-        self.lock().clear();
-    }
+/// Of the unread arrivals, the ones the logged-in account was not told of yet, in any
+/// run of the app on this computer; they are now remembered as told.
+pub fn fresh_arrivals(
+    store: &mut Store,
+    unread: Vec<InboxItem>,
+) -> Result<Vec<InboxItem>, StoreError> {
+    let keys: Vec<String> = unread.iter().map(arrival_key).collect();
+    let fresh: HashSet<String> = store
+        .first_notices(NoticeKind::Arrival, &keys)?
+        .into_iter()
+        .collect();
+    Ok(unread
+        .into_iter()
+        .filter(|i| fresh.contains(&arrival_key(i)))
+        .collect())
 }
 
 /// What a 退回 is remembered by: the document, the unit that returned it and when, so a
@@ -159,25 +164,19 @@ pub fn return_notices(returned: &[ReturnedItem], directory: &Directory) -> Vec<N
 pub fn notify_new(app: &tauri::AppHandle, state: &AppState) {
     let read = with_store(state, "read the unread arrivals", |s| {
         let returned = s.returned_deliveries()?;
+        let unread = s.unread_arrivals()?;
         Ok((
-            s.unread_arrivals()?,
+            fresh_arrivals(s, unread)?,
             s.directory()?,
             fresh_returns(s, returned)?,
         ))
     });
-    let Ok((unread, directory, returned)) = read else {
+    let Ok((new, directory, returned)) = read else {
         return;
     };
     for notice in return_notices(&returned, &directory) {
         show(app, &notice);
     }
-    let new: Vec<InboxItem> = {
-        let mut told = state.notified.lock();
-        unread
-            .into_iter()
-            .filter(|i| told.insert(i.summary.id))
-            .collect()
-    };
     for notice in notices(&new, &directory) {
         show(app, &notice);
     }
@@ -368,6 +367,31 @@ mod tests {
         // Another account on this computer is told of it once too.
         store.set_account(Some(&clerk("gov-director"))).unwrap();
         assert_eq!(told(&mut store, &[returned]), 1);
+    }
+
+    #[test]
+    fn an_arrival_is_told_once_per_account_and_not_again_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.set_account(Some(&clerk("gov-clerk"))).unwrap();
+        let arrival = item("关于报送统计数据的通知", Urgency::Immediate);
+        let told = |store: &mut Store, items: &[InboxItem]| {
+            fresh_arrivals(store, items.to_vec()).unwrap().len()
+        };
+        assert_eq!(told(&mut store, std::slice::from_ref(&arrival)), 1);
+        assert_eq!(told(&mut store, std::slice::from_ref(&arrival)), 0);
+        drop(store);
+        let mut store = Store::open(dir.path()).unwrap();
+        assert_eq!(told(&mut store, std::slice::from_ref(&arrival)), 0);
+        // Sent again after a 退回 (重新分发): a new arrival, told.
+        let mut again = arrival.clone();
+        again.incoming.at = "2026-12-09T09:00:00Z".into();
+        assert_eq!(told(&mut store, &[again]), 1);
+        // Another account on this computer is told of it once too; logged out, nobody.
+        store.set_account(Some(&clerk("gov-director"))).unwrap();
+        assert_eq!(told(&mut store, std::slice::from_ref(&arrival)), 1);
+        store.sign_out().unwrap();
+        assert_eq!(told(&mut store, std::slice::from_ref(&arrival)), 0);
     }
 
     #[test]

@@ -49,8 +49,6 @@ pub struct AppState {
     session: Mutex<session::Session>,
     /// For pushing events to the window from outside a command.
     app: OnceLock<tauri::AppHandle>,
-    /// Arrivals the desktop was told of (`arrivals`).
-    notified: arrivals::Notified,
 }
 
 /// `GONGWEN_DATA_DIR` if set, else the platform data folder + `gongwen-desk`
@@ -175,7 +173,6 @@ pub fn run() {
         typesetter: Arc::default(),
         session: Mutex::default(),
         app: OnceLock::new(),
-        notified: arrivals::Notified::default(),
     };
     // Desktop notifications of arrivals (`arrivals`), sent from Rust: the page is
     // granted none of the plugin's commands.

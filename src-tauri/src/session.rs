@@ -316,7 +316,6 @@ pub async fn login(
     });
     let token = response.token;
     session(&state).keyring_warning = warning;
-    state.notified.reset();
     start_loop(&state, &app, client, token)?;
     announce(&state);
     status(&state)
@@ -333,7 +332,6 @@ pub async fn logout(state: State<'_, AppState>) -> Answer<SyncStatus> {
         (s.token.take(), s.sync.take())
     };
     drop(sync);
-    state.notified.reset();
     if let Some(app) = state.app.get() {
         crate::due::clear(app);
     }

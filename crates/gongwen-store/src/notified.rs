@@ -15,6 +15,9 @@ pub enum NoticeKind {
     Returned,
     /// A 待办 pressing in a state (key: the document and the state).
     Due,
+    /// A document received, unread (key: the document and when it was dispatched, so a
+    /// 重新分发 is told again).
+    Arrival,
 }
 
 impl NoticeKind {
@@ -22,6 +25,7 @@ impl NoticeKind {
         match self {
             NoticeKind::Returned => "returned",
             NoticeKind::Due => "due",
+            NoticeKind::Arrival => "arrival",
         }
     }
 }
