@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use gongwen_core::wire::Directory;
-use gongwen_core::{DocumentId, Urgency};
+use gongwen_core::Urgency;
 use gongwen_store::{InboxItem, NoticeKind, ReturnedItem, Store, StoreError};
 use tauri::State;
 
