@@ -220,7 +220,7 @@ mod tests {
     use gongwen_store::{DocumentSummary, IncomingInfo};
 
     fn item(title: &str, urgency: Urgency) -> InboxItem {
-        let id = DocumentId(uuid::Uuid::new_v4());
+        let id = gongwen_core::DocumentId(uuid::Uuid::new_v4());
         InboxItem {
             summary: DocumentSummary {
                 id,
