@@ -7,6 +7,8 @@
 
 use std::path::Path;
 
+use gongwen_core::Classification;
+
 use gongwen_store::Store;
 use tauri::{AppHandle, State};
 
@@ -77,11 +79,17 @@ pub async fn save_attachment_as(
     file_name: String,
 ) -> Answer<Option<String>> {
     let id = parse_id(&id)?;
-    let source = {
+    let (source, private) = {
         let store = shared_store(&state)?;
         let store = gongwen_store::lock(&store);
+        // A classified document's file is saved private, as its PDF is.
+        let private = store
+            .get(id)
+            .ok()
+            .flatten()
+            .is_none_or(|d| d.document.classification != Classification::Unclassified);
         match store.attachment_of(id, &sha256) {
-            Ok(path) => path,
+            Ok(path) => (path, private),
             Err(gongwen_store::StoreError::AttachmentMissing { .. }) => {
                 return Err("附件文件尚未下载到本机，请联网同步后再试。".into())
             }
@@ -109,7 +117,9 @@ pub async fn save_attachment_as(
             tracing::error!(path = %source.display(), error = %e, "cannot read the attachment");
             "无法读取附件文件。".to_string()
         })?;
-        crate::preview::write_atomic_with(&to, |file| std::io::copy(&mut input, file).map(|_| ()))
+        crate::preview::write_atomic_with(&to, private, |file| {
+            std::io::copy(&mut input, file).map(|_| ())
+        })
     })
     .await
     .map_err(|_| "保存失败：内部错误。".to_string())??;

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use gongwen_core::handling::Handling;
 use gongwen_core::wire::Directory;
-use gongwen_core::Document;
+use gongwen_core::{Classification, Document};
 use gongwen_typeset::fonts::DEFAULT_FONTS_TOML;
 use gongwen_typeset::{
     FontConfig, FontSet, RedInk, RenderOptions, SheetForm, SheetKind, TypesetError, WarningKind,
@@ -207,13 +207,14 @@ pub fn pdf_file_name(title: &str) -> String {
 
 /// Writes `bytes` to `path` all or nothing: a temporary file beside it, synced, then
 /// renamed over it, so a full disk or a crash never leaves half a PDF.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Answer<()> {
-    write_atomic_with(path, |file| file.write_all(bytes))
+pub fn write_atomic(path: &Path, bytes: &[u8], private: bool) -> Answer<()> {
+    write_atomic_with(path, private, |file| file.write_all(bytes))
 }
 
 /// As [`write_atomic`], with `write` filling the temporary file (e.g. streaming a copy).
 pub fn write_atomic_with(
     path: &Path,
+    private: bool,
     write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> Answer<()> {
     let dir = match path.parent() {
@@ -236,9 +237,11 @@ pub fn write_atomic_with(
         .suffix(".part")
         .tempfile_in(dir)
         .map_err(fail)?;
-    // A temporary file is private (0600); an exported PDF is an ordinary document.
+    // A temporary file is private (0600). An exported 非密 document is an ordinary
+    // file; a classified one stays the account's own, so that another account on this
+    // computer cannot read it where the clerk saved it.
     #[cfg(unix)]
-    {
+    if !private {
         use std::os::unix::fs::PermissionsExt;
         tmp.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644))
@@ -295,8 +298,9 @@ pub async fn export_pdf(
     document: Document,
 ) -> Answer<Option<String>> {
     let name = pdf_file_name(&document.title);
+    let private = document.classification != Classification::Unclassified;
     let rendered = render_off_main(&state, document, RedInk::Print).await?;
-    save_pdf_as(&app, "导出PDF", name, rendered).await
+    save_pdf_as(&app, "导出PDF", name, rendered, private).await
 }
 
 /// Asks where to save `rendered` (the save dialog titled `title`, offering `name`), then
@@ -306,6 +310,7 @@ async fn save_pdf_as(
     title: &'static str,
     name: String,
     rendered: Rendered,
+    private: bool,
 ) -> Answer<Option<String>> {
     let ask = crate::dialogs::Ask::Save {
         title,
@@ -317,7 +322,7 @@ async fn save_pdf_as(
     };
     let bytes = rendered.pdf;
     let target = path.clone();
-    tauri::async_runtime::spawn_blocking(move || write_atomic(&target, &bytes))
+    tauri::async_runtime::spawn_blocking(move || write_atomic(&target, &bytes, private))
         .await
         .map_err(|_| "保存失败：内部错误。".to_string())??;
     tracing::info!(path = %path.display(), pages = rendered.meta.pages, title, "PDF exported");
@@ -351,8 +356,9 @@ async fn render_sheet_off_main(
     id: &str,
     unit: &str,
     brief: bool,
-) -> Answer<(Rendered, String)> {
+) -> Answer<(Rendered, String, bool)> {
     let (doc, handling, directory) = sheet_parts(state, id, unit)?;
+    let private = doc.classification != Classification::Unclassified;
     let form = if brief {
         SheetForm::Brief
     } else {
@@ -373,7 +379,7 @@ async fn render_sheet_off_main(
         tracing::error!(error = %e, "the handling sheet task failed");
         "办理单排版失败：内部错误。".to_string()
     })??;
-    Ok((rendered, name))
+    Ok((rendered, name, private))
 }
 
 /// 办理单: the 发文稿纸 / 收文处理笺 / 阅文单 of `unit`'s handling of document `id`, full
@@ -385,7 +391,7 @@ pub async fn render_handling_sheet(
     unit: String,
     brief: bool,
 ) -> Answer<Response> {
-    let (rendered, _) = render_sheet_off_main(&state, &id, &unit, brief).await?;
+    let (rendered, _, _) = render_sheet_off_main(&state, &id, &unit, brief).await?;
     Ok(Response::new(frame(&rendered.meta, &rendered.pdf)))
 }
 
@@ -399,8 +405,8 @@ pub async fn export_handling_sheet(
     unit: String,
     brief: bool,
 ) -> Answer<Option<String>> {
-    let (rendered, name) = render_sheet_off_main(&state, &id, &unit, brief).await?;
-    save_pdf_as(&app, "导出办理单", name, rendered).await
+    let (rendered, name, private) = render_sheet_off_main(&state, &id, &unit, brief).await?;
+    save_pdf_as(&app, "导出办理单", name, rendered, private).await
 }
 
 /// 打印 draws each PDF page as an A4 image (see ui/src/pdf.ts). WebKit would print them
@@ -459,7 +465,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("通知.pdf");
         std::fs::write(&path, b"old").unwrap();
-        write_atomic(&path, b"%PDF-1.7 new").unwrap();
+        write_atomic(&path, b"%PDF-1.7 new", false).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"%PDF-1.7 new");
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
@@ -474,11 +480,27 @@ mod tests {
         }
     }
 
+    /// A classified document saved where the clerk chose (a shared folder, /tmp) is
+    /// still not readable by another account on this computer.
+    #[cfg(unix)]
+    #[test]
+    fn a_classified_export_is_the_accounts_own() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.path().join("秘密通知.pdf");
+        std::fs::write(&path, b"old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_atomic(&path, b"%PDF-1.7 secret", true).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the replaced file is private too");
+    }
+
     #[test]
     fn writing_into_a_missing_folder_says_so_in_chinese() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("没有这个文件夹").join("通知.pdf");
-        let err = write_atomic(&path, b"%PDF").unwrap_err();
+        let err = write_atomic(&path, b"%PDF", false).unwrap_err();
         assert!(err.starts_with("无法保存到“"), "{err}");
         assert!(err.ends_with("文件夹不存在。"), "{err}");
         assert!(!path.exists());
