@@ -34,6 +34,8 @@ pub const CATALOGUE_XML: &str = "文件目录.XML";
 pub const README_TXT: &str = "说明文件.TXT";
 pub const PUBLIC_KEY_TXT: &str = "单位签名公钥.txt";
 pub const CATALOGUE_XLSX: &str = "归档文件目录.xlsx";
+/// The same catalogue to print (landscape A4).
+pub const CATALOGUE_PDF: &str = "归档文件目录.pdf";
 
 /// The program named as 文档创建程序 and 信息系统描述.
 pub const SYSTEM: &str = concat!("公文桌 Gongwen Desk ", env!("CARGO_PKG_VERSION"));
@@ -760,6 +762,7 @@ fn write_batch(
         total_bytes,
         &opts.key.public_hex(),
         &now,
+        opts.fonts,
     )?;
     Ok((
         FiledBatch {

@@ -6,7 +6,8 @@ use std::path::Path;
 use crate::check::{CheckReport, Status};
 use crate::eep::{esc, Xml};
 use crate::file::{
-    CATALOGUE_XLSX, CATALOGUE_XML, OTHER_DIR, PUBLIC_KEY_TXT, README_TXT, RECORDS_DIR, SYSTEM,
+    CATALOGUE_PDF, CATALOGUE_XLSX, CATALOGUE_XML, OTHER_DIR, PUBLIC_KEY_TXT, README_TXT,
+    RECORDS_DIR, SYSTEM,
 };
 use crate::{ArchiveConfig, ArchiveError};
 
@@ -34,6 +35,7 @@ pub(crate) fn write_carrier(
     total_bytes: u64,
     public_hex: &str,
     at: &str,
+    fonts: &gongwen_typeset::FontSet,
 ) -> Result<(), ArchiveError> {
     // 文件目录.XML: the catalogue the checks count against (总件数, 总字节数).
     let mut x = Xml::new(0);
@@ -80,7 +82,7 @@ pub(crate) fn write_carrier(
          生成时间：{at}\r\n\
          生成系统：{SYSTEM}\r\n\
          组织方式：{records}/年度/保管期限/档号/，每件一个 DA/T 48-2009 原始型封装包（档号.xml）及其文件；\r\n\
-         文件目录：{CATALOGUE_XML}（UTF-8）；归档文件目录：{OTHER_DIR}/{CATALOGUE_XLSX}；\r\n\
+         文件目录：{CATALOGUE_XML}（UTF-8）；归档文件目录：{OTHER_DIR}/{CATALOGUE_XLSX}、{OTHER_DIR}/{CATALOGUE_PDF}；\r\n\
          签名验证：SM2（SM3），单位签名公钥见 {OTHER_DIR}/{PUBLIC_KEY_TXT}。\r\n\
          读取所需软件：任一 XML 阅读器与 PDF 阅读器；无加密，无非公开压缩。\r\n",
         unit = config.unit_name,
@@ -103,7 +105,59 @@ pub(crate) fn write_carrier(
          移交与接收登记表：移交时生成。\r\n"
             .as_bytes(),
     )?;
-    write_xlsx(&other.join(CATALOGUE_XLSX), config, year, rows)
+    write_xlsx(&other.join(CATALOGUE_XLSX), config, year, rows)?;
+    write_catalogue_pdf(&other.join(CATALOGUE_PDF), config, year, rows, fonts)
+}
+
+/// The 归档文件目录 to print and sign (DA/T 22-2015 附录): the same lines as the XLSX on
+/// landscape A4, the header row on every page.
+fn write_catalogue_pdf(
+    path: &Path,
+    config: &ArchiveConfig,
+    year: u16,
+    rows: &[CatalogueRow],
+    fonts: &gongwen_typeset::FontSet,
+) -> Result<(), ArchiveError> {
+    use gongwen_typeset::Column;
+    // Widths (mm, 257 in all) that keep a 档号, a 文号 and a unit's full name on one line.
+    let columns = [
+        ("序号", 10.0),
+        ("档号", 48.0),
+        ("文号", 36.0),
+        ("责任者", 40.0),
+        ("题名", 75.0),
+        ("日期", 18.0),
+        ("密级", 10.0),
+        ("页数", 10.0),
+        ("备注", 10.0),
+    ]
+    .map(|(heading, width)| Column { heading, width });
+    let lines: Vec<Vec<String>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            vec![
+                (i + 1).to_string(),
+                r.archival_code.clone(),
+                r.doc_number.clone(),
+                r.responsible.clone(),
+                r.title.clone(),
+                r.date.clone(),
+                r.classification.clone(),
+                r.pages.to_string(),
+                r.note.clone(),
+            ]
+        })
+        .collect();
+    let title = format!("归档文件目录（{}　{}年度）", config.unit_name, year);
+    let rendered =
+        gongwen_typeset::table_pdf(&title, &columns, &lines, fonts).map_err(|source| {
+            ArchiveError::Typeset {
+                title: title.clone(),
+                source,
+            }
+        })?;
+    crate::write(path, &rendered.pdf)
 }
 
 fn write_xlsx(

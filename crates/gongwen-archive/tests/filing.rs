@@ -62,9 +62,39 @@ fn filing_writes_the_carrier_and_numbering_continues_in_the_next_batch() {
         "说明文件.TXT",
         "文件目录.XML",
         "其他/归档文件目录.xlsx",
+        "其他/归档文件目录.pdf",
         "其他/单位签名公钥.txt",
     ] {
         assert!(root.join(p).is_file(), "{p}");
+    }
+    // The printed 归档文件目录: landscape, one line per 件 with its 档号 and 题名.
+    let pdf = root.join("其他/归档文件目录.pdf");
+    std::fs::copy(
+        &pdf,
+        std::env::temp_dir().join("gongwen-catalogue-test.pdf"),
+    )
+    .ok();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(out.status.success());
+    let text: String = String::from_utf8_lossy(&out.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for want in [
+        "归档文件目录",
+        "档号",
+        "题名",
+        "Z109-WS·2026-Y-BGS-0001",
+        "Z109-WS·2026-D10-BGS-0001",
+        "关于申请重点项目前期经费的请示",
+        "第1页共1页",
+    ] {
+        assert!(text.contains(want), "{want} not in the catalogue: {text}");
     }
     let item = root.join("电子档案/2026/Y/Z109-WS·2026-Y-BGS-0001");
     let mut names: Vec<String> = std::fs::read_dir(&item)

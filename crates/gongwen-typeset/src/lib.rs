@@ -27,6 +27,7 @@ pub mod linebreak;
 pub mod model;
 pub mod pdf;
 pub mod sheet;
+pub mod table;
 
 pub use fonts::{FontConfig, FontRole, FontSet};
 pub use layout::{
@@ -34,6 +35,7 @@ pub use layout::{
 };
 pub use model::PageModel;
 pub use sheet::{handling_sheet, SheetForm, SheetKind};
+pub use table::{table_pdf, Column};
 
 use gongwen_core::Document;
 
