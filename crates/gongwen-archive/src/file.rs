@@ -760,9 +760,8 @@ fn write_batch(
         proposal.year,
         &catalogue_rows,
         total_bytes,
-        &opts.key.public_hex(),
+        opts,
         &now,
-        opts.fonts,
     )?;
     Ok((
         FiledBatch {

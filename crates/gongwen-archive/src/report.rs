@@ -33,10 +33,10 @@ pub(crate) fn write_carrier(
     year: u16,
     rows: &[CatalogueRow],
     total_bytes: u64,
-    public_hex: &str,
+    opts: &crate::file::FileOptions<'_>,
     at: &str,
-    fonts: &gongwen_typeset::FontSet,
 ) -> Result<(), ArchiveError> {
+    let (public_hex, fonts) = (opts.key.public_hex(), opts.fonts);
     // 文件目录.XML: the catalogue the checks count against (总件数, 总字节数).
     let mut x = Xml::new(0);
     x.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
