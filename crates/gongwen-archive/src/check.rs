@@ -378,6 +378,36 @@ struct PdfFacts {
     unembedded: Vec<String>,
     encrypted: bool,
     active: Vec<&'static str>,
+    /// Declares PDF/A-2b: `pdfaid:part` 2 and `pdfaid:conformance` B in its XMP, and an
+    /// output intent. A declaration, read; not a validation of every rule.
+    declares_pdf_a2b: bool,
+}
+
+/// Whether the catalogue's XMP says PDF/A-2b and an output intent is there.
+fn declares_pdf_a2b(doc: &lopdf::Document) -> bool {
+    let Ok(catalog) = doc.catalog() else {
+        return false;
+    };
+    if catalog.get(b"OutputIntents").is_err() {
+        return false;
+    }
+    let xmp = catalog
+        .get(b"Metadata")
+        .and_then(lopdf::Object::as_reference)
+        .and_then(|r| doc.get_object(r))
+        .and_then(lopdf::Object::as_stream)
+        .map(|s| {
+            s.decompressed_content()
+                .unwrap_or_else(|_| s.content.clone())
+        });
+    let Ok(xmp) = xmp else { return false };
+    let xmp = String::from_utf8_lossy(&xmp);
+    // Written as elements or as attributes, both RDF.
+    let says = |name: &str, value: &str| {
+        xmp.contains(&format!("<pdfaid:{name}>{value}</pdfaid:{name}>"))
+            || xmp.contains(&format!("pdfaid:{name}=\"{value}\""))
+    };
+    says("part", "2") && says("conformance", "B")
 }
 
 fn pdf_facts(bytes: &[u8]) -> PdfFacts {
@@ -418,6 +448,7 @@ fn pdf_facts(bytes: &[u8]) -> PdfFacts {
                 unembedded: gongwen_pdfcheck::inspect::unembedded_fonts(&doc),
                 encrypted: doc.is_encrypted() || raw_encrypt,
                 active,
+                declares_pdf_a2b: declares_pdf_a2b(&doc),
             }
         }
         Err(e) => PdfFacts {
@@ -425,6 +456,7 @@ fn pdf_facts(bytes: &[u8]) -> PdfFacts {
             unembedded: Vec::new(),
             encrypted: raw_encrypt,
             active: Vec::new(),
+            declares_pdf_a2b: false,
         },
     }
 }
@@ -885,13 +917,14 @@ fn check_item(
                     ),
                 ));
             }
+            let typeset = matches!(d.file_name.as_str(), "正本.pdf" | "定稿.pdf");
+            pdfa.push((d.file_name.clone(), typeset, facts.declares_pdf_a2b));
             for what in facts.active {
                 active.push((
                     format!("{} 含{what}", d.file_name),
                     format!("{} contains {what}", d.file_name),
                 ));
             }
-            pdfa.push(d.file_name.clone());
         }
     }
     run.verdict(
@@ -979,9 +1012,40 @@ fn check_item(
             "no PDF".into(),
         );
     } else {
-        run.push(&subject, 3, 4, "PDF/A 符合性", Status::NotChecked,
-            format!("未检测：{} 按排版输出保存为 PDF 1.7，尚未转换为 PDF/A-2b，也未做 PDF/A 验证", pdfa.join("、")),
-            format!("not checked: {} kept as typeset (PDF 1.7), not converted to or validated as PDF/A-2b", pdfa.join(", ")));
+        // The 正本 and 定稿 are written as PDF/A-2b (krilla checks its rules as it
+        // writes); one that does not even declare it is a failure. Whether a file keeps
+        // every rule is for an independent validator, which this check does not run.
+        let names = |pick: &dyn Fn(&(String, bool, bool)) -> bool| -> Vec<String> {
+            pdfa.iter()
+                .filter(|p| pick(p))
+                .map(|p| p.0.clone())
+                .collect()
+        };
+        let not_declared = names(&|p| p.1 && !p.2);
+        let declared = names(&|p| p.2);
+        let others = names(&|p| !p.1 && !p.2);
+        if !not_declared.is_empty() {
+            run.push(
+                &subject,
+                3,
+                4,
+                "PDF/A 符合性",
+                Status::Fail,
+                format!("{} 未声明 PDF/A-2b", not_declared.join("、")),
+                format!("{} do(es) not declare PDF/A-2b", not_declared.join(", ")),
+            );
+        } else {
+            let mut zh = format!(
+                "未经独立验证器验证：{} 声明为 PDF/A-2b（写出时已按其规则校验）",
+                declared.join("、")
+            );
+            let mut en = format!("not validated independently: {} declare(s) PDF/A-2b (checked against its rules when written)", declared.join(", "));
+            if !others.is_empty() {
+                zh.push_str(&format!("；{} 保持原格式", others.join("、")));
+                en.push_str(&format!("; {} kept as they are", others.join(", ")));
+            }
+            run.push(&subject, 3, 4, "PDF/A 符合性", Status::NotChecked, zh, en);
+        }
     }
     run.verdict(&subject, 3, 8, "无加密、无非公开压缩", sealed);
     run.verdict(&subject, 4, 3, "无脚本、嵌入文件及可执行内容", active);

@@ -146,8 +146,10 @@ fn render_with(
     fonts: &FontSet,
     archive_stamp: Option<gongwen_typeset::ArchiveStamp>,
 ) -> Result<(Vec<u8>, usize), ArchiveError> {
+    // PDF/A-2b: the long-term format GB/T 39362 asks of a 正本 and its 定稿.
     let opts = RenderOptions {
         archive_stamp,
+        pdf_a: true,
         ..RenderOptions::default()
     };
     let rendered =

@@ -499,3 +499,42 @@ fn values_out_of_range_and_special_characters_are_named() {
         "the 档号 says Y, its part says D"
     );
 }
+
+/// The 正本 and 定稿 are written as PDF/A-2b; the check reads the declaration (XMP and
+/// output intent) and says it did not validate every rule. A 正本 whose XMP no longer
+/// says PDF/A-2b fails 3-4, naming it.
+#[test]
+fn a_正本_that_does_not_declare_pdf_a_fails() {
+    let b = batch();
+    let r = check(&b, None);
+    let pdfa = r
+        .results
+        .iter()
+        .find(|x| x.code == "GD-3-4" && x.subject == Y1_CODE)
+        .unwrap();
+    assert_eq!(pdfa.status, Status::NotChecked, "{pdfa:?}");
+    assert!(pdfa.detail.contains("正本.pdf"), "{pdfa:?}");
+    assert!(pdfa.detail.contains("声明为 PDF/A-2b"), "{pdfa:?}");
+
+    // Same length, so the file still opens: only the declaration is gone.
+    let path = b.root.join(Y1).join("正本.pdf");
+    let bytes = std::fs::read(&path).unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    assert!(text.contains("pdfaid:part"), "the 正本 declares PDF/A");
+    let mut changed = bytes.clone();
+    let needle = b"pdfaid:part";
+    let mut i = 0;
+    while let Some(at) = changed[i..].windows(needle.len()).position(|w| w == needle) {
+        changed[i + at..i + at + needle.len()].copy_from_slice(b"pdfaid:xxxx");
+        i += at + needle.len();
+    }
+    std::fs::write(&path, changed).unwrap();
+    let r = check(&b, None);
+    let pdfa = r
+        .results
+        .iter()
+        .find(|x| x.code == "GD-3-4" && x.subject == Y1_CODE)
+        .unwrap();
+    assert_eq!(pdfa.status, Status::Fail, "{pdfa:?}");
+    assert!(pdfa.detail.contains("正本.pdf 未声明 PDF/A-2b"), "{pdfa:?}");
+}

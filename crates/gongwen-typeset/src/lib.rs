@@ -177,7 +177,7 @@ pub fn render(
         _ => opts,
     };
     let (model, warnings) = layout(doc, fonts, opts);
-    let pdf = pdf::write_pdf(&model, fonts, doc.title.trim(), opts.red)?;
+    let pdf = pdf::write_pdf_with(&model, fonts, doc.title.trim(), opts.red, opts.pdf_a)?;
     Ok(Rendered {
         pages: model.pages.len(),
         pdf,

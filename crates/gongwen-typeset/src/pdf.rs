@@ -43,11 +43,52 @@ pub fn write_pdf(
     title: &str,
     red: RedInk,
 ) -> Result<Vec<u8>, TypesetError> {
-    let mut doc = krilla::Document::new();
-    let meta = krilla::metadata::Metadata::new()
+    write_pdf_with(model, fonts, title, red, false)
+}
+
+/// Writes the PDF; `archival`: as PDF/A-2b (ISO 19005-2, level B), for the archive.
+/// krilla then checks every rule it can and refuses to write a file that breaks one;
+/// colours become ICC-based with an sRGB output intent. PDF/A needs an ICC profile for
+/// CMYK, which is not shipped, so the red is the sRGB a viewer shows for C0 M80 Y80 K0
+/// (`RedInk::Screen`).
+pub fn write_pdf_with(
+    model: &PageModel,
+    fonts: &FontSet,
+    title: &str,
+    red: RedInk,
+    archival: bool,
+) -> Result<Vec<u8>, TypesetError> {
+    let (mut doc, red) = if archival {
+        let configuration = krilla::configure::ConfigurationBuilder::new()
+            .with_archival_validator(krilla::configure::Archival::A2_B)
+            .finish()
+            .map_err(|e| TypesetError::Pdf(format!("PDF/A-2b: {e:?}")))?;
+        let settings = krilla::SerializeSettings {
+            configuration,
+            ..Default::default()
+        };
+        (krilla::Document::new_with(settings), RedInk::Screen)
+    } else {
+        (krilla::Document::new(), red)
+    };
+    let mut meta = krilla::metadata::Metadata::new()
         .title(title.to_string())
         .creator("Gongwen Desk 公文桌".to_string())
         .language("zh-CN".to_string());
+    if archival {
+        // PDF/A asks when the file was made (UTC).
+        use chrono::{Datelike, Timelike};
+        let now = chrono::Utc::now();
+        meta = meta.creation_date(
+            krilla::metadata::DateTime::new(u16::try_from(now.year()).unwrap_or(1970))
+                .month(now.month() as u8)
+                .day(now.day() as u8)
+                .hour(now.hour() as u8)
+                .minute(now.minute() as u8)
+                .second(now.second() as u8)
+                .utc_offset_hour(0),
+        );
+    }
     doc.set_metadata(meta);
     let settings = PageSettings::from_wh(pt(model.width_mm), pt(model.height_mm))
         .ok_or_else(|| TypesetError::Pdf("invalid page size".into()))?;

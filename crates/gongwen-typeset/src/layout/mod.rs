@@ -64,6 +64,8 @@ pub struct RenderOptions {
     pub red: RedInk,
     /// The 归档章 of a filed 正本, on the first page (DA/T 22-2015).
     pub archive_stamp: Option<ArchiveStamp>,
+    /// Write PDF/A-2b, the archive's long-term format ([`crate::pdf::write_pdf_with`]).
+    pub pdf_a: bool,
 }
 
 /// The red of the header, the separator and the seal.
