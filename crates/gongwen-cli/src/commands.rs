@@ -172,8 +172,11 @@ pub fn export(data: Option<PathBuf>, args: ExportArgs) -> anyhow::Result<ExitCod
         .with_context(|| format!("no document with id {id}"))?;
     let text = files::to_toml(&stored.document, stored.status);
     match args.output {
-        Some(path) => std::fs::write(&path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => crate::output::write_whole(
+            &path,
+            text.as_bytes(),
+            stored.document.classification != gongwen_core::Classification::Unclassified,
+        )?,
         None => out!("{text}"),
     }
     Ok(ExitCode::SUCCESS)

@@ -395,11 +395,8 @@ fn sheet(
         SheetForm::Full
     };
     let rendered = handling_sheet(&document, &handling, &directory, &fonts, form)?;
-    // Write beside the target first, so a failed write never leaves half a PDF.
-    let tmp = output.with_extension("pdf.part");
-    std::fs::write(&tmp, &rendered.pdf)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, output).with_context(|| format!("cannot write {}", output.display()))?;
+    let private = document.classification != gongwen_core::Classification::Unclassified;
+    crate::output::write_whole(output, &rendered.pdf, private)?;
     for w in rendered
         .warnings
         .iter()
@@ -435,12 +432,14 @@ fn layout_gate(
     }
     let fonts = gongwen_typeset::FontSet::load(&gongwen_typeset::FontConfig::default())?;
     let rendered = gongwen_typeset::render(doc, &fonts, &Default::default())?;
-    // poppler reads a file: one of our own, removed when done.
-    let path = std::env::temp_dir().join(format!("gongwen-gate-{}-{id}.pdf", std::process::id()));
-    std::fs::write(&path, &rendered.pdf)?;
-    let report = gongwen_pdfcheck::check_pdf(&path, 1.0);
-    let _ = std::fs::remove_file(&path);
-    let report = report?;
+    // poppler reads a file: a private one (0600, in the shared temporary folder),
+    // removed when dropped.
+    let mut file = tempfile::Builder::new()
+        .prefix(&format!("gongwen-gate-{id}-"))
+        .suffix(".pdf")
+        .tempfile()?;
+    std::io::Write::write_all(&mut file, &rendered.pdf)?;
+    let report = gongwen_pdfcheck::check_pdf(file.path(), 1.0)?;
     if report.is_ok() {
         return Ok(());
     }

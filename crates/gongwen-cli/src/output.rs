@@ -47,3 +47,33 @@ macro_rules! out {
 }
 
 pub(crate) use {out, outln};
+
+/// Writes `bytes` to `path` whole: into a temporary file beside it, then renamed over it,
+/// so a failed write never leaves half a file. A classified document's file
+/// (`private`) stays the account's own (0600), so another account on the computer
+/// cannot read it where it was written; any other is an ordinary file (0644).
+pub fn write_whole(path: &std::path::Path, bytes: &[u8], private: bool) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".gongwen-")
+        .suffix(".part")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write into {}", dir.display()))?;
+    #[cfg(unix)]
+    if !private {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    std::io::Write::write_all(&mut tmp, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -111,12 +111,8 @@ pub fn render(data: Option<PathBuf>, args: RenderArgs) -> anyhow::Result<ExitCod
         ..Default::default()
     };
     let rendered = gongwen_typeset::render(&doc, &fonts, &opts)?;
-    // Write beside the target first, so a failed write never leaves half a PDF.
-    let tmp = args.output.with_extension("pdf.part");
-    std::fs::write(&tmp, &rendered.pdf)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &args.output)
-        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    let private = doc.classification != gongwen_core::Classification::Unclassified;
+    crate::output::write_whole(&args.output, &rendered.pdf, private)?;
     for w in &rendered.warnings {
         eprintln!("warning: {} ({})", w.message_en, w.message);
     }

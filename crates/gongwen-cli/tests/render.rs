@@ -101,3 +101,39 @@ fn output_into_a_closed_pipe_ends_quietly() {
         );
     }
 }
+
+/// A classified document rendered (or exported) to a file stays the account's own
+/// (0600): another account on the computer cannot read it where it was written. A
+/// 非密 one is an ordinary file.
+#[cfg(unix)]
+#[test]
+fn a_classified_document_renders_to_a_private_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/request.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let secret = dir.path().join("secret.toml");
+    std::fs::write(
+        &secret,
+        format!("{text}\nclassification = \"secret\"\ncopy_number = \"000001\"\nsecrecy_term = \"5年\"\n"),
+    )
+    .unwrap();
+    let mode_of = |input: &Path, name: &str| {
+        let pdf = dir.path().join(name);
+        let out = gongwen(dir.path())
+            .arg("render")
+            .arg(input)
+            .arg("-o")
+            .arg(&pdf)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::metadata(&pdf).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(mode_of(&secret, "secret.pdf"), 0o600);
+    assert_eq!(mode_of(&file, "plain.pdf"), 0o644);
+}

@@ -55,13 +55,18 @@ pub fn findings(doc: &Document) -> Result<Vec<LayoutFinding>, GateUnavailable> {
     }
     let rendered = gongwen_typeset::render(doc, fonts()?, &RenderOptions::default())
         .map_err(|e| GateUnavailable(format!("typesetting failed: {e}")))?;
-    // pdftotext and pdffonts read a file: one of our own, removed when done.
-    let path = std::env::temp_dir().join(format!("gongwen-gate-{}.pdf", uuid::Uuid::new_v4()));
-    std::fs::write(&path, &rendered.pdf)
-        .map_err(|e| GateUnavailable(format!("cannot write {}: {e}", path.display())))?;
-    let report = gongwen_pdfcheck::check_pdf(&path, TOLERANCE_MM);
-    let _ = std::fs::remove_file(&path);
-    let report = report.map_err(|e| GateUnavailable(e.to_string()))?;
+    // pdftotext and pdffonts read a file: a private one (0600: the document may be
+    // classified, and the temporary folder is shared by every account on the server),
+    // removed when dropped.
+    let mut file = tempfile::Builder::new()
+        .prefix("gongwen-gate-")
+        .suffix(".pdf")
+        .tempfile()
+        .map_err(|e| GateUnavailable(format!("cannot make a temporary file: {e}")))?;
+    std::io::Write::write_all(&mut file, &rendered.pdf)
+        .map_err(|e| GateUnavailable(format!("cannot write {}: {e}", file.path().display())))?;
+    let report = gongwen_pdfcheck::check_pdf(file.path(), TOLERANCE_MM)
+        .map_err(|e| GateUnavailable(e.to_string()))?;
     let found: Vec<LayoutFinding> = report
         .findings
         .iter()
