@@ -199,17 +199,32 @@ async fn a_save_over_a_newer_version_shows_a_conflict_and_keeps_both_texts() {
 /// 保存/打开 and 取消 buttons with it), and closes it as the window manager's × does.
 async fn assert_file_dialog_fits(c: &Client, opener: &str, title: &str, shot: &str) {
     click(c, &button(opener)).await;
-    let (_, dialog) = window_rect(title);
     let screen = screen_rect();
+    // GTK maps the dialog at its default size (about 1096×822) and the app shrinks it
+    // right after: wait for that resize to land, never read the first rectangle.
+    let deadline = Instant::now() + WAIT;
+    let dialog = loop {
+        let (_, dialog) = window_rect(title);
+        if dialog.inside(&screen) {
+            break dialog;
+        }
+        if Instant::now() >= deadline {
+            let _ = Command::new("import")
+                .args(["-window", "root"])
+                .arg(output_dir().join(shot))
+                .status();
+            panic!(
+                "the “{title}” dialog is still at {dialog:?} after {WAIT:?}, not within the \
+                 {screen:?} screen: its buttons are off screen (tests/output/{shot})"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    println!("the “{title}” dialog is at {dialog:?}");
     let _ = Command::new("import")
         .args(["-window", "root"])
         .arg(output_dir().join(shot))
         .status();
-    assert!(
-        dialog.inside(&screen),
-        "the “{title}” dialog is at {dialog:?}, not within the {screen:?} screen: its \
-         buttons are off screen (tests/output/{shot})"
-    );
     assert_eq!(close_windows_titled(title, true), 1);
     let deadline = Instant::now() + WAIT;
     while close_windows_titled(title, false) > 0 {
