@@ -182,6 +182,44 @@ async fn a_save_over_a_newer_version_shows_a_conflict_and_keeps_both_texts() {
         assert_eq!(store.versions(id).unwrap().len(), 2);
     }
 
+    // The clerk scrolls down the form and goes on typing: the 冲突 stays in view, not
+    // covered, with its choice, however far down the clerk is.
+    let scrolled = c
+        .execute(
+            "let pane = arguments[0].parentElement;
+             while (pane && !(pane.scrollHeight > pane.clientHeight
+                 && ['auto', 'scroll'].includes(getComputedStyle(pane).overflowY))) {
+               pane = pane.parentElement;
+             }
+             pane = pane || document.scrollingElement;
+             pane.scrollTop = pane.scrollHeight;
+             return pane.scrollTop;",
+            vec![
+                serde_json::to_value(find(&c, "//textarea[@aria-label='正文']").await)
+                    .expect("element as JSON"),
+            ],
+        )
+        .await
+        .expect("scroll the page to its end");
+    assert!(
+        scrolled.as_f64().is_some_and(|top| top > 100.0),
+        "the editor did not scroll (scrollTop {scrolled})"
+    );
+    type_into(&c, "//textarea[@aria-label='正文']", "附：数据表。").await;
+    let mine_text = format!("{mine_text}附：数据表。");
+    assert_eq!(
+        value_of(&c, "//textarea[@aria-label='正文']").await,
+        mine_text
+    );
+    assert_shown_on_top(&c, conflict, "the 冲突 panel, scrolled down and typing").await;
+    assert_shown_on_top(
+        &c,
+        &button("保存我的内容为第 3 版"),
+        "保存我的内容为第 3 版, scrolled down and typing",
+    )
+    .await;
+    save_screenshot(&c, "conflict-scrolled.png").await;
+
     // The clerk keeps theirs as it is and saves their own text on top of it.
     click(&c, &button("保存我的内容为第 3 版")).await;
     wait_gone(&c, conflict).await;
@@ -193,6 +231,26 @@ async fn a_save_over_a_newer_version_shows_a_conflict_and_keeps_both_texts() {
     assert_eq!(v3.body.to_text(), mine_text);
     drop(store);
     close_app_window(c).await;
+}
+
+/// Fails unless the element is wholly in the window and on top where it is drawn (no
+/// other part of the page covers its middle): the clerk can see it and click it.
+async fn assert_shown_on_top(c: &Client, xpath: &str, what: &str) {
+    assert_fully_visible(c, xpath, what).await;
+    let on_top = c
+        .execute(
+            "const el = arguments[0]; const r = el.getBoundingClientRect();
+             const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+             return hit !== null && (el === hit || el.contains(hit));",
+            vec![serde_json::to_value(find(c, xpath).await).expect("element as JSON")],
+        )
+        .await
+        .expect("ask what is drawn on top");
+    assert_eq!(
+        on_top,
+        serde_json::Value::Bool(true),
+        "{what}: something else is drawn over it"
+    );
 }
 
 /// Opens a native file dialog with `opener`, checks it is wholly on the screen (its
