@@ -344,21 +344,18 @@ async fn at_the_minimum_width_a_long_title_takes_at_most_two_lines() {
 
     // The clerk makes the window as narrow as it goes (960 px, its minimum).
     resize_window(&c, 960).await;
-    let lines = c
-        .execute(
-            "const el = arguments[0]; const style = getComputedStyle(el);
-             const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.5;
-             return Math.round(el.getBoundingClientRect().height / line);",
-            vec![serde_json::to_value(find(&c, &title).await).expect("element as JSON")],
-        )
-        .await
-        .expect("count the title's lines")
-        .as_i64()
-        .expect("a number");
+    let lines = lines_of(&c, &title).await;
     save_screenshot(&c, "list-960.png").await;
     assert!(
         (1..=2).contains(&lines),
         "the 标题 takes {lines} lines at 960 px (tests/output/list-960.png)"
+    );
+    // The date (2026年11月25日) is read at a glance: one line, not its 日 on a second.
+    let date = "//*[@aria-label='公文列表']//tbody/tr[1]/td[normalize-space(.)='2026年11月25日']";
+    assert_eq!(
+        lines_of(&c, date).await,
+        1,
+        "the 成文日期 wraps at 960 px (tests/output/list-960.png)"
     );
     let column = |name: &str| format!("//th[normalize-space(.)='{name}']");
     let title_column = element_rect(&c, &column("标题")).await;
@@ -373,6 +370,23 @@ async fn at_the_minimum_width_a_long_title_takes_at_most_two_lines() {
         "the last column is cut off at 960 px"
     );
     close_app_window(c).await;
+}
+
+/// How many lines of text the element at `xpath` takes.
+async fn lines_of(c: &Client, xpath: &str) -> i64 {
+    c.execute(
+        "const el = arguments[0]; const style = getComputedStyle(el);
+         const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.5;
+         // The text's own box: a table cell is as tall as its row.
+         const text = document.createRange();
+         text.selectNodeContents(el);
+         return Math.round(text.getBoundingClientRect().height / line);",
+        vec![serde_json::to_value(find(c, xpath).await).expect("element as JSON")],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("count the lines of {xpath}: {e}"))
+    .as_i64()
+    .expect("a number")
 }
 
 /// Resizes the app window to `width` (keeping its height) as the user drags its edge,
