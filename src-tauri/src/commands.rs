@@ -42,12 +42,31 @@ pub struct SaveResult {
     pub problems: Vec<Problem>,
 }
 
+/// The answer to a save from the editor.
+#[derive(Debug, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum SaveOutcome {
+    Saved {
+        stored: StoredDocument,
+        problems: Vec<Problem>,
+    },
+    /// A newer version was saved since the one the edit is based on (another window,
+    /// the CLI): nothing was written. `newer` is that version, for the editor to show
+    /// beside the clerk's unsaved text; `message` says so in Chinese.
+    Conflict {
+        base_version: u32,
+        newer: StoredDocument,
+        message: String,
+    },
+}
+
 pub(crate) type Answer<T> = Result<T, String>;
 
 /// Search results beyond this are not useful in a drop-down.
 const MAX_SEARCH_LIMIT: u32 = 100;
 
-fn lock<'a>(state: &'a AppState) -> MutexGuard<'a, Result<Arc<Mutex<Store>>, String>> {
+pub(crate) fn lock<'a>(state: &'a AppState) -> MutexGuard<'a, Result<Arc<Mutex<Store>>, String>> {
     // A poisoned lock is used as it is: the policy of `gongwen_store::lock`.
     state
         .store
@@ -101,7 +120,7 @@ pub fn reopen_store(state: State<'_, AppState>) -> Option<String> {
     let reopened = {
         let mut guard = lock(&state);
         if guard.is_err() {
-            *guard = crate::open_store().map(|s| Arc::new(Mutex::new(s)));
+            *guard = crate::open_store(&state.folder_lock, false).map(|s| Arc::new(Mutex::new(s)));
             guard.is_ok()
         } else {
             false
@@ -176,19 +195,51 @@ pub(crate) fn signed_in_unit_name(s: &Store) -> Result<Option<String>, StoreErro
         .map(|u| u.name))
 }
 
+/// 保存: the editor's text as the next version of the one it was based on
+/// (`base_version`); a newer version saved meanwhile is a conflict, not overwritten.
 #[tauri::command]
 pub fn save_draft(
     state: State<'_, AppState>,
     id: String,
+    base_version: u32,
     document: Document,
-) -> Answer<SaveResult> {
+) -> Answer<SaveOutcome> {
     let id = parse_id(&id)?;
-    let stored = with_store(&state, "save draft", |s| s.save_draft(id, &document))?;
-    tracing::info!(%id, version = stored.version, "draft saved");
-    Ok(SaveResult {
-        problems: gongwen_core::validate(&stored.document),
-        stored,
+    with_store(&state, "save draft", |s| {
+        let outcome = answer_save(s, id, base_version, |s| {
+            s.save_draft_on(id, base_version, &document)
+        })?;
+        if let SaveOutcome::Saved { stored, .. } = &outcome {
+            tracing::info!(%id, version = stored.version, "draft saved");
+        }
+        Ok(outcome)
     })
+}
+
+/// Answers an editor's write made on `base_version`: what was stored, or, when the
+/// store refused it as a conflict, the document as it stands now (nothing was written).
+pub(crate) fn answer_save(
+    s: &mut Store,
+    id: DocumentId,
+    base_version: u32,
+    write: impl FnOnce(&mut Store) -> Result<StoredDocument, StoreError>,
+) -> Result<SaveOutcome, StoreError> {
+    match write(s) {
+        Ok(stored) => Ok(SaveOutcome::Saved {
+            problems: gongwen_core::validate(&stored.document),
+            stored,
+        }),
+        Err(conflict @ StoreError::Conflict { .. }) => {
+            tracing::warn!(error = %conflict, "save refused");
+            let newer = s.get(id)?.ok_or(StoreError::NotFound(id))?;
+            Ok(SaveOutcome::Conflict {
+                base_version,
+                newer,
+                message: conflict.message_zh(),
+            })
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The usual 行文方向 of a 文种: the editor follows it when the 文种 changes.

@@ -106,7 +106,39 @@ mod imp {
             unsafe { dialog.destroy() };
         });
         dialog.show();
+        fit_to_work_area(&dialog, parent);
         tracing::info!(title, "file dialog shown");
+    }
+
+    /// GTK's file dialog opens about 822 px tall by default (or as big as it was last
+    /// left), taller than a 1366×768 laptop: its 保存/取消 buttons would be off screen.
+    /// It gets at most this size, within the work area of the window's monitor.
+    const MOST: (i32, i32) = (900, 640);
+    /// Room for the window manager's title bar around the dialog.
+    const FRAME: (i32, i32) = (16, 40);
+
+    fn fit_to_work_area(dialog: &gtk::FileChooserDialog, parent: Option<&gtk::ApplicationWindow>) {
+        let Some(display) = gtk::gdk::Display::default() else {
+            return;
+        };
+        let monitor = parent
+            .and_then(|p| p.window())
+            .and_then(|w| display.monitor_at_window(&w))
+            .or_else(|| display.primary_monitor())
+            .or_else(|| display.monitor(0));
+        let Some(monitor) = monitor else {
+            tracing::warn!("no monitor for the file dialog; GTK sizes it");
+            return;
+        };
+        let area = monitor.workarea();
+        let width = MOST.0.min(area.width() - FRAME.0);
+        let height = MOST.1.min(area.height() - FRAME.1);
+        dialog.resize(width, height);
+        dialog.move_(
+            area.x() + (area.width() - width - FRAME.0).max(0) / 2,
+            area.y() + (area.height() - height - FRAME.1).max(0) / 2,
+        );
+        tracing::info!(width, height, "file dialog fitted to the work area");
     }
 }
 

@@ -15,7 +15,9 @@ mod dialogs;
 mod due;
 mod exchange_types;
 mod flow_commands;
+mod instance;
 mod preview;
+mod screen;
 mod session;
 mod sync_commands;
 mod trash;
@@ -26,7 +28,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use gongwen_store::Store;
+use gongwen_store::{FolderLock, Store};
 
 /// Environment variable naming the data folder (tests and the CLI use the same rule).
 pub const DATA_DIR_ENV: &str = "GONGWEN_DATA_DIR";
@@ -40,6 +42,8 @@ pub const BENCH_EMPTY_WINDOW_ENV: &str = "GONGWEN_BENCH_EMPTY_WINDOW";
 /// not be opened.
 pub struct AppState {
     store: Mutex<Result<Arc<Mutex<Store>>, String>>,
+    /// The data folder's lock (see `instance`), held while the store is open here.
+    folder_lock: Mutex<Option<FolderLock>>,
     started: Instant,
     /// Set once the UI has reported its first list (see `commands::app_ready`).
     ready: AtomicBool,
@@ -60,7 +64,9 @@ pub fn data_dir() -> Option<PathBuf> {
     }
 }
 
-fn open_store() -> Result<Store, String> {
+/// Opens the store of the data folder, taking the folder's lock first if this process
+/// does not hold it yet (`wait`: for an app on it that is closing, at start).
+fn open_store(folder_lock: &Mutex<Option<FolderLock>>, wait: bool) -> Result<Store, String> {
     let Some(dir) = data_dir() else {
         tracing::error!("no data folder: {DATA_DIR_ENV} is unset and the platform has none");
         return Err(format!("找不到数据文件夹，请设置环境变量 {DATA_DIR_ENV}。"));
@@ -71,6 +77,23 @@ fn open_store() -> Result<Store, String> {
             "无法创建数据文件夹“{}”：请检查磁盘和权限。",
             dir.display()
         ));
+    }
+    let mut held = folder_lock
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if held.is_none() {
+        let taken = if wait {
+            instance::lock_folder(&dir)
+        } else {
+            FolderLock::acquire(&dir)
+        };
+        match taken {
+            Ok(lock) => *held = Some(lock),
+            Err(e) => {
+                tracing::error!(dir = %dir.display(), error = %e, "the data folder is not ours");
+                return Err(e.message_zh());
+            }
+        }
     }
     match Store::open(&dir) {
         Ok(store) => {
@@ -166,17 +189,34 @@ pub fn run() {
         return;
     }
 
+    let dir = data_dir();
+    // Before the instance name is made from its canonical path (see `instance`): a
+    // folder that does not exist yet has none.
+    let mut folder_lock = None;
+    if let Some(dir) = &dir {
+        let _ = std::fs::create_dir_all(dir);
+        // The folder is taken: if its app is in this session, it comes forward instead.
+        match FolderLock::acquire(dir) {
+            Ok(lock) => folder_lock = Some(lock),
+            Err(gongwen_store::StoreError::InUse { .. }) if instance::hand_over(dir) => return,
+            Err(_) => {} // `open_store` waits for it, and says why if it stays taken
+        }
+    }
     let state = AppState {
-        store: Mutex::new(open_store().map(|s| Arc::new(Mutex::new(s)))),
+        // Opened in `setup`, once the single-instance check has let this start go on.
+        store: Mutex::new(Err("正在打开本地公文库…".into())),
+        folder_lock: Mutex::new(folder_lock),
         started,
         ready: AtomicBool::new(false),
         typesetter: Arc::default(),
         session: Mutex::default(),
         app: OnceLock::new(),
     };
+    // First: a second start on this folder hands over and exits before anything else.
+    let builder = tauri::Builder::default().plugin(instance::single_instance(dir.as_deref()));
     // Desktop notifications of arrivals (`arrivals`), sent from Rust: the page is
     // granted none of the plugin's commands.
-    let builder = tauri::Builder::default().plugin(tauri_plugin_notification::init());
+    let builder = builder.plugin(tauri_plugin_notification::init());
     // Linux: the shell's own GTK dialogs (see dialogs.rs).
     #[cfg(not(target_os = "linux"))]
     let builder = builder.plugin(tauri_plugin_dialog::init());
@@ -185,7 +225,11 @@ pub fn run() {
         .setup(|app| {
             use tauri::Manager;
             close_on_terminate(app.handle().clone());
+            let state = app.state::<AppState>();
+            let opened = open_store(&state.folder_lock, true).map(|s| Arc::new(Mutex::new(s)));
+            *commands::lock(&state) = opened;
             if let Some(window) = app.get_webview_window("main") {
+                screen::fit_window(&window);
                 preview::print_true_size(&window);
             }
             let _ = app.state::<AppState>().app.set(app.handle().clone());
@@ -249,10 +293,14 @@ pub fn run() {
         ])
         .build(tauri::generate_context!());
     match result {
-        Ok(app) => app.run(|app, event| {
-            if let tauri::RunEvent::Exit = event {
-                close_store(app);
-            }
+        Ok(app) => app.run(|app, event| match event {
+            tauri::RunEvent::WindowEvent {
+                label,
+                event: tauri::WindowEvent::Destroyed,
+                ..
+            } if label == "main" => instance::release(app),
+            tauri::RunEvent::Exit => close_store(app),
+            _ => {}
         }),
         Err(e) => {
             tracing::error!(error = %e, "the window could not be started");
@@ -285,6 +333,14 @@ fn close_store(app: &tauri::AppHandle) {
         }
         drop(shared);
     }
+    // Only now may another start open the folder.
+    drop(
+        state
+            .folder_lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take(),
+    );
     tracing::info!("store closed");
 }
 

@@ -9,7 +9,7 @@ use gongwen_store::{StoreError, StoredDocument, VersionInfo};
 use serde::Serialize;
 use tauri::State;
 
-use crate::commands::{parse_id, with_store, Answer, SaveResult};
+use crate::commands::{answer_save, parse_id, with_store, Answer, SaveOutcome};
 use crate::AppState;
 
 /// One numbered version, opened read-only.
@@ -45,37 +45,45 @@ pub struct RevisionTrail {
 /// The name a version without a recorded author is shown under in the trail.
 const UNKNOWN_AUTHOR: &str = "未记录";
 
-/// Autosave: the draft as typed becomes the working copy, no new 版.
+/// Autosave: the draft as typed becomes the working copy, no new 版; refused as a
+/// conflict if the document moved on from `base_version` (see `commands::answer_save`).
 #[tauri::command]
 pub fn autosave_draft(
     state: State<'_, AppState>,
     id: String,
+    base_version: u32,
     document: Document,
-) -> Answer<SaveResult> {
+) -> Answer<SaveOutcome> {
     let id = parse_id(&id)?;
-    let stored = with_store(&state, "autosave draft", |s| s.autosave(id, &document))?;
-    tracing::debug!(%id, version = stored.version, "draft autosaved");
-    Ok(SaveResult {
-        problems: gongwen_core::validate(&stored.document),
-        stored,
+    with_store(&state, "autosave draft", |s| {
+        let outcome = answer_save(s, id, base_version, |s| {
+            s.autosave_on(id, base_version, &document)
+        })?;
+        if let SaveOutcome::Saved { stored, .. } = &outcome {
+            tracing::debug!(%id, version = stored.version, "draft autosaved");
+        }
+        Ok(outcome)
     })
 }
 
-/// 完成: the draft as it stands becomes a numbered version (完成编辑).
+/// 完成: the draft as it stands becomes a numbered version (完成编辑); refused as a
+/// conflict as `autosave_draft` is.
 #[tauri::command]
 pub fn finish_draft(
     state: State<'_, AppState>,
     id: String,
+    base_version: u32,
     document: Document,
-) -> Answer<SaveResult> {
+) -> Answer<SaveOutcome> {
     let id = parse_id(&id)?;
-    let stored = with_store(&state, "finish draft", |s| {
-        s.save_version(id, &document, VersionReason::Finished)
-    })?;
-    tracing::info!(%id, version = stored.version, "draft finished");
-    Ok(SaveResult {
-        problems: gongwen_core::validate(&stored.document),
-        stored,
+    with_store(&state, "finish draft", |s| {
+        let outcome = answer_save(s, id, base_version, |s| {
+            s.save_version_on(id, base_version, &document, VersionReason::Finished)
+        })?;
+        if let SaveOutcome::Saved { stored, .. } = &outcome {
+            tracing::info!(%id, version = stored.version, "draft finished");
+        }
+        Ok(outcome)
     })
 }
 

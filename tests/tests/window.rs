@@ -932,12 +932,21 @@ async fn without_a_keyring_the_login_holds_for_this_run_only_and_says_so() {
         wait_text_containing(&c, "//*[@role='alert']", "登录状态无法保存到系统密钥环").await;
     assert!(warning.contains("每次启动需重新输入密码"), "{warning:?}");
     save_screenshot(&c, "exchange-no-keyring.png").await;
-    // Nothing in the data folder holds the token: the only files are the store's.
+    // Nothing in the data folder holds the token: the only files are the store's, and
+    // the folder's lock, which holds the app's process id and nothing else.
     for entry in fs::read_dir(data.path())
         .expect("list the data folder")
         .flatten()
     {
         let name = entry.file_name().to_string_lossy().into_owned();
+        if name == gongwen_store::LOCK_FILE {
+            let held = fs::read_to_string(entry.path()).expect("read the folder's lock");
+            assert!(
+                !held.is_empty() && held.chars().all(|ch| ch.is_ascii_digit()),
+                "the folder's lock holds more than a process id: {held:?}"
+            );
+            continue;
+        }
         assert!(
             name.starts_with("gongwen.db") || name == "attachments",
             "unexpected file in the data folder: {name}"

@@ -31,6 +31,7 @@ import type { Page } from './bindings/Page'
 import type { PreviewMeta } from './bindings/PreviewMeta'
 import type { PreviewWarning } from './bindings/PreviewWarning'
 import type { Problem } from './bindings/Problem'
+import type { SaveOutcome } from './bindings/SaveOutcome'
 import type { SaveResult } from './bindings/SaveResult'
 import type { SearchField } from './bindings/SearchField'
 import type { SearchHit } from './bindings/SearchHit'
@@ -86,6 +87,7 @@ export type {
   PreviewMeta,
   PreviewWarning,
   Problem,
+  SaveOutcome,
   SaveResult,
   SearchField,
   SearchHit,
@@ -106,12 +108,17 @@ export const api = {
   listDocuments: (filter: ListFilter) => commands.listDocuments({ filter }),
   getDocument: (id: DocumentId) => commands.getDocument({ id }),
   createDocument: (kind: DocKind) => commands.createDocument({ kind }),
-  /** 保存: the draft as a new numbered version (nothing new if unchanged). */
-  saveDraft: (id: DocumentId, document: Document) => commands.saveDraft({ id, document }),
-  /** Autosave: the draft becomes the working copy; no new version. */
-  autosaveDraft: (id: DocumentId, document: Document) => commands.autosaveDraft({ id, document }),
-  /** 完成: the draft as a new numbered version (完成编辑). */
-  finishDraft: (id: DocumentId, document: Document) => commands.finishDraft({ id, document }),
+  /** 保存: the draft as a new numbered version (nothing new if unchanged), on
+   *  `baseVersion`; a version made since (another window, a sync, a 恢复) comes back as
+   *  `conflict`, with nothing written. */
+  saveDraft: (id: DocumentId, baseVersion: number, document: Document) =>
+    commands.saveDraft({ id, baseVersion, document }),
+  /** Autosave: the draft becomes the working copy; no new version. A conflict as for 保存. */
+  autosaveDraft: (id: DocumentId, baseVersion: number, document: Document) =>
+    commands.autosaveDraft({ id, baseVersion, document }),
+  /** 完成: the draft as a new numbered version (完成编辑). A conflict as for 保存. */
+  finishDraft: (id: DocumentId, baseVersion: number, document: Document) =>
+    commands.finishDraft({ id, baseVersion, document }),
   validateDocument: (document: Document) => commands.validateDocument({ document }),
   search: (query: string, limit: number) => commands.search({ query, limit }),
   /** 历史版本: every numbered version, oldest first. */

@@ -93,6 +93,18 @@ pub enum StoreError {
     DiskFull,
     #[error("the database is in use by another program; try again")]
     Busy,
+    /// Another 公文桌 (this account's or another's, see [`crate::FolderLock`]) has the
+    /// data folder open; a second writer could overwrite its newer versions.
+    #[error("the data folder {} is in use by another Gongwen Desk{}; close that window first, or start with another data folder", .dir.display(), .holder.map(|pid| format!(" (process {pid})")).unwrap_or_default())]
+    InUse { dir: PathBuf, holder: Option<u32> },
+    /// The edit was based on `base`, but `current` has been saved since (in another
+    /// window or by another program): saving would silently replace that newer text.
+    #[error("document {id} has been saved as version {current} since version {base}, which this edit is based on; the save was refused so neither text is lost")]
+    Conflict {
+        id: DocumentId,
+        base: u32,
+        current: u32,
+    },
     #[error("the stored data of a document could not be read: {0}")]
     BadRecord(String),
     /// A command for the exchange that cannot be queued as asked (checked locally,
@@ -153,6 +165,13 @@ impl StoreError {
             StoreError::Write { path, .. } => format!("无法写入“{}”，请检查磁盘和权限。", path.display()),
             StoreError::DiskFull => "磁盘空间已满，本次内容未保存，请清理磁盘后重试。".to_string(),
             StoreError::Busy => "数据库正被其他程序使用，请稍后重试。".to_string(),
+            StoreError::InUse { dir, .. } => format!(
+                "数据文件夹“{}”正由另一个公文桌窗口使用。请先关闭那个窗口，或换用其他数据文件夹。",
+                dir.display()
+            ),
+            StoreError::Conflict { base, current, .. } => format!(
+                "冲突：该公文已在别处保存为第{current}版，您的修改基于第{base}版，未保存，以免覆盖对方的内容。"
+            ),
             StoreError::BadRecord(_) => "公文数据无法读取，可能已损坏。".to_string(),
             StoreError::CommandRefused { message_zh, .. } => message_zh.clone(),
             StoreError::AboveClearance { classification, clearance, signed_in: true } => format!(

@@ -51,6 +51,7 @@ mod archive;
 mod editable;
 mod error;
 pub mod exchange;
+mod folder_lock;
 mod model;
 mod notified;
 mod schema;
@@ -68,6 +69,7 @@ pub use exchange::{
     HandlingBox, InboxItem, IncomingInfo, OutboxEntry, OutboxState, QueuedBy, ReturnedItem,
     SyncState, UnheededOpinion, WantedAttachment,
 };
+pub use folder_lock::{FolderLock, LOCK_FILE};
 pub use model::{
     marked_snippet, CheckpointReport, DocumentSummary, ListFilter, Page, SearchField, SearchHit,
     SnippetPart, SortOrder, StagedFile, StoredDocument, VersionInfo,

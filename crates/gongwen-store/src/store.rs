@@ -258,10 +258,45 @@ impl Store {
         self.save_version(id, doc, VersionReason::Saved)
     }
 
+    /// As [`Store::save_draft`], for an edit made on version `base` (see
+    /// [`check_base`]): if the document moved on since (another window, a sync, a
+    /// restore), the save is refused with [`StoreError::Conflict`] and nothing is
+    /// written, so the newer text is not replaced unseen.
+    pub fn save_draft_on(
+        &mut self,
+        id: DocumentId,
+        base: u32,
+        doc: &Document,
+    ) -> Result<StoredDocument, StoreError> {
+        self.save(id, Some(base), doc, VersionReason::Saved)
+    }
+
     /// [`Store::save_draft`] with the reason the version is made for (保存, 完成编辑).
     pub fn save_version(
         &mut self,
         id: DocumentId,
+        doc: &Document,
+        reason: VersionReason,
+    ) -> Result<StoredDocument, StoreError> {
+        self.save(id, None, doc, reason)
+    }
+
+    /// [`Store::save_version`] for an edit made on version `base`, refused as
+    /// [`Store::save_draft_on`] is.
+    pub fn save_version_on(
+        &mut self,
+        id: DocumentId,
+        base: u32,
+        doc: &Document,
+        reason: VersionReason,
+    ) -> Result<StoredDocument, StoreError> {
+        self.save(id, Some(base), doc, reason)
+    }
+
+    fn save(
+        &mut self,
+        id: DocumentId,
+        base: Option<u32>,
         doc: &Document,
         reason: VersionReason,
     ) -> Result<StoredDocument, StoreError> {
@@ -275,6 +310,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let h = head(&tx, id)?.ok_or(StoreError::NotFound(id))?;
         editable::check_editable(&tx, id, h.status)?;
+        check_base(&tx, id, &h, base, doc)?;
         let stored = append_version(&tx, id, doc, &now(), &meta)?;
         tx.commit()?;
         Ok(stored)
@@ -1086,6 +1122,47 @@ fn insert_row(
     ])?;
     insert_version(tx, doc_rowid, 1, p, &ts, meta)?;
     Ok(sort_key)
+}
+
+/// Refuses a write of `doc` made on version `base` when the document's latest version
+/// is no longer `base`: another writer (a second window before the folder lock, a sync
+/// that applied a newer version, a 恢复) moved it, and writing would replace that text
+/// unseen. Called inside the write's transaction, so nothing can come in between.
+///
+/// The base of an edit is the numbered version its text grew from: the latest version
+/// when the editor opened the document, then the version each of its own writes
+/// answered (a pause can number its working copy). A working copy is the continuation
+/// of that version, not a version of its own, so an autosave has the same base as the
+/// 保存 after it; the working copy the editor opened on is its text already. (Two
+/// editors on one base would share its working copy unchecked: the folder lock,
+/// `FolderLock`, keeps a data folder to one app, and the app to one editor.) `None`
+/// (the CLI, imports, tests of old) checks nothing. No conflict either when `doc` is
+/// what the document holds now (its working copy, else its latest version): nothing
+/// would be lost.
+pub(crate) fn check_base(
+    tx: &Transaction<'_>,
+    id: DocumentId,
+    h: &Head,
+    base: Option<u32>,
+    doc: &Document,
+) -> Result<(), StoreError> {
+    let Some(base) = base.filter(|&b| b != h.version) else {
+        return Ok(());
+    };
+    let now_json = match versions::working_copy(tx, h.doc_rowid)? {
+        Some(w) => w.content,
+        None => tx
+            .prepare_cached("SELECT content FROM versions WHERE doc_rowid = ?1 AND version = ?2")?
+            .query_row(params![h.doc_rowid, h.version], |r| r.get(0))?,
+    };
+    if parse_document(&now_json).ok().as_ref() == Some(doc) {
+        return Ok(());
+    }
+    Err(StoreError::Conflict {
+        id,
+        base,
+        current: h.version,
+    })
 }
 
 /// Makes `doc` the next numbered version unless it equals the latest one; either way

@@ -29,7 +29,9 @@ use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::editable;
 use crate::model::{StoredDocument, VersionInfo};
-use crate::store::{append_version, enum_parse, head, now, rfc3339, write_working_copy, Head};
+use crate::store::{
+    append_version, check_base, enum_parse, head, now, rfc3339, write_working_copy, Head,
+};
 use crate::{Store, StoreError};
 
 /// Minimum span of edits in a working copy (first to last autosave) before a pause
@@ -292,6 +294,40 @@ impl Store {
         doc: &Document,
         t: chrono::DateTime<chrono::Utc>,
     ) -> Result<StoredDocument, StoreError> {
+        self.write_working(id, None, doc, t)
+    }
+
+    /// [`Store::autosave`] of an edit made on version `base`: refused with
+    /// [`StoreError::Conflict`], nothing written, if the document moved on since (see
+    /// `check_base` for what the base of a working copy is).
+    pub fn autosave_on(
+        &mut self,
+        id: DocumentId,
+        base: u32,
+        doc: &Document,
+    ) -> Result<StoredDocument, StoreError> {
+        self.autosave_on_at(id, base, doc, now())
+    }
+
+    /// [`Store::autosave_on`] as if it were `t` now (see [`Store::autosave_at`]).
+    #[doc(hidden)]
+    pub fn autosave_on_at(
+        &mut self,
+        id: DocumentId,
+        base: u32,
+        doc: &Document,
+        t: chrono::DateTime<chrono::Utc>,
+    ) -> Result<StoredDocument, StoreError> {
+        self.write_working(id, Some(base), doc, t)
+    }
+
+    fn write_working(
+        &mut self,
+        id: DocumentId,
+        base: Option<u32>,
+        doc: &Document,
+        t: chrono::DateTime<chrono::Utc>,
+    ) -> Result<StoredDocument, StoreError> {
         self.check_visible(id)?;
         if doc.classification > self.clearance()? {
             return Err(self.above_clearance(doc.classification)?);
@@ -302,6 +338,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let h = head(&tx, id)?.ok_or(StoreError::NotFound(id))?;
         editable::check_editable(&tx, id, h.status)?;
+        check_base(&tx, id, &h, base, doc)?;
         let stored = write_working_copy(&tx, id, doc, &t, &author)?;
         tx.commit()?;
         Ok(stored)

@@ -21,6 +21,7 @@ import type { Page } from './Page'
 import type { Problem } from './Problem'
 import type { Publicity } from './Publicity'
 import type { RevisionTrail } from './RevisionTrail'
+import type { SaveOutcome } from './SaveOutcome'
 import type { SaveResult } from './SaveResult'
 import type { SearchHit } from './SearchHit'
 import type { StepAction } from './StepAction'
@@ -53,18 +54,24 @@ export const commands = {
   listDocuments: (args: { filter: ListFilter }) => invoke<Page<DocumentSummary>>('list_documents', args),
   getDocument: (args: { id: string }) => invoke<DocumentView>('get_document', args),
   createDocument: (args: { kind: DocKind }) => invoke<StoredDocument>('create_document', args),
-  saveDraft: (args: { id: string; document: Document }) => invoke<SaveResult>('save_draft', args),
+  /**
+   * 保存: the editor's text as the next version of the one it was based on
+   * (`base_version`); a newer version saved meanwhile is a conflict, not overwritten.
+   */
+  saveDraft: (args: { id: string; baseVersion: number; document: Document }) => invoke<SaveOutcome>('save_draft', args),
   validateDocument: (args: { document: Document }) => invoke<Array<Problem>>('validate_document', args),
   search: (args: { query: string; limit: number }) => invoke<Array<SearchHit>>('search', args),
   documentVersions: (args: { id: string }) => invoke<Array<VersionInfo>>('document_versions', args),
   /**
-   * Autosave: the draft as typed becomes the working copy, no new 版.
+   * Autosave: the draft as typed becomes the working copy, no new 版; refused as a
+   * conflict if the document moved on from `base_version` (see `commands::answer_save`).
    */
-  autosaveDraft: (args: { id: string; document: Document }) => invoke<SaveResult>('autosave_draft', args),
+  autosaveDraft: (args: { id: string; baseVersion: number; document: Document }) => invoke<SaveOutcome>('autosave_draft', args),
   /**
-   * 完成: the draft as it stands becomes a numbered version (完成编辑).
+   * 完成: the draft as it stands becomes a numbered version (完成编辑); refused as a
+   * conflict as `autosave_draft` is.
    */
-  finishDraft: (args: { id: string; document: Document }) => invoke<SaveResult>('finish_draft', args),
+  finishDraft: (args: { id: string; baseVersion: number; document: Document }) => invoke<SaveOutcome>('finish_draft', args),
   documentVersion: (args: { id: string; version: number }) => invoke<VersionView>('document_version', args),
   compareVersions: (args: { id: string; old: number; new: number }) => invoke<VersionComparison>('compare_versions', args),
   revisionTrail: (args: { id: string }) => invoke<RevisionTrail>('revision_trail', args),
