@@ -1,8 +1,8 @@
 //! The 办理 panel in the real window, for what the CLI tests cannot see: a leader whose
 //! 签发 came too late sees what he wrote kept as 未生效的意见, naming who signed first;
 //! a step taken by delegation reads "李华（由王强代）"; a 特急 document waiting in the
-//! 待办 raises a desktop notification (watched on the session bus, as the arrivals test
-//! does) and the tray's count. Run with the rest by `cargo xtask window flow`.
+//! 待办 raises a desktop notification (watched on the session bus, as returned.rs
+//! does) and the tray's count. Run them alone with `cargo xtask window panel_`.
 
 use std::fs;
 use std::io::{Read, Write};

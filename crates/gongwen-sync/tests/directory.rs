@@ -104,3 +104,30 @@ async fn the_directory_is_fetched_at_login_and_then_only_when_stale() {
     assert!(err.is_offline(), "{err}");
     assert!(has_unit(&store, "lb-tjj") && has_unit(&store, "sz-fgw"));
 }
+
+/// A short name that is blank, or is not shorter than the full name, is refused with the
+/// reason, and the unit is not added.
+#[test]
+fn a_short_name_that_is_blank_or_not_shorter_is_refused_and_nothing_is_added() {
+    let server = TestServer::start();
+    for (short, says) in [
+        ("  ", "is empty"),
+        ("灵璧县统计局", "is the full name"),
+        ("安徽省灵璧县统计局", "is not shorter"),
+    ] {
+        let out = server.admin(&["unit", "add", "lb-tjj", "灵璧县统计局", "--short", short]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(says),
+            "--short {short:?}: {err}"
+        );
+    }
+    let out = server.admin(&["unit", "list"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(!listed.contains("lb-tjj"), "{listed}");
+    // The list shows a short name as a third column.
+    assert!(
+        listed.contains("sz-tjj\t宿州市统计局\t市统计局"),
+        "{listed}"
+    );
+}
