@@ -255,6 +255,7 @@ mod tests {
             units: vec![Unit {
                 code: UnitCode::from("sz-fgw"),
                 name: "宿州市发展和改革委员会".into(),
+                short_name: None,
             }],
             ..Directory::default()
         }

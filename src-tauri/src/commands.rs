@@ -338,6 +338,7 @@ mod tests {
                 units: vec![Unit {
                     code: "sz-tjj".into(),
                     name: "宿州市统计局".into(),
+                    short_name: None,
                 }],
                 users: vec![],
                 clearances: None,

@@ -336,3 +336,195 @@ async fn the_desk_lets_an_attached_file_go_only_through_its_own_confirmed_remove
     );
     c.close().await.expect("end the session");
 }
+
+/// Whether the element has the keyboard focus (the clerk's cursor is in it).
+async fn focused(c: &Client, xpath: &str) -> bool {
+    let element = find(c, xpath).await;
+    c.execute(
+        "return document.activeElement === arguments[0];",
+        vec![serde_json::to_value(&element).expect("element as JSON")],
+    )
+    .await
+    .expect("ask where the focus is")
+    .as_bool()
+    .unwrap_or(false)
+}
+
+/// The names a tags field (主送机关, 抄送机关) holds, in order.
+async fn tags_in(c: &Client, label: &str) -> Vec<String> {
+    texts_shown(
+        c,
+        &format!("//*[@role='group' and @aria-label='{label}列表']//*[contains(@class, 'n-tag__content')]"),
+    )
+    .await
+    .into_iter()
+    .map(|t| t.trim().to_string())
+    .collect()
+}
+
+/// Waits until the tags field holds exactly `expected`.
+async fn wait_tags(c: &Client, label: &str, expected: &[&str]) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let tags = tags_in(c, label).await;
+        if tags == expected {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{label} holds {tags:?}, expected {expected:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The suggestions listed under the 主送 field now (the list is a popover at the end of
+/// the page, not inside the field).
+async fn suggested(c: &Client) -> Vec<String> {
+    let mut names = Vec::new();
+    for option in c
+        .find_all(Locator::XPath(
+            "//*[@role='listbox' and @aria-label='主送机关建议']//*[@role='option']",
+        ))
+        .await
+        .expect("the suggestions")
+    {
+        if option.is_displayed().await.unwrap_or(false) {
+            names.push(
+                option
+                    .attr("aria-label")
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    names
+}
+
+/// Waits until the list under 主送 offers exactly `expected` (it follows each key typed).
+async fn wait_suggested(c: &Client, expected: &[&str]) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let offered = suggested(c).await;
+        if offered == expected {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "主送 offers {offered:?}, expected {expected:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_with_the_named_units() {
+    use gongwen_core::{Body, DocKind, DocStatus, Document};
+    const TITLE: &str = "宿州市发展和改革委员会关于开展2026年度统计执法检查的通知";
+    let app = app_binary();
+    let (_server_data, _server, url) = demo_exchange("exchange-desk-named.log");
+    let data = tempfile::tempdir().expect("app data dir");
+    {
+        // Complete but for 主送; 抄送 written by its 规范化简称, as offices do.
+        let mut doc = Document::new(DocKind::Notice);
+        doc.issuer_mark = vec![format!("{FGW}文件")];
+        doc.title = TITLE.into();
+        doc.issuer_signature = vec![FGW.into()];
+        doc.date_of_issue = "2026年12月1日".into();
+        doc.body = Body::from_text("请按照年度计划做好统计执法检查工作。");
+        doc.cc_recipients = vec!["市档案馆".into()];
+        let mut store = gongwen_store::Store::open(data.path()).expect("open the store");
+        store
+            .create_document(&doc, DocStatus::Draft)
+            .expect("seed the draft");
+    }
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-desk-named.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    log_in_at_the_keyboard(&c, "fgw-clerk").await;
+    // The directory has come with the first sync (the status bar names the unit by it).
+    wait_status(&c, "当前用户", FGW).await;
+    click(&c, &format!("//a[normalize-space(.)='{TITLE}']")).await;
+    click(&c, &button("编辑")).await;
+
+    // --- 主送: 统计 brings up the directory's 宿州市统计局; Enter takes it. ---
+    let field = "//input[@aria-label='主送机关']";
+    click(&c, &button("添加主送机关")).await;
+    type_into(&c, field, "统计").await;
+    wait_suggested(&c, &["宿州市统计局"]).await;
+    save_screenshot(&c, "desk-recipient-suggested.png").await;
+    press(&c, &enter()).await;
+    wait_tags(&c, "主送机关", &["宿州市统计局"]).await;
+
+    // --- The cursor stayed: a name no unit has is typed on and taken as typed. ---
+    assert!(focused(&c, field).await, "the cursor left 主送 after Enter");
+    assert_eq!(value_of(&c, field).await, "");
+    press(&c, &format!("各县、区人民政府{}", enter())).await;
+    wait_tags(&c, "主送机关", &["宿州市统计局", "各县、区人民政府"]).await;
+    assert!(focused(&c, field).await, "the cursor left 主送 after Enter");
+
+    // --- Neither our own unit nor one already named is offered; a click takes one. ---
+    press(&c, "宿州市").await;
+    wait_suggested(&c, &["宿州市档案馆", "宿州市人民政府办公室"]).await;
+    let option = "//*[@role='option' and @aria-label='埇桥区人民政府']";
+    press(&c, &char::from(Key::Escape).to_string()).await;
+    click(&c, &button("添加主送机关")).await;
+    type_into(&c, field, "埇桥").await;
+    click(&c, option).await;
+    wait_tags(
+        &c,
+        "主送机关",
+        &["宿州市统计局", "各县、区人民政府", "埇桥区人民政府"],
+    )
+    .await;
+    save_screenshot(&c, "desk-recipients.png").await;
+    click(&c, &button("完成")).await;
+
+    // --- 分发 starts with what the lines name: 主送 by full name, 抄送 by short name. ---
+    click(&c, &button("分发")).await;
+    wait_still(&c, "//*[@aria-label='分发公文']").await;
+    wait_text_containing(
+        &c,
+        "//*[@aria-label='主送单位']",
+        "宿州市统计局、埇桥区人民政府",
+    )
+    .await;
+    assert_eq!(
+        text_of(&c, "//*[@aria-label='抄送单位']").await.trim(),
+        "宿州市档案馆"
+    );
+    assert_eq!(
+        text_of(&c, "//*[@aria-label='分发范围']").await.trim(),
+        "主送 2 个单位，抄送 1 个单位"
+    );
+    for (unit, role) in [
+        ("宿州市统计局", "主送"),
+        ("埇桥区人民政府", "主送"),
+        ("宿州市档案馆", "抄送"),
+        ("宿州市人民政府办公室", "不发送"),
+    ] {
+        let class = find(
+            &c,
+            &format!(
+                "//*[@role='radiogroup' and @aria-label='{unit}']//label[normalize-space(.)='{role}']"
+            ),
+        )
+        .await
+        .attr("class")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+        assert!(
+            class.contains("n-radio-button--checked"),
+            "{unit} does not start as {role}"
+        );
+    }
+    save_screenshot(&c, "desk-dispatch-named.png").await;
+    c.close().await.expect("end the session");
+}

@@ -78,6 +78,17 @@ describe('suggestNames', () => {
     expect(suggestNames(units, '各县', [])).toEqual([])
     expect(suggestNames(units, '', [], 2)).toEqual(['宿州市发展和改革委员会', '宿州市统计局'])
   })
+
+  it('finds a unit by its 规范化简称 too, and offers its full name', () => {
+    const directory = [
+      { name: '宿州市发展和改革委员会', short_name: '市发展改革委' },
+      { name: '宿州市统计局', short_name: '市统计局' },
+      { name: '宿州市档案馆' },
+    ]
+    expect(suggestNames(directory, '市发展改革', [])).toEqual(['宿州市发展和改革委员会'])
+    expect(suggestNames(directory, '市统计局', [])).toEqual(['宿州市统计局'])
+    expect(suggestNames(directory, '市发展改革委', ['宿州市发展和改革委员会'])).toEqual([])
+  })
 })
 
 describe('markParts', () => {

@@ -92,11 +92,19 @@ export function transferText(t: Transfer): { text: string; percent: number | nul
   return { text: `正在同步：${count}（已接收 ${fileSize(t.bytes)}）${left}`, percent }
 }
 
-/** What a names field suggests while `typed` is being written: the `names` containing it
- *  (all of them for nothing typed), without those already `chosen`, at most `max`. */
-export function suggestNames(names: string[], typed: string, chosen: string[], max = 8): string[] {
+/** A name to suggest, with the 规范化简称 it may also be found by (a directory unit). */
+export type Suggestion = string | { name: string; short_name?: string }
+
+/** What a names field suggests while `typed` is being written: the full names of the
+ *  `names` whose full or short name contains it (all of them for nothing typed), without
+ *  those already `chosen`, at most `max`. */
+export function suggestNames(names: Suggestion[], typed: string, chosen: string[], max = 8): string[] {
   const t = typed.trim()
-  return names.filter((n) => n.includes(t) && !chosen.includes(n)).slice(0, max)
+  return names
+    .map((n) => (typeof n === 'string' ? { name: n, short_name: undefined } : n))
+    .filter((n) => (n.name.includes(t) || (n.short_name?.includes(t) ?? false)) && !chosen.includes(n.name))
+    .map((n) => n.name)
+    .slice(0, max)
 }
 
 /** `text` cut into parts, those matching a word of the search `query` (words split at

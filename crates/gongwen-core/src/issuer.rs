@@ -3,7 +3,8 @@
 //! templates are the unit's own, and which directory units the 主送/抄送 lines name.
 //!
 //! Only names are compared here (the directory's full unit names, as GB/T 9704 prints
-//! them); the caller brings the unit, the templates' marks and the directory.
+//! them, and its 规范化简称); the caller brings the unit, the templates' marks and the
+//! directory.
 
 use crate::wire::{Unit, UnitCode};
 use crate::{DocKind, Document};
@@ -77,9 +78,11 @@ pub fn owns_template(unit: &str, marks: &[String]) -> bool {
 }
 
 /// The directory units the names in a 主送 or 抄送 line stand for, in the line's order:
-/// a name matches a unit of that full name (spaces and a trailing colon or 、 ignored).
-/// Names that are not units of the directory (各县、区人民政府) give none; a unit named
-/// twice is given once.
+/// a name matches a unit of that full name, or else the one unit whose 规范化简称 it is
+/// (市统计局 for 宿州市统计局; the 条例 allows either in 主送). Spaces and a trailing
+/// colon or 、 are ignored. A short name two units share names neither: which one was
+/// meant is the clerk's to say. Names that are not units of the directory
+/// (各县、区人民政府) give none; a unit named twice is given once.
 pub fn units_named(names: &[String], units: &[Unit]) -> Vec<UnitCode> {
     let mut found: Vec<UnitCode> = Vec::new();
     for name in names {
@@ -89,7 +92,19 @@ pub fn units_named(names: &[String], units: &[Unit]) -> Vec<UnitCode> {
             .chars()
             .filter(|c| !c.is_whitespace())
             .collect();
-        if let Some(u) = units.iter().find(|u| !name.is_empty() && u.name == name) {
+        if name.is_empty() {
+            continue;
+        }
+        let unit = units.iter().find(|u| u.name == name).or_else(|| {
+            let mut short = units
+                .iter()
+                .filter(|u| u.short_name.as_deref().map(str::trim) == Some(name.as_str()));
+            match (short.next(), short.next()) {
+                (Some(u), None) => Some(u),
+                _ => None,
+            }
+        });
+        if let Some(u) = unit {
             if !found.contains(&u.code) {
                 found.push(u.code.clone());
             }
@@ -107,6 +122,7 @@ mod tests {
         Unit {
             code: UnitCode(code.into()),
             name: name.into(),
+            short_name: None,
         }
     }
 
@@ -215,6 +231,42 @@ mod tests {
             [UnitCode("sz-tjj".into()), UnitCode("sz-fgw".into())]
         );
         assert!(units_named(&["宿州市".to_string()], &units).is_empty());
+    }
+
+    #[test]
+    fn recipients_are_found_by_their_short_names_too() {
+        let short = |code: &str, name: &str, short: &str| Unit {
+            short_name: Some(short.into()),
+            ..unit(code, name)
+        };
+        let units = [
+            short("sz-fgw", "宿州市发展和改革委员会", "市发展改革委"),
+            short("sz-tjj", "宿州市统计局", "市统计局"),
+            unit("sz-daj", "宿州市档案馆"),
+            // Two units the same short name would stand for (the directory allows it).
+            short("sz-gov", "宿州市人民政府办公室", "市政府办公室"),
+            short("hb-gov", "淮北市人民政府办公室", "市政府办公室"),
+        ];
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            units_named(
+                &names(&["市统计局", "市发展改革委：", "宿州市统计局"]),
+                &units
+            ),
+            [UnitCode("sz-tjj".into()), UnitCode("sz-fgw".into())]
+        );
+        // Only the short name the directory gives; the full name still counts.
+        assert!(units_named(&names(&["市发改委", "市档案馆"]), &units).is_empty());
+        assert_eq!(
+            units_named(&names(&["宿州市档案馆"]), &units),
+            [UnitCode("sz-daj".into())]
+        );
+        // Ambiguous: neither office is chosen for the clerk; the full name picks one.
+        assert!(units_named(&names(&["市政府办公室"]), &units).is_empty());
+        assert_eq!(
+            units_named(&names(&["淮北市人民政府办公室"]), &units),
+            [UnitCode("hb-gov".into())]
+        );
     }
 
     #[test]

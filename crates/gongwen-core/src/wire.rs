@@ -36,6 +36,12 @@ pub struct Unit {
     pub code: UnitCode,
     /// Full name, e.g. `宿州市发展和改革委员会`.
     pub name: String,
+    /// 规范化简称, e.g. `市发展改革委`: offices write 主送 with the full name or this (the
+    /// 条例, GB/T 9704 7.2.x). `None` when the exchange has none for the unit, or is from
+    /// before this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub short_name: Option<String>,
 }
 
 /// What a user does in their unit.

@@ -203,6 +203,7 @@ mod tests {
             s.add_unit(&Unit {
                 code: code.into(),
                 name: code.into(),
+                short_name: None,
             })
             .await
             .unwrap();

@@ -60,12 +60,16 @@ enum AdminCmd {
 
 #[derive(Subcommand)]
 enum UnitCmd {
-    /// Add a unit: `unit add sz-fgw 宿州市发展和改革委员会`.
+    /// Add a unit: `unit add sz-fgw 宿州市发展和改革委员会 --short 市发展改革委`.
     Add {
         /// Stable code: lower-case letters, digits and `-`.
         code: String,
         /// Full name.
         name: String,
+        /// 规范化简称, as offices may write the unit in 主送 (e.g. 市统计局), so a
+        /// document naming it that way starts with the unit chosen in 分发.
+        #[arg(long = "short")]
+        short_name: Option<String>,
     },
     List,
 }
@@ -151,13 +155,22 @@ pub async fn run(args: AdminArgs) -> Result<bool> {
     let storage = crate::open_storage(&config).await?;
     let storage = storage.as_ref();
     match args.command {
-        AdminCmd::Unit(UnitCmd::Add { code, name }) => {
-            unit_add(storage, &code, &name).await?;
+        AdminCmd::Unit(UnitCmd::Add {
+            code,
+            name,
+            short_name,
+        }) => {
+            unit_add(storage, &code, &name, short_name.as_deref()).await?;
             println!("added unit {code} {name}");
         }
         AdminCmd::Unit(UnitCmd::List) => {
+            // The short name is a third column only where there is one, so scripts
+            // that read two columns keep working.
             for u in storage.units().await? {
-                println!("{}\t{}", u.code, u.name);
+                match &u.short_name {
+                    Some(short) => println!("{}\t{}\t{short}", u.code, u.name),
+                    None => println!("{}\t{}", u.code, u.name),
+                }
             }
         }
         AdminCmd::User(UserCmd::Add {
@@ -400,19 +413,37 @@ fn check_code(what: &str, s: &str, extra: &[char]) -> Result<()> {
     Ok(())
 }
 
-async fn unit_add(storage: &dyn Storage, code: &str, name: &str) -> Result<()> {
+async fn unit_add(
+    storage: &dyn Storage,
+    code: &str,
+    name: &str,
+    short_name: Option<&str>,
+) -> Result<()> {
     check_code("unit code", code, &[])?;
-    if name.trim().is_empty() {
+    let name = name.trim();
+    if name.is_empty() {
         bail!("the unit name is empty");
+    }
+    let short_name = short_name.map(str::trim);
+    match short_name {
+        Some("") => bail!("the short name (--short) is empty; leave --short out for none"),
+        Some(short) if short == name => {
+            bail!("the short name `{short}` is the full name; leave --short out")
+        }
+        Some(short) if short.chars().count() >= name.chars().count() => {
+            bail!("the short name `{short}` is not shorter than the full name `{name}`")
+        }
+        _ => {}
     }
     change(
         storage,
         AdminChange::AddUnit(Unit {
             code: code.into(),
-            name: name.trim().to_string(),
+            name: name.to_string(),
+            short_name: short_name.map(str::to_string),
         }),
         "admin unit add",
-        serde_json::json!({ "code": code, "name": name }),
+        serde_json::json!({ "code": code, "name": name, "short_name": short_name }),
     )
     .await
 }
@@ -574,12 +605,13 @@ const DEMO_USERS: &[(&str, &str, &str, Role, Classification)] = &[
     ),
 ];
 
-const DEMO_UNITS: &[(&str, &str)] = &[
-    ("sz-fgw", "宿州市发展和改革委员会"),
-    ("sz-tjj", "宿州市统计局"),
-    ("yq-gov", "埇桥区人民政府"),
-    ("sz-gov", "宿州市人民政府办公室"),
-    ("sz-daj", "宿州市档案馆"),
+/// (code, full name, 规范化简称 as the city's offices write it in 主送)
+const DEMO_UNITS: &[(&str, &str, &str)] = &[
+    ("sz-fgw", "宿州市发展和改革委员会", "市发展改革委"),
+    ("sz-tjj", "宿州市统计局", "市统计局"),
+    ("yq-gov", "埇桥区人民政府", "埇桥区政府"),
+    ("sz-gov", "宿州市人民政府办公室", "市政府办公室"),
+    ("sz-daj", "宿州市档案馆", "市档案馆"),
 ];
 
 /// Creates what is missing of the demo data (running it twice is harmless).
@@ -590,9 +622,9 @@ async fn demo(storage: &dyn Storage) -> Result<()> {
         .into_iter()
         .map(|u| u.code.0)
         .collect();
-    for (code, name) in DEMO_UNITS {
+    for (code, name, short_name) in DEMO_UNITS {
         if !existing.iter().any(|c| c == code) {
-            unit_add(storage, code, name).await?;
+            unit_add(storage, code, name, Some(short_name)).await?;
         }
     }
     let password = Secret::new(DEMO_PASSWORD);

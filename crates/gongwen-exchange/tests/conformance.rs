@@ -220,6 +220,7 @@ fn unit(code: &str, name: &str) -> Unit {
     Unit {
         code: code.into(),
         name: name.into(),
+        short_name: None,
     }
 }
 
@@ -444,6 +445,18 @@ async fn directory(h: Arc<Harness>) {
             .name,
         "宿州市发展和改革委员会",
         "a refused add must not rename the unit"
+    );
+    // A 规范化简称 is kept and given back; a unit without one has none.
+    let daj = Unit {
+        short_name: Some("市档案馆".into()),
+        ..unit("sz-daj", "宿州市档案馆")
+    };
+    s.add_unit(&daj).await.unwrap();
+    let units = s.units().await.unwrap();
+    assert_eq!(units.iter().find(|u| u.code.0 == "sz-daj"), Some(&daj));
+    assert_eq!(
+        units.iter().find(|u| u.code.0 == FGW).unwrap().short_name,
+        None
     );
 
     let zhang = user("zhangming", FGW, Role::Clerk, Classification::Secret);

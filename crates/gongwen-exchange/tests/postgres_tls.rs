@@ -58,6 +58,7 @@ async fn the_engine_talks_tls_to_a_server_whose_ca_it_is_given_and_refuses_other
     let unit = Unit {
         code: UnitCode("sz-tjj".into()),
         name: "宿州市统计局".into(),
+        short_name: None,
     };
     storage.add_unit(&unit).await.expect("write over TLS");
     assert_eq!(storage.units().await.expect("read over TLS"), vec![unit]);

@@ -356,6 +356,7 @@ fn directory() -> Directory {
         units: vec![Unit {
             code: "sz-tjj".into(),
             name: "宿州市统计局".into(),
+            short_name: None,
         }],
         users: vec![],
         clearances: None,

@@ -95,6 +95,7 @@ fn directory(clearances: Option<Vec<(&str, Classification)>>) -> Directory {
         .map(|(code, name)| Unit {
             code: code.into(),
             name: name.into(),
+            short_name: None,
         })
         .collect(),
         users: vec![],

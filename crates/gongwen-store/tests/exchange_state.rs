@@ -367,6 +367,7 @@ fn settings_survive_reopening_and_hold_no_secret() {
             units: vec![Unit {
                 code: "sz-tjj".into(),
                 name: "宿州市统计局".into(),
+                short_name: None,
             }],
             users: vec![],
             clearances: None,

@@ -50,7 +50,14 @@ async fn the_directory_is_fetched_at_login_and_then_only_when_stale() {
 
     // An administrator adds a unit. Within the freshness window a round does not ask
     // for the directory again: the new unit is not in the cache yet.
-    let out = server.admin(&["unit", "add", "lb-tjj", "灵璧县统计局"]);
+    let out = server.admin(&[
+        "unit",
+        "add",
+        "lb-tjj",
+        "灵璧县统计局",
+        "--short",
+        "县统计局",
+    ]);
     assert!(
         out.status.success(),
         "admin unit add: {}",
@@ -78,6 +85,16 @@ async fn the_directory_is_fetched_at_login_and_then_only_when_stale() {
         .unwrap();
     assert!(report.directory_refreshed);
     assert!(has_unit(&store, "lb-tjj"));
+    // With its 规范化简称, which a 主送 may name it by; the demo units have theirs.
+    let units = store.lock().unwrap().directory().unwrap().units;
+    let short = |code: &str| {
+        units
+            .iter()
+            .find(|u| u.code.0 == code)
+            .and_then(|u| u.short_name.clone())
+    };
+    assert_eq!(short("lb-tjj").as_deref(), Some("县统计局"));
+    assert_eq!(short("sz-tjj").as_deref(), Some("市统计局"));
 
     // Offline the round fails, and the cached directory stays usable for addressing.
     server.kill();
@@ -86,4 +103,31 @@ async fn the_directory_is_fetched_at_login_and_then_only_when_stale() {
         .expect_err("the server is down");
     assert!(err.is_offline(), "{err}");
     assert!(has_unit(&store, "lb-tjj") && has_unit(&store, "sz-fgw"));
+}
+
+/// A short name that is blank, or is not shorter than the full name, is refused with the
+/// reason, and the unit is not added.
+#[test]
+fn a_short_name_that_is_blank_or_not_shorter_is_refused_and_nothing_is_added() {
+    let server = TestServer::start();
+    for (short, says) in [
+        ("  ", "is empty"),
+        ("灵璧县统计局", "is the full name"),
+        ("安徽省灵璧县统计局", "is not shorter"),
+    ] {
+        let out = server.admin(&["unit", "add", "lb-tjj", "灵璧县统计局", "--short", short]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains(says),
+            "--short {short:?}: {err}"
+        );
+    }
+    let out = server.admin(&["unit", "list"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(!listed.contains("lb-tjj"), "{listed}");
+    // The list shows a short name as a third column.
+    assert!(
+        listed.contains("sz-tjj\t宿州市统计局\t市统计局"),
+        "{listed}"
+    );
 }

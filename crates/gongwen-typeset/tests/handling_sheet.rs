@@ -19,6 +19,7 @@ fn directory() -> Directory {
     let unit = |code: &str, name: &str| Unit {
         code: UnitCode::from(code),
         name: name.into(),
+        short_name: None,
     };
     let user = |name: &str, display: &str, unit: &str| DirectoryUser {
         username: name.into(),

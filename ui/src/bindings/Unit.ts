@@ -8,4 +8,10 @@ export type Unit = { code: UnitCode,
 /**
  * Full name, e.g. `宿州市发展和改革委员会`.
  */
-name: string, };
+name: string, 
+/**
+ * 规范化简称, e.g. `市发展改革委`: offices write 主送 with the full name or this (the
+ * 条例, GB/T 9704 7.2.x). `None` when the exchange has none for the unit, or is from
+ * before this field.
+ */
+short_name?: string, };

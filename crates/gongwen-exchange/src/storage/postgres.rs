@@ -229,6 +229,10 @@ CREATE TABLE delegations (
 );
 CREATE INDEX delegations_unit ON delegations (unit, created_at);
 "#,
+    // A unit's 规范化简称 (市统计局), so a 主送 written with it names the unit; NULL: none.
+    r#"
+ALTER TABLE units ADD COLUMN short_name TEXT;
+"#,
 ];
 
 /// Server storage in a PostgreSQL database.
@@ -438,8 +442,8 @@ type Tx<'a> = deadpool_postgres::Transaction<'a>;
 async fn add_unit_tx(tx: &Tx<'_>, unit: &Unit) -> Result<(), StorageError> {
     let n = tx
         .execute(
-            "INSERT INTO units (code, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            &[&unit.code.0, &unit.name],
+            "INSERT INTO units (code, name, short_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            &[&unit.code.0, &unit.name, &unit.short_name],
         )
         .await
         .map_err(pg)?;
@@ -885,7 +889,10 @@ impl Storage for PostgresStorage {
     async fn units(&self) -> Result<Vec<Unit>, StorageError> {
         let client = self.client().await?;
         let rows = client
-            .query("SELECT code, name FROM units ORDER BY code", &[])
+            .query(
+                "SELECT code, name, short_name FROM units ORDER BY code",
+                &[],
+            )
             .await
             .map_err(pg)?;
         rows.iter()
@@ -893,6 +900,7 @@ impl Storage for PostgresStorage {
                 Ok(Unit {
                     code: UnitCode(col(r, 0)?),
                     name: col(r, 1)?,
+                    short_name: col(r, 2)?,
                 })
             })
             .collect()

@@ -201,6 +201,10 @@ CREATE TABLE delegations (
 ) STRICT;
 CREATE INDEX delegations_unit ON delegations (unit, created_at);
 "#,
+    // A unit's 规范化简称 (市统计局), so a 主送 written with it names the unit; NULL: none.
+    r#"
+ALTER TABLE units ADD COLUMN short_name TEXT;
+"#,
 ];
 
 /// Read-only connections kept open between calls; more are opened when busy.
@@ -662,8 +666,8 @@ fn numbers_tx(conn: &Connection, c: &Commit) -> Result<(), StorageError> {
 
 fn add_unit_tx(conn: &Connection, unit: &Unit) -> Result<(), StorageError> {
     match conn.execute(
-        "INSERT INTO units (code, name) VALUES (?1, ?2)",
-        params![unit.code.0, unit.name],
+        "INSERT INTO units (code, name, short_name) VALUES (?1, ?2, ?3)",
+        params![unit.code.0, unit.name, unit.short_name],
     ) {
         Ok(_) => Ok(()),
         Err(e) if is_unique_violation(&e) => Err(StorageError::AlreadyExists {
@@ -774,13 +778,14 @@ impl Storage for SqliteStorage {
     async fn units(&self) -> Result<Vec<Unit>, StorageError> {
         self.read(|conn| {
             let mut stmt = conn
-                .prepare_cached("SELECT code, name FROM units ORDER BY code")
+                .prepare_cached("SELECT code, name, short_name FROM units ORDER BY code")
                 .map_err(backend)?;
             let rows = stmt
                 .query_map([], |r| {
                     Ok(Unit {
                         code: UnitCode(r.get(0)?),
                         name: r.get(1)?,
+                        short_name: r.get(2)?,
                     })
                 })
                 .map_err(backend)?;

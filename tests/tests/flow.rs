@@ -1,0 +1,409 @@
+//! The 办理 panel in the real window, for what the CLI tests cannot see: a leader whose
+//! 签发 came too late sees what he wrote kept as 未生效的意见, naming who signed first;
+//! a step taken by delegation reads "李华（由王强代）"; a 特急 document waiting in the
+//! 待办 raises a desktop notification (watched on the session bus, as returned.rs
+//! does) and the tray's count. Run them alone with `cargo xtask window panel_`.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fantoccini::Client;
+
+use gongwen_e2e::app::*;
+use gongwen_e2e::page::*;
+use gongwen_e2e::server::*;
+
+const REQUEST_TITLE: &str =
+    "宿州市发展和改革委员会关于申请安排2027年市级重点项目前期工作经费的请示";
+
+/// A TCP proxy whose line can be cut and restored: the leader's laptop on a train.
+/// Cutting closes the connections open through it and refuses new ones, so the app's
+/// next sync fails at once, as when the network is gone.
+struct Line {
+    url: String,
+    up: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Line {
+    fn to(port: u16) -> Line {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("proxy bind");
+        let url = format!(
+            "http://127.0.0.1:{}",
+            listener.local_addr().expect("address").port()
+        );
+        let up = Arc::new(AtomicBool::new(true));
+        let open: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let (up2, open2) = (Arc::clone(&up), Arc::clone(&open));
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(client) = conn else { continue };
+                if !up2.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                };
+                let (Ok(c2), Ok(s2), Ok(c3)) =
+                    (client.try_clone(), server.try_clone(), client.try_clone())
+                else {
+                    continue;
+                };
+                open2.lock().unwrap_or_else(|p| p.into_inner()).push(c3);
+                std::thread::spawn(move || pump(client, server));
+                std::thread::spawn(move || pump(s2, c2));
+            }
+        });
+        Line { url, up, open }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for s in self
+            .open
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+fn pump(mut from: TcpStream, mut to: TcpStream) {
+    let mut buf = vec![0u8; 16 * 1024];
+    while let Ok(n) = from.read(&mut buf) {
+        if n == 0 || to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = from.shutdown(Shutdown::Both);
+    let _ = to.shutdown(Shutdown::Both);
+}
+
+/// What the session bus carried: desktop notifications asked for (`Notify`).
+struct BusWatch {
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+impl BusWatch {
+    fn start(name: &str) -> BusWatch {
+        let log = output_dir().join(name);
+        let file = fs::File::create(&log).expect("create the bus log");
+        let child = Command::new("dbus-monitor")
+            .args([
+                "--session",
+                "type=method_call,interface=org.freedesktop.Notifications,member=Notify",
+            ])
+            .stdout(file)
+            .spawn()
+            .expect("start dbus-monitor (package dbus)");
+        BusWatch { child, log }
+    }
+
+    /// Waits until a notification whose title is `title` was asked for; its text.
+    fn wait_for(&self, title: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let seen = fs::read_to_string(&self.log).unwrap_or_default();
+            // dbus-monitor prints Notify's arguments one a line: app name, replaces id,
+            // icon, summary (the title), body, ….
+            if let Some(at) = seen.find(&format!("string \"{title}\"")) {
+                return seen[at..].lines().take(2).collect::<Vec<_>>().join("\n");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no desktop notification titled {title:?}; seen: {seen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn count(&self, title: &str) -> usize {
+        fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .matches(&format!("string \"{title}\""))
+            .count()
+    }
+}
+
+impl Drop for BusWatch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until the app's log (through tauri-driver's) has a line containing `text`.
+fn wait_in_log(name: &str, text: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let log = fs::read_to_string(output_dir().join(name)).unwrap_or_default();
+        if log.contains(text) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the app never logged {text:?}; see tests/output/{name}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The 请示 drafted by the clerk and reviewed by the director through their CLIs, now
+/// waiting at 签发; its id.
+fn at_sign_off(cli: &Path, url: &str, clerk: &Path, director: &Path, urgency: &str) -> String {
+    for (dir, user) in [(clerk, "fgw-clerk"), (director, "fgw-director")] {
+        gongwen(cli, dir, &["login", "--server", url, "--user", user]);
+    }
+    let fixture = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-with-signer.toml"),
+    )
+    .expect("request fixture");
+    let draft = fixture
+        .replace(
+            "status = \"signed_off\"\n",
+            &format!("urgency = \"{urgency}\"\n"),
+        )
+        .replace("宿发改〔2026〕57号", "宿发改〔2026〕\u{3000}号");
+    let file = clerk.join("request.toml");
+    fs::write(&file, draft).expect("write the draft");
+    let out = gongwen(cli, clerk, &["import", file.to_str().expect("path")]);
+    let id = out.split_whitespace().next().expect("the id").to_string();
+    gongwen(cli, clerk, &["flow", "next", &id]);
+    gongwen(
+        cli,
+        director,
+        &[
+            "flow",
+            "next",
+            &id,
+            "--to",
+            "sign_off",
+            "--opinion",
+            "核稿同意，请签发",
+        ],
+    );
+    id
+}
+
+async fn log_in(c: &Client, username: &str) {
+    wait_still(c, "//*[@aria-label='登录交换平台']").await;
+    type_into(c, "//input[@aria-label='用户名']", username).await;
+    type_into(c, "//input[@aria-label='密码']", DEMO_PASSWORD).await;
+    click(
+        c,
+        &format!("//*[@aria-label='登录交换平台']{}", button("登录")),
+    )
+    .await;
+    wait_gone(c, "//*[@aria-label='登录交换平台']").await;
+    wait_status(c, "连接状态", "已连接").await;
+}
+
+/// Opens the request from the 办文 view's 待办.
+async fn open_from_todo(c: &Client) {
+    click(c, "//a[normalize-space(.)='办文']").await;
+    wait_status(c, "办文列表", REQUEST_TITLE).await;
+    click(
+        c,
+        &format!("//*[@aria-label='办文列表']//a[normalize-space(.)='{REQUEST_TITLE}']"),
+    )
+    .await;
+}
+
+/// Beijing's date today, as `gongwen flow delegate` wants it.
+fn beijing_today() -> String {
+    let out = Command::new("date")
+        .args(["-u", "-d", "+8 hours", "+%Y-%m-%d"])
+        .output()
+        .expect("date");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The leader signs a 特急 request on the train (the line cut); meanwhile his deputy
+/// signs it at the office. Back on the line, the exchange refuses his 签发: the panel
+/// keeps what he wrote under 未生效的意见, naming 孙丽 who signed first. The 特急 request
+/// in his 待办 was told once by a desktop notification, not once per sync round.
+#[tokio::test]
+async fn panel_keeps_a_late_sign_off_as_an_opinion_not_in_effect_and_tells_特急_once() {
+    let app = app_binary();
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let (_server_data, server, url) = demo_exchange("exchange-flow-late.log");
+    let port: u16 = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let line = Line::to(port);
+    let bus = BusWatch::start("notifications-flow-due.log");
+    let (clerk, director, deputy) = (
+        tempfile::tempdir().expect("clerk"),
+        tempfile::tempdir().expect("director"),
+        tempfile::tempdir().expect("deputy"),
+    );
+    let id = at_sign_off(&cli, &url, clerk.path(), director.path(), "immediate");
+    gongwen(
+        &cli,
+        deputy.path(),
+        &["login", "--server", &url, "--user", "fgw-deputy"],
+    );
+
+    let data = tempfile::tempdir().expect("leader's data dir");
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-flow-late.log",
+        &[("GONGWEN_SERVER", &line.url)],
+    );
+    let c = driver.launch(&app).await;
+    log_in(&c, "fgw-leader").await;
+    // The 特急 request waiting for him is told on the desktop, with the step.
+    let told = bus.wait_for("【特急】待办：待签发");
+    assert!(told.contains(REQUEST_TITLE), "{told}");
+    // The tray counts it. A Linux tray has no tooltip or badge to read back here, so
+    // the app's log line of what it set is the witness (title 1, the red dot).
+    wait_in_log("tauri-driver-flow-late.log", "tray count count=1");
+    open_from_todo(&c).await;
+    wait_status(&c, "办理状态", "待签发").await;
+
+    // The train leaves the network; he signs.
+    line.cut();
+    click(&c, &button("立即同步")).await;
+    wait_status(&c, "连接状态", "离线").await;
+    type_into(&c, "//textarea[@aria-label='办理意见']", "同意，报市政府").await;
+    click(
+        &c,
+        &format!("//*[@aria-label='办理操作']{}", button("签发")),
+    )
+    .await;
+    wait_status(&c, "办理同步状态", "待同步").await;
+
+    // At the office his deputy signs first.
+    gongwen(
+        &cli,
+        deputy.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--opinion",
+            "同意，请抓紧报送",
+            "--publicity",
+            "active",
+        ],
+    );
+
+    line.restore();
+    click(&c, &button("立即同步")).await;
+    let kept = wait_status(&c, "未生效的意见", "同意，报市政府").await;
+    assert!(kept.contains("李华"), "who wrote it: {kept:?}");
+    assert!(
+        kept.contains("fgw-deputy") || kept.contains("孙丽"),
+        "who signed first: {kept:?}"
+    );
+    assert!(kept.contains("签发"), "{kept:?}");
+    wait_status(&c, "办理状态", "待复核").await;
+    let trail = wait_status(&c, "办理记录", "同意，请抓紧报送").await;
+    assert!(
+        !trail.contains("同意，报市政府"),
+        "the refused opinion is not in the trail: {trail:?}"
+    );
+    save_screenshot(&c, "flow-opinion-not-in-effect.png").await;
+    // Several sync rounds later the 特急 request was told once only (it has left his
+    // 待办 now, and nothing else is due).
+    click(&c, &button("立即同步")).await;
+    wait_status(&c, "连接状态", "已连接").await;
+    assert_eq!(bus.count("【特急】待办：待签发"), 1);
+    c.close().await.expect("end the session");
+    drop(driver);
+    drop(server);
+}
+
+/// The leader lets the office director take his 签发 today; the director signs through
+/// his CLI. The leader's window shows the 签发 in his own name, taken by the director:
+/// 李华（由王强代）.
+#[tokio::test]
+async fn panel_shows_a_step_taken_by_delegation_in_whose_name_and_by_whom() {
+    let app = app_binary();
+    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
+    let (_server_data, server, url) = demo_exchange("exchange-flow-delegate.log");
+    let (clerk, director, leader) = (
+        tempfile::tempdir().expect("clerk"),
+        tempfile::tempdir().expect("director"),
+        tempfile::tempdir().expect("leader's CLI"),
+    );
+    let id = at_sign_off(&cli, &url, clerk.path(), director.path(), "normal");
+    gongwen(
+        &cli,
+        leader.path(),
+        &["login", "--server", &url, "--user", "fgw-leader"],
+    );
+    let today = beijing_today();
+    gongwen(
+        &cli,
+        leader.path(),
+        &[
+            "flow",
+            "delegate",
+            "--to",
+            "fgw-director",
+            "--steps",
+            "签发",
+            "--from",
+            &today,
+            "--until",
+            &today,
+        ],
+    );
+    gongwen(&cli, director.path(), &["sync"]);
+    gongwen(
+        &cli,
+        director.path(),
+        &[
+            "flow",
+            "next",
+            &id,
+            "--opinion",
+            "同意（代签）",
+            "--publicity",
+            "active",
+        ],
+    );
+
+    let data = tempfile::tempdir().expect("leader's data dir");
+    let driver = Driver::start_with(
+        data.path(),
+        "tauri-driver-flow-delegate.log",
+        &[("GONGWEN_SERVER", &url)],
+    );
+    let c = driver.launch(&app).await;
+    log_in(&c, "fgw-leader").await;
+    click(&c, "//a[normalize-space(.)='办文']").await;
+    // Not his to do any more: the 在办 box has it (he took part, in his name).
+    click(&c, "//*[@role='tab' and normalize-space(.)='在办']").await;
+    wait_status(&c, "办文列表", REQUEST_TITLE).await;
+    click(
+        &c,
+        &format!("//*[@aria-label='办文列表']//a[normalize-space(.)='{REQUEST_TITLE}']"),
+    )
+    .await;
+    wait_status(&c, "办理状态", "待复核").await;
+    let trail = wait_status(&c, "办理记录", "李华（由王强代）").await;
+    assert!(trail.contains("同意（代签）"), "{trail:?}");
+    save_screenshot(&c, "flow-delegated-sign-off.png").await;
+    c.close().await.expect("end the session");
+    drop(driver);
+    drop(server);
+}
