@@ -6,8 +6,6 @@
 //! reason). Each is told once per account, remembered in the store so a restart does
 //! not tell it again.
 
-use std::collections::HashSet;
-
 use gongwen_core::wire::Directory;
 use gongwen_core::Urgency;
 use gongwen_store::{InboxItem, NoticeKind, ReturnedItem, Store, StoreError};
@@ -31,15 +29,7 @@ pub fn fresh_arrivals(
     store: &mut Store,
     unread: Vec<InboxItem>,
 ) -> Result<Vec<InboxItem>, StoreError> {
-    let keys: Vec<String> = unread.iter().map(arrival_key).collect();
-    let fresh: HashSet<String> = store
-        .first_notices(NoticeKind::Arrival, &keys)?
-        .into_iter()
-        .collect();
-    Ok(unread
-        .into_iter()
-        .filter(|i| fresh.contains(&arrival_key(i)))
-        .collect())
+    store.fresh_notices(NoticeKind::Arrival, unread, arrival_key)
 }
 
 /// What a 退回 is remembered by: the document, the unit that returned it and when, so a
@@ -55,15 +45,7 @@ pub fn fresh_returns(
     store: &mut Store,
     returned: Vec<ReturnedItem>,
 ) -> Result<Vec<ReturnedItem>, StoreError> {
-    let keys: Vec<String> = returned.iter().map(return_key).collect();
-    let fresh: HashSet<String> = store
-        .first_notices(NoticeKind::Returned, &keys)?
-        .into_iter()
-        .collect();
-    Ok(returned
-        .into_iter()
-        .filter(|r| fresh.contains(&return_key(r)))
-        .collect())
+    store.fresh_notices(NoticeKind::Returned, returned, return_key)
 }
 
 /// One desktop notification.

@@ -9,8 +9,6 @@
 //! badge of their own, so the title is where the number goes there (shown next to the
 //! icon by panels that show labels); elsewhere the tooltip says it too.
 
-use std::collections::HashSet;
-
 use gongwen_store::{DueItem, DueState, NoticeKind, Store, StoreError};
 use tauri::image::Image;
 use tauri::tray::{TrayIcon, TrayIconBuilder};
@@ -40,16 +38,7 @@ fn due_key(item: &DueItem) -> String {
 /// any run of the app on this computer (the store remembers them, per account); they
 /// are now remembered as told.
 pub fn fresh_due(store: &mut Store, due: &[DueItem]) -> Result<Vec<DueItem>, StoreError> {
-    let keys: Vec<String> = due.iter().map(due_key).collect();
-    let fresh: HashSet<String> = store
-        .first_notices(NoticeKind::Due, &keys)?
-        .into_iter()
-        .collect();
-    Ok(due
-        .iter()
-        .filter(|i| fresh.contains(&due_key(i)))
-        .cloned()
-        .collect())
+    store.fresh_notices(NoticeKind::Due, due.to_vec(), due_key)
 }
 
 fn title_of(item: &DueItem) -> &str {

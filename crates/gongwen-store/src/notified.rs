@@ -31,6 +31,23 @@ impl NoticeKind {
 }
 
 impl Store {
+    /// Of `items`, the ones the logged-in account was not notified of yet, each known by
+    /// `key`, in their order; they are now recorded as notified ([`Store::first_notices`]).
+    pub fn fresh_notices<T>(
+        &mut self,
+        kind: NoticeKind,
+        items: Vec<T>,
+        key: impl Fn(&T) -> String,
+    ) -> Result<Vec<T>, StoreError> {
+        let keys: Vec<String> = items.iter().map(&key).collect();
+        let fresh: std::collections::HashSet<String> =
+            self.first_notices(kind, &keys)?.into_iter().collect();
+        Ok(items
+            .into_iter()
+            .filter(|i| fresh.contains(&key(i)))
+            .collect())
+    }
+
     /// Of `keys`, the ones the logged-in account was not notified of yet, in their
     /// order, now recorded as notified (in one transaction, so each is given once even
     /// if two callers ask). With nobody logged in, none: nothing is told then.
