@@ -25,6 +25,7 @@ pub mod fonts;
 pub mod layout;
 pub mod linebreak;
 pub mod model;
+mod paint;
 pub mod pdf;
 pub mod sheet;
 pub mod table;

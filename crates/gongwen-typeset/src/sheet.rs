@@ -19,8 +19,9 @@ use gongwen_core::Document;
 
 use crate::fonts::{FontRole, FontSet};
 use crate::linebreak::{break_lines, cells};
-use crate::model::{pt_to_mm, Glyph, Ink, Item, Page, PageModel, Rule, TextRun};
-use crate::{Rendered, TypesetError, Warning, WarningKind};
+use crate::model::{pt_to_mm, Item, Page, PageModel, TextRun};
+use crate::paint;
+use crate::{Rendered, TypesetError, Warning};
 
 /// Full or 精简.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -179,24 +180,11 @@ impl<'a> Painter<'a> {
     }
 
     fn hrule(&mut self, x0: f64, x1: f64, y: f64, thickness: f64) {
-        self.page().items.push(Item::Rule(Rule {
-            x: x0,
-            y,
-            width: x1 - x0,
-            thickness,
-            ink: Ink::Black,
-        }));
+        self.page().items.push(paint::hrule(x0, x1, y, thickness));
     }
 
-    /// A vertical line, drawn as a thin tall rectangle (the model has only rules).
     fn vrule(&mut self, x: f64, y0: f64, y1: f64, thickness: f64) {
-        self.page().items.push(Item::Rule(Rule {
-            x: x - thickness / 2.0,
-            y: (y0 + y1) / 2.0,
-            width: thickness,
-            thickness: y1 - y0,
-            ink: Ink::Black,
-        }));
+        self.page().items.push(paint::vrule(x, y0, y1, thickness));
     }
 
     fn text(&mut self, text: &str, role: FontRole, size_pt: f64, x: f64, top: f64) {
@@ -205,43 +193,17 @@ impl<'a> Painter<'a> {
     }
 
     fn run(&mut self, text: &str, role: FontRole, size_pt: f64, x: f64, top: f64) -> TextRun {
-        let em = pt_to_mm(size_pt);
-        let mut glyphs = Vec::new();
-        let mut cx = x;
-        for ch in text.chars() {
-            let adv = cells(ch) * em;
-            if ch == ' ' || ch == '\u{3000}' {
-                cx += adv;
-                continue;
-            }
-            match self.fonts.face_for(role, ch) {
-                Some((face, glyph_id)) => glyphs.push(Glyph {
-                    ch,
-                    face,
-                    glyph_id,
-                    x: cx,
-                    advance: adv,
-                }),
-                None => self.warnings.push(Warning {
-                    kind: WarningKind::MissingGlyph,
-                    message: format!(
-                        "办理单中的“{ch}”（U+{:04X}）：所有字体均无此字，未能印出",
-                        ch as u32
-                    ),
-                    message_en: format!(
-                        "handling sheet: U+{:04X} is in no installed font and was left blank",
-                        ch as u32
-                    ),
-                }),
-            }
-            cx += adv;
-        }
-        TextRun {
-            top,
+        let place = ("办理单", "handling sheet");
+        paint::run(
+            self.fonts,
+            &mut self.warnings,
+            place,
+            text,
+            role,
             size_pt,
-            ink: Ink::Black,
-            glyphs,
-        }
+            x,
+            top,
+        )
     }
 
     fn line_at(&mut self, line: &Line, x0: f64, x1: f64, top: f64) {

@@ -5,8 +5,9 @@
 
 use crate::fonts::{FontRole, FontSet};
 use crate::linebreak::{break_lines, cells};
-use crate::model::{pt_to_mm, Glyph, Ink, Item, Page, PageModel, Rule, TextRun};
-use crate::{Rendered, TypesetError, Warning, WarningKind};
+use crate::model::{pt_to_mm, Item, Page, PageModel, TextRun};
+use crate::paint;
+use crate::{Rendered, TypesetError, Warning};
 
 const PAGE_W: f64 = 297.0;
 const PAGE_H: f64 = 210.0;
@@ -193,25 +194,14 @@ impl Table<'_> {
     }
 
     fn hrule(&mut self, y: f64, thickness: f64) {
-        let width = self.right() - LEFT;
-        self.page().items.push(Item::Rule(Rule {
-            x: LEFT,
-            y,
-            width,
-            thickness,
-            ink: Ink::Black,
-        }));
+        let right = self.right();
+        self.page()
+            .items
+            .push(paint::hrule(LEFT, right, y, thickness));
     }
 
-    /// A vertical line, drawn as a thin tall rule (the model has only rules).
     fn vrule(&mut self, x: f64, y0: f64, y1: f64, thickness: f64) {
-        self.page().items.push(Item::Rule(Rule {
-            x: x - thickness / 2.0,
-            y: (y0 + y1) / 2.0,
-            width: thickness,
-            thickness: y1 - y0,
-            ink: Ink::Black,
-        }));
+        self.page().items.push(paint::vrule(x, y0, y1, thickness));
     }
 
     fn text(&mut self, text: &str, role: FontRole, size_pt: f64, x: f64, top: f64) {
@@ -220,39 +210,16 @@ impl Table<'_> {
     }
 
     fn run(&mut self, text: &str, role: FontRole, size_pt: f64, x: f64, top: f64) -> TextRun {
-        let em = pt_to_mm(size_pt);
-        let mut glyphs = Vec::new();
-        let mut cx = x;
-        for ch in text.chars() {
-            let advance = cells(ch) * em;
-            if ch == ' ' || ch == '\u{3000}' {
-                cx += advance;
-                continue;
-            }
-            match self.fonts.face_for(role, ch) {
-                Some((face, glyph_id)) => glyphs.push(Glyph {
-                    ch,
-                    face,
-                    glyph_id,
-                    x: cx,
-                    advance,
-                }),
-                None => self.warnings.push(Warning {
-                    kind: WarningKind::MissingGlyph,
-                    message: format!("“{ch}”（U+{:04X}）：所有字体均无此字，未能印出", ch as u32),
-                    message_en: format!(
-                        "U+{:04X} is in no installed font and was left blank",
-                        ch as u32
-                    ),
-                }),
-            }
-            cx += advance;
-        }
-        TextRun {
-            top,
+        let place = (self.title, "table");
+        paint::run(
+            self.fonts,
+            &mut self.warnings,
+            place,
+            text,
+            role,
             size_pt,
-            ink: Ink::Black,
-            glyphs,
-        }
+            x,
+            top,
+        )
     }
 }
