@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod dialogs;
+pub mod notifications;
 pub mod page;
 pub mod proxy;
 pub mod screen;

@@ -8,7 +8,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use fantoccini::Client;
 
 use gongwen_e2e::app::*;
+use gongwen_e2e::notifications::NotificationWatch;
 use gongwen_e2e::page::*;
 use gongwen_e2e::server::*;
 
@@ -91,60 +92,6 @@ fn pump(mut from: TcpStream, mut to: TcpStream) {
     }
     let _ = from.shutdown(Shutdown::Both);
     let _ = to.shutdown(Shutdown::Both);
-}
-
-/// What the session bus carried: desktop notifications asked for (`Notify`).
-struct BusWatch {
-    child: Child,
-    log: std::path::PathBuf,
-}
-
-impl BusWatch {
-    fn start(name: &str) -> BusWatch {
-        let log = output_dir().join(name);
-        let file = fs::File::create(&log).expect("create the bus log");
-        let child = Command::new("dbus-monitor")
-            .args([
-                "--session",
-                "type=method_call,interface=org.freedesktop.Notifications,member=Notify",
-            ])
-            .stdout(file)
-            .spawn()
-            .expect("start dbus-monitor (package dbus)");
-        BusWatch { child, log }
-    }
-
-    /// Waits until a notification whose title is `title` was asked for; its text.
-    fn wait_for(&self, title: &str) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let seen = fs::read_to_string(&self.log).unwrap_or_default();
-            // dbus-monitor prints Notify's arguments one a line: app name, replaces id,
-            // icon, summary (the title), body, ….
-            if let Some(at) = seen.find(&format!("string \"{title}\"")) {
-                return seen[at..].lines().take(2).collect::<Vec<_>>().join("\n");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no desktop notification titled {title:?}; seen: {seen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn count(&self, title: &str) -> usize {
-        fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .matches(&format!("string \"{title}\""))
-            .count()
-    }
-}
-
-impl Drop for BusWatch {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Waits until the app's log (through tauri-driver's) has a line containing `text`.
@@ -248,7 +195,7 @@ async fn panel_keeps_a_late_sign_off_as_an_opinion_not_in_effect_and_tells_特�
         .and_then(|p| p.parse().ok())
         .expect("port");
     let line = Line::to(port);
-    let bus = BusWatch::start("notifications-flow-due.log");
+    let bus = NotificationWatch::start("notifications-flow-due.log");
     let (clerk, director, deputy) = (
         tempfile::tempdir().expect("clerk"),
         tempfile::tempdir().expect("director"),
@@ -270,7 +217,7 @@ async fn panel_keeps_a_late_sign_off_as_an_opinion_not_in_effect_and_tells_特�
     let c = driver.launch(&app).await;
     log_in(&c, "fgw-leader").await;
     // The 特急 request waiting for him is told on the desktop, with the step.
-    let told = bus.wait_for("【特急】待办：待签发");
+    let told = bus.wait_for("【特急】待办：待签发", 2);
     assert!(told.contains(REQUEST_TITLE), "{told}");
     // The tray counts it. A Linux tray has no tooltip or badge to read back here, so
     // the app's log line of what it set is the witness (title 1, the red dot).

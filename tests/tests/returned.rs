@@ -6,11 +6,10 @@
 //! a new arrival of the same document.
 
 use std::fs;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 use gongwen_e2e::app::*;
 use gongwen_e2e::dialogs::*;
+use gongwen_e2e::notifications::NotificationWatch;
 use gongwen_e2e::page::*;
 use gongwen_e2e::server::*;
 
@@ -87,7 +86,7 @@ async fn a_returned_document_is_revised_and_sent_again_to_the_unit_that_returned
         "who returned it: {shown:?}"
     );
     wait_status(&c, "宿州市统计局的状态", "已退回").await;
-    let notice = notifications.wait_for("公文被退回：宿州市统计局");
+    let notice = notifications.wait_for("公文被退回：宿州市统计局", 3);
     assert!(
         notice.contains(TITLE) && notice.contains(REASON),
         "the notification names the document and the reason: {notice}"
@@ -209,51 +208,4 @@ async fn a_document_imported_as_signed_off_is_read_only_but_may_be_dispatched() 
     );
     save_screenshot(&c, "signed-off-read-only.png").await;
     c.close().await.expect("end the session");
-}
-
-/// Records, from the D-Bus session the window tests run in, every desktop notification
-/// the app asks for (as window.rs does for arrivals).
-struct NotificationWatch {
-    child: std::process::Child,
-    log: std::path::PathBuf,
-}
-
-impl NotificationWatch {
-    fn start(name: &str) -> NotificationWatch {
-        let log = output_dir().join(name);
-        let file = fs::File::create(&log).expect("create the notification log");
-        let child = Command::new("dbus-monitor")
-            .args([
-                "--session",
-                "type=method_call,interface=org.freedesktop.Notifications,member=Notify",
-            ])
-            .stdout(file)
-            .spawn()
-            .expect("start dbus-monitor (package dbus)");
-        NotificationWatch { child, log }
-    }
-
-    /// Waits until a notification whose title is `title` was asked for; its text.
-    fn wait_for(&self, title: &str) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let seen = fs::read_to_string(&self.log).unwrap_or_default();
-            if let Some(at) = seen.find(&format!("string \"{title}\"")) {
-                // The title line, then the body (two lines here: the title, the reason).
-                return seen[at..].lines().take(3).collect::<Vec<_>>().join("\n");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no desktop notification titled {title:?}; seen: {seen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for NotificationWatch {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -19,6 +19,7 @@ use fantoccini::{Client, Locator};
 
 use gongwen_e2e::app::*;
 use gongwen_e2e::dialogs::*;
+use gongwen_e2e::notifications::NotificationWatch;
 use gongwen_e2e::page::*;
 use gongwen_e2e::seed::*;
 use gongwen_e2e::server::*;
@@ -1647,55 +1648,6 @@ async fn the_handling_sheet_of_a_signed_request_is_shown_and_can_be_printed() {
 
 const ARRIVING: &str = "宿州市发展和改革委员会关于报送今冬明春防汛物资储备情况的通知";
 
-/// Records, from the D-Bus session the window tests run in, every desktop notification
-/// the app asks for (`Notify` calls to org.freedesktop.Notifications): what the
-/// desktop's notification area would show, whether or not a notification server runs.
-struct NotificationWatch {
-    child: std::process::Child,
-    log: std::path::PathBuf,
-}
-
-impl NotificationWatch {
-    fn start(name: &str) -> NotificationWatch {
-        let log = gongwen_e2e::app::output_dir().join(name);
-        let file = fs::File::create(&log).expect("create the notification log");
-        let child = Command::new("dbus-monitor")
-            .args([
-                "--session",
-                "type=method_call,interface=org.freedesktop.Notifications,member=Notify",
-            ])
-            .stdout(file)
-            .spawn()
-            .expect("start dbus-monitor (package dbus)");
-        NotificationWatch { child, log }
-    }
-
-    /// Waits until a notification whose title is `title` was asked for; its text.
-    fn wait_for(&self, title: &str) -> String {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let seen = fs::read_to_string(&self.log).unwrap_or_default();
-            // dbus-monitor prints Notify's arguments one a line: app name, replaces id,
-            // icon, summary (the title), body, ….
-            if let Some(at) = seen.find(&format!("string \"{title}\"")) {
-                return seen[at..].lines().take(2).collect::<Vec<_>>().join("\n");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no desktop notification titled {title:?}; seen: {seen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for NotificationWatch {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn an_arrival_is_counted_notified_and_listed_without_a_click() {
     let app = app_binary();
@@ -1755,7 +1707,7 @@ async fn an_arrival_is_counted_notified_and_listed_without_a_click() {
     );
     wait_status(&c, "未读收文", "1").await;
     save_screenshot(&c, "arrivals-listed.png").await;
-    let notice = notifications.wait_for("【特急】新收文：宿州市发展和改革委员会");
+    let notice = notifications.wait_for("【特急】新收文：宿州市发展和改革委员会", 2);
     assert!(
         notice.contains(ARRIVING),
         "the notification names the document: {notice}"
