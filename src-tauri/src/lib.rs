@@ -173,6 +173,19 @@ fn close_on_terminate(app: tauri::AppHandle) {
     let _ = app;
 }
 
+/// WebKitGTK's accelerated compositing costs the window about 100 MB (GL buffers, and
+/// Mesa's llvmpipe on machines without a GPU), and a desk of lists, forms and PDF pages
+/// does not need it: `cargo xtask bench` measures the app's memory with it off. Set
+/// before GTK starts, since WebKit reads it once. A user or a driver problem that wants
+/// it back sets `WEBKIT_DISABLE_COMPOSITING_MODE=0`, which WebKit reads as "on".
+fn prefer_software_rendering() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        // Before any thread is started: nothing else reads the environment yet.
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
+}
+
 pub fn run() {
     let started = Instant::now();
     tracing_subscriber::fmt()
@@ -188,6 +201,7 @@ pub fn run() {
         run_empty_window(started);
         return;
     }
+    prefer_software_rendering();
 
     let dir = data_dir();
     // Before the instance name is made from its canonical path (see `instance`): a

@@ -305,6 +305,39 @@ pub async fn close_app_window(c: Client) {
     let _ = c.close().await;
 }
 
+/// The window as PNG bytes. The app runs without WebKit's accelerated compositing (see
+/// `prefer_software_rendering` in src-tauri), and there WebKitWebDriver's screenshot waits
+/// for the page's next paint: on a page that does not change it never returns. A 1-px
+/// mark that changes colour on every frame while the picture is taken gives it that paint;
+/// the mark is nearly transparent and removed afterwards.
+pub async fn screenshot(c: &Client) -> Result<Vec<u8>, String> {
+    c.execute(
+        "const mark = document.createElement('div'); \
+         mark.id = '__gongwen_repaint'; \
+         mark.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647'; \
+         document.body.appendChild(mark); \
+         let on = false; \
+         window.__gongwenRepaint = setInterval(() => { \
+           on = !on; mark.style.background = on ? 'rgba(0,0,0,0.01)' : 'rgba(0,0,0,0.02)'; }, 16);",
+        vec![],
+    )
+    .await
+    .map_err(|e| format!("cannot start the repaint mark: {e}"))?;
+    let png = tokio::time::timeout(WAIT, c.screenshot()).await;
+    let _ = c
+        .execute(
+            "clearInterval(window.__gongwenRepaint); \
+             document.getElementById('__gongwen_repaint')?.remove();",
+            vec![],
+        )
+        .await;
+    match png {
+        Ok(Ok(png)) => Ok(png),
+        Ok(Err(e)) => Err(format!("screenshot failed: {e}")),
+        Err(_) => Err(format!("no screenshot within {WAIT:?}")),
+    }
+}
+
 /// Saves a screenshot to tests/output/NAME for a person to look at.
 pub async fn save_screenshot(c: &Client, name: &str) {
     // WebKit's screenshot can lag the DOM; let two frames render first.
@@ -315,7 +348,7 @@ pub async fn save_screenshot(c: &Client, name: &str) {
     )
     .await
     .expect("wait for a rendered frame");
-    let png = c.screenshot().await.expect("take a screenshot");
+    let png = screenshot(c).await.expect("take a screenshot");
     fs::write(output_dir().join(name), png)
         .unwrap_or_else(|e| panic!("save tests/output/{name}: {e}"));
 }

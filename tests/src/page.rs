@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
 
-use crate::app::{output_dir, WAIT};
+use crate::app::{output_dir, screenshot, WAIT};
 
 pub async fn find(c: &Client, xpath: &str) -> Element {
     match c
@@ -19,7 +19,7 @@ pub async fn find(c: &Client, xpath: &str) -> Element {
         Ok(element) => element,
         Err(e) => {
             // What the window showed instead, for the person reading the failure.
-            if let Ok(png) = c.screenshot().await {
+            if let Ok(png) = screenshot(c).await {
                 let _ = fs::write(output_dir().join("not-found.png"), png);
             }
             panic!("nothing on screen matches {xpath}: {e} (screen: tests/output/not-found.png)")
@@ -38,7 +38,7 @@ pub async fn wait_gone(c: &Client, xpath: &str) {
             return;
         }
         if Instant::now() >= deadline {
-            if let Ok(png) = c.screenshot().await {
+            if let Ok(png) = screenshot(c).await {
                 let _ = fs::write(output_dir().join("still-there.png"), png);
             }
             // An error message on screen is usually why: name it in the failure.
@@ -289,7 +289,7 @@ async fn settle(c: &Client, element: serde_json::Value) -> Result<(), String> {
 }
 
 async fn fail_click(c: &Client, xpath: &str, why: &str) -> ! {
-    if let Ok(png) = c.screenshot().await {
+    if let Ok(png) = screenshot(c).await {
         let _ = fs::write(output_dir().join("not-clickable.png"), png);
     }
     panic!("cannot click {xpath}: {why} (screen: tests/output/not-clickable.png)")

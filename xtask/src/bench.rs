@@ -268,8 +268,7 @@ fn print_table(rows: &[Value]) {
 ///
 /// The floor is a stock Tauri window: WebKit's defaults, a blank page. It is also
 /// measured with WebKit's accelerated compositing off (`WEBKIT_DISABLE_COMPOSITING_MODE`),
-/// which saves about 90 MB in the app; the app does not use it yet, because the window
-/// tests hung under it.
+/// as the app itself runs (src-tauri `prefer_software_rendering`).
 pub fn app_inner(args: &[String]) -> Result<()> {
     let [app, store, demo, out] = args else {
         bail!("usage: __bench-app APP STORE DEMO_STORE OUT.json");
@@ -301,7 +300,7 @@ pub fn app_inner(args: &[String]) -> Result<()> {
     rows.push(json!({"group":"app","metric":"memory, app + WebKit processes (PSS)","value":pss,"unit":"MB","target":format!("<= {:.0}", floor * 1.2),"note":format!("100,000-document store; {}", ratio(pss))}));
     rows.push(json!({"group":"app","metric":"memory on the demo store (PSS)","value":demo_pss,"unit":"MB","target":format!("<= {:.0}", floor * 1.2),"note":ratio(demo_pss)}));
     rows.push(json!({"group":"app","metric":"memory floor: empty Tauri window (PSS)","value":floor,"unit":"MB","target":"","note":"same binary, blank page, WebKit's defaults"}));
-    rows.push(json!({"group":"app","metric":"empty window without compositing (PSS)","value":floor_flat,"unit":"MB","target":"","note":"WEBKIT_DISABLE_COMPOSITING_MODE=1, not used by the app yet"}));
+    rows.push(json!({"group":"app","metric":"empty window without compositing (PSS)","value":floor_flat,"unit":"MB","target":"","note":"WEBKIT_DISABLE_COMPOSITING_MODE=1, as the app runs"}));
     std::fs::write(out, serde_json::to_string_pretty(&rows)?)?;
     Ok(())
 }
@@ -343,7 +342,8 @@ fn launch_and_measure(app: &Path, store: &Path, window: Window) -> Result<(f64, 
     let mut c = Command::new(app);
     c.env("GONGWEN_DATA_DIR", store)
         .env("GONGWEN_BENCH_READY_FILE", &ready);
-    // WebKit's settings are the app's, not whatever the shell had.
+    // WebKit's settings are the app's (it turns compositing off itself), not whatever
+    // the shell had.
     c.env_remove("WEBKIT_DISABLE_COMPOSITING_MODE");
     if window != Window::App {
         c.env("GONGWEN_BENCH_EMPTY_WINDOW", "1");
