@@ -349,6 +349,7 @@ fn accepted_commit(
         contents: Vec::new(),
         numbers: Vec::new(),
         delegation: None,
+        transfer: None,
         audit: AuditDraft {
             at: NOW.into(),
             username: actor.username.clone(),
@@ -787,6 +788,7 @@ fn log_commit(units: &[&str], tag: &str) -> Commit {
         contents: Vec::new(),
         numbers: Vec::new(),
         delegation: None,
+        transfer: None,
         audit: AuditDraft {
             at: NOW.into(),
             username: "zhangming".into(),
