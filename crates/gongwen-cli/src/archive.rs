@@ -534,6 +534,9 @@ async fn send_batch(
             continue;
         }
         let changed = gongwen_archive::transfer::changes(&earlier.files, &files);
+        if changed.is_empty() {
+            continue;
+        }
         bail!(
             "the batch changed since it was transferred ({}, {}); refused:\n  {}",
             earlier.id,

@@ -210,6 +210,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
             units: config.archive_units.clone(),
             dir: archive_dir,
             clamav_db: config.archive_clamav_db.clone(),
+            arrivals: Default::default(),
         }),
     };
     let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();

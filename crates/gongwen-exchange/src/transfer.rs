@@ -28,7 +28,7 @@ use crate::storage::{AuditDraft, CommandRecord, Commit, LogWrite, StorageError, 
 const MAX_ATTEMPTS: usize = 16;
 
 /// Which units are archives, and where the server keeps what they received.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct ArchiveSettings {
     /// Units that may receive transfers (`archive_units`).
     pub units: Vec<UnitCode>,
@@ -36,6 +36,9 @@ pub struct ArchiveSettings {
     pub dir: PathBuf,
     /// A ClamAV database for the re-check's virus scan (`clamscan -d`); None: its own.
     pub clamav_db: Option<PathBuf>,
+    /// Held from staging to commit: two arrivals of one batch at once must not move
+    /// their folders over each other (arrivals are rare; one at a time is plenty).
+    pub arrivals: tokio::sync::Mutex<()>,
 }
 
 impl ArchiveSettings {
@@ -95,6 +98,10 @@ pub async fn apply(
         if let Some(outcome) = crate::commands::replayed(st, user, pushed).await? {
             return Ok(outcome);
         }
+        let _arriving = match &command.body {
+            CommandBody::Transfer { .. } => Some(st.archive.arrivals.lock().await),
+            _ => None,
+        };
         let at = now();
         let (decision, staged) = match &command.body {
             CommandBody::Transfer { .. } => match arrive(st, user, &command.body, &at).await? {

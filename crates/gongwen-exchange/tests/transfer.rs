@@ -583,6 +583,29 @@ async fn attacks_are_refused(server: &TestServer) {
         t.report.get("results").is_some(),
         "the whole report is kept"
     );
+
+    // The batch changed after that first attempt: refused, naming what changed, and
+    // nothing more recorded.
+    let readme = batch.join("其他").join("说明.txt");
+    let mut note = std::fs::read(&readme).unwrap();
+    note.extend_from_slice("补充说明。".as_bytes());
+    std::fs::write(&readme, note).unwrap();
+    let desk = Desk::login(&bin, &server.url, "fgw-archivist");
+    let out = desk.try_run(&[
+        "archive",
+        "transfer",
+        batch.to_str().unwrap(),
+        "--to",
+        "sz-daj",
+    ]);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("changed since") && text(&out).contains("changed: 其他/说明.txt"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(daj.client.transfers(&daj.token).await.unwrap().len(), 1);
+    assert_eq!(kept(server), vec![id.to_string()]);
 }
 
 fn server_on_sqlite(dir: &Path) -> TestServer {
