@@ -94,6 +94,11 @@ pub enum CommandKind {
     /// 委托代办 and 撤销代办: sent at once, never queued (here for completeness).
     Delegate,
     RevokeDelegation,
+    /// 移交, 接收移交 and 退回移交: sent at once by the CLI, never queued (the
+    /// archivist's desk is not in the app yet).
+    Transfer,
+    AcceptTransfer,
+    ReturnTransfer,
 }
 
 impl From<&CommandBody> for CommandKind {
@@ -106,6 +111,9 @@ impl From<&CommandBody> for CommandKind {
             CommandBody::Step { .. } => CommandKind::Step,
             CommandBody::Delegate { .. } => CommandKind::Delegate,
             CommandBody::RevokeDelegation { .. } => CommandKind::RevokeDelegation,
+            CommandBody::Transfer { .. } => CommandKind::Transfer,
+            CommandBody::AcceptTransfer { .. } => CommandKind::AcceptTransfer,
+            CommandBody::ReturnTransfer { .. } => CommandKind::ReturnTransfer,
         }
     }
 }
@@ -191,6 +199,21 @@ mod tests {
             },
             CommandBody::RevokeDelegation {
                 delegation_id: uuid::Uuid::nil(),
+            },
+            CommandBody::Transfer {
+                transfer_id: uuid::Uuid::nil(),
+                to: UnitCode("sz-daj".into()),
+                fonds_code: "Z109".into(),
+                year: 2026,
+                files: vec![],
+            },
+            CommandBody::AcceptTransfer {
+                transfer_id: uuid::Uuid::nil(),
+                reason: None,
+            },
+            CommandBody::ReturnTransfer {
+                transfer_id: uuid::Uuid::nil(),
+                reason: "正本摘要不符".into(),
             },
         ];
         for body in &bodies {

@@ -12,8 +12,12 @@
 //! * [`check`]: 四性检测 of a batch (and of the store's records), with DA/T 70 item codes,
 //!   as JSON and a Chinese HTML report.
 //!
+//! * [`transfer`]: what a batch sends at 移交 (every file and its SHA-256, the
+//!   catalogue's 全宗号/年度/档号/密级) and what changed since a first attempt.
+//!
 //! Architecture invariant: no network. Everything here works on the archivist's laptop
-//! offline; 移交 to the archive is another crate's.
+//! offline; sending a batch is the CLI's (gongwen-sync), and the exchange re-runs
+//! [`check_batch`] on what arrived.
 
 pub mod check;
 mod digest;
@@ -24,6 +28,7 @@ pub mod propose;
 pub mod report;
 pub mod retention;
 pub mod scan;
+pub mod transfer;
 
 pub use check::{check_batch, CheckOptions, CheckReport, ItemResult, Stage, Status};
 pub use digest::{sha256_hex, sm3_hex, FileDigests};

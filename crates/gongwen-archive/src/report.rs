@@ -270,3 +270,45 @@ pub fn html(report: &CheckReport) -> String {
     h.push_str("</table>\n</body></html>\n");
     h
 }
+
+/// The 移交与接收登记表 (DA/T 22) of a transfer, to print and keep: one row per field
+/// (移交单位, 接收单位, 数量 件/字节, 载体, 检测结果, dates, the two persons), then each
+/// item of the receiving server's check that did not pass.
+pub fn receipt_pdf(
+    transfer: &gongwen_core::transfer::Transfer,
+    fonts: &gongwen_typeset::FontSet,
+) -> Result<Vec<u8>, ArchiveError> {
+    let columns = [
+        gongwen_typeset::Column {
+            heading: "项目",
+            width: 50.0,
+        },
+        gongwen_typeset::Column {
+            heading: "内容",
+            width: 207.0,
+        },
+    ];
+    let mut rows: Vec<Vec<String>> = transfer
+        .receipt_rows()
+        .into_iter()
+        .map(|(k, v)| vec![k.to_string(), v])
+        .collect();
+    for f in &transfer.check.findings {
+        let status = if f.status == "fail" {
+            "不通过"
+        } else {
+            "未检测"
+        };
+        rows.push(vec![
+            format!("检测项 {}", f.code),
+            format!("{}：{}（{status}）{}", f.subject, f.item, f.detail),
+        ]);
+    }
+    let title = "移交与接收登记表";
+    gongwen_typeset::table_pdf(title, &columns, &rows, fonts)
+        .map(|r| r.pdf)
+        .map_err(|source| ArchiveError::Typeset {
+            title: title.to_string(),
+            source,
+        })
+}

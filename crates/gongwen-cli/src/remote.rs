@@ -37,7 +37,7 @@ pub(crate) fn parse_id(s: &str) -> anyhow::Result<DocumentId> {
     })
 }
 
-fn client_for(store: &Mutex<Store>, server: &str) -> anyhow::Result<Client> {
+pub(crate) fn client_for(store: &Mutex<Store>, server: &str) -> anyhow::Result<Client> {
     let client_id = lock(store).client_id()?;
     Ok(Client::new(server, &client_id)?)
 }
@@ -123,8 +123,8 @@ pub fn logout(data: Option<PathBuf>) -> anyhow::Result<ExitCode> {
 }
 
 /// The token of one run of the command.
-struct RunToken {
-    token: String,
+pub(crate) struct RunToken {
+    pub(crate) token: String,
     /// Minted by a password login and not kept in the keyring: nothing after this run
     /// can use it, so the run revokes it at its end ([`RunToken::finish`]) rather
     /// than leaving a live token behind on every call.
@@ -133,7 +133,7 @@ struct RunToken {
 
 impl RunToken {
     /// Revokes a token that only this run had (best effort: it expires by itself).
-    async fn finish(self, client: &Client) {
+    pub(crate) async fn finish(self, client: &Client) {
         if self.revoke {
             if let Err(e) = client.logout(&self.token).await {
                 tracing::info!("the token of this run was not revoked ({e}); it expires by itself");
@@ -145,7 +145,7 @@ impl RunToken {
 /// A token for the saved account: the keyring's, else a login with GONGWEN_PASSWORD.
 /// A token got by password goes into the keyring where there is one (replacing a
 /// refused one), so that the next run uses it instead of logging in again.
-async fn token_for(
+pub(crate) async fn token_for(
     client: &Client,
     account: &Account,
     refused: bool,

@@ -25,6 +25,7 @@ mod names;
 pub mod numbering;
 pub mod page;
 pub mod revision;
+pub mod transfer;
 mod validate;
 pub mod wire;
 pub mod workflow;

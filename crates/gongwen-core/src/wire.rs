@@ -312,18 +312,46 @@ pub enum CommandBody {
     },
     /// Ends a delegation now (by its leader, or by the delegate declining it).
     RevokeDelegation { delegation_id: uuid::Uuid },
+    /// 移交: the filing unit's 档案员 hands a filed batch to an archive. Every file
+    /// must have been uploaded (by SHA-256) first; `transfer_id` is fixed by the batch's
+    /// content ([`crate::transfer::transfer_id`]) and the server keeps one transfer per
+    /// id. Not in the app's UI yet (the archivist's desk is not built).
+    #[cfg_attr(feature = "ts", ts(skip))]
+    Transfer {
+        transfer_id: uuid::Uuid,
+        to: UnitCode,
+        fonds_code: String,
+        year: u16,
+        files: Vec<crate::transfer::TransferFile>,
+    },
+    /// 接收: the receiving archive's 档案员 takes the batch in.
+    #[cfg_attr(feature = "ts", ts(skip))]
+    AcceptTransfer {
+        transfer_id: uuid::Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// 退回: the receiving archive's 档案员 sends the batch back, with a reason.
+    #[cfg_attr(feature = "ts", ts(skip))]
+    ReturnTransfer {
+        transfer_id: uuid::Uuid,
+        reason: String,
+    },
 }
 
 impl CommandBody {
     /// Each command type's name ([`CommandBody::kind`]) and its Chinese label, for the
     /// vocabulary (the outbox lists commands by name).
-    pub const KINDS: [(&'static str, &'static str); 6] = [
+    pub const KINDS: [(&'static str, &'static str); 9] = [
         ("dispatch", "分发"),
         ("acknowledge", "签收"),
         ("return", "退回"),
         ("step", "办理"),
         ("delegate", "委托代办"),
         ("revoke_delegation", "撤销代办"),
+        ("transfer", "移交"),
+        ("accept_transfer", "接收移交"),
+        ("return_transfer", "退回移交"),
     ];
 
     /// The `type` tag, for logs, audit and metrics.
@@ -335,6 +363,9 @@ impl CommandBody {
             CommandBody::Step { .. } => "step",
             CommandBody::Delegate { .. } => "delegate",
             CommandBody::RevokeDelegation { .. } => "revoke_delegation",
+            CommandBody::Transfer { .. } => "transfer",
+            CommandBody::AcceptTransfer { .. } => "accept_transfer",
+            CommandBody::ReturnTransfer { .. } => "return_transfer",
         }
     }
 
@@ -348,6 +379,10 @@ impl CommandBody {
             // never a document's), so the command's bookkeeping stays one shape.
             CommandBody::Delegate { delegation_id, .. }
             | CommandBody::RevokeDelegation { delegation_id } => DocumentId(*delegation_id),
+            // So is a transfer (its id is fixed by the batch, never a document's).
+            CommandBody::Transfer { transfer_id, .. }
+            | CommandBody::AcceptTransfer { transfer_id, .. }
+            | CommandBody::ReturnTransfer { transfer_id, .. } => DocumentId(*transfer_id),
         }
     }
 }
@@ -512,6 +547,13 @@ pub enum ChangeEntry {
         document: Option<Box<Document>>,
         content_hash: String,
     },
+    /// In the sending unit's and the archive's log: a transfer (移交) arrived and was
+    /// checked, or the archive decided (接收/退回). The whole record each time: it is
+    /// the 移交与接收登记表 both sides keep.
+    #[cfg_attr(feature = "ts", ts(skip))]
+    Transfer {
+        transfer: Box<crate::transfer::Transfer>,
+    },
 }
 
 impl ChangeEntry {
@@ -521,6 +563,7 @@ impl ChangeEntry {
             | ChangeEntry::Received { document_id, .. }
             | ChangeEntry::Delivery { document_id, .. }
             | ChangeEntry::Handling { document_id, .. } => *document_id,
+            ChangeEntry::Transfer { transfer } => DocumentId(transfer.id),
         }
     }
 }

@@ -206,7 +206,11 @@ pub fn precheck(body: &CommandBody) -> Result<(), Rejection> {
         CommandBody::Acknowledge { .. } => Ok(()),
         CommandBody::Return { reason, .. } => check_reason(reason),
         CommandBody::Step { action, .. } => crate::handling::precheck(action),
-        CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. } => Ok(()),
+        CommandBody::Delegate { .. }
+        | CommandBody::RevokeDelegation { .. }
+        | CommandBody::Transfer { .. }
+        | CommandBody::AcceptTransfer { .. }
+        | CommandBody::ReturnTransfer { .. } => Ok(()),
     }
 }
 
@@ -372,6 +376,13 @@ pub fn decide(
             RejectCode::Invalid,
             "代办委托不是公文命令",
             "a delegation is decided by gongwen_core::delegation, not workflow::decide",
+        )),
+        CommandBody::Transfer { .. }
+        | CommandBody::AcceptTransfer { .. }
+        | CommandBody::ReturnTransfer { .. } => Err(reject(
+            RejectCode::Invalid,
+            "移交不是公文命令",
+            "a transfer is decided by the exchange's transfer module, not workflow::decide",
         )),
     }
 }

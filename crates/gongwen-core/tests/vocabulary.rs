@@ -52,7 +52,10 @@ fn the_exchange_labels_are_in_the_vocabulary() {
             ("return", "退回"),
             ("step", "办理"),
             ("delegate", "委托代办"),
-            ("revoke_delegation", "撤销代办")
+            ("revoke_delegation", "撤销代办"),
+            ("transfer", "移交"),
+            ("accept_transfer", "接收移交"),
+            ("return_transfer", "退回移交")
         ]
         .map(|(a, b)| (a.to_string(), b.to_string()))
     );

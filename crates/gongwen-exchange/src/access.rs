@@ -241,6 +241,7 @@ mod tests {
             contents: Vec::new(),
             numbers: Vec::new(),
             delegation: None,
+            transfer: None,
             audit: AuditDraft {
                 at: "2026-12-07T00:00:00Z".into(),
                 username: "fgw".into(),

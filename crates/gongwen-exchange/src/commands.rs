@@ -422,7 +422,7 @@ fn id_reused(command: &Command) -> CommandOutcome {
 
 /// The recorded answer to a re-sent command (or `id_reused` for another payload under
 /// its id); None for a command not seen before.
-async fn replayed(
+pub(crate) async fn replayed(
     st: &AppState,
     user: &UserInfo,
     pushed: &Pushed,
@@ -550,6 +550,7 @@ async fn apply_delegation(
             contents: Vec::new(),
             numbers: Vec::new(),
             delegation: decision.ok(),
+            transfer: None,
             audit: AuditDraft {
                 at,
                 username: user.username.clone(),
@@ -586,6 +587,14 @@ async fn apply_one(
         CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. }
     ) {
         return apply_delegation(st, user, client, units, &pushed).await;
+    }
+    if matches!(
+        pushed.command.body,
+        CommandBody::Transfer { .. }
+            | CommandBody::AcceptTransfer { .. }
+            | CommandBody::ReturnTransfer { .. }
+    ) {
+        return crate::transfer::apply(st, user, client, &pushed).await;
     }
     let command = &pushed.command;
     let kind = command.body.kind();
@@ -685,6 +694,7 @@ async fn apply_one(
             contents: Vec::new(),
             numbers: Vec::new(),
             delegation: None,
+            transfer: None,
             audit: AuditDraft {
                 at: at.clone(),
                 username: user.username.clone(),

@@ -58,6 +58,10 @@ pub struct Settings {
     pub numbering_file: Option<PathBuf>,
     /// Units' own flows: `<dir>/<unit code>/outgoing.toml` and `incoming.toml`.
     pub flows_dir: Option<PathBuf>,
+    /// Units that are archives (receive 移交), e.g. `["sz-daj"]`.
+    pub archive_units: Option<Vec<String>>,
+    /// A ClamAV database for the 移交 re-check (`clamscan -d`).
+    pub archive_clamav_db: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -94,6 +98,8 @@ impl std::fmt::Debug for Settings {
             .field("database_allow_insecure", &self.database_allow_insecure)
             .field("numbering_file", &self.numbering_file)
             .field("flows_dir", &self.flows_dir)
+            .field("archive_units", &self.archive_units)
+            .field("archive_clamav_db", &self.archive_clamav_db)
             .finish()
     }
 }
@@ -192,6 +198,14 @@ impl Settings {
                 .transpose()?,
             numbering_file: var("NUMBERING_FILE").map(PathBuf::from),
             flows_dir: var("FLOWS_DIR").map(PathBuf::from),
+            // A list in the environment: codes separated by commas.
+            archive_units: var("ARCHIVE_UNITS").map(|v| {
+                v.split(',')
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect()
+            }),
+            archive_clamav_db: var("ARCHIVE_CLAMAV_DB").map(PathBuf::from),
         })
     }
 
@@ -238,6 +252,8 @@ impl Settings {
             metrics_token_file: over.metrics_token_file.or(self.metrics_token_file),
             numbering_file: over.numbering_file.or(self.numbering_file),
             flows_dir: over.flows_dir.or(self.flows_dir),
+            archive_units: over.archive_units.or(self.archive_units),
+            archive_clamav_db: over.archive_clamav_db.or(self.archive_clamav_db),
             database_allow_insecure: over
                 .database_allow_insecure
                 .or(self.database_allow_insecure),
@@ -355,6 +371,13 @@ impl Settings {
             numbering_file: self.numbering_file,
             flows_dir: self.flows_dir,
             database_allow_insecure: self.database_allow_insecure.unwrap_or(false),
+            archive_units: self
+                .archive_units
+                .unwrap_or_default()
+                .into_iter()
+                .map(gongwen_core::wire::UnitCode)
+                .collect(),
+            archive_clamav_db: self.archive_clamav_db,
         })
     }
 }
@@ -431,6 +454,10 @@ pub struct Config {
     pub numbering_file: Option<PathBuf>,
     /// Units' own 发文/收文 flows ([`crate::flows`]); None: every unit follows the 条例's.
     pub flows_dir: Option<PathBuf>,
+    /// Units that receive 移交 ([`crate::transfer`]); none: nobody can transfer.
+    pub archive_units: Vec<gongwen_core::wire::UnitCode>,
+    /// A ClamAV database for the 移交 re-check; None: clamscan's own.
+    pub archive_clamav_db: Option<PathBuf>,
 }
 
 impl Config {
@@ -495,6 +522,11 @@ impl Config {
 
     pub fn blob_dir(&self) -> PathBuf {
         self.data.join("blobs")
+    }
+
+    /// Where transfers (移交) are kept: one folder per transfer, as it arrived.
+    pub fn archive_dir(&self) -> PathBuf {
+        self.data.join("archive")
     }
 }
 

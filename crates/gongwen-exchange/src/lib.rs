@@ -26,6 +26,7 @@ pub mod storage;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;
+pub mod transfer;
 
 use std::sync::Arc;
 

@@ -195,6 +195,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
             config.remind_interval,
         ));
     }
+    let archive_dir = config.archive_dir();
+    std::fs::create_dir_all(&archive_dir)
+        .with_context(|| format!("cannot create {}", archive_dir.display()))?;
     let state = AppState {
         storage,
         blobs,
@@ -203,6 +206,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
             .then(|| api::Metrics::new(metrics, metrics_token)),
         numbering,
         flows,
+        archive: Arc::new(gongwen_exchange::transfer::ArchiveSettings {
+            units: config.archive_units.clone(),
+            dir: archive_dir,
+            clamav_db: config.archive_clamav_db.clone(),
+            arrivals: Default::default(),
+        }),
     };
     let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
 

@@ -88,6 +88,7 @@ pub async fn remind_overdue(
             contents,
             numbers: Vec::new(),
             delegation: None,
+            transfer: None,
             audit: AuditDraft {
                 at: at.clone(),
                 username: SYSTEM_ACTOR.into(),

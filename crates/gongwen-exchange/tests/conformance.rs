@@ -139,6 +139,8 @@ fn main() {
         fifty_concurrent_numberings_take_one_to_fifty,
         a_cancelled_number_is_recorded_and_never_given_again,
         a_failed_commit_leaves_the_series_and_its_register_unchanged,
+        // 移交: one transfer per id, each 档号 in one open transfer, decided once.
+        a_transfer_is_kept_once_and_decided_once,
     ];
 
     // Start PostgreSQL only when a postgres case is selected. A missing PostgreSQL is
@@ -349,6 +351,7 @@ fn accepted_commit(
         contents: Vec::new(),
         numbers: Vec::new(),
         delegation: None,
+        transfer: None,
         audit: AuditDraft {
             at: NOW.into(),
             username: actor.username.clone(),
@@ -787,6 +790,7 @@ fn log_commit(units: &[&str], tag: &str) -> Commit {
         contents: Vec::new(),
         numbers: Vec::new(),
         delegation: None,
+        transfer: None,
         audit: AuditDraft {
             at: NOW.into(),
             username: "zhangming".into(),
@@ -1856,4 +1860,137 @@ async fn a_failed_commit_leaves_the_series_and_its_register_unchanged(h: Arc<Har
 
     // And the series goes on from where it was.
     assert_eq!(take_next_number(s, other).await, (2, 1));
+}
+
+// ---------------------------------------------------------------------------------
+// 移交 (transfers).
+
+fn transfer(id: Uuid, codes: &[&str]) -> gongwen_core::transfer::Transfer {
+    use gongwen_core::transfer::{CheckSummary, Person, Transfer, TransferStatus};
+    Transfer {
+        id,
+        from: FGW.into(),
+        from_name: "宿州市发展和改革委员会".into(),
+        to: "sz-daj".into(),
+        to_name: "宿州市档案馆".into(),
+        fonds_code: "Z109".into(),
+        year: 2026,
+        archival_codes: codes.iter().map(|c| c.to_string()).collect(),
+        items: codes.len() as u64,
+        bytes: 1000,
+        files: Vec::new(),
+        classification: Classification::Unclassified,
+        sent_by: Person {
+            username: "fgw-archivist".into(),
+            name: "王档".into(),
+        },
+        sent_at: NOW.into(),
+        status: TransferStatus::Arrived,
+        check: CheckSummary {
+            items_checked: codes.len() as u64,
+            passed: 10,
+            failed: 0,
+            not_checked: 0,
+            findings: Vec::new(),
+            scanner: None,
+        },
+        decided_by: None,
+        decided_at: None,
+        reason: None,
+    }
+}
+
+fn transfer_commit(
+    t: gongwen_core::transfer::Transfer,
+    expected: Option<gongwen_core::transfer::TransferStatus>,
+) -> Commit {
+    let mut c = log_commit(&[FGW, "sz-daj"], "移交");
+    c.command.kind = "transfer".into();
+    c.transfer = Some(gongwen_exchange::storage::TransferWrite {
+        transfer: t,
+        expected,
+        report: expected.is_none().then(|| r#"{"results":[]}"#.to_string()),
+    });
+    c
+}
+
+async fn a_transfer_is_kept_once_and_decided_once(h: Arc<Harness>) {
+    use gongwen_core::transfer::TransferStatus;
+    let s = h.storage.as_ref();
+    let (x, y) = (Uuid::new_v4(), Uuid::new_v4());
+    let c1 = "Z109-WS·2026-Y-BGS-0001";
+    let c2 = "Z109-WS·2026-Y-BGS-0002";
+    s.commit(&transfer_commit(transfer(x, &[c1, c2]), None))
+        .await
+        .expect("the first transfer is kept");
+    let before = snapshot(s).await;
+
+    // The same id again, or another transfer holding one of its 档号: nothing written.
+    let again = transfer_commit(transfer(x, &[c1, c2]), None);
+    assert!(matches!(
+        s.commit(&again).await,
+        Err(StorageError::Conflict(_))
+    ));
+    let overlap = transfer_commit(transfer(y, &[c2]), None);
+    assert!(matches!(
+        s.commit(&overlap).await,
+        Err(StorageError::Conflict(_))
+    ));
+    assert!(s
+        .command(overlap.command.command_id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s.transfer(y).await.unwrap().is_none());
+    assert_eq!(snapshot(s).await, before);
+    assert_eq!(
+        s.transfers_holding(&[c1.into(), c2.into(), "Z109-WS·2026-Y-BGS-0003".into()])
+            .await
+            .unwrap(),
+        vec![(c1.to_string(), x), (c2.to_string(), x)]
+    );
+    let kept = s.transfer(x).await.unwrap().expect("kept");
+    assert_eq!(kept.report, r#"{"results":[]}"#);
+    assert_eq!(s.transfers(&FGW.into()).await.unwrap().len(), 1);
+    assert_eq!(s.transfers(&"sz-daj".into()).await.unwrap().len(), 1);
+    assert!(s.transfers(&TJJ.into()).await.unwrap().is_empty());
+
+    // Decided once: a second decision on the status it saw loses.
+    let mut accepted = kept.transfer.clone();
+    accepted.status = TransferStatus::Accepted;
+    s.commit(&transfer_commit(
+        accepted.clone(),
+        Some(TransferStatus::Arrived),
+    ))
+    .await
+    .expect("accepted");
+    let mut returned = kept.transfer.clone();
+    returned.status = TransferStatus::Returned;
+    let late = transfer_commit(returned, Some(TransferStatus::Arrived));
+    assert!(matches!(
+        s.commit(&late).await,
+        Err(StorageError::Conflict(_))
+    ));
+    assert!(s.command(late.command.command_id).await.unwrap().is_none());
+    let now = s.transfer(x).await.unwrap().unwrap();
+    assert_eq!(now.transfer.status, TransferStatus::Accepted);
+    assert_eq!(now.report, r#"{"results":[]}"#, "the report stays");
+
+    // A 退回 releases its 档号 for a corrected batch.
+    let z = Uuid::new_v4();
+    let c3 = "Z109-WS·2026-D10-BGS-0001";
+    let t = transfer(z, &[c3]);
+    s.commit(&transfer_commit(t.clone(), None)).await.unwrap();
+    let mut back = t;
+    back.status = TransferStatus::Returned;
+    back.reason = Some("正本摘要不符".into());
+    s.commit(&transfer_commit(back, Some(TransferStatus::Arrived)))
+        .await
+        .unwrap();
+    assert!(s.transfers_holding(&[c3.into()]).await.unwrap().is_empty());
+    assert_eq!(
+        s.transfers_holding(&[c1.into()]).await.unwrap(),
+        vec![(c1.to_string(), x)],
+        "an accepted transfer keeps its 档号"
+    );
 }

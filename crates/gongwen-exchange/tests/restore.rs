@@ -174,6 +174,7 @@ async fn number(storage: &dyn Storage, n: i64, document_id: DocumentId, event: N
             reason: (event == NumberEvent::Cancelled).then(|| "印制前发现错字，作废重编".into()),
         }],
         delegation: None,
+        transfer: None,
         audit: AuditDraft {
             at,
             username: "fgw-clerk".into(),

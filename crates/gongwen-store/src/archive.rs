@@ -276,3 +276,39 @@ fn enum_parse_retention(code: &str) -> Result<RetentionPeriod, StoreError> {
             .map_err(|e| StoreError::BadRecord(format!("retention: {e}"))),
     }
 }
+
+impl crate::Store {
+    /// The transfers (移交) the exchange's log brought to this desk, newest first: the
+    /// 移交与接收登记表 this side keeps. Only for the logged-in account's unit (sender or
+    /// archive) and within its clearance; nothing with nobody logged in.
+    pub fn transfers(&self) -> Result<Vec<gongwen_core::transfer::Transfer>, StoreError> {
+        let Some(account) = self.signed_in()? else {
+            return Ok(Vec::new());
+        };
+        let unit = account.user.unit.0.clone();
+        let mut stmt = self.conn.prepare(
+            "SELECT body FROM transfers WHERE from_unit = ?1 OR to_unit = ?1
+             ORDER BY sent_at DESC, id",
+        )?;
+        let bodies = stmt
+            .query_map([&unit], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::new();
+        for body in bodies {
+            let t: gongwen_core::transfer::Transfer = serde_json::from_str(&body)
+                .map_err(|e| StoreError::BadRecord(format!("a stored transfer: {e}")))?;
+            if t.classification <= account.user.clearance {
+                out.push(t);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One transfer as [`crate::Store::transfers`] shows it.
+    pub fn transfer(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Option<gongwen_core::transfer::Transfer>, StoreError> {
+        Ok(self.transfers()?.into_iter().find(|t| t.id == id))
+    }
+}

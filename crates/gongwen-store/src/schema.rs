@@ -454,6 +454,19 @@ CREATE TABLE notified (
     PRIMARY KEY (account, kind, key)
 ) WITHOUT ROWID;
 "#,
+    // 13: 移交. Each transfer of a filed batch to an archive as the exchange's log last
+    // brought it (JSON of `gongwen_core::transfer::Transfer`): what was sent, the
+    // receiving server's check, 接收/退回: the 移交与接收登记表 this side keeps.
+    r#"
+CREATE TABLE transfers (
+    id         TEXT PRIMARY KEY,
+    from_unit  TEXT NOT NULL,
+    to_unit    TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    sent_at    TEXT NOT NULL,
+    body       TEXT NOT NULL
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Each search table's FTS5 `automerge` and `crisismerge` settings, as the migrations

@@ -399,7 +399,7 @@ fn a_version_2_store_keeps_its_queued_commands_with_the_remembered_account() {
         // Back to what schema 2 had: no account on commands, no session, counts
         // without 密级, no cursor epoch (schema 4).
         let conn = rusqlite::Connection::open(dir.path().join(gongwen_store::DB_FILE)).unwrap();
-        conn.execute_batch(common::UNDO_SCHEMAS_6_TO_12).unwrap();
+        conn.execute_batch(common::UNDO_SCHEMAS_6_TO_13).unwrap();
         conn.execute_batch(
             "ALTER TABLE sync_state DROP COLUMN epoch;
              ALTER TABLE sync_state DROP COLUMN cursor_unit;

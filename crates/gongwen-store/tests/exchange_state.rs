@@ -417,7 +417,7 @@ fn a_version_1_database_is_migrated_and_keeps_its_documents() {
     {
         // Back to what schema 1 had.
         let conn = rusqlite::Connection::open(dir.path().join(gongwen_store::DB_FILE)).unwrap();
-        conn.execute_batch(common::UNDO_SCHEMAS_6_TO_12).unwrap();
+        conn.execute_batch(common::UNDO_SCHEMAS_6_TO_13).unwrap();
         conn.execute_batch(
             "DROP TABLE outbox; DROP TABLE exchanged; DROP TABLE deliveries; DROP TABLE sync_state;
              DROP TABLE settings; DROP TABLE attachment_downloads; PRAGMA user_version = 1;",

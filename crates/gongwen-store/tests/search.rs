@@ -410,7 +410,7 @@ fn a_store_from_before_latin_infixes_finds_them_after_opening() {
         // Back to schema 4, whose character table had no Latin pieces: emptied here,
         // since the upgrade writes every row of it anew (and without schema 6's columns).
         let conn = rusqlite::Connection::open(dir.path().join(gongwen_store::DB_FILE)).unwrap();
-        conn.execute_batch(common::UNDO_SCHEMAS_6_TO_12).unwrap();
+        conn.execute_batch(common::UNDO_SCHEMAS_6_TO_13).unwrap();
         conn.execute_batch(
             "INSERT INTO search_chars(search_chars) VALUES ('delete-all');
              PRAGMA user_version = 4;",

@@ -387,7 +387,7 @@ fn a_store_from_before_keeps_its_autosaved_versions_and_marks_what_was_sent() {
     {
         // Back to schema 5: no author, step or reason, no marks, no working copies.
         let conn = rusqlite::Connection::open(dir.path().join(gongwen_store::DB_FILE)).unwrap();
-        conn.execute_batch(common::UNDO_SCHEMAS_6_TO_12).unwrap();
+        conn.execute_batch(common::UNDO_SCHEMAS_6_TO_13).unwrap();
         conn.execute_batch("PRAGMA user_version = 5;").unwrap();
     }
     let mut store = Store::open(dir.path()).unwrap();

@@ -60,6 +60,14 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// A transfer (移交) as `GET /v1/transfers/{id}` answers it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TransferView {
+    pub transfer: gongwen_core::transfer::Transfer,
+    /// The receiving server's 四性检测 report (`gongwen_archive::CheckReport` as JSON).
+    pub report: serde_json::Value,
+}
+
 /// What an upload did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UploadReport {
@@ -289,6 +297,38 @@ impl Client {
             self.request(reqwest::Method::GET, "/v1/delegations", Some(token)),
         )
         .await
+    }
+
+    /// `GET /v1/transfers`: the transfers (移交) the caller's unit sent or received, as
+    /// a 档案员 sees them (empty for other roles).
+    pub async fn transfers(
+        &self,
+        token: &str,
+    ) -> Result<Vec<gongwen_core::transfer::Transfer>, SyncError> {
+        self.json(
+            "transfers",
+            self.request(reqwest::Method::GET, "/v1/transfers", Some(token)),
+        )
+        .await
+    }
+
+    /// `GET /v1/transfers/{id}`: one transfer with the receiving server's whole check
+    /// report; `None` when there is none the caller may see.
+    pub async fn transfer(
+        &self,
+        token: &str,
+        id: uuid::Uuid,
+    ) -> Result<Option<TransferView>, SyncError> {
+        let req = self.request(
+            reqwest::Method::GET,
+            &format!("/v1/transfers/{id}"),
+            Some(token),
+        );
+        match self.json("transfer", req).await {
+            Ok(view) => Ok(Some(view)),
+            Err(SyncError::Refused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// `POST /v1/commands`: one outcome per command, in the order sent.

@@ -31,7 +31,7 @@ mod progress;
 mod round;
 mod signin;
 
-pub use client::{Client, UploadReport};
+pub use client::{Client, TransferView, UploadReport};
 pub use error::SyncError;
 pub use looping::{Connection, LoopConfig, LoopStatus, SyncLoop};
 pub use progress::{ProgressSink, Transfer, TransferKind};

@@ -4,4 +4,4 @@
  * Which command a queued one is: what the 同步队列 labels it with (the `commands`
  * vocabulary) and where the window opens its document.
  */
-export type CommandKind = "dispatch" | "acknowledge" | "return" | "step" | "delegate" | "revoke_delegation";
+export type CommandKind = "dispatch" | "acknowledge" | "return" | "step" | "delegate" | "revoke_delegation" | "transfer" | "accept_transfer" | "return_transfer";

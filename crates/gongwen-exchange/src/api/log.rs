@@ -83,6 +83,13 @@ pub(super) async fn changes(
                 row.unit, row.seq
             ))
         })?;
+        // A transfer (移交) is the archivists' business: other roles of the unit pass
+        // it like a withheld entry (GET /v1/transfers answers them the same way).
+        if matches!(entry, ChangeEntry::Transfer { .. })
+            && info.role != gongwen_core::wire::Role::Archivist
+        {
+            continue;
+        }
         changes.push(Change {
             seq: row.seq as u64,
             command_id: CommandId(row.command_id),

@@ -14,6 +14,7 @@ mod middleware;
 mod ops;
 mod request;
 mod session;
+mod transfers;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -111,6 +112,8 @@ pub struct AppState {
     pub numbering: Arc<gongwen_core::numbering::NumberingRules>,
     /// Units' own flows (`flows_dir`), the default for every other unit.
     pub flows: Arc<crate::flows::UnitFlows>,
+    /// Which units are archives and where transfers are kept (移交).
+    pub archive: Arc<crate::transfer::ArchiveSettings>,
 }
 
 /// What `/metrics` serves, and the bearer token it asks for (none: open, which the
@@ -159,6 +162,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/me", get(me))
         .route("/v1/directory", get(directory))
         .route("/v1/delegations", get(delegations))
+        .route("/v1/transfers", get(transfers::list))
+        .route("/v1/transfers/{id}", get(transfers::one))
         .route("/v1/commands", post(push))
         .route("/v1/changes", get(changes))
         .route("/v1/documents/{id}", get(document))

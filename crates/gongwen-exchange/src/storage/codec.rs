@@ -116,7 +116,9 @@ pub fn log_writes(
                 },
                 std::mem::take(&mut **document),
             )),
-            ChangeEntry::Delivery { .. } | ChangeEntry::Handling { .. } => None,
+            ChangeEntry::Delivery { .. }
+            | ChangeEntry::Handling { .. }
+            | ChangeEntry::Transfer { .. } => None,
         };
         let mut text = serde_json::to_string(&entry)?;
         let content = match carried {

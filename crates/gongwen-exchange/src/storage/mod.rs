@@ -139,7 +139,29 @@ pub struct Commit {
     pub numbers: Vec<NumberWrite>,
     /// A delegation (代办) given or revoked by the command, written whole.
     pub delegation: Option<gongwen_core::delegation::Delegation>,
+    /// A transfer (移交) that arrived, or the archive's decision on it.
+    pub transfer: Option<TransferWrite>,
     pub audit: AuditDraft,
+}
+
+/// A transfer written whole by a commit. A new one (`expected` None) must not exist
+/// and takes each of its 档号 for itself (a 件 is in one open transfer at a time);
+/// a decision is compared-and-set on the status it was decided on, so two archivists
+/// deciding at once cannot both win. A 退回 releases the 档号 again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferWrite {
+    pub transfer: gongwen_core::transfer::Transfer,
+    pub expected: Option<gongwen_core::transfer::TransferStatus>,
+    /// The receiving server's whole 四性检测 report (JSON), stored with a new transfer.
+    pub report: Option<String>,
+}
+
+/// A transfer as stored, with the whole check report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferRecord {
+    pub transfer: gongwen_core::transfer::Transfer,
+    /// `gongwen_archive::CheckReport` as JSON.
+    pub report: String,
 }
 
 /// What happens to a number of a 文号 series.
@@ -671,6 +693,18 @@ pub trait Storage: Send + Sync + 'static {
         &self,
         id: uuid::Uuid,
     ) -> Result<Option<gongwen_core::delegation::Delegation>, StorageError>;
+    /// One transfer (移交) by id.
+    async fn transfer(&self, id: uuid::Uuid) -> Result<Option<TransferRecord>, StorageError>;
+    /// The transfers a unit sent or received, newest first.
+    async fn transfers(
+        &self,
+        unit: &UnitCode,
+    ) -> Result<Vec<gongwen_core::transfer::Transfer>, StorageError>;
+    /// Which of these 档号 an open (not returned) transfer holds: (档号, transfer id).
+    async fn transfers_holding(
+        &self,
+        archival_codes: &[String],
+    ) -> Result<Vec<(String, uuid::Uuid)>, StorageError>;
     /// Every number event of the series, by number (an issue before its cancellation).
     async fn number_register(&self, series: &str) -> Result<Vec<NumberRecord>, StorageError>;
 

@@ -233,6 +233,27 @@ CREATE INDEX delegations_unit ON delegations (unit, created_at);
     r#"
 ALTER TABLE units ADD COLUMN short_name TEXT;
 "#,
+    // 9: 移交. Each transfer of a filed batch to an archive (JSON of
+    // `gongwen_core::transfer::Transfer`, rewritten whole at 接收/退回) with the
+    // receiving server's 四性检测 report, and which transfer holds each 档号: a 件 is in
+    // one open transfer at a time (a 退回 releases it).
+    r#"
+CREATE TABLE transfers (
+    id        TEXT PRIMARY KEY,
+    from_unit TEXT NOT NULL,
+    to_unit   TEXT NOT NULL,
+    status    TEXT NOT NULL CHECK (status IN ('arrived', 'accepted', 'returned')),
+    sent_at   TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    report    TEXT NOT NULL
+);
+CREATE INDEX transfers_from ON transfers (from_unit, sent_at);
+CREATE INDEX transfers_to ON transfers (to_unit, sent_at);
+CREATE TABLE transfer_items (
+    archival_code TEXT PRIMARY KEY,
+    transfer_id   TEXT NOT NULL REFERENCES transfers (id)
+);
+"#,
 ];
 
 /// Server storage in a PostgreSQL database.
@@ -699,6 +720,9 @@ async fn commit_tx(
         .await
         .map_err(pg)?;
     }
+    if let Some(t) = &c.transfer {
+        transfer_tx(tx, t).await?;
+    }
 
     // Per-unit seqs (see the module doc): how many entries each unit gets, then one
     // counter update per unit, in sorted unit order.
@@ -775,6 +799,76 @@ async fn commit_tx(
 
     append_audit_tx(tx, head, &c.audit).await?;
     Ok(seqs)
+}
+
+/// The commit's transfer (see [`TransferWrite`](super::TransferWrite)), inside its
+/// transaction. A lost race (the transfer or one of its 档号 taken, or the status moved)
+/// is a `Conflict`: the caller reads again and decides again.
+async fn transfer_tx(
+    tx: &deadpool_postgres::Transaction<'_>,
+    w: &super::TransferWrite,
+) -> Result<(), StorageError> {
+    let t = &w.transfer;
+    let id = t.id.to_string();
+    let conflict = || StorageError::Conflict(DocumentId(t.id));
+    let body = serde_json::to_string(t).map_err(|e| StorageError::Backend(e.to_string()))?;
+    match w.expected {
+        None => {
+            // A unique violation aborts a PostgreSQL transaction; the caller retries
+            // on a fresh one after `Conflict`.
+            let inserted = tx
+                .execute(
+                    "INSERT INTO transfers (id, from_unit, to_unit, status, sent_at, body, report)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    &[
+                        &id,
+                        &t.from.0,
+                        &t.to.0,
+                        &t.status.as_str(),
+                        &t.sent_at,
+                        &body,
+                        &w.report.as_deref().unwrap_or("{}"),
+                    ],
+                )
+                .await;
+            match inserted {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => return Err(conflict()),
+                Err(e) => return Err(pg(e)),
+            }
+            let item = tx
+                .prepare_cached(
+                    "INSERT INTO transfer_items (archival_code, transfer_id) VALUES ($1, $2)",
+                )
+                .await
+                .map_err(pg)?;
+            for code in &t.archival_codes {
+                match tx.execute(&item, &[code, &id]).await {
+                    Ok(_) => {}
+                    Err(e) if is_unique_violation(&e) => return Err(conflict()),
+                    Err(e) => return Err(pg(e)),
+                }
+            }
+        }
+        Some(expected) => {
+            let written = tx
+                .execute(
+                    "UPDATE transfers SET status = $2, body = $3 WHERE id = $1 AND status = $4",
+                    &[&id, &t.status.as_str(), &body, &expected.as_str()],
+                )
+                .await
+                .map_err(pg)?;
+            if written != 1 {
+                return Err(conflict());
+            }
+            if t.status == gongwen_core::transfer::TransferStatus::Returned {
+                tx.execute("DELETE FROM transfer_items WHERE transfer_id = $1", &[&id])
+                    .await
+                    .map_err(pg)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The commit's 文号 writes (see [`NumberWrite`](super::NumberWrite)), inside its transaction. The
@@ -1363,6 +1457,78 @@ impl Storage for PostgresStorage {
                 .map_err(|e| StorageError::Backend(format!("stored delegation is not valid: {e}")))
         })
         .transpose()
+    }
+
+    async fn transfer(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Option<super::TransferRecord>, StorageError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT body, report FROM transfers WHERE id = $1",
+                &[&id.to_string()],
+            )
+            .await
+            .map_err(pg)?;
+        row.map(|r| {
+            let body: String = col(&r, 0)?;
+            Ok(super::TransferRecord {
+                transfer: serde_json::from_str(&body).map_err(|e| {
+                    StorageError::Backend(format!("stored transfer is not valid: {e}"))
+                })?,
+                report: col(&r, 1)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn transfers(
+        &self,
+        unit: &UnitCode,
+    ) -> Result<Vec<gongwen_core::transfer::Transfer>, StorageError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT body FROM transfers WHERE from_unit = $1 OR to_unit = $1
+                 ORDER BY sent_at DESC, id",
+                &[&unit.0],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let body: String = col(r, 0)?;
+                serde_json::from_str(&body).map_err(|e| {
+                    StorageError::Backend(format!("stored transfer is not valid: {e}"))
+                })
+            })
+            .collect()
+    }
+
+    async fn transfers_holding(
+        &self,
+        archival_codes: &[String],
+    ) -> Result<Vec<(String, uuid::Uuid)>, StorageError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT archival_code, transfer_id FROM transfer_items
+                 WHERE archival_code = ANY($1) ORDER BY archival_code",
+                &[&archival_codes],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let code: String = col(r, 0)?;
+                let id: String = col(r, 1)?;
+                let id = id.parse().map_err(|e| {
+                    StorageError::Backend(format!("stored transfer id is not valid: {e}"))
+                })?;
+                Ok((code, id))
+            })
+            .collect()
     }
 
     async fn number_register(&self, series: &str) -> Result<Vec<NumberRecord>, StorageError> {

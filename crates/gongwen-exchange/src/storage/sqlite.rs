@@ -205,6 +205,27 @@ CREATE INDEX delegations_unit ON delegations (unit, created_at);
     r#"
 ALTER TABLE units ADD COLUMN short_name TEXT;
 "#,
+    // 9: 移交. Each transfer of a filed batch to an archive (JSON of
+    // `gongwen_core::transfer::Transfer`, rewritten whole at 接收/退回) with the
+    // receiving server's 四性检测 report, and which transfer holds each 档号: a 件 is in
+    // one open transfer at a time (a 退回 releases it).
+    r#"
+CREATE TABLE transfers (
+    id        TEXT PRIMARY KEY,
+    from_unit TEXT NOT NULL,
+    to_unit   TEXT NOT NULL,
+    status    TEXT NOT NULL CHECK (status IN ('arrived', 'accepted', 'returned')),
+    sent_at   TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    report    TEXT NOT NULL
+) STRICT;
+CREATE INDEX transfers_from ON transfers (from_unit, sent_at);
+CREATE INDEX transfers_to ON transfers (to_unit, sent_at);
+CREATE TABLE transfer_items (
+    archival_code TEXT PRIMARY KEY,
+    transfer_id   TEXT NOT NULL REFERENCES transfers (id)
+) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// Read-only connections kept open between calls; more are opened when busy.
@@ -588,8 +609,71 @@ fn commit_tx(conn: &Connection, c: &Commit) -> Result<Vec<i64>, StorageError> {
         )
         .map_err(backend)?;
     }
+    if let Some(t) = &c.transfer {
+        transfer_tx(conn, t)?;
+    }
     append_audit_tx(conn, &c.audit)?;
     Ok(seqs)
+}
+
+/// The commit's transfer (see [`TransferWrite`](super::TransferWrite)), inside its
+/// transaction. A lost race (the transfer or one of its 档号 taken, or the status moved)
+/// is a `Conflict`: the caller reads again and decides again.
+fn transfer_tx(conn: &Connection, w: &super::TransferWrite) -> Result<(), StorageError> {
+    let t = &w.transfer;
+    let id = t.id.to_string();
+    let conflict = || StorageError::Conflict(DocumentId(t.id));
+    let body = serde_json::to_string(t).map_err(|e| StorageError::Backend(e.to_string()))?;
+    match w.expected {
+        None => {
+            let inserted = conn.execute(
+                "INSERT INTO transfers (id, from_unit, to_unit, status, sent_at, body, report)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    id,
+                    t.from.0,
+                    t.to.0,
+                    t.status.as_str(),
+                    t.sent_at,
+                    body,
+                    w.report.as_deref().unwrap_or("{}")
+                ],
+            );
+            match inserted {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => return Err(conflict()),
+                Err(e) => return Err(backend(e)),
+            }
+            let mut item = conn
+                .prepare_cached(
+                    "INSERT INTO transfer_items (archival_code, transfer_id) VALUES (?1, ?2)",
+                )
+                .map_err(backend)?;
+            for code in &t.archival_codes {
+                match item.execute(params![code, id]) {
+                    Ok(_) => {}
+                    Err(e) if is_unique_violation(&e) => return Err(conflict()),
+                    Err(e) => return Err(backend(e)),
+                }
+            }
+        }
+        Some(expected) => {
+            let written = conn
+                .execute(
+                    "UPDATE transfers SET status = ?2, body = ?3 WHERE id = ?1 AND status = ?4",
+                    params![id, t.status.as_str(), body, expected.as_str()],
+                )
+                .map_err(backend)?;
+            if written != 1 {
+                return Err(conflict());
+            }
+            if t.status == gongwen_core::transfer::TransferStatus::Returned {
+                conn.execute("DELETE FROM transfer_items WHERE transfer_id = ?1", [&id])
+                    .map_err(backend)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The commit's 文号 writes (see [`NumberWrite`](super::NumberWrite)), inside its transaction.
@@ -1305,6 +1389,86 @@ impl Storage for SqliteStorage {
                 })
             })
             .transpose()
+        })
+        .await
+    }
+
+    async fn transfer(
+        &self,
+        id: uuid::Uuid,
+    ) -> Result<Option<super::TransferRecord>, StorageError> {
+        self.read(move |conn| {
+            let row: Option<(String, String)> = conn
+                .query_row(
+                    "SELECT body, report FROM transfers WHERE id = ?1",
+                    [id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(backend)?;
+            row.map(|(body, report)| {
+                Ok(super::TransferRecord {
+                    transfer: serde_json::from_str(&body).map_err(|e| {
+                        StorageError::Backend(format!("stored transfer is not valid: {e}"))
+                    })?,
+                    report,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn transfers(
+        &self,
+        unit: &UnitCode,
+    ) -> Result<Vec<gongwen_core::transfer::Transfer>, StorageError> {
+        let unit = unit.0.clone();
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT body FROM transfers WHERE from_unit = ?1 OR to_unit = ?1
+                     ORDER BY sent_at DESC, id",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([&unit], |r| r.get::<_, String>(0))
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let body = row.map_err(backend)?;
+                out.push(serde_json::from_str(&body).map_err(|e| {
+                    StorageError::Backend(format!("stored transfer is not valid: {e}"))
+                })?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn transfers_holding(
+        &self,
+        archival_codes: &[String],
+    ) -> Result<Vec<(String, uuid::Uuid)>, StorageError> {
+        let codes = archival_codes.to_vec();
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT transfer_id FROM transfer_items WHERE archival_code = ?1")
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for code in codes {
+                let held: Option<String> = stmt
+                    .query_row([&code], |r| r.get(0))
+                    .optional()
+                    .map_err(backend)?;
+                if let Some(id) = held {
+                    let id = id.parse().map_err(|e| {
+                        StorageError::Backend(format!("stored transfer id is not valid: {e}"))
+                    })?;
+                    out.push((code, id));
+                }
+            }
+            Ok(out)
         })
         .await
     }

@@ -561,6 +561,37 @@ fn apply_change<'a>(
             content_hash,
             batch,
         ),
+        ChangeEntry::Transfer { transfer } => {
+            // The whole record each time: the later entry (a decision) replaces the
+            // earlier (arrival); an older one applied again never goes back.
+            let rank = |s: gongwen_core::transfer::TransferStatus| match s {
+                gongwen_core::transfer::TransferStatus::Arrived => 0,
+                _ => 1,
+            };
+            let current: Option<String> = tx
+                .prepare_cached("SELECT status FROM transfers WHERE id = ?1")?
+                .query_row([transfer.id.to_string()], |r| r.get(0))
+                .optional()?;
+            let newer = current
+                .as_deref()
+                .and_then(gongwen_core::transfer::TransferStatus::parse)
+                .is_none_or(|c| rank(transfer.status) >= rank(c));
+            if newer {
+                tx.prepare_cached(
+                    "INSERT OR REPLACE INTO transfers(id, from_unit, to_unit, status, sent_at, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    transfer.id.to_string(),
+                    transfer.from.0,
+                    transfer.to.0,
+                    transfer.status.as_str(),
+                    transfer.sent_at,
+                    json(transfer)?
+                ])?;
+            }
+            Ok(false)
+        }
     }
 }
 

@@ -237,9 +237,14 @@ impl Store {
         };
         // A delegation (代办) is given online, where the server answers at once: it is
         // about no document, and a leader leaving wants to know it holds.
+        // So is a transfer (移交) and the archive's decision on it.
         if matches!(
             body,
-            CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. }
+            CommandBody::Delegate { .. }
+                | CommandBody::RevokeDelegation { .. }
+                | CommandBody::Transfer { .. }
+                | CommandBody::AcceptTransfer { .. }
+                | CommandBody::ReturnTransfer { .. }
         ) {
             return Err(refused(
                 "a delegation is sent to the exchange directly, not queued",
@@ -397,8 +402,12 @@ impl Store {
                 }
             }
             CommandBody::Step { .. } => {}
-            // Refused above: a delegation is about no document here.
-            CommandBody::Delegate { .. } | CommandBody::RevokeDelegation { .. } => {}
+            // Refused above: a delegation or transfer is about no document here.
+            CommandBody::Delegate { .. }
+            | CommandBody::RevokeDelegation { .. }
+            | CommandBody::Transfer { .. }
+            | CommandBody::AcceptTransfer { .. }
+            | CommandBody::ReturnTransfer { .. } => {}
         }
         tx.prepare_cached(
             "INSERT INTO outbox(command_id, kind, document_id, payload, created_at, account, classification)

@@ -68,10 +68,11 @@ pub fn request(title: &str, date: &str, body: &str) -> Document {
 
 /// SQL that takes a store of the current schema back to what schema 5 had (before
 /// versions recorded author, step and reason, and before working copies): for tests
-/// that fake an older store by undoing later migrations (12, notifications given;
-/// 11, the 回收站 and its count triggers; 10, read marks; 9, filings;
+/// that fake an older store by undoing later migrations (13, transfers; 12,
+/// notifications given; 11, the 回收站 and its count triggers; 10, read marks; 9, filings;
 /// 8, confirmed commands; 7, versions; 6, handlings).
-pub const UNDO_SCHEMAS_6_TO_12: &str = "DROP TABLE notified;
+pub const UNDO_SCHEMAS_6_TO_13: &str = "DROP TABLE transfers;
+    DROP TABLE notified;
     DROP TRIGGER documents_count_insert;
     DROP TRIGGER documents_count_delete;
     DROP TRIGGER documents_count_update;
