@@ -28,16 +28,34 @@ pub struct StepInfo {
     pub returns_to: Vec<String>,
 }
 
-/// The steps of `unit`'s flow of `kind`, for the 办理 panel's choices.
+/// The steps of `unit`'s flow of `kind`, for the 办理 panel's choices. With `document`,
+/// the steps of the flow that unit's handling of it follows: the version it started
+/// with, when the admin has changed the unit's flow since (the server decides by that
+/// one).
 #[tauri::command]
 pub fn flow_steps(
     state: State<'_, AppState>,
     unit: String,
     kind: FlowKind,
+    document: Option<String>,
 ) -> Answer<Vec<StepInfo>> {
-    let directory = with_store(&state, "read the directory", |s| s.directory())?;
-    Ok(directory
-        .flow(&unit.as_str().into(), kind)
+    let unit: gongwen_core::wire::UnitCode = unit.as_str().into();
+    let document = document.as_deref().map(parse_id).transpose()?;
+    let (directory, handling) = with_store(&state, "read the directory", |s| {
+        let handling = match document {
+            Some(id) => s
+                .handlings(id)?
+                .into_iter()
+                .find(|h| h.unit == unit && h.flow == kind),
+            None => None,
+        };
+        Ok((s.directory()?, handling))
+    })?;
+    let flow = match &handling {
+        Some(h) => directory.handling_flow(h),
+        None => directory.flow(&unit, kind),
+    };
+    Ok(flow
         .steps
         .into_iter()
         .map(|s| StepInfo {
