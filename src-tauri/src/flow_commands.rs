@@ -28,35 +28,38 @@ pub struct StepInfo {
     pub returns_to: Vec<String>,
 }
 
-/// The steps of `unit`'s flow of `kind`, for the 办理 panel's choices. With `document`,
-/// the steps of the flow that unit's handling of it follows: the version it started
-/// with, when the admin has changed the unit's flow since (the server decides by that
-/// one).
+/// The steps of `unit`'s flow of `kind`, for the 办理 panel's choices.
 #[tauri::command]
 pub fn flow_steps(
     state: State<'_, AppState>,
     unit: String,
     kind: FlowKind,
-    document: Option<String>,
 ) -> Answer<Vec<StepInfo>> {
-    let unit: gongwen_core::wire::UnitCode = unit.as_str().into();
-    let document = document.as_deref().map(parse_id).transpose()?;
-    let (directory, handling) = with_store(&state, "read the directory", |s| {
-        let handling = match document {
-            Some(id) => s
-                .handlings(id)?
-                .into_iter()
-                .find(|h| h.unit == unit && h.flow == kind),
-            None => None,
-        };
+    let directory = with_store(&state, "read the directory", |s| s.directory())?;
+    Ok(step_infos(directory.flow(&unit.as_str().into(), kind)))
+}
+
+/// The steps of the flow `unit`'s handling of document `id` follows: the version it
+/// started with, which is no longer the unit's current flow when the exchange's admin
+/// has changed it since (the server decides by that version). Refused, naming nothing
+/// of it, for a handling this store does not have or the user may not see.
+#[tauri::command]
+pub fn handling_steps(
+    state: State<'_, AppState>,
+    id: String,
+    unit: String,
+) -> Answer<Vec<StepInfo>> {
+    let id = parse_id(&id)?;
+    let (directory, handling) = with_store(&state, "read a handling's flow", |s| {
+        let handling = s.handlings(id)?.into_iter().find(|h| h.unit.0 == unit);
         Ok((s.directory()?, handling))
     })?;
-    let flow = match &handling {
-        Some(h) => directory.handling_flow(h),
-        None => directory.flow(&unit, kind),
-    };
-    Ok(flow
-        .steps
+    let handling = handling.ok_or_else(|| "这份公文没有该单位的办理记录".to_string())?;
+    Ok(step_infos(directory.handling_flow(&handling)))
+}
+
+fn step_infos(flow: gongwen_core::flow::Flow) -> Vec<StepInfo> {
+    flow.steps
         .into_iter()
         .map(|s| StepInfo {
             id: s.id.as_str().to_string(),
@@ -71,7 +74,7 @@ pub fn flow_steps(
                 .map(|n| n.as_str().to_string())
                 .collect(),
         })
-        .collect())
+        .collect()
 }
 
 /// A unit's handling as the 办理 panel shows it: with each trail entry's time as the
