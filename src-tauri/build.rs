@@ -42,6 +42,7 @@ fn main() {
         "return_document",
         "mark_read",
         "flow_steps",
+        "handling_steps",
         "handlings",
         "handling_box",
         "take_step",

@@ -343,6 +343,7 @@ mod tests {
                 users: vec![],
                 clearances: None,
                 flows: vec![],
+                flow_versions: vec![],
             })
             .unwrap();
         assert_eq!(

@@ -36,9 +36,41 @@ pub fn flow_steps(
     kind: FlowKind,
 ) -> Answer<Vec<StepInfo>> {
     let directory = with_store(&state, "read the directory", |s| s.directory())?;
-    Ok(directory
-        .flow(&unit.as_str().into(), kind)
-        .steps
+    Ok(step_infos(directory.flow(&unit.as_str().into(), kind)))
+}
+
+/// The steps of the flow `unit`'s handling of document `id` follows: the version it
+/// started with, which is no longer the unit's current flow when the exchange's admin
+/// has changed it since (the server decides by that version). Refused, naming nothing
+/// of it, for a handling this store does not have or the user may not see.
+#[tauri::command]
+pub fn handling_steps(
+    state: State<'_, AppState>,
+    id: String,
+    unit: String,
+) -> Answer<Vec<StepInfo>> {
+    let id = parse_id(&id)?;
+    with_store(&state, "read a handling's flow", |s| {
+        handling_steps_in(s, id, &unit)
+    })?
+    .ok_or_else(|| "这份公文没有该单位的办理记录".to_string())
+}
+
+/// [`handling_steps`] on a store: `None` when the store has no such handling the
+/// logged-in user may see (`Store::handlings` answers only for a visible document).
+fn handling_steps_in(
+    s: &gongwen_store::Store,
+    id: gongwen_core::DocumentId,
+    unit: &str,
+) -> Result<Option<Vec<StepInfo>>, gongwen_store::StoreError> {
+    let Some(handling) = s.handlings(id)?.into_iter().find(|h| h.unit.0 == unit) else {
+        return Ok(None);
+    };
+    Ok(Some(step_infos(s.directory()?.handling_flow(&handling))))
+}
+
+fn step_infos(flow: gongwen_core::flow::Flow) -> Vec<StepInfo> {
+    flow.steps
         .into_iter()
         .map(|s| StepInfo {
             id: s.id.as_str().to_string(),
@@ -53,7 +85,7 @@ pub fn flow_steps(
                 .map(|n| n.as_str().to_string())
                 .collect(),
         })
-        .collect())
+        .collect()
 }
 
 /// A unit's handling as the 办理 panel shows it: with each trail entry's time as the
@@ -138,6 +170,106 @@ mod tests {
     use gongwen_core::flow::Flow;
     use gongwen_core::handling::TrailEntry;
     use gongwen_core::wire::Role;
+
+    /// A handling that started under 市发改委's earlier flow, which had a 分管领导核稿
+    /// step: its steps are that flow's while the directory carries it, to a user who may
+    /// see the document; nothing to a user below its 密级, or when logged out.
+    #[test]
+    fn a_handlings_steps_are_the_flow_it_started_with_and_only_for_who_may_see_it() {
+        use gongwen_core::wire::{
+            Change, ChangeEntry, ChangesPage, CommandId, Directory, FlowVersion, UnitFlow, UserInfo,
+        };
+        use gongwen_core::{Classification, DocKind, Document, DocumentId};
+        use gongwen_store::{Account, Store};
+        let default = gongwen_core::flow::DEFAULT_OUTGOING;
+        let earlier_text = default
+            .replace(
+                "next = [\"countersign\", \"sign_off\"]",
+                "next = [\"leader_review\"]\n\n[[step]]\nid = \"leader_review\"\nkind = \"review\"\nname = \"分管领导核稿\"\nroles = [\"leader\"]\nnext = [\"countersign\", \"sign_off\"]",
+            );
+        let earlier = Flow::parse(&earlier_text).expect("valid");
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let account = |clearance| {
+            Account::new(
+                "http://127.0.0.1:8470",
+                UserInfo {
+                    username: "fgw-leader".into(),
+                    display_name: "王建国".into(),
+                    unit: "sz-fgw".into(),
+                    role: Role::Leader,
+                    clearance,
+                },
+            )
+        };
+        let leader = account(Classification::Secret);
+        store.set_account(Some(&leader)).unwrap();
+        store
+            .set_directory(&Directory {
+                flows: vec![UnitFlow {
+                    unit: "sz-fgw".into(),
+                    kind: FlowKind::Outgoing,
+                    source: default.to_string(),
+                }],
+                flow_versions: vec![FlowVersion {
+                    digest: earlier.digest(),
+                    kind: FlowKind::Outgoing,
+                    source: earlier_text.clone(),
+                }],
+                ..Directory::default()
+            })
+            .unwrap();
+        let mut doc = Document::new(DocKind::Notice);
+        doc.title = "关于申请追加秸秆综合利用补助资金的请示".into();
+        doc.classification = Classification::Secret;
+        let id = DocumentId(uuid::Uuid::new_v4());
+        let mut h = Handling::start(&earlier, "sz-fgw".into());
+        h.step = "leader_review".into();
+        h.step_kind = StepKind::Review;
+        let page = ChangesPage {
+            changes: vec![Change {
+                seq: 1,
+                command_id: CommandId(uuid::Uuid::new_v4()),
+                entry: ChangeEntry::Handling {
+                    document_id: id,
+                    handling: Box::new(h),
+                    content_hash: gongwen_core::workflow::content_hash(&doc),
+                    document: Some(Box::new(doc)),
+                },
+            }],
+            next_cursor: 1,
+            has_more: false,
+            ..ChangesPage::default()
+        };
+        store.apply_changes(&leader, &page).unwrap();
+
+        let steps = handling_steps_in(&store, id, "sz-fgw")
+            .unwrap()
+            .expect("the leader's handling");
+        let review = steps
+            .iter()
+            .find(|s| s.id == "leader_review")
+            .expect("the earlier flow's step");
+        assert_eq!(review.name, "分管领导核稿");
+        // The unit's current flow, as flow_steps gives it, has no such step.
+        let directory = store.directory().unwrap();
+        assert!(
+            step_infos(directory.flow(&"sz-fgw".into(), FlowKind::Outgoing))
+                .iter()
+                .all(|s| s.id != "leader_review")
+        );
+        // Another unit's handling of it: none here.
+        assert_eq!(handling_steps_in(&store, id, "sz-tjj").unwrap(), None);
+
+        // Cleared below the document's 机密: nothing about it.
+        store
+            .set_account(Some(&account(Classification::Confidential)))
+            .unwrap();
+        assert_eq!(handling_steps_in(&store, id, "sz-fgw").unwrap(), None);
+        // Logged out: nothing either.
+        store.sign_out().unwrap();
+        assert_eq!(handling_steps_in(&store, id, "sz-fgw").unwrap(), None);
+    }
 
     #[test]
     fn the_panel_gets_each_trail_time_in_beijing_time_beside_the_handling() {

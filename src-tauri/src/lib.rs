@@ -294,6 +294,7 @@ pub fn run() {
             sync_commands::return_document,
             arrivals::mark_read,
             flow_commands::flow_steps,
+            flow_commands::handling_steps,
             flow_commands::handlings,
             flow_commands::handling_box,
             flow_commands::take_step,

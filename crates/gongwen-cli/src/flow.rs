@@ -288,10 +288,14 @@ pub fn flow(data: Option<PathBuf>, args: FlowArgs) -> anyhow::Result<ExitCode> {
         .map(|a| a.user.unit)
         .context("not logged in: run `gongwen login` first")?;
     let handling = own_handling(store.handlings(id)?, &unit);
-    // The unit's flow as the synced directory has it (its own, or the 条例's).
-    let flow_unit = handling.as_ref().map_or(&unit, |h| &h.unit);
-    let flow_kind = handling.as_ref().map_or(FlowKind::Outgoing, |h| h.flow);
-    let flow = store.directory()?.flow(flow_unit, flow_kind);
+    // The flow the handling follows (the version it started with, which the synced
+    // directory carries when the admin changed the unit's flow since), or for a draft
+    // the unit's current 发文 flow (its own, or the 条例's).
+    let directory = store.directory()?;
+    let flow = match &handling {
+        Some(h) => directory.handling_flow(h),
+        None => directory.flow(&unit, FlowKind::Outgoing),
+    };
     // Where the document stands as last synced; a document with no handling yet is a
     // draft here, and its first step (送审) brings it to the server.
     let (step, starts) = match (&common.step, &handling, &action) {

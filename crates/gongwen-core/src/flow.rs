@@ -319,6 +319,15 @@ impl Flow {
     pub fn steps_of(&self, kind: StepKind) -> impl Iterator<Item = &Step> {
         self.steps.iter().filter(move |s| s.kind == kind)
     }
+
+    /// SHA-256 (hex) of the checked flow, not of its file: comments, spacing, key order
+    /// and what a step leaves to its default (its name, its `next`) do not change it,
+    /// so rewriting a file without changing a step keeps every handling on it. A
+    /// handling records it when it starts (`Handling::flow_digest`) and follows that
+    /// version to its end.
+    pub fn digest(&self) -> String {
+        crate::digest::json_sha256(self)
+    }
 }
 
 /// What is wrong with a flow file, and where.

@@ -226,6 +226,14 @@ pub struct Handling {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub deadline: Option<String>,
+    /// The flow this handling follows to its end ([`Flow::digest`] of the version the
+    /// unit had when it started), though the admin may change the unit's flow on the
+    /// way. `None` for a handling started before servers recorded it: it follows the
+    /// flow the server loaded at its start. The window reads steps through the
+    /// `flow_steps` command, so the UI need not see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub flow_digest: Option<String>,
 }
 
 impl Handling {
@@ -244,6 +252,7 @@ impl Handling {
             number: None,
             publicity: None,
             deadline: None,
+            flow_digest: Some(flow.digest()),
         }
     }
 
@@ -680,7 +689,7 @@ pub(crate) fn decide_step(
     // clears its branches, and the unit whose branch ended it must still be told.
     let took_part: Vec<UnitCode> = h.participant_units().cloned().collect();
     let own_unit = h.unit == actor.unit;
-    let flow = ctx.flow(&h.unit, h.flow);
+    let flow = ctx.handling_flow(&h);
     if h.finished {
         return Err(reject(
             RejectCode::InvalidState,
@@ -1283,7 +1292,7 @@ pub(crate) fn check_dispatch<'a>(
     let Some(h) = st.handling(&actor.unit).filter(|_| st.owner == actor.unit) else {
         return Err(already());
     };
-    let flow = ctx.flow(&h.unit, h.flow);
+    let flow = ctx.handling_flow(h);
     if h.step_kind != StepKind::Dispatch {
         return Err(reject(
             RejectCode::InvalidState,
@@ -1394,11 +1403,11 @@ pub const SYSTEM_ACTOR: &str = "system";
 /// manual 催办 by [`SYSTEM_ACTOR`], once per deadline (a new 限办日期 set at a new 批办
 /// gets its own). Returns the new state and the log entries for the units concerned,
 /// or None when nothing is overdue or it was reminded already. `flow` gives the flow
-/// each unit follows (its own, or the default).
+/// each handling follows (the version it started with, its unit's own, or the default).
 pub fn overdue_reminders(
     st: &DocumentState,
     now: &str,
-    flow: impl Fn(&UnitCode, FlowKind) -> Flow,
+    flow: impl Fn(&Handling) -> Flow,
 ) -> Option<(DocumentState, Vec<(UnitCode, ChangeEntry)>)> {
     let today = crate::delegation::beijing_day(now)?;
     let mut st = st.clone();
@@ -1416,7 +1425,7 @@ pub fn overdue_reminders(
             e.by == SYSTEM_ACTOR
                 && matches!(&e.action, StepAction::Remind { note: n, .. } if n == &note)
         });
-        let flow = flow(&h.unit, h.flow);
+        let flow = flow(h);
         let Some(remind) = flow
             .steps_of(StepKind::Remind)
             .find(|s| s.during.contains(&h.step))

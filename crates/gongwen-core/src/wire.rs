@@ -164,6 +164,21 @@ pub struct Directory {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub flows: Vec<UnitFlow>,
+    /// Earlier versions of flows that handlings in progress still follow (the admin
+    /// changed the unit's flow since they started), by digest; the current ones are
+    /// not repeated here. See [`Directory::handling_flow`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub flow_versions: Vec<FlowVersion>,
+}
+
+/// A flow version some handling still follows (see [`Directory`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowVersion {
+    /// [`crate::flow::Flow::digest`] of the flow, as handlings name it.
+    pub digest: String,
+    pub kind: crate::flow::FlowKind,
+    pub source: String,
 }
 
 /// A unit's own 发文 or 收文 flow (see [`Directory`]).
@@ -196,6 +211,21 @@ impl Directory {
             Some(Ok(flow)) if flow.kind == kind => flow,
             _ => crate::flow::Flow::default_for(kind),
         }
+    }
+
+    /// The flow a handling follows: the version it started with when this directory
+    /// carries it (the server sends the earlier versions handlings in progress still
+    /// follow), else the unit's current flow, as [`Directory::flow`] gives it. A
+    /// version is taken only if it parses here to the digest it is named by.
+    pub fn handling_flow(&self, handling: &crate::handling::Handling) -> crate::flow::Flow {
+        let pinned = handling.flow_digest.as_deref().and_then(|digest| {
+            self.flow_versions
+                .iter()
+                .filter(|v| v.digest == digest && v.kind == handling.flow)
+                .find_map(|v| crate::flow::Flow::parse(&v.source).ok())
+                .filter(|f| f.digest() == digest && f.kind == handling.flow)
+        });
+        pinned.unwrap_or_else(|| self.flow(&handling.unit, handling.flow))
     }
 
     /// What this directory says of a unit's readers: `Some(None)` when it lists none

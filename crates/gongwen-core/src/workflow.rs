@@ -115,6 +115,13 @@ pub trait Context {
     fn flow(&self, _unit: &UnitCode, kind: FlowKind) -> Flow {
         Flow::default_for(kind)
     }
+    /// The flow a handling already under way follows: the version it started with
+    /// ([`Handling::flow_digest`]), which may no longer be its unit's current one. A
+    /// handling that names none, or a version the server no longer has, follows the
+    /// unit's current flow.
+    fn handling_flow(&self, handling: &Handling) -> Flow {
+        self.flow(&handling.unit, handling.flow)
+    }
     /// The next number of the series this document takes at 编号 (`incoming`: the
     /// unit's 收文 series at 登记), as storage stands when the command is decided.
     fn next_number(

@@ -301,3 +301,73 @@ fn every_step_kind_reads_back_from_its_name() {
     }
     assert!("sign-off".parse::<gongwen_core::flow::StepKind>().is_err());
 }
+
+/// A flow's digest is of the flow, not of its file: a comment or spacing keeps it, a
+/// changed step does not.
+#[test]
+fn a_flows_digest_ignores_how_the_file_is_written() {
+    let default = gongwen_core::flow::DEFAULT_OUTGOING;
+    let digest = Flow::parse(default).expect("valid").digest();
+    let commented = format!(
+        "# 本单位发文流程\n{}\n\n",
+        default.replace("\n[[step]]", "\n\n[[step]]")
+    );
+    assert_eq!(Flow::parse(&commented).expect("valid").digest(), digest);
+    let renamed = default.replace(
+        "id = \"review\"\nkind = \"review\"\n",
+        "id = \"review\"\nkind = \"review\"\nname = \"科室核稿\"\n",
+    );
+    assert_ne!(renamed, default);
+    assert_ne!(Flow::parse(&renamed).expect("valid").digest(), digest);
+}
+
+/// A handling follows the version it started with when the directory carries it, and
+/// only if that version's text is what its digest says; otherwise the unit's current
+/// flow, as before versions.
+#[test]
+fn a_handling_follows_the_version_it_started_with() {
+    use gongwen_core::handling::Handling;
+    use gongwen_core::wire::{Directory, FlowVersion, UnitFlow};
+    let default = gongwen_core::flow::DEFAULT_OUTGOING;
+    let old_text = default.replace(
+        "id = \"review\"\nkind = \"review\"\n",
+        "id = \"review\"\nkind = \"review\"\nname = \"科室核稿\"\n",
+    );
+    let old = Flow::parse(&old_text).expect("valid");
+    let new_text = default.replace(
+        "id = \"review\"\nkind = \"review\"\n",
+        "id = \"review\"\nkind = \"review\"\nname = \"领导核稿\"\n",
+    );
+    let h = Handling::start(&old, "sz-fgw".into());
+    assert_eq!(h.flow_digest.as_deref(), Some(old.digest().as_str()));
+    let review_name = |d: &Directory, h: &Handling| {
+        d.handling_flow(h)
+            .step(&"review".into())
+            .expect("review")
+            .name
+            .clone()
+    };
+    let mut directory = Directory {
+        flows: vec![UnitFlow {
+            unit: "sz-fgw".into(),
+            kind: FlowKind::Outgoing,
+            source: new_text,
+        }],
+        ..Directory::default()
+    };
+    // Without the version: the current flow.
+    assert_eq!(review_name(&directory, &h), "领导核稿");
+    directory.flow_versions = vec![FlowVersion {
+        digest: old.digest(),
+        kind: FlowKind::Outgoing,
+        source: old_text.clone(),
+    }];
+    assert_eq!(review_name(&directory, &h), "科室核稿");
+    // A handling started under the current flow, or naming none, follows the current.
+    let mut current = h.clone();
+    current.flow_digest = None;
+    assert_eq!(review_name(&directory, &current), "领导核稿");
+    // A version whose text is not what its digest says is not taken.
+    directory.flow_versions[0].source = old_text.replace("科室核稿", "别的核稿");
+    assert_eq!(review_name(&directory, &h), "领导核稿");
+}

@@ -41,6 +41,9 @@ enum AdminCmd {
     /// Attachment files.
     #[command(subcommand)]
     Blobs(BlobsCmd),
+    /// Units' own flows (flows_dir).
+    #[command(subcommand)]
+    Flows(FlowsCmd),
     /// Create demo units and users and print their logins (for development only).
     Demo,
     /// Copy the database and the attachment files into a new folder, consistently,
@@ -55,6 +58,18 @@ enum AdminCmd {
     Restore {
         /// A folder made by `admin backup`.
         dir: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum FlowsCmd {
+    /// Check a flows folder before a server starts on it: each unit's file OK or the
+    /// error with its line, and the handlings in progress that would keep an earlier
+    /// flow. Reads the folder and the storage; starts nothing, changes nothing. Exits
+    /// 1 if any file is bad.
+    Check {
+        /// The folder to check; the configured flows_dir without it.
+        dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -162,6 +177,12 @@ pub async fn run(args: AdminArgs) -> Result<bool> {
         }) => {
             unit_add(storage, &code, &name, short_name.as_deref()).await?;
             println!("added unit {code} {name}");
+        }
+        AdminCmd::Flows(FlowsCmd::Check { dir }) => {
+            let dir = dir.or_else(|| config.flows_dir.clone()).context(
+                "no flows_dir is configured: name the folder to check (admin flows check DIR)",
+            )?;
+            return flows_check(storage, &dir).await;
         }
         AdminCmd::Unit(UnitCmd::List) => {
             // The short name is a third column only where there is one, so scripts
@@ -643,4 +664,70 @@ async fn demo(storage: &dyn Storage) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// `admin flows check DIR`: prints one line per file (`UNIT KIND: OK` or `UNIT KIND:
+/// error: …`), then the handlings in progress the change would leave on an earlier
+/// flow. False (exit 1) when any file is bad.
+async fn flows_check(storage: &dyn Storage, dir: &std::path::Path) -> Result<bool> {
+    use gongwen_exchange::flows::{check_dir, handlings_under_change, open_handlings, UnitFlows};
+    let units = storage.units().await?.into_iter().map(|u| u.code).collect();
+    let files = check_dir(dir, &units)?;
+    let mut good = true;
+    for f in &files {
+        let what = match f.kind {
+            Some(kind) => format!("{} {}", f.unit, kind.as_str()),
+            None => f.unit.clone(),
+        };
+        match &f.outcome {
+            Ok((flow, _)) => println!("{what}: OK ({} steps)", flow.steps.len()),
+            Err(message) => {
+                good = false;
+                let name = f.path.strip_prefix(dir).unwrap_or(&f.path);
+                println!("{what}: error: {}: {message}", name.display());
+            }
+        }
+    }
+    if files.is_empty() {
+        println!("no unit has flows of its own here: every unit follows the default flows");
+    } else {
+        println!("every other unit and kind follows the default flow");
+    }
+    if !good {
+        println!("the server would not start on this folder");
+        return Ok(false);
+    }
+    let next = UnitFlows::load(dir, &units)?;
+    let open = open_handlings(storage).await?;
+    let changed = handlings_under_change(&open, &next);
+    let steps = |by_step: &std::collections::BTreeMap<gongwen_core::flow::StepId, usize>| {
+        by_step
+            .iter()
+            .map(|(step, n)| format!("{step} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let total = |by_step: &std::collections::BTreeMap<gongwen_core::flow::StepId, usize>| {
+        by_step.values().sum::<usize>()
+    };
+    if changed.values().all(|c| c.keep_earlier.is_empty()) {
+        println!("no handling in progress keeps an earlier flow");
+    }
+    for ((unit, kind), c) in &changed {
+        if !c.keep_earlier.is_empty() {
+            println!(
+                "{unit} {kind}: {} handlings in progress keep the earlier flow they started with, at: {}",
+                total(&c.keep_earlier),
+                steps(&c.keep_earlier)
+            );
+        }
+        if !c.stranded.is_empty() {
+            println!(
+                "{unit} {kind}: warning: {} handlings in progress started before flow versions were recorded and stand at steps this flow lacks (their next steps would be refused): {}",
+                total(&c.stranded),
+                steps(&c.stranded)
+            );
+        }
+    }
+    Ok(true)
 }

@@ -186,6 +186,9 @@ impl Context for Ctx<'_> {
     fn flow(&self, unit: &UnitCode, kind: FlowKind) -> Flow {
         self.flows.flow(unit, kind).clone()
     }
+    fn handling_flow(&self, handling: &gongwen_core::handling::Handling) -> Flow {
+        self.flows.handling_flow(handling).clone()
+    }
     fn blob_exists(&self, sha256: &str) -> bool {
         self.blobs.contains(sha256)
     }
@@ -317,6 +320,7 @@ async fn load_step_context(
     ctx: &mut Ctx<'_>,
     unit: &UnitCode,
     body: &CommandBody,
+    state: Option<&DocumentState>,
 ) -> Result<(), ApiError> {
     let CommandBody::Step { step, action, .. } = body else {
         return Ok(());
@@ -348,10 +352,13 @@ async fn load_step_context(
     // The 签发/用印 gate needs the stored version's PDF checked. Only these steps can
     // have it (neither brings a new text: the stored version is the one decided on).
     ctx.layout.clear();
+    // By the flow the unit's 发文 handling follows (the version it started with).
+    let flow = match state.and_then(|s| s.handling(unit)) {
+        Some(h) if h.flow == FlowKind::Outgoing => st.flows.handling_flow(h),
+        _ => st.flows.flow(unit, FlowKind::Outgoing),
+    };
     let gated = matches!(action, StepAction::Finish { .. })
-        && st
-            .flows
-            .flow(unit, FlowKind::Outgoing)
+        && flow
             .step(step)
             .is_some_and(|s| matches!(s.kind, StepKind::SignOff | StepKind::Seal));
     if let (true, Some(doc)) = (gated, ctx.current.clone()) {
@@ -631,7 +638,7 @@ async fn apply_one(
             .map_err(|e| {
                 ApiError::internal(format!("workflow state of {document_id} is not valid: {e}"))
             })?;
-        load_step_context(st, &mut ctx, &user.unit, &command.body).await?;
+        load_step_context(st, &mut ctx, &user.unit, &command.body, state.as_ref()).await?;
         let at = now();
         let decision = workflow::decide(state.as_ref(), &actor, &command.body, &ctx, &at);
         let result = match &decision {

@@ -167,15 +167,33 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .install_recorder()
         .context("installing the metrics recorder")?;
     let storage = crate::open_storage(&config).await?;
-    let flows = Arc::new(match &config.flows_dir {
+    let mut flows = match &config.flows_dir {
         Some(dir) => {
             let units = storage.units().await?.into_iter().map(|u| u.code).collect();
             let flows = gongwen_exchange::flows::UnitFlows::load(dir, &units)?;
             tracing::info!(units = flows.sources().len(), "units' own flows loaded");
             flows
         }
-        None => Default::default(),
-    });
+        None => gongwen_exchange::flows::UnitFlows::default(),
+    };
+    // Before any command: handlings mid-way keep the flow they started with.
+    let kept = flows
+        .keep_versions(storage.as_ref())
+        .await
+        .context("keeping the flow versions handlings in progress follow")?;
+    if kept.earlier > 0 {
+        tracing::info!(
+            versions = kept.earlier,
+            "earlier flow versions kept for handlings in progress"
+        );
+    }
+    if kept.unknown > 0 {
+        tracing::warn!(
+            versions = kept.unknown,
+            "handlings in progress name flow versions storage does not have; they follow the current flows"
+        );
+    }
+    let flows = Arc::new(flows);
     let blobs: Arc<dyn BlobStore> =
         Arc::new(FsBlobStore::open(config.blob_dir()).with_context(|| {
             format!("opening attachment folder {}", config.blob_dir().display())

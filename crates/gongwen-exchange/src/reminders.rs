@@ -31,7 +31,7 @@ pub async fn remind_overdue(
             .map_err(|e| StorageError::Backend(format!("workflow of {document_id}: {e}")))?;
         let at = now();
         let Some((new_state, log)) =
-            overdue_reminders(&state, &at, |unit, kind| flows.flow(unit, kind).clone())
+            overdue_reminders(&state, &at, |h| flows.handling_flow(h).clone())
         else {
             continue;
         };

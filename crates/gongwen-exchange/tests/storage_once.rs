@@ -138,15 +138,16 @@ async fn entries_written_whole_by_an_earlier_build_are_served_after_the_migratio
 
     // Back to the schema before this migration (version 4: before log_contents, and
     // before the 文号 series of migration 6, the delegations of migration 7, the
-    // units' short names of migration 8 and the transfers of migration 9), with every
-    // entry whole, as an earlier build left it.
+    // units' short names of migration 8, the transfers of migration 9 and the flow
+    // versions of migration 10), with every entry whole, as an earlier build left it.
     let conn = rusqlite::Connection::open(server.db_path()).unwrap();
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 9, "this test undoes migrations 9, 8, 7, 6 and 5");
+    assert_eq!(version, 10, "this test undoes migrations 10, 9, 8, 7, 6 and 5");
     conn.execute_batch(
         r#"
+DROP TABLE flow_versions;
 DROP TABLE transfer_items;
 DROP TABLE transfers;
 ALTER TABLE units DROP COLUMN short_name;

@@ -361,6 +361,7 @@ fn directory() -> Directory {
         users: vec![],
         clearances: None,
         flows: vec![],
+        flow_versions: vec![],
     }
 }
 

@@ -108,6 +108,7 @@ fn directory(clearances: Option<Vec<(&str, Classification)>>) -> Directory {
                 .collect()
         }),
         flows: vec![],
+        flow_versions: vec![],
     }
 }
 

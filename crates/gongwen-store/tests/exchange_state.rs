@@ -372,6 +372,7 @@ fn settings_survive_reopening_and_hold_no_secret() {
             users: vec![],
             clearances: None,
             flows: vec![],
+            flow_versions: vec![],
         };
         store.set_directory(&directory).unwrap();
         store.record_sync(&me, Err("connection refused")).unwrap();

@@ -899,7 +899,7 @@ pub fn handling_sheet(
         doc,
         names: Names { directory },
         entries: shown(handling, form),
-        flow: directory.flow(&handling.unit, handling.flow),
+        flow: directory.handling_flow(handling),
     };
     let rows = match kind {
         SheetKind::Outgoing => b.outgoing(),

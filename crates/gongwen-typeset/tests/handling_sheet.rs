@@ -46,6 +46,7 @@ fn directory() -> Directory {
         ],
         clearances: None,
         flows: vec![],
+        flow_versions: vec![],
     }
 }
 
@@ -233,6 +234,7 @@ fn outgoing(sign_off_opinion: &str) -> Handling {
         number: Some("宿发改〔2026〕12号".into()),
         publicity: Some(Publicity::Active),
         deadline: None,
+        flow_digest: None,
     }
 }
 
@@ -685,6 +687,7 @@ fn incoming(reading: bool) -> Handling {
         number: Some("收〔2026〕88号".into()),
         publicity: None,
         deadline: (!reading).then(|| "2026-12-31".to_string()),
+        flow_digest: None,
     };
     h.branches = if reading {
         vec![

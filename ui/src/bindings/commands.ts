@@ -187,6 +187,13 @@ export const commands = {
    */
   flowSteps: (args: { unit: string; kind: FlowKind }) => invoke<Array<StepInfo>>('flow_steps', args),
   /**
+   * The steps of the flow `unit`'s handling of document `id` follows: the version it
+   * started with, which is no longer the unit's current flow when the exchange's admin
+   * has changed it since (the server decides by that version). Refused, naming nothing
+   * of it, for a handling this store does not have or the user may not see.
+   */
+  handlingSteps: (args: { id: string; unit: string }) => invoke<Array<StepInfo>>('handling_steps', args),
+  /**
    * Every unit's handling of a document this store has (empty for a local draft).
    */
   handlings: (args: { id: string }) => invoke<Array<HandlingShown>>('handlings', args),

@@ -245,6 +245,7 @@ pub(super) async fn directory(
         users,
         clearances: Some(clearances),
         flows: st.flows.sources().to_vec(),
+        flow_versions: st.flows.earlier().to_vec(),
     }))
 }
 

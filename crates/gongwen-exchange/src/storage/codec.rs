@@ -190,3 +190,17 @@ pub(super) fn entry_with_content(
     whole.push_str(&entry[at + DOCUMENT_TAKEN_OUT.len()..]);
     Ok(whole)
 }
+
+/// A stored flow kind (`FlowKind::as_str`) read back.
+pub(super) fn parse_flow_kind(s: &str) -> Result<gongwen_core::flow::FlowKind, StorageError> {
+    use gongwen_core::flow::FlowKind;
+    [FlowKind::Outgoing, FlowKind::Incoming]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| StorageError::Backend(format!("stored flow kind `{s}` is not valid")))
+}
+
+/// What `open_workflow_states` selects by: a state whose JSON says some handling is not
+/// finished (serde writes it compactly, so the text is exactly this); the caller reads
+/// the handlings themselves.
+pub(super) const OPEN_HANDLING_LIKE: &str = "%\"finished\":false%";

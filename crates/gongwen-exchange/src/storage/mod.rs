@@ -14,7 +14,7 @@ mod postgres_tls;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use gongwen_core::wire::{Unit, UnitCode, UserInfo};
+use gongwen_core::wire::{FlowVersion, Unit, UnitCode, UserInfo};
 use gongwen_core::{Classification, DocumentId};
 
 /// A user as stored: [`UserInfo`] plus what only the server may see.
@@ -707,6 +707,21 @@ pub trait Storage: Send + Sync + 'static {
     ) -> Result<Vec<(String, uuid::Uuid)>, StorageError>;
     /// Every number event of the series, by number (an issue before its cancellation).
     async fn number_register(&self, series: &str) -> Result<Vec<NumberRecord>, StorageError>;
+
+    // Flow versions (docs/workflows.md, "A unit's own flows").
+    /// Every flow version kept: those the server loaded and those handlings in
+    /// progress still follow, by digest.
+    async fn flow_versions(&self) -> Result<Vec<FlowVersion>, StorageError>;
+    /// Adds the versions in `current` not kept yet, and forgets every other one whose
+    /// digest is not in `keep`; one transaction.
+    async fn keep_flow_versions(
+        &self,
+        current: &[FlowVersion],
+        keep: &[String],
+    ) -> Result<(), StorageError>;
+    /// The workflow states (JSON of `DocumentState`) in which some handling is not
+    /// finished: the flows they follow must be kept.
+    async fn open_workflow_states(&self) -> Result<Vec<(DocumentId, String)>, StorageError>;
 
     // Change log.
     /// Entries of `unit` with seq > `after`, at most `limit`, in seq order (all

@@ -31,14 +31,14 @@
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use gongwen_core::wire::{Unit, UnitCode, UserInfo};
+use gongwen_core::wire::{FlowVersion, Unit, UnitCode, UserInfo};
 use gongwen_core::{Classification, DocumentId};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 
 use super::codec::{
     attachment_hashes, classifications_up_to, entry_with_content, enum_text, most_classified,
-    parse_enum, parse_uuid, token_live,
+    parse_enum, parse_flow_kind, parse_uuid, token_live, OPEN_HANDLING_LIKE,
 };
 use super::{
     audit_hash, cancelled_twice, not_issued, number_event, AdminChange, AuditDraft, AuditHead,
@@ -252,6 +252,16 @@ CREATE INDEX transfers_to ON transfers (to_unit, sent_at);
 CREATE TABLE transfer_items (
     archival_code TEXT PRIMARY KEY,
     transfer_id   TEXT NOT NULL REFERENCES transfers (id)
+);
+"#,
+    // 10: flow versions: each version of a unit's flow a handling may follow, by
+    // `Flow::digest`, so a handling started before the admin changed the flow finishes
+    // under it (flows.rs). Handlings from before this migration name none.
+    r#"
+CREATE TABLE flow_versions (
+    digest TEXT PRIMARY KEY,
+    kind   TEXT NOT NULL,
+    source TEXT NOT NULL
 );
 "#,
 ];
@@ -1527,6 +1537,74 @@ impl Storage for PostgresStorage {
                     StorageError::Backend(format!("stored transfer id is not valid: {e}"))
                 })?;
                 Ok((code, id))
+            })
+            .collect()
+    }
+
+    async fn flow_versions(&self) -> Result<Vec<FlowVersion>, StorageError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT digest, kind, source FROM flow_versions ORDER BY digest",
+                &[],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = col(r, 1)?;
+                Ok(FlowVersion {
+                    digest: col(r, 0)?,
+                    kind: parse_flow_kind(&kind)?,
+                    source: col(r, 2)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn keep_flow_versions(
+        &self,
+        current: &[FlowVersion],
+        keep: &[String],
+    ) -> Result<(), StorageError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        for v in current {
+            tx.execute(
+                "INSERT INTO flow_versions (digest, kind, source) VALUES ($1, $2, $3)
+                 ON CONFLICT (digest) DO NOTHING",
+                &[&v.digest, &v.kind.as_str(), &v.source],
+            )
+            .await
+            .map_err(pg)?;
+        }
+        let wanted: Vec<String> = keep
+            .iter()
+            .cloned()
+            .chain(current.iter().map(|v| v.digest.clone()))
+            .collect();
+        tx.execute(
+            "DELETE FROM flow_versions WHERE NOT (digest = ANY($1))",
+            &[&wanted],
+        )
+        .await
+        .map_err(pg)?;
+        tx.commit().await.map_err(pg)
+    }
+
+    async fn open_workflow_states(&self) -> Result<Vec<(DocumentId, String)>, StorageError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT document_id, state FROM workflows WHERE state LIKE $1 ORDER BY document_id",
+                &[&OPEN_HANDLING_LIKE],
+            )
+            .await
+            .map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let id: String = col(r, 0)?;
+                Ok((DocumentId(parse_uuid(&id, "document id")?), col(r, 1)?))
             })
             .collect()
     }

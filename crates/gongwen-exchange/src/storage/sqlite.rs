@@ -12,14 +12,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use gongwen_core::wire::{Unit, UnitCode, UserInfo};
+use gongwen_core::wire::{FlowVersion, Unit, UnitCode, UserInfo};
 use gongwen_core::{Classification, DocumentId};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 use super::codec::{
     attachment_hashes, classifications_up_to, entry_with_content, enum_text, most_classified,
-    parse_enum, parse_uuid, token_live,
+    parse_enum, parse_flow_kind, parse_uuid, token_live, OPEN_HANDLING_LIKE,
 };
 use super::{
     audit_hash, cancelled_twice, not_issued, number_event, AdminChange, AuditDraft, AuditHead,
@@ -224,6 +224,16 @@ CREATE INDEX transfers_to ON transfers (to_unit, sent_at);
 CREATE TABLE transfer_items (
     archival_code TEXT PRIMARY KEY,
     transfer_id   TEXT NOT NULL REFERENCES transfers (id)
+) STRICT, WITHOUT ROWID;
+"#,
+    // 10: flow versions: each version of a unit's flow a handling may follow, by
+    // `Flow::digest`, so a handling started before the admin changed the flow finishes
+    // under it (flows.rs). Handlings from before this migration name none.
+    r#"
+CREATE TABLE flow_versions (
+    digest TEXT PRIMARY KEY,
+    kind   TEXT NOT NULL,
+    source TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 "#,
 ];
@@ -1467,6 +1477,90 @@ impl Storage for SqliteStorage {
                     })?;
                     out.push((code, id));
                 }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn flow_versions(&self) -> Result<Vec<FlowVersion>, StorageError> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT digest, kind, source FROM flow_versions ORDER BY digest")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+                })
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (digest, kind, source) = row.map_err(backend)?;
+                out.push(FlowVersion {
+                    digest,
+                    kind: parse_flow_kind(&kind)?,
+                    source,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn keep_flow_versions(
+        &self,
+        current: &[FlowVersion],
+        keep: &[String],
+    ) -> Result<(), StorageError> {
+        let current = current.to_vec();
+        let keep = keep.to_vec();
+        self.write(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            for v in &current {
+                tx.execute(
+                    "INSERT INTO flow_versions (digest, kind, source) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (digest) DO NOTHING",
+                    params![v.digest, v.kind.as_str(), v.source],
+                )
+                .map_err(backend)?;
+            }
+            let stored: Vec<String> = {
+                let mut stmt = tx
+                    .prepare("SELECT digest FROM flow_versions")
+                    .map_err(backend)?;
+                let rows = stmt.query_map([], |r| r.get(0)).map_err(backend)?;
+                rows.collect::<Result<_, _>>().map_err(backend)?
+            };
+            for digest in stored {
+                let wanted = keep.contains(&digest) || current.iter().any(|v| v.digest == digest);
+                if !wanted {
+                    tx.execute("DELETE FROM flow_versions WHERE digest = ?1", [&digest])
+                        .map_err(backend)?;
+                }
+            }
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn open_workflow_states(&self) -> Result<Vec<(DocumentId, String)>, StorageError> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT document_id, state FROM workflows WHERE state LIKE ?1 ORDER BY document_id",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([OPEN_HANDLING_LIKE], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, state) = row.map_err(backend)?;
+                out.push((DocumentId(parse_uuid(&id, "document id")?), state));
             }
             Ok(out)
         })

@@ -160,6 +160,24 @@ impl Store {
             own.get(&(unit.clone(), kind))
                 .unwrap_or(&defaults[usize::from(kind == FlowKind::Incoming)])
         };
+        // Earlier versions that handlings in progress still follow (the admin changed a
+        // flow while they were mid-way), by digest; usually none.
+        let versions: std::collections::HashMap<&str, Flow> = directory
+            .flow_versions
+            .iter()
+            .filter_map(|v| {
+                let flow = Flow::parse(&v.source).ok()?;
+                (flow.kind == v.kind && flow.digest() == v.digest)
+                    .then_some((v.digest.as_str(), flow))
+            })
+            .collect();
+        let handling_flow = |h: &Handling| -> &Flow {
+            h.flow_digest
+                .as_deref()
+                .and_then(|d| versions.get(d))
+                .filter(|f| f.kind == h.flow)
+                .unwrap_or_else(|| flow_of(&h.unit, h.flow))
+        };
         let mine = [
             flow_of(&user.unit, FlowKind::Outgoing),
             flow_of(&user.unit, FlowKind::Incoming),
@@ -178,14 +196,17 @@ impl Store {
         let mut parallel = Vec::new();
         // Sequential steps are taken at the user's own unit, by its flows; a parallel
         // step (会签, 传阅) may be another unit's, by that unit's flow.
-        for flow in mine {
+        // An earlier version's steps are candidates too; which version a row follows is
+        // known only from the handling itself, read below.
+        for flow in mine.into_iter().chain(versions.values()) {
             for s in flow.steps.iter().filter(|s| s.roles.contains(&user.role)) {
-                if !s.parallel {
-                    sequential.push(quote(flow.kind, s.id.as_str()));
+                let key = quote(flow.kind, s.id.as_str());
+                if !s.parallel && !sequential.contains(&key) {
+                    sequential.push(key);
                 }
             }
         }
-        for flow in own.values().chain(&defaults) {
+        for flow in own.values().chain(&defaults).chain(versions.values()) {
             for s in flow
                 .steps
                 .iter()
@@ -235,7 +256,7 @@ impl Store {
             let step_kind: String = r.get(base + 3)?;
             let deadline: Option<String> = r.get(base + 4)?;
             let is_parallel = parallel_steps.contains(&format!("{flow}:{step}"));
-            if which == HandlingBox::Todo && !is_parallel {
+            if which == HandlingBox::Todo && !is_parallel && versions.is_empty() {
                 // A sequential step of the user's role at their unit: no need to read
                 // the handling itself.
                 let kind: StepKind = crate::store::enum_parse(&step_kind)?;
@@ -253,7 +274,7 @@ impl Store {
             let me = |p: &Participant| p.is(&user.username, &user.unit);
             let took_part = h.trail.iter().any(|e| e.by == user.username);
             let may_take = || {
-                flow_of(&h.unit, h.flow)
+                handling_flow(&h)
                     .step(&h.step)
                     .is_some_and(|s| s.roles.contains(&user.role))
             };
