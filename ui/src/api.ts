@@ -207,6 +207,7 @@ export const api = {
   // --- 办理: the steps of a document's 发文 or 收文 flow, queued like a 签收. ---
   /** The default flows' steps (names, roles, where each may go on and back to). */
   flowSteps: (unit: string, kind: FlowKind) => commands.flowSteps({ unit, kind }),
+  handlingSteps: (id: string, unit: string) => commands.handlingSteps({ id, unit }),
   /** Every unit's handling of a document this store has (none for a local draft). */
   handlings: (id: DocumentId) => commands.handlings({ id }),
   /** 待办 / 在办 / 办结 / 阅件 of the logged-in user. */
