@@ -378,14 +378,14 @@ async fn wait_tags(c: &Client, label: &str, expected: &[&str]) {
     }
 }
 
-/// The suggestions listed under the 主送 field now (the list is a popover at the end of
-/// the page, not inside the field).
-async fn suggested(c: &Client) -> Vec<String> {
+/// The suggestions listed under a names field (主送机关, 抄送机关) now (the list is a
+/// popover at the end of the page, not inside the field).
+async fn suggested(c: &Client, label: &str) -> Vec<String> {
     let mut names = Vec::new();
     for option in c
-        .find_all(Locator::XPath(
-            "//*[@role='listbox' and @aria-label='主送机关建议']//*[@role='option']",
-        ))
+        .find_all(Locator::XPath(&format!(
+            "//*[@role='listbox' and @aria-label='{label}建议']//*[@role='option']"
+        )))
         .await
         .expect("the suggestions")
     {
@@ -403,17 +403,18 @@ async fn suggested(c: &Client) -> Vec<String> {
     names
 }
 
-/// Waits until the list under 主送 offers exactly `expected` (it follows each key typed).
-async fn wait_suggested(c: &Client, expected: &[&str]) {
+/// Waits until the list under a names field offers exactly `expected` (it follows each
+/// key typed).
+async fn wait_suggested(c: &Client, label: &str, expected: &[&str]) {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
-        let offered = suggested(c).await;
+        let offered = suggested(c, label).await;
         if offered == expected {
             return;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "主送 offers {offered:?}, expected {expected:?}"
+            "{label} offers {offered:?}, expected {expected:?}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
@@ -452,25 +453,41 @@ async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_w
     click(&c, &format!("//a[normalize-space(.)='{TITLE}']")).await;
     click(&c, &button("编辑")).await;
 
-    // --- 主送: 统计 brings up the directory's 宿州市统计局; Enter takes it. ---
+    // --- 主送: the full name 宿州市人民政府, typed, is taken as typed, though the
+    //     directory's 宿州市人民政府办公室 is listed under it (#14.10). ---
     let field = "//input[@aria-label='主送机关']";
     click(&c, &button("添加主送机关")).await;
-    type_into(&c, field, "统计").await;
-    wait_suggested(&c, &["宿州市统计局"]).await;
+    type_into(&c, field, "宿州市人民政府").await;
+    wait_suggested(&c, "主送机关", &["宿州市人民政府办公室"]).await;
+    save_screenshot(&c, "desk-recipient-typed.png").await;
+    press(&c, &enter()).await;
+    wait_tags(&c, "主送机关", &["宿州市人民政府"]).await;
+
+    // --- 统计 brings up the directory's 宿州市统计局; ↓ picks it, Enter takes it. ---
+    assert!(focused(&c, field).await, "the cursor left 主送 after Enter");
+    assert_eq!(value_of(&c, field).await, "");
+    press(&c, "统计").await;
+    wait_suggested(&c, "主送机关", &["宿州市统计局"]).await;
+    press(&c, &char::from(Key::Down).to_string()).await;
     save_screenshot(&c, "desk-recipient-suggested.png").await;
     press(&c, &enter()).await;
-    wait_tags(&c, "主送机关", &["宿州市统计局"]).await;
+    wait_tags(&c, "主送机关", &["宿州市人民政府", "宿州市统计局"]).await;
 
     // --- The cursor stayed: a name no unit has is typed on and taken as typed. ---
     assert!(focused(&c, field).await, "the cursor left 主送 after Enter");
     assert_eq!(value_of(&c, field).await, "");
     press(&c, &format!("各县、区人民政府{}", enter())).await;
-    wait_tags(&c, "主送机关", &["宿州市统计局", "各县、区人民政府"]).await;
+    wait_tags(
+        &c,
+        "主送机关",
+        &["宿州市人民政府", "宿州市统计局", "各县、区人民政府"],
+    )
+    .await;
     assert!(focused(&c, field).await, "the cursor left 主送 after Enter");
 
     // --- Neither our own unit nor one already named is offered; a click takes one. ---
     press(&c, "宿州市").await;
-    wait_suggested(&c, &["宿州市档案馆", "宿州市人民政府办公室"]).await;
+    wait_suggested(&c, "主送机关", &["宿州市档案馆", "宿州市人民政府办公室"]).await;
     let option = "//*[@role='option' and @aria-label='埇桥区人民政府']";
     press(&c, &char::from(Key::Escape).to_string()).await;
     click(&c, &button("添加主送机关")).await;
@@ -479,13 +496,26 @@ async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_w
     wait_tags(
         &c,
         "主送机关",
-        &["宿州市统计局", "各县、区人民政府", "埇桥区人民政府"],
+        &[
+            "宿州市人民政府",
+            "宿州市统计局",
+            "各县、区人民政府",
+            "埇桥区人民政府",
+        ],
     )
     .await;
     save_screenshot(&c, "desk-recipients.png").await;
+
+    // --- 抄送: a 规范化简称 the directory knows is taken as typed too. ---
+    click(&c, &button("添加抄送机关")).await;
+    type_into(&c, "//input[@aria-label='抄送机关']", "市政府办公室").await;
+    wait_suggested(&c, "抄送机关", &["宿州市人民政府办公室"]).await;
+    press(&c, &enter()).await;
+    wait_tags(&c, "抄送机关", &["市档案馆", "市政府办公室"]).await;
     click(&c, &button("完成")).await;
 
-    // --- 分发 starts with what the lines name: 主送 by full name, 抄送 by short name. ---
+    // --- 分发 starts with the directory's units the lines name, by full name or short
+    //     name; 宿州市人民政府 and 各县、区人民政府 are no unit of it. ---
     click(&c, &button("分发")).await;
     wait_still(&c, "//*[@aria-label='分发公文']").await;
     wait_text_containing(
@@ -496,17 +526,17 @@ async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_w
     .await;
     assert_eq!(
         text_of(&c, "//*[@aria-label='抄送单位']").await.trim(),
-        "宿州市档案馆"
+        "宿州市档案馆、宿州市人民政府办公室"
     );
     assert_eq!(
         text_of(&c, "//*[@aria-label='分发范围']").await.trim(),
-        "主送 2 个单位，抄送 1 个单位"
+        "主送 2 个单位，抄送 2 个单位"
     );
     for (unit, role) in [
         ("宿州市统计局", "主送"),
         ("埇桥区人民政府", "主送"),
         ("宿州市档案馆", "抄送"),
-        ("宿州市人民政府办公室", "不发送"),
+        ("宿州市人民政府办公室", "抄送"),
     ] {
         let class = find(
             &c,
