@@ -18,32 +18,16 @@ fn enter() -> String {
     char::from(Key::Enter).to_string()
 }
 
-/// Keys as the user presses them, wherever the focus is.
-async fn press(c: &Client, keys: &str) {
-    c.active_element()
-        .await
-        .expect("the focused element")
-        .send_keys(keys)
-        .await
-        .expect("press keys");
-}
-
-async fn none_shown(c: &Client, xpath: &str) -> bool {
-    c.find_all(Locator::XPath(xpath))
-        .await
-        .expect("look for elements")
-        .is_empty()
-}
-
 #[tokio::test]
 async fn the_desk_knows_the_logged_in_unit() {
     let app = app_binary();
-    let (_server_data, _server, url) = demo_exchange("exchange-desk-unit.log");
+    let exchange = DemoExchange::start("exchange-desk-unit.log");
+    let url = exchange.url.as_str();
     let data = tempfile::tempdir().expect("app data dir");
     let driver = Driver::start_with(
         data.path(),
         "tauri-driver-desk-unit.log",
-        &[("GONGWEN_SERVER", &url)],
+        &[("GONGWEN_SERVER", url)],
     );
     let c = driver.launch(&app).await;
     log_in_at_the_keyboard(&c, "fgw-clerk").await;
@@ -129,11 +113,10 @@ const LONG_TITLE: &str = "宿州市发展和改革委员会关于做好秸秆综
 /// Only in the last paragraph, far below the first screen.
 const PHRASE: &str = "离田补贴";
 
-/// A complete 通知 from 市发改委 whose match lies at the end of a long 正文, dispatched to
-/// 市统计局 through the CLI.
-fn send_long_notice(cli: &std::path::Path, url: &str) -> tempfile::TempDir {
+/// A complete 通知 from 市发改委 whose match lies at the end of a long 正文, seeded into
+/// the store at `dir`.
+fn seed_long_notice(dir: &std::path::Path) -> gongwen_core::DocumentId {
     use gongwen_core::{Body, DocKind, DocStatus, Document};
-    let fgw = tempfile::tempdir().expect("sz-fgw data dir");
     let mut doc = Document::new(DocKind::Notice);
     doc.issuer_mark = vec![format!("{FGW}文件")];
     doc.title = LONG_TITLE.into();
@@ -143,21 +126,10 @@ fn send_long_notice(cli: &std::path::Path, url: &str) -> tempfile::TempDir {
     let mut body = "各地要加快秸秆收储运体系建设，做好综合利用。\n".repeat(40);
     body.push_str(&format!("对秸秆{PHRASE}按每亩二十元标准执行。"));
     doc.body = Body::from_text(&body);
-    let id = gongwen_store::Store::open(fgw.path())
+    gongwen_store::Store::open(dir)
         .and_then(|mut s| s.create_document(&doc, DocStatus::Draft))
         .expect("seed the notice")
-        .id;
-    gongwen(
-        cli,
-        fgw.path(),
-        &["login", "--server", url, "--user", "fgw-clerk"],
-    );
-    gongwen(
-        cli,
-        fgw.path(),
-        &["dispatch", &id.to_string(), "--main", "sz-tjj"],
-    );
-    fgw
+        .id
 }
 
 /// Whether the element is inside the window's view (the page scrolled to it).
@@ -177,15 +149,15 @@ async fn in_view(c: &Client, xpath: &str) -> bool {
 #[tokio::test]
 async fn the_desk_opens_a_search_hit_at_the_match_and_goes_back_where_the_clerk_came_from() {
     let app = app_binary();
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let (_server_data, _server, url) = demo_exchange("exchange-desk-search.log");
-    let _fgw = send_long_notice(&cli, &url);
+    let exchange = DemoExchange::start("exchange-desk-search.log");
+    let url = exchange.url.as_str();
+    let _fgw = CliDesk::sent(url, "fgw-clerk", "sz-tjj", seed_long_notice);
 
     let data = tempfile::tempdir().expect("app data dir");
     let driver = Driver::start_with(
         data.path(),
         "tauri-driver-desk-search.log",
-        &[("GONGWEN_SERVER", &url)],
+        &[("GONGWEN_SERVER", url)],
     );
     let c = driver.launch(&app).await;
     log_in_at_the_keyboard(&c, "tjj-clerk").await;
@@ -425,7 +397,8 @@ async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_w
     use gongwen_core::{Body, DocKind, DocStatus, Document};
     const TITLE: &str = "宿州市发展和改革委员会关于开展2026年度统计执法检查的通知";
     let app = app_binary();
-    let (_server_data, _server, url) = demo_exchange("exchange-desk-named.log");
+    let exchange = DemoExchange::start("exchange-desk-named.log");
+    let url = exchange.url.as_str();
     let data = tempfile::tempdir().expect("app data dir");
     {
         // Complete but for 主送; 抄送 written by its 规范化简称, as offices do.
@@ -444,7 +417,7 @@ async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_w
     let driver = Driver::start_with(
         data.path(),
         "tauri-driver-desk-named.log",
-        &[("GONGWEN_SERVER", &url)],
+        &[("GONGWEN_SERVER", url)],
     );
     let c = driver.launch(&app).await;
     log_in_at_the_keyboard(&c, "fgw-clerk").await;
