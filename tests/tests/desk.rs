@@ -392,6 +392,27 @@ async fn wait_suggested(c: &Client, label: &str, expected: &[&str]) {
     }
 }
 
+/// Whether the suggestion `name` under the field `label` is drawn marked (the highlight
+/// that says Enter takes it).
+async fn looks_marked(c: &Client, label: &str, name: &str) -> bool {
+    let option = find(
+        c,
+        &format!(
+            "//*[@role='listbox' and @aria-label='{label}建议']//*[@role='option' and @aria-label='{name}']"
+        ),
+    )
+    .await;
+    let colour = c
+        .execute(
+            "return getComputedStyle(arguments[0], '::before').backgroundColor;",
+            vec![serde_json::to_value(&option).expect("element as JSON")],
+        )
+        .await
+        .expect("read the highlight");
+    let colour = colour.as_str().unwrap_or_default();
+    !(colour.is_empty() || colour == "transparent" || colour.ends_with(", 0)"))
+}
+
 #[tokio::test]
 async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_with_the_named_units() {
     use gongwen_core::{Body, DocKind, DocStatus, Document};
@@ -432,6 +453,10 @@ async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_w
     click(&c, &button("添加主送机关")).await;
     type_into(&c, field, "宿州市人民政府").await;
     wait_suggested(&c, "主送机关", &["宿州市人民政府办公室"]).await;
+    assert!(
+        !looks_marked(&c, "主送机关", "宿州市人民政府办公室").await,
+        "a suggestion looks chosen before the clerk picked it"
+    );
     save_screenshot(&c, "desk-recipient-typed.png").await;
     press(&c, &enter()).await;
     wait_tags(&c, "主送机关", &["宿州市人民政府"]).await;
@@ -442,6 +467,15 @@ async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_w
     press(&c, "统计").await;
     wait_suggested(&c, "主送机关", &["宿州市统计局"]).await;
     press(&c, &char::from(Key::Down).to_string()).await;
+    // ↓ marks the first suggestion (it does not skip it).
+    let deadline = std::time::Instant::now() + WAIT;
+    while !looks_marked(&c, "主送机关", "宿州市统计局").await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "↓ did not mark 宿州市统计局"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     save_screenshot(&c, "desk-recipient-suggested.png").await;
     press(&c, &enter()).await;
     wait_tags(&c, "主送机关", &["宿州市人民政府", "宿州市统计局"]).await;
