@@ -63,6 +63,20 @@ pub async fn log_in_at_the_keyboard(c: &Client, username: &str) {
     wait_status(c, "连接状态", "已连接").await;
 }
 
+/// Logs in through the 登录 dialog with the mouse (its 登录 button) as a demo user, and
+/// waits until the dialog is gone (not for 已连接: the first sync may be what is watched).
+pub async fn log_in_with_the_button(c: &Client, username: &str) {
+    wait_still(c, "//*[@aria-label='登录交换平台']").await;
+    type_into(c, "//input[@aria-label='用户名']", username).await;
+    type_into(c, "//input[@aria-label='密码']", DEMO_PASSWORD).await;
+    click(
+        c,
+        &format!("//*[@aria-label='登录交换平台']{}", button("登录")),
+    )
+    .await;
+    wait_gone(c, "//*[@aria-label='登录交换平台']").await;
+}
+
 /// Answers the GTK file dialog titled `title` the way a clerk at the keyboard does:
 /// types "/" (which opens an open dialog's location field), pastes the full path over
 /// what the field holds and presses Enter; if the dialog is still there (GTK said the

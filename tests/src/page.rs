@@ -369,3 +369,21 @@ pub async fn wait_still(c: &Client, xpath: &str) {
 pub async fn wait_status(c: &Client, label: &str, expected: &str) -> String {
     wait_text_containing(c, &format!("//*[@aria-label='{label}']"), expected).await
 }
+
+/// Keys as the user presses them, wherever the focus is.
+pub async fn press(c: &Client, keys: &str) {
+    c.active_element()
+        .await
+        .expect("the focused element")
+        .send_keys(keys)
+        .await
+        .expect("press keys");
+}
+
+/// Whether nothing matches `xpath` now (what must not be offered is not there).
+pub async fn none_shown(c: &Client, xpath: &str) -> bool {
+    c.find_all(Locator::XPath(xpath))
+        .await
+        .expect("look for elements")
+        .is_empty()
+}

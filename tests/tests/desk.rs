@@ -18,32 +18,16 @@ fn enter() -> String {
     char::from(Key::Enter).to_string()
 }
 
-/// Keys as the user presses them, wherever the focus is.
-async fn press(c: &Client, keys: &str) {
-    c.active_element()
-        .await
-        .expect("the focused element")
-        .send_keys(keys)
-        .await
-        .expect("press keys");
-}
-
-async fn none_shown(c: &Client, xpath: &str) -> bool {
-    c.find_all(Locator::XPath(xpath))
-        .await
-        .expect("look for elements")
-        .is_empty()
-}
-
 #[tokio::test]
 async fn the_desk_knows_the_logged_in_unit() {
     let app = app_binary();
-    let (_server_data, _server, url) = demo_exchange("exchange-desk-unit.log");
+    let exchange = DemoExchange::start("exchange-desk-unit.log");
+    let url = exchange.url.as_str();
     let data = tempfile::tempdir().expect("app data dir");
     let driver = Driver::start_with(
         data.path(),
         "tauri-driver-desk-unit.log",
-        &[("GONGWEN_SERVER", &url)],
+        &[("GONGWEN_SERVER", url)],
     );
     let c = driver.launch(&app).await;
     log_in_at_the_keyboard(&c, "fgw-clerk").await;
@@ -129,11 +113,10 @@ const LONG_TITLE: &str = "宿州市发展和改革委员会关于做好秸秆综
 /// Only in the last paragraph, far below the first screen.
 const PHRASE: &str = "离田补贴";
 
-/// A complete 通知 from 市发改委 whose match lies at the end of a long 正文, dispatched to
-/// 市统计局 through the CLI.
-fn send_long_notice(cli: &std::path::Path, url: &str) -> tempfile::TempDir {
+/// A complete 通知 from 市发改委 whose match lies at the end of a long 正文, seeded into
+/// the store at `dir`.
+fn seed_long_notice(dir: &std::path::Path) -> gongwen_core::DocumentId {
     use gongwen_core::{Body, DocKind, DocStatus, Document};
-    let fgw = tempfile::tempdir().expect("sz-fgw data dir");
     let mut doc = Document::new(DocKind::Notice);
     doc.issuer_mark = vec![format!("{FGW}文件")];
     doc.title = LONG_TITLE.into();
@@ -143,21 +126,10 @@ fn send_long_notice(cli: &std::path::Path, url: &str) -> tempfile::TempDir {
     let mut body = "各地要加快秸秆收储运体系建设，做好综合利用。\n".repeat(40);
     body.push_str(&format!("对秸秆{PHRASE}按每亩二十元标准执行。"));
     doc.body = Body::from_text(&body);
-    let id = gongwen_store::Store::open(fgw.path())
+    gongwen_store::Store::open(dir)
         .and_then(|mut s| s.create_document(&doc, DocStatus::Draft))
         .expect("seed the notice")
-        .id;
-    gongwen(
-        cli,
-        fgw.path(),
-        &["login", "--server", url, "--user", "fgw-clerk"],
-    );
-    gongwen(
-        cli,
-        fgw.path(),
-        &["dispatch", &id.to_string(), "--main", "sz-tjj"],
-    );
-    fgw
+        .id
 }
 
 /// Whether the element is inside the window's view (the page scrolled to it).
@@ -177,15 +149,15 @@ async fn in_view(c: &Client, xpath: &str) -> bool {
 #[tokio::test]
 async fn the_desk_opens_a_search_hit_at_the_match_and_goes_back_where_the_clerk_came_from() {
     let app = app_binary();
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let (_server_data, _server, url) = demo_exchange("exchange-desk-search.log");
-    let _fgw = send_long_notice(&cli, &url);
+    let exchange = DemoExchange::start("exchange-desk-search.log");
+    let url = exchange.url.as_str();
+    let _fgw = CliDesk::sent(url, "fgw-clerk", "sz-tjj", seed_long_notice);
 
     let data = tempfile::tempdir().expect("app data dir");
     let driver = Driver::start_with(
         data.path(),
         "tauri-driver-desk-search.log",
-        &[("GONGWEN_SERVER", &url)],
+        &[("GONGWEN_SERVER", url)],
     );
     let c = driver.launch(&app).await;
     log_in_at_the_keyboard(&c, "tjj-clerk").await;
@@ -378,14 +350,14 @@ async fn wait_tags(c: &Client, label: &str, expected: &[&str]) {
     }
 }
 
-/// The suggestions listed under the 主送 field now (the list is a popover at the end of
-/// the page, not inside the field).
-async fn suggested(c: &Client) -> Vec<String> {
+/// The suggestions listed under a names field (主送机关, 抄送机关) now (the list is a
+/// popover at the end of the page, not inside the field).
+async fn suggested(c: &Client, label: &str) -> Vec<String> {
     let mut names = Vec::new();
     for option in c
-        .find_all(Locator::XPath(
-            "//*[@role='listbox' and @aria-label='主送机关建议']//*[@role='option']",
-        ))
+        .find_all(Locator::XPath(&format!(
+            "//*[@role='listbox' and @aria-label='{label}建议']//*[@role='option']"
+        )))
         .await
         .expect("the suggestions")
     {
@@ -403,20 +375,42 @@ async fn suggested(c: &Client) -> Vec<String> {
     names
 }
 
-/// Waits until the list under 主送 offers exactly `expected` (it follows each key typed).
-async fn wait_suggested(c: &Client, expected: &[&str]) {
+/// Waits until the list under a names field offers exactly `expected` (it follows each
+/// key typed).
+async fn wait_suggested(c: &Client, label: &str, expected: &[&str]) {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
-        let offered = suggested(c).await;
+        let offered = suggested(c, label).await;
         if offered == expected {
             return;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "主送 offers {offered:?}, expected {expected:?}"
+            "{label} offers {offered:?}, expected {expected:?}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+/// Whether the suggestion `name` under the field `label` is drawn marked (the highlight
+/// that says Enter takes it).
+async fn looks_marked(c: &Client, label: &str, name: &str) -> bool {
+    let option = find(
+        c,
+        &format!(
+            "//*[@role='listbox' and @aria-label='{label}建议']//*[@role='option' and @aria-label='{name}']"
+        ),
+    )
+    .await;
+    let colour = c
+        .execute(
+            "return getComputedStyle(arguments[0], '::before').backgroundColor;",
+            vec![serde_json::to_value(&option).expect("element as JSON")],
+        )
+        .await
+        .expect("read the highlight");
+    let colour = colour.as_str().unwrap_or_default();
+    !(colour.is_empty() || colour == "transparent" || colour.ends_with(", 0)"))
 }
 
 #[tokio::test]
@@ -424,7 +418,8 @@ async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_w
     use gongwen_core::{Body, DocKind, DocStatus, Document};
     const TITLE: &str = "宿州市发展和改革委员会关于开展2026年度统计执法检查的通知";
     let app = app_binary();
-    let (_server_data, _server, url) = demo_exchange("exchange-desk-named.log");
+    let exchange = DemoExchange::start("exchange-desk-named.log");
+    let url = exchange.url.as_str();
     let data = tempfile::tempdir().expect("app data dir");
     {
         // Complete but for 主送; 抄送 written by its 规范化简称, as offices do.
@@ -443,7 +438,7 @@ async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_w
     let driver = Driver::start_with(
         data.path(),
         "tauri-driver-desk-named.log",
-        &[("GONGWEN_SERVER", &url)],
+        &[("GONGWEN_SERVER", url)],
     );
     let c = driver.launch(&app).await;
     log_in_at_the_keyboard(&c, "fgw-clerk").await;
@@ -452,25 +447,54 @@ async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_w
     click(&c, &format!("//a[normalize-space(.)='{TITLE}']")).await;
     click(&c, &button("编辑")).await;
 
-    // --- 主送: 统计 brings up the directory's 宿州市统计局; Enter takes it. ---
+    // --- 主送: the full name 宿州市人民政府, typed, is taken as typed, though the
+    //     directory's 宿州市人民政府办公室 is listed under it (#14.10). ---
     let field = "//input[@aria-label='主送机关']";
     click(&c, &button("添加主送机关")).await;
-    type_into(&c, field, "统计").await;
-    wait_suggested(&c, &["宿州市统计局"]).await;
+    type_into(&c, field, "宿州市人民政府").await;
+    wait_suggested(&c, "主送机关", &["宿州市人民政府办公室"]).await;
+    assert!(
+        !looks_marked(&c, "主送机关", "宿州市人民政府办公室").await,
+        "a suggestion looks chosen before the clerk picked it"
+    );
+    save_screenshot(&c, "desk-recipient-typed.png").await;
+    press(&c, &enter()).await;
+    wait_tags(&c, "主送机关", &["宿州市人民政府"]).await;
+
+    // --- 统计 brings up the directory's 宿州市统计局; ↓ picks it, Enter takes it. ---
+    assert!(focused(&c, field).await, "the cursor left 主送 after Enter");
+    assert_eq!(value_of(&c, field).await, "");
+    press(&c, "统计").await;
+    wait_suggested(&c, "主送机关", &["宿州市统计局"]).await;
+    press(&c, &char::from(Key::Down).to_string()).await;
+    // ↓ marks the first suggestion (it does not skip it).
+    let deadline = std::time::Instant::now() + WAIT;
+    while !looks_marked(&c, "主送机关", "宿州市统计局").await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "↓ did not mark 宿州市统计局"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     save_screenshot(&c, "desk-recipient-suggested.png").await;
     press(&c, &enter()).await;
-    wait_tags(&c, "主送机关", &["宿州市统计局"]).await;
+    wait_tags(&c, "主送机关", &["宿州市人民政府", "宿州市统计局"]).await;
 
     // --- The cursor stayed: a name no unit has is typed on and taken as typed. ---
     assert!(focused(&c, field).await, "the cursor left 主送 after Enter");
     assert_eq!(value_of(&c, field).await, "");
     press(&c, &format!("各县、区人民政府{}", enter())).await;
-    wait_tags(&c, "主送机关", &["宿州市统计局", "各县、区人民政府"]).await;
+    wait_tags(
+        &c,
+        "主送机关",
+        &["宿州市人民政府", "宿州市统计局", "各县、区人民政府"],
+    )
+    .await;
     assert!(focused(&c, field).await, "the cursor left 主送 after Enter");
 
     // --- Neither our own unit nor one already named is offered; a click takes one. ---
     press(&c, "宿州市").await;
-    wait_suggested(&c, &["宿州市档案馆", "宿州市人民政府办公室"]).await;
+    wait_suggested(&c, "主送机关", &["宿州市档案馆", "宿州市人民政府办公室"]).await;
     let option = "//*[@role='option' and @aria-label='埇桥区人民政府']";
     press(&c, &char::from(Key::Escape).to_string()).await;
     click(&c, &button("添加主送机关")).await;
@@ -479,13 +503,26 @@ async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_w
     wait_tags(
         &c,
         "主送机关",
-        &["宿州市统计局", "各县、区人民政府", "埇桥区人民政府"],
+        &[
+            "宿州市人民政府",
+            "宿州市统计局",
+            "各县、区人民政府",
+            "埇桥区人民政府",
+        ],
     )
     .await;
     save_screenshot(&c, "desk-recipients.png").await;
+
+    // --- 抄送: a 规范化简称 the directory knows is taken as typed too. ---
+    click(&c, &button("添加抄送机关")).await;
+    type_into(&c, "//input[@aria-label='抄送机关']", "市政府办公室").await;
+    wait_suggested(&c, "抄送机关", &["宿州市人民政府办公室"]).await;
+    press(&c, &enter()).await;
+    wait_tags(&c, "抄送机关", &["市档案馆", "市政府办公室"]).await;
     click(&c, &button("完成")).await;
 
-    // --- 分发 starts with what the lines name: 主送 by full name, 抄送 by short name. ---
+    // --- 分发 starts with the directory's units the lines name, by full name or short
+    //     name; 宿州市人民政府 and 各县、区人民政府 are no unit of it. ---
     click(&c, &button("分发")).await;
     wait_still(&c, "//*[@aria-label='分发公文']").await;
     wait_text_containing(
@@ -496,17 +533,17 @@ async fn the_desk_suggests_units_for_主送_keeps_the_cursor_and_分发_starts_w
     .await;
     assert_eq!(
         text_of(&c, "//*[@aria-label='抄送单位']").await.trim(),
-        "宿州市档案馆"
+        "宿州市档案馆、宿州市人民政府办公室"
     );
     assert_eq!(
         text_of(&c, "//*[@aria-label='分发范围']").await.trim(),
-        "主送 2 个单位，抄送 1 个单位"
+        "主送 2 个单位，抄送 2 个单位"
     );
     for (unit, role) in [
         ("宿州市统计局", "主送"),
         ("埇桥区人民政府", "主送"),
         ("宿州市档案馆", "抄送"),
-        ("宿州市人民政府办公室", "不发送"),
+        ("宿州市人民政府办公室", "抄送"),
     ] {
         let class = find(
             &c,

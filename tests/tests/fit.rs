@@ -372,6 +372,78 @@ async fn at_the_minimum_width_a_long_title_takes_at_most_two_lines() {
     close_app_window(c).await;
 }
 
+/// Every 文种 name, 命令（令） the longest, on one line inside its list column, at the
+/// window's size on this screen and at the 960-px minimum; the 标题 keeps its room.
+#[tokio::test]
+async fn every_文种_name_fits_its_list_column_on_one_line() {
+    use gongwen_core::{DocKind, DocStatus, Document};
+    let app = app_binary();
+    let data = tempfile::tempdir().expect("temp data dir");
+    {
+        let mut store = gongwen_store::Store::open(data.path()).expect("open the store");
+        for kind in DocKind::ALL {
+            let mut doc = Document::new(kind);
+            doc.title = format!("宿州市发展和改革委员会关于做好年度工作的{}", kind.label());
+            store
+                .create_document(&doc, DocStatus::Draft)
+                .expect("seed a draft");
+        }
+    }
+    let driver = Driver::start(data.path(), "tauri-driver-kinds.log");
+    let c = driver.launch(&app).await;
+    let cell = |kind: DocKind| {
+        format!(
+            "//*[@aria-label='公文列表']//tbody/tr/td[normalize-space(.)='{}']",
+            kind.label()
+        )
+    };
+    find(&c, &cell(DocKind::Order)).await;
+    let screen = screen_rect();
+    for width in [None, Some(960)] {
+        if let Some(width) = width {
+            resize_window(&c, width).await;
+        }
+        let shot = format!(
+            "list-kinds-{}.png",
+            width.map_or(screen.height.to_string(), |w| w.to_string())
+        );
+        save_screenshot(&c, &shot).await;
+        for kind in DocKind::ALL {
+            let (text, room) = text_and_room(&c, &cell(kind)).await;
+            assert_eq!(
+                lines_of(&c, &cell(kind)).await,
+                1,
+                "{} wraps in the 文种 column (tests/output/{shot})",
+                kind.label()
+            );
+            assert!(
+                text <= room + 0.5,
+                "{} is {text} px wide in a column with {room} px for it (tests/output/{shot})",
+                kind.label()
+            );
+        }
+    }
+    close_app_window(c).await;
+}
+
+/// How wide the text of the cell at `xpath` is, and how wide the cell is inside its
+/// padding.
+async fn text_and_room(c: &Client, xpath: &str) -> (f64, f64) {
+    let measured = c
+        .execute(
+            "const el = arguments[0]; const style = getComputedStyle(el);
+             const text = document.createRange();
+             text.selectNodeContents(el);
+             return [text.getBoundingClientRect().width,
+                     el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)];",
+            vec![serde_json::to_value(find(c, xpath).await).expect("element as JSON")],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("measure {xpath}: {e}"));
+    let number = |i: usize| measured[i].as_f64().expect("a number");
+    (number(0), number(1))
+}
+
 /// How many lines of text the element at `xpath` takes.
 async fn lines_of(c: &Client, xpath: &str) -> i64 {
     c.execute(

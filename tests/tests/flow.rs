@@ -7,7 +7,6 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,6 +15,7 @@ use std::time::{Duration, Instant};
 use fantoccini::Client;
 
 use gongwen_e2e::app::*;
+use gongwen_e2e::dialogs::log_in_with_the_button;
 use gongwen_e2e::notifications::NotificationWatch;
 use gongwen_e2e::page::*;
 use gongwen_e2e::server::*;
@@ -110,53 +110,8 @@ fn wait_in_log(name: &str, text: &str) {
     }
 }
 
-/// The 请示 drafted by the clerk and reviewed by the director through their CLIs, now
-/// waiting at 签发; its id.
-fn at_sign_off(cli: &Path, url: &str, clerk: &Path, director: &Path, urgency: &str) -> String {
-    for (dir, user) in [(clerk, "fgw-clerk"), (director, "fgw-director")] {
-        gongwen(cli, dir, &["login", "--server", url, "--user", user]);
-    }
-    let fixture = fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-with-signer.toml"),
-    )
-    .expect("request fixture");
-    let draft = fixture
-        .replace(
-            "status = \"signed_off\"\n",
-            &format!("urgency = \"{urgency}\"\n"),
-        )
-        .replace("宿发改〔2026〕57号", "宿发改〔2026〕\u{3000}号");
-    let file = clerk.join("request.toml");
-    fs::write(&file, draft).expect("write the draft");
-    let out = gongwen(cli, clerk, &["import", file.to_str().expect("path")]);
-    let id = out.split_whitespace().next().expect("the id").to_string();
-    gongwen(cli, clerk, &["flow", "next", &id]);
-    gongwen(
-        cli,
-        director,
-        &[
-            "flow",
-            "next",
-            &id,
-            "--to",
-            "sign_off",
-            "--opinion",
-            "核稿同意，请签发",
-        ],
-    );
-    id
-}
-
 async fn log_in(c: &Client, username: &str) {
-    wait_still(c, "//*[@aria-label='登录交换平台']").await;
-    type_into(c, "//input[@aria-label='用户名']", username).await;
-    type_into(c, "//input[@aria-label='密码']", DEMO_PASSWORD).await;
-    click(
-        c,
-        &format!("//*[@aria-label='登录交换平台']{}", button("登录")),
-    )
-    .await;
-    wait_gone(c, "//*[@aria-label='登录交换平台']").await;
+    log_in_with_the_button(c, username).await;
     wait_status(c, "连接状态", "已连接").await;
 }
 
@@ -187,26 +142,11 @@ fn beijing_today() -> String {
 #[tokio::test]
 async fn panel_keeps_a_late_sign_off_as_an_opinion_not_in_effect_and_tells_特急_once() {
     let app = app_binary();
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let (_server_data, server, url) = demo_exchange("exchange-flow-late.log");
-    let port: u16 = url
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port");
-    let line = Line::to(port);
+    let exchange = DemoExchange::start("exchange-flow-late.log");
+    let line = Line::to(exchange.port);
     let bus = NotificationWatch::start("notifications-flow-due.log");
-    let (clerk, director, deputy) = (
-        tempfile::tempdir().expect("clerk"),
-        tempfile::tempdir().expect("director"),
-        tempfile::tempdir().expect("deputy"),
-    );
-    let id = at_sign_off(&cli, &url, clerk.path(), director.path(), "immediate");
-    gongwen(
-        &cli,
-        deputy.path(),
-        &["login", "--server", &url, "--user", "fgw-deputy"],
-    );
+    let (_clerk, _director, id) = CliDesk::request_at_sign_off(&exchange.url, "immediate");
+    let deputy = CliDesk::logged_in(&exchange.url, "fgw-deputy");
 
     let data = tempfile::tempdir().expect("leader's data dir");
     let driver = Driver::start_with(
@@ -238,19 +178,7 @@ async fn panel_keeps_a_late_sign_off_as_an_opinion_not_in_effect_and_tells_特�
     wait_status(&c, "办理同步状态", "待同步").await;
 
     // At the office his deputy signs first.
-    gongwen(
-        &cli,
-        deputy.path(),
-        &[
-            "flow",
-            "next",
-            &id,
-            "--opinion",
-            "同意，请抓紧报送",
-            "--publicity",
-            "active",
-        ],
-    );
+    deputy.sign_off(&id, "同意，请抓紧报送");
 
     line.restore();
     click(&c, &button("立即同步")).await;
@@ -275,7 +203,7 @@ async fn panel_keeps_a_late_sign_off_as_an_opinion_not_in_effect_and_tells_特�
     assert_eq!(bus.count("【特急】待办：待签发"), 1);
     c.close().await.expect("end the session");
     drop(driver);
-    drop(server);
+    drop(exchange);
 }
 
 /// The leader lets the office director take his 签发 today; the director signs through
@@ -284,56 +212,31 @@ async fn panel_keeps_a_late_sign_off_as_an_opinion_not_in_effect_and_tells_特�
 #[tokio::test]
 async fn panel_shows_a_step_taken_by_delegation_in_whose_name_and_by_whom() {
     let app = app_binary();
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let (_server_data, server, url) = demo_exchange("exchange-flow-delegate.log");
-    let (clerk, director, leader) = (
-        tempfile::tempdir().expect("clerk"),
-        tempfile::tempdir().expect("director"),
-        tempfile::tempdir().expect("leader's CLI"),
-    );
-    let id = at_sign_off(&cli, &url, clerk.path(), director.path(), "normal");
-    gongwen(
-        &cli,
-        leader.path(),
-        &["login", "--server", &url, "--user", "fgw-leader"],
-    );
+    let exchange = DemoExchange::start("exchange-flow-delegate.log");
+    let url = exchange.url.as_str();
+    let (_clerk, director, id) = CliDesk::request_at_sign_off(url, "normal");
+    let leader = CliDesk::logged_in(url, "fgw-leader");
     let today = beijing_today();
-    gongwen(
-        &cli,
-        leader.path(),
-        &[
-            "flow",
-            "delegate",
-            "--to",
-            "fgw-director",
-            "--steps",
-            "签发",
-            "--from",
-            &today,
-            "--until",
-            &today,
-        ],
-    );
-    gongwen(&cli, director.path(), &["sync"]);
-    gongwen(
-        &cli,
-        director.path(),
-        &[
-            "flow",
-            "next",
-            &id,
-            "--opinion",
-            "同意（代签）",
-            "--publicity",
-            "active",
-        ],
-    );
+    leader.run(&[
+        "flow",
+        "delegate",
+        "--to",
+        "fgw-director",
+        "--steps",
+        "签发",
+        "--from",
+        &today,
+        "--until",
+        &today,
+    ]);
+    director.run(&["sync"]);
+    director.sign_off(&id, "同意（代签）");
 
     let data = tempfile::tempdir().expect("leader's data dir");
     let driver = Driver::start_with(
         data.path(),
         "tauri-driver-flow-delegate.log",
-        &[("GONGWEN_SERVER", &url)],
+        &[("GONGWEN_SERVER", url)],
     );
     let c = driver.launch(&app).await;
     log_in(&c, "fgw-leader").await;
@@ -352,5 +255,5 @@ async fn panel_shows_a_step_taken_by_delegation_in_whose_name_and_by_whom() {
     save_screenshot(&c, "flow-delegated-sign-off.png").await;
     c.close().await.expect("end the session");
     drop(driver);
-    drop(server);
+    drop(exchange);
 }

@@ -14,16 +14,6 @@ use gongwen_e2e::seed::*;
 
 const HITS: &str = "//*[@role='listbox' and @aria-label='搜索结果列表']/li";
 
-/// Keys as the user presses them, wherever the focus is.
-async fn press(c: &Client, keys: &str) {
-    c.active_element()
-        .await
-        .expect("the focused element")
-        .send_keys(keys)
-        .await
-        .expect("press keys");
-}
-
 fn ctrl(key: char) -> String {
     format!("{}{key}{}", char::from(Key::Control), char::from(Key::Null))
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, Locator};
 
 use gongwen_e2e::app::*;
+use gongwen_e2e::dialogs::log_in_with_the_button;
 use gongwen_e2e::page::*;
 use gongwen_e2e::proxy::SlowProxy;
 use gongwen_e2e::seed::*;
@@ -27,46 +28,26 @@ async fn progress(c: &Client) -> Option<(u32, String)> {
 #[tokio::test]
 async fn a_large_attachment_arriving_shows_its_download_moving_in_the_status_bar() {
     let app = app_binary();
-    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let server_data = demo_exchange_data(&exchange_bin);
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let _server = Exchange::start(
-        &exchange_bin,
-        server_data.path(),
-        port,
-        "exchange-progress.log",
-    );
+    let exchange = DemoExchange::start("exchange-progress.log");
 
     // 市发改委 sends a 通知 with a 24 MB drawing to 市统计局.
-    let fgw = tempfile::tempdir().expect("sender's data dir");
-    gongwen(
-        &cli,
-        fgw.path(),
-        &["login", "--server", &url, "--user", "fgw-clerk"],
-    );
-    let id = seed_draft(fgw.path(), TITLE);
-    let file = fgw.path().join("项目图纸.pdf");
     let size = 24 * 1024 * 1024;
-    let bytes: Vec<u8> = (0..size)
-        .map(|i| (i as u32).wrapping_mul(2_654_435_761) as u8)
-        .collect();
-    std::fs::write(&file, &bytes).expect("write the drawing");
-    {
-        let mut store = gongwen_store::Store::open(fgw.path()).expect("sender's store");
+    let (_fgw, _) = CliDesk::sent(&exchange.url, "fgw-clerk", "sz-tjj", |dir| {
+        let id = seed_draft(dir, TITLE);
+        let file = dir.join("项目图纸.pdf");
+        let bytes: Vec<u8> = (0..size)
+            .map(|i| (i as u32).wrapping_mul(2_654_435_761) as u8)
+            .collect();
+        std::fs::write(&file, &bytes).expect("write the drawing");
+        let mut store = gongwen_store::Store::open(dir).expect("sender's store");
         store
             .add_attachment_file(id, "项目图纸", &file)
             .expect("attach the drawing");
-    }
-    gongwen(
-        &cli,
-        fgw.path(),
-        &["dispatch", &id.to_string(), "--main", "sz-tjj"],
-    );
+        id
+    });
 
     // 市统计局's clerk on a slow line (3 MB/s): about eight seconds of download.
-    let line = SlowProxy::start(port, 3 * 1024 * 1024);
+    let line = SlowProxy::start(exchange.port, 3 * 1024 * 1024);
     let data = tempfile::tempdir().expect("recipient's data dir");
     let driver = Driver::start_with(
         data.path(),
@@ -74,15 +55,8 @@ async fn a_large_attachment_arriving_shows_its_download_moving_in_the_status_bar
         &[("GONGWEN_SERVER", &line.url)],
     );
     let c = driver.launch(&app).await;
-    wait_still(&c, "//*[@aria-label='登录交换平台']").await;
-    type_into(&c, "//input[@aria-label='用户名']", "tjj-clerk").await;
-    type_into(&c, "//input[@aria-label='密码']", DEMO_PASSWORD).await;
-    click(
-        &c,
-        &format!("//*[@aria-label='登录交换平台']{}", button("登录")),
-    )
-    .await;
-    wait_gone(&c, "//*[@aria-label='登录交换平台']").await;
+    // Not waiting for 已连接: the download starts with the first sync.
+    log_in_with_the_button(&c, "tjj-clerk").await;
 
     // The bar appears with the file's size, then moves on.
     let text = wait_text_containing(&c, PROGRESS, "正在下载附件").await;

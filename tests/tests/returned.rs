@@ -21,8 +21,8 @@ const REASON: &str = "未写明统计口径，请补充后重新发送";
 #[tokio::test]
 async fn a_returned_document_is_revised_and_sent_again_to_the_unit_that_returned_it() {
     let app = app_binary();
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let (_server_data, _server, url) = demo_exchange("exchange-returned.log");
+    let exchange = DemoExchange::start("exchange-returned.log");
+    let url = exchange.url.as_str();
     let notifications = NotificationWatch::start("notifications-returned.log");
 
     // 市发改委's store holds a complete 函 of its own.
@@ -50,7 +50,7 @@ async fn a_returned_document_is_revised_and_sent_again_to_the_unit_that_returned
     let driver = Driver::start_with(
         data.path(),
         "tauri-driver-returned.log",
-        &[("GONGWEN_SERVER", &url)],
+        &[("GONGWEN_SERVER", url)],
     );
     let c = driver.launch(&app).await;
     log_in_at_the_keyboard(&c, "fgw-clerk").await;
@@ -65,18 +65,9 @@ async fn a_returned_document_is_revised_and_sent_again_to_the_unit_that_returned
     wait_status(&c, "宿州市统计局的状态", "已送达").await;
 
     // --- 市统计局 returns it with a reason. ---
-    let tjj = tempfile::tempdir().expect("sz-tjj data dir");
-    gongwen(
-        &cli,
-        tjj.path(),
-        &["login", "--server", &url, "--user", "tjj-clerk"],
-    );
-    gongwen(&cli, tjj.path(), &["sync"]);
-    gongwen(
-        &cli,
-        tjj.path(),
-        &["return", &id.to_string(), "--reason", REASON],
-    );
+    let tjj = CliDesk::logged_in(url, "tjj-clerk");
+    tjj.run(&["sync"]);
+    tjj.run(&["return", &id.to_string(), "--reason", REASON]);
 
     // --- The clerk sees 已退回 and the reason, and is told on the desktop. ---
     click(&c, &button("立即同步")).await;
@@ -135,10 +126,9 @@ async fn a_returned_document_is_revised_and_sent_again_to_the_unit_that_returned
     save_screenshot(&c, "returned-sent-again.png").await;
 
     // --- 市统计局 receives the new version as a new arrival of the same document. ---
-    gongwen(&cli, tjj.path(), &["sync"]);
+    tjj.run(&["sync"]);
     let inbox: serde_json::Value =
-        serde_json::from_str(&gongwen(&cli, tjj.path(), &["inbox", "--json"]))
-            .expect("inbox as JSON");
+        serde_json::from_str(&tjj.run(&["inbox", "--json"])).expect("inbox as JSON");
     let items = inbox.as_array().expect("a list of received documents");
     assert_eq!(
         items.len(),
@@ -166,23 +156,18 @@ async fn a_returned_document_is_revised_and_sent_again_to_the_unit_that_returned
 #[tokio::test]
 async fn a_document_imported_as_signed_off_is_read_only_but_may_be_dispatched() {
     let app = app_binary();
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let (_server_data, _server, url) = demo_exchange("exchange-signed-off.log");
+    let exchange = DemoExchange::start("exchange-signed-off.log");
+    let url = exchange.url.as_str();
     let data = tempfile::tempdir().expect("app data dir");
-    let fixture =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-with-signer.toml");
+    let fixture = fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-with-signer.toml"),
+    )
+    .expect("request fixture");
     assert!(
-        fs::read_to_string(&fixture)
-            .expect("request fixture")
-            .contains("status = \"signed_off\"\n"),
+        fixture.contains("status = \"signed_off\"\n"),
         "the fixture is recorded as 已签发"
     );
-    let out = gongwen(
-        &cli,
-        data.path(),
-        &["import", fixture.to_str().expect("path")],
-    );
-    let id = out.split_whitespace().next().expect("the id").to_string();
+    let id = cli_import(data.path(), "request.toml", &fixture);
     let title = gongwen_store::Store::open(data.path())
         .and_then(|s| s.get(id.parse().expect("an id")))
         .expect("read the imported document")
@@ -192,7 +177,7 @@ async fn a_document_imported_as_signed_off_is_read_only_but_may_be_dispatched() 
     let driver = Driver::start_with(
         data.path(),
         "tauri-driver-signed-off.log",
-        &[("GONGWEN_SERVER", &url)],
+        &[("GONGWEN_SERVER", url)],
     );
     let c = driver.launch(&app).await;
     log_in_at_the_keyboard(&c, "fgw-clerk").await;

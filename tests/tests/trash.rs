@@ -3,8 +3,6 @@
 //! from it, waits in the 回收站 with when and by whom, and comes back with 恢复; 彻底删除
 //! asks too, and 取消 keeps it. A document that was sent offers no 删除.
 
-use fantoccini::{Client, Locator};
-
 use gongwen_e2e::app::*;
 use gongwen_e2e::page::*;
 use gongwen_e2e::seed::*;
@@ -19,13 +17,6 @@ fn list_row(title: &str) -> String {
 
 fn delete_button(title: &str) -> String {
     format!("//button[@aria-label='删除“{title}”']")
-}
-
-async fn none_shown(c: &Client, xpath: &str) -> bool {
-    c.find_all(Locator::XPath(xpath))
-        .await
-        .expect("look for elements")
-        .is_empty()
 }
 
 #[tokio::test]

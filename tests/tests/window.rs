@@ -645,14 +645,10 @@ const DISPATCHED: &str = "宿州市发展和改革委员会关于报送2026年�
 #[tokio::test]
 async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit() {
     let app = app_binary();
-    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
 
     // A real exchange with the demo units and users.
-    let server_data = demo_exchange_data(&exchange_bin);
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let server = Exchange::start(&exchange_bin, server_data.path(), port, "exchange-1.log");
+    let mut exchange = DemoExchange::start("exchange-1.log");
+    let url = exchange.url.clone();
 
     // The sender's store holds one draft of its own.
     let data = tempfile::tempdir().expect("app data dir");
@@ -705,7 +701,7 @@ async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit
     );
 
     // --- The server goes away; the clerk dispatches anyway (offline first). ---
-    server.stop();
+    exchange.stop();
     click(&c, &button("立即同步")).await;
     wait_status(&c, "连接状态", "离线").await;
 
@@ -739,7 +735,7 @@ async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit
     wait_gone(&c, "//*[@aria-label='同步队列' and .//li]").await;
 
     // --- The server is back: the queued dispatch goes out. ---
-    let server = Exchange::start(&exchange_bin, server_data.path(), port, "exchange-2.log");
+    exchange.restart("exchange-2.log");
     click(&c, &button("立即同步")).await;
     wait_status(&c, "分发状态", "已分发").await;
     wait_status(&c, "宿州市统计局的状态", "已送达").await;
@@ -753,16 +749,10 @@ async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit
     save_screenshot(&c, "exchange-delivered.png").await;
 
     // --- 市统计局 signs for it through the CLI, in its own data folder. ---
-    let tjj = tempfile::tempdir().expect("sz-tjj data dir");
-    gongwen(
-        &cli,
-        tjj.path(),
-        &["login", "--server", &url, "--user", "tjj-clerk"],
-    );
-    gongwen(&cli, tjj.path(), &["sync"]);
+    let tjj = CliDesk::logged_in(&url, "tjj-clerk");
+    tjj.run(&["sync"]);
     let inbox: serde_json::Value =
-        serde_json::from_str(&gongwen(&cli, tjj.path(), &["inbox", "--json"]))
-            .expect("inbox as JSON");
+        serde_json::from_str(&tjj.run(&["inbox", "--json"])).expect("inbox as JSON");
     let items = inbox.as_array().expect("a list of received documents");
     assert_eq!(
         items.len(),
@@ -776,7 +766,7 @@ async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit
         .as_str()
         .expect("the document id")
         .to_string();
-    gongwen(&cli, tjj.path(), &["ack", &id]);
+    tjj.run(&["ack", &id]);
 
     // --- The sender's window shows the receipt; 埇桥区 has not signed yet. ---
     wait_status(&c, "宿州市统计局的状态", "已签收").await;
@@ -787,7 +777,7 @@ async fn a_dispatch_is_queued_offline_delivered_and_signed_for_by_the_other_unit
     save_screenshot(&c, "exchange-acknowledged.png").await;
     c.close().await.expect("end the session");
     drop(driver);
-    drop(server);
+    drop(exchange);
 }
 
 const RETURNED: &str = "宿州市发展和改革委员会关于商请提供2026年工业增加值数据的函";
@@ -797,22 +787,11 @@ const RETURN_REASON: &str = "所需数据由市工业和信息化局负责，请
 #[tokio::test]
 async fn a_received_document_is_in_the_inbox_and_can_be_returned_with_a_reason() {
     let app = app_binary();
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let (_server_data, _server, url) = demo_exchange("exchange-inbox.log");
+    let exchange = DemoExchange::start("exchange-inbox.log");
+    let url = exchange.url.clone();
 
     // 市发改委 sends a 函 to 市统计局 from the command line.
-    let fgw = tempfile::tempdir().expect("sz-fgw data dir");
-    let id = seed_draft(fgw.path(), RETURNED);
-    gongwen(
-        &cli,
-        fgw.path(),
-        &["login", "--server", &url, "--user", "fgw-clerk"],
-    );
-    gongwen(
-        &cli,
-        fgw.path(),
-        &["dispatch", &id.to_string(), "--main", "sz-tjj"],
-    );
+    let (fgw, id) = CliDesk::sent(&url, "fgw-clerk", "sz-tjj", |dir| seed_draft(dir, RETURNED));
 
     // 市统计局's clerk opens the app and logs in.
     let data = tempfile::tempdir().expect("app data dir");
@@ -876,7 +855,7 @@ async fn a_received_document_is_in_the_inbox_and_can_be_returned_with_a_reason()
     save_screenshot(&c, "exchange-returned.png").await;
 
     // --- The sender learns it, with the reason. ---
-    gongwen(&cli, fgw.path(), &["sync"]);
+    fgw.run(&["sync"]);
     let deliveries = gongwen_store::Store::open(fgw.path())
         .expect("open the sender's store")
         .deliveries(id)
@@ -910,7 +889,8 @@ async fn a_received_document_is_in_the_inbox_and_can_be_returned_with_a_reason()
 #[tokio::test]
 async fn without_a_keyring_the_login_holds_for_this_run_only_and_says_so() {
     let app = app_binary();
-    let (_server_data, _server, url) = demo_exchange("exchange-nokeyring.log");
+    let exchange = DemoExchange::start("exchange-nokeyring.log");
+    let url = exchange.url.clone();
 
     // A session bus that does not exist: no Secret Service to keep the token.
     let data = tempfile::tempdir().expect("app data dir");
@@ -971,7 +951,8 @@ async fn without_a_keyring_the_login_holds_for_this_run_only_and_says_so() {
 async fn a_refused_dispatch_shows_the_servers_reason_and_keeps_the_draft() {
     const SECRET: &str = "埇桥区人民政府关于重点目标安全防护情况的报告";
     let app = app_binary();
-    let (_server_data, _server, url) = demo_exchange("exchange-refused.log");
+    let exchange = DemoExchange::start("exchange-refused.log");
+    let url = exchange.url.clone();
 
     // A draft at 埇桥区 whose 附件 name, typed by the clerk, has a path separator: the
     // server refuses it. (A document above the clerk's clearance is no longer a way to
@@ -1049,8 +1030,8 @@ const FILE_NAME: &str = "2026年第四季度重点项目清单.csv";
 #[tokio::test]
 async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
     let app = app_binary();
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let (_server_data, _server, url) = demo_exchange("exchange-attachment.log");
+    let exchange = DemoExchange::start("exchange-attachment.log");
+    let url = exchange.url.clone();
 
     // The file a clerk has on disk: ~300 KB, so it is uploaded in more than one piece.
     let files = tempfile::tempdir().expect("files dir");
@@ -1065,11 +1046,7 @@ async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
     // 市发改委's clerk, logged in beforehand (the app resumes the stored login).
     let data = tempfile::tempdir().expect("app data dir");
     let id = seed_draft(data.path(), WITH_FILE);
-    gongwen(
-        &cli,
-        data.path(),
-        &["login", "--server", &url, "--user", "fgw-clerk"],
-    );
+    cli_log_in(data.path(), &url, "fgw-clerk");
     let driver = Driver::start_with(
         data.path(),
         "tauri-driver-attachment.log",
@@ -1137,13 +1114,8 @@ async fn an_attached_file_travels_with_the_dispatch_and_arrives_identical() {
     c.close().await.expect("end the session");
 
     // --- 市统计局 pulls: the same file, checked by hash, in its own store. ---
-    let tjj = tempfile::tempdir().expect("sz-tjj data dir");
-    gongwen(
-        &cli,
-        tjj.path(),
-        &["login", "--server", &url, "--user", "tjj-clerk"],
-    );
-    gongwen(&cli, tjj.path(), &["sync"]);
+    let tjj = CliDesk::logged_in(&url, "tjj-clerk");
+    tjj.run(&["sync"]);
     let store = gongwen_store::Store::open(tjj.path()).expect("open 市统计局's store");
     let received = store
         .get(id)
@@ -1170,16 +1142,8 @@ const LOCKED_SECRET: &str = "宿州市发展和改革委员会关于做好重点
 #[tokio::test]
 async fn logged_out_the_desk_is_locked_and_a_dispatch_queued_before_waits_for_the_next_login() {
     let app = app_binary();
-    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
-    let server_data = demo_exchange_data(&exchange_bin);
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let server = Exchange::start(
-        &exchange_bin,
-        server_data.path(),
-        port,
-        "exchange-lock-1.log",
-    );
+    let mut exchange = DemoExchange::start("exchange-lock-1.log");
+    let url = exchange.url.clone();
 
     // The desk holds a complete 秘密 通知 with one 附件, and a brand-new 函 (nothing filled in).
     let data = tempfile::tempdir().expect("app data dir");
@@ -1271,7 +1235,7 @@ async fn logged_out_the_desk_is_locked_and_a_dispatch_queued_before_waits_for_th
     // --- The 秘密 通知: the dialog confirms what goes and names the unit nobody may read it at. ---
     wait_still(&c, &secret_link).await;
     // Offline now, so the 分发 stays in the 同步队列 when the clerk leaves.
-    server.stop();
+    exchange.stop();
     click(&c, &button("立即同步")).await;
     wait_status(&c, "连接状态", "离线").await;
     click(&c, &secret_link).await;
@@ -1319,12 +1283,7 @@ async fn logged_out_the_desk_is_locked_and_a_dispatch_queued_before_waits_for_th
     find(&c, blank_link).await;
 
     // --- The leader logs in on this desk: the clerk's 分发 is shown, not sent, until confirmed. ---
-    let server = Exchange::start(
-        &exchange_bin,
-        server_data.path(),
-        port,
-        "exchange-lock-2.log",
-    );
+    exchange.restart("exchange-lock-2.log");
     click(
         &c,
         &format!("//*[@aria-label='同步状态栏']{}", button("登录")),
@@ -1363,7 +1322,7 @@ async fn logged_out_the_desk_is_locked_and_a_dispatch_queued_before_waits_for_th
     wait_status(&c, "宿州市统计局的状态", "已送达").await;
     c.close().await.expect("end the session");
     drop(driver);
-    drop(server);
+    drop(exchange);
 }
 
 const REQUEST_TITLE: &str =
@@ -1376,60 +1335,11 @@ const REQUEST_TITLE: &str =
 #[tokio::test]
 async fn a_leader_signs_off_offline_and_the_sign_off_reaches_the_exchange() {
     let app = app_binary();
-    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let server_data = demo_exchange_data(&exchange_bin);
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let server = Exchange::start(
-        &exchange_bin,
-        server_data.path(),
-        port,
-        "exchange-flow-1.log",
-    );
+    let mut exchange = DemoExchange::start("exchange-flow-1.log");
+    let url = exchange.url.clone();
 
     // At the office: the clerk drafts and 送审s, the director 核稿s on to 签发.
-    let clerk = tempfile::tempdir().expect("clerk's data dir");
-    let director = tempfile::tempdir().expect("director's data dir");
-    gongwen(
-        &cli,
-        clerk.path(),
-        &["login", "--server", &url, "--user", "fgw-clerk"],
-    );
-    gongwen(
-        &cli,
-        director.path(),
-        &["login", "--server", &url, "--user", "fgw-director"],
-    );
-    let fixture = fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-with-signer.toml"),
-    )
-    .expect("request fixture");
-    let draft = fixture
-        .replace("status = \"signed_off\"\n", "")
-        .replace("宿发改〔2026〕57号", "宿发改〔2026〕\u{3000}号");
-    let file = clerk.path().join("request.toml");
-    fs::write(&file, draft).expect("write the draft");
-    let out = gongwen(
-        &cli,
-        clerk.path(),
-        &["import", file.to_str().expect("path")],
-    );
-    let id = out.split_whitespace().next().expect("the id").to_string();
-    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
-    gongwen(
-        &cli,
-        director.path(),
-        &[
-            "flow",
-            "next",
-            &id,
-            "--to",
-            "sign_off",
-            "--opinion",
-            "核稿同意，请签发",
-        ],
-    );
+    let (clerk, _director, id) = CliDesk::request_at_sign_off(&url, "normal");
 
     // The leader's laptop.
     let data = tempfile::tempdir().expect("leader's data dir");
@@ -1463,7 +1373,7 @@ async fn a_leader_signs_off_offline_and_the_sign_off_reaches_the_exchange() {
     assert!(trail.contains("王强"), "the reviewer is named: {trail:?}");
 
     // The train leaves the network.
-    server.stop();
+    exchange.stop();
     click(&c, &button("立即同步")).await;
     wait_status(&c, "连接状态", "离线").await;
     type_into(&c, "//textarea[@aria-label='办理意见']", "同意").await;
@@ -1478,12 +1388,7 @@ async fn a_leader_signs_off_offline_and_the_sign_off_reaches_the_exchange() {
     save_screenshot(&c, "flow-signed-offline.png").await;
 
     // Back on the network: the sign-off reaches the exchange.
-    let server = Exchange::start(
-        &exchange_bin,
-        server_data.path(),
-        port,
-        "exchange-flow-2.log",
-    );
+    exchange.restart("exchange-flow-2.log");
     click(&c, &button("立即同步")).await;
     wait_status(&c, "办理状态", "待复核").await;
     wait_status(&c, "待同步数", "0").await;
@@ -1491,8 +1396,8 @@ async fn a_leader_signs_off_offline_and_the_sign_off_reaches_the_exchange() {
     assert!(trail.contains("李华"), "the signer is named: {trail:?}");
 
     // The clerk 复核s and 编号s; the leader's copy shows the real 发文字号.
-    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
-    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
+    clerk.run(&["flow", "next", &id]);
+    clerk.run(&["flow", "next", &id]);
     click(&c, &button("立即同步")).await;
     wait_status(&c, "办理单文号", "宿发改〔2026〕1号").await;
     wait_status(&c, "办理状态", "待用印").await;
@@ -1501,97 +1406,35 @@ async fn a_leader_signs_off_offline_and_the_sign_off_reaches_the_exchange() {
     save_screenshot(&c, "flow-numbered.png").await;
     c.close().await.expect("end the session");
     drop(driver);
-    drop(server);
+    drop(exchange);
 }
 
 #[tokio::test]
 async fn the_handling_sheet_of_a_signed_request_is_shown_and_can_be_printed() {
     let app = app_binary();
-    let exchange_bin = sibling_binary("GONGWEN_EXCHANGE_BIN", "gongwen-exchange");
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let server_data = demo_exchange_data(&exchange_bin);
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let server = Exchange::start(
-        &exchange_bin,
-        server_data.path(),
-        port,
-        "exchange-sheet.log",
-    );
+    let exchange = DemoExchange::start("exchange-sheet.log");
+    let url = exchange.url.clone();
 
     // The office, by the command line: 送审, 核稿 sends it back with a reason, 送审
     // again, 核稿 on to 签发, the leader signs with 公开属性.
-    let clerk = tempfile::tempdir().expect("clerk's data dir");
-    let director = tempfile::tempdir().expect("director's data dir");
-    let leader = tempfile::tempdir().expect("leader's data dir");
-    for (dir, user) in [
-        (&clerk, "fgw-clerk"),
-        (&director, "fgw-director"),
-        (&leader, "fgw-leader"),
-    ] {
-        gongwen(
-            &cli,
-            dir.path(),
-            &["login", "--server", &url, "--user", user],
-        );
-    }
-    let fixture = fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/request-with-signer.toml"),
-    )
-    .expect("request fixture");
-    let draft = fixture
-        .replace("status = \"signed_off\"\n", "")
-        .replace("宿发改〔2026〕57号", "宿发改〔2026〕\u{3000}号");
-    let file = clerk.path().join("request.toml");
-    fs::write(&file, draft).expect("write the draft");
-    let out = gongwen(
-        &cli,
-        clerk.path(),
-        &["import", file.to_str().expect("path")],
-    );
-    let id = out.split_whitespace().next().expect("the id").to_string();
-    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
-    gongwen(
-        &cli,
-        director.path(),
-        &[
-            "flow",
-            "return",
-            &id,
-            "--to",
-            "draft",
-            "--reason",
-            "请补充测算依据",
-        ],
-    );
-    gongwen(&cli, clerk.path(), &["sync"]);
-    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
-    gongwen(
-        &cli,
-        director.path(),
-        &[
-            "flow",
-            "next",
-            &id,
-            "--to",
-            "sign_off",
-            "--opinion",
-            "核稿同意，请签发",
-        ],
-    );
-    gongwen(
-        &cli,
-        leader.path(),
-        &[
-            "flow",
-            "next",
-            &id,
-            "--opinion",
-            "同意",
-            "--publicity",
-            "active",
-        ],
-    );
+    let clerk = CliDesk::logged_in(&url, "fgw-clerk");
+    let director = CliDesk::logged_in(&url, "fgw-director");
+    let leader = CliDesk::logged_in(&url, "fgw-leader");
+    let id = clerk.import("request.toml", &request_draft("normal"));
+    clerk.run(&["flow", "next", &id]);
+    director.run(&[
+        "flow",
+        "return",
+        &id,
+        "--to",
+        "draft",
+        "--reason",
+        "请补充测算依据",
+    ]);
+    clerk.run(&["sync"]);
+    clerk.run(&["flow", "next", &id]);
+    director.review_on_to_sign_off(&id, "核稿同意，请签发");
+    leader.sign_off(&id, "同意");
 
     // The clerk's desk: the request waits for 复核 in 办文 → 待办.
     let data = tempfile::tempdir().expect("clerk's desk");
@@ -1643,7 +1486,7 @@ async fn the_handling_sheet_of_a_signed_request_is_shown_and_can_be_printed() {
     save_screenshot(&c, "handling-sheet-brief.png").await;
     c.close().await.expect("end the session");
     drop(driver);
-    drop(server);
+    drop(exchange);
 }
 
 const ARRIVING: &str = "宿州市发展和改革委员会关于报送今冬明春防汛物资储备情况的通知";
@@ -1651,8 +1494,8 @@ const ARRIVING: &str = "宿州市发展和改革委员会关于报送今冬明�
 #[tokio::test]
 async fn an_arrival_is_counted_notified_and_listed_without_a_click() {
     let app = app_binary();
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let (_server_data, _server, url) = demo_exchange("exchange-arrivals.log");
+    let exchange = DemoExchange::start("exchange-arrivals.log");
+    let url = exchange.url.clone();
     let notifications = NotificationWatch::start("notifications-arrivals.log");
 
     // 市统计局's clerk has the app open on an empty 公文列表.
@@ -1678,24 +1521,14 @@ async fn an_arrival_is_counted_notified_and_listed_without_a_click() {
     );
 
     // --- 市发改委 sends a 特急 通知 from the command line. ---
-    let fgw = tempfile::tempdir().expect("sz-fgw data dir");
-    let id = seed_draft(fgw.path(), ARRIVING);
-    {
-        let mut store = gongwen_store::Store::open(fgw.path()).expect("open the sender's store");
+    let (_fgw, _) = CliDesk::sent(&url, "fgw-clerk", "sz-tjj", |dir| {
+        let id = seed_draft(dir, ARRIVING);
+        let mut store = gongwen_store::Store::open(dir).expect("open the sender's store");
         let mut doc = store.get(id).expect("read").expect("seeded").document;
         doc.urgency = gongwen_core::Urgency::Immediate;
         store.save_draft(id, &doc).expect("make it 特急");
-    }
-    gongwen(
-        &cli,
-        fgw.path(),
-        &["login", "--server", &url, "--user", "fgw-clerk"],
-    );
-    gongwen(
-        &cli,
-        fgw.path(),
-        &["dispatch", &id.to_string(), "--main", "sz-tjj"],
-    );
+        id
+    });
 
     // --- Without a click: the open list shows it, 收文箱 counts it, the desktop is told. ---
     let row =
@@ -1742,17 +1575,8 @@ fn request_as(title: &str, status: Option<&str>) -> String {
             &format!("status = \"{status}\"\n"),
         ),
         // A draft starts its flow with a provisional 发文字号, given at 编号.
-        None => text
-            .replace("status = \"signed_off\"\n", "")
-            .replace("宿发改〔2026〕57号", "宿发改〔2026〕\u{3000}号"),
+        None => request_draft("normal").replace(REQUEST_TITLE, title),
     }
-}
-
-fn import_into(cli: &std::path::Path, data: &std::path::Path, name: &str, text: &str) -> String {
-    let file = data.join(name);
-    fs::write(&file, text).expect("write the document file");
-    let out = gongwen(cli, data, &["import", file.to_str().expect("path")]);
-    out.split_whitespace().next().expect("the id").to_string()
 }
 
 /// The buttons of the open document that are offered: 编辑 and 分发.
@@ -1776,62 +1600,21 @@ const IN_HANDLING: &str = "宿州市发展和改革委员会关于申请安排20
 #[tokio::test]
 async fn only_the_actions_the_store_and_server_allow_are_offered() {
     let app = app_binary();
-    let cli = sibling_binary("GONGWEN_CLI_BIN", "gongwen");
-    let (_server_data, _server, url) = demo_exchange("exchange-offered.log");
+    let exchange = DemoExchange::start("exchange-offered.log");
+    let url = exchange.url.clone();
 
     // 市发改委's office takes a 请示 through 核稿 and 签发 (command line); it stands at 复核.
-    let clerk = tempfile::tempdir().expect("clerk's CLI data dir");
-    let director = tempfile::tempdir().expect("director's data dir");
-    let leader = tempfile::tempdir().expect("leader's data dir");
-    for (dir, user) in [
-        (&clerk, "fgw-clerk"),
-        (&director, "fgw-director"),
-        (&leader, "fgw-leader"),
-    ] {
-        gongwen(
-            &cli,
-            dir.path(),
-            &["login", "--server", &url, "--user", user],
-        );
-    }
-    let id = import_into(
-        &cli,
-        clerk.path(),
-        "flow.toml",
-        &request_as(IN_HANDLING, None),
-    );
-    gongwen(&cli, clerk.path(), &["flow", "next", &id]);
-    gongwen(
-        &cli,
-        director.path(),
-        &[
-            "flow",
-            "next",
-            &id,
-            "--to",
-            "sign_off",
-            "--opinion",
-            "核稿同意",
-        ],
-    );
-    gongwen(
-        &cli,
-        leader.path(),
-        &[
-            "flow",
-            "next",
-            &id,
-            "--opinion",
-            "同意",
-            "--publicity",
-            "active",
-        ],
-    );
+    let clerk = CliDesk::logged_in(&url, "fgw-clerk");
+    let director = CliDesk::logged_in(&url, "fgw-director");
+    let leader = CliDesk::logged_in(&url, "fgw-leader");
+    let id = clerk.import("flow.toml", &request_as(IN_HANDLING, None));
+    clerk.run(&["flow", "next", &id]);
+    director.review_on_to_sign_off(&id, "核稿同意");
+    leader.sign_off(&id, "同意");
 
     // The clerk's desk: a document imported from an older system, recorded as 已分发.
     let data = tempfile::tempdir().expect("app data dir");
-    import_into(
-        &cli,
+    cli_import(
         data.path(),
         "sent.toml",
         &request_as(IMPORTED_SENT, Some("dispatched")),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backTarget, duration, formatDocDate, lines, localDateTime, markParts, parseDocDate, suggestNames, transferText } from './format'
+import { backTarget, duration, formatDocDate, lines, localDateTime, markParts, namesKey, parseDocDate, suggestNames, transferText } from './format'
 
 describe('成文日期', () => {
   it('is written with Arabic numerals and no leading zeros', () => {
@@ -88,6 +88,51 @@ describe('suggestNames', () => {
     expect(suggestNames(directory, '市发展改革', [])).toEqual(['宿州市发展和改革委员会'])
     expect(suggestNames(directory, '市统计局', [])).toEqual(['宿州市统计局'])
     expect(suggestNames(directory, '市发展改革委', ['宿州市发展和改革委员会'])).toEqual([])
+    // Named already by its short name: not offered again by its full name.
+    expect(suggestNames(directory, '宿州市', ['市统计局'])).toEqual(['宿州市发展和改革委员会', '宿州市档案馆'])
+  })
+})
+
+describe('namesKey', () => {
+  /** What a run of keys does, from a fresh entry with suggestions listed: the field's
+   *  take (typed) or the list's (its marked suggestion) on the last Enter. */
+  function enter(keys: string[]): 'typed' | 'list' {
+    let picking = false
+    for (const key of keys) {
+      const step = namesKey(key, picking, true)
+      picking = step.picking
+      if (key === 'Enter') {
+        expect(step.toList).not.toBe(step.takeTyped)
+        return step.takeTyped ? 'typed' : 'list'
+      }
+    }
+    throw new Error('no Enter')
+  }
+
+  it('takes what was typed on Enter, though a suggestion is listed first', () => {
+    expect(enter(['Enter'])).toBe('typed')
+    const step = namesKey('Enter', false, true)
+    expect(step.toList).toBe(false)
+  })
+
+  it('takes the suggestion picked with ↓ or ↑', () => {
+    expect(enter(['ArrowDown', 'Enter'])).toBe('list')
+    expect(enter(['ArrowUp', 'Enter'])).toBe('list')
+    expect(enter(['ArrowDown', 'ArrowDown', 'ArrowUp', 'Enter'])).toBe('list')
+  })
+
+  it('shows the first suggestion on the first ↓ rather than moving past it', () => {
+    expect(namesKey('ArrowDown', false, true)).toEqual({ picking: true, toList: false, takeTyped: false })
+    expect(namesKey('ArrowDown', true, true)).toEqual({ picking: true, toList: true, takeTyped: false })
+  })
+
+  it('takes what was typed when nothing is listed', () => {
+    expect(namesKey('Enter', true, false)).toEqual({ picking: false, toList: false, takeTyped: true })
+    expect(namesKey('ArrowDown', false, false).picking).toBe(false)
+  })
+
+  it('leaves other keys to the field and the list', () => {
+    expect(namesKey('a', true, true)).toEqual({ picking: true, toList: true, takeTyped: false })
   })
 })
 

@@ -97,14 +97,43 @@ export type Suggestion = string | { name: string; short_name?: string }
 
 /** What a names field suggests while `typed` is being written: the full names of the
  *  `names` whose full or short name contains it (all of them for nothing typed), without
- *  those already `chosen`, at most `max`. */
+ *  those already `chosen` by either name, at most `max`. */
 export function suggestNames(names: Suggestion[], typed: string, chosen: string[], max = 8): string[] {
   const t = typed.trim()
   return names
     .map((n) => (typeof n === 'string' ? { name: n, short_name: undefined } : n))
-    .filter((n) => (n.name.includes(t) || (n.short_name?.includes(t) ?? false)) && !chosen.includes(n.name))
+    .filter((n) => n.name.includes(t) || (n.short_name?.includes(t) ?? false))
+    .filter((n) => !chosen.includes(n.name) && !(n.short_name !== undefined && chosen.includes(n.short_name)))
     .map((n) => n.name)
     .slice(0, max)
+}
+
+/** Where a key pressed in a names field (主送, 抄送) goes, given whether the clerk is
+ *  `picking` from the suggestions (has moved through them with ↑/↓) and whether any are
+ *  `listed`. The list marks its first suggestion as soon as it opens, but that is only
+ *  where ↓ starts: Enter takes exactly what was typed (宿州市人民政府 stays 宿州市人民政府,
+ *  though 宿州市人民政府办公室 is listed) until a suggestion was picked. `toList`: the list
+ *  handles the key too (moves its mark, or takes the marked suggestion on Enter);
+ *  `takeTyped`: the field takes what was typed. */
+export function namesKey(
+  key: string,
+  picking: boolean,
+  listed: boolean,
+): { picking: boolean; toList: boolean; takeTyped: boolean } {
+  if (!listed) return { picking: false, toList: key !== 'Enter', takeTyped: key === 'Enter' }
+  switch (key) {
+    case 'Enter':
+      return picking ? { picking: false, toList: true, takeTyped: false } : { picking: false, toList: false, takeTyped: true }
+    // The first ↓ shows the mark where the list put it (the first suggestion) rather
+    // than moving it past a suggestion the clerk never saw marked.
+    case 'ArrowDown':
+      return { picking: true, toList: picking, takeTyped: false }
+    // ↑ goes round to the last suggestion, as the list does from its first.
+    case 'ArrowUp':
+      return { picking: true, toList: true, takeTyped: false }
+    default:
+      return { picking, toList: true, takeTyped: false }
+  }
 }
 
 /** `text` cut into parts, those matching a word of the search `query` (words split at

@@ -86,6 +86,13 @@ enum UnitCmd {
         #[arg(long = "short")]
         short_name: Option<String>,
     },
+    /// Set or replace a unit's 规范化简称: `unit set-short sz-tjj 市统计局`. Clients get it
+    /// with the directory (at login, and when their copy is older than ten minutes).
+    SetShort {
+        code: String,
+        /// Shorter than the full name, and no other unit's full or short name.
+        short_name: String,
+    },
     List,
 }
 
@@ -183,6 +190,10 @@ pub async fn run(args: AdminArgs) -> Result<bool> {
                 "no flows_dir is configured: name the folder to check (admin flows check DIR)",
             )?;
             return flows_check(storage, &dir).await;
+        }
+        AdminCmd::Unit(UnitCmd::SetShort { code, short_name }) => {
+            let (name, short) = unit_set_short(storage, &code, &short_name).await?;
+            println!("unit {code} {name}: short name {short}");
         }
         AdminCmd::Unit(UnitCmd::List) => {
             // The short name is a third column only where there is one, so scripts
@@ -347,8 +358,17 @@ pub async fn run(args: AdminArgs) -> Result<bool> {
     Ok(true)
 }
 
+/// A storage refusal as the administrator reads it; a short name already in use also
+/// says why that matters.
 fn not_found_msg(e: StorageError) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
+    match e {
+        StorageError::NameTaken { name, unit } => anyhow::anyhow!(
+            "the short name `{name}` already names unit `{}`; a 主送 written with it would \
+             name two units",
+            unit.0
+        ),
+        e => anyhow::anyhow!("{e}"),
+    }
 }
 
 fn parse_clearance(s: &str) -> Result<Classification> {
@@ -445,17 +465,9 @@ async fn unit_add(
     if name.is_empty() {
         bail!("the unit name is empty");
     }
-    let short_name = short_name.map(str::trim);
-    match short_name {
-        Some("") => bail!("the short name (--short) is empty; leave --short out for none"),
-        Some(short) if short == name => {
-            bail!("the short name `{short}` is the full name; leave --short out")
-        }
-        Some(short) if short.chars().count() >= name.chars().count() => {
-            bail!("the short name `{short}` is not shorter than the full name `{name}`")
-        }
-        _ => {}
-    }
+    let short_name = short_name
+        .map(|short| check_short_name(name, short, "; leave --short out for none"))
+        .transpose()?;
     change(
         storage,
         AdminChange::AddUnit(Unit {
@@ -467,6 +479,50 @@ async fn unit_add(
         serde_json::json!({ "code": code, "name": name, "short_name": short_name }),
     )
     .await
+}
+
+/// A unit's 规范化简称, trimmed: refused when blank, or when it is not shorter than the
+/// full `name` (then it abbreviates nothing). `hint` ends the blank case's message.
+fn check_short_name<'a>(name: &str, short: &'a str, hint: &str) -> Result<&'a str> {
+    let short = short.trim();
+    if short.is_empty() {
+        bail!("the short name is empty{hint}");
+    }
+    if short == name {
+        bail!("the short name `{short}` is the full name");
+    }
+    if short.chars().count() >= name.chars().count() {
+        bail!("the short name `{short}` is not shorter than the full name `{name}`");
+    }
+    Ok(short)
+}
+
+/// Sets the 规范化简称 of the unit `code`; its full name and the short name set.
+async fn unit_set_short(
+    storage: &dyn Storage,
+    code: &str,
+    short: &str,
+) -> Result<(String, String)> {
+    let Some(unit) = storage
+        .units()
+        .await?
+        .into_iter()
+        .find(|u| u.code.0 == code)
+    else {
+        bail!("no unit `{code}`; `admin unit list` shows the units");
+    };
+    let short = check_short_name(&unit.name, short, "")?;
+    change(
+        storage,
+        AdminChange::SetUnitShortName {
+            code: unit.code.clone(),
+            short_name: short.to_string(),
+        },
+        "admin unit set-short",
+        serde_json::json!({ "code": code, "short_name": short, "previous": unit.short_name }),
+    )
+    .await?;
+    Ok((unit.name, short.to_string()))
 }
 
 async fn user_add(

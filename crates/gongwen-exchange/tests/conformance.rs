@@ -127,6 +127,7 @@ fn main() {
         // entry, expired tokens.
         audit_head_follows_every_append_and_a_deleted_tail_is_seen,
         an_admin_change_is_written_with_its_audit_entry_or_not_at_all,
+        a_short_name_names_one_unit_only,
         expired_tokens_are_purged,
         // Attachment-file access (uploader grants, the document that gives access).
         upload_grants_are_per_user_and_end_when_listed,
@@ -1348,6 +1349,10 @@ async fn an_admin_change_is_written_with_its_audit_entry_or_not_at_all(h: Arc<Ha
         },
         AdminChange::AddUnit(unit("sz-wsj", "宿州市卫生健康委员会")),
         AdminChange::AddUser(user("lihua", TJJ, Role::Leader, Classification::TopSecret)),
+        AdminChange::SetUnitShortName {
+            code: FGW.into(),
+            short_name: "市发展改革委".into(),
+        },
     ];
     for change in &changes {
         assert!(
@@ -1367,6 +1372,71 @@ async fn an_admin_change_is_written_with_its_audit_entry_or_not_at_all(h: Arc<Ha
         .iter()
         .any(|u| u.code.0 == "sz-wsj"));
     assert!(s.user("lihua").await.unwrap().is_none());
+    assert!(s
+        .units()
+        .await
+        .unwrap()
+        .iter()
+        .all(|u| u.short_name.is_none()));
+}
+
+/// `SetUnitShortName` sets and replaces a unit's 规范化简称 with its audit entry, and
+/// refuses (changing and recording nothing) a name that already names another unit, by
+/// its short or its full name, or a unit that does not exist; `AddUnit` refuses a taken
+/// short name too.
+async fn a_short_name_names_one_unit_only(h: Arc<Harness>) {
+    let s = h.storage.as_ref();
+    seed_city(s).await;
+    let set = |code: &str, short: &str| AdminChange::SetUnitShortName {
+        code: code.into(),
+        short_name: short.into(),
+    };
+    let short_of = |units: &[Unit], code: &str| {
+        units
+            .iter()
+            .find(|u| u.code.0 == code)
+            .and_then(|u| u.short_name.clone())
+    };
+    s.admin_change(&set(TJJ, "市统计局"), &admin_audit("admin unit set-short"))
+        .await
+        .unwrap();
+    s.admin_change(&set(TJJ, "统计局"), &admin_audit("admin unit set-short"))
+        .await
+        .unwrap();
+    let units = s.units().await.unwrap();
+    assert_eq!(short_of(&units, TJJ).as_deref(), Some("统计局"));
+    let audited = s.audit_after(0, 100).await.unwrap().len();
+
+    let refused = [
+        (set(FGW, "统计局"), TJJ),
+        (set(FGW, "宿州市统计局"), TJJ),
+        (
+            AdminChange::AddUnit(Unit {
+                short_name: Some("统计局".into()),
+                ..unit("lb-tjj", "灵璧县统计局")
+            }),
+            TJJ,
+        ),
+    ];
+    for (change, holder) in &refused {
+        match s.admin_change(change, &admin_audit("admin change")).await {
+            Err(StorageError::NameTaken { unit, .. }) => assert_eq!(unit.0, *holder),
+            other => panic!("{change:?} gave {other:?}"),
+        }
+    }
+    match s
+        .admin_change(&set("sz-wsj", "市卫生健康委"), &admin_audit("admin change"))
+        .await
+    {
+        Err(StorageError::NotFound { what: "unit", key }) => assert_eq!(key, "sz-wsj"),
+        other => panic!("a unit that does not exist gave {other:?}"),
+    }
+    assert_eq!(s.units().await.unwrap(), units, "nothing changed");
+    assert_eq!(s.audit_after(0, 100).await.unwrap().len(), audited);
+    // Its own short name again is no conflict.
+    s.admin_change(&set(TJJ, "统计局"), &admin_audit("admin unit set-short"))
+        .await
+        .unwrap();
 }
 
 async fn expired_tokens_are_purged(h: Arc<Harness>) {

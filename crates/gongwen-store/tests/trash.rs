@@ -28,6 +28,31 @@ fn signed_in_store(dir: &std::path::Path) -> Store {
     store
 }
 
+/// A new draft of [`flood_notice`]; its id.
+fn new_draft(store: &mut Store) -> DocumentId {
+    store
+        .create_document(&flood_notice(), DocStatus::Draft)
+        .unwrap()
+        .id
+}
+
+/// A new draft, thrown into the 回收站 at once; its id.
+fn thrown_away(store: &mut Store) -> DocumentId {
+    let id = new_draft(store);
+    store.trash(id).unwrap();
+    id
+}
+
+/// What is in the 回收站, by id.
+fn in_trash(store: &Store) -> Vec<DocumentId> {
+    store
+        .trashed()
+        .unwrap()
+        .iter()
+        .map(|t| t.summary.id)
+        .collect()
+}
+
 fn page(changes: Vec<Change>) -> ChangesPage {
     let next_cursor = changes.last().map_or(0, |c| c.seq);
     ChangesPage {
@@ -70,10 +95,7 @@ fn drafts_total(store: &Store) -> u64 {
 fn a_thrown_away_draft_is_nowhere_but_the_trash_until_restored() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = signed_in_store(dir.path());
-    let kept = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
+    let kept = new_draft(&mut store);
     // The mis-click: a blank 新建公文, then one with words in it.
     let blank = store
         .create_document(
@@ -190,14 +212,8 @@ fn with_file(store: &mut Store, id: DocumentId, content: &str) -> String {
 fn after_30_days_the_trash_is_purged_with_the_files_only_it_had() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = signed_in_store(dir.path());
-    let gone = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
-    let other = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
+    let gone = new_draft(&mut store);
+    let other = new_draft(&mut store);
     let own = with_file(&mut store, gone, "只有这份草稿的名单");
     let shared = with_file(&mut store, gone, "两份公文都有的名单");
     assert_eq!(with_file(&mut store, other, "两份公文都有的名单"), shared);
@@ -262,16 +278,8 @@ fn after_30_days_the_trash_is_purged_with_the_files_only_it_had() {
 fn the_store_purges_expired_trash_when_it_opens() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = signed_in_store(dir.path());
-    let old = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
-    let recent = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
-    store.trash(old).unwrap();
-    store.trash(recent).unwrap();
+    let old = thrown_away(&mut store);
+    let recent = thrown_away(&mut store);
     drop(store);
     // Thrown away 31 days ago (the clock of that session), as the file records it.
     let conn = rusqlite::Connection::open(dir.path().join(gongwen_store::DB_FILE)).unwrap();
@@ -283,12 +291,7 @@ fn the_store_purges_expired_trash_when_it_opens() {
     .unwrap();
     drop(conn);
     let store = Store::open(dir.path()).unwrap();
-    let left: Vec<DocumentId> = store
-        .trashed()
-        .unwrap()
-        .iter()
-        .map(|t| t.summary.id)
-        .collect();
+    let left = in_trash(&store);
     assert_eq!(left, vec![recent]);
 }
 
@@ -296,23 +299,10 @@ fn the_store_purges_expired_trash_when_it_opens() {
 fn emptying_one_on_purpose_purges_it_now() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = signed_in_store(dir.path());
-    let a = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
-    let b = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
-    store.trash(a).unwrap();
-    store.trash(b).unwrap();
+    let a = thrown_away(&mut store);
+    let b = thrown_away(&mut store);
     store.purge_trashed(a).unwrap();
-    let left: Vec<DocumentId> = store
-        .trashed()
-        .unwrap()
-        .iter()
-        .map(|t| t.summary.id)
-        .collect();
+    let left = in_trash(&store);
     assert_eq!(left, vec![b]);
     assert!(matches!(
         store.purge_trashed(a),
@@ -323,10 +313,7 @@ fn emptying_one_on_purpose_purges_it_now() {
         Err(StoreError::NotTrashed(_))
     ));
     // Only what is in the 回收站 is purged: a live draft is not.
-    let live = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
+    let live = new_draft(&mut store);
     assert!(matches!(
         store.purge_trashed(live),
         Err(StoreError::NotTrashed(_))
@@ -356,10 +343,7 @@ fn what_left_the_desk_or_was_signed_stays() {
     let me = store.signed_in().unwrap().unwrap();
 
     // Queued: a 分发 waits in the outbox. It would go without its document.
-    let queued = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
+    let queued = new_draft(&mut store);
     let command = store
         .queue_dispatch(queued, vec!["sz-tjj".into()], vec![])
         .unwrap();
@@ -384,10 +368,7 @@ fn what_left_the_desk_or_was_signed_stays() {
     assert_kept(&mut store, incoming, Kept::Received, "收文");
 
     // In a 发文 handling on the exchange (送审ed; at 核稿).
-    let handled = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
+    let handled = new_draft(&mut store);
     let doc = store.get(handled).unwrap().unwrap().document;
     let flow = gongwen_core::flow::Flow::default_for(gongwen_core::flow::FlowKind::Outgoing);
     let mut h = gongwen_core::handling::Handling::start(&flow, "sz-fgw".into());
@@ -417,18 +398,12 @@ fn what_left_the_desk_or_was_signed_stays() {
         .unwrap()
         .id;
     assert_kept(&mut store, signed, Kept::SignedOff, "已签发");
-    let marked = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
+    let marked = new_draft(&mut store);
     store.mark_signed_off(marked, "王市长").unwrap();
     assert_kept(&mut store, marked, Kept::SignedOff, "已签发");
 
     // Filed (归档).
-    let filed = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
+    let filed = new_draft(&mut store);
     let code: ArchivalCode = "Z109-WS·2026-Y-BGS-0001".parse().unwrap();
     store
         .record_filings(&[FilingRecord {
@@ -470,11 +445,7 @@ fn deleting_needs_no_login_but_keeps_to_the_clearance() {
     store.sign_out().unwrap();
 
     // Logged out: a 非密 draft goes and comes back, by 本机.
-    let open = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
-    store.trash(open).unwrap();
+    let open = thrown_away(&mut store);
     let trash = store.trashed().unwrap();
     assert_eq!(
         trash.len(),
@@ -519,10 +490,7 @@ fn deleting_needs_no_login_but_keeps_to_the_clearance() {
 fn a_status_moves_only_forward() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = signed_in_store(dir.path());
-    let id = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
+    let id = new_draft(&mut store);
     store.set_status(id, DocStatus::SignedOff).unwrap();
     // 已签发 back to 草稿: refused, in Chinese, and nothing changed.
     let err = store.set_status(id, DocStatus::Draft).unwrap_err();
@@ -561,10 +529,7 @@ fn a_status_moves_only_forward() {
         .apply_changes(&me, &page(vec![received(1, incoming, &flood_notice())]))
         .unwrap();
     assert!(store.set_status(incoming, DocStatus::Draft).is_err());
-    let draft = store
-        .create_document(&flood_notice(), DocStatus::Draft)
-        .unwrap()
-        .id;
+    let draft = new_draft(&mut store);
     assert!(store.set_status(draft, DocStatus::Incoming).is_err());
     assert!(store.set_status(draft, DocStatus::Returned).is_err());
     assert_eq!(store.get(draft).unwrap().unwrap().status, DocStatus::Draft);

@@ -63,6 +63,13 @@ async fn the_directory_is_fetched_at_login_and_then_only_when_stale() {
         "admin unit add: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // … and gives 市统计局 a new 规范化简称.
+    let out = server.admin(&["unit", "set-short", "sz-tjj", "统计局"]);
+    assert!(
+        out.status.success(),
+        "admin unit set-short: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = sync_once(&client, &token, &store).await.unwrap();
     assert!(!report.directory_refreshed);
     assert!(!has_unit(&store, "lb-tjj"));
@@ -94,7 +101,8 @@ async fn the_directory_is_fetched_at_login_and_then_only_when_stale() {
             .and_then(|u| u.short_name.clone())
     };
     assert_eq!(short("lb-tjj").as_deref(), Some("县统计局"));
-    assert_eq!(short("sz-tjj").as_deref(), Some("市统计局"));
+    assert_eq!(short("sz-tjj").as_deref(), Some("统计局"));
+    assert_eq!(short("sz-fgw").as_deref(), Some("市发展改革委"));
 
     // Offline the round fails, and the cached directory stays usable for addressing.
     server.kill();

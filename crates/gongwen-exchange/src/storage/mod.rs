@@ -499,7 +499,16 @@ pub async fn verify_audit(
 /// recorded without being made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdminChange {
+    /// Refused with [`StorageError::NameTaken`] when its short name already names
+    /// another unit.
     AddUnit(Unit),
+    /// Sets (or replaces) a unit's 规范化简称. Refused with [`StorageError::NameTaken`]
+    /// when another unit has it as its full or short name: a 主送 written with it would
+    /// name two units. Clients get it with the directory.
+    SetUnitShortName {
+        code: UnitCode,
+        short_name: String,
+    },
     AddUser(UserRecord),
     /// Disabling also revokes every token of the user.
     SetUserDisabled {
@@ -566,6 +575,9 @@ pub enum StorageError {
     AlreadyExists { what: &'static str, key: String },
     #[error("no {what} `{key}`")]
     NotFound { what: &'static str, key: String },
+    /// A unit's short name that is already another unit's full or short name.
+    #[error("`{name}` already names unit `{unit}`")]
+    NameTaken { name: String, unit: UnitCode },
     #[error("storage backend: {0}")]
     Backend(String),
 }

@@ -471,6 +471,9 @@ async fn append_audit_tx(
 type Tx<'a> = deadpool_postgres::Transaction<'a>;
 
 async fn add_unit_tx(tx: &Tx<'_>, unit: &Unit) -> Result<(), StorageError> {
+    if let Some(short) = &unit.short_name {
+        short_name_free_tx(tx, short, &unit.code).await?;
+    }
     let n = tx
         .execute(
             "INSERT INTO units (code, name, short_name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -482,6 +485,52 @@ async fn add_unit_tx(tx: &Tx<'_>, unit: &Unit) -> Result<(), StorageError> {
         return Err(StorageError::AlreadyExists {
             what: "unit",
             key: unit.code.0.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses `short` when it is the full or short name of a unit other than `code`. The
+/// table lock (which only writers of units take) holds until the caller's transaction
+/// ends, so two units cannot be given one short name at the same time.
+async fn short_name_free_tx(tx: &Tx<'_>, short: &str, code: &UnitCode) -> Result<(), StorageError> {
+    tx.batch_execute("LOCK TABLE units IN SHARE ROW EXCLUSIVE MODE")
+        .await
+        .map_err(pg)?;
+    let holder = tx
+        .query_opt(
+            "SELECT code FROM units WHERE code <> $2 AND (name = $1 OR short_name = $1)
+             ORDER BY code LIMIT 1",
+            &[&short, &code.0],
+        )
+        .await
+        .map_err(pg)?;
+    match holder {
+        Some(row) => Err(StorageError::NameTaken {
+            name: short.to_string(),
+            unit: UnitCode(col(&row, 0)?),
+        }),
+        None => Ok(()),
+    }
+}
+
+async fn set_unit_short_name_tx(
+    tx: &Tx<'_>,
+    code: &UnitCode,
+    short: &str,
+) -> Result<(), StorageError> {
+    short_name_free_tx(tx, short, code).await?;
+    let n = tx
+        .execute(
+            "UPDATE units SET short_name = $2 WHERE code = $1",
+            &[&code.0, &short],
+        )
+        .await
+        .map_err(pg)?;
+    if n == 0 {
+        return Err(StorageError::NotFound {
+            what: "unit",
+            key: code.0.clone(),
         });
     }
     Ok(())
@@ -1774,6 +1823,9 @@ impl Storage for PostgresStorage {
         let head = lock_audit_head(&tx).await?;
         match change {
             AdminChange::AddUnit(unit) => add_unit_tx(&tx, unit).await?,
+            AdminChange::SetUnitShortName { code, short_name } => {
+                set_unit_short_name_tx(&tx, code, short_name).await?
+            }
             AdminChange::AddUser(user) => add_user_tx(&tx, user).await?,
             AdminChange::SetUserDisabled { username, disabled } => {
                 set_user_disabled_tx(&tx, username, *disabled).await?

@@ -759,6 +759,9 @@ fn numbers_tx(conn: &Connection, c: &Commit) -> Result<(), StorageError> {
 }
 
 fn add_unit_tx(conn: &Connection, unit: &Unit) -> Result<(), StorageError> {
+    if let Some(short) = &unit.short_name {
+        short_name_free_tx(conn, short, &unit.code)?;
+    }
     match conn.execute(
         "INSERT INTO units (code, name, short_name) VALUES (?1, ?2, ?3)",
         params![unit.code.0, unit.name, unit.short_name],
@@ -770,6 +773,47 @@ fn add_unit_tx(conn: &Connection, unit: &Unit) -> Result<(), StorageError> {
         }),
         Err(e) => Err(backend(e)),
     }
+}
+
+/// Refuses `short` when it is the full or short name of a unit other than `code`.
+fn short_name_free_tx(conn: &Connection, short: &str, code: &UnitCode) -> Result<(), StorageError> {
+    let holder: Option<String> = conn
+        .query_row(
+            "SELECT code FROM units WHERE code <> ?2 AND (name = ?1 OR short_name = ?1)
+             ORDER BY code LIMIT 1",
+            params![short, code.0],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(backend)?;
+    match holder {
+        Some(unit) => Err(StorageError::NameTaken {
+            name: short.to_string(),
+            unit: UnitCode(unit),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn set_unit_short_name_tx(
+    conn: &Connection,
+    code: &UnitCode,
+    short: &str,
+) -> Result<(), StorageError> {
+    short_name_free_tx(conn, short, code)?;
+    let n = conn
+        .execute(
+            "UPDATE units SET short_name = ?2 WHERE code = ?1",
+            params![code.0, short],
+        )
+        .map_err(backend)?;
+    if n == 0 {
+        return Err(StorageError::NotFound {
+            what: "unit",
+            key: code.0.clone(),
+        });
+    }
+    Ok(())
 }
 
 fn add_user_tx(tx: &Connection, user: &UserRecord) -> Result<(), StorageError> {
@@ -1754,6 +1798,9 @@ impl Storage for SqliteStorage {
                 .map_err(backend)?;
             match &change {
                 AdminChange::AddUnit(unit) => add_unit_tx(&tx, unit)?,
+                AdminChange::SetUnitShortName { code, short_name } => {
+                    set_unit_short_name_tx(&tx, code, short_name)?
+                }
                 AdminChange::AddUser(user) => add_user_tx(&tx, user)?,
                 AdminChange::SetUserDisabled { username, disabled } => {
                     set_user_disabled_tx(&tx, username, *disabled)?
