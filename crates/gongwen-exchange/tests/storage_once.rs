@@ -144,7 +144,10 @@ async fn entries_written_whole_by_an_earlier_build_are_served_after_the_migratio
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 10, "this test undoes migrations 10, 9, 8, 7, 6 and 5");
+    assert_eq!(
+        version, 10,
+        "this test undoes migrations 10, 9, 8, 7, 6 and 5"
+    );
     conn.execute_batch(
         r#"
 DROP TABLE flow_versions;
