@@ -12,8 +12,8 @@ use gongwen_core::flow::{Flow, FlowKind, StepKind};
 use gongwen_core::handling::StepAction;
 use gongwen_core::numbering::{self, NumberingRules};
 use gongwen_core::wire::{
-    Command, CommandBody, CommandOutcome, CommandResult, RejectCode, Rejection, Role, UnitCode,
-    UserInfo,
+    Command, CommandBody, CommandId, CommandOutcome, CommandResult, RejectCode, Rejection, Role,
+    UnitCode, UserInfo,
 };
 use gongwen_core::workflow::{
     self, Actor, CancelledNumber, Context, DocumentState, LayoutFinding, NumberTaken,
@@ -521,16 +521,7 @@ async fn apply_delegation(
             }
             _ => return Err(ApiError::internal("not a delegation command")),
         };
-        let outcome = CommandOutcome {
-            command_id: command.id,
-            result: match &decision {
-                Ok(_) => CommandResult::Accepted,
-                Err(r) => CommandResult::Rejected {
-                    rejection: r.clone(),
-                },
-            },
-            decided_at: at.clone(),
-        };
+        let outcome = outcome_of(command.id, &decision, &at);
         let detail = match &decision {
             Ok(d) => serde_json::json!({
                 "command_id": command.id, "result": "accepted", "delegation": d,
@@ -835,6 +826,25 @@ async fn attachment_blobs(
         }
     }
     Ok(present)
+}
+
+/// What the client is told of a command decided as `decision` at `at`: accepted, or
+/// rejected with its reason. Shared by every kind of command the server decides.
+pub(crate) fn outcome_of<T>(
+    command_id: CommandId,
+    decision: &Result<T, Rejection>,
+    at: &str,
+) -> CommandOutcome {
+    CommandOutcome {
+        command_id,
+        result: match decision {
+            Ok(_) => CommandResult::Accepted,
+            Err(r) => CommandResult::Rejected {
+                rejection: r.clone(),
+            },
+        },
+        decided_at: at.to_string(),
+    }
 }
 
 #[cfg(test)]

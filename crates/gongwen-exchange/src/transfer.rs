@@ -15,12 +15,12 @@ use gongwen_core::transfer::{
     CheckFinding, CheckSummary, Person, Transfer, TransferFile, TransferStatus,
 };
 use gongwen_core::wire::{
-    ChangeEntry, CommandBody, CommandOutcome, CommandResult, RejectCode, Rejection, Role, UnitCode,
-    UserInfo,
+    ChangeEntry, CommandBody, CommandOutcome, RejectCode, Rejection, Role, UnitCode, UserInfo,
 };
 use tokio::io::AsyncWriteExt;
 
 use crate::api::{now, AppState};
+use crate::commands::outcome_of;
 use crate::error::ApiError;
 use crate::storage::{AuditDraft, CommandRecord, Commit, LogWrite, StorageError, TransferWrite};
 
@@ -113,16 +113,7 @@ pub async fn apply(
             }
             _ => return Err(ApiError::internal("not a transfer command")),
         };
-        let outcome = CommandOutcome {
-            command_id: command.id,
-            result: match &decision {
-                Ok(_) => CommandResult::Accepted,
-                Err(r) => CommandResult::Rejected {
-                    rejection: r.clone(),
-                },
-            },
-            decided_at: at.clone(),
-        };
+        let outcome = outcome_of(command.id, &decision, &at);
         let detail = match &decision {
             Ok(w) => serde_json::json!({
                 "command_id": command.id, "result": "accepted", "transfer_id": w.transfer.id,
