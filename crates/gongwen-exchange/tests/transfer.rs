@@ -107,6 +107,16 @@ impl Desk {
             .into_owned()
     }
 
+    /// `gongwen archive transfer BATCH --to TO`, whatever it answers.
+    fn try_transfer(&self, batch: &Path, to: &str) -> Output {
+        self.try_run(&["archive", "transfer", batch.to_str().unwrap(), "--to", to])
+    }
+
+    /// `gongwen archive transfer BATCH --to TO`, which must succeed; its output.
+    fn transfer(&self, batch: &Path, to: &str) -> String {
+        self.run(&["archive", "transfer", batch.to_str().unwrap(), "--to", to])
+    }
+
     fn inbox(&self) -> Vec<Transfer> {
         serde_json::from_str(&self.run(&["archive", "inbox", "--json"])).expect("inbox JSON")
     }
@@ -176,13 +186,7 @@ fn cut_upload_arrives_once(server: &TestServer) {
     let files = gongwen_archive::transfer::batch_files(&batch).unwrap();
     let total: u64 = files.iter().map(|f| f.size).sum();
     proxy.cut_after(total / 2);
-    let first = fgw.try_run(&[
-        "archive",
-        "transfer",
-        batch.to_str().unwrap(),
-        "--to",
-        "sz-daj",
-    ]);
+    let first = fgw.try_transfer(&batch, "sz-daj");
     assert!(
         proxy.control.cut.load(Ordering::SeqCst),
         "the proxy never cut"
@@ -203,13 +207,7 @@ fn cut_upload_arrives_once(server: &TestServer) {
 
     // Again: the files on the server are not sent twice, the transfer arrives.
     let upstream = proxy.control.upstream.load(Ordering::SeqCst);
-    let second = fgw.run(&[
-        "archive",
-        "transfer",
-        batch.to_str().unwrap(),
-        "--to",
-        "sz-daj",
-    ]);
+    let second = fgw.transfer(&batch, "sz-daj");
     let sent = proxy.control.upstream.load(Ordering::SeqCst) - upstream;
     assert!(second.contains("transferred to sz-daj"), "{second}");
     assert!(
@@ -217,13 +215,7 @@ fn cut_upload_arrives_once(server: &TestServer) {
         "{sent} bytes went up again for a batch of {total}, of which half had arrived"
     );
     // A third run (as after an answer lost on the way back) makes no second transfer.
-    let third = fgw.run(&[
-        "archive",
-        "transfer",
-        batch.to_str().unwrap(),
-        "--to",
-        "sz-daj",
-    ]);
+    let third = fgw.transfer(&batch, "sz-daj");
     assert!(third.contains("transferred already"), "{third}");
 
     let inbox = daj.inbox();
@@ -260,13 +252,7 @@ fn cut_upload_arrives_once(server: &TestServer) {
         text(&again)
     );
     // Accepted: the same batch cannot be transferred again.
-    let after = fgw.run(&[
-        "archive",
-        "transfer",
-        batch.to_str().unwrap(),
-        "--to",
-        "sz-daj",
-    ]);
+    let after = fgw.transfer(&batch, "sz-daj");
     assert!(
         after.contains("transferred already") && after.contains("accepted"),
         "{after}"
@@ -318,13 +304,7 @@ async fn tampered_package_is_named(server: &TestServer) {
     std::fs::write(&pdf, bytes).unwrap();
 
     let fgw = Desk::login(&bin, &server.url, "fgw-archivist");
-    let out = fgw.try_run(&[
-        "archive",
-        "transfer",
-        batch.to_str().unwrap(),
-        "--to",
-        "sz-daj",
-    ]);
+    let out = fgw.try_transfer(&batch, "sz-daj");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("FAIL YJ-1-1"), "{}", text(&out));
 
@@ -466,13 +446,7 @@ async fn attacks_are_refused(server: &TestServer) {
 
     // A clerk of the filing unit: the CLI refuses, and so does the server.
     let clerk = Desk::login(&bin, &server.url, "fgw-clerk");
-    let out = clerk.try_run(&[
-        "archive",
-        "transfer",
-        batch.to_str().unwrap(),
-        "--to",
-        "sz-daj",
-    ]);
+    let out = clerk.try_transfer(&batch, "sz-daj");
     assert!(
         !out.status.success() && text(&out).contains("not 档案员"),
         "{}",
@@ -504,13 +478,7 @@ async fn attacks_are_refused(server: &TestServer) {
     // A logged-out desk: the CLI refuses; without a token the server answers 401.
     let desk = Desk::login(&bin, &server.url, "fgw-archivist");
     desk.run(&["logout"]);
-    let out = desk.try_run(&[
-        "archive",
-        "transfer",
-        batch.to_str().unwrap(),
-        "--to",
-        "sz-daj",
-    ]);
+    let out = desk.try_transfer(&batch, "sz-daj");
     assert!(
         !out.status.success() && text(&out).contains("not logged in"),
         "{}",
@@ -591,13 +559,7 @@ async fn attacks_are_refused(server: &TestServer) {
     note.extend_from_slice("补充说明。".as_bytes());
     std::fs::write(&readme, note).unwrap();
     let desk = Desk::login(&bin, &server.url, "fgw-archivist");
-    let out = desk.try_run(&[
-        "archive",
-        "transfer",
-        batch.to_str().unwrap(),
-        "--to",
-        "sz-daj",
-    ]);
+    let out = desk.try_transfer(&batch, "sz-daj");
     assert!(!out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains("changed since") && text(&out).contains("changed: 其他/说明.txt"),
