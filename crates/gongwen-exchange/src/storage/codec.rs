@@ -11,6 +11,16 @@ pub(super) fn enum_text<T: Copy + Into<&'static str>>(v: &T) -> Result<String, S
     Ok((*v).into().to_string())
 }
 
+/// Parses a record stored whole as JSON (a delegation, a transfer) back; `what` names
+/// it in the error.
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
+    s: &str,
+    what: &str,
+) -> Result<T, StorageError> {
+    serde_json::from_str(s)
+        .map_err(|e| StorageError::Backend(format!("stored {what} is not valid: {e}")))
+}
+
 /// Parses a stored name back (gongwen-core's `FromStr`).
 pub(super) fn parse_enum<T: std::str::FromStr<Err = gongwen_core::UnknownName>>(
     s: &str,

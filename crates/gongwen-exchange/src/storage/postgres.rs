@@ -38,7 +38,7 @@ use tokio_postgres::{IsolationLevel, NoTls, Row};
 
 use super::codec::{
     attachment_hashes, classifications_up_to, entry_with_content, enum_text, most_classified,
-    parse_enum, parse_flow_kind, parse_uuid, token_live, OPEN_HANDLING_LIKE,
+    parse_enum, parse_flow_kind, parse_json, parse_uuid, token_live, OPEN_HANDLING_LIKE,
 };
 use super::{
     audit_hash, cancelled_twice, not_issued, number_event, AdminChange, AuditDraft, AuditHead,
@@ -1491,9 +1491,7 @@ impl Storage for PostgresStorage {
         rows.iter()
             .map(|r| {
                 let body: String = col(r, 0)?;
-                serde_json::from_str(&body).map_err(|e| {
-                    StorageError::Backend(format!("stored delegation is not valid: {e}"))
-                })
+                parse_json(&body, "delegation")
             })
             .collect()
     }
@@ -1512,8 +1510,7 @@ impl Storage for PostgresStorage {
             .map_err(pg)?;
         row.map(|r| {
             let body: String = col(&r, 0)?;
-            serde_json::from_str(&body)
-                .map_err(|e| StorageError::Backend(format!("stored delegation is not valid: {e}")))
+            parse_json(&body, "delegation")
         })
         .transpose()
     }
@@ -1533,9 +1530,7 @@ impl Storage for PostgresStorage {
         row.map(|r| {
             let body: String = col(&r, 0)?;
             Ok(super::TransferRecord {
-                transfer: serde_json::from_str(&body).map_err(|e| {
-                    StorageError::Backend(format!("stored transfer is not valid: {e}"))
-                })?,
+                transfer: parse_json(&body, "transfer")?,
                 report: col(&r, 1)?,
             })
         })
@@ -1558,9 +1553,7 @@ impl Storage for PostgresStorage {
         rows.iter()
             .map(|r| {
                 let body: String = col(r, 0)?;
-                serde_json::from_str(&body).map_err(|e| {
-                    StorageError::Backend(format!("stored transfer is not valid: {e}"))
-                })
+                parse_json(&body, "transfer")
             })
             .collect()
     }

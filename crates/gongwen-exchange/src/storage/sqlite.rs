@@ -19,7 +19,7 @@ use rusqlite_migration::{Migrations, M};
 
 use super::codec::{
     attachment_hashes, classifications_up_to, entry_with_content, enum_text, most_classified,
-    parse_enum, parse_flow_kind, parse_uuid, token_live, OPEN_HANDLING_LIKE,
+    parse_enum, parse_flow_kind, parse_json, parse_uuid, token_live, OPEN_HANDLING_LIKE,
 };
 use super::{
     audit_hash, cancelled_twice, not_issued, number_event, AdminChange, AuditDraft, AuditHead,
@@ -1415,9 +1415,7 @@ impl Storage for SqliteStorage {
             let mut out = Vec::new();
             for row in rows {
                 let body = row.map_err(backend)?;
-                out.push(serde_json::from_str(&body).map_err(|e| {
-                    StorageError::Backend(format!("stored delegation is not valid: {e}"))
-                })?);
+                out.push(parse_json(&body, "delegation")?);
             }
             Ok(out)
         })
@@ -1437,12 +1435,7 @@ impl Storage for SqliteStorage {
                 )
                 .optional()
                 .map_err(backend)?;
-            body.map(|b| {
-                serde_json::from_str(&b).map_err(|e| {
-                    StorageError::Backend(format!("stored delegation is not valid: {e}"))
-                })
-            })
-            .transpose()
+            body.map(|b| parse_json(&b, "delegation")).transpose()
         })
         .await
     }
@@ -1462,9 +1455,7 @@ impl Storage for SqliteStorage {
                 .map_err(backend)?;
             row.map(|(body, report)| {
                 Ok(super::TransferRecord {
-                    transfer: serde_json::from_str(&body).map_err(|e| {
-                        StorageError::Backend(format!("stored transfer is not valid: {e}"))
-                    })?,
+                    transfer: parse_json(&body, "transfer")?,
                     report,
                 })
             })
@@ -1491,9 +1482,7 @@ impl Storage for SqliteStorage {
             let mut out = Vec::new();
             for row in rows {
                 let body = row.map_err(backend)?;
-                out.push(serde_json::from_str(&body).map_err(|e| {
-                    StorageError::Backend(format!("stored transfer is not valid: {e}"))
-                })?);
+                out.push(parse_json(&body, "transfer")?);
             }
             Ok(out)
         })
